@@ -1,0 +1,79 @@
+// Builds the three bundles (extension, webviews, CLI) and, with --tests, the integration suite.
+//   node scripts/build.mjs [--watch] [--tests] [--production]
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, mkdirSync, cpSync } from 'node:fs';
+import path from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const watch = args.has('--watch');
+const production = args.has('--production');
+const root = path.resolve(import.meta.dirname, '..');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root };
+
+const webviewEntries = readdirSync(path.join(root, 'src/webview'))
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+  .map((f) => path.join('src/webview', f));
+
+/** @type {import('esbuild').BuildOptions[]} */
+const builds = [
+  {
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'text' },
+  },
+];
+if (args.has('--tests')) {
+  builds.push({
+    ...common,
+    sourcemap: true,
+    minify: false,
+    entryPoints: ['test/integration/index.ts'],
+    outfile: 'out/test/integration/index.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'mocha'],
+  });
+}
+
+// Codicons' font and stylesheet are served to webviews from dist/ (localResourceRoots is the extension only).
+function copyAssets() {
+  const codicons = path.join(root, 'node_modules/@vscode/codicons/dist');
+  if (existsSync(codicons)) {
+    mkdirSync(path.join(root, 'dist/codicons'), { recursive: true });
+    for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(codicons, f), path.join(root, 'dist/codicons', f));
+  }
+}
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  copyAssets();
+  console.log('watching for changes…');
+} else {
+  const t0 = performance.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  copyAssets();
+  console.log(`built ${builds.length} bundles in ${Math.round(performance.now() - t0)} ms`);
+}

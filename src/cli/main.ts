@@ -1,0 +1,55 @@
+// `ubp`: the command line over the engine. Dispatches to one module per sub-command.
+import { commands } from './commands';
+import { UsageError, type CliIO } from './command';
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const which = commands.find((c) => c.name === rest[0]);
+    if (which) {
+      io.out(`usage: ${which.usage}\n`);
+      return 0;
+    }
+    io.out('usage: ubp <command> [options]\n\ncommands:\n');
+    const width = Math.max(...commands.map((c) => c.name.length));
+    for (const c of commands) io.out(`  ${c.name.padEnd(width)}  ${c.summary}\n`);
+    io.out('\n`ubp help <command>` shows its options.\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') return main(['version'], io);
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`ubp: unknown command "${name}". Run \`ubp help\` for the list.\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`ubp ${name}: ${e.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    io.err(`ubp ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (process.env.UBP_DEBUG && e instanceof Error) io.err(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIO = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    isTTY: Boolean(process.stdout.isTTY),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`ubp: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

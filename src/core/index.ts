@@ -1,0 +1,4 @@
+// The engine's public API: what the CLI and the extension may use. Front ends import from here, never from
+// the engine's inner files, so the engine can be reorganised freely behind it.
+export * from './types';
+export { ENGINE_VERSION } from './version';

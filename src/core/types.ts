@@ -1,0 +1,197 @@
+// The engine's shared vocabulary: the shapes that flow between its stages (see docs/architecture.md).
+// Every stage module imports its inputs and outputs from here, so the contracts live in one place.
+
+/** How a dataset's values are to be read. */
+export type FeedbackKind = 'explicit' | 'implicit';
+
+/** The dataset layouts the loaders understand. */
+export type DatasetFormat = 'movielens-csv' | 'movielens-dat' | 'movielens-100k' | 'lastfm-hetrec' | 'generic';
+
+/** A rating scale, e.g. MovieLens' 0.5..5 in half stars. Implicit data (play counts) has none. */
+export interface ValueScale {
+  min: number;
+  max: number;
+  step: number;
+}
+
+/** What the product knows of an item besides its id. */
+export interface ItemMeta {
+  title: string;
+  /** Genres (MovieLens) or the most common tags (Last.fm); may be empty. */
+  genres: string[];
+  /** Release year when the title carries one. */
+  year?: number;
+  /** Any other text fields a generic item file maps in. */
+  extra?: Record<string, string>;
+}
+
+/**
+ * A dataset in its compact in-memory form: one row per interaction, columns as typed arrays, users and items
+ * interned to dense indices (0..users-1, 0..items-1). Rows keep the order of the file, which breaks timestamp
+ * ties deterministically.
+ */
+export interface Interactions {
+  /** A short name, e.g. "ml-latest-small". */
+  name: string;
+  format: DatasetFormat;
+  kind: FeedbackKind;
+  /** The explicit rating scale; null for implicit feedback. */
+  scale: ValueScale | null;
+  /** External user id by dense user index. */
+  userIds: string[];
+  /** External item id by dense item index. */
+  itemIds: string[];
+  /** Item metadata by dense item index (same length as itemIds). */
+  items: ItemMeta[];
+  /** Number of rows. */
+  n: number;
+  /** Dense user index per row. */
+  user: Int32Array;
+  /** Dense item index per row. */
+  item: Int32Array;
+  /** Rating or play count per row, as float64 (never float32: 3.7 must stay 3.7). */
+  value: Float64Array;
+  /** Unix seconds per row, or null when the dataset has no timestamps. */
+  time: Float64Array | null;
+}
+
+/** A problem found while loading, reported as file:line:column: reason. */
+export interface DataIssue {
+  file: string;
+  line: number;
+  column: number;
+  reason: string;
+}
+
+export type TaskForm = 'rating' | 'binary' | 'choice' | 'ranking';
+
+/** One past interaction shown to the model, oldest first. */
+export interface HistoryEntry {
+  item: string;
+  title: string;
+  genres: string[];
+  value: number;
+  /** Unix seconds, or null without timestamps. */
+  time: number | null;
+}
+
+/** An item the model is asked about (rating and binary forms). */
+export interface TargetItem {
+  item: string;
+  title: string;
+  genres: string[];
+}
+
+/** One labelled candidate (choice and ranking forms). */
+export interface Candidate extends TargetItem {
+  /** "A", "B", … */
+  label: string;
+}
+
+/** What the correct answer is, by task form. */
+export type Expected =
+  | { form: 'rating'; value: number }
+  | { form: 'binary'; like: boolean; value: number }
+  | { form: 'choice'; label: string }
+  | { form: 'ranking'; label: string };
+
+/** A model's parsed answer, by task form. */
+export type Prediction =
+  | { form: 'rating'; value: number }
+  | { form: 'binary'; like: boolean; probability?: number }
+  | { form: 'choice'; label: string }
+  | { form: 'ranking'; order: string[] };
+
+/** One prediction task built from one user's real history. */
+export interface TestCase {
+  /** Stable id: the same for the titled and the knowledge-probe variant of a case. */
+  id: string;
+  form: TaskForm;
+  /** External user id. */
+  user: string;
+  /** The user's full history length before the target (the shown history may be shorter). */
+  historyLength: number;
+  /** The most recent interactions before the target, oldest first. */
+  history: HistoryEntry[];
+  /** The held-out item (rating, binary) or the true item among the candidates (choice, ranking). */
+  target: TargetItem;
+  /** Labelled candidates (choice, ranking); absent otherwise. */
+  candidates?: Candidate[];
+  expected: Expected;
+  /** Number of training interactions of the target item: drives the head/torso/tail breakdown. */
+  targetPopularity: number;
+}
+
+/** A chat message as sent to an OpenAI-compatible endpoint. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface TokenUsage {
+  prompt: number;
+  completion: number;
+  /** Reasoning tokens (already counted inside completion by OpenAI's accounting). */
+  reasoning?: number;
+}
+
+/** What a predictor is asked for one case. */
+export interface PredictRequest {
+  testCase: TestCase;
+  /** The rendered prompt; baselines ignore it. */
+  messages: ChatMessage[];
+  /** Sample index, 0..samples-1. */
+  sample: number;
+  signal: AbortSignal;
+}
+
+/** What a predictor returns: its raw text, and a structured prediction when it has one already (baselines). */
+export interface PredictResponse {
+  raw: string;
+  prediction?: Prediction;
+  usage?: TokenUsage;
+  /** True when the answer came from the response cache. */
+  cached?: boolean;
+  /** Number of requests actually sent (retries included). */
+  attempts?: number;
+}
+
+/** Anything that answers a test case: an LLM endpoint or a built-in baseline. */
+export interface Predictor {
+  /** Unique within a run, e.g. "gpt-4o-mini" or "baseline:popularity". */
+  readonly id: string;
+  readonly kind: 'llm' | 'baseline';
+  predict(request: PredictRequest): Promise<PredictResponse>;
+}
+
+export type Outcome = 'success' | 'invalid' | 'error';
+
+/** One line of a run's results.jsonl: one finished case for one variant and sample. */
+export interface CaseResult {
+  caseId: string;
+  /** "<template>×<model>" or the baseline id. */
+  variant: string;
+  model: string;
+  template: string | null;
+  sample: number;
+  user: string;
+  form: TaskForm;
+  outcome: Outcome;
+  /** Why the answer was invalid or the request failed. */
+  reason?: string;
+  messages?: ChatMessage[];
+  raw?: string;
+  prediction?: Prediction;
+  expected: Expected;
+  /** Per-case metric values, e.g. { correct: 1 } or { absError: 0.5, sqError: 0.25 } or { ndcg10: 0.63 }. */
+  score?: Record<string, number>;
+  historyLength: number;
+  targetPopularity: number;
+  latencyMs: number;
+  usage?: TokenUsage;
+  costUsd?: number;
+  cached?: boolean;
+  attempts?: number;
+  /** ISO time the case finished. */
+  finishedAt: string;
+}

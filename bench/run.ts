@@ -1,0 +1,42 @@
+// `npm run bench [-- name ...]`: runs every bench/<name>.bench.ts (or the named ones) one after another and
+// writes each one's figures to bench/results/<name>.json, with the machine it ran on. Benchmarks compare
+// against a reference measured in the same run, since these machines are noisy (see docs/benchmarks.md).
+import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface BenchContext {
+  /** Progress lines for the person watching. */
+  log: (line: string) => void;
+  /** A scratch folder, removed by nobody: benchmarks clean up after themselves. */
+  tmpDir: string;
+}
+export type Bench = (ctx: BenchContext) => Promise<Record<string, unknown>>;
+
+const here = import.meta.dirname;
+const wanted = process.argv.slice(2);
+const names = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.slice(0, -'.bench.ts'.length))
+  .filter((n) => wanted.length === 0 || wanted.includes(n))
+  .sort();
+mkdirSync(path.join(here, 'results'), { recursive: true });
+const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) };
+let failed = 0;
+for (const name of names) {
+  const t0 = Date.now();
+  console.log(`== ${name}`);
+  try {
+    const mod = (await import(path.join(here, `${name}.bench.ts`))) as { default: Bench };
+    const tmpDir = path.join(os.tmpdir(), `ubp-bench-${name}-${process.pid}`);
+    mkdirSync(tmpDir, { recursive: true });
+    const figures = await mod.default({ log: (l) => console.log(`  ${l}`), tmpDir });
+    const out = { bench: name, date: new Date().toISOString(), machine, seconds: (Date.now() - t0) / 1000, figures };
+    writeFileSync(path.join(here, 'results', `${name}.json`), JSON.stringify(out, null, 2) + '\n');
+    console.log(`  -> bench/results/${name}.json`);
+  } catch (e) {
+    failed++;
+    console.error(`  ${name} failed:`, e);
+  }
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,2 @@
+// Scoring: per-case metrics, aggregation with bootstrap intervals, paired comparisons, breakdowns, reports.
+export * from './caseScore';

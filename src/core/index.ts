@@ -2,3 +2,4 @@
 // the engine's inner files, so the engine can be reorganised freely behind it.
 export * from './types';
 export { ENGINE_VERSION } from './version';
+export * from './scoring';

@@ -1,2 +1,3 @@
 // Scoring: per-case metrics, aggregation with bootstrap intervals, paired comparisons, breakdowns, reports.
 export * from './caseScore';
+export * from './parse';

@@ -2,4 +2,5 @@
 // the engine's inner files, so the engine can be reorganised freely behind it.
 export * from './types';
 export { ENGINE_VERSION } from './version';
+export * from './config';
 export * from './scoring';

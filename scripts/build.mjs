@@ -41,7 +41,6 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    loader: { '.css': 'text' },
   },
 ];
 if (args.has('--tests')) {
@@ -49,8 +48,14 @@ if (args.has('--tests')) {
     ...common,
     sourcemap: true,
     minify: false,
-    entryPoints: ['test/integration/index.ts'],
-    outfile: 'out/test/integration/index.js',
+    entryPoints: [
+      'test/integration/index.ts',
+      ...readdirSync(path.join(root, 'test/integration/suite'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => `test/integration/suite/${f}`),
+    ],
+    outbase: 'test/integration',
+    outdir: 'out/test/integration',
     platform: 'node',
     format: 'cjs',
     target: 'node20',

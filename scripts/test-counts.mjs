@@ -1,0 +1,15 @@
+// Reads the pass/fail counts each test layer prints, for npm test's closing line.
+
+/** Counts from node:test's spec reporter (`ℹ pass N`, `ℹ fail N`). */
+export function nodeTestCounts(text) {
+  const pass = [...text.matchAll(/^ℹ pass (\d+)$/gm)].map((m) => Number(m[1]));
+  const fail = [...text.matchAll(/^ℹ fail (\d+)$/gm)].map((m) => Number(m[1]));
+  if (!pass.length) return null;
+  return { passed: pass.reduce((a, b) => a + b, 0), failed: fail.reduce((a, b) => a + b, 0) };
+}
+
+/** Counts from the integration suite's own result line. */
+export function mochaCounts(text) {
+  const m = [...text.matchAll(/UBP_MOCHA_RESULT (\{.*\})/g)].pop();
+  return m ? JSON.parse(m[1]) : null;
+}

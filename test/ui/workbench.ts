@@ -1,0 +1,65 @@
+// Helpers for UI tests: open the workbench in Chromium, run palette commands, reach into webviews. Every wait is
+// on a DOM state, never a fixed sleep.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+// The harness is plain JavaScript shared with the integration runner.
+// @ts-expect-error no declaration file for the .mjs harness module
+import { openBrowser } from '../harness/codeServer.mjs';
+
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
+
+export interface Workbench {
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(options: { colorTheme?: string } = {}): Promise<Workbench> {
+  const url = process.env.UBP_UI_URL;
+  const ws = process.env.UBP_UI_WORKSPACE;
+  if (!url || !ws) throw new Error('UI tests run through test/harness/run-ui.mjs (UBP_UI_URL is not set)');
+  const browser: Browser = await openBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+  if (options.colorTheme) await runCommand(page, 'Preferences: Color Theme', options.colorTheme);
+  return { browser, page, close: () => browser.close() };
+}
+
+/** Runs a command from the Command Palette (F1), optionally answering one quick pick after it. */
+export async function runCommand(page: Page, title: string, pick?: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  if (pick !== undefined) {
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor();
+    await input.fill(pick);
+    await page.keyboard.press('Enter');
+  }
+}
+
+/** The content frame of the webview whose document has the given title (webviews sit in iframe.webview → #active-frame). */
+export async function webviewFrame(page: Page, title: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame.name() !== 'active-frame' && !frame.url().includes('fake.html')) continue;
+      if ((await frame.title().catch(() => '')) === title && (await frame.$('#app'))) return frame;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
+    // Wait for the next frame to load rather than for a fixed time.
+    await page.waitForEvent('framenavigated', { timeout: left }).catch(() => undefined);
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}

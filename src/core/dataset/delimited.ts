@@ -1,0 +1,172 @@
+// General delimited text (CSV, TSV, `|` or `;` separated) for the files that are not on the hot path:
+// MovieLens movies.csv and tags.csv, and any CSV/TSV mapped by a generic column map.
+//
+// Lines come from text-lines.ts (chunked bytes, so any size). A small quote-aware pass finds where each record
+// and each field starts, which gives exact line:column positions for errors and catches unterminated quotes;
+// csv-parse then reads the fields of the good records, batch by batch.
+import { parse } from 'csv-parse/sync';
+import { readTextLines, type ReadTextOptions } from './text-lines';
+
+export interface DelimitedOptions extends ReadTextOptions {
+  /** The separator; undefined = detected from the first line (',', tab, ';' or '|'). */
+  delimiter?: string;
+  /** How many lines one quoted field may span (1 = never: MovieLens files have no line breaks in fields). */
+  maxRecordLines?: number;
+}
+
+export interface DelimitedRecord {
+  /** 1-based line where the record starts. */
+  line: number;
+  fields: string[];
+  /** 1-based column where each field starts (on the record's first line). */
+  columns: number[];
+}
+
+const CANDIDATES = [',', '\t', ';', '|'];
+const BATCH = 2000;
+
+/** The delimiter that splits a header line into the most fields (outside quotes). */
+export function detectDelimiter(firstLine: string): string {
+  let best = ',';
+  let bestCount = 0;
+  for (const d of CANDIDATES) {
+    const count = fieldStarts(firstLine, d).starts.length;
+    if (count > bestCount) [best, bestCount] = [d, count];
+  }
+  return best;
+}
+
+interface Scan {
+  /** 0-based offsets where fields start. */
+  starts: number[];
+  /** Offset of an opening quote that is still open at the end of the text, or -1. */
+  openQuote: number;
+  /** Offset of a character that cannot follow a closing quote, or -1. */
+  strayAfterQuote: number;
+}
+
+/** Finds field starts in (possibly multi-line) record text, RFC 4180 quoting with quotes only at field start. */
+function fieldStarts(text: string, delimiter: string): Scan {
+  const starts = [0];
+  let i = 0;
+  const n = text.length;
+  const dl = delimiter.length;
+  while (i <= n) {
+    if (text[i] === '"') {
+      const open = i;
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q < 0) return { starts, openQuote: open, strayAfterQuote: -1 };
+        if (text[q + 1] === '"') {
+          i = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      // after the closing quote: spaces, then a delimiter or the end
+      while (text[i] === ' ') i++;
+      if (i >= n) break;
+      if (!text.startsWith(delimiter, i)) return { starts, openQuote: -1, strayAfterQuote: i };
+    } else {
+      const at = text.indexOf(delimiter, i);
+      if (at < 0) break;
+      i = at;
+    }
+    i += dl;
+    starts.push(i);
+  }
+  return { starts, openQuote: -1, strayAfterQuote: -1 };
+}
+
+/** Yields batches of records, bad ones reported to the log (strict mode throws there). */
+export async function* readDelimited(file: string, options: DelimitedOptions): AsyncGenerator<DelimitedRecord[]> {
+  const { log, display } = options;
+  const maxLines = options.maxRecordLines ?? 1;
+  let delimiter = options.delimiter;
+  let batch: { line: number; text: string; columns: number[] }[] = [];
+  // lines of a record whose quoted field is still open
+  let pending: { line: number; text: string }[] = [];
+
+  const flush = (): DelimitedRecord[] => {
+    if (batch.length === 0) return [];
+    const records = batch;
+    batch = [];
+    const text = records.map((r) => r.text).join('\n');
+    // map the batch's line numbers back to records (a record may span lines)
+    const endLineToRecord = new Map<number, number>();
+    let batchLine = 0;
+    records.forEach((r, k) => {
+      batchLine += r.text.split('\n').length;
+      endLineToRecord.set(batchLine, k);
+    });
+    const out: DelimitedRecord[] = [];
+    const rows = parse(text, {
+      delimiter,
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      record_delimiter: '\n',
+      skip_records_with_error: true,
+      info: true,
+      on_skip: (err) => {
+        const k = err ? endLineToRecord.get(Number(err.lines)) : undefined;
+        const r = k === undefined ? records[0] : records[k];
+        log.skip(display, r.line, 1, `unreadable record: ${err?.message ?? 'unknown error'}`);
+        return undefined;
+      },
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    for (const { record, info } of rows) {
+      const k = endLineToRecord.get(info.lines);
+      if (k === undefined) continue;
+      out.push({ line: records[k].line, fields: record, columns: records[k].columns });
+    }
+    return out;
+  };
+
+  const take = (line: number, text: string): void => {
+    delimiter ??= detectDelimiter(text);
+    const parts = pending.length ? [...pending.map((p) => p.text), text] : [text];
+    const start = pending.length ? pending[0] : { line, text };
+    const whole = parts.join('\n');
+    const scan = fieldStarts(whole, delimiter);
+    if (scan.openQuote >= 0) {
+      pending.push({ line, text });
+      if (pending.length >= maxLines) unterminated();
+      return;
+    }
+    pending = [];
+    if (scan.strayAfterQuote >= 0) {
+      const [l, c] = position(start.line, whole, scan.strayAfterQuote);
+      log.skip(display, l, c, `unexpected "${whole[scan.strayAfterQuote]}" after a closing quote`);
+      return;
+    }
+    batch.push({ line: start.line, text: whole, columns: scan.starts.map((s) => s + 1) });
+  };
+
+  // The first pending line opened a quote that never closed: report it, then re-read the lines after it.
+  const unterminated = (): void => {
+    const [first, ...rest] = pending;
+    pending = [];
+    const scan = fieldStarts(first.text, delimiter!);
+    log.skip(display, first.line, (scan.openQuote >= 0 ? scan.openQuote : 0) + 1, 'unterminated quote');
+    for (const r of rest) take(r.line, r.text);
+  };
+
+  for await (const lines of readTextLines(file, options)) {
+    for (const { line, text } of lines) {
+      if (pending.length === 0 && text.trim() === '') continue;
+      take(line, text);
+    }
+    if (batch.length >= BATCH) yield flush();
+  }
+  while (pending.length) unterminated();
+  yield flush();
+}
+
+/** Line and column of offset `at` in a record that starts at `line` and may span lines. */
+function position(line: number, text: string, at: number): [number, number] {
+  const before = text.slice(0, at).split('\n');
+  return [line + before.length - 1, before[before.length - 1].length + 1];
+}

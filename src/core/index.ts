@@ -3,4 +3,5 @@
 export * from './types';
 export { ENGINE_VERSION } from './version';
 export * from './config';
+export * from './tasks';
 export * from './scoring';

@@ -1,0 +1,215 @@
+// From Interactions and the task config to test cases: sample users, hold out items (temporal or random split),
+// build the history shown, the expected answer of the form, and the candidates (choice, ranking). Every random
+// choice comes from a stream keyed by (seed, purpose, user or case), so the same config gives byte-identical
+// cases and a prefix of the list does not depend on its length.
+import type { TaskConfig } from '../config';
+import { DEFAULT_CANDIDATES } from '../config';
+import type { Candidate, Expected, HistoryEntry, Interactions, TargetItem, TestCase } from '../types';
+import { NegativeSampler } from './negatives';
+import { opaqueItemNames } from './probe';
+import { Rng } from './random';
+import { buildUserIndex, itemCounts, userRows, type UserIndex } from './user-index';
+
+/** The task cannot be built on this dataset (e.g. a temporal split without timestamps). */
+export class TaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskError';
+  }
+}
+
+export type SplitKind = 'temporal' | 'random';
+
+export interface BuiltCases {
+  /** In sample order: users in their seeded order, each user's cases oldest target first. */
+  cases: TestCase[];
+  /** Per row: 1 = usable for fitting baselines, 0 = a held-out target. */
+  trainMask: Uint8Array;
+  split: SplitKind;
+  /** Users with at least minHistory + casesPerUser interactions (the pool users are sampled from). */
+  eligibleUsers: number;
+}
+
+/** Candidate labels: A..Z, then AA, AB, … (bijective base 26). */
+export function candidateLabel(i: number): string {
+  let s = '';
+  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
+/** One case as one JSONL line (keys in a fixed order, so equal cases give equal bytes). */
+export function caseToJson(c: TestCase): string {
+  return JSON.stringify(c);
+}
+
+/** The split a task uses on a dataset ("auto": temporal when the data has timestamps). */
+export function resolveSplit(data: Interactions, task: TaskConfig): SplitKind {
+  if (task.split === 'temporal' && !data.time)
+    throw new TaskError(
+      `task.split is "temporal" but ${data.name} has no timestamps; use "random" or "auto" (random hold-out)`,
+    );
+  return task.split === 'auto' ? (data.time ? 'temporal' : 'random') : task.split;
+}
+
+function checkTask(data: Interactions, task: TaskConfig, k: number): void {
+  if (task.form === 'rating' && data.kind === 'implicit')
+    throw new TaskError(
+      `the rating form needs explicit ratings, but ${data.name} has implicit feedback (counts); use binary, choice or ranking`,
+    );
+  if (task.form === 'binary' && data.kind === 'explicit' && data.scale) {
+    const { min, max } = data.scale;
+    if (task.likeThreshold > max || task.likeThreshold <= min)
+      throw new TaskError(
+        `task.likeThreshold ${task.likeThreshold} is outside ${data.name}'s scale (${min}..${max}): every case would have the same answer`,
+      );
+  }
+  if ((task.form === 'choice' || task.form === 'ranking') && k > data.itemIds.length)
+    throw new TaskError(`task.candidates is ${k} but ${data.name} has only ${data.itemIds.length} items`);
+}
+
+export interface BuildOptions {
+  /** A per-user index already built for this dataset (saves rebuilding it). */
+  index?: UserIndex;
+}
+
+export function buildCases(data: Interactions, task: TaskConfig, options: BuildOptions = {}): BuiltCases {
+  const form = task.form;
+  const k = form === 'choice' || form === 'ranking' ? (task.candidates ?? DEFAULT_CANDIDATES[form]) : 0;
+  checkTask(data, task, k);
+  const split = resolveSplit(data, task);
+  const index = options.index ?? buildUserIndex(data);
+  const perUser = task.casesPerUser;
+  const need = task.minHistory + perUser;
+
+  // Eligible users in dense order, then a seeded shuffle: the first `users` are the sample.
+  const eligible: number[] = [];
+  let most = 0;
+  for (let u = 0; u < index.users; u++) {
+    const count = index.offsets[u + 1] - index.offsets[u];
+    most = Math.max(most, count);
+    if (count >= need) eligible.push(u);
+  }
+  if (!eligible.length)
+    throw new TaskError(
+      `no user of ${data.name} has minHistory + casesPerUser = ${need} interactions (the most any user has is ${most})`,
+    );
+  Rng.of(task.seed, 'users').shuffle(eligible);
+  const sampled = eligible.slice(0, task.users);
+
+  // Held-out positions (into each user's ordered rows), and the training mask.
+  const trainMask = new Uint8Array(data.n).fill(1);
+  const heldOut = sampled.map((u) => {
+    const rows = userRows(index, u);
+    let positions: number[];
+    if (split === 'temporal') {
+      positions = Array.from({ length: perUser }, (_, j) => rows.length - perUser + j);
+    } else {
+      const all = Array.from({ length: rows.length }, (_, i) => i);
+      const rng = Rng.of(task.seed, 'split', data.userIds[u]);
+      // Partial Fisher–Yates: the first perUser entries are a uniform sample without replacement.
+      for (let i = 0; i < perUser; i++) {
+        const j = i + rng.int(all.length - i);
+        [all[i], all[j]] = [all[j], all[i]];
+      }
+      positions = all.slice(0, perUser).sort((a, b) => a - b);
+    }
+    for (const p of positions) trainMask[rows[p]] = 0;
+    return positions;
+  });
+
+  const trainCounts = itemCounts(data, trainMask);
+  const sampler = k ? new NegativeSampler(data.itemIds.length, task.negatives, trainCounts) : null;
+  const names = task.probe ? opaqueItemNames(data.itemIds) : null;
+  const itemText = (i: number): TargetItem => ({
+    item: data.itemIds[i],
+    title: names ? names[i] : data.items[i].title,
+    genres: names ? [] : [...data.items[i].genres],
+  });
+  const entry = (r: number): HistoryEntry => ({
+    ...itemText(data.item[r]),
+    value: data.value[r],
+    time: data.time ? data.time[r] : null,
+  });
+
+  const cases: TestCase[] = [];
+  const ids = new Set<string>();
+  sampled.forEach((u, s) => {
+    const rows = userRows(index, u);
+    const userId = data.userIds[u];
+    const held = new Set(heldOut[s]);
+    const touched = new Set<number>();
+    for (const r of rows) touched.add(data.item[r]);
+    const likeFrom =
+      form === 'binary' && data.kind === 'implicit' ? topShareThreshold(data, rows, task.topShare) : 0;
+
+    for (const p of heldOut[s]) {
+      const row = rows[p];
+      const target = data.item[row];
+      // History: temporal = everything before the target in time (earlier held-out targets included: they
+      // happened before it); random = the user's training rows in file order. Re-interactions with the target
+      // item are left out, they would give the answer away.
+      const before: number[] = [];
+      if (split === 'temporal') {
+        for (let i = 0; i < p; i++) if (data.item[rows[i]] !== target) before.push(rows[i]);
+      } else {
+        for (let i = 0; i < rows.length; i++)
+          if (!held.has(i) && data.item[rows[i]] !== target) before.push(rows[i]);
+      }
+      let id = `u${userId}-i${data.itemIds[target]}`;
+      for (let dup = 2; ids.has(id); dup++) id = `u${userId}-i${data.itemIds[target]}-${dup}`;
+      ids.add(id);
+      let shown: number[];
+      if (before.length <= task.history) shown = before;
+      else if (split === 'temporal') shown = before.slice(before.length - task.history);
+      else {
+        // No time order: a seeded sample of the training rows, kept in file order.
+        const idx = Rng.of(task.seed, 'history', id).shuffle(Array.from(before.keys()));
+        shown = idx
+          .slice(0, task.history)
+          .sort((a, b) => a - b)
+          .map((i) => before[i]);
+      }
+
+      const value = data.value[row];
+      let expected: Expected;
+      let candidates: Candidate[] | undefined;
+      if (form === 'rating') expected = { form, value };
+      else if (form === 'binary')
+        expected = {
+          form,
+          like: data.kind === 'implicit' ? value >= likeFrom : value >= task.likeThreshold,
+          value,
+        };
+      else {
+        const negatives = sampler!.sample(Rng.of(task.seed, 'negatives', id), k - 1, touched);
+        if (negatives.length < k - 1)
+          throw new TaskError(
+            `user ${userId} has touched all but ${negatives.length} of ${data.name}'s items: not enough negatives for ${k} candidates`,
+          );
+        const order = Rng.of(task.seed, 'order', id).shuffle([target, ...negatives]);
+        candidates = order.map((item, i) => ({ label: candidateLabel(i), ...itemText(item) }));
+        expected = { form, label: candidateLabel(order.indexOf(target)) };
+      }
+      const c: TestCase = {
+        id,
+        form,
+        user: userId,
+        historyLength: before.length,
+        history: shown.map(entry),
+        target: itemText(target),
+        ...(candidates ? { candidates } : {}),
+        expected,
+        targetPopularity: trainCounts[target],
+      };
+      cases.push(c);
+    }
+  });
+  return { cases, trainMask, split, eligibleUsers: eligible.length };
+}
+
+/** Implicit "like": the smallest value still inside the user's top share by count (ties at the edge count). */
+function topShareThreshold(data: Interactions, rows: Int32Array, share: number): number {
+  const values = Array.from(rows, (r) => data.value[r]).sort((a, b) => b - a);
+  const m = Math.max(1, Math.ceil(share * values.length - 1e-9));
+  return values[m - 1];
+}

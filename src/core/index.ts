@@ -5,3 +5,4 @@ export { ENGINE_VERSION } from './version';
 export * from './config';
 export * from './tasks';
 export * from './scoring';
+export * from './prompt';

@@ -1,0 +1,82 @@
+// Rendering: a test case becomes the documented variables, and each section becomes one chat message. A template
+// with any error-severity diagnostic never renders (PromptError), so a run cannot start from a broken template.
+import type { ChatMessage, FeedbackKind, TaskForm, TestCase, ValueScale } from '../types';
+import { analyzePrompt } from './analyze';
+import { PromptError, hasErrors } from './diagnostics';
+import { promptEngine } from './engine';
+import { sectionTemplates, type ParsedPrompt } from './parse';
+import type { PromptVariables } from './variables';
+
+/** What a template needs to know besides the case: where it comes from and how the task is set up. */
+export interface PromptRenderInfo {
+  dataset: { name: string; kind: FeedbackKind; scale: ValueScale | null };
+  /** The config's task settings (defaults: likeThreshold 4, topShare 0.2, k 10). */
+  task?: { likeThreshold?: number; topShare?: number; k?: number };
+}
+
+/** The day of a Unix time as YYYY-MM-DD (UTC), or null. */
+export function isoDate(seconds: number | null): string | null {
+  if (seconds === null || !Number.isFinite(seconds)) return null;
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+/** The values a template sees for one case (a fresh object each call: templates may write to their scope). */
+export function buildPromptVariables(testCase: TestCase, info: PromptRenderInfo): PromptVariables {
+  const candidates = (testCase.candidates ?? []).map((c) => ({
+    label: c.label,
+    title: c.title,
+    genres: [...c.genres],
+    item: c.item,
+  }));
+  const form: TaskForm = testCase.form;
+  const explicit = info.dataset.kind === 'explicit';
+  return {
+    user: { id: testCase.user, historyLength: testCase.historyLength },
+    history: testCase.history.map((h) => ({
+      title: h.title,
+      genres: [...h.genres],
+      value: h.value,
+      date: isoDate(h.time),
+      item: h.item,
+    })),
+    target: { title: testCase.target.title, genres: [...testCase.target.genres], item: testCase.target.item },
+    candidates,
+    task: {
+      form,
+      scale: explicit && info.dataset.scale ? { ...info.dataset.scale } : null,
+      K: candidates.length,
+      k: info.task?.k ?? 10,
+      likeThreshold: info.task?.likeThreshold ?? 4,
+      topShare: info.task?.topShare ?? 0.2,
+      labels: candidates.map((c) => c.label),
+    },
+    dataset: { name: info.dataset.name, kind: info.dataset.kind },
+  };
+}
+
+/**
+ * The exact chat messages for one case: one per section, in file order, each body rendered and trimmed.
+ * Throws PromptError when the template has errors (whatever branch this case would take).
+ */
+export function renderPrompt(
+  parsed: ParsedPrompt,
+  testCase: TestCase,
+  info: PromptRenderInfo,
+): ChatMessage[] {
+  const diagnostics = analyzePrompt(parsed);
+  if (hasErrors(diagnostics)) throw new PromptError(parsed.file, diagnostics);
+  return renderVariables(parsed, buildPromptVariables(testCase, info));
+}
+
+/** Renders against ready-made variables (the preview uses it with sample values). */
+export function renderVariables(parsed: ParsedPrompt, variables: PromptVariables): ChatMessage[] {
+  const liquid = promptEngine();
+  return parsed.sections.map((section) => {
+    const templates = sectionTemplates(section);
+    if (!templates) throw new PromptError(parsed.file, analyzePrompt(parsed));
+    // Each section gets its own copy: `assign` and `increment` write into the scope they are given.
+    const scope = structuredClone(variables) as unknown as Record<string, unknown>;
+    const content = String(liquid.renderSync(templates, scope)).trim();
+    return { role: section.role, content };
+  });
+}

@@ -1,0 +1,114 @@
+// What a run reports while it goes: typed events, delivered to listeners (`on`) and to async iterators.
+import type { CaseResult } from '../types';
+import type { RunManifest, RunStatus, RunTotals } from './store';
+
+export interface RunProgress {
+  /** Units (case × variant × sample) with a line: earlier sessions' successes and invalids, and this session's. */
+  done: number;
+  total: number;
+  success: number;
+  invalid: number;
+  error: number;
+  inFlight: number;
+  /** Units finished in this session. */
+  finishedThisSession: number;
+  elapsedMs: number;
+  /** Estimated time to finish, from this session's pace; null before the first unit finishes. */
+  etaMs: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  dir: string;
+  status: RunStatus;
+  totals: RunTotals;
+  manifest: RunManifest;
+  /** Why the run failed (status failed). */
+  error?: string;
+}
+
+export type RunEvent =
+  | { type: 'run-started'; runId: string; dir: string; total: number; alreadyDone: number; resumed: boolean }
+  | { type: 'case-started'; caseId: string; variant: string; sample: number }
+  | { type: 'case-finished'; result: CaseResult }
+  | { type: 'progress'; progress: RunProgress }
+  | { type: 'run-finished'; summary: RunSummary };
+
+export type RunEventType = RunEvent['type'];
+export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+
+/** A tiny synchronous emitter; listener errors are contained so one bad listener cannot break the run. */
+export class RunEvents {
+  private readonly byType = new Map<RunEventType, Set<(e: RunEvent) => void>>();
+  private readonly all = new Set<(e: RunEvent) => void>();
+
+  on<T extends RunEventType>(type: T, fn: (e: RunEventOf<T>) => void): () => void {
+    let set = this.byType.get(type);
+    if (!set) this.byType.set(type, (set = new Set()));
+    const f = fn as (e: RunEvent) => void;
+    set.add(f);
+    return () => set.delete(f);
+  }
+
+  onAny(fn: (e: RunEvent) => void): () => void {
+    this.all.add(fn);
+    return () => this.all.delete(fn);
+  }
+
+  /** True when someone listens to `type`: lets the hot path skip building events nobody reads. */
+  wants(type: RunEventType): boolean {
+    return this.all.size > 0 || (this.byType.get(type)?.size ?? 0) > 0;
+  }
+
+  emit(e: RunEvent): void {
+    const set = this.byType.get(e.type);
+    if (set) for (const f of set) safe(f, e);
+    for (const f of this.all) safe(f, e);
+  }
+
+  /** An async iterator over the events from now on; it ends after run-finished. */
+  iterate(): AsyncIterableIterator<RunEvent> {
+    const queue: RunEvent[] = [];
+    let wake: (() => void) | null = null;
+    let ended = false;
+    const off = this.onAny((e) => {
+      queue.push(e);
+      if (e.type === 'run-finished') ended = true;
+      wake?.();
+      wake = null;
+    });
+    const it: AsyncIterableIterator<RunEvent> = {
+      async next(): Promise<IteratorResult<RunEvent>> {
+        while (queue.length === 0) {
+          if (ended) {
+            off();
+            return { done: true, value: undefined };
+          }
+          await new Promise<void>((r) => (wake = r));
+        }
+        return { done: false, value: queue.shift()! };
+      },
+      async return(): Promise<IteratorResult<RunEvent>> {
+        off();
+        ended = true;
+        queue.length = 0;
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+}
+
+function safe(f: (e: RunEvent) => void, e: RunEvent): void {
+  try {
+    f(e);
+  } catch {
+    /* a listener's bug must not break the run */
+  }
+}

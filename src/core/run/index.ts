@@ -1,0 +1,5 @@
+// The run area: the runner (events, cancel, resume, limits, budget), the run store and the high-level prepare step.
+export * from './events';
+export * from './lock';
+export * from './runner';
+export * from './store';

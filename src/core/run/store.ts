@@ -1,0 +1,448 @@
+// The run store: `<root>/runs/<run id>/` holding `manifest.json` (what was run, by what, and how it ended) and
+// `results.jsonl` (append-only, one CaseResult per line). Readers take the LAST line per (case, variant,
+// sample), so a retried error is superseded by appending, never by rewriting. A torn last line (a crash mid-write)
+// is ignored by readers and cut off by the next writer before it appends. See docs/runner.md.
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+} from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
+import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
+
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget';
+
+export interface RunTotals {
+  /** Units (case × variant × sample) with a final line, by outcome. */
+  success: number;
+  invalid: number;
+  error: number;
+  /** Units the run was asked for (all cases, every variant and sample). */
+  units: number;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  /** Requests actually sent in this store's lifetime (retries included; cached answers excluded). */
+  requests: number;
+  cached: number;
+}
+
+export interface ManifestVariant {
+  id: string;
+  kind: 'llm' | 'baseline';
+  model: string;
+  template: string | null;
+  samples: number;
+  /** Endpoint origin of an LLM (never a key). */
+  origin?: string;
+}
+
+export interface RunManifest {
+  format: 1;
+  id: string;
+  name: string;
+  /** Absolute path of the config file, when there is one. */
+  configFile?: string;
+  /** The effective config (the file plus models added on the command line), defaults filled. */
+  config: unknown;
+  /** sha256 of the canonical effective config. */
+  configHash: string;
+  /** sha256 of the parts that decide the answers (the run id's hash; see runKey.ts). */
+  runKeyHash: string;
+  engineVersion: string;
+  openaiVersion: string;
+  node: string;
+  dataset: {
+    name: string;
+    path: string;
+    fingerprint: string;
+    form: TaskForm;
+    scale: ValueScale | null;
+  };
+  variants: ManifestVariant[];
+  cases: number;
+  status: RunStatus;
+  startedAt: string;
+  /** When the current (or last) session of this run started; differs from startedAt after a resume. */
+  sessionStartedAt: string;
+  finishedAt?: string;
+  /** How many times the run was resumed. */
+  resumes: number;
+  totals: RunTotals;
+  /** Why the run failed (status failed). */
+  error?: string;
+}
+
+export const RESULTS_FILE = 'results.jsonl';
+export const MANIFEST_FILE = 'manifest.json';
+export const LOCK_FILE = 'lock';
+
+/** The key readers deduplicate by. */
+export function resultKey(caseId: string, variant: string, sample: number): string {
+  return `${caseId}\u0000${variant}\u0000${sample}`;
+}
+
+export function emptyTotals(units = 0): RunTotals {
+  return {
+    success: 0,
+    invalid: 0,
+    error: 0,
+    units,
+    promptTokens: 0,
+    completionTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0,
+    requests: 0,
+    cached: 0,
+  };
+}
+
+export function runsDir(root: string): string {
+  return path.join(root, 'runs');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading
+
+export interface ScanResult {
+  /** Bytes up to and including the last complete line. */
+  validBytes: number;
+  lines: number;
+  /** Complete lines that did not parse (reported, skipped). */
+  corrupt: number;
+  /** True when the file ends in a partial line (ignored). */
+  tornTail: boolean;
+}
+
+/** Streams results.jsonl line by line (complete lines only), calling `onResult` for each parsed line. */
+export async function scanResults(file: string, onResult: (r: CaseResult) => void): Promise<ScanResult> {
+  const out: ScanResult = { validBytes: 0, lines: 0, corrupt: 0, tornTail: false };
+  if (!existsSync(file)) return out;
+  let carry: Buffer = Buffer.alloc(0);
+  let offset = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    let nl = buf.indexOf(10, start);
+    while (nl !== -1) {
+      const line = buf.toString('utf8', start, nl);
+      out.lines++;
+      if (line.trim() !== '') {
+        try {
+          onResult(JSON.parse(line) as CaseResult);
+        } catch {
+          out.corrupt++;
+        }
+      }
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    offset += start;
+    carry = buf.subarray(start);
+  }
+  out.validBytes = offset;
+  out.tornTail = carry.length > 0;
+  return out;
+}
+
+export interface ReadRun {
+  dir: string;
+  manifest: RunManifest;
+  /** The last line per (case, variant, sample), in order of first appearance. */
+  results: CaseResult[];
+  scan: ScanResult;
+}
+
+/** Reads a run folder (or a run id under `<root>/runs`). Tolerates a torn last line. */
+export async function readRun(dirOrId: string, root?: string): Promise<ReadRun> {
+  const dir = resolveRunDir(dirOrId, root);
+  const manifest = readManifest(dir);
+  const byKey = new Map<string, CaseResult>();
+  const scan = await scanResults(path.join(dir, RESULTS_FILE), (r) => {
+    byKey.set(resultKey(r.caseId, r.variant, r.sample), r);
+  });
+  return { dir, manifest, results: [...byKey.values()], scan };
+}
+
+function resolveRunDir(dirOrId: string, root?: string): string {
+  if (existsSync(path.join(dirOrId, MANIFEST_FILE))) return path.resolve(dirOrId);
+  if (root) {
+    const d = path.join(runsDir(root), dirOrId);
+    if (existsSync(path.join(d, MANIFEST_FILE))) return d;
+  }
+  throw new Error(`no run "${dirOrId}"${root ? ` in ${runsDir(root)}` : ''} (no ${MANIFEST_FILE} found)`);
+}
+
+export function readManifest(dir: string): RunManifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
+  } catch (e) {
+    throw new Error(`${file}: cannot read the run manifest: ${(e as Error).message}`);
+  }
+}
+
+export interface RunListing {
+  id: string;
+  dir: string;
+  manifest: RunManifest;
+  /** Who is writing it now, if anyone. */
+  activeBy: LockInfo | null;
+  /** Status "running" but nobody holds the lock: the writer crashed or was killed (resumable). */
+  interrupted: boolean;
+}
+
+/** Every run under `<root>/runs`, newest first. Folders without a readable manifest are skipped. */
+export function listRuns(root: string): RunListing[] {
+  const dir = runsDir(root);
+  if (!existsSync(dir)) return [];
+  const out: RunListing[] = [];
+  for (const id of readdirSync(dir)) {
+    const d = path.join(dir, id);
+    if (!existsSync(path.join(d, MANIFEST_FILE))) continue;
+    let manifest: RunManifest;
+    try {
+      manifest = readManifest(d);
+    } catch {
+      continue;
+    }
+    const activeBy = lockHolder(path.join(d, LOCK_FILE));
+    out.push({ id, dir: d, manifest, activeBy, interrupted: manifest.status === 'running' && !activeBy });
+  }
+  return out.sort((a, b) => (a.manifest.sessionStartedAt < b.manifest.sessionStartedAt ? 1 : -1));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run ids
+
+/** "My eval!" -> "my-eval": safe as a folder name everywhere. */
+export function slug(name: string): string {
+  const s = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  return s || 'eval';
+}
+
+/**
+ * The run id to use for base id `<name>-<hash8>`: the latest existing run of that base (resume), or with
+ * `fresh` the first free one (`base`, `base-2`, `base-3`, …).
+ */
+export function chooseRunId(root: string, base: string, fresh: boolean): string {
+  const dir = runsDir(root);
+  const taken = existsSync(dir)
+    ? readdirSync(dir).filter((n) => n === base || new RegExp(`^${escapeRe(base)}-\\d+$`).test(n))
+    : [];
+  const n = (id: string): number => (id === base ? 1 : Number(id.slice(base.length + 1)));
+  const highest = taken.reduce((m, id) => Math.max(m, n(id)), 0);
+  if (!fresh) return highest <= 1 ? base : `${base}-${highest}`;
+  return highest === 0 ? base : `${base}-${highest + 1}`;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+
+export interface OpenRunStoreOptions {
+  /** The store root (`.ubp` at the workspace root by default): runs go in `<root>/runs/<id>`. */
+  root: string;
+  runId: string;
+  /** The manifest of a new run (status, times and totals are managed by the store). */
+  manifest: Omit<
+    RunManifest,
+    'status' | 'startedAt' | 'sessionStartedAt' | 'resumes' | 'totals' | 'finishedAt'
+  >;
+  /** Names the writer in the lock ("ubp run", "VS Code"). */
+  tool?: string;
+  /**
+   * Called when the run exists and its dataset fingerprint differs from `manifest`'s: throw to refuse. Default:
+   * refuse with a message suggesting --new.
+   */
+  onMismatch?: (previous: RunManifest) => void;
+}
+
+export interface RunStore {
+  readonly id: string;
+  readonly dir: string;
+  readonly resumed: boolean;
+  /** A stale lock of a dead writer that was taken over, if any. */
+  readonly tookOverFrom: LockInfo | null;
+  /** The final outcome of every earlier unit (last line per key). */
+  readonly previous: ReadonlyMap<string, Outcome>;
+  /** What the scan of the existing results found (torn tail, corrupt lines). */
+  readonly scan: ScanResult;
+  /** Tokens, cost and requests of every earlier line (superseded errors included: they were paid for). */
+  readonly spent: Pick<
+    RunTotals,
+    'promptTokens' | 'completionTokens' | 'reasoningTokens' | 'costUsd' | 'requests' | 'cached'
+  >;
+  manifest(): RunManifest;
+  /** Queues a line; it reaches the file (one write per batch, no fsync) before the next event-loop turn ends. */
+  append(result: CaseResult): void;
+  /** Writes queued lines now. */
+  flush(): void;
+  /** Merges into the manifest and rewrites it atomically. */
+  updateManifest(patch: Partial<RunManifest>): void;
+  /** Flushes, writes the final manifest and releases the lock. Idempotent. */
+  close(patch?: Partial<RunManifest>): void;
+}
+
+/** Opens (creating or resuming) a run for writing: takes the lock, repairs a torn tail, reads earlier results. */
+export async function openRunStore(opts: OpenRunStoreOptions): Promise<RunStore> {
+  const dir = path.join(runsDir(opts.root), opts.runId);
+  mkdirSync(dir, { recursive: true });
+  const lock: RunLock = acquireLock(path.join(dir, LOCK_FILE), opts.tool);
+  try {
+    return await openLocked(opts, dir, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock): Promise<RunStore> {
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  const resultsFile = path.join(dir, RESULTS_FILE);
+  const now = new Date().toISOString();
+  let manifest: RunManifest;
+  const resumed = existsSync(manifestFile);
+  if (resumed) {
+    const prev = readManifest(dir);
+    if (opts.onMismatch) opts.onMismatch(prev);
+    else if (prev.dataset.fingerprint !== opts.manifest.dataset.fingerprint) {
+      throw new Error(
+        `run ${opts.runId} was made from different data (fingerprint ${prev.dataset.fingerprint.slice(0, 12)}, now ${opts.manifest.dataset.fingerprint.slice(0, 12)}); ` +
+          'start a fresh run with --new',
+      );
+    }
+    manifest = {
+      ...prev,
+      ...opts.manifest,
+      status: 'running',
+      startedAt: prev.startedAt,
+      sessionStartedAt: now,
+      resumes: (prev.resumes ?? 0) + 1,
+      totals: prev.totals ?? emptyTotals(),
+    };
+    delete manifest.finishedAt;
+    delete manifest.error;
+  } else {
+    manifest = {
+      ...opts.manifest,
+      status: 'running',
+      startedAt: now,
+      sessionStartedAt: now,
+      resumes: 0,
+      totals: emptyTotals(),
+    };
+  }
+
+  const previous = new Map<string, Outcome>();
+  const spent = {
+    promptTokens: 0,
+    completionTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0,
+    requests: 0,
+    cached: 0,
+  };
+  const scan = await scanResults(resultsFile, (r) => {
+    spent.promptTokens += r.usage?.prompt ?? 0;
+    spent.completionTokens += r.usage?.completion ?? 0;
+    spent.reasoningTokens += r.usage?.reasoning ?? 0;
+    spent.costUsd += r.costUsd ?? 0;
+    if (r.template !== null) {
+      if (r.cached) spent.cached++;
+      else spent.requests += r.attempts ?? 1;
+    }
+    previous.set(resultKey(r.caseId, r.variant, r.sample), r.outcome);
+  });
+  const fd = openSync(resultsFile, 'a+');
+  // Cut a torn tail so the next line starts on a line of its own (O_APPEND writes go to the new end).
+  if (scan.tornTail) ftruncateSync(fd, scan.validBytes);
+
+  writeManifest(manifestFile, manifest);
+
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let scheduled: NodeJS.Immediate | null = null;
+  let closed = false;
+
+  const flush = (): void => {
+    if (scheduled) {
+      clearImmediate(scheduled);
+      scheduled = null;
+    }
+    if (pending.length === 0) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join('');
+    pending = [];
+    pendingBytes = 0;
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  };
+
+  return {
+    id: opts.runId,
+    dir,
+    resumed,
+    tookOverFrom: lock.tookOver,
+    previous,
+    scan,
+    spent,
+    manifest: () => manifest,
+    append(result) {
+      if (closed) throw new Error(`run ${opts.runId} is closed`);
+      const line = JSON.stringify(result) + '\n';
+      pending.push(line);
+      pendingBytes += line.length;
+      if (pendingBytes > 1 << 20) flush();
+      else scheduled ??= setImmediate(flush);
+    },
+    flush,
+    updateManifest(patch) {
+      manifest = { ...manifest, ...patch };
+      writeManifest(manifestFile, manifest);
+    },
+    close(patch) {
+      if (closed) return;
+      try {
+        flush();
+        closeSync(fd);
+        manifest = { ...manifest, ...patch };
+        if (manifest.status !== 'running') manifest.finishedAt ??= new Date().toISOString();
+        writeManifest(manifestFile, manifest);
+      } finally {
+        closed = true;
+        lock.release();
+      }
+    },
+  };
+}
+
+function writeManifest(file: string, manifest: RunManifest): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+/** Size in bytes of a run's results file (0 when absent): lets watchers skip unchanged runs. */
+export function resultsSize(dir: string): number {
+  try {
+    return statSync(path.join(dir, RESULTS_FILE)).size;
+  } catch {
+    return 0;
+  }
+}

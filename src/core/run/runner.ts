@@ -2,6 +2,7 @@
 // scores and appends the result, with bounded concurrency per endpoint, optional rpm/tpm limits, a budget cap,
 // and cancellation that aborts in-flight requests. Every unit it starts ends as success, invalid or error in the
 // store, except those cut short by cancel (left pending, so a resume picks them up). See docs/runner.md.
+import { setMaxListeners } from 'node:events';
 import { parseAnswer } from '../scoring/parse';
 import { scoreCase } from '../scoring/caseScore';
 import type {
@@ -111,6 +112,8 @@ export function runEval(options: RunEvalOptions): RunHandle {
   const events = new RunEvents();
   const store = options.store;
   const ac = new AbortController();
+  // Every request in flight listens on this one signal (the runner's guard and the HTTP client's).
+  setMaxListeners(0, ac.signal);
   let cancelled = false;
   const cancel = (): void => {
     if (cancelled) return;

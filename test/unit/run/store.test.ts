@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  chooseRunId,
+  listRuns,
+  openRunStore,
+  readRun,
+  RESULTS_FILE,
+  slug,
+} from '../../../src/core/run/store';
+import { RunLockedError } from '../../../src/core/run/lock';
+import type { CaseResult } from '../../../src/core/types';
+import { manifestFor, tmpRoot } from './helpers';
+
+function line(caseId: string, outcome: CaseResult['outcome'], extra: Partial<CaseResult> = {}): CaseResult {
+  return {
+    caseId,
+    variant: 'v',
+    model: 'm',
+    template: 't',
+    sample: 0,
+    user: 'u',
+    form: 'choice',
+    outcome,
+    expected: { form: 'choice', label: 'A' },
+    historyLength: 5,
+    targetPopularity: 1,
+    latencyMs: 1,
+    finishedAt: new Date(0).toISOString(),
+    ...extra,
+  };
+}
+
+test('readers take the last line per unit and ignore a torn last line; the next writer cuts it off', async (t) => {
+  const root = tmpRoot(t);
+  const s = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  s.append(line('c1', 'error', { reason: 'timeout' }));
+  s.append(line('c2', 'success'));
+  s.append(line('c1', 'success', { raw: 'A' }));
+  s.close({ status: 'done' });
+  const file = path.join(root, 'runs', 'r', RESULTS_FILE);
+  appendFileSync(file, '{"caseId":"c3","variant":"v","sa'); // a crash mid-write
+  const r = await readRun('r', root);
+  assert.equal(r.results.length, 2);
+  assert.equal(r.results.find((x) => x.caseId === 'c1')!.raw, 'A');
+  assert.equal(r.scan.tornTail, true);
+
+  const s2 = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  assert.equal(s2.previous.get('c1\u0000v\u00000'), 'success');
+  assert.equal(s2.previous.size, 2);
+  s2.append(line('c3', 'invalid', { reason: 'no JSON' }));
+  s2.close({ status: 'done' });
+  const text = readFileSync(file, 'utf8');
+  assert.equal(text.split('\n').filter(Boolean).length, 4);
+  assert.ok(text.endsWith('\n'));
+  for (const l of text.split('\n').filter(Boolean)) JSON.parse(l); // every line whole
+  const r2 = await readRun(path.join(root, 'runs', 'r'));
+  assert.deepEqual(r2.results.map((x) => x.outcome).sort(), ['invalid', 'success', 'success']);
+  assert.equal(r2.scan.tornTail, false);
+});
+
+test('a corrupt middle line is counted and skipped', async (t) => {
+  const root = tmpRoot(t);
+  const s = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  s.append(line('c1', 'success'));
+  s.close({ status: 'done' });
+  const file = path.join(root, 'runs', 'r', RESULTS_FILE);
+  appendFileSync(file, 'not json\n' + JSON.stringify(line('c2', 'success')) + '\n');
+  const r = await readRun('r', root);
+  assert.equal(r.scan.corrupt, 1);
+  assert.equal(r.results.length, 2);
+});
+
+test('the lock: a second writer is refused with the holder named; released on close', async (t) => {
+  const root = tmpRoot(t);
+  const s = await openRunStore({ root, runId: 'r', manifest: manifestFor(), tool: 'ubp run' });
+  await assert.rejects(openRunStore({ root, runId: 'r', manifest: manifestFor() }), (e: unknown) => {
+    assert.ok(e instanceof RunLockedError);
+    assert.match(e.message, new RegExp(`in use by ubp run \\(pid ${process.pid} on ${os.hostname()}`));
+    return true;
+  });
+  assert.equal(listRuns(root)[0]!.activeBy?.pid, process.pid);
+  s.close({ status: 'done' });
+  const again = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  again.close({ status: 'done' });
+  assert.equal(listRuns(root)[0]!.activeBy, null);
+});
+
+test('the lock of a dead process is stale and taken over; a lock from another host is not', async (t) => {
+  const root = tmpRoot(t);
+  const dir = path.join(root, 'runs', 'r');
+  mkdirSync(dir, { recursive: true });
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  const deadPid = Number(child.stdout.toString());
+  writeFileSync(
+    path.join(dir, 'lock'),
+    JSON.stringify({ pid: deadPid, hostname: os.hostname(), startedAt: 'x' }),
+  );
+  const s = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  assert.equal(s.tookOverFrom?.pid, deadPid);
+  s.close({ status: 'done' });
+
+  writeFileSync(path.join(dir, 'lock'), JSON.stringify({ pid: 1, hostname: 'elsewhere', startedAt: 'x' }));
+  await assert.rejects(
+    openRunStore({ root, runId: 'r', manifest: manifestFor() }),
+    /pid 1 on elsewhere.*delete .*lock/,
+  );
+});
+
+test('a killed writer leaves status running: listRuns reports it as interrupted', async (t) => {
+  const root = tmpRoot(t);
+  const s = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  assert.equal(listRuns(root)[0]!.interrupted, false);
+  // Simulate the kill: the lock names a dead pid, the manifest still says running.
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  s.close({ status: 'running' });
+  writeFileSync(
+    path.join(root, 'runs', 'r', 'lock'),
+    JSON.stringify({ pid: Number(child.stdout.toString()), hostname: os.hostname(), startedAt: 'x' }),
+  );
+  const [run] = listRuns(root);
+  assert.equal(run!.manifest.status, 'running');
+  assert.equal(run!.interrupted, true);
+});
+
+test('run ids: resume the latest of a base, --new takes the next free suffix', (t) => {
+  const root = tmpRoot(t);
+  assert.equal(slug('My Eval: ratings!'), 'my-eval-ratings');
+  assert.equal(chooseRunId(root, 'e-1234abcd', false), 'e-1234abcd');
+  assert.equal(chooseRunId(root, 'e-1234abcd', true), 'e-1234abcd');
+  mkdirSync(path.join(root, 'runs', 'e-1234abcd'), { recursive: true });
+  assert.equal(chooseRunId(root, 'e-1234abcd', false), 'e-1234abcd');
+  assert.equal(chooseRunId(root, 'e-1234abcd', true), 'e-1234abcd-2');
+  mkdirSync(path.join(root, 'runs', 'e-1234abcd-2'));
+  mkdirSync(path.join(root, 'runs', 'e-1234abcd-10'));
+  assert.equal(chooseRunId(root, 'e-1234abcd', false), 'e-1234abcd-10');
+  assert.equal(chooseRunId(root, 'e-1234abcd', true), 'e-1234abcd-11');
+});
+
+test('a run made from other data is refused on resume', async (t) => {
+  const root = tmpRoot(t);
+  (await openRunStore({ root, runId: 'r', manifest: manifestFor() })).close({ status: 'done' });
+  const other = manifestFor();
+  other.dataset = { ...other.dataset, fingerprint: '0'.repeat(64) };
+  await assert.rejects(openRunStore({ root, runId: 'r', manifest: other }), /different data.*--new/);
+  // The refusal released the lock.
+  (await openRunStore({ root, runId: 'r', manifest: manifestFor() })).close({ status: 'done' });
+});

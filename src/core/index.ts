@@ -6,3 +6,4 @@ export * from './config';
 export * from './tasks';
 export * from './scoring';
 export * from './prompt';
+export * from './models/baselines';

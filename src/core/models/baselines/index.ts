@@ -1,0 +1,14 @@
+// Built-in baselines (random, popularity, user-mean, item-mean, item-knn, mf) as Predictors.
+export {
+  BASELINE_NAMES,
+  baselinesForForm,
+  createBaseline,
+  fitBaselines,
+  isBaselineName,
+  rankCandidates,
+  type BaselineName,
+  type BaselineOptions,
+  type BaselinePredictor,
+  type BaselineTask,
+} from './baselines';
+export type { MfOptions } from './mf';

@@ -81,24 +81,47 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   const perUser = task.casesPerUser;
   const need = task.minHistory + perUser;
 
-  // Eligible users in dense order, then a seeded shuffle: the first `users` are the sample.
+  // Every user with enough interactions gets held-out items (the standard leave-last-out protocol: baselines
+  // train without ANY user's held-out items, so the training side does not depend on how many users are
+  // sampled, and a smaller sample is a prefix of a larger one). Of these, the eligible ones (choice and
+  // ranking also need K-1 items the user never touched) are shuffled with the seed: the first `users` are the
+  // sample. A marker array counts distinct items without a Set per user.
+  const holdable: number[] = [];
   const eligible: number[] = [];
+  const seenBy = k ? new Int32Array(data.itemIds.length).fill(-1) : null;
   let most = 0;
+  let tooFewNegatives = 0;
   for (let u = 0; u < index.users; u++) {
     const count = index.offsets[u + 1] - index.offsets[u];
     most = Math.max(most, count);
-    if (count >= need) eligible.push(u);
+    if (count < need) continue;
+    holdable.push(u);
+    if (seenBy) {
+      let distinct = 0;
+      for (let i = index.offsets[u]; i < index.offsets[u + 1]; i++) {
+        const item = data.item[index.rows[i]];
+        if (seenBy[item] !== u) {
+          seenBy[item] = u;
+          distinct++;
+        }
+      }
+      if (data.itemIds.length - distinct < k - 1) {
+        tooFewNegatives++;
+        continue;
+      }
+    }
+    eligible.push(u);
   }
   if (!eligible.length)
     throw new TaskError(
-      `no user of ${data.name} has minHistory + casesPerUser = ${need} interactions (the most any user has is ${most})`,
+      tooFewNegatives
+        ? `no user of ${data.name} can be asked: the ${tooFewNegatives} with minHistory + casesPerUser = ${need} interactions have fewer than ${k - 1} untouched items left for negatives`
+        : `no user of ${data.name} has minHistory + casesPerUser = ${need} interactions (the most any user has is ${most})`,
     );
-  Rng.of(task.seed, 'users').shuffle(eligible);
-  const sampled = eligible.slice(0, task.users);
-
   // Held-out positions (into each user's ordered rows), and the training mask.
   const trainMask = new Uint8Array(data.n).fill(1);
-  const heldOut = sampled.map((u) => {
+  const heldOut = new Map<number, number[]>();
+  for (const u of holdable) {
     const rows = userRows(index, u);
     let positions: number[];
     if (split === 'temporal') {
@@ -114,8 +137,9 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
       positions = all.slice(0, perUser).sort((a, b) => a - b);
     }
     for (const p of positions) trainMask[rows[p]] = 0;
-    return positions;
-  });
+    heldOut.set(u, positions);
+  }
+  const sampled = Rng.of(task.seed, 'users').shuffle(eligible).slice(0, task.users);
 
   const trainCounts = itemCounts(data, trainMask);
   const sampler = k ? new NegativeSampler(data.itemIds.length, task.negatives, trainCounts) : null;
@@ -133,16 +157,17 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
 
   const cases: TestCase[] = [];
   const ids = new Set<string>();
-  sampled.forEach((u, s) => {
+  for (const u of sampled) {
     const rows = userRows(index, u);
     const userId = data.userIds[u];
-    const held = new Set(heldOut[s]);
+    const positions = heldOut.get(u)!;
+    const held = new Set(positions);
     const touched = new Set<number>();
     for (const r of rows) touched.add(data.item[r]);
     const likeFrom =
       form === 'binary' && data.kind === 'implicit' ? topShareThreshold(data, rows, task.topShare) : 0;
 
-    for (const p of heldOut[s]) {
+    for (const p of positions) {
       const row = rows[p];
       const target = data.item[row];
       // History: temporal = everything before the target in time (earlier held-out targets included: they
@@ -203,7 +228,7 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
       };
       cases.push(c);
     }
-  });
+  }
   return { cases, trainMask, split, eligibleUsers: eligible.length };
 }
 

@@ -128,8 +128,16 @@ test('random split without timestamps: seeded hold-out, history from the trainin
     return syn.itemIds[syn.item[rows[rows.length - 1]]] === c.target.item;
   });
   assert.ok(lastInFile.length < a.cases.length / 2);
-  // The mask has exactly one 0 per case, on the target's row.
-  assert.equal(a.trainMask.length - a.trainMask.reduce((s, x) => s + x, 0), a.cases.length);
+  // Every user with enough rows has its 2 held-out rows masked (sampled or not), and nothing else is masked.
+  let holdable = 0;
+  for (let u = 0; u < idx.users; u++) if (idx.offsets[u + 1] - idx.offsets[u] >= 5 + 2) holdable++;
+  assert.ok(holdable > 20);
+  assert.equal(a.trainMask.length - a.trainMask.reduce((s, x) => s + x, 0), 2 * holdable);
+  for (const c of a.cases) {
+    const u = syn.userIds.indexOf(c.user);
+    const row = Array.from(userRows(idx, u)).find((r) => syn.itemIds[syn.item[r]] === c.target.item)!;
+    assert.equal(a.trainMask[row], 0);
+  }
 });
 
 test('split "temporal" on data without timestamps is an error; "random" on timed data is allowed', () => {

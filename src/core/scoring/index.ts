@@ -1,3 +1,8 @@
 // Scoring: per-case metrics, aggregation with bootstrap intervals, paired comparisons, breakdowns, reports.
 export * from './caseScore';
 export * from './parse';
+export * from './bootstrap';
+export * from './metrics';
+export * from './aggregate';
+export { aucMannWhitney, mcnemar, chiSquareTest, type McNemarResult } from './stats';
+export { seededRandom } from './random';

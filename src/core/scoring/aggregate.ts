@@ -1,0 +1,533 @@
+// Aggregation of per-case results into per-variant metrics with bootstrap intervals.
+//
+// Unit of analysis: the CASE. With several samples per case, each (case, sample) is one observation weighing
+// 1 / (samples present for that case), so every metric is the mean over cases of the per-case mean over samples,
+// and a case with three samples counts as much as a case with one. Intervals resample USERS (clusters).
+//
+// Invalid and error outcomes: in `all` they are scored as wrong (scoreCase); `valid` is the same metric over
+// the successful observations only. Their shares are reported beside the metrics.
+import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
+import { labelIndex, scoreCase } from './caseScore';
+import {
+  bootstrapGeneral,
+  bootstrapStatistics,
+  ClusterSums,
+  DEFAULT_BOOTSTRAP,
+  type BootstrapOptions,
+  type Estimate,
+} from './bootstrap';
+import { binaryScore, ECE_BINS, formScoring, type FormScoring, type MetricDef } from './metrics';
+import { aucMannWhitney, chiSquareTest, quantileSorted, sortedOrder } from './stats';
+
+/** What scoring needs to know about a run besides its results. */
+export interface ScoringContext {
+  form: TaskForm;
+  /** Cut-off of the headline ranking metrics (HR@k, NDCG@k). */
+  k: number;
+  /** Rating scale (rating form: where a missing answer lands, exact-match rounding). */
+  scale: ValueScale | null;
+  /** Candidates per case (choice, ranking). */
+  candidates?: number;
+  bootstrap?: BootstrapOptions;
+}
+
+/** One (case, sample) of one variant, scored. */
+export interface Observation {
+  caseId: string;
+  sample: number;
+  user: string;
+  outcome: Outcome;
+  /** 1 / (number of samples of this case present). */
+  weight: number;
+  /** Per-case values (scoreCase), missing answers scored as wrong. */
+  score: Record<string, number>;
+  historyLength: number;
+  targetPopularity: number;
+  result: CaseResult;
+}
+
+/** Identifies one line of results.jsonl: later lines replace earlier ones (retries, resumed runs). */
+export function resultKey(r: Pick<CaseResult, 'caseId' | 'variant' | 'sample'>): string {
+  return `${r.caseId}\u0000${r.variant}\u0000${r.sample}`;
+}
+
+/** Keeps the last result per (caseId, variant, sample), in first-seen order. */
+export function latestResults(results: CaseResult[]): CaseResult[] {
+  const byKey = new Map<string, CaseResult>();
+  for (const r of results) {
+    const key = resultKey(r);
+    if (byKey.has(key)) byKey.delete(key); // re-insert so the map's order follows the latest line
+    byKey.set(key, r);
+  }
+  return [...byKey.values()];
+}
+
+/** Results grouped by variant, variants in order of first appearance. */
+export function groupByVariant(results: CaseResult[]): Map<string, CaseResult[]> {
+  const out = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    const list = out.get(r.variant);
+    if (list) list.push(r);
+    else out.set(r.variant, [r]);
+  }
+  return out;
+}
+
+/** Scores one result: a missing or non-successful answer is scored as wrong. */
+export function scoreResult(r: CaseResult, ctx: ScoringContext): Record<string, number> {
+  return scoreCase(r.expected, r.outcome === 'success' ? r.prediction : undefined, {
+    scale: ctx.scale,
+    k: ctx.k,
+    candidates: r.expected.form === 'ranking' ? candidatesOf(r, ctx) : ctx.candidates,
+  });
+}
+
+function candidatesOf(r: CaseResult, ctx: ScoringContext): number | undefined {
+  if (ctx.candidates) return ctx.candidates;
+  return r.prediction?.form === 'ranking' ? r.prediction.order.length : undefined;
+}
+
+/** The observations of ONE variant's results (already deduplicated with latestResults). */
+export function toObservations(results: CaseResult[], ctx: ScoringContext): Observation[] {
+  const samples = new Map<string, number>();
+  for (const r of results) samples.set(r.caseId, (samples.get(r.caseId) ?? 0) + 1);
+  return results.map((r) => ({
+    caseId: r.caseId,
+    sample: r.sample,
+    user: r.user,
+    outcome: r.outcome,
+    weight: 1 / (samples.get(r.caseId) ?? 1),
+    score: scoreResult(r, ctx),
+    historyLength: r.historyLength,
+    targetPopularity: r.targetPopularity,
+    result: r,
+  }));
+}
+
+/** Dense cluster (user) indices of observations. */
+export function clustersOf(obs: { user: string }[]): { index: Int32Array; count: number } {
+  const ids = new Map<string, number>();
+  const index = new Int32Array(obs.length);
+  obs.forEach((o, i) => {
+    let c = ids.get(o.user);
+    if (c === undefined) ids.set(o.user, (c = ids.size));
+    index[i] = c;
+  });
+  return { index, count: ids.size };
+}
+
+function weightSum(obs: Observation[]): number {
+  let n = 0;
+  for (const o of obs) n += o.weight;
+  return n;
+}
+
+/**
+ * Estimates `metrics` (default: all of the form's) over `obs`, with cluster-bootstrap intervals. Every metric
+ * uses the same resamples.
+ */
+export function estimateMetrics(
+  obs: Observation[],
+  fs: FormScoring,
+  options: BootstrapOptions = {},
+  metrics: MetricDef[] = fs.metrics,
+): Record<string, Estimate> {
+  const { index, count } = clustersOf(obs);
+  const sums = new ClusterSums(count, fs.components.length);
+  obs.forEach((o, i) => {
+    const c = index[i];
+    fs.fill(o.score, (j, v) => sums.add(c, j, o.weight * v));
+  });
+  const n = weightSum(obs);
+  const linear = metrics.filter((m) => m.stat);
+  const estimates = bootstrapStatistics(
+    sums,
+    linear.map((m) => m.stat!),
+    n,
+    options,
+  );
+  const out: Record<string, Estimate> = {};
+  linear.forEach((m, i) => (out[m.key] = estimates[i]));
+  for (const m of metrics) if (m.general === 'auc') out[m.key] = estimateAuc(obs, index, count, options);
+  return out;
+}
+
+/** AUC over observations, resampling users; case weights multiply the cluster multiplicities. */
+function estimateAuc(
+  obs: Observation[],
+  cluster: Int32Array,
+  clusters: number,
+  options: BootstrapOptions,
+): Estimate {
+  const score = Float64Array.from(obs, (o) => binaryScore(o.score));
+  const positive = Uint8Array.from(obs, (o) => (o.score.truth === 1 ? 1 : 0));
+  const order = sortedOrder(score);
+  const w = new Float64Array(obs.length);
+  const { value, lo, hi, n } = bootstrapGeneral(
+    clusters,
+    (cw) => {
+      for (let i = 0; i < obs.length; i++) w[i] = cw[cluster[i]] * obs[i].weight;
+      return aucMannWhitney(score, positive, w, order);
+    },
+    weightSum(obs),
+    options,
+  );
+  return { value, lo, hi, n };
+}
+
+/** The share of observations with a given outcome, with its interval. */
+export function estimateShare(
+  obs: Observation[],
+  outcome: Outcome,
+  options: BootstrapOptions = {},
+): Estimate {
+  const { index, count } = clustersOf(obs);
+  const sums = new ClusterSums(count, 2);
+  obs.forEach((o, i) => {
+    sums.add(index[i], 0, o.weight);
+    if (o.outcome === outcome) sums.add(index[i], 1, o.weight);
+  });
+  const [e] = bootstrapStatistics(
+    sums,
+    [(t, o) => (t[o] > 0 ? t[o + 1] / t[o] : NaN)],
+    weightSum(obs),
+    options,
+  );
+  return e;
+}
+
+export interface MetricRow {
+  key: string;
+  label: string;
+  higherIsBetter: boolean;
+  /** Invalid and error outcomes scored as wrong: the headline figure. */
+  all: Estimate;
+  /** Over successful answers only. */
+  valid: Estimate;
+}
+
+export interface PositionRow {
+  label: string;
+  /** Cases whose true item carries this label (sample-weighted). */
+  n: number;
+  /** HR@1 of those cases (invalid counted as wrong). */
+  accuracy: number;
+  /** Valid answers that chose this label (choice) or put it first (ranking). */
+  chosen: number;
+  /** chosen / all valid answers. */
+  chosenShare: number;
+}
+
+export interface PositionBias {
+  positions: PositionRow[];
+  /**
+   * χ² test of the chosen labels against the distribution of the true labels (over valid answers): a small p
+   * means the model prefers some positions beyond what the truth explains.
+   */
+  test: { statistic: number; df: number; p: number };
+}
+
+export interface CalibrationBin {
+  /** Bin bounds of the stated probability. */
+  from: number;
+  to: number;
+  n: number;
+  meanProbability: number;
+  observedRate: number;
+}
+
+export interface Agreement {
+  /** Cases with at least two samples. */
+  cases: number;
+  /**
+   * Mean over those cases of the share of sample pairs giving the same answer (choice: label; binary: like;
+   * ranking: the item put first; rating: the value; no valid answer counts as one more answer).
+   */
+  pairwise: Estimate;
+  /** Rating form: mean over cases of the standard deviation of the predicted ratings across samples. */
+  ratingSd?: number;
+}
+
+export interface UsageSummary {
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  /** Answers taken from the response cache. */
+  cached: number;
+  /** Requests actually sent (retries included). */
+  attempts: number;
+  latencyMs: { mean: number; p50: number; p95: number; max: number };
+}
+
+export interface VariantSummary {
+  variant: string;
+  model: string;
+  template: string | null;
+  kind: 'llm' | 'baseline';
+  counts: {
+    cases: number;
+    observations: number;
+    users: number;
+    /** Largest number of samples of a case. */
+    samples: number;
+    success: number;
+    invalid: number;
+    error: number;
+  };
+  invalidShare: Estimate;
+  errorShare: Estimate;
+  /** Key of the headline metric (same for every variant of a run). */
+  headline: string;
+  metrics: MetricRow[];
+  /** Binary: whether any answer stated a probability (AUC, Brier and ECE are reported only then). */
+  probabilities?: boolean;
+  calibration?: CalibrationBin[];
+  positionBias?: PositionBias;
+  agreement?: Agreement;
+  /** The most common reasons for invalid and error outcomes. */
+  reasons: { outcome: Outcome; reason: string; count: number }[];
+  usage: UsageSummary;
+}
+
+/** Whether a variant is a built-in baseline ("baseline:<name>"). */
+export function isBaseline(variant: string): boolean {
+  return variant.startsWith('baseline:');
+}
+
+/** Summarises one variant's (deduplicated) results. */
+export function summariseVariant(results: CaseResult[], ctx: ScoringContext): VariantSummary {
+  const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
+  const fs = formScoring(ctx.form, ctx.k);
+  const obs = toObservations(results, ctx);
+  const valid = obs.filter((o) => o.outcome === 'success');
+  const probabilities = ctx.form === 'binary' && valid.some((o) => typeof o.score.prob === 'number');
+  const metrics = fs.metrics.filter((m) => probabilities || !['auc', 'brier', 'ece'].includes(m.key));
+  const all = estimateMetrics(obs, fs, boot, metrics);
+  const val = estimateMetrics(valid, fs, boot, metrics);
+  const first = results[0];
+  const cases = new Set(results.map((r) => r.caseId)).size;
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  return {
+    variant: first?.variant ?? '',
+    model: first?.model ?? '',
+    template: first?.template ?? null,
+    kind: first && isBaseline(first.variant) ? 'baseline' : 'llm',
+    counts: {
+      cases,
+      observations: results.length,
+      users: new Set(results.map((r) => r.user)).size,
+      samples: Math.max(0, ...results.map((r) => r.sample + 1)),
+      success: count('success'),
+      invalid: count('invalid'),
+      error: count('error'),
+    },
+    invalidShare: estimateShare(obs, 'invalid', boot),
+    errorShare: estimateShare(obs, 'error', boot),
+    headline: fs.headline,
+    metrics: metrics.map((m) => ({
+      key: m.key,
+      label: m.label,
+      higherIsBetter: m.higherIsBetter,
+      all: all[m.key],
+      valid: val[m.key],
+    })),
+    ...(ctx.form === 'binary' ? { probabilities } : {}),
+    ...(probabilities ? { calibration: calibrationBins(valid) } : {}),
+    ...(ctx.form === 'choice' || ctx.form === 'ranking' ? { positionBias: positionBias(obs, ctx) } : {}),
+    ...(obs.some((o) => o.sample > 0) ? { agreement: agreement(obs, ctx.form, boot) } : {}),
+    reasons: topReasons(results),
+    usage: usageSummary(results),
+  };
+}
+
+/** Reliability diagram data over valid answers with a stated probability. */
+export function calibrationBins(valid: Observation[]): CalibrationBin[] {
+  const bins = Array.from({ length: ECE_BINS }, (_, i) => ({ n: 0, p: 0, y: 0, i }));
+  for (const o of valid) {
+    if (typeof o.score.prob !== 'number') continue;
+    const b = bins[Math.min(ECE_BINS - 1, Math.floor(o.score.prob * ECE_BINS))];
+    b.n += o.weight;
+    b.p += o.weight * o.score.prob;
+    b.y += o.weight * o.score.truth;
+  }
+  return bins.map((b) => ({
+    from: b.i / ECE_BINS,
+    to: (b.i + 1) / ECE_BINS,
+    n: b.n,
+    meanProbability: b.n > 0 ? b.p / b.n : NaN,
+    observedRate: b.n > 0 ? b.y / b.n : NaN,
+  }));
+}
+
+/** The label a valid choice/ranking answer picked first, or undefined. */
+function chosenLabel(o: Observation): string | undefined {
+  if (o.outcome !== 'success') return undefined;
+  const p = o.result.prediction;
+  if (p?.form === 'choice') return p.label.trim().toUpperCase();
+  if (p?.form === 'ranking') return p.order[0]?.trim().toUpperCase();
+  return undefined;
+}
+
+function labelOf(index: number): string {
+  let s = '';
+  let n = index + 1;
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+/** Accuracy by the true item's position and the distribution of chosen labels. */
+export function positionBias(obs: Observation[], ctx: ScoringContext): PositionBias {
+  let k = ctx.candidates ?? 0;
+  for (const o of obs) {
+    const e = o.result.expected;
+    if (e.form === 'choice' || e.form === 'ranking') k = Math.max(k, labelIndex(e.label) + 1);
+  }
+  const n = new Array<number>(k).fill(0);
+  const hits = new Array<number>(k).fill(0);
+  const chosen = new Array<number>(k).fill(0);
+  const truthValid = new Array<number>(k).fill(0);
+  let validTotal = 0;
+  for (const o of obs) {
+    const e = o.result.expected;
+    if (e.form !== 'choice' && e.form !== 'ranking') continue;
+    const t = labelIndex(e.label);
+    if (t < 0) continue;
+    n[t] += o.weight;
+    hits[t] += o.weight * (o.score.correct ?? o.score.hr1 ?? 0);
+    const c = chosenLabel(o);
+    const ci = c === undefined ? -1 : labelIndex(c);
+    if (ci >= 0 && ci < k) {
+      chosen[ci] += o.weight;
+      truthValid[t] += o.weight;
+      validTotal += o.weight;
+    }
+  }
+  return {
+    positions: n.map((count, i) => ({
+      label: labelOf(i),
+      n: count,
+      accuracy: count > 0 ? hits[i] / count : NaN,
+      chosen: chosen[i],
+      chosenShare: validTotal > 0 ? chosen[i] / validTotal : NaN,
+    })),
+    test: chiSquareTest(chosen, truthValid),
+  };
+}
+
+function answerKey(o: Observation, form: TaskForm): string {
+  if (o.outcome !== 'success' || !o.result.prediction) return '\u2205';
+  const p = o.result.prediction;
+  switch (p.form) {
+    case 'choice':
+      return p.label.trim().toUpperCase();
+    case 'binary':
+      return p.like ? 'like' : 'dislike';
+    case 'ranking':
+      return p.order[0]?.trim().toUpperCase() ?? '\u2205';
+    case 'rating':
+      return form === 'rating' ? String(p.value) : '\u2205';
+  }
+}
+
+/** Agreement between the samples of each case (cases with at least two samples). */
+export function agreement(obs: Observation[], form: TaskForm, options: BootstrapOptions = {}): Agreement {
+  const byCase = new Map<string, Observation[]>();
+  for (const o of obs) {
+    const list = byCase.get(o.caseId);
+    if (list) list.push(o);
+    else byCase.set(o.caseId, [o]);
+  }
+  const rows: { user: string; value: number }[] = [];
+  const sds: number[] = [];
+  for (const list of byCase.values()) {
+    const m = list.length;
+    if (m < 2) continue;
+    const counts = new Map<string, number>();
+    for (const o of list) {
+      const key = answerKey(o, form);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    let same = 0;
+    for (const c of counts.values()) same += c * (c - 1);
+    rows.push({ user: list[0].user, value: same / (m * (m - 1)) });
+    if (form === 'rating') {
+      const vals = list.flatMap((o) =>
+        o.outcome === 'success' && o.result.prediction?.form === 'rating' ? [o.result.prediction.value] : [],
+      );
+      if (vals.length >= 2) {
+        const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+        sds.push(Math.sqrt(vals.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (vals.length - 1)));
+      }
+    }
+  }
+  const { index, count } = clustersOf(rows);
+  const sums = new ClusterSums(count, 2);
+  rows.forEach((r, i) => {
+    sums.add(index[i], 0, 1);
+    sums.add(index[i], 1, r.value);
+  });
+  const [pairwise] = bootstrapStatistics(
+    sums,
+    [(t, o) => (t[o] > 0 ? t[o + 1] / t[o] : NaN)],
+    rows.length,
+    options,
+  );
+  return {
+    cases: rows.length,
+    pairwise,
+    ...(form === 'rating' && sds.length ? { ratingSd: sds.reduce((a, b) => a + b, 0) / sds.length } : {}),
+  };
+}
+
+function topReasons(results: CaseResult[], limit = 5): VariantSummary['reasons'] {
+  const counts = new Map<string, { outcome: Outcome; reason: string; count: number }>();
+  for (const r of results) {
+    if (r.outcome === 'success') continue;
+    const reason = (r.reason ?? '(no reason given)').slice(0, 200);
+    const key = `${r.outcome}\u0000${reason}`;
+    const e = counts.get(key);
+    if (e) e.count++;
+    else counts.set(key, { outcome: r.outcome, reason, count: 1 });
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count).slice(0, limit);
+}
+
+/** Token, cost and latency totals of results. */
+export function usageSummary(results: CaseResult[]): UsageSummary {
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let reasoningTokens = 0;
+  let costUsd = 0;
+  let cached = 0;
+  let attempts = 0;
+  const lat: number[] = [];
+  for (const r of results) {
+    promptTokens += r.usage?.prompt ?? 0;
+    completionTokens += r.usage?.completion ?? 0;
+    reasoningTokens += r.usage?.reasoning ?? 0;
+    costUsd += r.costUsd ?? 0;
+    if (r.cached) cached++;
+    attempts += r.attempts ?? 0;
+    if (Number.isFinite(r.latencyMs)) lat.push(r.latencyMs);
+  }
+  lat.sort((a, b) => a - b);
+  return {
+    promptTokens,
+    completionTokens,
+    reasoningTokens,
+    costUsd,
+    cached,
+    attempts,
+    latencyMs: {
+      mean: lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : NaN,
+      p50: quantileSorted(lat, 0.5),
+      p95: quantileSorted(lat, 0.95),
+      max: lat.length ? lat[lat.length - 1] : NaN,
+    },
+  };
+}

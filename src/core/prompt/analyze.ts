@@ -11,6 +11,7 @@ import {
   PROMPT_VARIABLES,
   closestName,
   describeType,
+  memberOf,
   membersOf,
   type VarType,
 } from './variables';
@@ -339,10 +340,9 @@ function checkAccess(
       continue;
     }
     const name = String(prop.content);
-    const members = membersOf(type);
-    const spec = Object.prototype.hasOwnProperty.call(members, name) ? members[name] : undefined;
+    const spec = memberOf(type, name);
     if (!spec) {
-      const known = Object.keys(members);
+      const known = Object.keys(membersOf(type));
       const hint = closestName(name, known);
       walk.diagnostics.push({
         severity: 'error',
@@ -386,7 +386,7 @@ function typeOfToken(token: Token, stack: Map<string, Binding>[]): Typed {
       t = { type: t.type.kind === 'array' ? t.type.of : ANY, nullable: true };
       continue;
     }
-    const spec = membersOf(t.type)[String(prop.content)];
+    const spec = memberOf(t.type, String(prop.content));
     if (!spec) return { type: ANY };
     t = { type: spec.type, nullable: spec.nullable };
   }
@@ -409,7 +409,7 @@ function applyFilters(start: Typed, filters: readonly { name: string; args: unkn
     } else if (f.name === 'map' && t.type.kind === 'array') {
       const arg = f.args[0] as Token | undefined;
       const field = arg && TypeGuards.isQuotedToken(arg) ? String(arg.content) : undefined;
-      const spec = field ? membersOf(t.type.of)[field] : undefined;
+      const spec = field ? memberOf(t.type.of, field) : undefined;
       t = { type: { kind: 'array', of: spec ? spec.type : ANY } };
     } else if (STRING_FILTERS.has(f.name)) {
       t = { type: STRING };

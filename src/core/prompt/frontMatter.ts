@@ -86,7 +86,10 @@ export function parseFrontMatter(
     range ? lines.range(offset + range[0], offset + range[1]) : lines.range(offset, offset);
   const doc = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
-    const [start, end] = e.pos;
+    let [start, end] = e.pos;
+    // Errors found at the end of the text ("missing ]") belong to its last character, not the closing fence.
+    const content = yamlText.trimEnd().length;
+    if (start >= content) [start, end] = [Math.max(0, content - 1), content];
     diagnostics.push({
       severity: 'error',
       code: 'front-matter-yaml',

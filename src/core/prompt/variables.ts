@@ -208,6 +208,12 @@ export function membersOf(type: VarType): Record<string, FieldSpec> {
   return type.kind === 'object' ? type.fields : builtinMembers(type);
 }
 
+/** One accessible field by name (own properties only: `constructor` or `__proto__` are never fields). */
+export function memberOf(type: VarType, name: string): FieldSpec | undefined {
+  const members = membersOf(type);
+  return Object.prototype.hasOwnProperty.call(members, name) ? members[name] : undefined;
+}
+
 /** A short name of a type for messages and completion details. */
 export function describeType(type: VarType, nullable = false): string {
   const base =

@@ -48,36 +48,48 @@ const nonNegInt = () => z.number().int().min(0);
 const columnRef = () => z.union([z.string().min(1), nonNegInt()]);
 
 // ── dataset ──────────────────────────────────────────────────────────────────────────────────────────────
+const delimiter = () =>
+  z
+    .enum([',', '\t', ';', '|'])
+    .optional()
+    .describe('Field delimiter; detected from the first line when absent.');
 const itemFileShape = {
   file: z.string().min(1).describe('Item file, relative to the dataset folder.'),
   id: columnRef().describe('Column holding the item id (header name or 0-based index).'),
-  title: columnRef().describe('Column holding the item title.'),
+  title: columnRef().optional().describe('Column holding the item title; without it the id is the title.'),
   genres: columnRef().optional().describe('Column holding genres or tags, if any.'),
   genreSeparator: z.string().min(1).default('|').describe('Separator inside the genres column. Default "|".'),
   extra: z
-    .array(z.string().min(1))
+    .array(columnRef())
     .optional()
     .describe('Other text columns to keep as item text (shown in prompts, hidden by the knowledge probe).'),
+  delimiter: delimiter(),
+  header: z.boolean().default(true).describe('Whether the first line is a header. Default true.'),
 };
 const columnsShape = {
   file: z
     .string()
     .min(1)
     .optional()
-    .describe('Interactions file, relative to the dataset path when it is a folder.'),
+    .describe(
+      'Interactions file, relative to the dataset folder; default: the path itself when it is a file, else the only .csv/.tsv/.txt/.dat file in the folder.',
+    ),
   user: columnRef().describe('Column holding the user id (header name or 0-based index).'),
   item: columnRef().describe('Column holding the item id.'),
-  value: columnRef().describe('Column holding the rating (explicit) or the count (implicit).'),
-  timestamp: columnRef().optional().describe('Column holding Unix seconds; without it the split is random.'),
-  delimiter: z
-    .enum([',', '\t', ';', '|'])
+  value: columnRef()
     .optional()
-    .describe('Field delimiter; detected from the first line when absent.'),
+    .describe('Column holding the rating (explicit) or the count (implicit); without it every row counts 1.'),
+  timestamp: columnRef()
+    .optional()
+    .describe('Column holding Unix seconds or an ISO 8601 date; without it the split is random.'),
+  delimiter: delimiter(),
   header: z.boolean().default(true).describe('Whether the first line is a header. Default true.'),
   kind: z
     .enum(['explicit', 'implicit'])
-    .default('explicit')
-    .describe('"explicit" = ratings on a scale, "implicit" = counts (plays, clicks). Default "explicit".'),
+    .optional()
+    .describe(
+      '"explicit" = ratings on a scale, "implicit" = counts (plays, clicks). Default: explicit when a value column is mapped, else implicit.',
+    ),
   scale: z
     .strictObject({
       min: z.number().describe('Lowest rating.'),
@@ -85,7 +97,9 @@ const columnsShape = {
       step: z.number().positive().describe('Rating step, e.g. 0.5 for half stars.'),
     })
     .optional()
-    .describe('Rating scale of explicit data; inferred from the values when absent.'),
+    .describe(
+      'Rating scale of explicit data (values off it are errors); inferred from the values when absent.',
+    ),
   items: z.strictObject(itemFileShape).optional().describe('Optional item file with titles and text.'),
 };
 const datasetShape = {

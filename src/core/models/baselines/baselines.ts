@@ -10,6 +10,7 @@ import type {
   TestCase,
   ValueScale,
 } from '../../types';
+import { BASELINES, BASELINES_BY_FORM, type BaselineName } from '../../config';
 import { hashParts } from './hash';
 import type { MfOptions } from './mf';
 import {
@@ -25,8 +26,8 @@ import {
 } from './models';
 import { TrainingIndex } from './training';
 
-export const BASELINE_NAMES = ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'] as const;
-export type BaselineName = (typeof BASELINE_NAMES)[number];
+/** The baseline names, as the eval config spells them (config.ts owns the list). */
+export const BASELINE_NAMES: readonly BaselineName[] = BASELINES;
 
 export function isBaselineName(name: string): name is BaselineName {
   return (BASELINE_NAMES as readonly string[]).includes(name);
@@ -68,13 +69,12 @@ export interface BaselinePredictor extends Predictor {
 }
 
 /**
- * Which baselines make sense for a form. user-mean gives every candidate of a case the same score, so it is
- * left out of choice and ranking (it would only be the random baseline again).
+ * Which baselines make sense for a form: the config's default list (config.ts). user-mean gives every
+ * candidate of a case the same score, so it is left out of choice and ranking; popularity has no notion of a
+ * star value, so it is left out of rating (asked anyway, it answers the global training mean).
  */
 export function baselinesForForm(form: TaskForm): BaselineName[] {
-  return form === 'choice' || form === 'ranking'
-    ? BASELINE_NAMES.filter((n) => n !== 'user-mean')
-    : [...BASELINE_NAMES];
+  return [...BASELINES_BY_FORM[form]];
 }
 
 /** Fits one baseline on the rows of `data` where trainMask is 1. */
@@ -276,7 +276,7 @@ class Baseline implements BaselinePredictor {
         if (trainMask[r] === 1) values[k++] = this.train.toModel(data.value[r]);
     }
     values.sort();
-    const cut = values[values.length - Math.max(1, Math.ceil(this.topShare * values.length))];
+    const cut = values[values.length - Math.max(1, Math.ceil(this.topShare * values.length - 1e-9))];
     this.userThreshold.set(u, cut);
     return cut;
   }

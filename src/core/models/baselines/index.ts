@@ -6,9 +6,9 @@ export {
   fitBaselines,
   isBaselineName,
   rankCandidates,
-  type BaselineName,
   type BaselineOptions,
   type BaselinePredictor,
   type BaselineTask,
 } from './baselines';
 export type { MfOptions } from './mf';
+// BaselineName is exported by config.ts (the eval config owns the list of names).

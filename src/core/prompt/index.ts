@@ -11,3 +11,19 @@ export type { PromptRenderInfo } from './render';
 export { builtinTemplates, readPromptTemplate, loadPromptTemplate } from './templates';
 export { sampleCase, SAMPLE_INFO } from './samples';
 export { DISABLED_TAGS, filterNames, tagNames } from './engine';
+export {
+  tokenizerFor,
+  loadEncoding,
+  loadChatTokenizer,
+  countTokens,
+  estimateCost,
+  expectedAnswerTokens,
+} from './tokens';
+export type {
+  TokenizerEncoding,
+  TokenizerChoice,
+  TokenCount,
+  CountedMessage,
+  ChatTokenizer,
+  TokenPrice,
+} from './tokens';

@@ -81,11 +81,21 @@ function fieldStarts(text: string, delimiter: string): Scan {
 }
 
 /** Yields batches of records, bad ones reported to the log (strict mode throws there). */
-export async function* readDelimited(file: string, options: DelimitedOptions): AsyncGenerator<DelimitedRecord[]> {
+export async function* readDelimited(
+  file: string,
+  options: DelimitedOptions,
+): AsyncGenerator<DelimitedRecord[]> {
   const { log, display } = options;
   const maxLines = options.maxRecordLines ?? 1;
   let delimiter = options.delimiter;
-  let batch: { line: number; text: string; columns: number[] }[] = [];
+  let batch: {
+    line: number;
+    text: string;
+    lines: number;
+    columns: number[];
+    fields?: string[];
+    skipped?: boolean;
+  }[] = [];
   // lines of a record whose quoted field is still open
   let pending: { line: number; text: string }[] = [];
 
@@ -93,34 +103,40 @@ export async function* readDelimited(file: string, options: DelimitedOptions): A
     if (batch.length === 0) return [];
     const records = batch;
     batch = [];
-    const text = records.map((r) => r.text).join('\n');
-    // map the batch's line numbers back to records (a record may span lines)
-    const endLineToRecord = new Map<number, number>();
-    let batchLine = 0;
-    records.forEach((r, k) => {
-      batchLine += r.text.split('\n').length;
-      endLineToRecord.set(batchLine, k);
-    });
+    // Records without quotes are split where the scan found the fields; csv-parse reads the quoted ones.
+    const quoted = records.filter((r) => r.fields === undefined);
+    if (quoted.length) {
+      const text = quoted.map((r) => r.text).join('\n');
+      // map the batch's line numbers back to records (a record may span lines)
+      const endLineToRecord = new Map<number, (typeof records)[number]>();
+      let batchLine = 0;
+      for (const r of quoted) {
+        batchLine += r.lines;
+        endLineToRecord.set(batchLine, r);
+      }
+      const rows = parse(text, {
+        delimiter,
+        relax_quotes: true,
+        relax_column_count: true,
+        skip_empty_lines: false,
+        record_delimiter: '\n',
+        skip_records_with_error: true,
+        info: true,
+        on_skip: (err) => {
+          const r = (err && endLineToRecord.get(Number(err.lines))) || quoted[0];
+          r.skipped = true;
+          log.skip(display, r.line, 1, `unreadable record: ${err?.message ?? 'unknown error'}`);
+          return undefined;
+        },
+      }) as unknown as { record: string[]; info: { lines: number } }[];
+      for (const { record, info } of rows) {
+        const r = endLineToRecord.get(info.lines);
+        if (r) r.fields = record;
+      }
+    }
     const out: DelimitedRecord[] = [];
-    const rows = parse(text, {
-      delimiter,
-      relax_quotes: true,
-      relax_column_count: true,
-      skip_empty_lines: false,
-      record_delimiter: '\n',
-      skip_records_with_error: true,
-      info: true,
-      on_skip: (err) => {
-        const k = err ? endLineToRecord.get(Number(err.lines)) : undefined;
-        const r = k === undefined ? records[0] : records[k];
-        log.skip(display, r.line, 1, `unreadable record: ${err?.message ?? 'unknown error'}`);
-        return undefined;
-      },
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-    for (const { record, info } of rows) {
-      const k = endLineToRecord.get(info.lines);
-      if (k === undefined) continue;
-      out.push({ line: records[k].line, fields: record, columns: records[k].columns });
+    for (const r of records) {
+      if (r.fields && !r.skipped) out.push({ line: r.line, fields: r.fields, columns: r.columns });
     }
     return out;
   };
@@ -142,7 +158,14 @@ export async function* readDelimited(file: string, options: DelimitedOptions): A
       log.skip(display, l, c, `unexpected "${whole[scan.strayAfterQuote]}" after a closing quote`);
       return;
     }
-    batch.push({ line: start.line, text: whole, columns: scan.starts.map((s) => s + 1) });
+    const columns = scan.starts.map((s) => s + 1);
+    if (whole.includes('"')) batch.push({ line: start.line, text: whole, lines: parts.length, columns });
+    else {
+      const fields = scan.starts.map((s, k) =>
+        whole.slice(s, k + 1 < scan.starts.length ? scan.starts[k + 1] - delimiter!.length : whole.length),
+      );
+      batch.push({ line: start.line, text: whole, lines: 1, columns, fields });
+    }
   };
 
   // The first pending line opened a quote that never closed: report it, then re-read the lines after it.

@@ -201,10 +201,16 @@ class NumericScanner {
       const looksNumeric = /^\s*"?\d/.test(text);
       if (spec.header === null || (looksNumeric && !spec.headerRequired)) return i;
       const expected = spec.header.join(spec.sep);
-      if (looksNumeric) throw new DatasetError(spec.display, this.line, 1, `no header line: expected "${expected}"`);
+      if (looksNumeric)
+        throw new DatasetError(spec.display, this.line, 1, `no header line: expected "${expected}"`);
       const got = this.splitFields(text).map((f) => f.text.replace(/^"|"$/g, '').trim().toLowerCase());
       if (got.length !== spec.header.length || got.some((g, k) => g !== spec.header![k].toLowerCase())) {
-        throw new DatasetError(spec.display, this.line, 1, `unexpected header "${text}": expected "${expected}"`);
+        throw new DatasetError(
+          spec.display,
+          this.line,
+          1,
+          `unexpected header "${text}": expected "${expected}"`,
+        );
       }
       this.line++;
       return nl + 1;
@@ -227,7 +233,8 @@ class NumericScanner {
   private slowLine(buf: Buffer, s: number, nl: number): void {
     const { spec, line } = this;
     const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
-    const bad = (column: number, reason: string) => spec.log.skip(spec.display, line, column, reason, this.cols.n);
+    const bad = (column: number, reason: string) =>
+      spec.log.skip(spec.display, line, column, reason, this.cols.n);
     if (!isUtf8(buf.subarray(s, e))) {
       const at = firstInvalidUtf8(buf, s, e);
       const hex = buf[at].toString(16).toUpperCase().padStart(2, '0');
@@ -258,7 +265,8 @@ class NumericScanner {
       const what = FIELD_NAMES[k];
       if (raw === '') return bad(column, `empty ${what}`);
       if (k === 2) {
-        if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) return bad(column, `non-numeric ${what} "${raw}"`);
+        if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw))
+          return bad(column, `non-numeric ${what} "${raw}"`);
       } else if (!/^\d+$/.test(raw)) {
         return bad(column, `${k === 3 ? 'non-numeric' : 'non-integer'} ${what} "${raw}"`);
       }
@@ -296,7 +304,12 @@ class NumericScanner {
     const { spec, cols } = this;
     if (cols.n > 0) return;
     if (spec.log.skippedRows > 0) {
-      throw new DatasetError(spec.display, null, null, `no valid rows (${spec.log.skippedRows} malformed rows skipped)`);
+      throw new DatasetError(
+        spec.display,
+        null,
+        null,
+        `no valid rows (${spec.log.skippedRows} malformed rows skipped)`,
+      );
     }
     throw new DatasetError(
       spec.display,

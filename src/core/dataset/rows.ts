@@ -98,7 +98,8 @@ export class RowColumns {
   finish(): { user: Int32Array; item: Int32Array; value: Float64Array; time: Float64Array | null } {
     const n = this.n;
     const copy = n < this.cap * 0.8;
-    const cut = <T extends Int32Array | Float64Array>(a: T): T => (copy ? (a.slice(0, n) as T) : (a.subarray(0, n) as T));
+    const cut = <T extends Int32Array | Float64Array>(a: T): T =>
+      copy ? (a.slice(0, n) as T) : (a.subarray(0, n) as T);
     return {
       user: cut(this.user),
       item: cut(this.item),

@@ -1,0 +1,181 @@
+// MovieLens CSV releases (ml-latest-small, ml-latest, ml-20m, ml-25m, ml-32m): ratings.csv through the byte
+// scanner; movies.csv (quoted titles with commas and quotes, `|` genres) and the optional tags.csv through the
+// delimited reader.
+import type { Interactions, ItemMeta } from '../../types';
+import { addTag, dataFile, itemsByDenseId, titleYear, topTags, type LoadContext } from '../context';
+import { readDelimited } from '../delimited';
+import { DatasetError } from '../errors';
+import { scanNumericFile } from '../numeric-scanner';
+import { IdTable } from '../rows';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const MOVIELENS_SCALE = { min: 0.5, max: 5, step: 0.5 };
+const NO_GENRES = '(no genres listed)';
+
+export function splitGenres(text: string, sep = '|'): string[] {
+  const t = text.trim();
+  if (t === '' || t === NO_GENRES) return [];
+  return t
+    .split(sep)
+    .map((g) => g.trim())
+    .filter((g) => g && g !== NO_GENRES);
+}
+
+/** Reads movies.csv: movieId,title,genres. */
+async function readMovies(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
+  const { file, display } = dataFile(ctx, 'movies.csv');
+  const movies = new Map<number, ItemMeta>();
+  const firstLine = new Map<number, number>();
+  let header = true;
+  for await (const records of readDelimited(file, {
+    display,
+    delimiter: ',',
+    encoding: 'utf8',
+    log: ctx.log,
+    signal: ctx.signal,
+    hash: ctx.hashFor(file),
+  })) {
+    for (const { line, fields, columns } of records) {
+      if (header) {
+        header = false;
+        const names = fields.map((f) => f.trim().toLowerCase());
+        if (names.join(',') !== 'movieid,title,genres') {
+          throw new DatasetError(
+            display,
+            line,
+            1,
+            `unexpected header "${fields.join(',')}": expected "movieId,title,genres"`,
+          );
+        }
+        continue;
+      }
+      const bad = (column: number, reason: string) =>
+        ctx.log.skip(display, line, column, reason, movies.size);
+      if (fields.join(',').toLowerCase() === 'movieid,title,genres') {
+        bad(1, 'duplicate header line');
+        continue;
+      }
+      if (fields.length !== 3) {
+        bad(
+          fields.length > 3 ? columns[3] : 1,
+          `expected 3 fields (movieId,title,genres), found ${fields.length}`,
+        );
+        continue;
+      }
+      const idText = fields[0].trim();
+      if (!/^\d+$/.test(idText)) {
+        bad(columns[0], `non-integer movie id "${idText}"`);
+        continue;
+      }
+      const id = Number(idText);
+      if (movies.has(id)) {
+        bad(columns[0], `duplicate movie id ${id} (first at line ${firstLine.get(id)})`);
+        continue;
+      }
+      const title = fields[1].trim();
+      const meta: ItemMeta = { title, genres: splitGenres(fields[2]) };
+      const year = titleYear(title);
+      if (year !== undefined) meta.year = year;
+      movies.set(id, meta);
+      firstLine.set(id, line);
+    }
+  }
+  if (header) throw new DatasetError(display, null, null, 'no lines (only blank lines)');
+  if (movies.size === 0 && ctx.log.skippedRows === 0) {
+    throw new DatasetError(display, null, null, 'header only: the file has no data rows');
+  }
+  return movies;
+}
+
+/** Reads the optional tags.csv (userId,movieId,tag,timestamp) into tag counts per movie. */
+async function readTags(
+  ctx: LoadContext,
+  movies: Map<number, ItemMeta>,
+): Promise<Map<number, Map<string, number>>> {
+  const counts = new Map<number, Map<string, number>>();
+  const { file, display } = dataFile(ctx, 'tags.csv');
+  let header = true;
+  for await (const records of readDelimited(file, {
+    display,
+    delimiter: ',',
+    encoding: 'utf8',
+    log: ctx.log,
+    signal: ctx.signal,
+    hash: ctx.hashFor(file),
+  })) {
+    for (const { line, fields, columns } of records) {
+      if (header) {
+        header = false;
+        if (!/^userid$/i.test(fields[0]?.trim() ?? '')) {
+          throw new DatasetError(
+            display,
+            line,
+            1,
+            `unexpected header "${fields.join(',')}": expected "userId,movieId,tag,timestamp"`,
+          );
+        }
+        continue;
+      }
+      if (fields.length !== 4) {
+        ctx.log.skip(
+          display,
+          line,
+          fields.length > 4 ? columns[4] : 1,
+          `expected 4 fields (userId,movieId,tag,timestamp), found ${fields.length}`,
+        );
+        continue;
+      }
+      const id = Number(fields[1]);
+      if (!/^\d+$/.test(fields[1].trim())) {
+        ctx.log.skip(display, line, columns[1], `non-integer movie id "${fields[1]}"`);
+        continue;
+      }
+      if (movies.has(id)) addTag(counts, id, fields[2]);
+    }
+  }
+  return counts;
+}
+
+export async function loadMovielensCsv(ctx: LoadContext): Promise<Interactions> {
+  const movies = await readMovies(ctx);
+  const users = new IdTable();
+  const items = new IdTable();
+  const { file, display } = dataFile(ctx, 'ratings.csv');
+  const cols = await scanNumericFile(file, {
+    display,
+    sep: ',',
+    hasTime: true,
+    header: ['userId', 'movieId', 'rating', 'timestamp'],
+    headerRequired: true,
+    scale: MOVIELENS_SCALE,
+    users,
+    items,
+    checkNewItem: (id) => (movies.has(id) ? null : `unknown item id ${id}: not in movies.csv`),
+    log: ctx.log,
+    signal: ctx.signal,
+    hash: ctx.hashFor(file),
+  });
+  if (existsSync(path.join(ctx.dir, 'tags.csv'))) {
+    const tags = await readTags(ctx, movies);
+    for (const [id, meta] of movies) {
+      const top = topTags(tags, id);
+      if (top.length) meta.extra = { ...meta.extra, tags: top.join(', ') };
+    }
+  }
+  const { user, item, value, time } = cols.finish();
+  return {
+    name: ctx.name,
+    format: 'movielens-csv',
+    kind: 'explicit',
+    scale: { ...MOVIELENS_SCALE },
+    userIds: users.ids,
+    itemIds: items.ids,
+    items: itemsByDenseId(items.ids, movies),
+    n: cols.n,
+    user,
+    item,
+    value,
+    time,
+  };
+}

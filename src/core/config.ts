@@ -206,12 +206,13 @@ const KEY_HOME =
 // A record of extra headers or query parameters that must carry no credential (checked on its own, so the
 // message appears even when other fields of the model entry are wrong too).
 // An array whose entries (or their `key` field) must be unique.
-function unique<T>(item: z.ZodType<T>, keyOf: (v: T) => string, what: string) {
+function unique<T>(item: z.ZodType<T>, keyOf: (v: T) => string, what: string, field?: string) {
   return z.array(item).superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((v, i) => {
       const k = keyOf(v);
-      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate ${what} "${k}"` });
+      if (seen.has(k))
+        ctx.addIssue({ code: 'custom', path: field ? [i, field] : [i], message: `duplicate ${what} "${k}"` });
       seen.add(k);
     });
   });
@@ -341,7 +342,7 @@ const topShape = {
     .describe(
       'Prompt templates: .prompt files relative to this config, or "builtin:<form>". Default ["builtin:<form>"].',
     ),
-  models: unique(z.strictObject(modelShape), (m) => m.id, 'model id')
+  models: unique(z.strictObject(modelShape), (m) => m.id, 'model id', 'id')
     .default([])
     .describe('LLM endpoints to evaluate. Default [].'),
   baselines: unique(z.enum(BASELINES), (b) => b, 'baseline')
@@ -598,7 +599,7 @@ export function parseConfig(text: string, file: string): EvalConfig {
 }
 
 /** Canonical JSON: keys sorted at every level, undefined dropped. Equal configs give equal strings. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(

@@ -7,3 +7,4 @@ export * from './tasks';
 export * from './scoring';
 export * from './prompt';
 export * from './models/baselines';
+export * from './dataset';

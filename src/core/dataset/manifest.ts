@@ -34,6 +34,8 @@ export interface DatasetManifest {
   counts?: Record<string, number>;
   /** The file that carries the dataset's licence. */
   licence?: string;
+  /** How to cite the dataset, when it asks for it. */
+  citation?: string;
   files: Record<string, ManifestFile>;
 }
 

@@ -369,12 +369,11 @@ export const evalConfigSchema = z
     }
   })
   .transform((c) => {
-    const { $schema: _ignored, ...rest } = c;
     const form = c.task.form;
     const candidates =
       c.task.candidates ?? (form === 'choice' || form === 'ranking' ? DEFAULT_CANDIDATES[form] : undefined);
     return {
-      ...rest,
+      ...c,
       task: { ...c.task, candidates },
       prompts: c.prompts ?? [`builtin:${form}`],
       baselines: c.baselines ?? [...BASELINES_BY_FORM[form]],

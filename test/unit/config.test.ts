@@ -146,7 +146,7 @@ test('a full config with every field parses and keeps its values', () => {
   assert.equal(c.dataset.columns?.items?.genreSeparator, ',');
   assert.equal(c.models[0].params?.temperature, 0);
   assert.equal(c.run.budgetUsd, 1.5);
-  assert.ok(!('$schema' in c), '$schema is dropped from the effective config');
+  assert.equal(c.$schema, './ubp.schema.json');
 });
 
 test('bad values name the file and the field path', () => {

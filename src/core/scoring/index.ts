@@ -6,3 +6,5 @@ export * from './metrics';
 export * from './aggregate';
 export { aucMannWhitney, mcnemar, chiSquareTest, type McNemarResult } from './stats';
 export { seededRandom } from './random';
+export * from './compare';
+export * from './breakdown';

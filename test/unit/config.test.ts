@@ -353,3 +353,26 @@ test('JSON schema for editors: every field described, strict objects, defaults s
   // The schema object is the one parseConfig uses.
   assert.ok(evalConfigSchema.safeParse(JSON.parse(JSON.stringify(base))).success);
 });
+
+test('docs/config.md documents every field of the schema', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(path.resolve(import.meta.dirname, '../../docs/config.md'), 'utf8');
+  const names = new Set<string>();
+  const walk = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    for (const [k, v] of Object.entries((n.properties as Record<string, unknown>) ?? {})) {
+      names.add(k);
+      walk(v);
+    }
+    for (const key of ['items', 'anyOf']) {
+      const child = n[key];
+      if (Array.isArray(child)) child.forEach(walk);
+      else walk(child);
+    }
+  };
+  walk(configJsonSchema());
+  assert.ok(names.size > 60, `${names.size} fields`);
+  for (const name of names)
+    assert.ok(doc.includes(`\`${name}\``), `docs/config.md does not mention \`${name}\``);
+});

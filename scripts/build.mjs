@@ -1,8 +1,9 @@
 // Builds the three bundles (extension, webviews, CLI) and, with --tests, the integration suite.
 //   node scripts/build.mjs [--watch] [--tests] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, mkdirSync, cpSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
@@ -63,6 +64,12 @@ if (args.has('--tests')) {
   });
 }
 
+// The editor's JSON schema for *.ubp.json is generated from the engine's zod schema, never written by hand.
+function writeConfigSchema() {
+  mkdirSync(path.join(root, 'schemas'), { recursive: true });
+  execFileSync(process.execPath, [path.join(root, 'dist/cli.js'), 'schema', '--out', path.join(root, 'schemas/ubp-config.schema.json')]);
+}
+
 // Codicons' font and stylesheet are served to webviews from dist/ (localResourceRoots is the extension only).
 function copyAssets() {
   const codicons = path.join(root, 'node_modules/@vscode/codicons/dist');
@@ -77,8 +84,11 @@ if (watch) {
   copyAssets();
   console.log('watching for changes…');
 } else {
+  // A clean dist/ so no stale bundle or source map from an earlier build lands in the .vsix.
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const t0 = performance.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyAssets();
+  writeConfigSchema();
   console.log(`built ${builds.length} bundles in ${Math.round(performance.now() - t0)} ms`);
 }

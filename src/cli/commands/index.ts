@@ -1,5 +1,6 @@
 // Every `ubp` sub-command, in the order `ubp help` lists them.
 import type { CliCommand } from '../command';
 import { versionCommand } from './version';
+import { schemaCommand } from './schema';
 
-export const commands: CliCommand[] = [versionCommand];
+export const commands: CliCommand[] = [versionCommand, schemaCommand];

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { HostChannel } from '../webviews/hostChannel';
 import { webviewHtml, webviewOptions } from '../webviews/html';
 import type { DatasetService } from '../services/datasetService';
+import type { DatasetStats } from '../../core';
 import type { StatsPanelProtocol, StatsView } from '../../protocol/statsPanel';
 
 export interface ShowStatsResult {
@@ -50,26 +51,26 @@ async function pickDataset(datasets: DatasetService): Promise<string | undefined
   return picked?.path;
 }
 
-function toView(
-  folder: string,
-  name: string,
-  format: string,
-  stats: import('../../core').DatasetStats,
-  loadMs: number,
-): StatsView {
+function toView(folder: string, name: string, format: string, stats: DatasetStats, loadMs: number): StatsView {
   const num = (n: number) => n.toLocaleString('en-US');
+  const h = stats.historyLength;
+  const rows = [
+    { label: 'Users', value: num(stats.users) },
+    { label: 'Items', value: num(stats.items) },
+    { label: 'Interactions', value: num(stats.interactions) },
+    { label: 'Density', value: `${(stats.density * 100).toFixed(3)}%` },
+    { label: 'Feedback', value: stats.kind === 'explicit' && stats.scale ? `ratings ${stats.scale.min}–${stats.scale.max} by ${stats.scale.step}` : 'implicit (play counts)' },
+    { label: 'Mean value', value: stats.values.mean.toFixed(2) },
+    { label: 'History length (median, p10–p90)', value: `${h.median} (${h.p10}–${h.p90})` },
+  ];
+  if (stats.timeSpan) rows.push({ label: 'Time span', value: `${stats.timeSpan.firstIso.slice(0, 10)} – ${stats.timeSpan.lastIso.slice(0, 10)}` });
   return {
     title: name,
     path: folder,
     format,
     loadMs,
-    rows: [
-      { label: 'Users', value: num(stats.users) },
-      { label: 'Items', value: num(stats.items) },
-      { label: 'Interactions', value: num(stats.interactions) },
-      { label: 'Density', value: `${(stats.density * 100).toFixed(3)}%` },
-    ],
-    histogram: [],
-    popular: [],
+    rows,
+    histogram: stats.values.histogram.map((b) => ({ label: b.label, count: b.count })),
+    popular: stats.popular.slice(0, 15).map((p) => ({ title: p.title, count: p.count })),
   };
 }

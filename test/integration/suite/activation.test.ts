@@ -36,7 +36,7 @@ describe('activation', () => {
     assert.ok(bundled.bundled);
     const result = (await vscode.commands.executeCommand('ubp.showDatasetStats', bundled.path)) as ShowStatsResult;
     const rendered = await result.rendered;
-    assert.equal(rendered.rows, 4);
+    assert.ok(rendered.rows >= 7, `rendered ${rendered.rows} summary rows`);
     assert.match(result.panel.title, /ml-latest-small/);
     const { stats } = await api.datasets.load(bundled.path);
     assert.equal(stats.interactions, 100_004);

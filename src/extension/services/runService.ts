@@ -1,0 +1,133 @@
+// Runs on disk (<workspace>/.ubp/runs by default) and runs going on in this window. Watches the run folders
+// and tells the views, debounced: a watcher fires once per appended results line.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import {
+  listRuns,
+  readRun,
+  summariseVariant,
+  type RunHandle,
+  type RunListing,
+  type RunProgress,
+  type VariantSummary,
+  type TaskForm,
+  type ValueScale,
+} from '../../core';
+
+const DEBOUNCE_MS = 300;
+
+export interface ActiveRun {
+  handle: RunHandle;
+  progress?: RunProgress;
+}
+
+export class RunService implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires (debounced) when run folders change on disk or an active run progresses. */
+  readonly onDidChange = this.changed.event;
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly summaries = new Map<string, { stamp: string; value: Promise<VariantSummary[]> }>();
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor() {
+    this.watch();
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('ubp.runsFolder')) {
+          this.watch();
+          this.fire();
+        }
+      }),
+    );
+  }
+
+  /** The store root (`.ubp`), or undefined without a workspace folder. */
+  root(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return undefined;
+    const setting = vscode.workspace.getConfiguration('ubp').get<string>('runsFolder', '.ubp') || '.ubp';
+    return path.resolve(folder.uri.fsPath, setting);
+  }
+
+  list(): RunListing[] {
+    const root = this.root();
+    return root ? listRuns(root) : [];
+  }
+
+  /** Per-variant headline metrics of a run, cached until its results change. */
+  summaries(run: RunListing): Promise<VariantSummary[]> {
+    const stamp = `${run.manifest.totals.success}/${run.manifest.totals.invalid}/${run.manifest.totals.error}/${run.manifest.status}`;
+    const cached = this.summaries.get(run.dir);
+    if (cached && cached.stamp === stamp && !this.active.has(run.id)) return cached.value;
+    const value = (async () => {
+      const { manifest, results } = await readRun(run.dir);
+      const task = (manifest.config as { task?: { k?: number; candidates?: number } }).task ?? {};
+      const ctx = {
+        form: manifest.dataset.form as TaskForm,
+        k: task.k ?? 10,
+        scale: manifest.dataset.scale as ValueScale | null,
+        candidates: task.candidates,
+        bootstrap: { resamples: 1000 },
+      };
+      const byVariant = new Map<string, typeof results>();
+      for (const r of results) {
+        let list = byVariant.get(r.variant);
+        if (!list) byVariant.set(r.variant, (list = []));
+        list.push(r);
+      }
+      return manifest.variants.filter((v) => byVariant.has(v.id)).map((v) => summariseVariant(byVariant.get(v.id)!, ctx));
+    })();
+    this.summaries.set(run.dir, { stamp, value });
+    return value;
+  }
+
+  track(runId: string, handle: RunHandle): void {
+    const entry: ActiveRun = { handle };
+    this.active.set(runId, entry);
+    handle.on('progress', (e) => {
+      entry.progress = e.progress;
+      this.fire();
+    });
+    void handle.done.finally(() => {
+      this.active.delete(runId);
+      this.fire();
+    });
+    this.fire();
+  }
+
+  activeRun(runId: string): ActiveRun | undefined {
+    return this.active.get(runId);
+  }
+
+  activeRuns(): [string, ActiveRun][] {
+    return [...this.active.entries()];
+  }
+
+  /** Tells listeners, at most once per DEBOUNCE_MS. */
+  fire(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire();
+    }, DEBOUNCE_MS);
+  }
+
+  private watch(): void {
+    this.watcher?.dispose();
+    const root = this.root();
+    if (!root) return;
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), 'runs/**'));
+    this.watcher.onDidChange(() => this.fire());
+    this.watcher.onDidCreate(() => this.fire());
+    this.watcher.onDidDelete(() => this.fire());
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}

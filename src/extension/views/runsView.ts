@@ -1,0 +1,118 @@
+// The Runs tree: runs grouped by eval, newest first; each with its status and date, and under it every variant's
+// headline metric with its 95% interval and invalid share. Refreshes live from the run service.
+import * as vscode from 'vscode';
+import type { RunListing, VariantSummary } from '../../core';
+import type { RunService } from '../services/runService';
+
+export type RunsNode =
+  | { kind: 'group'; name: string; runs: RunListing[] }
+  | { kind: 'run'; run: RunListing }
+  | { kind: 'variant'; run: RunListing; summary: VariantSummary }
+  | { kind: 'message'; text: string; icon: string };
+
+const STATUS_ICON: Record<string, string> = {
+  running: 'sync~spin',
+  done: 'pass',
+  cancelled: 'circle-slash',
+  failed: 'error',
+  budget: 'warning',
+  interrupted: 'debug-pause',
+};
+
+export function runState(run: RunListing): string {
+  return run.interrupted ? 'interrupted' : run.manifest.status;
+}
+
+export function formatEstimate(value: number, lo: number, hi: number): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+  return `${f(value)} [${f(lo)}, ${f(hi)}]`;
+}
+
+export function headlineText(s: VariantSummary): string {
+  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
+  const metric = row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
+  return `${metric} · invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
+}
+
+export class RunsView implements vscode.TreeDataProvider<RunsNode> {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly runs: RunService) {
+    runs.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'group': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        item.id = `group:${node.name}`;
+        return item;
+      }
+      case 'run': {
+        const m = node.run.manifest;
+        const state = runState(node.run);
+        const when = new Date(m.sessionStartedAt);
+        const item = new vscode.TreeItem(`${formatDate(when)}`, vscode.TreeItemCollapsibleState.Collapsed);
+        const active = this.runs.activeRun(node.run.id)?.progress;
+        const done = active ? `${active.done}/${active.total}` : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
+        item.description = `${state} · ${done} · ${m.dataset.form}`;
+        item.tooltip = new vscode.MarkdownString(
+          `**${m.name}** (${node.run.id})\n\n${state}, started ${m.startedAt}${m.finishedAt ? `, finished ${m.finishedAt}` : ''}\n\n` +
+            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; $${m.totals.costUsd.toFixed(4)}`,
+        );
+        item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
+        item.contextValue = `run.${state}`;
+        item.id = `run:${node.run.dir}`;
+        item.command = { command: 'ubp.openResults', title: 'Open Results', arguments: [node.run.dir] };
+        return item;
+      }
+      case 'variant': {
+        const item = new vscode.TreeItem(node.summary.variant, vscode.TreeItemCollapsibleState.None);
+        item.description = headlineText(node.summary);
+        item.iconPath = new vscode.ThemeIcon(node.summary.kind === 'baseline' ? 'symbol-constant' : 'hubot');
+        item.contextValue = 'variant';
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) {
+      const groups = new Map<string, RunListing[]>();
+      for (const run of this.runs.list()) {
+        const list = groups.get(run.manifest.name) ?? [];
+        list.push(run);
+        groups.set(run.manifest.name, list);
+      }
+      return [...groups.entries()].map(([name, runs]) => ({ kind: 'group', name, runs }));
+    }
+    if (node.kind === 'group') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node.kind === 'run') {
+      try {
+        const summaries = await this.runs.summaries(node.run);
+        if (!summaries.length) return [{ kind: 'message', text: 'no answers yet', icon: 'info' }];
+        return summaries.map((summary) => ({ kind: 'variant', run: node.run, summary }));
+      } catch (e) {
+        return [{ kind: 'message', text: e instanceof Error ? e.message : String(e), icon: 'error' }];
+      }
+    }
+    return [];
+  }
+}
+
+function formatDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}

@@ -1,0 +1,342 @@
+// The failed-predictions table: every wrong, invalid or errored case, filtered (variant, outcome, user, search),
+// sorted by the size of the error, and VIRTUALISED: a fixed row height in a scroll container, only the rows in
+// view (plus a small margin) exist in the DOM, recycled as the user scrolls, so 100,000 rows scroll smoothly.
+// Every cell is set through textContent: answers and titles are untrusted text.
+import type { FailureOutcome, FailureRow } from '../../protocol/resultsPanel';
+import { h, replace } from '../lib/dom';
+import { button, select, textfield, type Option } from './controls';
+import { fmt } from './format';
+
+export const ROW_HEIGHT = 26;
+const OVERSCAN = 6;
+
+type SortKey = 'error-desc' | 'error-asc' | 'case' | 'variant';
+
+interface Column {
+  key: string;
+  label: string;
+  cls: string;
+  text: (r: FailureRow) => string;
+}
+
+const OUTCOME_RANK: Record<FailureOutcome, number> = { error: 0, invalid: 1, wrong: 2 };
+
+export interface FailuresOptions {
+  onOpen: (row: FailureRow) => void;
+  onExport: (format: 'csv' | 'json', columns: string[], rows: (string | number | null)[][]) => void;
+  /** Reports the first paint after rows arrive (for timing). */
+  onRendered?: (rows: number) => void;
+}
+
+export class FailuresTable {
+  readonly element: HTMLElement;
+  private all: FailureRow[] = [];
+  /** Lower-cased text searched by the search box, per row (built once per row). */
+  private haystack = new WeakMap<FailureRow, string>();
+  private view: FailureRow[] = [];
+  private variant = '';
+  private outcome = '';
+  private user = '';
+  private search = '';
+  private sort: SortKey = 'error-desc';
+  private active = -1;
+  private columns: Column[] = [];
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly header: HTMLElement;
+  private readonly count: HTMLElement;
+  private readonly filterBar: HTMLElement;
+  private variantSlot: HTMLElement;
+  private pool: HTMLElement[] = [];
+  private frame = 0;
+  private variants: string[] = [];
+
+  constructor(private readonly opts: FailuresOptions) {
+    this.count = h('span', { class: 'count', id: 'failures-count', 'aria-live': 'polite' });
+    this.variantSlot = h('span');
+    this.filterBar = h(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Filter failures' },
+      this.variantSlot,
+      select(
+        'failures-outcome',
+        'Outcome',
+        [
+          { value: '', label: 'All outcomes' },
+          { value: 'wrong', label: 'Wrong' },
+          { value: 'invalid', label: 'Invalid' },
+          { value: 'error', label: 'Error' },
+        ],
+        '',
+        (v) => this.setFilter({ outcome: v }),
+      ),
+      textfield('failures-user', 'User', 'user id', (v) => this.setFilter({ user: v.trim() })),
+      textfield('failures-search', 'Search', 'case, answer, reason…', (v) => this.setFilter({ search: v })),
+      select(
+        'failures-sort',
+        'Sort',
+        [
+          { value: 'error-desc', label: 'Largest error first' },
+          { value: 'error-asc', label: 'Smallest error first' },
+          { value: 'case', label: 'Case id' },
+          { value: 'variant', label: 'Variant' },
+        ],
+        'error-desc',
+        (v) => this.setFilter({ sort: v as SortKey }),
+      ),
+      this.count,
+      h(
+        'span',
+        { class: 'toolbar-end' },
+        button('failures-export-csv', 'CSV', 'export', () => this.export('csv')),
+        button('failures-export-json', 'JSON', 'json', () => this.export('json')),
+      ),
+    );
+    this.header = h('div', { class: 'vt-row vt-header', role: 'row', 'aria-rowindex': 1 });
+    this.spacer = h('div', { class: 'vt-spacer' });
+    this.scroller = h(
+      'div',
+      {
+        class: 'vt-scroll',
+        id: 'failures-grid',
+        role: 'grid',
+        tabindex: 0,
+        'aria-label': 'Failed predictions; arrow keys move, Enter opens the case',
+        'aria-rowcount': 1,
+      },
+      this.header,
+      this.spacer,
+    );
+    this.element = h('section', { class: 'failures', 'aria-label': 'Failed predictions' }, this.filterBar, this.scroller);
+    this.scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
+    this.scroller.addEventListener('keydown', (e) => this.onKey(e));
+    this.scroller.addEventListener('click', (e) => {
+      const row = (e.target as Element).closest<HTMLElement>('.vt-row[data-index]');
+      if (!row) return;
+      this.setActive(Number(row.dataset.index));
+      this.openActive();
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+  }
+
+  /** Sets the variants offered by the filter (in the order of the metrics table). */
+  setVariants(variants: string[]): void {
+    if (variants.join('\u0000') === this.variants.join('\u0000')) return;
+    this.variants = variants;
+    const options: Option[] = [{ value: '', label: 'All variants' }, ...variants.map((v) => ({ value: v, label: v }))];
+    const next = select('failures-variant', 'Variant', options, this.variant, (v) => this.setFilter({ variant: v }));
+    this.variantSlot.replaceWith(next);
+    this.variantSlot = next;
+  }
+
+  setRows(rows: FailureRow[], reset: boolean): void {
+    if (reset) this.all = rows.slice();
+    else for (const r of rows) this.all.push(r);
+    this.columns = columnsFor(this.all);
+    this.renderHeader();
+    this.apply();
+    this.opts.onRendered?.(this.view.length);
+  }
+
+  /** Rows currently shown (after filters and sort). */
+  get visibleRows(): readonly FailureRow[] {
+    return this.view;
+  }
+
+  setFilter(f: { variant?: string; outcome?: string; user?: string; search?: string; sort?: SortKey }): void {
+    if (f.variant !== undefined) this.variant = f.variant;
+    if (f.outcome !== undefined) this.outcome = f.outcome;
+    if (f.user !== undefined) this.user = f.user;
+    if (f.search !== undefined) this.search = f.search.trim().toLowerCase();
+    if (f.sort !== undefined) this.sort = f.sort;
+    this.apply();
+  }
+
+  private text(r: FailureRow): string {
+    let s = this.haystack.get(r);
+    if (s === undefined) {
+      s = [r.caseId, r.user, r.variant, r.title, r.answer, r.reason, r.expected, r.predicted].join('\u0001').toLowerCase();
+      this.haystack.set(r, s);
+    }
+    return s;
+  }
+
+  private apply(): void {
+    const { variant, outcome, user, search } = this;
+    const out: FailureRow[] = [];
+    for (const r of this.all) {
+      if (variant && r.variant !== variant) continue;
+      if (outcome && r.outcome !== outcome) continue;
+      if (user && r.user !== user) continue;
+      if (search && !this.text(r).includes(search)) continue;
+      out.push(r);
+    }
+    const byCase = (a: FailureRow, b: FailureRow) =>
+      a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : a.sample - b.sample;
+    const byError = (a: FailureRow, b: FailureRow) =>
+      OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] || b.error - a.error || byCase(a, b);
+    switch (this.sort) {
+      case 'error-desc':
+        out.sort(byError);
+        break;
+      case 'error-asc':
+        out.sort((a, b) => OUTCOME_RANK[b.outcome] - OUTCOME_RANK[a.outcome] || a.error - b.error || byCase(a, b));
+        break;
+      case 'case':
+        out.sort(byCase);
+        break;
+      case 'variant':
+        out.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : byError(a, b)));
+        break;
+    }
+    this.view = out;
+    this.active = out.length ? Math.min(Math.max(this.active, 0), out.length - 1) : -1;
+    this.spacer.style.height = `${out.length * ROW_HEIGHT}px`;
+    this.scroller.setAttribute('aria-rowcount', String(out.length + 1));
+    this.count.textContent =
+      out.length === this.all.length
+        ? `${out.length.toLocaleString('en-US')} failures`
+        : `${out.length.toLocaleString('en-US')} of ${this.all.length.toLocaleString('en-US')} failures`;
+    this.paint(true);
+  }
+
+  private renderHeader(): void {
+    replace(
+      this.header,
+      ...this.columns.map((c) => h('div', { class: `vt-cell ${c.cls}`, role: 'columnheader' }, c.label)),
+    );
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint(false);
+    });
+  }
+
+  /** Shows rows [first, last) of the filtered view, reusing row elements; `force` rewrites their text. */
+  private paint(force: boolean): void {
+    const top = Math.max(0, this.scroller.scrollTop - ROW_HEIGHT);
+    const height = this.scroller.clientHeight || 480;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.view.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const need = last - first;
+    while (this.pool.length < need) {
+      const row = h('div', { class: 'vt-row', role: 'row' });
+      this.pool.push(row);
+      this.spacer.appendChild(row);
+    }
+    for (let i = 0; i < this.pool.length; i++) {
+      const el = this.pool[i];
+      const index = first + i;
+      if (i >= need) {
+        el.hidden = true;
+        el.removeAttribute('data-index');
+        continue;
+      }
+      el.hidden = false;
+      if (!force && el.dataset.index === String(index)) continue;
+      this.fill(el, this.view[index], index);
+    }
+  }
+
+  private fill(el: HTMLElement, r: FailureRow, index: number): void {
+    el.dataset.index = String(index);
+    el.id = `failure-row-${index}`;
+    el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    el.setAttribute('aria-rowindex', String(index + 2));
+    el.setAttribute('aria-selected', index === this.active ? 'true' : 'false');
+    el.classList.toggle('active', index === this.active);
+    el.dataset.outcome = r.outcome;
+    let cells = el.children;
+    if (cells.length !== this.columns.length) {
+      replace(el, ...this.columns.map((c) => h('div', { class: `vt-cell ${c.cls}`, role: 'gridcell' })));
+      cells = el.children;
+    }
+    for (let c = 0; c < this.columns.length; c++) {
+      const text = this.columns[c].text(r);
+      const cell = cells[c] as HTMLElement;
+      cell.textContent = text; // text, never markup
+      cell.title = text;
+    }
+  }
+
+  private setActive(index: number): void {
+    if (!this.view.length) return;
+    this.active = Math.max(0, Math.min(this.view.length - 1, index));
+    // Row i sits below the sticky header: content offset (i + 1) × ROW_HEIGHT.
+    const rowTop = (this.active + 1) * ROW_HEIGHT;
+    const { scrollTop, clientHeight } = this.scroller;
+    if (rowTop < scrollTop + ROW_HEIGHT) this.scroller.scrollTop = rowTop - ROW_HEIGHT;
+    else if (rowTop + ROW_HEIGHT > scrollTop + clientHeight) this.scroller.scrollTop = rowTop + ROW_HEIGHT - clientHeight;
+    this.paint(true);
+    this.scroller.setAttribute('aria-activedescendant', `failure-row-${this.active}`);
+  }
+
+  private openActive(): void {
+    const r = this.view[this.active];
+    if (r) this.opts.onOpen(r);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: page,
+      PageUp: -page,
+      Home: -Infinity,
+      End: Infinity,
+    };
+    if (e.key in moves) {
+      e.preventDefault();
+      const d = moves[e.key];
+      this.setActive(d === -Infinity ? 0 : d === Infinity ? this.view.length - 1 : Math.max(this.active, 0) + d);
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.openActive();
+    }
+  }
+
+  private export(format: 'csv' | 'json'): void {
+    const cols = EXPORT_COLUMNS;
+    this.opts.onExport(
+      format,
+      cols.map((c) => c.key),
+      this.view.map((r) => cols.map((c) => c.value(r))),
+    );
+  }
+}
+
+const EXPORT_COLUMNS: { key: string; value: (r: FailureRow) => string | number | null }[] = [
+  { key: 'variant', value: (r) => r.variant },
+  { key: 'caseId', value: (r) => r.caseId },
+  { key: 'sample', value: (r) => r.sample },
+  { key: 'user', value: (r) => r.user },
+  { key: 'outcome', value: (r) => r.outcome },
+  { key: 'error', value: (r) => (Number.isFinite(r.error) ? r.error : null) },
+  { key: 'title', value: (r) => r.title },
+  { key: 'expected', value: (r) => r.expected },
+  { key: 'predicted', value: (r) => r.predicted },
+  { key: 'answer', value: (r) => r.answer },
+  { key: 'reason', value: (r) => r.reason },
+];
+
+function columnsFor(rows: FailureRow[]): Column[] {
+  const cols: Column[] = [
+    { key: 'variant', label: 'Variant', cls: 'c-variant', text: (r) => r.variant },
+    { key: 'case', label: 'Case', cls: 'c-case', text: (r) => (r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId) },
+    { key: 'user', label: 'User', cls: 'c-user', text: (r) => r.user },
+    { key: 'outcome', label: 'Outcome', cls: 'c-outcome', text: (r) => r.outcome },
+    { key: 'error', label: 'Error', cls: 'c-error num', text: (r) => (r.outcome === 'wrong' ? fmt(r.error, 2) : '') },
+  ];
+  if (rows.some((r) => r.title)) cols.push({ key: 'title', label: 'Item', cls: 'c-title', text: (r) => r.title });
+  cols.push(
+    { key: 'expected', label: 'Expected', cls: 'c-expected', text: (r) => r.expected },
+    { key: 'predicted', label: 'Predicted', cls: 'c-predicted', text: (r) => r.predicted },
+    { key: 'answer', label: 'Answer', cls: 'c-answer', text: (r) => r.answer.replace(/\s+/g, ' ') },
+    { key: 'reason', label: 'Reason', cls: 'c-reason', text: (r) => r.reason },
+  );
+  return cols;
+}

@@ -28,6 +28,8 @@ export interface Binding {
   nullable?: boolean;
   /** Where it comes from: a documented variable, a loop, or an assignment in the template. */
   origin: 'documented' | 'loop' | 'assign' | 'capture' | 'counter';
+  /** Loops: the collection expression; assignments: the assigned expression (to show a value on hover). */
+  source?: string;
 }
 
 /** Filters that return a list of the same elements, so element types survive them. */
@@ -176,11 +178,13 @@ function visit(walk: Walk, template: Template, stack: Map<string, Binding>[]): v
       let binding: Binding;
       if (tag.name === 'assign' && tag.value) {
         const t = typeOfValue(tag.value, stack);
+        const args = (template.token as Token & { args?: string }).args ?? '';
         binding = {
           name,
           ...t,
           doc: `Assigned in the template (${describeType(t.type, t.nullable)}).`,
           origin: 'assign',
+          source: args.slice(args.indexOf('=') + 1).trim(),
         };
       } else if (tag.name === 'capture') {
         binding = { name, type: STRING, doc: 'Captured text.', origin: 'capture' };
@@ -202,6 +206,7 @@ function visit(walk: Walk, template: Template, stack: Map<string, Binding>[]): v
         type: element,
         doc: `The current element of \`${from}\`${element.kind === 'any' ? '' : ` (${describeType(element)})`}.`,
         origin: 'loop',
+        source: from,
       });
       const loop = tag.name === 'for' ? 'forloop' : 'tablerowloop';
       const spec = LOOP_VARIABLES[loop]!;
@@ -366,7 +371,7 @@ export interface Typed {
 }
 
 /** The type of an access path (no reporting: used to type loop variables and assignments). */
-function typeOfToken(token: Token, stack: Map<string, Binding>[]): Typed {
+export function typeOfToken(token: Token, stack: Map<string, Binding>[]): Typed {
   if (TypeGuards.isNumberToken(token)) return { type: NUMBER };
   if (TypeGuards.isQuotedToken(token)) return { type: STRING };
   if (TypeGuards.isRangeToken(token)) return { type: { kind: 'array', of: NUMBER } };

@@ -27,3 +27,5 @@ export type {
   ChatTokenizer,
   TokenPrice,
 } from './tokens';
+export { completionsAt, hoverAt } from './editor';
+export type { CompletionItem, HoverResult, HoverContext } from './editor';

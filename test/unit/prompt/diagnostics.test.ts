@@ -1,13 +1,8 @@
 // Every diagnostic the analyser produces, with the exact range it must point at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  analyzePrompt,
-  builtinTemplates,
-  formatDiagnostic,
-  parsePromptFile,
-  type TaskForm,
-} from '../../../src/core/prompt';
+import { analyzePrompt, builtinTemplates, formatDiagnostic, parsePromptFile } from '../../../src/core/prompt';
+import type { TaskForm } from '../../../src/core/types';
 import { diagnose, only, rangeOf, userOnly } from './helpers';
 
 test('the built-in templates have no diagnostics at all', () => {

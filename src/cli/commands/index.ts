@@ -2,5 +2,7 @@
 import type { CliCommand } from '../command';
 import { versionCommand } from './version';
 import { schemaCommand } from './schema';
+import { statsCommand } from './stats';
+import { downloadCommand } from './download';
 
-export const commands: CliCommand[] = [versionCommand, schemaCommand];
+export const commands: CliCommand[] = [versionCommand, schemaCommand, statsCommand, downloadCommand];

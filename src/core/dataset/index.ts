@@ -19,3 +19,15 @@ export {
   type DatasetManifest,
   type ManifestFile,
 } from './manifest';
+export {
+  downloadDataset,
+  findDownloadable,
+  DOWNLOADABLE_DATASETS,
+  DEFAULT_MIRROR,
+  MIRROR_ENV,
+  DownloadError,
+  type DownloadableDataset,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+} from './download';

@@ -20,7 +20,17 @@ import { h, replace } from '../lib/dom';
 import { button, select } from './controls';
 import { fmt, int, pValue } from './format';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
 
 const PALETTE = [
   '--vscode-charts-blue',
@@ -46,7 +56,9 @@ export function readTheme(): Theme {
   const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
   const foreground = v('--vscode-foreground', '#888');
   return {
-    palette: PALETTE.map((p, i) => v(p, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'][i])),
+    palette: PALETTE.map((p, i) =>
+      v(p, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'][i]),
+    ),
     baseline: v('--vscode-charts-lines', v('--vscode-descriptionForeground', '#888')),
     foreground,
     grid: v('--vscode-editorWidget-border', v('--vscode-panel-border', 'rgba(128,128,128,0.35)')),
@@ -72,7 +84,8 @@ const whiskerPlugin: Plugin = {
       const whiskers = (ds as WithWhiskers).whiskers;
       const meta = chart.getDatasetMeta(di);
       if (!whiskers || meta.hidden) return;
-      ctx.strokeStyle = (chart.options.plugins as { ubpWhiskers?: { color?: string } }).ubpWhiskers?.color ?? '#888';
+      ctx.strokeStyle =
+        (chart.options.plugins as { ubpWhiskers?: { color?: string } }).ubpWhiskers?.color ?? '#888';
       meta.data.forEach((el, i) => {
         const w = whiskers[i];
         if (!w || w.lo === null || w.hi === null) return;
@@ -134,8 +147,26 @@ export class Charts {
     this.cards = [];
     const sections: HTMLElement[] = [];
     sections.push(this.variantBars(view));
-    if (view.charts.history.length) sections.push(this.bucketChart('history', 'Metric by history length', 'History length (interactions)', view.charts.history, 'line'));
-    if (view.charts.popularity.length) sections.push(this.bucketChart('popularity', 'Metric by item popularity', 'Popularity of the target item', view.charts.popularity, 'bar'));
+    if (view.charts.history.length)
+      sections.push(
+        this.bucketChart(
+          'history',
+          'Metric by history length',
+          'History length (interactions)',
+          view.charts.history,
+          'line',
+        ),
+      );
+    if (view.charts.popularity.length)
+      sections.push(
+        this.bucketChart(
+          'popularity',
+          'Metric by item popularity',
+          'Popularity of the target item',
+          view.charts.popularity,
+          'bar',
+        ),
+      );
     if (view.charts.confusion) sections.push(this.confusionSection());
     if (view.charts.position) sections.push(this.positionChart(view));
     if (view.charts.probe) sections.push(this.probeChart(view));
@@ -163,7 +194,9 @@ export class Charts {
       ticks: { color: t.foreground, font: { family: t.font } },
       grid: { color: t.grid },
       border: { color: t.grid },
-      title: title ? { display: true, text: title, color: t.foreground, font: { family: t.font } } : undefined,
+      title: title
+        ? { display: true, text: title, color: t.foreground, font: { family: t.font } }
+        : undefined,
     });
     return {
       responsive: true,
@@ -179,7 +212,13 @@ export class Charts {
   }
 
   /** A titled card with its canvas, an export button and an accessible summary table for screen readers. */
-  private card(name: string, title: string, build: () => ChartConfiguration, summary: HTMLElement, extra?: HTMLElement): HTMLElement {
+  private card(
+    name: string,
+    title: string,
+    build: () => ChartConfiguration,
+    summary: HTMLElement,
+    extra?: HTMLElement,
+  ): HTMLElement {
     const canvas = h('canvas', { role: 'img', 'aria-label': title });
     const card: Card = { name, build };
     this.cards.push(card);
@@ -188,7 +227,13 @@ export class Charts {
     const el = h(
       'section',
       { class: 'chart-card', id: `chart-${name}`, 'aria-label': title },
-      h('div', { class: 'chart-head' }, h('h3', {}, title), extra ?? null, h('span', { class: 'toolbar-end' }, exportButton)),
+      h(
+        'div',
+        { class: 'chart-head' },
+        h('h3', {}, title),
+        extra ?? null,
+        h('span', { class: 'toolbar-end' }, exportButton),
+      ),
       h('div', { class: 'chart-box' }, canvas),
       h('details', { class: 'chart-data' }, h('summary', {}, 'Data'), summary),
     );
@@ -233,7 +278,10 @@ export class Charts {
             } as ChartDataset<'bar'> & WithWhiskers,
           ],
         },
-        options: { ...this.baseOptions(this.metricLabel(this.metric)), plugins: { ...this.baseOptions('')!.plugins, legend: { display: false } } },
+        options: {
+          ...this.baseOptions(this.metricLabel(this.metric)),
+          plugins: { ...this.baseOptions('')!.plugins, legend: { display: false } },
+        },
       };
     };
     const metricSelect = select(
@@ -250,15 +298,33 @@ export class Charts {
           card.chart.options = cfg.options ?? {};
           card.chart.update('none');
         }
-        replace(summary, summaryTable(['Variant', 'Value', 'Low', 'High'], variants.map((x) => [x.id, ...triple(x.metrics[this.metric]?.all)])));
+        replace(
+          summary,
+          summaryTable(
+            ['Variant', 'Value', 'Low', 'High'],
+            variants.map((x) => [x.id, ...triple(x.metrics[this.metric]?.all)]),
+          ),
+        );
       },
     );
     const summary = h('div');
-    replace(summary, summaryTable(['Variant', 'Value', 'Low', 'High'], variants.map((x) => [x.id, ...triple(x.metrics[this.metric]?.all)])));
+    replace(
+      summary,
+      summaryTable(
+        ['Variant', 'Value', 'Low', 'High'],
+        variants.map((x) => [x.id, ...triple(x.metrics[this.metric]?.all)]),
+      ),
+    );
     return this.card('variants', 'Per variant, with 95% intervals', build, summary, metricSelect);
   }
 
-  private bucketChart(name: string, title: string, xTitle: string, buckets: BucketView[], type: 'bar' | 'line'): HTMLElement {
+  private bucketChart(
+    name: string,
+    title: string,
+    xTitle: string,
+    buckets: BucketView[],
+    type: 'bar' | 'line',
+  ): HTMLElement {
     const view = this.view!;
     const variantIds = view.variants.map((v) => v.id);
     const build = (): ChartConfiguration => {
@@ -283,8 +349,15 @@ export class Charts {
         options: this.baseOptions(this.metricLabel(view.headline), xTitle),
       } as ChartConfiguration;
     };
-    const rows = buckets.flatMap((b) => b.values.map((x) => [b.label, x.variant, ...triple(x.estimate), int(Math.round(x.estimate.n))]));
-    return this.card(name, `${title} (${this.metricLabel(view.headline)})`, build, summaryTable(['Bucket', 'Variant', 'Value', 'Low', 'High', 'n'], rows));
+    const rows = buckets.flatMap((b) =>
+      b.values.map((x) => [b.label, x.variant, ...triple(x.estimate), int(Math.round(x.estimate.n))]),
+    );
+    return this.card(
+      name,
+      `${title} (${this.metricLabel(view.headline)})`,
+      build,
+      summaryTable(['Bucket', 'Variant', 'Value', 'Low', 'High', 'n'], rows),
+    );
   }
 
   private positionChart(view: ResultsView): HTMLElement {
@@ -298,14 +371,26 @@ export class Charts {
           datasets: pos.byVariant.map((v) => {
             const variant = view.variants.find((x) => x.id === v.variant);
             const colour = this.colour(variant, variant?.kind === 'llm' ? llm++ : 0);
-            return { label: `${v.variant} (χ² p ${pValue(v.p)})`, data: v.accuracy, backgroundColor: colour, borderColor: colour };
+            return {
+              label: `${v.variant} (χ² p ${pValue(v.p)})`,
+              data: v.accuracy,
+              backgroundColor: colour,
+              borderColor: colour,
+            };
           }),
         },
         options: this.baseOptions('Accuracy', 'Label of the true item'),
       };
     };
-    const rows = pos.byVariant.flatMap((v) => pos.labels.map((l, i) => [v.variant, l, fmt(v.accuracy[i]), fmt(v.chosenShare[i])]));
-    return this.card('position', 'Accuracy by the true item’s label position', build, summaryTable(['Variant', 'Label', 'Accuracy', 'Chosen share'], rows));
+    const rows = pos.byVariant.flatMap((v) =>
+      pos.labels.map((l, i) => [v.variant, l, fmt(v.accuracy[i]), fmt(v.chosenShare[i])]),
+    );
+    return this.card(
+      'position',
+      'Accuracy by the true item’s label position',
+      build,
+      summaryTable(['Variant', 'Label', 'Accuracy', 'Chosen share'], rows),
+    );
   }
 
   private probeChart(view: ResultsView): HTMLElement {
@@ -320,19 +405,31 @@ export class Charts {
       });
       return {
         type: 'bar',
-        data: { labels: probe.values.map((v) => v.variant), datasets: [mk('titled', this.theme.palette[0]), mk('probe', this.theme.palette[1])] as ChartDataset<'bar'>[] },
+        data: {
+          labels: probe.values.map((v) => v.variant),
+          datasets: [
+            mk('titled', this.theme.palette[0]),
+            mk('probe', this.theme.palette[1]),
+          ] as ChartDataset<'bar'>[],
+        },
         options: this.baseOptions(this.metricLabel(view.headline)),
       };
     };
     const rows = probe.values.map((v) => [v.variant, fmt(v.titled.value), fmt(v.probe.value)]);
-    return this.card('probe', 'Knowledge probe beside the titled run', build, summaryTable(['Variant', 'Titled', 'Probe'], rows));
+    return this.card(
+      'probe',
+      'Knowledge probe beside the titled run',
+      build,
+      summaryTable(['Variant', 'Titled', 'Probe'], rows),
+    );
   }
 
   private confusionHost = h('div', { class: 'confusion', id: 'confusion' });
 
   private confusionSection(): HTMLElement {
     const conf = this.view!.charts.confusion!;
-    if (!conf.byVariant.some((v) => v.variant === this.confusionVariant)) this.confusionVariant = conf.byVariant[0]?.variant ?? '';
+    if (!conf.byVariant.some((v) => v.variant === this.confusionVariant))
+      this.confusionVariant = conf.byVariant[0]?.variant ?? '';
     const pick = select(
       'confusion-variant',
       'Variant',
@@ -357,7 +454,12 @@ export class Charts {
     if (!conf) return;
     const entry = conf.byVariant.find((v) => v.variant === this.confusionVariant);
     if (!entry) return replace(this.confusionHost);
-    const head = h('tr', {}, h('th', { scope: 'col', class: 'corner' }, 'true ↓ / predicted →'), ...conf.stars.map((s) => h('th', { scope: 'col' }, String(s))));
+    const head = h(
+      'tr',
+      {},
+      h('th', { scope: 'col', class: 'corner' }, 'true ↓ / predicted →'),
+      ...conf.stars.map((s) => h('th', { scope: 'col' }, String(s))),
+    );
     const body = entry.counts.map((row, i) => {
       const total = row.reduce((a, b) => a + b, 0);
       return h(
@@ -366,13 +468,28 @@ export class Charts {
         h('th', { scope: 'row' }, String(conf.stars[i])),
         ...row.map((count, j) => {
           const share = total > 0 ? count / total : 0;
-          const td = h('td', { class: i === j ? 'cm diag' : 'cm', title: `true ${conf.stars[i]}, predicted ${conf.stars[j]}: ${count}` }, count ? int(count) : '');
+          const td = h(
+            'td',
+            {
+              class: i === j ? 'cm diag' : 'cm',
+              title: `true ${conf.stars[i]}, predicted ${conf.stars[j]}: ${count}`,
+            },
+            count ? int(count) : '',
+          );
           td.style.setProperty('--share', `${Math.round(share * 100)}%`);
           return td;
         }),
       );
     });
-    replace(this.confusionHost, h('table', { class: 'confusion-grid', 'aria-label': `Confusion matrix of ${entry.variant}` }, h('thead', {}, head), h('tbody', {}, ...body)));
+    replace(
+      this.confusionHost,
+      h(
+        'table',
+        { class: 'confusion-grid', 'aria-label': `Confusion matrix of ${entry.variant}` },
+        h('thead', {}, head),
+        h('tbody', {}, ...body),
+      ),
+    );
   }
 }
 

@@ -39,7 +39,12 @@ export function select(
   return h('label', { class: 'control' }, h('span', { class: 'control-label' }, label), el);
 }
 
-export function textfield(id: string, label: string, placeholder: string, onInput: (v: string) => void): HTMLElement {
+export function textfield(
+  id: string,
+  label: string,
+  placeholder: string,
+  onInput: (v: string) => void,
+): HTMLElement {
   const el = document.createElement('vscode-textfield');
   el.id = id;
   el.setAttribute('placeholder', placeholder);
@@ -49,7 +54,12 @@ export function textfield(id: string, label: string, placeholder: string, onInpu
   return h('label', { class: 'control' }, h('span', { class: 'control-label' }, label), el);
 }
 
-export function checkbox(id: string, label: string, checked: boolean, onChange: (v: boolean) => void): HTMLElement {
+export function checkbox(
+  id: string,
+  label: string,
+  checked: boolean,
+  onChange: (v: boolean) => void,
+): HTMLElement {
   const el = document.createElement('vscode-checkbox');
   el.id = id;
   el.checked = checked;
@@ -60,7 +70,13 @@ export function checkbox(id: string, label: string, checked: boolean, onChange: 
 }
 
 /** A button with a codicon; secondary look unless `primary`. */
-export function button(id: string, label: string, icon: string, onClick: () => void, primary = false): HTMLElement {
+export function button(
+  id: string,
+  label: string,
+  icon: string,
+  onClick: () => void,
+  primary = false,
+): HTMLElement {
   const el = document.createElement('vscode-button');
   el.id = id;
   if (!primary) el.setAttribute('secondary', '');
@@ -72,7 +88,10 @@ export function button(id: string, label: string, icon: string, onClick: () => v
   return el;
 }
 
-export function badge(text: string, variant?: 'counter' | 'activity-bar-counter' | 'tab-header-counter'): HTMLElement {
+export function badge(
+  text: string,
+  variant?: 'counter' | 'activity-bar-counter' | 'tab-header-counter',
+): HTMLElement {
   const el = document.createElement('vscode-badge');
   if (variant) el.setAttribute('variant', variant);
   el.textContent = text;

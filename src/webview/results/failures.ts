@@ -107,7 +107,12 @@ export class FailuresTable {
       this.header,
       this.spacer,
     );
-    this.element = h('section', { class: 'failures', 'aria-label': 'Failed predictions' }, this.filterBar, this.scroller);
+    this.element = h(
+      'section',
+      { class: 'failures', 'aria-label': 'Failed predictions' },
+      this.filterBar,
+      this.scroller,
+    );
     this.scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
     this.scroller.addEventListener('click', (e) => {
@@ -123,8 +128,13 @@ export class FailuresTable {
   setVariants(variants: string[]): void {
     if (variants.join('\u0000') === this.variants.join('\u0000')) return;
     this.variants = variants;
-    const options: Option[] = [{ value: '', label: 'All variants' }, ...variants.map((v) => ({ value: v, label: v }))];
-    const next = select('failures-variant', 'Variant', options, this.variant, (v) => this.setFilter({ variant: v }));
+    const options: Option[] = [
+      { value: '', label: 'All variants' },
+      ...variants.map((v) => ({ value: v, label: v })),
+    ];
+    const next = select('failures-variant', 'Variant', options, this.variant, (v) =>
+      this.setFilter({ variant: v }),
+    );
     this.variantSlot.replaceWith(next);
     this.variantSlot = next;
   }
@@ -155,7 +165,9 @@ export class FailuresTable {
   private text(r: FailureRow): string {
     let s = this.haystack.get(r);
     if (s === undefined) {
-      s = [r.caseId, r.user, r.variant, r.title, r.answer, r.reason, r.expected, r.predicted].join('\u0001').toLowerCase();
+      s = [r.caseId, r.user, r.variant, r.title, r.answer, r.reason, r.expected, r.predicted]
+        .join('\u0001')
+        .toLowerCase();
       this.haystack.set(r, s);
     }
     return s;
@@ -172,7 +184,15 @@ export class FailuresTable {
       out.push(r);
     }
     const byCase = (a: FailureRow, b: FailureRow) =>
-      a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : a.sample - b.sample;
+      a.caseId < b.caseId
+        ? -1
+        : a.caseId > b.caseId
+          ? 1
+          : a.variant < b.variant
+            ? -1
+            : a.variant > b.variant
+              ? 1
+              : a.sample - b.sample;
     const byError = (a: FailureRow, b: FailureRow) =>
       OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] || b.error - a.error || byCase(a, b);
     switch (this.sort) {
@@ -180,7 +200,9 @@ export class FailuresTable {
         out.sort(byError);
         break;
       case 'error-asc':
-        out.sort((a, b) => OUTCOME_RANK[b.outcome] - OUTCOME_RANK[a.outcome] || a.error - b.error || byCase(a, b));
+        out.sort(
+          (a, b) => OUTCOME_RANK[b.outcome] - OUTCOME_RANK[a.outcome] || a.error - b.error || byCase(a, b),
+        );
         break;
       case 'case':
         out.sort(byCase);
@@ -269,7 +291,8 @@ export class FailuresTable {
     const rowTop = (this.active + 1) * ROW_HEIGHT;
     const { scrollTop, clientHeight } = this.scroller;
     if (rowTop < scrollTop + ROW_HEIGHT) this.scroller.scrollTop = rowTop - ROW_HEIGHT;
-    else if (rowTop + ROW_HEIGHT > scrollTop + clientHeight) this.scroller.scrollTop = rowTop + ROW_HEIGHT - clientHeight;
+    else if (rowTop + ROW_HEIGHT > scrollTop + clientHeight)
+      this.scroller.scrollTop = rowTop + ROW_HEIGHT - clientHeight;
     this.paint(true);
     this.scroller.setAttribute('aria-activedescendant', `failure-row-${this.active}`);
   }
@@ -292,7 +315,9 @@ export class FailuresTable {
     if (e.key in moves) {
       e.preventDefault();
       const d = moves[e.key];
-      this.setActive(d === -Infinity ? 0 : d === Infinity ? this.view.length - 1 : Math.max(this.active, 0) + d);
+      this.setActive(
+        d === -Infinity ? 0 : d === Infinity ? this.view.length - 1 : Math.max(this.active, 0) + d,
+      );
     } else if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
       this.openActive();
@@ -326,12 +351,23 @@ const EXPORT_COLUMNS: { key: string; value: (r: FailureRow) => string | number |
 function columnsFor(rows: FailureRow[]): Column[] {
   const cols: Column[] = [
     { key: 'variant', label: 'Variant', cls: 'c-variant', text: (r) => r.variant },
-    { key: 'case', label: 'Case', cls: 'c-case', text: (r) => (r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId) },
+    {
+      key: 'case',
+      label: 'Case',
+      cls: 'c-case',
+      text: (r) => (r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId),
+    },
     { key: 'user', label: 'User', cls: 'c-user', text: (r) => r.user },
     { key: 'outcome', label: 'Outcome', cls: 'c-outcome', text: (r) => r.outcome },
-    { key: 'error', label: 'Error', cls: 'c-error num', text: (r) => (r.outcome === 'wrong' ? fmt(r.error, 2) : '') },
+    {
+      key: 'error',
+      label: 'Error',
+      cls: 'c-error num',
+      text: (r) => (r.outcome === 'wrong' ? fmt(r.error, 2) : ''),
+    },
   ];
-  if (rows.some((r) => r.title)) cols.push({ key: 'title', label: 'Item', cls: 'c-title', text: (r) => r.title });
+  if (rows.some((r) => r.title))
+    cols.push({ key: 'title', label: 'Item', cls: 'c-title', text: (r) => r.title });
   cols.push(
     { key: 'expected', label: 'Expected', cls: 'c-expected', text: (r) => r.expected },
     { key: 'predicted', label: 'Predicted', cls: 'c-predicted', text: (r) => r.predicted },

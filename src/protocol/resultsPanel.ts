@@ -1,0 +1,216 @@
+// The results panel's messages (host ⇄ webview). The host reads the run, computes the report and posts a
+// view model made of plain JSON values: messages travel as JSON, so NaN and infinities are sent as null.
+import type { Protocol } from './channel';
+
+/** A number that may be undefined (NaN on the host). */
+export type Num = number | null;
+
+export type Form = 'rating' | 'binary' | 'choice' | 'ranking';
+
+/** A point estimate with its interval. */
+export interface EstimateView {
+  value: Num;
+  lo: Num;
+  hi: Num;
+  /** Cases (sample-weighted) it rests on. */
+  n: number;
+}
+
+export interface MetricDefView {
+  key: string;
+  label: string;
+  higherIsBetter: boolean;
+  description?: string;
+}
+
+export interface RunHeaderView {
+  /** Absolute run folder: what the serializer stores to restore the panel. */
+  dir: string;
+  runId: string;
+  name: string;
+  dataset: string;
+  form: Form;
+  /** Knowledge-probe run (titles replaced by opaque ids). */
+  probe: boolean;
+  users: number;
+  cases: number;
+  models: string[];
+  templates: string[];
+  variants: number;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  /** Units with a result / units asked for. */
+  done: number;
+  total: number;
+}
+
+export interface VariantView {
+  id: string;
+  model: string;
+  template: string | null;
+  kind: 'llm' | 'baseline';
+  counts: {
+    cases: number;
+    observations: number;
+    users: number;
+    success: number;
+    invalid: number;
+    error: number;
+  };
+  /** metric key → interval over all cases (invalid and errors scored as wrong) and over valid answers only. */
+  metrics: Record<string, { all: EstimateView; valid: EstimateView }>;
+  invalidShare: EstimateView;
+  errorShare: EstimateView;
+  costUsd: number;
+  latencyP50: Num;
+}
+
+/** One breakdown bucket (history length, popularity) of one variant: the headline metric there. */
+export interface BucketView {
+  label: string;
+  values: { variant: string; estimate: EstimateView }[];
+}
+
+export interface ChartsView {
+  /** Headline metric by history-length bucket. */
+  history: BucketView[];
+  /** Headline metric by item popularity (head, torso, tail). */
+  popularity: BucketView[];
+  /** Rating form: per variant, counts[true][predicted] over star buckets (`stars` labels). */
+  confusion?: { stars: number[]; byVariant: { variant: string; counts: number[][] }[] };
+  /** Choice and ranking: accuracy by the true item's label position, per variant. */
+  position?: {
+    labels: string[];
+    byVariant: { variant: string; accuracy: Num[]; chosenShare: Num[]; p: Num }[];
+  };
+  /** Knowledge probe beside the titled run (when a sibling run of the other kind exists). */
+  probe?: {
+    titledRun: string;
+    probeRun: string;
+    values: { variant: string; titled: EstimateView; probe: EstimateView }[];
+  };
+}
+
+export interface ResultsView {
+  header: RunHeaderView;
+  headline: string;
+  metrics: MetricDefView[];
+  variants: VariantView[];
+  charts: ChartsView;
+  /** The run is still being written: updates follow. */
+  live: boolean;
+  /** Host-side time to read and score, ms. */
+  computeMs: number;
+  /** Milliseconds since epoch when the host started opening the panel (the UI test's clock origin). */
+  openedAt: number;
+}
+
+export type FailureOutcome = 'wrong' | 'invalid' | 'error';
+
+/** One failed prediction. Every string is untrusted model or dataset text: the webview shows it as text. */
+export interface FailureRow {
+  /** Host-side handle of the result (opens the case). */
+  ref: number;
+  caseId: string;
+  variant: string;
+  sample: number;
+  user: string;
+  outcome: FailureOutcome;
+  /** Size of the error (rating: |pred − truth|; ranking: rank − 1; others 1); invalid and errors rank first. */
+  error: number;
+  expected: string;
+  predicted: string;
+  /** The raw answer, cut to a few hundred characters. */
+  answer: string;
+  reason: string;
+  /** The target item's title when the result carries it. */
+  title: string;
+}
+
+export interface FailuresBatch {
+  /** True: replace the rows; false: append them (live updates). */
+  reset: boolean;
+  rows: FailureRow[];
+}
+
+/** Paired comparison of each variant against a reference variant (same run) or of run B against run A. */
+export interface DeltaView {
+  variant: string;
+  metric: string;
+  /** Other minus reference (B − A in compare mode). */
+  delta: EstimateView;
+  p: Num;
+  /** p < 0.05 and the difference points in a direction (better or worse for this metric). */
+  significant: boolean;
+  better: boolean;
+}
+
+export interface ReferenceComparison {
+  reference: string;
+  deltas: DeltaView[];
+}
+
+export interface CompareView {
+  a: RunHeaderView;
+  b: RunHeaderView;
+  headline: string;
+  metrics: MetricDefView[];
+  rows: {
+    variant: string;
+    metric: string;
+    a: EstimateView | null;
+    b: EstimateView | null;
+    delta: EstimateView | null;
+    p: Num;
+    /** Cases both runs answered (paired). */
+    paired: number;
+    significant: boolean;
+    better: boolean;
+  }[];
+  computeMs: number;
+  openedAt: number;
+}
+
+export interface ExportRequest {
+  suggestedName: string;
+  format: 'csv' | 'json';
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+export interface ResultsPanelProtocol extends Protocol {
+  requests: {
+    openCase: { params: { ref: number }; result: void };
+    compareWith: { params: { reference: string }; result: ReferenceComparison };
+    exportTable: { params: ExportRequest; result: { saved: string | null } };
+    exportChart: { params: { suggestedName: string; dataUrl: string }; result: { saved: string | null } };
+  };
+  toWebview: {
+    loading: { title: string; openedAt: number };
+    show: ResultsView;
+    compare: CompareView;
+    failures: FailuresBatch;
+    error: { message: string };
+  };
+  toHost: {
+    rendered: { phase: 'header' | 'metrics' | 'charts' | 'failures' | 'compare'; at: number; rows?: number };
+  };
+}
+
+/** What the webview keeps in its state, so the serializer can restore the panel after a reload. */
+export interface ResultsPanelState {
+  runDir?: string;
+  compare?: [string, string];
+  reference?: string;
+}
+
+/** Turns NaN and infinities into null (messages are JSON). */
+export function num(x: number | undefined | null): Num {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}

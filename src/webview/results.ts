@@ -1,0 +1,203 @@
+// Browser side of the results panel: the run header, the metrics table (with the reference comparison), charts,
+// the failed predictions, and compare mode for two runs. The host computes everything; this side renders,
+// filters and sorts. Every model answer and item title is set as text (src/webview/lib/dom.ts).
+import { WebviewChannel } from './lib/channel';
+import { h, replace } from './lib/dom';
+import type {
+  CompareView,
+  ExportRequest,
+  ResultsPanelProtocol,
+  ResultsPanelState,
+  ResultsView,
+} from '../protocol/resultsPanel';
+import { Charts } from './results/charts';
+import { CompareTable } from './results/compare';
+import { FailuresTable } from './results/failures';
+import { runHeader } from './results/header';
+import { MetricsTable } from './results/metricsTable';
+import './results.css';
+
+const app = document.getElementById('app')!;
+const channel = new WebviewChannel<ResultsPanelProtocol>();
+const saved = (channel.state ?? {}) as ResultsPanelState & { tab?: number };
+let state: ResultsPanelState & { tab?: number } = { ...saved };
+
+function saveState(patch: Partial<ResultsPanelState & { tab: number }>): void {
+  state = { ...state, ...patch };
+  channel.state = state;
+}
+
+function status(message: string): void {
+  const el = document.getElementById('status');
+  if (el) el.textContent = message;
+}
+
+function rendered(phase: ResultsPanelProtocol['toHost']['rendered']['phase'], rows?: number): void {
+  // After the next frame is painted.
+  requestAnimationFrame(() => setTimeout(() => channel.notify('rendered', { phase, at: Date.now(), rows })));
+}
+
+async function exportTable(
+  name: string,
+  format: 'csv' | 'json',
+  columns: string[],
+  rows: ExportRequest['rows'],
+): Promise<void> {
+  try {
+    const { saved } = await channel.request('exportTable', { suggestedName: name, format, columns, rows });
+    if (saved) status(`Saved ${saved}`);
+  } catch (e) {
+    status(`Export failed: ${(e as Error).message}`);
+  }
+}
+
+const headerSlot = h('div', { id: 'header-slot' });
+const metrics = new MetricsTable({
+  onReference: (reference) => {
+    saveState({ reference });
+    void requestComparison(reference);
+  },
+  onExport: (format, columns, rows) => void exportTable('metrics', format, columns, rows),
+});
+const charts = new Charts({
+  onExport: (name, dataUrl) =>
+    void channel
+      .request('exportChart', { suggestedName: `chart-${name}`, dataUrl })
+      .then(({ saved }) => saved && status(`Saved ${saved}`))
+      .catch((e: Error) => status(`Export failed: ${e.message}`)),
+});
+const failures = new FailuresTable({
+  onOpen: (row) =>
+    void channel
+      .request('openCase', { ref: row.ref })
+      .catch((e: Error) => status(`Cannot open the case: ${e.message}`)),
+  onExport: (format, columns, rows) => void exportTable('failures', format, columns, rows),
+  onRendered: (rows) => rendered('failures', rows),
+});
+const compare = new CompareTable({
+  onExport: (format, columns, rows) => void exportTable('comparison', format, columns, rows),
+});
+
+let current: ResultsView | undefined;
+let chartsDrawn = false;
+let tabs: HTMLElement | undefined;
+const TAB_CHARTS = 1;
+
+async function requestComparison(reference: string): Promise<void> {
+  if (!reference) return;
+  try {
+    metrics.setComparison(await channel.request('compareWith', { reference }));
+  } catch (e) {
+    status(`Comparison failed: ${(e as Error).message}`);
+  }
+}
+
+function failuresBadge(): HTMLElement {
+  return h('span', { class: 'tab-count', id: 'failures-tab-count' });
+}
+
+function layout(): void {
+  const tabEl = document.createElement('vscode-tabs');
+  tabEl.id = 'tabs';
+  tabEl.setAttribute('selected-index', String(state.tab ?? 0));
+  const header = (label: string, id: string, ...extra: HTMLElement[]) => {
+    const el = document.createElement('vscode-tab-header');
+    el.setAttribute('slot', 'header');
+    el.id = id;
+    el.append(label, ...extra);
+    return el;
+  };
+  const panel = (id: string, child: HTMLElement) => {
+    const el = document.createElement('vscode-tab-panel');
+    el.id = id;
+    el.appendChild(child);
+    return el;
+  };
+  tabEl.append(
+    header('Metrics', 'tab-metrics'),
+    header('Charts', 'tab-charts'),
+    header('Failures', 'tab-failures', failuresBadge()),
+    panel('panel-metrics', metrics.element),
+    panel('panel-charts', charts.element),
+    panel('panel-failures', failures.element),
+  );
+  tabEl.addEventListener('vsc-tabs-select', (e) => {
+    const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+    saveState({ tab: index });
+    if (index === TAB_CHARTS) drawCharts();
+  });
+  tabs = tabEl;
+  replace(
+    app,
+    headerSlot,
+    tabEl,
+    h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }),
+  );
+}
+
+function drawCharts(): void {
+  if (!current || chartsDrawn) return;
+  chartsDrawn = true;
+  charts.render(current);
+  rendered('charts');
+}
+
+function show(view: ResultsView): void {
+  const first = !current;
+  current = view;
+  saveState({ runDir: view.header.dir, compare: undefined });
+  if (first || !tabs) layout();
+  replace(headerSlot, runHeader(view.header, view.live));
+  rendered('header');
+  metrics.render(view, state.reference);
+  failures.setVariants(view.variants.map((v) => v.id));
+  app.setAttribute('aria-busy', 'false');
+  rendered('metrics');
+  void requestComparison(metrics.referenceVariant);
+  chartsDrawn = false;
+  if ((state.tab ?? 0) === TAB_CHARTS) drawCharts();
+}
+
+function showCompare(view: CompareView): void {
+  saveState({ compare: [view.a.dir, view.b.dir], runDir: undefined });
+  compare.render(view);
+  replace(
+    app,
+    compare.element,
+    h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }),
+  );
+  app.setAttribute('aria-busy', 'false');
+  rendered('compare', view.rows.length);
+}
+
+channel
+  .on('loading', ({ title }) => {
+    if (current) return;
+    replace(
+      app,
+      h(
+        'div',
+        { class: 'loading' },
+        document.createElement('vscode-progress-ring'),
+        h('span', {}, `Loading ${title}…`),
+      ),
+    );
+  })
+  .on('show', show)
+  .on('compare', showCompare)
+  .on('failures', ({ reset, rows }) => {
+    failures.setRows(rows, reset);
+    const count = document.getElementById('failures-tab-count');
+    if (count) count.textContent = ` ${failures.visibleRows.length.toLocaleString('en-US')}`;
+  })
+  .on('error', ({ message }) => {
+    replace(app, h('p', { class: 'error', role: 'alert' }, message));
+    app.setAttribute('aria-busy', 'false');
+  })
+  .ready();
+
+// Redraw the charts in the new colours when the theme changes (VS Code swaps the body's theme class).
+new MutationObserver(() => charts.retheme()).observe(document.body, {
+  attributes: true,
+  attributeFilter: ['class'],
+});

@@ -8,3 +8,4 @@ export * from './scoring';
 export * from './prompt';
 export * from './models/baselines';
 export * from './dataset';
+export * from './run';

@@ -2,7 +2,8 @@
 import type { CliCommand } from '../command';
 import { versionCommand } from './version';
 import { schemaCommand } from './schema';
+import { runCommand } from './run';
 import { statsCommand } from './stats';
 import { downloadCommand } from './download';
 
-export const commands: CliCommand[] = [versionCommand, schemaCommand, statsCommand, downloadCommand];
+export const commands: CliCommand[] = [versionCommand, schemaCommand, runCommand, statsCommand, downloadCommand];

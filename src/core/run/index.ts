@@ -3,3 +3,5 @@ export * from './events';
 export * from './lock';
 export * from './runner';
 export * from './store';
+export * from './prepare';
+export type { LlmBinding, LlmFactory, LlmFactoryArgs } from './wiring';

@@ -24,7 +24,7 @@ import {
   type RunSummary,
 } from './events';
 import { RateLimiter, delay } from './limits';
-import { emptyTotals, resultKey, type RunStatus, type RunStore, type RunTotals } from './store';
+import { emptyTotals, unitKey, type RunStatus, type RunStore, type RunTotals } from './store';
 
 /** One column of the results: a (template, model) pair, or a baseline. */
 export interface RunVariant {
@@ -179,9 +179,9 @@ async function execute(
     const pending: number[] = [];
     for (let c = 0; c < cases.length; c++) {
       for (let s = 0; s < samples; s++) {
-        const prev = store.previous.size ? store.previous.get(resultKey(cases[c]!.id, v.id, s)) : undefined;
+        const prev = store.previous.size ? store.previous.get(unitKey(cases[c]!.id, v.id, s)) : undefined;
         if (prev) totals[prev]++;
-        if (prev === 'error') earlierErrors.add(resultKey(cases[c]!.id, v.id, s));
+        if (prev === 'error') earlierErrors.add(unitKey(cases[c]!.id, v.id, s));
         if (prev && prev !== 'error') alreadyDone++;
         else pending.push(c * samples + s);
       }
@@ -270,7 +270,10 @@ async function execute(
       }
     }
     let reserved = 0;
-    const promptTokens = v.kind === 'llm' ? (v.countTokens ?? roughTokens)(messages) : 0;
+    // Counting tokens costs time: only when a limit or the budget needs the number before the request.
+    const needTokens =
+      v.kind === 'llm' && (q.limiter.active || (o.budgetUsd !== undefined && v.cost !== undefined));
+    const promptTokens = needTokens ? (v.countTokens ?? roughTokens)(messages) : 0;
     if (v.kind === 'llm' && !renderError) {
       if (o.budgetUsd !== undefined && v.cost) {
         reserved = projectCost(q, promptTokens);
@@ -383,7 +386,7 @@ async function execute(
     store.append(result);
 
     // Bookkeeping after the line is queued: counts, spend, rate-limit correction, pace.
-    if (earlierErrors.size && earlierErrors.delete(resultKey(tc.id, v.id, unit.sample))) totals.error--;
+    if (earlierErrors.size && earlierErrors.delete(unitKey(tc.id, v.id, unit.sample))) totals.error--;
     totals[outcome]++;
     finishedThisSession++;
     if (usage) {
@@ -392,7 +395,8 @@ async function execute(
       totals.reasoningTokens += usage.reasoning ?? 0;
       q.outSeen++;
       q.outTokens += (usage.completion - q.outTokens) / q.outSeen;
-      q.limiter.adjustTokens(usage.prompt + usage.completion - (promptTokens + Math.ceil(q.outTokens)));
+      if (needTokens)
+        q.limiter.adjustTokens(usage.prompt + usage.completion - (promptTokens + Math.ceil(q.outTokens)));
     }
     if (costUsd) totals.costUsd += costUsd;
     if (v.kind === 'llm') {

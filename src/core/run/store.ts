@@ -80,12 +80,12 @@ export interface RunManifest {
   error?: string;
 }
 
-export const RESULTS_FILE = 'results.jsonl';
-export const MANIFEST_FILE = 'manifest.json';
-export const LOCK_FILE = 'lock';
+export const RUN_RESULTS_FILE = 'results.jsonl';
+export const RUN_MANIFEST_FILE = 'manifest.json';
+export const RUN_LOCK_FILE = 'lock';
 
 /** The key readers deduplicate by. */
-export function resultKey(caseId: string, variant: string, sample: number): string {
+export function unitKey(caseId: string, variant: string, sample: number): string {
   return `${caseId}\u0000${variant}\u0000${sample}`;
 }
 
@@ -163,25 +163,25 @@ export interface ReadRun {
 /** Reads a run folder (or a run id under `<root>/runs`). Tolerates a torn last line. */
 export async function readRun(dirOrId: string, root?: string): Promise<ReadRun> {
   const dir = resolveRunDir(dirOrId, root);
-  const manifest = readManifest(dir);
+  const manifest = readRunManifest(dir);
   const byKey = new Map<string, CaseResult>();
-  const scan = await scanResults(path.join(dir, RESULTS_FILE), (r) => {
-    byKey.set(resultKey(r.caseId, r.variant, r.sample), r);
+  const scan = await scanResults(path.join(dir, RUN_RESULTS_FILE), (r) => {
+    byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
   });
   return { dir, manifest, results: [...byKey.values()], scan };
 }
 
 function resolveRunDir(dirOrId: string, root?: string): string {
-  if (existsSync(path.join(dirOrId, MANIFEST_FILE))) return path.resolve(dirOrId);
+  if (existsSync(path.join(dirOrId, RUN_MANIFEST_FILE))) return path.resolve(dirOrId);
   if (root) {
     const d = path.join(runsDir(root), dirOrId);
-    if (existsSync(path.join(d, MANIFEST_FILE))) return d;
+    if (existsSync(path.join(d, RUN_MANIFEST_FILE))) return d;
   }
-  throw new Error(`no run "${dirOrId}"${root ? ` in ${runsDir(root)}` : ''} (no ${MANIFEST_FILE} found)`);
+  throw new Error(`no run "${dirOrId}"${root ? ` in ${runsDir(root)}` : ''} (no ${RUN_MANIFEST_FILE} found)`);
 }
 
-export function readManifest(dir: string): RunManifest {
-  const file = path.join(dir, MANIFEST_FILE);
+export function readRunManifest(dir: string): RunManifest {
+  const file = path.join(dir, RUN_MANIFEST_FILE);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
   } catch (e) {
@@ -206,14 +206,14 @@ export function listRuns(root: string): RunListing[] {
   const out: RunListing[] = [];
   for (const id of readdirSync(dir)) {
     const d = path.join(dir, id);
-    if (!existsSync(path.join(d, MANIFEST_FILE))) continue;
+    if (!existsSync(path.join(d, RUN_MANIFEST_FILE))) continue;
     let manifest: RunManifest;
     try {
-      manifest = readManifest(d);
+      manifest = readRunManifest(d);
     } catch {
       continue;
     }
-    const activeBy = lockHolder(path.join(d, LOCK_FILE));
+    const activeBy = lockHolder(path.join(d, RUN_LOCK_FILE));
     out.push({ id, dir: d, manifest, activeBy, interrupted: manifest.status === 'running' && !activeBy });
   }
   return out.sort((a, b) => (a.manifest.sessionStartedAt < b.manifest.sessionStartedAt ? 1 : -1));
@@ -223,7 +223,7 @@ export function listRuns(root: string): RunListing[] {
 // Run ids
 
 /** "My eval!" -> "my-eval": safe as a folder name everywhere. */
-export function slug(name: string): string {
+export function runSlug(name: string): string {
   const s = name
     .toLowerCase()
     .normalize('NFKD')
@@ -303,7 +303,7 @@ export interface RunStore {
 export async function openRunStore(opts: OpenRunStoreOptions): Promise<RunStore> {
   const dir = path.join(runsDir(opts.root), opts.runId);
   mkdirSync(dir, { recursive: true });
-  const lock: RunLock = acquireLock(path.join(dir, LOCK_FILE), opts.tool);
+  const lock: RunLock = acquireLock(path.join(dir, RUN_LOCK_FILE), opts.tool);
   try {
     return await openLocked(opts, dir, lock);
   } catch (e) {
@@ -313,13 +313,13 @@ export async function openRunStore(opts: OpenRunStoreOptions): Promise<RunStore>
 }
 
 async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock): Promise<RunStore> {
-  const manifestFile = path.join(dir, MANIFEST_FILE);
-  const resultsFile = path.join(dir, RESULTS_FILE);
+  const manifestFile = path.join(dir, RUN_MANIFEST_FILE);
+  const resultsFile = path.join(dir, RUN_RESULTS_FILE);
   const now = new Date().toISOString();
   let manifest: RunManifest;
   const resumed = existsSync(manifestFile);
   if (resumed) {
-    const prev = readManifest(dir);
+    const prev = readRunManifest(dir);
     if (opts.onMismatch) opts.onMismatch(prev);
     else if (prev.dataset.fingerprint !== opts.manifest.dataset.fingerprint) {
       throw new Error(
@@ -367,7 +367,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
       if (r.cached) spent.cached++;
       else spent.requests += r.attempts ?? 1;
     }
-    previous.set(resultKey(r.caseId, r.variant, r.sample), r.outcome);
+    previous.set(unitKey(r.caseId, r.variant, r.sample), r.outcome);
   });
   const fd = openSync(resultsFile, 'a+');
   // Cut a torn tail so the next line starts on a line of its own (O_APPEND writes go to the new end).
@@ -441,7 +441,7 @@ function writeManifest(file: string, manifest: RunManifest): void {
 /** Size in bytes of a run's results file (0 when absent): lets watchers skip unchanged runs. */
 export function resultsSize(dir: string): number {
   try {
-    return statSync(path.join(dir, RESULTS_FILE)).size;
+    return statSync(path.join(dir, RUN_RESULTS_FILE)).size;
   } catch {
     return 0;
   }

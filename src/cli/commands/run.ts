@@ -1,0 +1,263 @@
+// `ubp run`: prepares an eval from its config, runs it (resuming the config's latest run unless --new), shows
+// progress, and prints the headline metric of every variant. SIGINT cancels cleanly (the run stays resumable).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand, type CliIO } from '../command';
+import type { ModelConfig } from '../../core/config';
+import { buildReport, type Report } from '../../core/scoring/report';
+import { prepareEval } from '../../core/run/prepare';
+import { readRun } from '../../core/run/store';
+import type { RunProgress, RunSummary } from '../../core/run/events';
+
+const USAGE =
+  'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
+  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]]';
+
+/** Environment variables holding a preset's key when the config names none. */
+const PRESET_KEY_ENV: Record<string, string> = {
+  openai: 'OPENAI_API_KEY',
+  azure: 'AZURE_OPENAI_API_KEY',
+  openrouter: 'OPENROUTER_API_KEY',
+};
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: "Run an eval (models and baselines); resumes the same config's last run",
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        models: { type: 'string' },
+        concurrency: { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        new: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        endpoint: { type: 'string' },
+        model: { type: 'string' },
+        'api-key-env': { type: 'string' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected one config file');
+    const configFile = path.resolve(io.cwd, positionals[0]!);
+    const concurrency = positiveInt('--concurrency', values.concurrency);
+    const limit = positiveInt('--limit', values.limit);
+    if (values.endpoint === undefined && values.model !== undefined)
+      throw new UsageError('--model needs --endpoint (the base URL of an OpenAI-compatible server)');
+    if (values.endpoint !== undefined && values.model === undefined)
+      throw new UsageError('--endpoint needs --model (the model name to send)');
+    if (values['api-key-env'] !== undefined && values.endpoint === undefined)
+      throw new UsageError('--api-key-env goes with --endpoint');
+    const addModels: ModelConfig[] = [];
+    if (values.endpoint !== undefined && values.model !== undefined) {
+      try {
+        new URL(values.endpoint);
+      } catch {
+        throw new UsageError(
+          `--endpoint must be a URL such as http://localhost:11434/v1, got "${values.endpoint}"`,
+        );
+      }
+      const m: ModelConfig = {
+        id: values.model.replace(/[^A-Za-z0-9._:@/-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'model',
+        baseUrl: values.endpoint,
+        model: values.model,
+      };
+      if (values['api-key-env']) m.apiKeyEnv = values['api-key-env'];
+      addModels.push(m);
+    }
+    const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
+    const only = values.models
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+    const getApiKey = (m: ModelConfig): string | undefined => {
+      const name = m.apiKeyEnv ?? (m.preset ? PRESET_KEY_ENV[m.preset] : undefined);
+      if (!name) return undefined;
+      const key = io.env[name];
+      if (!key)
+        throw new Error(
+          `model "${m.id}" needs an API key in the environment variable ${name}, which is not set` +
+            (m.apiKeyEnv ? ' (apiKeyEnv in the config)' : ` (the ${m.preset} preset's default)`),
+        );
+      return key;
+    };
+
+    const t0 = performance.now();
+    const prepared = await prepareEval(configFile, {
+      root,
+      addModels,
+      only,
+      concurrency,
+      cache: values['no-cache'] ? false : undefined,
+      limit,
+      fresh: values.new,
+      getApiKey,
+      tool: 'ubp run',
+    });
+    const log = values.json ? (_: string) => {} : io.out;
+    for (const w of prepared.warnings) io.err(`warning: ${w}\n`);
+    const est = prepared.estimate;
+    log(
+      `run ${prepared.runId}: ${prepared.cases.length} cases${prepared.cases.length < prepared.caseCount ? ` (of ${prepared.caseCount})` : ''}, ` +
+        `${prepared.variants.length} variants (${prepared.variants.map((v) => v.id).join(', ')})\n`,
+    );
+    if (est.llmRequests)
+      log(
+        `estimate: ${est.llmRequests} requests, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
+          `${est.costUsd !== null ? `, ~$${est.costUsd.toFixed(2)}` : ''}\n`,
+      );
+
+    const handle = await prepared.start();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts === 1) {
+        io.err('\ncancelling (the run stays resumable; Ctrl-C again to quit at once)…\n');
+        handle.cancel();
+      } else process.exit(130);
+    };
+    process.on('SIGINT', onSigint);
+    const progress = values.json ? null : new ProgressLine(io);
+    handle.on('run-started', (e) => {
+      if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);
+    });
+    if (progress) handle.on('progress', (e) => progress.update(e.progress));
+    let summary: RunSummary;
+    try {
+      summary = await handle.done;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      progress?.end();
+    }
+
+    const run = await readRun(summary.dir);
+    const report = buildReport(run.manifest, run.results, { dir: run.dir, scan: run.scan });
+    if (values.json) {
+      io.out(
+        JSON.stringify(
+          { runId: summary.runId, dir: summary.dir, status: summary.status, totals: summary.totals, report },
+          null,
+          2,
+        ) + '\n',
+      );
+    } else {
+      io.out(`\n${formatTable(report)}\n`);
+      const tot = summary.totals;
+      io.out(
+        `${summary.status}: ${tot.success} success, ${tot.invalid} invalid, ${tot.error} error of ${tot.units}` +
+          `${tot.requests ? `; ${tot.requests} requests` : ''}${tot.cached ? `, ${tot.cached} cached` : ''}` +
+          `${tot.costUsd ? `; $${tot.costUsd.toFixed(4)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+          `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
+      );
+      if (summary.status === 'cancelled') io.out('cancelled: run the same command again to resume.\n');
+      if (summary.status === 'budget')
+        io.out('stopped at the budget: raise run.budgetUsd and run again to continue.\n');
+      if (summary.error) io.err(`error: ${summary.error}\n`);
+    }
+    return summary.status === 'failed' ? 1 : summary.status === 'cancelled' ? 130 : 0;
+  },
+};
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+/** One updating line on a terminal; a plain line every 10% (or 10 s) otherwise. */
+class ProgressLine {
+  private lastPlain = 0;
+  private lastShare = -1;
+  private shown = false;
+  constructor(private readonly io: CliIO) {}
+
+  private text(p: RunProgress): string {
+    const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
+    const parts = [`${p.done}/${p.total} (${pct}%)`];
+    if (p.error || p.invalid) parts.push(`${p.invalid} invalid, ${p.error} error`);
+    if (p.promptTokens) parts.push(`${fmtInt(p.promptTokens + p.completionTokens)} tok`);
+    if (p.costUsd) parts.push(`$${p.costUsd.toFixed(4)}`);
+    if (p.etaMs !== null && p.done < p.total) parts.push(`ETA ${fmtDuration(p.etaMs)}`);
+    return parts.join(' · ');
+  }
+
+  update(p: RunProgress): void {
+    if (this.io.isTTY) {
+      this.io.out(`\r\x1b[K${this.text(p)}`);
+      this.shown = true;
+      return;
+    }
+    const share = p.total ? Math.floor((10 * p.done) / p.total) : 10;
+    if (share > this.lastShare || p.elapsedMs - this.lastPlain >= 10_000) {
+      this.lastShare = share;
+      this.lastPlain = p.elapsedMs;
+      this.io.out(`${this.text(p)}\n`);
+    }
+  }
+
+  end(): void {
+    if (this.shown) this.io.out('\r\x1b[K');
+  }
+}
+
+function fmtEstimate(value: number, lo: number, hi: number, digits: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const ci =
+    Number.isFinite(lo) && Number.isFinite(hi) ? ` [${lo.toFixed(digits)}, ${hi.toFixed(digits)}]` : '';
+  return `${value.toFixed(digits)}${ci}`;
+}
+
+/** The headline metric (with its 95% interval) and the invalid and error shares of every variant. */
+export function formatTable(report: Report): string {
+  const headline = report.headline;
+  const second = report.metrics.find((m) => m.key !== headline.key);
+  const digits = 3;
+  const rows = report.variants.map((v) => {
+    const h = v.metrics.find((m) => m.key === headline.key);
+    const s = second ? v.metrics.find((m) => m.key === second.key) : undefined;
+    return [
+      v.variant,
+      String(v.counts.cases),
+      h ? fmtEstimate(h.all.value, h.all.lo, h.all.hi, digits) : '—',
+      ...(second ? [s ? fmtEstimate(s.all.value, NaN, NaN, digits) : '—'] : []),
+      `${(100 * v.invalidShare.value || 0).toFixed(1)}%`,
+      `${(100 * v.errorShare.value || 0).toFixed(1)}%`,
+    ];
+  });
+  const header = [
+    'variant',
+    'cases',
+    `${headline.label} [95% CI]`,
+    ...(second ? [second.label] : []),
+    'invalid',
+    'error',
+  ];
+  const all = [header, ...rows];
+  const widths = header.map((_, j) => Math.max(...all.map((r) => r[j]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
+  for (const note of report.notes) out.push(`note: ${note}`);
+  return out.join('\n');
+}

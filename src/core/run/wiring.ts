@@ -1,0 +1,51 @@
+// The seams between the runner and the other areas: loading the dataset (dataset/), building LLM predictors
+// (models/openai), the openai package's version for the manifest. Kept apart so prepare.ts reads as the recipe.
+import { VERSION as OPENAI_VERSION } from 'openai/version';
+import type { DatasetConfig, EvalConfig, ModelConfig } from '../config';
+import { loadDataset, resolveBundledDataset, type LoadDatasetOptions } from '../dataset';
+import type { PromptParams } from '../prompt';
+import type { ChatMessage, Interactions, Predictor, TokenUsage } from '../types';
+
+export function openaiVersion(): string {
+  return OPENAI_VERSION;
+}
+
+export async function loadEvalDataset(
+  target: string,
+  config: DatasetConfig,
+  packageRoot?: string,
+): Promise<{ data: Interactions; fingerprint: string; skippedRows: number }> {
+  const where =
+    target.startsWith('bundled:') && packageRoot ? resolveBundledDataset(target, packageRoot) : target;
+  const options: LoadDatasetOptions = { format: config.format, mode: config.mode };
+  if (config.columns) options.columns = config.columns as unknown as LoadDatasetOptions['columns'];
+  const loaded = await loadDataset(where, options);
+  return { data: loaded.data, fingerprint: loaded.fingerprint, skippedRows: loaded.skippedRows };
+}
+
+export interface LlmFactoryArgs {
+  model: ModelConfig;
+  config: EvalConfig;
+  /** Folder of the response cache (used when config.run.cache is true). */
+  cacheDir: string;
+  getApiKey: (model: ModelConfig, origin: string) => string | undefined | Promise<string | undefined>;
+}
+
+/** One model entry, ready to make a predictor per template (a template's params are defaults under the model's). */
+export interface LlmBinding {
+  /** Endpoint origin: the concurrency pool. */
+  origin: string;
+  forTemplate(params: PromptParams): Predictor;
+  /** USD for a usage; undefined when no price is known. */
+  cost?: (usage: TokenUsage) => number | undefined;
+  /** Prompt tokens of messages (exact tokenizer where known). */
+  countTokens?: (messages: ChatMessage[]) => number;
+}
+
+export type LlmFactory = (args: LlmFactoryArgs) => Promise<LlmBinding>;
+
+/** The default factory: the OpenAI-compatible client (loaded on first use: a baselines-only run never pays). */
+export async function llmFactory(): Promise<LlmFactory> {
+  const { openaiLlmFactory } = await import('./openaiBinding');
+  return openaiLlmFactory;
+}

@@ -9,8 +9,8 @@ import {
   listRuns,
   openRunStore,
   readRun,
-  RESULTS_FILE,
-  slug,
+  RUN_RESULTS_FILE,
+  runSlug,
 } from '../../../src/core/run/store';
 import { RunLockedError } from '../../../src/core/run/lock';
 import type { CaseResult } from '../../../src/core/types';
@@ -42,7 +42,7 @@ test('readers take the last line per unit and ignore a torn last line; the next 
   s.append(line('c2', 'success'));
   s.append(line('c1', 'success', { raw: 'A' }));
   s.close({ status: 'done' });
-  const file = path.join(root, 'runs', 'r', RESULTS_FILE);
+  const file = path.join(root, 'runs', 'r', RUN_RESULTS_FILE);
   appendFileSync(file, '{"caseId":"c3","variant":"v","sa'); // a crash mid-write
   const r = await readRun('r', root);
   assert.equal(r.results.length, 2);
@@ -68,7 +68,7 @@ test('a corrupt middle line is counted and skipped', async (t) => {
   const s = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
   s.append(line('c1', 'success'));
   s.close({ status: 'done' });
-  const file = path.join(root, 'runs', 'r', RESULTS_FILE);
+  const file = path.join(root, 'runs', 'r', RUN_RESULTS_FILE);
   appendFileSync(file, 'not json\n' + JSON.stringify(line('c2', 'success')) + '\n');
   const r = await readRun('r', root);
   assert.equal(r.scan.corrupt, 1);
@@ -129,7 +129,7 @@ test('a killed writer leaves status running: listRuns reports it as interrupted'
 
 test('run ids: resume the latest of a base, --new takes the next free suffix', (t) => {
   const root = tmpRoot(t);
-  assert.equal(slug('My Eval: ratings!'), 'my-eval-ratings');
+  assert.equal(runSlug('My Eval: ratings!'), 'my-eval-ratings');
   assert.equal(chooseRunId(root, 'e-1234abcd', false), 'e-1234abcd');
   assert.equal(chooseRunId(root, 'e-1234abcd', true), 'e-1234abcd');
   mkdirSync(path.join(root, 'runs', 'e-1234abcd'), { recursive: true });

@@ -5,5 +5,13 @@ import { schemaCommand } from './schema';
 import { runCommand } from './run';
 import { statsCommand } from './stats';
 import { downloadCommand } from './download';
+import { previewCommand } from './preview';
 
-export const commands: CliCommand[] = [versionCommand, schemaCommand, runCommand, statsCommand, downloadCommand];
+export const commands: CliCommand[] = [
+  versionCommand,
+  schemaCommand,
+  runCommand,
+  statsCommand,
+  downloadCommand,
+  previewCommand,
+];

@@ -29,3 +29,5 @@ export type {
 } from './tokens';
 export { completionsAt, hoverAt } from './editor';
 export type { CompletionItem, HoverResult, HoverContext } from './editor';
+export { previewPrompt } from './preview';
+export type { PreviewOptions, PromptPreview, EvalEstimate } from './preview';

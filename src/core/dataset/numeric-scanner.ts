@@ -33,6 +33,8 @@ export interface NumericScanSpec extends ReadBlocksOptions {
 
 const MAX_ID = 2 ** 31 - 1;
 const FIELD_NAMES = ['user id', 'item id', 'value', 'timestamp'];
+/** What the value column is called in messages. */
+const valueName = (spec: NumericScanSpec) => (spec.scale ? 'rating' : 'count');
 
 /** Scans a numeric interaction file into columns. Throws DatasetError for whole-file problems. */
 export async function scanNumericFile(file: string, spec: NumericScanSpec): Promise<RowColumns> {
@@ -262,7 +264,7 @@ class NumericScanner {
         if (raw.length < 2 || !raw.endsWith('"')) return bad(column, 'unterminated quote');
         raw = raw.slice(1, -1).trim();
       }
-      const what = FIELD_NAMES[k];
+      const what = k === 2 ? valueName(spec) : FIELD_NAMES[k];
       if (raw === '') return bad(column, `empty ${what}`);
       if (k === 2) {
         if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw))

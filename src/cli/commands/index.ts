@@ -3,15 +3,23 @@ import type { CliCommand } from '../command';
 import { versionCommand } from './version';
 import { schemaCommand } from './schema';
 import { runCommand } from './run';
+import { casesCommand } from './cases';
 import { statsCommand } from './stats';
 import { downloadCommand } from './download';
 import { previewCommand } from './preview';
+import { reportCommand } from './report';
+import { compareCommand } from './compare';
+import { exportCommand } from './export';
 
 export const commands: CliCommand[] = [
   versionCommand,
   schemaCommand,
   runCommand,
+  casesCommand,
   statsCommand,
   downloadCommand,
+  reportCommand,
+  compareCommand,
+  exportCommand,
   previewCommand,
 ];

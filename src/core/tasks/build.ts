@@ -28,6 +28,10 @@ export interface BuiltCases {
   split: SplitKind;
   /** Users with at least minHistory + casesPerUser interactions (the pool users are sampled from). */
   eligibleUsers: number;
+  /** Users the cases come from (min(users, eligible) unless some had to be passed over). */
+  sampledUsers: number;
+  /** Sampled users passed over because a case lacked negatives that existed at its time (temporal split). */
+  skippedUsers: number;
 }
 
 /** Candidate labels: A..Z, then AA, AB, … (bijective base 26). */
@@ -139,7 +143,7 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     for (const p of positions) trainMask[rows[p]] = 0;
     heldOut.set(u, positions);
   }
-  const sampled = Rng.of(task.seed, 'users').shuffle(eligible).slice(0, task.users);
+  const order = Rng.of(task.seed, 'users').shuffle(eligible);
 
   const trainCounts = itemCounts(data, trainMask);
   const sampler = k ? new NegativeSampler(data.itemIds.length, task.negatives, trainCounts) : null;
@@ -155,9 +159,22 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     time: data.time ? data.time[r] : null,
   });
 
+  // Temporal split: a negative must have existed when the user met the target (its first interaction in the
+  // data is not later), or a model could rule out a 2013 film for a user whose history ends in 1996.
+  let firstSeen: Float64Array | null = null;
+  if (k && split === 'temporal' && data.time) {
+    firstSeen = new Float64Array(data.itemIds.length).fill(Infinity);
+    for (let r = 0; r < data.n; r++)
+      if (data.time[r] < firstSeen[data.item[r]]) firstSeen[data.item[r]] = data.time[r];
+  }
+
   const cases: TestCase[] = [];
   const ids = new Set<string>();
-  for (const u of sampled) {
+  let sampledUsers = 0;
+  let skippedUsers = 0;
+  users: for (const u of order) {
+    if (sampledUsers >= task.users) break;
+    const userCases: TestCase[] = [];
     const rows = userRows(index, u);
     const userId = data.userIds[u];
     const positions = heldOut.get(u)!;
@@ -181,8 +198,8 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
           if (!held.has(i) && data.item[rows[i]] !== target) before.push(rows[i]);
       }
       let id = `u${userId}-i${data.itemIds[target]}`;
-      for (let dup = 2; ids.has(id); dup++) id = `u${userId}-i${data.itemIds[target]}-${dup}`;
-      ids.add(id);
+      for (let dup = 2; ids.has(id) || userCases.some((c) => c.id === id); dup++)
+        id = `u${userId}-i${data.itemIds[target]}-${dup}`;
       let shown: number[];
       if (before.length <= task.history) shown = before;
       else if (split === 'temporal') shown = before.slice(before.length - task.history);
@@ -206,14 +223,17 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
           value,
         };
       else {
-        const negatives = sampler!.sample(Rng.of(task.seed, 'negatives', id), k - 1, touched);
-        if (negatives.length < k - 1)
-          throw new TaskError(
-            `user ${userId} has touched all but ${negatives.length} of ${data.name}'s items: not enough negatives for ${k} candidates`,
-          );
-        const order = Rng.of(task.seed, 'order', id).shuffle([target, ...negatives]);
-        candidates = order.map((item, i) => ({ label: candidateLabel(i), ...itemText(item) }));
-        expected = { form, label: candidateLabel(order.indexOf(target)) };
+        const at = firstSeen ? data.time![row] : Infinity;
+        const existed = firstSeen ? (item: number) => firstSeen[item] <= at : undefined;
+        const negatives = sampler!.sample(Rng.of(task.seed, 'negatives', id), k - 1, touched, existed);
+        if (negatives.length < k - 1) {
+          // Too early in the data for K-1 untouched items to exist: pass this user over, deterministically.
+          skippedUsers++;
+          continue users;
+        }
+        const shuffled = Rng.of(task.seed, 'order', id).shuffle([target, ...negatives]);
+        candidates = shuffled.map((item, i) => ({ label: candidateLabel(i), ...itemText(item) }));
+        expected = { form, label: candidateLabel(shuffled.indexOf(target)) };
       }
       const c: TestCase = {
         id,
@@ -226,10 +246,19 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
         expected,
         targetPopularity: trainCounts[target],
       };
+      userCases.push(c);
+    }
+    for (const c of userCases) {
+      ids.add(c.id);
       cases.push(c);
     }
+    sampledUsers++;
   }
-  return { cases, trainMask, split, eligibleUsers: eligible.length };
+  if (!cases.length)
+    throw new TaskError(
+      `none of the ${skippedUsers} users tried had ${k - 1} untouched items that existed at their target's time; lower task.candidates`,
+    );
+  return { cases, trainMask, split, eligibleUsers: eligible.length, sampledUsers, skippedUsers };
 }
 
 /** Implicit "like": the smallest value still inside the user's top share by count (ties at the edge count). */

@@ -39,23 +39,29 @@ export class NegativeSampler {
   }
 
   /**
-   * `count` distinct items outside `touched`, in draw order. Rejection sampling; when the user has touched
+   * `count` distinct items outside `touched` (and inside `allowed`, when given), in draw order. Rejection sampling; when the user has touched
    * most of the catalogue (or the popular part of it), the remaining items are enumerated and drawn uniformly.
-   * Returns fewer than `count` only when fewer untouched items exist.
+   * Returns fewer than `count` only when fewer such items exist.
    */
-  sample(rng: Rng, count: number, touched: ReadonlySet<number>): number[] {
+  sample(
+    rng: Rng,
+    count: number,
+    touched: ReadonlySet<number>,
+    allowed?: (item: number) => boolean,
+  ): number[] {
     const chosen = new Set<number>();
     const out: number[] = [];
     const maxAttempts = 20 * count + 200;
     for (let attempt = 0; out.length < count && attempt < maxAttempts; attempt++) {
       const item = this.draw(rng);
-      if (touched.has(item) || chosen.has(item)) continue;
+      if (touched.has(item) || chosen.has(item) || (allowed && !allowed(item))) continue;
       chosen.add(item);
       out.push(item);
     }
     if (out.length < count) {
       const rest: number[] = [];
-      for (let i = 0; i < this.items; i++) if (!touched.has(i) && !chosen.has(i)) rest.push(i);
+      for (let i = 0; i < this.items; i++)
+        if (!touched.has(i) && !chosen.has(i) && (!allowed || allowed(i))) rest.push(i);
       while (out.length < count && rest.length) {
         const j = rng.int(rest.length);
         out.push(rest[j]);

@@ -31,7 +31,7 @@ test('a user who touched almost everything still gets valid negatives; one with 
   // 30 items; user "heavy" touched 27 of them, so exactly 3 untouched remain.
   const rows: Row[] = [];
   for (let i = 0; i < 27; i++) rows.push(['heavy', `i${i}`, 4, i]);
-  for (let i = 0; i < 30; i++) rows.push(['other', `i${i}`, 3, i]);
+  for (let i = 0; i < 30; i++) rows.push(['other', `i${i}`, 3, i - 100]);
   const data = makeData(rows);
   const task = taskOf({ form: 'choice', candidates: 4, minHistory: 5, users: 10 });
   const c = buildCases(data, task).cases.find((x) => x.user === 'heavy')!;
@@ -86,4 +86,53 @@ test("the true item's position is uniform over the K slots (chi-square)", () => 
   const chi2 = hits.reduce((s, h) => s + (h - n / K) ** 2 / (n / K), 0);
   // 4 degrees of freedom: P(chi2 > 18.47) = 0.001.
   assert.ok(chi2 < 18.47, `chi-square ${chi2.toFixed(2)} for ${hits.join(',')}`);
+});
+
+test('temporal split: negatives existed at the target time (first seen no later), else the user is passed over', () => {
+  const { cases } = buildCases(syn, taskOf({ form: 'ranking', users: 200 }));
+  const firstSeen = new Map<string, number>();
+  const timeOf = new Map<string, number>();
+  for (let r = 0; r < syn.n; r++) {
+    const item = syn.itemIds[syn.item[r]];
+    firstSeen.set(item, Math.min(firstSeen.get(item) ?? Infinity, syn.time![r]));
+    timeOf.set(`${syn.userIds[syn.user[r]]}/${item}`, syn.time![r]);
+  }
+  let checked = 0;
+  for (const c of cases) {
+    const at = timeOf.get(`${c.user}/${c.target.item}`)!;
+    for (const x of c.candidates!)
+      assert.ok(firstSeen.get(x.item)! <= at, `${c.id}: ${x.item} did not exist yet`);
+    checked++;
+  }
+  assert.ok(checked > 100);
+
+  // "early" meets its target before any other item exists: it cannot be asked, so "late" is sampled instead.
+  const rows: Row[] = [
+    ['early', 'a', 4, 1],
+    ['early', 'b', 4, 2],
+    ['early', 'c', 4, 3],
+    ['late', 'a', 3, 10],
+    ['late', 'b', 3, 11],
+    ['late', 'd', 3, 12],
+    ['late', 'e', 3, 13],
+    ['late', 'f', 3, 14],
+    ['late', 'g', 3, 15],
+    ['x', 'h', 3, 5],
+    ['y', 'i', 3, 5],
+  ];
+  const data = makeData(rows);
+  const built = buildCases(data, taskOf({ form: 'choice', candidates: 3, minHistory: 2, users: 2 }));
+  assert.deepEqual(
+    built.cases.map((c) => c.user),
+    ['late'],
+  );
+  assert.equal(built.sampledUsers, 1);
+  assert.equal(built.skippedUsers, 1);
+  assert.equal(built.eligibleUsers, 2);
+  // With a random split there is no time to respect: "early" may be asked.
+  const random = buildCases(
+    data,
+    taskOf({ form: 'choice', candidates: 3, minHistory: 2, users: 2, split: 'random' }),
+  );
+  assert.equal(random.cases.length, 2);
 });

@@ -95,15 +95,15 @@ export async function* readLineBlocks(file: string, options: ReadBlocksOptions):
       let start = 0;
       if (first && end > 0) {
         first = false;
+        if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+          throw new DatasetError(display, 1, 1, 'UTF-16 text is not supported: save the file as UTF-8');
+        }
         const nul = buf.subarray(0, Math.min(end, BINARY_SNIFF)).indexOf(0);
         if (nul >= 0) {
           const [line, column] = lineColumnAt(buf, 0, nul, 1);
           throw new DatasetError(display, line, column, 'binary data (a NUL byte): not a text data file');
         }
         if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-        if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
-          throw new DatasetError(display, 1, 1, 'UTF-16 text is not supported: save the file as UTF-8');
-        }
       }
       if (bytesRead === 0) {
         if (carry === 0) return;

@@ -8,3 +8,7 @@ export { aucMannWhitney, mcnemar, chiSquareTest, type McNemarResult } from './st
 export { seededRandom } from './random';
 export * from './compare';
 export * from './breakdown';
+export * from './report';
+export * from './render';
+export * from './export';
+export * from './load';

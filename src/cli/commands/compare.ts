@@ -1,0 +1,87 @@
+// `ubp compare <runA> <runB>`: paired differences per variant on the shared cases, changed cases, regressions.
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command';
+import {
+  compareRuns,
+  findRegressions,
+  loadRun,
+  normaliseMetricKey,
+  renderComparisonMarkdown,
+  renderComparisonText,
+  scoringContext,
+  toJson,
+} from '../../core/scoring';
+import { intOption, shareOption } from './report';
+
+export const compareCommand: CliCommand = {
+  name: 'compare',
+  summary: 'Compare two runs on their shared cases: deltas with 95% intervals, p-values, changed cases',
+  usage:
+    'ubp compare <runA> <runB> [--json|--md] [--only-changed] [--max-changed N] [--fail-on-regression] ' +
+    '[--metric M]... [--alpha A] [--resamples N] [--seed N] [--root DIR]',
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        md: { type: 'boolean' },
+        'only-changed': { type: 'boolean' },
+        'max-changed': { type: 'string' },
+        'fail-on-regression': { type: 'boolean' },
+        metric: { type: 'string', multiple: true },
+        alpha: { type: 'string' },
+        resamples: { type: 'string' },
+        seed: { type: 'string' },
+        root: { type: 'string' },
+      },
+    });
+    if (positionals.length !== 2) throw new UsageError('give two runs (run folders or run ids)');
+    if (values.json && values.md) throw new UsageError('--json and --md exclude each other');
+    const resamples = intOption(values.resamples, '--resamples', 1000);
+    const seed = intOption(values.seed, '--seed', 0);
+    const maxChanged = intOption(values['max-changed'], '--max-changed', 0);
+    const alpha = shareOption(values.alpha, '--alpha');
+    const where = { cwd: io.cwd, root: values.root };
+    const [a, b] = await Promise.all([loadRun(positionals[0], where), loadRun(positionals[1], where)]);
+    if (a.manifest.dataset.form !== b.manifest.dataset.form) {
+      throw new Error(
+        `the runs have different task forms (${a.manifest.dataset.form} and ${b.manifest.dataset.form}): nothing to pair`,
+      );
+    }
+    const ctx = scoringContext(a.manifest, {
+      bootstrap: {
+        ...(resamples !== undefined ? { resamples } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      },
+    });
+    const cmp = compareRuns(
+      { label: a.manifest.id, results: a.results },
+      { label: b.manifest.id, results: b.results },
+      ctx,
+      { ...(alpha !== undefined ? { alpha } : {}) },
+    );
+    const probeA = Boolean((a.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
+    const probeB = Boolean((b.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
+    if (probeA !== probeB) cmp.probe = { titled: probeA ? 'b' : 'a' };
+    const metrics = values.metric?.map(normaliseMetricKey);
+    const regressions = findRegressions(cmp, metrics);
+    const render = {
+      onlyChanged: values['only-changed'],
+      ...(maxChanged !== undefined ? { maxChanged } : {}),
+    };
+    io.out(
+      values.json
+        ? toJson({ ...cmp, regressions })
+        : values.md
+          ? renderComparisonMarkdown(cmp, render)
+          : renderComparisonText(cmp, render),
+    );
+    if (values['fail-on-regression'] && regressions.length) {
+      io.err(`ubp compare: ${regressions.length} significant regression(s):\n`);
+      for (const r of regressions) io.err(`  ${r.message}\n`);
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+// `ubp report <run>`: the run's metrics with intervals, breakdowns, position bias, cost and time.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command';
+import {
+  buildReport,
+  loadRun,
+  renderReportJson,
+  renderReportMarkdown,
+  renderReportText,
+} from '../../core/scoring';
+
+export const reportCommand: CliCommand = {
+  name: 'report',
+  summary: 'Show a run’s metrics with 95% intervals, breakdowns, position bias, cost and time',
+  usage:
+    'ubp report <run folder|run id> [--json|--md] [--out FILE] [--probe <run>] [--k N] [--resamples N] [--seed N] [--root DIR]',
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        md: { type: 'boolean' },
+        out: { type: 'string' },
+        probe: { type: 'string' },
+        k: { type: 'string' },
+        resamples: { type: 'string' },
+        seed: { type: 'string' },
+        root: { type: 'string' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one run (a run folder or a run id)');
+    if (values.json && values.md) throw new UsageError('--json and --md exclude each other');
+    const resamples = intOption(values.resamples, '--resamples', 1000);
+    const seed = intOption(values.seed, '--seed', 0);
+    const k = intOption(values.k, '--k', 1);
+    const where = { cwd: io.cwd, root: values.root };
+    const run = await loadRun(positionals[0], where);
+    const probe = values.probe ? await loadRun(values.probe, where) : undefined;
+    const report = buildReport(run.manifest, run.results, {
+      dir: run.dir,
+      scan: run.scan,
+      bootstrap: {
+        ...(resamples !== undefined ? { resamples } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      },
+      ...(k !== undefined ? { k } : {}),
+      ...(probe ? { probe: { manifest: probe.manifest, results: probe.results } } : {}),
+    });
+    const text = values.json
+      ? renderReportJson(report)
+      : values.md
+        ? renderReportMarkdown(report)
+        : renderReportText(report);
+    if (values.out) {
+      const file = path.resolve(io.cwd, values.out);
+      writeFileSync(file, text);
+      io.err(`wrote ${file}\n`);
+    } else io.out(text);
+    return 0;
+  },
+};
+
+// Option parsing shared with compare.ts.
+
+/** An integer option >= min, or undefined when absent. */
+export function intOption(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${name} must be an integer >= ${min} (got "${value}")`);
+  return n;
+}
+
+/** A number option in (0, 1), or undefined when absent. */
+export function shareOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new UsageError(`${name} must be a number between 0 and 1 (got "${value}")`);
+  return n;
+}

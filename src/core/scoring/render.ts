@@ -1,0 +1,402 @@
+// Renders reports and comparisons as terminal text, Markdown or JSON. Both text forms are built from one list
+// of sections (title, lines, tables), so they always show the same content.
+import type { Estimate } from './bootstrap';
+import type { PairedComparison, RunComparison } from './compare';
+import type { Report, VariantReport } from './report';
+
+interface Table {
+  headers: string[];
+  rows: string[][];
+  /** Columns to right-align (numbers); default every column but the first. */
+  right?: boolean[];
+}
+
+interface Section {
+  title: string;
+  lines?: string[];
+  tables?: Table[];
+}
+
+export const fmtNum = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+export const fmtPct = (x: number, digits = 1): string =>
+  Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–';
+export const fmtCI = (e: Estimate | undefined, digits = 3): string =>
+  !e || !Number.isFinite(e.value)
+    ? '–'
+    : Number.isFinite(e.lo)
+      ? `${fmtNum(e.value, digits)} [${fmtNum(e.lo, digits)}, ${fmtNum(e.hi, digits)}]`
+      : fmtNum(e.value, digits);
+export const fmtP = (p: number): string => (!Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtUsd = (x: number): string => (x > 0 ? `$${x < 0.01 ? x.toFixed(5) : x.toFixed(4)}` : '$0');
+const signed = (x: number, digits = 3): string =>
+  Number.isFinite(x) ? (x > 0 ? '+' : '') + x.toFixed(digits) : '–';
+const fmtDiffCI = (e: Estimate, digits = 3): string =>
+  `${signed(e.value, digits)} [${signed(e.lo, digits)}, ${signed(e.hi, digits)}]`;
+
+export function fmtDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - 60 * m)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Splits variants into groups so wide tables stay readable. */
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out.length ? out : [[]];
+}
+
+function reportSections(r: Report): Section[] {
+  const sections: Section[] = [];
+  const h = r.headline;
+  const run = r.run;
+  const header = [
+    `${run.form} · ${run.dataset.name} · ${run.cases} cases` +
+      (run.candidates ? ` · ${run.candidates} candidates` : '') +
+      (run.form === 'ranking' ? ` · k = ${run.k}` : '') +
+      (run.samples > 1 ? ` · ${run.samples} samples per case` : '') +
+      (run.probe ? ' · knowledge probe (opaque ids)' : ''),
+    `status ${run.status} · ${run.finishedUnits} of ${run.units} answers` +
+      ` · duration ${fmtDuration(run.durationMs)}` +
+      (run.startedAt ? ` · started ${run.startedAt}` : ''),
+    `cost ${fmtUsd(r.totals.costUsd)} · tokens ${fmtInt(r.totals.promptTokens)} in, ${fmtInt(
+      r.totals.completionTokens,
+    )} out` + (r.totals.cached ? ` · ${fmtInt(r.totals.cached)} cached answers` : ''),
+    `95% intervals: ${r.bootstrap.method} bootstrap over users, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}.` +
+      ' Invalid and error answers count as wrong; "valid only" leaves them out.',
+  ];
+  sections.push({ title: `UBP report: ${run.name} (${run.id})`, lines: header });
+
+  const vs = r.variants;
+  sections.push({
+    title: `Headline: ${h.label} (${h.higherIsBetter ? 'higher' : 'lower'} is better)`,
+    tables: [
+      {
+        headers: ['variant', h.label, 'valid only', 'invalid', 'error', 'cases', 'users'],
+        rows: vs.map((v) => {
+          const m = v.metrics.find((x) => x.key === h.key);
+          return [
+            v.variant,
+            fmtCI(m?.all),
+            fmtCI(m?.valid),
+            fmtPct(v.invalidShare.value),
+            fmtPct(v.errorShare.value),
+            fmtInt(v.counts.cases),
+            fmtInt(v.counts.users),
+          ];
+        }),
+      },
+    ],
+  });
+
+  const others = r.metrics.filter((m) => m.key !== h.key);
+  if (others.length) {
+    sections.push({
+      title: 'All metrics (invalid and error as wrong)',
+      tables: chunks(vs, 4).map((group) => ({
+        headers: ['metric', ...group.map((v) => v.variant)],
+        rows: r.metrics
+          .filter((m) => group.some((v) => v.metrics.some((x) => x.key === m.key)))
+          .map((m) => [m.label, ...group.map((v) => fmtCI(v.metrics.find((x) => x.key === m.key)?.all))]),
+      })),
+    });
+  }
+
+  const bucketTable = (
+    pick: (v: VariantReport) => VariantReport['breakdowns']['historyLength'],
+    name: string,
+  ) => {
+    const labels = [...new Set(vs.flatMap((v) => pick(v).map((b) => b.label)))];
+    return chunks(vs, 4).map((group) => ({
+      headers: [name, 'cases', ...group.map((v) => v.variant)],
+      rows: labels.map((label) => {
+        const first = vs.map((v) => pick(v).find((b) => b.label === label)).find(Boolean);
+        return [
+          label,
+          fmtInt(first?.cases ?? 0),
+          ...group.map((v) => fmtCI(pick(v).find((b) => b.label === label)?.value)),
+        ];
+      }),
+    }));
+  };
+  if (vs.length) {
+    sections.push({
+      title: `${h.label} by history length (interactions before the target)`,
+      tables: bucketTable((v) => v.breakdowns.historyLength, 'history'),
+    });
+    sections.push({
+      title: `${h.label} by target popularity (terciles of training interactions)`,
+      tables: bucketTable((v) => v.breakdowns.popularity, 'popularity'),
+    });
+    sections.push({
+      title: `${h.label} per user (best and worst; cases in parentheses)`,
+      lines: vs.map((v) => {
+        const u = v.breakdowns.users;
+        const list = (rows: typeof u.best) =>
+          rows.map((x) => `${x.user} ${fmtNum(x.value)} (${x.cases})`).join(', ') || '–';
+        return `${v.variant} (${u.count} users): best ${list(u.best)}; worst ${list(u.worst)}`;
+      }),
+    });
+  }
+
+  const biased = vs.filter((v) => v.positionBias);
+  if (biased.length) {
+    const labels = biased[0].positionBias!.positions.map((p) => p.label);
+    sections.push({
+      title:
+        'Position bias: share of answers choosing each label (ranking: put first), and HR@1 by true label',
+      lines: biased.map(
+        (v) =>
+          `${v.variant}: χ² = ${fmtNum(v.positionBias!.test.statistic, 1)}, df ${v.positionBias!.test.df}, ` +
+          `p = ${fmtP(v.positionBias!.test.p)} (chosen labels against the true labels' distribution)`,
+      ),
+      tables: chunks(biased, 4).map((group) => ({
+        headers: ['label', ...group.flatMap((v) => [`${v.variant} chosen`, 'HR@1'])],
+        rows: labels.map((label, i) => [
+          label,
+          ...group.flatMap((v) => {
+            const p = v.positionBias!.positions[i];
+            return [fmtPct(p?.chosenShare ?? NaN), fmtNum(p?.accuracy ?? NaN, 2)];
+          }),
+        ]),
+      })),
+    });
+  }
+
+  const calibrated = vs.filter((v) => v.calibration);
+  if (calibrated.length) {
+    sections.push({
+      title: 'Calibration (stated probability of "like" against the observed rate, valid answers)',
+      tables: calibrated.map((v) => ({
+        headers: [`${v.variant}: bin`, 'answers', 'mean p', 'observed'],
+        rows: v
+          .calibration!.filter((b) => b.n > 0)
+          .map((b) => [
+            `${b.from.toFixed(1)}–${b.to.toFixed(1)}`,
+            fmtNum(b.n, 0),
+            fmtNum(b.meanProbability, 2),
+            fmtNum(b.observedRate, 2),
+          ]),
+      })),
+    });
+  }
+
+  const agreeing = vs.filter((v) => v.agreement);
+  if (agreeing.length) {
+    sections.push({
+      title: 'Agreement between samples (share of sample pairs giving the same answer)',
+      lines: agreeing.map(
+        (v) =>
+          `${v.variant}: ${fmtCI(v.agreement!.pairwise)} over ${v.agreement!.cases} cases` +
+          (v.agreement!.ratingSd !== undefined
+            ? `; mean SD of predicted ratings ${fmtNum(v.agreement!.ratingSd)}`
+            : ''),
+      ),
+    });
+  }
+
+  if (r.probe) {
+    const p = r.probe;
+    sections.push({
+      title: `Knowledge probe: ${h.label} with titles against opaque ids (run ${p.probeRun})`,
+      lines: [
+        'Drop = how much worse without titles (positive = the model used what it knows about the titles).',
+      ],
+      tables: [
+        {
+          headers: ['variant', 'titled', 'opaque ids', 'drop [95% CI]', 'p', 'cases'],
+          rows: p.rows.map((x) => [
+            x.variant,
+            fmtNum(x.titled),
+            fmtNum(x.probe),
+            fmtDiffCI(x.drop),
+            fmtP(x.p),
+            fmtInt(x.sharedCases),
+          ]),
+        },
+      ],
+    });
+  }
+
+  sections.push({
+    title: 'Cost, tokens and latency',
+    tables: [
+      {
+        headers: ['variant', 'cost', 'tokens in', 'tokens out', 'cached', 'latency p50', 'p95'],
+        rows: vs.map((v) => [
+          v.variant,
+          fmtUsd(v.usage.costUsd),
+          fmtInt(v.usage.promptTokens),
+          fmtInt(v.usage.completionTokens),
+          fmtInt(v.usage.cached),
+          fmtDuration(v.usage.latencyMs.p50),
+          fmtDuration(v.usage.latencyMs.p95),
+        ]),
+      },
+    ],
+  });
+
+  const reasons = vs.filter((v) => v.reasons.length);
+  if (reasons.length) {
+    sections.push({
+      title: 'Most common reasons for invalid and error answers',
+      lines: reasons.flatMap((v) =>
+        v.reasons.map((x) => `${v.variant}: ${x.count} × ${x.outcome}: ${x.reason}`),
+      ),
+    });
+  }
+  if (r.notes.length) sections.push({ title: 'Notes', lines: r.notes });
+  return sections;
+}
+
+function comparisonSections(
+  c: RunComparison,
+  options: { onlyChanged?: boolean; maxChanged?: number },
+): Section[] {
+  const sections: Section[] = [];
+  const max = options.maxChanged ?? 50;
+  if (!options.onlyChanged) {
+    sections.push({
+      title: `UBP compare: ${c.a} → ${c.b}`,
+      lines: [
+        'Differences are B − A on the answers both runs have (matched by case and sample); 95% intervals and',
+        'p-values from a paired bootstrap over users; McNemar exact (mid-p) for per-case correctness.',
+        ...(c.probe
+          ? [`Knowledge probe: run ${c.probe.titled === 'a' ? c.a : c.b} has titles, the other opaque ids.`]
+          : []),
+        ...(c.onlyA.length ? [`Variants only in ${c.a}: ${c.onlyA.join(', ')}`] : []),
+        ...(c.onlyB.length ? [`Variants only in ${c.b}: ${c.onlyB.join(', ')}`] : []),
+      ],
+    });
+    for (const v of c.variants) sections.push(...pairSections(v, c));
+  }
+  const changedLines: string[] = [];
+  for (const v of c.variants) {
+    const name = v.a.slice(c.a.length + 1);
+    const shown = v.changed.slice(0, max);
+    for (const x of shown) {
+      changedLines.push(
+        `${name}  ${x.caseId}${x.sample ? `#${x.sample}` : ''}  ${x.change}  ${x.a.answer} → ${x.b.answer}`,
+      );
+    }
+    if (v.changed.length > shown.length)
+      changedLines.push(`${name}  … ${v.changed.length - shown.length} more`);
+  }
+  sections.push({
+    title: 'Cases that changed outcome (variant, case, change, answer A → answer B)',
+    lines: changedLines.length ? changedLines : ['none'],
+  });
+  return sections;
+}
+
+function pairSections(v: PairedComparison, c: RunComparison): Section[] {
+  const name = v.a.slice(c.a.length + 1);
+  const lines = [
+    `${v.shared.cases} shared cases (${v.shared.observations} answers, ${v.shared.users} users); ` +
+      `${v.onlyA} answers only in A and ${v.onlyB} only in B, left out.`,
+    `changed: ${v.changes.improved} improved, ${v.changes.regressed} regressed, ${v.changes.unchanged} unchanged.`,
+  ];
+  if (v.mcnemar) {
+    lines.push(
+      `McNemar: ${v.mcnemar.b} right only in A, ${v.mcnemar.c} right only in B; exact p = ${fmtP(
+        v.mcnemar.pExact,
+      )}, mid-p = ${fmtP(v.mcnemar.pMid)}.`,
+    );
+  }
+  return [
+    {
+      title: `${name}`,
+      lines,
+      tables: [
+        {
+          headers: ['metric', 'A', 'B', 'B − A [95% CI]', 'p', 'verdict'],
+          rows: v.metrics.map((m) => [
+            m.key === v.headline ? `${m.label} *` : m.label,
+            fmtNum(m.a),
+            fmtNum(m.b),
+            fmtDiffCI(m.diff),
+            fmtP(m.p),
+            m.verdict,
+          ]),
+        },
+      ],
+    },
+  ];
+}
+
+function textTable(t: Table): string {
+  const right = t.right ?? t.headers.map((_, i) => i > 0);
+  const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(t.headers), widths.map((w) => '─'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+}
+
+function mdEscape(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function mdTable(t: Table): string {
+  const right = t.right ?? t.headers.map((_, i) => i > 0);
+  return [
+    `| ${t.headers.map(mdEscape).join(' | ')} |`,
+    `|${right.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...t.rows.map((r) => `| ${r.map((c) => mdEscape(c ?? '')).join(' | ')} |`),
+  ].join('\n');
+}
+
+function toText(sections: Section[]): string {
+  return (
+    sections
+      .map((s) => {
+        const parts = [s.title, ...(s.lines ?? []).map((l) => `  ${l}`)];
+        for (const t of s.tables ?? []) parts.push('', textTable(t));
+        return parts.join('\n');
+      })
+      .join('\n\n') + '\n'
+  );
+}
+
+function toMarkdown(sections: Section[]): string {
+  return (
+    sections
+      .map((s, i) => {
+        const parts = [`${i === 0 ? '#' : '##'} ${mdEscape(s.title)}`];
+        if (s.lines?.length) parts.push('', ...s.lines.map((l) => `- ${mdEscape(l)}`));
+        for (const t of s.tables ?? []) parts.push('', mdTable(t));
+        return parts.join('\n');
+      })
+      .join('\n\n') + '\n'
+  );
+}
+
+/** JSON with NaN and ±Infinity written as null (JSON has no such numbers). */
+export function toJson(value: unknown): string {
+  return (
+    JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n'
+  );
+}
+
+export const renderReportText = (r: Report): string => toText(reportSections(r));
+export const renderReportMarkdown = (r: Report): string => toMarkdown(reportSections(r));
+export const renderReportJson = (r: Report): string => toJson(r);
+
+export interface ComparisonRenderOptions {
+  /** Only the list of cases that changed outcome. */
+  onlyChanged?: boolean;
+  /** Changed cases listed per variant (default 50). */
+  maxChanged?: number;
+}
+
+export const renderComparisonText = (c: RunComparison, o: ComparisonRenderOptions = {}): string =>
+  toText(comparisonSections(c, o));
+export const renderComparisonMarkdown = (c: RunComparison, o: ComparisonRenderOptions = {}): string =>
+  toMarkdown(comparisonSections(c, o));

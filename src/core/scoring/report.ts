@@ -1,0 +1,308 @@
+// A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
+// (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
+import type { CaseResult, TaskForm, ValueScale } from '../types';
+import type { RunManifest, ScanResult } from '../run/store';
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
+import {
+  groupByVariant,
+  latestResults,
+  summariseVariant,
+  toObservations,
+  type ScoringContext,
+  type VariantSummary,
+} from './aggregate';
+import {
+  breakdowns,
+  popularityThresholds,
+  probeComparison,
+  type ProbeComparison,
+  type VariantBreakdowns,
+} from './breakdown';
+import { formScoring, normaliseMetricKey } from './metrics';
+
+export const REPORT_SCHEMA = 'ubp-report/1';
+
+export interface MetricInfo {
+  key: string;
+  label: string;
+  higherIsBetter: boolean;
+  description: string;
+}
+
+export interface VariantReport extends VariantSummary {
+  breakdowns: VariantBreakdowns;
+}
+
+export interface Report {
+  schema: typeof REPORT_SCHEMA;
+  generatedAt: string;
+  run: {
+    id: string;
+    name: string;
+    dir?: string;
+    status: string;
+    form: TaskForm;
+    dataset: { name: string; path: string; scale: ValueScale | null };
+    /** Cut-off of HR@k / NDCG@k. */
+    k: number;
+    candidates?: number;
+    /** Samples per case asked for (largest over variants). */
+    samples: number;
+    seed?: number;
+    /** True when titles were replaced by opaque ids (knowledge probe run). */
+    probe: boolean;
+    /** Cases in the run and units (case × variant × sample) asked for and finished. */
+    cases: number;
+    units: number;
+    finishedUnits: number;
+    /** Fewer units finished than asked for (running, cancelled, failed or stopped by the budget). */
+    partial: boolean;
+    startedAt?: string;
+    finishedAt?: string;
+    durationMs?: number;
+    resumes?: number;
+    engineVersion?: string;
+    configFile?: string;
+  };
+  bootstrap: Required<BootstrapOptions> & { method: 'percentile'; cluster: 'user' };
+  headline: MetricInfo;
+  /** Every metric reported for this form, in display order. */
+  metrics: MetricInfo[];
+  variants: VariantReport[];
+  totals: {
+    costUsd: number;
+    promptTokens: number;
+    completionTokens: number;
+    reasoningTokens: number;
+    cached: number;
+    attempts: number;
+  };
+  /** Side by side with the probe run when one was given. */
+  probe?: ProbeComparison & { probeRun: string };
+  /** Things a reader must know (partial run, skipped lines, clustering). */
+  notes: string[];
+}
+
+export interface ReportOptions {
+  bootstrap?: BootstrapOptions;
+  /** Override the run's k. */
+  k?: number;
+  /** The run folder, shown in the header. */
+  dir?: string;
+  /** What reading results.jsonl found (torn tail, corrupt lines). */
+  scan?: ScanResult;
+  /** Best/worst users listed per variant (default 5). */
+  users?: number;
+  /** The knowledge-probe twin of this run. */
+  probe?: { manifest: RunManifest; results: CaseResult[] };
+}
+
+interface TaskLike {
+  k?: number;
+  candidates?: number;
+  seed?: number;
+  probe?: boolean;
+}
+
+function taskOf(manifest: RunManifest): TaskLike {
+  const cfg = manifest.config as { task?: TaskLike } | undefined;
+  return cfg?.task ?? {};
+}
+
+/** The scoring context a run's manifest implies. */
+export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
+  const task = taskOf(manifest);
+  const form = manifest.dataset.form;
+  const candidates = task.candidates ?? (form === 'choice' ? 5 : form === 'ranking' ? 20 : undefined);
+  return {
+    form,
+    k: options.k ?? task.k ?? 10,
+    scale: manifest.dataset.scale,
+    ...(candidates !== undefined ? { candidates } : {}),
+    bootstrap: { ...DEFAULT_BOOTSTRAP, ...options.bootstrap },
+  };
+}
+
+/** Builds the report of a run from its manifest and results (any line order; duplicates resolved). */
+export function buildReport(
+  manifest: RunManifest,
+  results: CaseResult[],
+  options: ReportOptions = {},
+): Report {
+  const ctx = scoringContext(manifest, options);
+  const fs = formScoring(ctx.form, ctx.k);
+  const latest = latestResults(results).filter((r) => r.expected?.form === ctx.form);
+  const thresholds = popularityThresholds(latest);
+  const groups = groupByVariant(latest);
+  // Manifest order first (LLMs then baselines as the run lists them), then any variant only the results know.
+  const order = [...manifest.variants.map((v) => v.id), ...groups.keys()].filter(
+    (v, i, all) => all.indexOf(v) === i && groups.has(v),
+  );
+  const variants: VariantReport[] = order.map((id) => {
+    const rs = groups.get(id)!;
+    const summary = summariseVariant(rs, ctx);
+    const declared = manifest.variants.find((v) => v.id === id);
+    if (declared) summary.kind = declared.kind;
+    const obs = toObservations(rs, ctx);
+    return { ...summary, breakdowns: breakdowns(obs, ctx, thresholds, { users: options.users }) };
+  });
+
+  const task = taskOf(manifest);
+  const units =
+    manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
+  const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
+  const lastLine = latest.reduce((m, r) => Math.max(m, Date.parse(r.finishedAt) || 0), 0);
+  const ended = manifest.finishedAt ? Date.parse(manifest.finishedAt) : lastLine || NaN;
+  const info = (key: string) => {
+    const m = fs.metrics.find((d) => d.key === key)!;
+    return { key: m.key, label: m.label, higherIsBetter: m.higherIsBetter, description: m.description };
+  };
+  const notes: string[] = [];
+  if (latest.length < units) {
+    notes.push(
+      `Partial run (${manifest.status}): ${latest.length} of ${units} answers finished; figures cover those.`,
+    );
+  }
+  if (options.scan?.corrupt)
+    notes.push(`${options.scan.corrupt} unreadable line(s) in results.jsonl were skipped.`);
+  if (options.scan?.tornTail) notes.push('The last line of results.jsonl was incomplete and was ignored.');
+  if (variants.some((v) => v.counts.cases > v.counts.users)) {
+    notes.push('Some users have several cases: intervals resample users, not cases.');
+  }
+  const totals = variants.reduce(
+    (t, v) => ({
+      costUsd: t.costUsd + v.usage.costUsd,
+      promptTokens: t.promptTokens + v.usage.promptTokens,
+      completionTokens: t.completionTokens + v.usage.completionTokens,
+      reasoningTokens: t.reasoningTokens + v.usage.reasoningTokens,
+      cached: t.cached + v.usage.cached,
+      attempts: t.attempts + v.usage.attempts,
+    }),
+    { costUsd: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, cached: 0, attempts: 0 },
+  );
+
+  const report: Report = {
+    schema: REPORT_SCHEMA,
+    generatedAt: new Date().toISOString(),
+    run: {
+      id: manifest.id,
+      name: manifest.name,
+      ...(options.dir ? { dir: options.dir } : {}),
+      status: manifest.status,
+      form: ctx.form,
+      dataset: { name: manifest.dataset.name, path: manifest.dataset.path, scale: manifest.dataset.scale },
+      k: ctx.k,
+      ...(ctx.candidates !== undefined && ctx.form !== 'rating' && ctx.form !== 'binary'
+        ? { candidates: ctx.candidates }
+        : {}),
+      samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
+      ...(task.seed !== undefined ? { seed: task.seed } : {}),
+      probe: Boolean(task.probe),
+      cases: manifest.cases,
+      units,
+      finishedUnits: latest.length,
+      partial: latest.length < units,
+      ...(manifest.startedAt ? { startedAt: manifest.startedAt } : {}),
+      ...(manifest.finishedAt ? { finishedAt: manifest.finishedAt } : {}),
+      ...(Number.isFinite(ended - started) ? { durationMs: ended - started } : {}),
+      ...(manifest.resumes !== undefined ? { resumes: manifest.resumes } : {}),
+      ...(manifest.engineVersion ? { engineVersion: manifest.engineVersion } : {}),
+      ...(manifest.configFile ? { configFile: manifest.configFile } : {}),
+    },
+    bootstrap: { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap, method: 'percentile', cluster: 'user' },
+    headline: info(fs.headline),
+    metrics: fs.metrics.map((m) => info(m.key)),
+    variants,
+    totals,
+    notes,
+  };
+  if (options.probe) {
+    const probeResults = latestResults(options.probe.results);
+    report.probe = {
+      ...(taskOf(manifest).probe
+        ? probeComparison(probeResults, latest, ctx) // this run is the probe; the other is titled
+        : probeComparison(latest, probeResults, ctx)),
+      probeRun: taskOf(manifest).probe ? manifest.id : options.probe.manifest.id,
+    };
+  }
+  return report;
+}
+
+/** One variant's estimate of a metric key as a user writes it (`ndcg@10`, `rmse`, `invalid`). */
+export function variantEstimate(v: VariantSummary, name: string): Estimate | undefined {
+  const key = normaliseMetricKey(name);
+  if (key === 'invalidShare') return v.invalidShare;
+  if (key === 'errorShare') return v.errorShare;
+  return metricRow(v, key)?.all;
+}
+
+/** The metric row for a normalised key; HR@1 is the choice form's accuracy. */
+function metricRow(v: VariantSummary, key: string): VariantSummary['metrics'][number] | undefined {
+  const row = v.metrics.find((m) => m.key.toLowerCase() === key.toLowerCase());
+  return row ?? (key === 'hr@1' ? v.metrics.find((m) => m.key === 'accuracy') : undefined);
+}
+
+export interface ThresholdCheck {
+  variant: string;
+  metric: string;
+  op: string;
+  threshold: number;
+  value: number;
+  ok: boolean;
+  message: string;
+}
+
+const OPS: Record<string, (a: number, b: number) => boolean> = {
+  '>=': (a, b) => a >= b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '<': (a, b) => a < b,
+};
+
+/** Parses "ndcg@10>=0.3", "rmse<=1.0" or "ndcg@10=0.3" (= means "at least" or, for error-like metrics, "at most"). */
+export function parseThreshold(spec: string): { metric: string; op: string | null; value: number } {
+  const m = /^\s*([A-Za-z][\w@.]*)\s*(>=|<=|>|<|=)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(spec);
+  if (!m) throw new Error(`bad threshold "${spec}": expected <metric><op><number>, e.g. ndcg@10>=0.3`);
+  return { metric: m[1], op: m[2] === '=' ? null : m[2], value: Number(m[3]) };
+}
+
+/**
+ * Checks thresholds against every LLM variant (all variants when the run has no LLM): the point estimate of
+ * the headline-style figure (invalid and error counted as wrong). Unknown metrics throw.
+ */
+export function checkThresholds(
+  report: Report,
+  specs: string[],
+): { ok: boolean; checks: ThresholdCheck[]; failures: ThresholdCheck[] } {
+  const llms = report.variants.filter((v) => v.kind === 'llm');
+  const targets = llms.length ? llms : report.variants;
+  const checks: ThresholdCheck[] = [];
+  for (const spec of specs) {
+    const t = parseThreshold(spec);
+    for (const v of targets) {
+      const est = variantEstimate(v, t.metric);
+      if (!est) {
+        const known = [...v.metrics.map((m) => m.key), 'invalid', 'error'].join(', ');
+        throw new Error(`unknown metric "${t.metric}" for a ${report.run.form} run (known: ${known})`);
+      }
+      const key = normaliseMetricKey(t.metric);
+      const row = metricRow(v, key);
+      const higher = row ? row.higherIsBetter : false;
+      const op = t.op ?? (higher ? '>=' : '<=');
+      const ok = Number.isFinite(est.value) && OPS[op](est.value, t.value);
+      checks.push({
+        variant: v.variant,
+        metric: row?.key ?? key,
+        op,
+        threshold: t.value,
+        value: est.value,
+        ok,
+        message: `${v.variant}: ${row?.label ?? key} = ${Number.isFinite(est.value) ? est.value.toFixed(4) : 'n/a'} ${
+          ok ? 'meets' : 'fails'
+        } ${op} ${t.value}`,
+      });
+    }
+  }
+  const failures = checks.filter((c) => !c.ok);
+  return { ok: failures.length === 0, checks, failures };
+}

@@ -1,0 +1,118 @@
+// The reporting commands end to end through main(): report, compare, export on run folders in a temp dir.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/command';
+import type { CaseResult } from '../../../src/core/types';
+import { result } from './fixtures';
+import { manifestFor, writeRun } from './runFixture';
+
+function io(cwd: string): CliIO & { stdout: string; stderr: string } {
+  const b = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    cwd,
+    env: {},
+    out: (t: string) => (b.stdout += t),
+    err: (t: string) => (b.stderr += t),
+  };
+  return b;
+}
+
+const LABELS = ['A', 'B', 'C', 'D', 'E'];
+function choiceResults(variant: string, right: (i: number) => boolean, n = 120): CaseResult[] {
+  return Array.from({ length: n }, (_, i) =>
+    result({
+      caseId: `c${i}`,
+      user: `u${i}`,
+      variant,
+      expected: { form: 'choice', label: LABELS[i % 5] },
+      prediction: { form: 'choice', label: right(i) ? LABELS[i % 5] : LABELS[(i + 2) % 5] },
+      raw: right(i) ? `{"answer": "${LABELS[i % 5]}"}` : 'I think, "maybe"\nC',
+    }),
+  );
+}
+
+test('ubp report, compare and export on run folders', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-scoring-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = path.join(root, '.ubp');
+  const good = [
+    ...choiceResults('gpt', (i) => i % 2 === 0),
+    ...choiceResults('baseline:random', (i) => i % 5 === 0),
+  ];
+  const worse = [
+    ...choiceResults('gpt', (i) => i % 5 === 0),
+    ...choiceResults('baseline:random', (i) => i % 5 === 0),
+  ];
+  const torn = '{"caseId": "c9", "varia';
+  writeRun(
+    store,
+    manifestFor('run-a', 'choice', ['gpt', 'baseline:random'], { cases: 120, candidates: 5 }),
+    good,
+  );
+  writeRun(
+    store,
+    manifestFor('run-b', 'choice', ['gpt', 'baseline:random'], { cases: 120, candidates: 5 }),
+    worse,
+    torn,
+  );
+
+  // report by id, in the three formats
+  let b = io(root);
+  assert.equal(await main(['report', 'run-a', '--resamples', '1000'], b), 0, b.stderr);
+  assert.match(b.stdout, /Headline: Accuracy \(HR@1\)/);
+  assert.match(b.stdout, /gpt\s+0\.500 \[/);
+  b = io(root);
+  assert.equal(await main(['report', path.join(store, 'runs', 'run-b'), '--json'], b), 0, b.stderr);
+  const rep = JSON.parse(b.stdout);
+  assert.equal(rep.variants[0].metrics[0].all.value, 0.2);
+  assert.match(rep.notes.join(' '), /last line of results\.jsonl was incomplete/);
+  b = io(root);
+  assert.equal(await main(['report', 'run-a', '--md'], b), 0);
+  assert.match(b.stdout, /^# UBP report/);
+
+  // compare with the regression gate
+  b = io(root);
+  assert.equal(await main(['compare', 'run-a', 'run-b'], b), 0, b.stderr);
+  assert.match(b.stdout, /UBP compare: run-a → run-b/);
+  assert.match(b.stdout, /McNemar: \d+ right only in A/);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-a', 'run-b', '--fail-on-regression'], b), 1);
+  assert.match(b.stderr, /1 significant regression\(s\):\n {2}gpt: Accuracy \(HR@1\) 0\.5000 → 0\.2000/);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-b', 'run-a', '--fail-on-regression', '--only-changed'], b), 0);
+  assert.match(b.stdout, /^Cases that changed outcome/);
+  assert.match(b.stdout, /gpt {2}c\d+ {2}improved/);
+
+  // export: CSV quoted properly, one row per case and variant, raw answer in its own column
+  const out = path.join(root, 'a.csv');
+  b = io(root);
+  assert.equal(await main(['export', 'run-a', '--format', 'csv', '--out', out], b), 0, b.stderr);
+  const csv = readFileSync(out, 'utf8');
+  const header = csv.split('\r\n')[0].split(',');
+  assert.ok(header.includes('raw') && header.includes('metric.correct'));
+  assert.match(csv, /"I think, ""maybe""\nC"/);
+  b = io(root);
+  assert.equal(await main(['export', 'run-b', '--format', 'jsonl'], b), 0);
+  const lines = b.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.length, 240);
+  assert.equal(lines[0]['metric.correct'], 1);
+
+  // misuse
+  b = io(root);
+  assert.equal(await main(['export', 'run-a'], b), 2);
+  assert.match(b.stderr, /--format must be csv or jsonl/);
+  b = io(root);
+  assert.equal(await main(['report', 'nope'], b), 1);
+  assert.match(b.stderr, /no run "nope"/);
+  b = io(root);
+  assert.equal(await main(['report', 'run-a', '--resamples', '10'], b), 2);
+});

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildReport, checkThresholds, parseThreshold } from '../../../src/core/scoring/report';
+import { renderReportJson, renderReportMarkdown, renderReportText } from '../../../src/core/scoring/render';
+import { breakdowns, popularityThresholds, probeComparison } from '../../../src/core/scoring/breakdown';
+import { toObservations, type ScoringContext } from '../../../src/core/scoring/aggregate';
+import type { CaseResult } from '../../../src/core/types';
+import { near, result } from './fixtures';
+import { manifestFor } from './runFixture';
+
+const ctx: ScoringContext = {
+  form: 'choice',
+  k: 10,
+  scale: null,
+  candidates: 4,
+  bootstrap: { resamples: 500 },
+};
+const LABELS = ['A', 'B', 'C', 'D'];
+
+/** 30 users × 2 cases; `skill` of getting it right; history lengths and popularity vary with the index. */
+function choiceRun(variant: string, right: (i: number) => boolean): CaseResult[] {
+  const out: CaseResult[] = [];
+  for (let i = 0; i < 60; i++) {
+    const truth = LABELS[i % 4];
+    out.push(
+      result({
+        caseId: `c${i}`,
+        user: `u${Math.floor(i / 2)}`,
+        variant,
+        expected: { form: 'choice', label: truth },
+        prediction: { form: 'choice', label: right(i) ? truth : LABELS[(i + 1) % 4] },
+        historyLength: 5 + i * 3,
+        targetPopularity: i,
+        usage: { prompt: 100, completion: 5 },
+        costUsd: 0.001,
+        latencyMs: 100 + i,
+      }),
+    );
+  }
+  return out;
+}
+
+test('breakdowns: history buckets, popularity terciles and per-user rows by hand', () => {
+  const rs = choiceRun('m', (i) => i >= 30); // right on the later (longer-history, more popular) half
+  const th = popularityThresholds(rs);
+  assert.ok(near(th.tail, 59 / 3) && near(th.torso, (2 * 59) / 3));
+  const b = breakdowns(toObservations(rs, ctx), ctx, th);
+  assert.equal(b.metric, 'accuracy');
+  const tail = b.popularity.find((x) => x.key === 'popularity:tail')!;
+  const head = b.popularity.find((x) => x.key === 'popularity:head')!;
+  assert.equal(tail.cases, 20); // popularity 0..19
+  assert.equal(tail.value.value, 0);
+  assert.equal(head.cases, 20); // 40..59
+  assert.equal(head.value.value, 1);
+  // history 5 + 3i: bucket 0–9 holds i = 0, 1; 10–19 holds i = 2..4
+  assert.deepEqual(
+    b.historyLength.slice(0, 2).map((x) => [x.label, x.cases]),
+    [
+      ['0–9', 2],
+      ['10–19', 3],
+    ],
+  );
+  assert.equal(
+    b.historyLength.reduce((s, x) => s + x.cases, 0),
+    60,
+  );
+  assert.equal(b.users.count, 30);
+  assert.equal(b.users.best[0].value, 1);
+  assert.equal(b.users.worst[0].value, 0);
+});
+
+test('knowledge probe: the drop titled − opaque with a paired interval', () => {
+  const titled = choiceRun('m', (i) => i % 4 !== 0); // 0.75
+  const probe = choiceRun('m', (i) => i % 2 === 0); // 0.5
+  const p = probeComparison(titled, probe, ctx);
+  assert.equal(p.rows.length, 1);
+  assert.ok(near(p.rows[0].titled, 0.75));
+  assert.ok(near(p.rows[0].probe, 0.5));
+  assert.ok(near(p.rows[0].drop.value, 0.25));
+  assert.ok(p.rows[0].drop.lo <= 0.25 && p.rows[0].drop.hi >= 0.25);
+});
+
+test('buildReport: header, variants in manifest order, totals, notes for a partial run; renderers agree', () => {
+  const rs = [...choiceRun('gpt', (i) => i % 3 !== 0), ...choiceRun('baseline:random', (i) => i % 4 === 0)];
+  const manifest = manifestFor('r1', 'choice', ['gpt', 'baseline:random', 'never-ran'], {
+    cases: 60,
+    candidates: 4,
+    status: 'cancelled',
+  });
+  const report = buildReport(manifest, rs, { bootstrap: { resamples: 400 } });
+  assert.equal(report.schema, 'ubp-report/1');
+  assert.deepEqual(
+    report.variants.map((v) => [v.variant, v.kind]),
+    [
+      ['gpt', 'llm'],
+      ['baseline:random', 'baseline'],
+    ],
+  );
+  assert.equal(report.headline.key, 'accuracy');
+  assert.equal(report.run.units, 180);
+  assert.equal(report.run.finishedUnits, 120);
+  assert.equal(report.run.partial, true);
+  assert.equal(report.run.durationMs, 90_000);
+  assert.ok(near(report.totals.costUsd, 0.12));
+  assert.equal(report.totals.promptTokens, 12_000);
+  assert.match(report.notes.join('\n'), /Partial run \(cancelled\): 120 of 180/);
+  assert.match(report.notes.join('\n'), /resample users/);
+  const gpt = report.variants[0];
+  assert.ok(near(gpt.metrics[0].all.value, 40 / 60));
+  assert.equal(gpt.positionBias!.positions.length, 4);
+
+  const text = renderReportText(report);
+  assert.match(text, /UBP report: test r1 \(r1\)/);
+  assert.match(text, /gpt\s+0\.667 \[0\.\d+, 0\.\d+\]/);
+  assert.match(text, /by target popularity/);
+  const md = renderReportMarkdown(report);
+  assert.match(md, /^# UBP report/);
+  assert.match(md, /\| gpt \| 0\.667 \[/);
+  const json = JSON.parse(renderReportJson(report));
+  assert.equal(json.variants[1].variant, 'baseline:random');
+});
+
+test('checkThresholds: LLM variants only, direction by metric, unknown metric is an error', () => {
+  const rs = [...choiceRun('gpt', (i) => i % 2 === 0), ...choiceRun('baseline:random', () => true)];
+  const report = buildReport(manifestFor('r', 'choice', ['gpt', 'baseline:random'], { cases: 60 }), rs, {
+    bootstrap: { resamples: 200 },
+  });
+  const fail = checkThresholds(report, ['accuracy>=0.6']);
+  assert.equal(fail.ok, false);
+  assert.deepEqual(
+    fail.failures.map((f) => [f.variant, f.value]),
+    [['gpt', 0.5]],
+  );
+  assert.equal(checkThresholds(report, ['accuracy=0.5', 'invalid<=0']).ok, true);
+  assert.equal(checkThresholds(report, ['hr1>0.49']).ok, true); // HR@1 is the choice form's accuracy
+  assert.throws(() => checkThresholds(report, ['ndcg@10>=0.1']), /unknown metric "ndcg@10" for a choice run/);
+});
+
+test('parseThreshold rejects malformed specs', () => {
+  assert.deepEqual(parseThreshold('ndcg@10>=0.3'), { metric: 'ndcg@10', op: '>=', value: 0.3 });
+  assert.deepEqual(parseThreshold('rmse=1'), { metric: 'rmse', op: null, value: 1 });
+  assert.throws(() => parseThreshold('ndcg@10 is high'), /bad threshold/);
+});

@@ -25,7 +25,7 @@ import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { chooseRunId, openRunStore, runSlug, type OpenRunStoreOptions, type RunStore } from './store';
-import { loadEvalDataset, llmFactory, openaiVersion, type LlmFactory } from './wiring';
+import { baseUrlOf, loadEvalDataset, llmFactory, openaiVersion, type LlmFactory } from './wiring';
 
 export interface PrepareOptions {
   /** The store root: `<workspace>/.ubp` by default; runs go in `<root>/runs/<id>`, the response cache in `<root>/cache`. */
@@ -224,6 +224,9 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
       const name = parsed.frontMatter.name ?? path.basename(ref).replace(/\.prompt$/, '');
       return { ref, parsed, name };
     });
+    // Keys first: a missing one is reported before anything is loaded or sent.
+    const keys = new Map<string, string | undefined>();
+    for (const m of models) keys.set(m.id, await opts.getApiKey(m, originOf(baseUrlOf(m))));
     const createLlm = opts.createLlm ?? (await llmFactory());
     // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
     const sample = cases.slice(0, Math.min(cases.length, 50));
@@ -232,10 +235,13 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         model: m,
         config,
         cacheDir: path.join(opts.root, 'cache'),
-        getApiKey: opts.getApiKey,
+        apiKey: keys.get(m.id),
       });
-      const tokenizer = await loadChatTokenizer(m.model);
-      const countTokens = llm.countTokens ?? ((msgs: ChatMessage[]) => tokenizer.count(msgs).total);
+      let countTokens = llm.countTokens;
+      if (!countTokens) {
+        const tokenizer = await loadChatTokenizer(m.model);
+        countTokens = (msgs: ChatMessage[]) => tokenizer.count(msgs).total;
+      }
       for (const t of templates) {
         const render = (tc: TestCase): ChatMessage[] =>
           renderVariables(t.parsed, buildPromptVariables(tc, renderInfo));

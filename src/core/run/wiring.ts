@@ -28,7 +28,8 @@ export interface LlmFactoryArgs {
   config: EvalConfig;
   /** Folder of the response cache (used when config.run.cache is true). */
   cacheDir: string;
-  getApiKey: (model: ModelConfig, origin: string) => string | undefined | Promise<string | undefined>;
+  /** The key the front end gave for this model's origin (undefined: none, e.g. a local server). */
+  apiKey: string | undefined;
 }
 
 /** One model entry, ready to make a predictor per template (a template's params are defaults under the model's). */
@@ -43,6 +44,11 @@ export interface LlmBinding {
 }
 
 export type LlmFactory = (args: LlmFactoryArgs) => Promise<LlmBinding>;
+
+/** The base URL a model entry talks to: its own, or its preset's. */
+export function baseUrlOf(model: ModelConfig): string | undefined {
+  return model.baseUrl;
+}
 
 /** The default factory: the OpenAI-compatible client (loaded on first use: a baselines-only run never pays). */
 export async function llmFactory(): Promise<LlmFactory> {

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/command';
+import { openRunStore } from '../../../src/core/run/store';
+import { prepareEval } from '../../../src/core/run/prepare';
+import { tmpRoot } from './helpers';
+
+const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
+
+function io(
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): CliIO & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    isTTY: false,
+    cwd,
+    env,
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+test('ubp run: baselines, a metrics table, the run folder; running again resumes with nothing to do', async (t) => {
+  const cwd = tmpRoot(t);
+  const a = io(cwd);
+  assert.equal(await main(['run', config], a), 0, a.stderr());
+  const out = a.stdout();
+  assert.match(out, /run mini-choice-[0-9a-f]{8}: 30 cases, 3 variants/);
+  assert.match(out, /variant\s+cases\s+Accuracy/);
+  for (const b of ['random', 'popularity', 'item-knn'])
+    assert.match(out, new RegExp(`baseline:${b}\\s+30\\s+0\\.\\d{3} \\[`));
+  assert.match(out, /done: 90 success, 0 invalid, 0 error of 90/);
+  const runs = readdirSync(path.join(cwd, '.ubp', 'runs'));
+  assert.equal(runs.length, 1);
+  const file = path.join(cwd, '.ubp', 'runs', runs[0]!, 'results.jsonl');
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+  assert.equal(lines, 90);
+
+  const b = io(cwd);
+  assert.equal(await main(['run', config], b), 0, b.stderr());
+  assert.match(b.stdout(), /resuming: 90 of 90 already done/);
+  assert.equal(readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 90, 'nothing was run twice');
+});
+
+test('ubp run --json --limit --new --runs-dir --models', async (t) => {
+  const cwd = tmpRoot(t);
+  const a = io(cwd);
+  const code = await main(
+    ['run', config, '--json', '--limit', '4', '--runs-dir', 'store', '--models', 'popularity'],
+    a,
+  );
+  assert.equal(code, 0, a.stderr());
+  const json = JSON.parse(a.stdout()) as { status: string; totals: { units: number }; dir: string };
+  assert.equal(json.status, 'done');
+  assert.equal(json.totals.units, 4);
+  assert.ok(json.dir.startsWith(path.join(cwd, 'store', 'runs')));
+  const b = io(cwd);
+  assert.equal(
+    await main(
+      ['run', config, '--json', '--limit', '2', '--runs-dir', 'store', '--new', '--models', 'random'],
+      b,
+    ),
+    0,
+  );
+  assert.match((JSON.parse(b.stdout()) as { runId: string }).runId, /-2$/);
+});
+
+test('ubp run: misuse is a usage error (exit 2); a locked run names its holder (exit 1)', async (t) => {
+  const cwd = tmpRoot(t);
+  const cases: [string[], RegExp][] = [
+    [['run'], /expected one config file/],
+    [['run', config, '--model', 'x'], /--model needs --endpoint/],
+    [['run', config, '--endpoint', 'http://localhost:1/v1'], /--endpoint needs --model/],
+    [['run', config, '--endpoint', 'not a url', '--model', 'x'], /must be a URL/],
+    [['run', config, '--concurrency', '0'], /--concurrency must be a positive integer/],
+  ];
+  for (const [argv, message] of cases) {
+    const x = io(cwd);
+    assert.equal(await main(argv, x), 2, argv.join(' '));
+    assert.match(x.stderr(), message);
+  }
+  const p = await prepareEval(config, { root: path.join(cwd, '.ubp'), getApiKey: () => undefined });
+  const held = await openRunStore({
+    root: path.join(cwd, '.ubp'),
+    runId: p.runId,
+    manifest: p.manifest,
+    tool: 'VS Code',
+  });
+  const y = io(cwd);
+  assert.equal(await main(['run', config], y), 1);
+  assert.match(y.stderr(), new RegExp(`in use by VS Code \\(pid ${process.pid}`));
+  held.close({ status: 'cancelled' });
+});
+
+test('ubp run: a model needing a key that is not set is refused before any request', async (t) => {
+  const cwd = tmpRoot(t);
+  const x = io(cwd);
+  const code = await main(
+    [
+      'run',
+      config,
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--model',
+      'm',
+      '--api-key-env',
+      'UBP_TEST_KEY_UNSET',
+    ],
+    x,
+  );
+  assert.equal(code, 1);
+  assert.match(x.stderr(), /UBP_TEST_KEY_UNSET.*not set/);
+});

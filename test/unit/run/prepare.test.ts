@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { baseRunId, prepareEval, runKeyHash } from '../../../src/core/run/prepare';
+import { readRun } from '../../../src/core/run/store';
+import { loadConfig } from '../../../src/core/config';
+import type { LlmFactory } from '../../../src/core/run/wiring';
+import { FakePredictor, tmpRoot } from './helpers';
+
+const fixtures = path.resolve(__dirname, '../../fixtures/run');
+const config = path.join(fixtures, 'mini-choice.ubp.json');
+
+/** An LLM that always answers the first candidate; records the messages it saw. */
+function fakeLlm(seen: { model: string; content: string }[]): LlmFactory {
+  return async ({ model }) => ({
+    origin: 'http://fake.test',
+    forTemplate: () =>
+      new FakePredictor(model.id, (req) => {
+        seen.push({ model: model.id, content: req.messages.map((m) => m.content).join('\n') });
+        return { raw: '{"choice": "A"}', usage: { prompt: 100, completion: 5 } };
+      }),
+    cost: (u) => (u.prompt * 1 + u.completion * 2) / 1e6,
+    countTokens: () => 100,
+  });
+}
+
+test('prepareEval: baselines only, then the same config resumes the same run', async (t) => {
+  const root = tmpRoot(t);
+  const p = await prepareEval(config, { root, getApiKey: () => undefined });
+  assert.deepEqual(
+    p.variants.map((v) => v.id),
+    ['baseline:random', 'baseline:popularity', 'baseline:item-knn'],
+  );
+  assert.equal(p.cases.length, 30);
+  assert.match(p.runId, /^mini-choice-[0-9a-f]{8}$/);
+  const summary = await (await p.start()).done;
+  assert.equal(summary.status, 'done');
+  assert.equal(summary.totals.success, 90);
+  const again = await prepareEval(config, { root, getApiKey: () => undefined, concurrency: 3, cache: false });
+  assert.equal(again.runId, p.runId, 'execution-only settings do not change the run id');
+  const fresh = await prepareEval(config, { root, getApiKey: () => undefined, fresh: true });
+  assert.equal(fresh.runId, `${p.runId}-2`);
+});
+
+test('prepareEval: templates × models are variants; messages rendered; estimate and manifest filled', async (t) => {
+  const root = tmpRoot(t);
+  const seen: { model: string; content: string }[] = [];
+  const p = await prepareEval(config, {
+    root,
+    getApiKey: () => undefined,
+    addModels: [
+      { id: 'm1', baseUrl: 'http://fake.test/v1', model: 'fake-1' },
+      { id: 'm2', baseUrl: 'http://fake.test/v1', model: 'fake-2' },
+    ],
+    only: ['m1', 'm2', 'popularity'],
+    limit: 10,
+    createLlm: fakeLlm(seen),
+  });
+  assert.deepEqual(
+    p.variants.map((v) => v.id),
+    ['baseline:popularity', 'builtin-choice×m1', 'builtin-choice×m2'],
+  );
+  assert.equal(p.cases.length, 10);
+  assert.equal(p.caseCount, 30);
+  assert.equal(p.estimate.llmRequests, 20);
+  assert.equal(p.estimate.promptTokens, 2000);
+  assert.ok(p.estimate.costUsd! > 0);
+  const loaded = await loadConfig(config);
+  assert.notEqual(runKeyHash(loaded.config), p.runKeyHash, 'added models are part of the run id');
+  assert.notEqual(baseRunId(loaded.config), p.runId);
+
+  const summary = await (await p.start()).done;
+  assert.equal(summary.status, 'done');
+  assert.equal(seen.length, 20);
+  assert.ok(
+    seen.every((s) => /Which one is it\?/.test(s.content)),
+    'the built-in choice template was rendered',
+  );
+  const run = await readRun(p.runId, root);
+  assert.equal(run.manifest.variants.length, 3);
+  assert.equal(run.manifest.cases, 30);
+  assert.equal(run.manifest.dataset.form, 'choice');
+  assert.match(run.manifest.dataset.fingerprint, /^[0-9a-f]{16,}$/);
+  const llmLine = run.results.find((r) => r.variant === 'builtin-choice×m1')!;
+  assert.equal(llmLine.template, 'builtin-choice');
+  assert.equal(llmLine.prediction?.form, 'choice');
+  assert.equal(llmLine.messages?.[0]?.role, 'system');
+  assert.ok(summary.totals.costUsd > 0);
+});
+
+test('prepareEval: unknown names in --models are refused with the known ones listed', async (t) => {
+  const root = tmpRoot(t);
+  await assert.rejects(
+    prepareEval(config, { root, getApiKey: () => undefined, only: ['gpt-9'] }),
+    /"gpt-9", not in the config.*baselines: random, popularity, item-knn/,
+  );
+});

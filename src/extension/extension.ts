@@ -1,31 +1,87 @@
-// Activation: wires the commands, views and services. Kept light: nothing is loaded from disk here; datasets
-// and runs are read when a view or command first needs them.
+// Activation: creates the services, views and commands. Kept light: nothing is read from disk here; datasets,
+// configs and runs are loaded when a view or command first needs them.
 import * as vscode from 'vscode';
+import type { Services } from './services';
+import { ConfigService } from './services/configService';
 import { DatasetService } from './services/datasetService';
+import { KeyService } from './services/keyService';
+import { RunService } from './services/runService';
 import { DatasetsView } from './views/datasetsView';
+import { RunsView } from './views/runsView';
+import { ModelsView } from './views/modelsView';
+import { RunCodeLensProvider } from './codeLens';
 import { registerShowDatasetStats } from './commands/showDatasetStats';
+import { runEvalCommand } from './commands/runEval';
+import { cancelRun, deleteRun, resumeRun, revealRun } from './commands/runManagement';
+import { newEvalCommand } from './commands/newEval';
+import { clearApiKey, setApiKey } from './commands/apiKeys';
+import { downloadDatasetCommand } from './commands/downloadDataset';
+import { showEndpointModels, testConnection } from './commands/endpointCommands';
+import { exportRunCommand } from './commands/exportRun';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface UbpExtensionApi {
   /** Milliseconds from the start of activate() to its end. */
   activationMs: number;
+  services: Services;
   datasets: DatasetService;
+  views: { datasets: DatasetsView; runs: RunsView; models: ModelsView };
 }
 
 export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('UBP Eval', { log: true });
   const datasets = new DatasetService(context.extensionUri, log);
-  const datasetsView = new DatasetsView(datasets);
+  const services: Services = {
+    context,
+    extensionUri: context.extensionUri,
+    log,
+    keys: new KeyService(context.secrets, context.globalState),
+    configs: new ConfigService(),
+    runs: new RunService(),
+    datasets,
+  };
+  const datasetsView = new DatasetsView(datasets, services.configs);
+  const runsView = new RunsView(services.runs);
+  const modelsView = new ModelsView(services);
+  const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
   context.subscriptions.push(
     log,
+    services.keys,
+    services.configs,
+    services.runs,
     vscode.window.registerTreeDataProvider('ubp.datasets', datasetsView),
-    vscode.commands.registerCommand('ubp.refreshDatasets', () => datasetsView.refresh()),
+    vscode.window.registerTreeDataProvider('ubp.runs', runsView),
+    vscode.window.registerTreeDataProvider('ubp.models', modelsView),
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
     registerShowDatasetStats(context, datasets, log),
+    command('ubp.refreshDatasets', () => datasetsView.refresh()),
+    command('ubp.refreshRuns', () => runsView.refresh()),
+    command('ubp.refreshModels', () => modelsView.refresh()),
+    command('ubp.runEval', (config?: vscode.Uri | string, args?: object) => runEvalCommand(services, config, args)),
+    command('ubp.cancelRun', (run?: string) => cancelRun(services, run)),
+    command('ubp.resumeRun', (run?: string) => resumeRun(services, run)),
+    command('ubp.rerunFailed', (run?: string) => resumeRun(services, run)),
+    command('ubp.revealRun', (run?: string) => revealRun(services, run)),
+    command('ubp.deleteRun', (run?: string, options?: { confirm?: boolean }) => deleteRun(services, run, options)),
+    command('ubp.exportRun', (run?: string, options?: { format?: 'csv' | 'jsonl'; out?: string }) => exportRunCommand(services, run, options)),
+    command('ubp.newEval', (args?: object) => newEvalCommand(services, args)),
+    command('ubp.newEvalFromDataset', (node?: { ref?: { path: string; bundled: boolean } }) =>
+      newEvalCommand(services, node?.ref ? { dataset: node.ref.bundled ? 'bundled:ml-latest-small' : node.ref.path } : {}),
+    ),
+    command('ubp.setApiKey', (origin?: string, key?: string) => setApiKey(services, origin, key)),
+    command('ubp.clearApiKey', (origin?: string) => clearApiKey(services, origin)),
+    command('ubp.downloadDataset', (name?: string, folder?: string) => downloadDatasetCommand(services, name, folder)),
+    command('ubp.testConnection', (endpoint?: string) => testConnection(services, endpoint)),
+    command('ubp.listEndpointModels', (endpoint?: string) => showEndpointModels(services, endpoint)),
+  );
+  void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', vscode.workspace.isTrusted);
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', true)),
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, datasets };
+  return { activationMs, services, datasets, views: { datasets: datasetsView, runs: runsView, models: modelsView } };
 }
 
 export function deactivate(): void {}

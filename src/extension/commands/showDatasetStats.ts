@@ -45,7 +45,7 @@ export function registerShowDatasetStats(
 
 async function pickDataset(datasets: DatasetService): Promise<string | undefined> {
   const picked = await vscode.window.showQuickPick(
-    datasets.list().map((d) => ({ label: d.label, description: d.path, path: d.path })),
+    (await datasets.list()).map((d) => ({ label: d.label, description: d.path, path: d.path })),
     { title: 'Show statistics of which dataset?' },
   );
   return picked?.path;

@@ -6,12 +6,11 @@ import {
   listRuns,
   readRun,
   summariseVariant,
+  scoringContext,
   type RunHandle,
   type RunListing,
   type RunProgress,
   type VariantSummary,
-  type TaskForm,
-  type ValueScale,
 } from '../../core';
 
 const DEBOUNCE_MS = 300;
@@ -26,7 +25,7 @@ export class RunService implements vscode.Disposable {
   /** Fires (debounced) when run folders change on disk or an active run progresses. */
   readonly onDidChange = this.changed.event;
   private readonly active = new Map<string, ActiveRun>();
-  private readonly summaries = new Map<string, { stamp: string; value: Promise<VariantSummary[]> }>();
+  private readonly summaryCache = new Map<string, { stamp: string; value: Promise<VariantSummary[]> }>();
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -57,20 +56,13 @@ export class RunService implements vscode.Disposable {
   }
 
   /** Per-variant headline metrics of a run, cached until its results change. */
-  summaries(run: RunListing): Promise<VariantSummary[]> {
+  variantSummaries(run: RunListing): Promise<VariantSummary[]> {
     const stamp = `${run.manifest.totals.success}/${run.manifest.totals.invalid}/${run.manifest.totals.error}/${run.manifest.status}`;
-    const cached = this.summaries.get(run.dir);
+    const cached = this.summaryCache.get(run.dir);
     if (cached && cached.stamp === stamp && !this.active.has(run.id)) return cached.value;
     const value = (async () => {
       const { manifest, results } = await readRun(run.dir);
-      const task = (manifest.config as { task?: { k?: number; candidates?: number } }).task ?? {};
-      const ctx = {
-        form: manifest.dataset.form as TaskForm,
-        k: task.k ?? 10,
-        scale: manifest.dataset.scale as ValueScale | null,
-        candidates: task.candidates,
-        bootstrap: { resamples: 1000 },
-      };
+      const ctx = scoringContext(manifest, { bootstrap: { resamples: 1000 } });
       const byVariant = new Map<string, typeof results>();
       for (const r of results) {
         let list = byVariant.get(r.variant);
@@ -79,7 +71,7 @@ export class RunService implements vscode.Disposable {
       }
       return manifest.variants.filter((v) => byVariant.has(v.id)).map((v) => summariseVariant(byVariant.get(v.id)!, ctx));
     })();
-    this.summaries.set(run.dir, { stamp, value });
+    this.summaryCache.set(run.dir, { stamp, value });
     return value;
   }
 

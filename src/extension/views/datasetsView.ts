@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { DatasetRef, DatasetService } from '../services/datasetService';
+import type { ConfigService } from '../services/configService';
 
 type Node =
   | { kind: 'dataset'; ref: DatasetRef }
@@ -13,7 +14,12 @@ export class DatasetsView implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly datasets: DatasetService) {}
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly configs: ConfigService,
+  ) {
+    configs.onDidChange(() => this.refresh());
+  }
 
   refresh(): void {
     this.changed.fire(undefined);
@@ -49,7 +55,7 @@ export class DatasetsView implements vscode.TreeDataProvider<Node> {
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (!node) return this.datasets.list().map((ref) => ({ kind: 'dataset', ref }));
+    if (!node) return (await this.datasets.list(this.configs)).map((ref): Node => ({ kind: 'dataset', ref }));
     if (node.kind !== 'dataset') return [];
     try {
       const { loaded, stats } = await this.datasets.load(node.ref.path);

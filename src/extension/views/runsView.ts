@@ -101,7 +101,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
     if (node.kind === 'group') return node.runs.map((run) => ({ kind: 'run', run }));
     if (node.kind === 'run') {
       try {
-        const summaries = await this.runs.summaries(node.run);
+        const summaries = await this.runs.variantSummaries(node.run);
         if (!summaries.length) return [{ kind: 'message', text: 'no answers yet', icon: 'info' }];
         return summaries.map((summary) => ({ kind: 'variant', run: node.run, summary }));
       } catch (e) {

@@ -32,7 +32,7 @@ describe('activation', () => {
   });
 
   it('shows the bundled dataset statistics in a webview that renders them', async () => {
-    const [bundled] = api.datasets.list();
+    const bundled = api.datasets.bundled();
     assert.ok(bundled.bundled);
     const result = (await vscode.commands.executeCommand('ubp.showDatasetStats', bundled.path)) as ShowStatsResult;
     const rendered = await result.rendered;

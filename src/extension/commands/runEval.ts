@@ -1,0 +1,212 @@
+// "UBP: Run UBP Eval": pick a config and models, see the estimate, run with a cancellable progress notification
+// and a status bar item, end with "Open Results". Every choice can be passed as an argument instead, so tests
+// and keybindings skip the pickers: executeCommand('ubp.runEval', configPath, { models, confirm: false }).
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { prepareEval, type PreparedEval, type RunSummary, type ModelConfig } from '../../core';
+import type { Services } from '../services';
+import { confirmEnvKeyOrigin } from '../services/keyService';
+
+export interface RunEvalArgs {
+  /** Model and baseline ids to run (default: all in the config; asks when called from the palette). */
+  models?: string[];
+  /** false skips the cost confirmation. */
+  confirm?: boolean;
+  /** Start a fresh run instead of resuming this config's latest. */
+  fresh?: boolean;
+  /** Run only the first N cases. */
+  limit?: number;
+}
+
+export interface RunEvalResult {
+  runId: string;
+  dir: string;
+  summary: RunSummary;
+}
+
+export async function runEvalCommand(services: Services, configArg?: vscode.Uri | string, args: RunEvalArgs = {}): Promise<RunEvalResult | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(
+      'UBP Eval does not run evals in an untrusted workspace: a run loads datasets and prompts from the workspace and sends them, with your API keys, to the endpoints its configs name. Trust the workspace to run; browsing runs and datasets works without it.',
+      { modal: false },
+    );
+    return undefined;
+  }
+  const root = services.runs.root();
+  if (!root) {
+    void vscode.window.showErrorMessage('Open a folder first: runs are stored in its .ubp folder.');
+    return undefined;
+  }
+  const configFile = configArg ? (typeof configArg === 'string' ? configArg : configArg.fsPath) : await pickConfig(services);
+  if (!configFile) return undefined;
+
+  const interactive = args.models === undefined;
+  let prepared: PreparedEval;
+  try {
+    prepared = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `UBP: preparing ${path.basename(configFile)}…` },
+      () => prepare(services, root, configFile, args),
+    );
+  } catch (e) {
+    return fail(services, `Cannot start ${path.basename(configFile)}: ${message(e)}`);
+  }
+  if (interactive) {
+    const picked = await pickVariants(prepared);
+    if (!picked) return undefined;
+    if (picked.length !== prepared.variants.length) {
+      try {
+        prepared = await prepare(services, root, configFile, { ...args, models: picked });
+      } catch (e) {
+        return fail(services, `Cannot start ${path.basename(configFile)}: ${message(e)}`);
+      }
+    }
+  }
+  for (const w of prepared.warnings) services.log.warn(w);
+  if (args.confirm !== false && !(await confirmEstimate(prepared))) return undefined;
+  return execute(services, prepared);
+}
+
+async function prepare(services: Services, root: string, configFile: string, args: RunEvalArgs): Promise<PreparedEval> {
+  const settings = vscode.workspace.getConfiguration('ubp');
+  const concurrency = settings.get<number | null>('concurrency', null);
+  return prepareEval(configFile, {
+    root,
+    only: args.models,
+    fresh: args.fresh,
+    limit: args.limit,
+    cache: settings.get<boolean>('cache', true) ? undefined : false,
+    concurrency: concurrency ?? undefined,
+    packageRoot: services.extensionUri.fsPath,
+    tool: 'VS Code',
+    getApiKey: async (model: ModelConfig, origin: string) => {
+      const { key, source } = await services.keys.resolve(origin, model.apiKeyEnv ?? presetKeyEnv(model), confirmEnvKeyOrigin);
+      services.log.info(`model ${model.id} at ${origin}: ${source.kind === 'secret' ? 'key from SecretStorage' : source.kind === 'env' ? `key from $${source.variable}` : 'no key'}`);
+      return key;
+    },
+  });
+}
+
+/** The environment variable a preset reads its key from when the config names none. */
+function presetKeyEnv(model: ModelConfig): string | undefined {
+  return ({ openai: 'OPENAI_API_KEY', azure: 'AZURE_OPENAI_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as Record<string, string>)[model.preset ?? ''];
+}
+
+async function execute(services: Services, prepared: PreparedEval): Promise<RunEvalResult | undefined> {
+  const { runs, log } = services;
+  const errors: string[] = [];
+  const status = vscode.window.createStatusBarItem('ubp.run', vscode.StatusBarAlignment.Left, 50);
+  status.name = 'UBP Eval run';
+  status.command = 'ubp.cancelRun';
+  status.tooltip = 'UBP Eval run in progress: click to cancel';
+  let handle: Awaited<ReturnType<PreparedEval['start']>>;
+  try {
+    handle = await prepared.start();
+  } catch (e) {
+    status.dispose();
+    return fail(services, message(e));
+  }
+  runs.track(handle.runId, handle);
+  log.info(`run ${handle.runId}: ${prepared.cases.length} cases × ${prepared.variants.length} variants`);
+  handle.on('run-started', (e) => log.info(`run ${e.runId} ${e.resumed ? `resumed (${e.alreadyDone} answers kept)` : 'started'} in ${e.dir}`));
+  handle.on('case-finished', ({ result }) => {
+    if (result.outcome === 'error') {
+      errors.push(`${result.variant} ${result.caseId}: ${result.reason}`);
+      log.warn(`error ${result.variant} ${result.caseId}: ${result.reason}`);
+    } else if (result.outcome === 'invalid') log.debug(`invalid ${result.variant} ${result.caseId}: ${result.reason}`);
+    if (log.logLevel === vscode.LogLevel.Trace && result.messages) log.trace(`${result.caseId} prompt: ${JSON.stringify(result.messages)} answer: ${JSON.stringify(result.raw)}`);
+  });
+  status.text = `$(beaker~spin) UBP 0/${prepared.cases.length * prepared.variants.length}`;
+  status.show();
+
+  const summary = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `UBP: ${prepared.config.name}`, cancellable: true },
+    (progress, token) => {
+      token.onCancellationRequested(() => handle.cancel());
+      let reported = 0;
+      handle.on('progress', ({ progress: p }) => {
+        const pct = p.total ? (100 * p.done) / p.total : 100;
+        const eta = p.etaMs !== null ? `, ETA ${formatDuration(p.etaMs)}` : '';
+        const cost = p.costUsd > 0 ? `, $${p.costUsd.toFixed(4)}` : '';
+        progress.report({ increment: pct - reported, message: `${p.done}/${p.total}${eta}${cost}` });
+        reported = pct;
+        status.text = `$(beaker~spin) UBP ${p.done}/${p.total}${cost}`;
+      });
+      return handle.done;
+    },
+  );
+  status.dispose();
+  const t = summary.totals;
+  log.info(`run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; $${t.costUsd.toFixed(4)}`);
+  const open = 'Open Results';
+  if (summary.status === 'failed') {
+    void vscode.window.showErrorMessage(`UBP run ${summary.runId} failed: ${summary.error ?? 'see the log'}`, 'Show Log').then((a) => a && log.show());
+  } else {
+    const tail = errors.length ? ` ${errors.length} answers ended in error (first: ${errors[0]}).` : '';
+    const text = `UBP run ${summary.runId} ${summary.status === 'done' ? 'finished' : summary.status}: ${t.success} answered, ${t.invalid} invalid, ${t.error} errors.${tail}`;
+    const actions = errors.length ? [open, 'Show Log'] : [open];
+    void (errors.length ? vscode.window.showWarningMessage(text, ...actions) : vscode.window.showInformationMessage(text, ...actions)).then((a) => {
+      if (a === open) void vscode.commands.executeCommand('ubp.openResults', summary.dir);
+      else if (a === 'Show Log') log.show();
+    });
+  }
+  runs.fire();
+  return { runId: summary.runId, dir: summary.dir, summary };
+}
+
+async function pickConfig(services: Services): Promise<string | undefined> {
+  const configs = await services.configs.list();
+  if (!configs.length) {
+    const create = 'Create an Eval';
+    if ((await vscode.window.showInformationMessage('No *.ubp.json eval config in this workspace.', create)) === create) await vscode.commands.executeCommand('ubp.newEval');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    configs.map((c) => ({
+      label: c.config?.name ?? path.basename(c.uri.fsPath),
+      description: vscode.workspace.asRelativePath(c.uri),
+      detail: c.error ? `$(error) ${c.error}` : `${c.config!.task.form} · ${c.config!.task.users} users · ${c.config!.models.length} models`,
+      file: c.uri.fsPath,
+    })),
+    { title: 'Run which eval?', matchOnDescription: true },
+  );
+  return picked?.file;
+}
+
+async function pickVariants(prepared: PreparedEval): Promise<string[] | undefined> {
+  if (prepared.variants.length <= 1) return prepared.variants.map((v) => v.model);
+  const ids = [...new Set(prepared.variants.map((v) => v.model))];
+  const picked = await vscode.window.showQuickPick(
+    ids.map((id) => ({ label: id, description: prepared.variants.find((v) => v.model === id)!.kind, picked: true })),
+    { title: 'Run which models and baselines?', canPickMany: true },
+  );
+  if (!picked || picked.length === 0) return undefined;
+  return picked.map((p) => p.label);
+}
+
+async function confirmEstimate(prepared: PreparedEval): Promise<boolean> {
+  const e = prepared.estimate;
+  if (e.llmRequests === 0) return true; // baselines only: free and local
+  const cost = e.costUsd === null ? 'cost unknown (no price for these models)' : `about $${e.costUsd.toFixed(4)}`;
+  const run = 'Run';
+  const answer = await vscode.window.showInformationMessage(
+    `Run ${prepared.config.name}: ${e.llmRequests.toLocaleString('en-US')} requests, ~${(e.promptTokens + e.completionTokens).toLocaleString('en-US')} tokens, ${cost}.`,
+    { modal: true, detail: e.unpriced.length ? `No price known for: ${e.unpriced.join(', ')}.` : undefined },
+    run,
+  );
+  return answer === run;
+}
+
+function fail(services: Services, text: string): undefined {
+  services.log.error(text);
+  void vscode.window.showErrorMessage(text, 'Show Log').then((a) => a && services.log.show());
+  return undefined;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}

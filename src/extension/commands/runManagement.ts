@@ -1,0 +1,99 @@
+// Commands on existing runs: cancel, resume (which also re-runs the cases that ended in error), export, reveal,
+// delete. Each takes the run folder (or a tree node) as its argument and asks only when given none.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { readRunManifest, type RunListing } from '../../core';
+import type { Services } from '../services';
+import { runEvalCommand, type RunEvalResult } from './runEval';
+
+type RunArg = string | vscode.Uri | { run?: RunListing } | undefined;
+
+/** The run folder named by a command argument: a path, a Uri or a Runs tree node. */
+export function runDirOf(arg: RunArg): string | undefined {
+  if (!arg) return undefined;
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  return arg.run?.dir;
+}
+
+export async function pickRun(services: Services, title: string, filter: (r: RunListing) => boolean = () => true): Promise<string | undefined> {
+  const runs = services.runs.list().filter(filter);
+  if (!runs.length) {
+    void vscode.window.showInformationMessage('No runs to choose from yet: run an eval first ("UBP: Run UBP Eval").');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    runs.map((r) => ({
+      label: r.manifest.name,
+      description: `${r.id} · ${r.interrupted ? 'interrupted' : r.manifest.status}`,
+      detail: `${r.manifest.sessionStartedAt} · ${r.manifest.cases} cases · ${r.manifest.variants.map((v) => v.id).join(', ')}`,
+      dir: r.dir,
+    })),
+    { title, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked?.dir;
+}
+
+export async function cancelRun(services: Services, arg?: RunArg): Promise<boolean> {
+  const active = services.runs.activeRuns();
+  const dir = runDirOf(arg);
+  let target = dir ? active.find(([, a]) => a.handle.runId === path.basename(dir)) : undefined;
+  if (!target && active.length === 1) target = active[0];
+  if (!target && active.length > 1) {
+    const picked = await vscode.window.showQuickPick(active.map(([id]) => id), { title: 'Cancel which run?' });
+    target = active.find(([id]) => id === picked);
+  }
+  if (!target) {
+    void vscode.window.showInformationMessage('No UBP run is going on in this window.');
+    return false;
+  }
+  target[1].handle.cancel();
+  services.log.info(`run ${target[0]} cancelled by the user`);
+  return true;
+}
+
+/** Resumes a run from its config: finished answers are kept, errors and missing cases are run again. */
+export async function resumeRun(services: Services, arg?: RunArg): Promise<RunEvalResult | undefined> {
+  const dir = runDirOf(arg) ?? (await pickRun(services, 'Resume which run?', (r) => r.manifest.status !== 'done' || r.manifest.totals.error > 0));
+  if (!dir) return undefined;
+  const manifest = readRunManifest(dir);
+  if (!manifest.configFile) {
+    void vscode.window.showErrorMessage(`Run ${manifest.id} does not record its config file, so it cannot be resumed from here.`);
+    return undefined;
+  }
+  const models = manifest.variants.map((v) => v.model);
+  return runEvalCommand(services, manifest.configFile, { models, confirm: false });
+}
+
+export async function revealRun(services: Services, arg?: RunArg): Promise<void> {
+  const dir = runDirOf(arg) ?? (await pickRun(services, 'Reveal which run?'));
+  if (!dir) return;
+  const uri = vscode.Uri.file(dir);
+  // In a web or remote host there is no OS file manager to reveal into: the Explorer always works.
+  const inWorkspace = vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+  if (inWorkspace || vscode.env.uiKind === vscode.UIKind.Web || vscode.env.remoteName) {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+  } else {
+    await vscode.commands.executeCommand('revealFileInOS', uri);
+  }
+}
+
+export async function deleteRun(services: Services, arg?: RunArg, options: { confirm?: boolean } = {}): Promise<boolean> {
+  const dir = runDirOf(arg) ?? (await pickRun(services, 'Delete which run?'));
+  if (!dir) return false;
+  const id = path.basename(dir);
+  if (services.runs.activeRun(id)) {
+    void vscode.window.showWarningMessage(`Run ${id} is still going: cancel it before deleting it.`);
+    return false;
+  }
+  if (options.confirm !== false) {
+    const del = 'Delete';
+    const answer = await vscode.window.showWarningMessage(`Delete run ${id} and all its results?`, { modal: true, detail: dir }, del);
+    if (answer !== del) return false;
+  }
+  await rm(dir, { recursive: true, force: true });
+  services.log.info(`deleted run ${id}`);
+  services.runs.fire();
+  return true;
+}

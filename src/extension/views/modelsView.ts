@@ -1,0 +1,75 @@
+// The Models tree: every endpoint the workspace's eval configs use, whether a key is set for its origin, and the
+// models behind it. Actions: set or clear the key, test the connection, list the endpoint's models.
+import * as vscode from 'vscode';
+import type { ModelConfig } from '../../core';
+import type { Services } from '../services';
+import { originOf } from '../services/keyService';
+import { endpointBaseUrl } from '../services/endpoints';
+
+export interface Endpoint {
+  origin: string;
+  baseUrl: string;
+  models: ModelConfig[];
+  /** Environment variables the configs name for this origin's key. */
+  envVariables: string[];
+}
+
+/** The endpoints of all workspace configs, grouped by origin. */
+export async function endpointsOf(services: Services): Promise<Endpoint[]> {
+  const byOrigin = new Map<string, Endpoint>();
+  for (const c of await services.configs.list()) {
+    for (const m of c.config?.models ?? []) {
+      const baseUrl = endpointBaseUrl(m);
+      if (!baseUrl) continue;
+      const origin = originOf(baseUrl);
+      const e = byOrigin.get(origin) ?? { origin, baseUrl, models: [], envVariables: [] };
+      if (!e.models.some((x) => x.id === m.id)) e.models.push(m);
+      if (m.apiKeyEnv && !e.envVariables.includes(m.apiKeyEnv)) e.envVariables.push(m.apiKeyEnv);
+      byOrigin.set(origin, e);
+    }
+  }
+  return [...byOrigin.values()].sort((a, b) => a.origin.localeCompare(b.origin));
+}
+
+type Node = { kind: 'endpoint'; endpoint: Endpoint; hasKey: boolean } | { kind: 'model'; model: ModelConfig };
+
+export class ModelsView implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly services: Services) {
+    services.configs.onDidChange(() => this.refresh());
+    services.keys.onDidChange(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'endpoint') {
+      const e = node.endpoint;
+      const item = new vscode.TreeItem(e.origin, vscode.TreeItemCollapsibleState.Expanded);
+      const env = e.envVariables.find((v) => process.env[v]);
+      item.description = node.hasKey ? 'key set' : env ? `key from $${env}` : 'no key';
+      item.iconPath = new vscode.ThemeIcon(node.hasKey || env ? 'key' : 'circle-slash');
+      item.tooltip = `${e.baseUrl}\nKeys are stored per origin and only sent to ${e.origin}.`;
+      item.contextValue = node.hasKey ? 'endpoint.keyed' : 'endpoint';
+      item.id = `endpoint:${e.origin}`;
+      return item;
+    }
+    const item = new vscode.TreeItem(node.model.id, vscode.TreeItemCollapsibleState.None);
+    item.description = node.model.model;
+    item.iconPath = new vscode.ThemeIcon('hubot');
+    return item;
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (!node) {
+      const endpoints = await endpointsOf(this.services);
+      return Promise.all(endpoints.map(async (endpoint) => ({ kind: 'endpoint' as const, endpoint, hasKey: await this.services.keys.hasStored(endpoint.origin) })));
+    }
+    if (node.kind === 'endpoint') return node.endpoint.models.map((model) => ({ kind: 'model' as const, model }));
+    return [];
+  }
+}

@@ -259,6 +259,7 @@ async function unpack(
   try {
     zip = await yauzl.openPromise(zipPath, {
       lazyEntries: true,
+      autoClose: false,
       validateEntrySizes: true,
       strictFileNames: true,
     });

@@ -1,0 +1,69 @@
+// Runs the local OpenAI-compatible test server on its own, for the VS Code tests and the benchmark:
+//   node --import tsx test/server/main.ts [--port 0] [--latency 50] [--api-key KEY] [--fault-rate 0.2]
+//     [--faults 429,500,drop] [--seed 0] [--retry-after-ms 20] [--retry-after 1] [--no-record]
+// Prints one line, the base URL (ending in /v1), then serves until SIGINT/SIGTERM. A child process can be
+// inspected and steered over HTTP: GET /_stats, POST /_faults (a FaultSpec as JSON), POST /_reset.
+import { parseArgs } from 'node:util';
+import { FAULT_KINDS, startTestServer, type FaultKind, type FaultSpec } from './server';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    latency: { type: 'string', default: '0' },
+    'api-key': { type: 'string' },
+    'fault-rate': { type: 'string' },
+    faults: { type: 'string' },
+    seed: { type: 'string' },
+    'retry-after-ms': { type: 'string' },
+    'retry-after': { type: 'string' },
+    'max-faults-per-prompt': { type: 'string' },
+    'no-record': { type: 'boolean', default: false },
+  },
+});
+
+const num = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    process.stderr.write(`test server: --${name} must be a non-negative number, got "${v}"\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+let faults: FaultSpec | undefined;
+const rate = num('fault-rate', values['fault-rate']);
+if (rate !== undefined) {
+  const kinds = values.faults?.split(',').map((k) => k.trim()) as FaultKind[] | undefined;
+  for (const k of kinds ?? []) {
+    if (!FAULT_KINDS.includes(k)) {
+      process.stderr.write(`test server: unknown fault "${k}" (known: ${FAULT_KINDS.join(', ')})\n`);
+      process.exit(2);
+    }
+  }
+  faults = {
+    rate,
+    kinds,
+    seed: num('seed', values.seed),
+    retryAfterMs: num('retry-after-ms', values['retry-after-ms']),
+    retryAfterSec: num('retry-after', values['retry-after']),
+    maxPerPrompt: num('max-faults-per-prompt', values['max-faults-per-prompt']),
+  };
+}
+
+void startTestServer({
+  port: num('port', values.port),
+  host: values.host,
+  latencyMs: num('latency', values.latency),
+  apiKey: values['api-key'],
+  faults,
+  record: !values['no-record'],
+}).then((server) => {
+  process.stdout.write(`${server.url}\n`);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+});

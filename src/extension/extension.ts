@@ -18,6 +18,8 @@ import { clearApiKey, setApiKey } from './commands/apiKeys';
 import { downloadDatasetCommand } from './commands/downloadDataset';
 import { showEndpointModels, testConnection } from './commands/endpointCommands';
 import { exportRunCommand } from './commands/exportRun';
+import { registerPromptLanguage } from './prompt/promptLanguage';
+import { PromptPreviews } from './webviews/promptPreview';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface UbpExtensionApi {
@@ -26,6 +28,7 @@ export interface UbpExtensionApi {
   services: Services;
   datasets: DatasetService;
   views: { datasets: DatasetsView; runs: RunsView; models: ModelsView };
+  previews: PromptPreviews;
 }
 
 export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
@@ -44,12 +47,16 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   const datasetsView = new DatasetsView(datasets, services.configs);
   const runsView = new RunsView(services.runs);
   const modelsView = new ModelsView(services);
+  const previews = new PromptPreviews(services);
+  registerPromptLanguage(context, previews);
   const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
   context.subscriptions.push(
     log,
     services.keys,
     services.configs,
     services.runs,
+    previews,
+    command('ubp.openPromptPreview', (uri?: vscode.Uri) => previews.show(uri)),
     vscode.window.registerTreeDataProvider('ubp.datasets', datasetsView),
     vscode.window.registerTreeDataProvider('ubp.runs', runsView),
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
@@ -81,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, services, datasets, views: { datasets: datasetsView, runs: runsView, models: modelsView } };
+  return { activationMs, services, datasets, views: { datasets: datasetsView, runs: runsView, models: modelsView }, previews };
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,260 @@
+// The live prompt preview beside a `.prompt` editor: renders the template against real test cases (from an eval
+// config that uses the prompt, else the bundled dataset with the template's task form), re-renders shortly after
+// each edit without reloading the panel, and shows token counts and the cost of one case and of the whole eval.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import {
+  buildCases,
+  buildPromptVariables,
+  countTokens,
+  estimateCost,
+  parseConfig,
+  parsePromptFile,
+  renderVariables,
+  resolveBundledDataset,
+  resolveConfigPath,
+  analyzePrompt,
+  type EvalConfig,
+  type HoverContext,
+  type PromptRenderInfo,
+  type TaskForm,
+  type TestCase,
+} from '../../core';
+import type { Services } from '../services';
+import { HostChannel } from './hostChannel';
+import { webviewHtml, webviewOptions } from './html';
+import type { PreviewView, PromptPreviewProtocol } from '../../protocol/promptPreview';
+import { PROMPT_LANGUAGE, type HoverCaseSource } from '../prompt/promptLanguage';
+
+const DEBOUNCE_MS = 100;
+const DEFAULT_MODEL = 'gpt-4o-mini';
+
+interface CaseSource {
+  label: string;
+  cases: TestCase[];
+  info: PromptRenderInfo;
+  model: string;
+  price?: { inputPerMTok: number; outputPerMTok: number };
+}
+
+/** One open preview, following one prompt document. */
+export class PromptPreview implements vscode.Disposable {
+  private index = 0;
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private source: Promise<CaseSource>;
+  private readonly channel: HostChannel<PromptPreviewProtocol>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly renderedEmitter = new vscode.EventEmitter<{ seq: number; at: number; editAt: number | null; view: PreviewView }>();
+  /** Fires when the webview reports a render (tests and the latency figure read it). */
+  readonly onRendered = this.renderedEmitter.event;
+  private lastView: PreviewView | undefined;
+  private cached: CaseSource | undefined;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly document: vscode.TextDocument,
+    private readonly services: Services,
+    private readonly onDispose: () => void,
+  ) {
+    this.source = this.loadSource();
+    this.channel = new HostChannel<PromptPreviewProtocol>(panel.webview, {}, {
+      navigate: ({ delta, caseId }) => void this.navigate(delta, caseId),
+      openProblem: ({ line, character }) => void this.reveal(line, character),
+      rendered: (r) => {
+        if (this.lastView && this.lastView.seq === r.seq) this.renderedEmitter.fire({ ...r, view: this.lastView });
+      },
+    });
+    panel.webview.html = webviewHtml(panel.webview, services.extensionUri, 'promptPreview', 'Prompt preview');
+    this.disposables.push(
+      this.channel,
+      this.renderedEmitter,
+      this.channel.onReady(() => void this.render(null)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === this.document) this.schedule(Date.now());
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** The case shown now, for hovers in the editor. */
+  currentCase(): { testCase: TestCase; info: PromptRenderInfo } | undefined {
+    const testCase = this.cached?.cases[this.index];
+    return this.cached && testCase ? { testCase, info: this.cached.info } : undefined;
+  }
+
+  private schedule(editAt: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.render(editAt), DEBOUNCE_MS);
+  }
+
+  private async navigate(delta?: number, caseId?: string): Promise<void> {
+    const s = await this.source;
+    if (caseId !== undefined) {
+      const i = s.cases.findIndex((c) => c.id === caseId);
+      if (i < 0) {
+        void vscode.window.showWarningMessage(`No case "${caseId}" in ${s.label}.`);
+        return;
+      }
+      this.index = i;
+    } else if (delta) {
+      this.index = (this.index + delta + s.cases.length) % s.cases.length;
+    }
+    await this.render(null);
+  }
+
+  private async reveal(line: number, character: number): Promise<void> {
+    const editor = await vscode.window.showTextDocument(this.document, vscode.ViewColumn.One);
+    const pos = new vscode.Position(line, character);
+    editor.selection = new vscode.Selection(pos, pos);
+    editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Renders the current case with the document's current text and posts it. */
+  async render(editAt: number | null): Promise<PreviewView | undefined> {
+    let s: CaseSource;
+    try {
+      s = await this.source;
+      this.cached = s;
+    } catch (e) {
+      this.channel.notify('failed', { message: `No cases to preview: ${e instanceof Error ? e.message : String(e)}` });
+      return undefined;
+    }
+    const testCase = s.cases[this.index]!;
+    const parsed = parsePromptFile(this.document.getText(), this.document.uri.fsPath);
+    const diagnostics = [...parsed.diagnostics, ...analyzePrompt(parsed)];
+    const problems = diagnostics.map((d) => ({ line: d.range.start.line, character: d.range.start.character, severity: d.severity, message: d.message }));
+    const hasErrors = diagnostics.some((d) => d.severity === 'error');
+    let messages: PreviewView['messages'] = null;
+    let totalTokens: number | null = null;
+    let tokenizer = '';
+    let costPerCase: number | null = null;
+    if (!hasErrors) {
+      try {
+        const rendered = renderVariables(parsed, buildPromptVariables(testCase, s.info));
+        const count = await countTokens(rendered, s.model);
+        messages = rendered.map((m, i) => ({ role: m.role, content: m.content, tokens: count.perMessage[i] ?? 0 }));
+        totalTokens = count.total;
+        tokenizer = count.note;
+        if (s.price) costPerCase = estimateCost({ input: count.total, output: 20 }, s.price);
+      } catch (e) {
+        problems.push({ line: 0, character: 0, severity: 'error', message: `render failed: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    }
+    const view: PreviewView = {
+      seq: ++this.seq,
+      file: path.basename(this.document.uri.fsPath),
+      source: s.label,
+      caseIndex: this.index,
+      caseCount: s.cases.length,
+      caseId: testCase.id,
+      user: testCase.user,
+      expected: expectedText(testCase),
+      messages,
+      problems,
+      totalTokens,
+      model: s.model,
+      tokenizer,
+      costPerCase,
+      costEval: costPerCase === null ? null : costPerCase * s.cases.length,
+      editAt,
+      renderedAt: Date.now(),
+    };
+    this.lastView = view;
+    this.channel.notify('render', view);
+    return view;
+  }
+
+  /** Cases from the first workspace config that uses this prompt; else the bundled dataset. */
+  private async loadSource(): Promise<CaseSource> {
+    const file = this.document.uri.fsPath;
+    for (const c of await this.services.configs.list()) {
+      if (!c.config) continue;
+      const dir = path.dirname(c.uri.fsPath);
+      if (!(c.config.prompts ?? []).some((p) => resolveConfigPath(c.config!, dir, p) === file)) continue;
+      return this.casesFor(c.config, dir, `from ${path.basename(c.uri.fsPath)}`);
+    }
+    const parsed = parsePromptFile(this.document.getText(), file);
+    const form: TaskForm = parsed.frontMatter.forms?.[0] ?? 'choice';
+    const config = parseConfig(JSON.stringify({ name: 'preview', dataset: { path: 'bundled:ml-latest-small' }, task: { form, users: 50 } }), 'preview');
+    return this.casesFor(config, path.dirname(file), `bundled ml-latest-small, ${form} (no eval config uses this prompt)`);
+  }
+
+  private async casesFor(config: EvalConfig, dir: string, label: string): Promise<CaseSource> {
+    const p = config.dataset.path;
+    const folder = p.startsWith('bundled:') ? resolveBundledDataset(p, this.services.extensionUri.fsPath) : resolveConfigPath(config, dir, p);
+    const { loaded } = await this.services.datasets.load(folder);
+    const { cases } = buildCases(loaded.data, config.task);
+    if (!cases.length) throw new Error(`${label}: the task yields no cases`);
+    const model = config.models[0];
+    return {
+      label,
+      cases,
+      info: {
+        dataset: { name: loaded.data.name, kind: loaded.data.kind, scale: loaded.data.scale },
+        task: { likeThreshold: config.task.likeThreshold, topShare: config.task.topShare, k: config.task.k },
+      },
+      model: model?.model ?? DEFAULT_MODEL,
+      price: model?.price,
+    };
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.onDispose();
+  }
+}
+
+function expectedText(c: TestCase): string {
+  const e = c.expected;
+  return e.form === 'rating' ? `${e.value}` : e.form === 'binary' ? (e.like ? 'like' : 'dislike') : `${e.label} (${c.target.title})`;
+}
+
+/** Opens previews and answers hovers with the case the preview of that document shows. */
+export class PromptPreviews implements HoverCaseSource, vscode.Disposable {
+  private readonly open = new Map<string, PromptPreview>();
+
+  constructor(private readonly services: Services) {}
+
+  hoverContext(uri: vscode.Uri): HoverContext | undefined {
+    return this.open.get(uri.toString())?.currentCase();
+  }
+
+  get(uri: vscode.Uri): PromptPreview | undefined {
+    return this.open.get(uri.toString());
+  }
+
+  async show(uri?: vscode.Uri): Promise<PromptPreview | undefined> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (!target) {
+      void vscode.window.showInformationMessage('Open a .prompt file to preview it.');
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(target);
+    if (document.languageId !== PROMPT_LANGUAGE) {
+      void vscode.window.showInformationMessage(`${path.basename(target.fsPath)} is not a .prompt template.`);
+      return undefined;
+    }
+    const key = document.uri.toString();
+    const existing = this.open.get(key);
+    if (existing) {
+      existing.panel.reveal(vscode.ViewColumn.Beside, true);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      'ubp.promptPreview',
+      `Preview ${path.basename(target.fsPath)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(this.services.extensionUri),
+    );
+    panel.iconPath = vscode.Uri.joinPath(this.services.extensionUri, 'media', 'prompt-file.svg');
+    const preview = new PromptPreview(panel, document, this.services, () => this.open.delete(key));
+    this.open.set(key, preview);
+    return preview;
+  }
+
+  dispose(): void {
+    for (const p of this.open.values()) p.panel.dispose();
+  }
+}

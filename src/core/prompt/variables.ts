@@ -56,7 +56,7 @@ const historyEntry: VarType = {
 const target: VarType = { kind: 'object', name: 'target', fields: { ...itemFields } };
 target.fields.title = {
   ...itemFields.title!,
-  doc: 'The held-out item (rating, binary) or the true item among the candidates (choice, ranking): its title.',
+  doc: 'The title of the item asked about (in a knowledge probe, an opaque id instead).',
 };
 
 const candidate: VarType = {
@@ -273,4 +273,21 @@ export interface PromptVariables {
     labels: string[];
   };
   dataset: { name: string; kind: FeedbackKind };
+}
+
+/** The variable reference as a Markdown table (docs/prompt-format.md embeds it; a test keeps them equal). */
+export function variablesMarkdown(): string {
+  const rows: string[] = ['| variable | type | meaning |', '|---|---|---|'];
+  const walk = (path: string, spec: FieldSpec) => {
+    rows.push(
+      `| \`${path}\` | ${describeType(spec.type, spec.nullable)} | ${spec.doc.replace(/\|/g, '\\|')} |`,
+    );
+    const inner = spec.type.kind === 'array' ? spec.type.of : spec.type;
+    if (inner.kind === 'object') {
+      const prefix = spec.type.kind === 'array' ? `${path}[]` : path;
+      for (const [name, field] of Object.entries(inner.fields)) walk(`${prefix}.${name}`, field);
+    }
+  };
+  for (const [name, spec] of Object.entries(PROMPT_VARIABLES)) walk(name, spec);
+  return rows.join('\n');
 }

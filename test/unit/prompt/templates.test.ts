@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { builtinTemplates, loadPromptTemplate, readPromptTemplate } from '../../../src/core/prompt';
+import {
+  builtinTemplates,
+  loadPromptTemplate,
+  readPromptTemplate,
+  variablesMarkdown,
+} from '../../../src/core/prompt';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -36,4 +41,19 @@ test('references resolve builtin:<form> and paths relative to the config folder,
     () => readPromptTemplate('missing.prompt', dir),
     /cannot read prompt template .*missing\.prompt: ENOENT/,
   );
+});
+
+test('docs/prompt-format.md holds the variable table generated from PROMPT_VARIABLES', () => {
+  const doc = readFileSync(path.join(repoRoot, 'docs/prompt-format.md'), 'utf8');
+  const m = /<!-- variables:start[^>]*-->\s*\n([\s\S]*?)\n\s*<!-- variables:end -->/.exec(doc);
+  assert.ok(m, 'the docs have the variables markers');
+  // Compared cell by cell: Prettier pads Markdown tables.
+  const cells = (table: string) =>
+    table.split('\n').map((row) =>
+      row
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim().replace(/^-+$/, '-'))
+        .filter((c, i, all) => i > 0 && i < all.length - 1),
+    );
+  assert.deepEqual(cells(m[1]!), cells(variablesMarkdown()), 'regenerate the table with variablesMarkdown()');
 });

@@ -327,9 +327,17 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
           'start a fresh run with --new',
       );
     }
+    // Variants accumulate: a session that runs a subset (--models) must not hide the others' results.
+    const current = new Map(opts.manifest.variants.map((v) => [v.id, v]));
+    const had = new Set((prev.variants ?? []).map((v) => v.id));
+    const variants = [
+      ...(prev.variants ?? []).map((v) => current.get(v.id) ?? v),
+      ...opts.manifest.variants.filter((v) => !had.has(v.id)),
+    ];
     manifest = {
       ...prev,
       ...opts.manifest,
+      variants,
       status: 'running',
       startedAt: prev.startedAt,
       sessionStartedAt: now,

@@ -53,7 +53,7 @@ test('docs/prompt-format.md holds the variable table generated from PROMPT_VARIA
       row
         .split(/(?<!\\)\|/)
         .map((c) => c.trim().replace(/^-+$/, '-'))
-        .filter((c, i, all) => i > 0 && i < all.length - 1),
+        .filter((_c, i, all) => i > 0 && i < all.length - 1),
     );
   assert.deepEqual(cells(m[1]!), cells(variablesMarkdown()), 'regenerate the table with variablesMarkdown()');
 });

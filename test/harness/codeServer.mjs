@@ -1,7 +1,7 @@
 // Starts code-server (VS Code 1.100.3 from npm) headless with a throw-away profile, and Debian's Chromium
 // through playwright-core as its window. Used by the integration runner and the UI tests.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,9 +38,9 @@ function freePort() {
 }
 
 /**
- * @param {{ tools: string, trust?: boolean, vsix?: string, settings?: object }} options
+ * @param {{ tools: string, trust?: boolean, vsix?: string, settings?: object, env?: Record<string, string> }} options
  */
-export async function startCodeServer({ tools, trust = false, vsix, settings = {} }) {
+export async function startCodeServer({ tools, trust = false, vsix, settings = {}, env: extraEnv = {} }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ubp-cs-'));
   const userData = path.join(dir, 'user');
   const extensions = path.join(dir, 'ext');
@@ -58,7 +58,7 @@ export async function startCodeServer({ tools, trust = false, vsix, settings = {
     }),
   );
   const bin = path.join(tools, 'node_modules', '.bin', 'code-server');
-  const env = { ...process.env, HOME: dir };
+  const env = { ...process.env, ...extraEnv, HOME: dir };
   if (vsix) execFileSync(bin, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
   const port = await freePort();
   const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensions];
@@ -98,10 +98,53 @@ export async function startCodeServer({ tools, trust = false, vsix, settings = {
   };
 }
 
-/** Opens headless Chromium on the workbench. */
-export async function openBrowser() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-  return browser;
+/**
+ * Opens headless Chromium with its profile in a known folder (so tests can check what reached the disk).
+ * Returns the persistent context; `close()` closes it, and removes the profile unless `keepProfile`.
+ */
+export async function openBrowser({ profileDir, keepProfile = false } = {}) {
+  const dir = profileDir ?? mkdtempSync(path.join(os.tmpdir(), 'ubp-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+  });
+  return {
+    context,
+    profileDir: dir,
+    newPage: () => context.newPage(),
+    async close() {
+      await context.close();
+      if (!keepProfile) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Files under `roots` whose bytes contain `needle` (binary-safe; unreadable files are skipped). */
+export function filesContaining(roots, needle) {
+  const hits = [];
+  const bytes = Buffer.from(needle);
+  const walk = (p) => {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return;
+    }
+    if (st.isSymbolicLink()) return;
+    if (st.isDirectory()) {
+      for (const n of readdirSync(p)) walk(path.join(p, n));
+    } else if (st.isFile()) {
+      try {
+        if (readFileSync(p).includes(bytes)) hits.push(p);
+      } catch {
+        /* sockets, locked files */
+      }
+    }
+  };
+  for (const r of roots) walk(r);
+  return hits;
 }
 
 /** code-server's remote authority is "remote": extension paths are given as vscode-remote URIs. */

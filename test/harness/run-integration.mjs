@@ -6,7 +6,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chooseHost, electronCachePresent } from './hostChoice.mjs';
-import { ensureCodeServer, openBrowser, remoteUri, startCodeServer } from './codeServer.mjs';
+import { ensureCodeServer, filesContaining, openBrowser, remoteUri, startCodeServer } from './codeServer.mjs';
+import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const testsPath = path.join(root, 'out/test/integration/index.js');
@@ -32,10 +33,14 @@ async function runInElectron(ws) {
 
 async function runInCodeServer(ws) {
   const tools = ensureCodeServer();
-  const server = await startCodeServer({ tools });
-  const browser = await openBrowser();
+  // A key only this run knows: the suite stores it in SecretStorage and sends it to a local server; afterwards
+  // no file of the workspace, the user-data folder or the browser profile may contain it.
+  const secret = `sk-ubp-sentinel-${randomBytes(12).toString('hex')}`;
+  const server = await startCodeServer({ tools, env: { UBP_TEST_SECRET: secret } });
+  const browser = await openBrowser({ keepProfile: true });
+  let code = 1;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage();
     let finish;
     const done = new Promise((r) => (finish = r));
     await page.exposeFunction('codeAutomationLog', (type, args) => (console[type] || console.log)(...args));
@@ -47,14 +52,21 @@ async function runInCodeServer(ws) {
     ]);
     await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
     const timer = setTimeout(() => finish('timeout'), TIMEOUT_MS);
-    const code = await done;
+    const exit = await done;
     clearTimeout(timer);
-    if (code === 'timeout') console.error(`[harness] the suite did not finish within ${TIMEOUT_MS / 1000} s\n${server.log()}`);
-    return code === 0 ? 0 : 1;
+    if (exit === 'timeout') console.error(`[harness] the suite did not finish within ${TIMEOUT_MS / 1000} s\n${server.log()}`);
+    code = exit === 0 ? 0 : 1;
   } finally {
-    await browser.close();
+    await browser.context.close();
+    const leaks = filesContaining([ws, server.userData, browser.profileDir], secret);
+    const ok = leaks.length === 0;
+    console.log(`[harness] ${ok ? '✔' : '✖'} the API key reached no file of the workspace, user data or browser profile${ok ? '' : `: ${leaks.join(', ')}`}`);
+    console.log(`UBP_HARNESS_RESULT ${JSON.stringify({ passed: ok ? 1 : 0, failed: ok ? 0 : 1 })}`);
+    if (!ok) code = 1;
+    rmSync(browser.profileDir, { recursive: true, force: true });
     await server.stop();
   }
+  return code;
 }
 
 const { host, why } = chooseHost({ env: process.env, electronCacheExists: electronCachePresent(root) });

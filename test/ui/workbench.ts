@@ -2,7 +2,7 @@
 // on a DOM state, never a fixed sleep.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 // The harness is plain JavaScript shared with the integration runner.
 // @ts-expect-error no declaration file for the .mjs harness module
 import { openBrowser } from '../harness/codeServer.mjs';
@@ -10,21 +10,20 @@ import { openBrowser } from '../harness/codeServer.mjs';
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-output/screenshots');
 
 export interface Workbench {
-  browser: Browser;
   page: Page;
   close(): Promise<void>;
 }
 
-export async function openWorkbench(options: { colorTheme?: string } = {}): Promise<Workbench> {
-  const url = process.env.UBP_UI_URL;
-  const ws = process.env.UBP_UI_WORKSPACE;
+export async function openWorkbench(options: { colorTheme?: string; url?: string; folder?: string } = {}): Promise<Workbench> {
+  const url = options.url ?? process.env.UBP_UI_URL;
+  const ws = options.folder ?? process.env.UBP_UI_WORKSPACE;
   if (!url || !ws) throw new Error('UI tests run through test/harness/run-ui.mjs (UBP_UI_URL is not set)');
-  const browser: Browser = await openBrowser();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const browser: { newPage(): Promise<Page>; close(): Promise<void> } = await openBrowser();
+  const page = await browser.newPage();
   await page.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
   if (options.colorTheme) await runCommand(page, 'Preferences: Color Theme', options.colorTheme);
-  return { browser, page, close: () => browser.close() };
+  return { page, close: () => browser.close() };
 }
 
 /** Runs a command from the Command Palette (F1), optionally answering one quick pick after it. */
@@ -55,6 +54,19 @@ export async function webviewFrame(page: Page, title: string, timeoutMs = 30_000
     // Wait for the next frame to load rather than for a fixed time.
     await page.waitForEvent('framenavigated', { timeout: left }).catch(() => undefined);
   }
+}
+
+/** The pane of a view in the side bar, by its title. */
+export function viewPane(page: Page, title: string) {
+  return page.locator('.pane', { has: page.locator('.pane-header', { hasText: title }) });
+}
+
+/** Opens the UBP Eval container from the activity bar. */
+export async function openUbpContainer(page: Page): Promise<void> {
+  const container = page.locator('.activitybar .action-item a[aria-label^="UBP Eval"]');
+  await container.waitFor({ timeout: 60_000 });
+  if ((await container.getAttribute('aria-expanded')) !== 'true') await container.click();
+  await viewPane(page, 'Datasets').waitFor();
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import type { UbpExtensionApi } from '../../../src/extension/extension';
 import type { PromptPreview } from '../../../src/extension/webviews/promptPreview';
 
-let api: UbpExtensionApi;
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
 const TEMPLATE = `---
@@ -53,7 +52,7 @@ function nextRender(preview: PromptPreview, test: (r: { view: { seq: number } })
 }
 
 before(async () => {
-  api = await vscode.extensions.getExtension<UbpExtensionApi>('ubp-eval.ubp-eval')!.activate();
+  await vscode.extensions.getExtension<UbpExtensionApi>('ubp-eval.ubp-eval')!.activate();
 });
 
 describe('.prompt editing', () => {

@@ -63,65 +63,38 @@ export function fitMf(
   const bi = new Float64Array(train.nItems);
   const mu = objective === 'value' ? train.globalMean : 0;
 
-  // The training rows in a seeded random order (Fisher–Yates), as contiguous triples.
+  // The training rows as contiguous triples, shuffled in place with the seed (Fisher–Yates).
   const { data, trainMask } = train;
   const n = train.nTrain;
-  const order = new Int32Array(n);
-  for (let r = 0, k = 0; r < data.n; r++) if (trainMask[r] === 1) order[k++] = r;
-  for (let k = n - 1; k > 0; k--) {
-    const j = Math.floor(rand() * (k + 1));
-    const t = order[k];
-    order[k] = order[j];
-    order[j] = t;
-  }
   const U = new Int32Array(n);
   const I = new Int32Array(n);
   const V = objective === 'value' ? new Float64Array(n) : null;
-  for (let k = 0; k < n; k++) {
-    const r = order[k];
+  for (let r = 0, k = 0; r < data.n; r++) {
+    if (trainMask[r] !== 1) continue;
     U[k] = data.user[r];
     I[k] = data.item[r];
     if (V) V[k] = train.toModel(data.value[r]);
+    k++;
+  }
+  for (let k = n - 1; k > 0; k--) {
+    const j = Math.floor(rand() * (k + 1));
+    let t = U[k];
+    U[k] = U[j];
+    U[j] = t;
+    t = I[k];
+    I[k] = I[j];
+    I[j] = t;
+    if (V) {
+      const v = V[k];
+      V[k] = V[j];
+      V[j] = v;
+    }
   }
 
-  const nItems = train.nItems;
+  const m = { f, lr, reg, mu, p, q, bu, bi };
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let k = 0; k < n; k++) {
-      const u = U[k];
-      const i = I[k];
-      const pu = u * f;
-      const qi = i * f;
-      if (V) {
-        let dot = 0;
-        for (let d = 0; d < f; d++) dot += p[pu + d] * q[qi + d];
-        const e = V[k] - (mu + bu[u] + bi[i] + dot);
-        bu[u] += lr * (e - reg * bu[u]);
-        bi[i] += lr * (e - reg * bi[i]);
-        for (let d = 0; d < f; d++) {
-          const a = p[pu + d];
-          const b = q[qi + d];
-          p[pu + d] = a + lr * (e * b - reg * a);
-          q[qi + d] = b + lr * (e * a - reg * b);
-        }
-      } else {
-        const j = Math.floor(rand() * nItems);
-        if (j === i) continue;
-        const qj = j * f;
-        let x = bi[i] - bi[j];
-        for (let d = 0; d < f; d++) x += p[pu + d] * (q[qi + d] - q[qj + d]);
-        const g = 1 / (1 + Math.exp(x)); // d/dx log sigmoid(x) = sigmoid(-x)
-        bi[i] += lr * (g - reg * bi[i]);
-        bi[j] += lr * (-g - reg * bi[j]);
-        for (let d = 0; d < f; d++) {
-          const a = p[pu + d];
-          const b = q[qi + d];
-          const c = q[qj + d];
-          p[pu + d] = a + lr * (g * (b - c) - reg * a);
-          q[qi + d] = b + lr * (g * a - reg * b);
-          q[qj + d] = c + lr * (-g * a - reg * c);
-        }
-      }
-    }
+    if (V) valueEpoch(m, U, I, V);
+    else bprEpoch(m, U, I, train.nItems, rand);
   }
   const model: MfModel = {
     objective,
@@ -155,4 +128,63 @@ export function predictMf(m: MfModel, u: number, i: number): number {
     for (let d = 0; d < f; d++) s += m.p[pu + d] * m.q[qi + d];
   }
   return s;
+}
+
+interface SgdState {
+  f: number;
+  lr: number;
+  reg: number;
+  mu: number;
+  p: Float64Array;
+  q: Float64Array;
+  bu: Float64Array;
+  bi: Float64Array;
+}
+
+/** One pass of biased-MF SGD over the (shuffled) rows. */
+function valueEpoch(m: SgdState, U: Int32Array, I: Int32Array, V: Float64Array): void {
+  const { f, lr, reg, mu, p, q, bu, bi } = m;
+  for (let k = 0; k < U.length; k++) {
+    const u = U[k];
+    const i = I[k];
+    const pu = u * f;
+    const qi = i * f;
+    let dot = 0;
+    for (let d = 0; d < f; d++) dot += p[pu + d] * q[qi + d];
+    const e = V[k] - (mu + bu[u] + bi[i] + dot);
+    bu[u] += lr * (e - reg * bu[u]);
+    bi[i] += lr * (e - reg * bi[i]);
+    for (let d = 0; d < f; d++) {
+      const a = p[pu + d];
+      const b = q[qi + d];
+      p[pu + d] = a + lr * (e * b - reg * a);
+      q[qi + d] = b + lr * (e * a - reg * b);
+    }
+  }
+}
+
+/** One pass of BPR SGD: each row (u, i) against one uniformly drawn item j. */
+function bprEpoch(m: SgdState, U: Int32Array, I: Int32Array, nItems: number, rand: () => number): void {
+  const { f, lr, reg, p, q, bi } = m;
+  for (let k = 0; k < U.length; k++) {
+    const i = I[k];
+    const j = Math.floor(rand() * nItems);
+    if (j === i) continue;
+    const pu = U[k] * f;
+    const qi = i * f;
+    const qj = j * f;
+    let x = bi[i] - bi[j];
+    for (let d = 0; d < f; d++) x += p[pu + d] * (q[qi + d] - q[qj + d]);
+    const g = 1 / (1 + Math.exp(x)); // d/dx log sigmoid(x) = sigmoid(-x)
+    bi[i] += lr * (g - reg * bi[i]);
+    bi[j] += lr * (-g - reg * bi[j]);
+    for (let d = 0; d < f; d++) {
+      const a = p[pu + d];
+      const b = q[qi + d];
+      const c = q[qj + d];
+      p[pu + d] = a + lr * (g * (b - c) - reg * a);
+      q[qi + d] = b + lr * (g * a - reg * b);
+      q[qj + d] = c + lr * (-g * a - reg * c);
+    }
+  }
 }

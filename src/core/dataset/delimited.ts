@@ -14,12 +14,28 @@ export interface DelimitedOptions extends ReadTextOptions {
   maxRecordLines?: number;
 }
 
-export interface DelimitedRecord {
-  /** 1-based line where the record starts. */
-  line: number;
-  fields: string[];
+/** One record. Its field columns are worked out only when asked for (an error message): most never are. */
+export class DelimitedRecord {
+  constructor(
+    /** 1-based line where the record starts. */
+    readonly line: number,
+    readonly fields: string[],
+    private starts: number[] | null,
+    private readonly delimiterLength: number,
+  ) {}
+
   /** 1-based column where each field starts (on the record's first line). */
-  columns: number[];
+  get columns(): number[] {
+    if (!this.starts) {
+      let at = 1;
+      this.starts = this.fields.map((f) => {
+        const c = at;
+        at += f.length + this.delimiterLength;
+        return c;
+      });
+    }
+    return this.starts;
+  }
 }
 
 const CANDIDATES = [',', '\t', ';', '|'];
@@ -92,7 +108,7 @@ export async function* readDelimited(
     line: number;
     text: string;
     lines: number;
-    columns: number[];
+    columns: number[] | null;
     fields?: string[];
     skipped?: boolean;
   }[] = [];
@@ -106,43 +122,35 @@ export async function* readDelimited(
     // Records without quotes are split where the scan found the fields; csv-parse reads the quoted ones.
     const quoted = records.filter((r) => r.fields === undefined);
     if (quoted.length) {
-      const text = quoted.map((r) => r.text).join('\n');
-      // map the batch's line numbers back to records (a record may span lines)
-      const endLineToRecord = new Map<number, (typeof records)[number]>();
-      let batchLine = 0;
-      for (const r of quoted) {
-        batchLine += r.lines;
-        endLineToRecord.set(batchLine, r);
-      }
-      const rows = parse(text, {
-        delimiter,
-        relax_quotes: true,
-        relax_column_count: true,
-        skip_empty_lines: false,
-        record_delimiter: '\n',
-        skip_records_with_error: true,
-        info: true,
-        on_skip: (err) => {
-          const r = (err && endLineToRecord.get(Number(err.lines))) || quoted[0];
-          r.skipped = true;
-          log.skip(display, r.line, 1, `unreadable record: ${err?.message ?? 'unknown error'}`);
-          return undefined;
-        },
-      }) as unknown as { record: string[]; info: { lines: number } }[];
-      for (const { record, info } of rows) {
-        const r = endLineToRecord.get(info.lines);
-        if (r) r.fields = record;
+      // Every record handed over is whole and well-formed (the scan checked its quotes), so csv-parse returns
+      // them one for one, in order; should it skip one, each record is parsed alone to know which.
+      const rows = parseRecords(quoted.map((r) => r.text).join('\n'), delimiter!);
+      if (rows.length === quoted.length) quoted.forEach((r, k) => (r.fields = rows[k]));
+      else {
+        for (const r of quoted) {
+          const one = parseRecords(r.text, delimiter!, (message) => {
+            r.skipped = true;
+            log.skip(display, r.line, 1, `unreadable record: ${message}`);
+          });
+          if (one.length === 1) r.fields = one[0];
+        }
       }
     }
     const out: DelimitedRecord[] = [];
     for (const r of records) {
-      if (r.fields && !r.skipped) out.push({ line: r.line, fields: r.fields, columns: r.columns });
+      if (r.fields && !r.skipped)
+        out.push(new DelimitedRecord(r.line, r.fields, r.columns, delimiter!.length));
     }
     return out;
   };
 
   const take = (line: number, text: string): void => {
     delimiter ??= detectDelimiter(text);
+    if (pending.length === 0 && text.indexOf('"') < 0) {
+      // the common case: no quotes, the fields are what the delimiter splits
+      batch.push({ line, text, lines: 1, columns: null, fields: text.split(delimiter) });
+      return;
+    }
     const parts = pending.length ? [...pending.map((p) => p.text), text] : [text];
     const start = pending.length ? pending[0] : { line, text };
     const whole = parts.join('\n');
@@ -186,6 +194,21 @@ export async function* readDelimited(
   }
   while (pending.length) unterminated();
   yield flush();
+}
+
+function parseRecords(text: string, delimiter: string, onSkip?: (message: string) => void): string[][] {
+  return parse(text, {
+    delimiter,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    record_delimiter: '\n',
+    skip_records_with_error: true,
+    on_skip: (err) => {
+      onSkip?.(err?.message ?? 'unknown error');
+      return undefined;
+    },
+  }) as string[][];
 }
 
 /** Line and column of offset `at` in a record that starts at `line` and may span lines. */

@@ -118,7 +118,8 @@ async function readItemFile(
     signal: ctx.signal,
     hash: ctx.hashFor(file),
   })) {
-    for (const { line, fields, columns } of records) {
+    for (const rec of records) {
+      const { line, fields } = rec;
       if (!cols) {
         const header = useHeader ? fields.map((f) => f.trim()) : null;
         const at = resolver(display, line, header);
@@ -138,7 +139,7 @@ async function readItemFile(
         ctx.log.skip(
           display,
           line,
-          fields.length > width ? columns[width] : 1,
+          fields.length > width ? rec.columns[width] : 1,
           `expected ${width} fields, found ${fields.length}`,
           meta.size,
         );
@@ -146,11 +147,11 @@ async function readItemFile(
       }
       const id = fields[cols.id].trim();
       if (id === '') {
-        ctx.log.skip(display, line, columns[cols.id], 'empty item id', meta.size);
+        ctx.log.skip(display, line, rec.columns[cols.id], 'empty item id', meta.size);
         continue;
       }
       if (meta.has(id)) {
-        ctx.log.skip(display, line, columns[cols.id], `duplicate item id "${id}"`, meta.size);
+        ctx.log.skip(display, line, rec.columns[cols.id], `duplicate item id "${id}"`, meta.size);
         continue;
       }
       const item: ItemMeta = {
@@ -205,7 +206,8 @@ export async function loadGeneric(ctx: LoadContext, map: GenericColumnMap): Prom
     signal: ctx.signal,
     hash: ctx.hashFor(file),
   })) {
-    for (const { line, fields, columns } of records) {
+    for (const rec of records) {
+      const { line, fields } = rec;
       if (!at) {
         header = useHeader ? fields.map((f) => f.trim()) : null;
         const col = resolver(display, line, header);
@@ -224,21 +226,24 @@ export async function loadGeneric(ctx: LoadContext, map: GenericColumnMap): Prom
         continue;
       }
       if (fields.length !== width) {
-        bad(fields.length > width ? columns[width] : 1, `expected ${width} fields, found ${fields.length}`);
+        bad(
+          fields.length > width ? rec.columns[width] : 1,
+          `expected ${width} fields, found ${fields.length}`,
+        );
         continue;
       }
       const user = fields[at.user].trim();
       const item = fields[at.item].trim();
       if (user === '') {
-        bad(columns[at.user], 'empty user id');
+        bad(rec.columns[at.user], 'empty user id');
         continue;
       }
       if (item === '') {
-        bad(columns[at.item], 'empty item id');
+        bad(rec.columns[at.item], 'empty item id');
         continue;
       }
       if (items && !items.meta.has(item)) {
-        bad(columns[at.item], `unknown item id "${item}": not in ${path.basename(items.display)}`);
+        bad(rec.columns[at.item], `unknown item id "${item}": not in ${path.basename(items.display)}`);
         continue;
       }
       let value = 1;
@@ -246,16 +251,16 @@ export async function loadGeneric(ctx: LoadContext, map: GenericColumnMap): Prom
         const text = fields[at.value].trim();
         value = text === '' ? NaN : Number(text);
         if (!Number.isFinite(value)) {
-          bad(columns[at.value], `non-numeric value "${text}"`);
+          bad(rec.columns[at.value], `non-numeric value "${text}"`);
           continue;
         }
         if (kind === 'implicit' && value < 0) {
-          bad(columns[at.value], `value ${text} is negative: counts must be >= 0`);
+          bad(rec.columns[at.value], `value ${text} is negative: counts must be >= 0`);
           continue;
         }
         if (scale && !onScale(value, scale)) {
           bad(
-            columns[at.value],
+            rec.columns[at.value],
             `rating ${text} is off the scale ${scale.min}..${scale.max} in steps of ${scale.step}`,
           );
           continue;
@@ -266,7 +271,7 @@ export async function loadGeneric(ctx: LoadContext, map: GenericColumnMap): Prom
         const text = fields[at.time].trim();
         time = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
         if (!Number.isFinite(time)) {
-          bad(columns[at.time], `unreadable timestamp "${text}" (Unix seconds or an ISO 8601 date)`);
+          bad(rec.columns[at.time], `unreadable timestamp "${text}" (Unix seconds or an ISO 8601 date)`);
           continue;
         }
       }

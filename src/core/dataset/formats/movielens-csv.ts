@@ -14,12 +14,13 @@ export const MOVIELENS_SCALE = { min: 0.5, max: 5, step: 0.5 };
 const NO_GENRES = '(no genres listed)';
 
 export function splitGenres(text: string, sep = '|'): string[] {
-  const t = text.trim();
-  if (t === '' || t === NO_GENRES) return [];
-  return t
-    .split(sep)
-    .map((g) => g.trim())
-    .filter((g) => g && g !== NO_GENRES);
+  const out: string[] = [];
+  if (text === NO_GENRES) return out;
+  for (const part of text.split(sep)) {
+    const g = part.trim();
+    if (g && g !== NO_GENRES) out.push(g);
+  }
+  return out;
 }
 
 /** Reads movies.csv: movieId,title,genres. */
@@ -28,6 +29,10 @@ async function readMovies(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
   const movies = new Map<number, ItemMeta>();
   const firstLine = new Map<number, number>();
   let header = true;
+  let badLine = 0;
+  // one closure for the file, not one per row
+  const badRow = (column: number, reason: string) =>
+    ctx.log.skip(display, badLine, column, reason, movies.size);
   for await (const records of readDelimited(file, {
     display,
     delimiter: ',',
@@ -36,7 +41,8 @@ async function readMovies(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
     signal: ctx.signal,
     hash: ctx.hashFor(file),
   })) {
-    for (const { line, fields, columns } of records) {
+    for (const rec of records) {
+      const { line, fields } = rec;
       if (header) {
         header = false;
         const names = fields.map((f) => f.trim().toLowerCase());
@@ -50,27 +56,27 @@ async function readMovies(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
         }
         continue;
       }
-      const bad = (column: number, reason: string) =>
-        ctx.log.skip(display, line, column, reason, movies.size);
-      if (fields.join(',').toLowerCase() === 'movieid,title,genres') {
+      const bad = badRow;
+      badLine = line;
+      if (!/^\s*\d/.test(fields[0]) && fields.join(',').toLowerCase() === 'movieid,title,genres') {
         bad(1, 'duplicate header line');
         continue;
       }
       if (fields.length !== 3) {
         bad(
-          fields.length > 3 ? columns[3] : 1,
+          fields.length > 3 ? rec.columns[3] : 1,
           `expected 3 fields (movieId,title,genres), found ${fields.length}`,
         );
         continue;
       }
       const idText = fields[0].trim();
       if (!/^\d+$/.test(idText)) {
-        bad(columns[0], `non-integer movie id "${idText}"`);
+        bad(rec.columns[0], `non-integer movie id "${idText}"`);
         continue;
       }
       const id = Number(idText);
       if (movies.has(id)) {
-        bad(columns[0], `duplicate movie id ${id} (first at line ${firstLine.get(id)})`);
+        bad(rec.columns[0], `duplicate movie id ${id} (first at line ${firstLine.get(id)})`);
         continue;
       }
       const title = fields[1].trim();
@@ -104,7 +110,8 @@ async function readTags(
     signal: ctx.signal,
     hash: ctx.hashFor(file),
   })) {
-    for (const { line, fields, columns } of records) {
+    for (const rec of records) {
+      const { line, fields } = rec;
       if (header) {
         header = false;
         if (!/^userid$/i.test(fields[0]?.trim() ?? '')) {
@@ -121,14 +128,14 @@ async function readTags(
         ctx.log.skip(
           display,
           line,
-          fields.length > 4 ? columns[4] : 1,
+          fields.length > 4 ? rec.columns[4] : 1,
           `expected 4 fields (userId,movieId,tag,timestamp), found ${fields.length}`,
         );
         continue;
       }
       const id = Number(fields[1]);
       if (!/^\d+$/.test(fields[1].trim())) {
-        ctx.log.skip(display, line, columns[1], `non-integer movie id "${fields[1]}"`);
+        ctx.log.skip(display, line, rec.columns[1], `non-integer movie id "${fields[1]}"`);
         continue;
       }
       if (movies.has(id)) addTag(counts, id, fields[2]);

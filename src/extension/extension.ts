@@ -20,6 +20,7 @@ import { showEndpointModels, testConnection } from './commands/endpointCommands'
 import { exportRunCommand } from './commands/exportRun';
 import { registerPromptLanguage } from './prompt/promptLanguage';
 import { PromptPreviews } from './webviews/promptPreview';
+import { registerResultsPanel } from './webviews/resultsPanel';
 
 /** What the extension exports to other extensions and to its own integration tests. */
 export interface UbpExtensionApi {
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
     registerShowDatasetStats(context, datasets, log),
+    registerResultsPanel(context, { log, runsRoot: () => services.runs.root() }),
     command('ubp.refreshDatasets', () => datasetsView.refresh()),
     command('ubp.refreshRuns', () => runsView.refresh()),
     command('ubp.refreshModels', () => modelsView.refresh()),

@@ -89,11 +89,11 @@ export interface ChartsView {
     labels: string[];
     byVariant: { variant: string; accuracy: Num[]; chosenShare: Num[]; p: Num }[];
   };
-  /** Knowledge probe beside the titled run (when a sibling run of the other kind exists). */
+  /** Knowledge probe beside the titled run (when a sibling run of the other kind exists), on shared cases. */
   probe?: {
     titledRun: string;
     probeRun: string;
-    values: { variant: string; titled: EstimateView; probe: EstimateView }[];
+    values: { variant: string; titled: Num; probe: Num; drop: EstimateView; p: Num }[];
   };
 }
 
@@ -105,6 +105,13 @@ export interface ResultsView {
   charts: ChartsView;
   /** The run is still being written: updates follow. */
   live: boolean;
+  /**
+   * False while only point estimates are known (the first view of a large run: the bootstrap intervals follow
+   * in a later view, computed off the extension host's thread).
+   */
+  intervals: boolean;
+  /** Things a reader must know (partial run, skipped lines, clustering), from the report. */
+  notes: string[];
   /** Host-side time to read and score, ms. */
   computeMs: number;
   /** Milliseconds since epoch when the host started opening the panel (the UI test's clock origin). */
@@ -153,6 +160,8 @@ export interface DeltaView {
 
 export interface ReferenceComparison {
   reference: string;
+  /** Bootstrap resamples used (fewer than the report's for very large runs, to stay responsive). */
+  resamples: number;
   deltas: DeltaView[];
 }
 

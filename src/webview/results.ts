@@ -147,7 +147,21 @@ function show(view: ResultsView): void {
   current = view;
   saveState({ runDir: view.header.dir, compare: undefined });
   if (first || !tabs) layout();
-  replace(headerSlot, runHeader(view.header, view.live));
+  replace(
+    headerSlot,
+    runHeader(view.header, view.live),
+    view.notes.length
+      ? h('ul', { class: 'notes', 'aria-label': 'Notes' }, ...view.notes.map((n) => h('li', {}, n)))
+      : null,
+    view.intervals
+      ? null
+      : h(
+          'p',
+          { class: 'pending', id: 'intervals-pending', role: 'status' },
+          document.createElement('vscode-progress-ring'),
+          'Point estimates; computing the 95% intervals…',
+        ),
+  );
   rendered('header');
   metrics.render(view, state.reference);
   failures.setVariants(view.variants.map((v) => v.id));

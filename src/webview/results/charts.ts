@@ -18,7 +18,7 @@ import {
 import type { BucketView, EstimateView, Num, ResultsView, VariantView } from '../../protocol/resultsPanel';
 import { h, replace } from '../lib/dom';
 import { button, select } from './controls';
-import { fmt, int, pValue } from './format';
+import { fmt, int, plusMinus, pValue } from './format';
 
 Chart.register(
   BarController,
@@ -398,29 +398,31 @@ export class Charts {
     const build = (): ChartConfiguration => {
       const mk = (key: 'titled' | 'probe', colour: string) => ({
         label: key === 'titled' ? `Titled (${probe.titledRun})` : `Knowledge probe (${probe.probeRun})`,
-        data: probe.values.map((v) => v[key].value),
+        data: probe.values.map((v) => v[key]),
         backgroundColor: colour,
         borderColor: colour,
-        whiskers: probe.values.map((v) => ({ lo: v[key].lo, hi: v[key].hi })),
       });
       return {
         type: 'bar',
         data: {
           labels: probe.values.map((v) => v.variant),
-          datasets: [
-            mk('titled', this.theme.palette[0]),
-            mk('probe', this.theme.palette[1]),
-          ] as ChartDataset<'bar'>[],
+          datasets: [mk('titled', this.theme.palette[0]), mk('probe', this.theme.palette[1])],
         },
         options: this.baseOptions(this.metricLabel(view.headline)),
       };
     };
-    const rows = probe.values.map((v) => [v.variant, fmt(v.titled.value), fmt(v.probe.value)]);
+    const rows = probe.values.map((v) => [
+      v.variant,
+      fmt(v.titled),
+      fmt(v.probe),
+      plusMinus(v.drop),
+      pValue(v.p),
+    ]);
     return this.card(
       'probe',
-      'Knowledge probe beside the titled run',
+      'Knowledge probe beside the titled run (shared cases)',
       build,
-      summaryTable(['Variant', 'Titled', 'Probe'], rows),
+      summaryTable(['Variant', 'Titled', 'Probe', 'Drop without titles', 'p'], rows),
     );
   }
 

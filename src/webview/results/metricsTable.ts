@@ -116,7 +116,7 @@ export class MetricsTable {
       ' best in column   ',
       icon('arrow-up'),
       icon('arrow-down'),
-      ` significantly better / worse than ${this.reference || 'the reference'} (paired bootstrap, p < 0.05)`,
+      ` significantly better / worse than ${this.reference || 'the reference'} (paired bootstrap${this.comparison ? `, ${this.comparison.resamples} resamples` : ''}, p < 0.05)`,
       this.comparison ? null : h('span', { class: 'muted' }, ' · computing comparisons…'),
     );
     replace(

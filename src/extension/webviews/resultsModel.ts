@@ -1,0 +1,595 @@
+// The results panel's view models, computed on the host from a run's manifest and results with the engine's
+// report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
+// their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import {
+  answerText,
+  buildReport,
+  comparePaired,
+  compareRuns,
+  DEFAULT_BOOTSTRAP,
+  latestResults,
+  listRuns,
+  probeComparison,
+  readRunManifest,
+  RUN_RESULTS_FILE,
+  scanResults,
+  scoreResult,
+  scoringContext,
+  unitKey,
+  type CaseResult,
+  type Estimate,
+  type PairedMetricRow,
+  type Report,
+  type RunComparison,
+  type RunListing,
+  type RunManifest,
+  type ScoringContext,
+  type ValueScale,
+} from '../../core';
+import {
+  num,
+  type BucketView,
+  type ChartsView,
+  type CompareView,
+  type DeltaView,
+  type EstimateView,
+  type FailureRow,
+  type ReferenceComparison,
+  type ResultsView,
+  type RunHeaderView,
+  type VariantView,
+} from '../../protocol/resultsPanel';
+
+export interface LoadedRun {
+  dir: string;
+  manifest: RunManifest;
+  results: CaseResult[];
+}
+
+/** Where a failure row's full result lives: enough to find its line again. */
+export interface CaseRef {
+  caseId: string;
+  variant: string;
+  sample: number;
+}
+
+export function estimateView(e: Estimate | undefined): EstimateView {
+  return e
+    ? { value: num(e.value), lo: num(e.lo), hi: num(e.hi), n: e.n }
+    : { value: null, lo: null, hi: null, n: 0 };
+}
+
+/** Longest raw answer kept in memory per result (the case document re-reads the full line). */
+export const RAW_KEEP = 400;
+
+/** Drops what the panel never aggregates (the prompt messages) and cuts the raw answer: memory and GC time. */
+export function slim(r: CaseResult): CaseResult {
+  delete r.messages;
+  if (r.raw && r.raw.length > RAW_KEEP) r.raw = r.raw.slice(0, RAW_KEEP);
+  return r;
+}
+
+/** Reads a run folder like readRun (last line per unit, torn tail ignored), keeping slim results. */
+export async function readSlimRun(dir: string): Promise<LoadedRun & { bytes: number }> {
+  const manifest = readRunManifest(dir);
+  const byKey = new Map<string, CaseResult>();
+  const scan = await scanResults(path.join(dir, RUN_RESULTS_FILE), (r) => {
+    byKey.set(unitKey(r.caseId, r.variant, r.sample), slim(r));
+  });
+  return { dir: path.resolve(dir), manifest, results: [...byKey.values()], bytes: scan.validBytes };
+}
+
+/** The run's report, as `ubp report --json` computes it (default bootstrap). */
+export function reportOf(run: LoadedRun): Report {
+  return buildReport(run.manifest, run.results, { dir: run.dir });
+}
+
+/**
+ * The same report's point estimates only (one bootstrap resample: the values are computed from the totals, so
+ * they equal the full report's; the intervals are meaningless and dropped from the view).
+ */
+export function quickReportOf(run: LoadedRun): Report {
+  return buildReport(run.manifest, run.results, { dir: run.dir, bootstrap: { resamples: 1 } });
+}
+
+/** Runs above this many results get their full report from a child process (`ubp report --json`). */
+export const OFF_THREAD_RESULTS = 4000;
+
+/**
+ * Runs the bundled CLI (`dist/cli.js`) in a child Node process and returns its stdout: the heavy bootstrap then
+ * runs off the extension host's thread. Inside desktop VS Code the child is Electron run as Node.
+ */
+export function runCli(cliPath: string, args: string[], cwd: string, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = fork(cliPath, args, {
+      cwd,
+      execArgv: [],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      signal,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else
+        reject(
+          new Error(
+            `ubp ${args[0]} exited with ${code}: ${Buffer.concat(err).toString('utf8').slice(0, 500)}`,
+          ),
+        );
+    });
+  });
+}
+
+/** The full report of a run folder from `ubp report <dir> --json` (NaN arrives as null). */
+export async function cliReport(cliPath: string, dir: string, signal?: AbortSignal): Promise<Report> {
+  return JSON.parse(await runCli(cliPath, ['report', dir, '--json'], dir, signal)) as Report;
+}
+
+/** Two runs compared by `ubp compare <a> <b> --json` (variants labelled `<run id>:<variant>`). */
+export async function cliCompare(
+  cliPath: string,
+  a: string,
+  b: string,
+  signal?: AbortSignal,
+): Promise<RunComparison> {
+  return JSON.parse(
+    await runCli(cliPath, ['compare', a, b, '--json', '--max-changed', '0'], a, signal),
+  ) as RunComparison;
+}
+
+function taskOf(manifest: RunManifest): Record<string, unknown> {
+  return ((manifest.config as { task?: Record<string, unknown> } | undefined)?.task ?? {}) as Record<
+    string,
+    unknown
+  >;
+}
+
+export function headerView(run: LoadedRun, report: Report): RunHeaderView {
+  const m = run.manifest;
+  const llms = m.variants.filter((v) => v.kind === 'llm');
+  const users = new Set<string>();
+  for (const r of run.results) users.add(r.user);
+  return {
+    dir: run.dir,
+    runId: m.id,
+    name: m.name,
+    dataset: m.dataset.name,
+    form: m.dataset.form,
+    probe: report.run.probe,
+    users: users.size,
+    cases: m.cases,
+    models: [...new Set(llms.map((v) => v.model))],
+    templates: [...new Set(llms.map((v) => v.template).filter((t): t is string => t !== null))],
+    variants: m.variants.length || report.variants.length,
+    status: m.status,
+    startedAt: m.startedAt,
+    finishedAt: m.finishedAt ?? null,
+    durationMs: report.run.durationMs ?? null,
+    promptTokens: report.totals.promptTokens,
+    completionTokens: report.totals.completionTokens,
+    reasoningTokens: report.totals.reasoningTokens,
+    costUsd: report.totals.costUsd,
+    done: report.run.finishedUnits,
+    total: report.run.units,
+  };
+}
+
+function variantView(v: Report['variants'][number]): VariantView {
+  const metrics: VariantView['metrics'] = {};
+  for (const row of v.metrics)
+    metrics[row.key] = { all: estimateView(row.all), valid: estimateView(row.valid) };
+  return {
+    id: v.variant,
+    model: v.model,
+    template: v.template,
+    kind: v.kind,
+    counts: {
+      cases: v.counts.cases,
+      observations: v.counts.observations,
+      users: v.counts.users,
+      success: v.counts.success,
+      invalid: v.counts.invalid,
+      error: v.counts.error,
+    },
+    metrics,
+    invalidShare: estimateView(v.invalidShare),
+    errorShare: estimateView(v.errorShare),
+    costUsd: v.usage.costUsd,
+    latencyP50: num(v.usage.latencyMs.p50),
+  };
+}
+
+/** Breakdown buckets of every variant, aligned by bucket key in first-seen order. */
+function buckets(report: Report, pick: 'historyLength' | 'popularity'): BucketView[] {
+  const order: { key: string; label: string }[] = [];
+  for (const v of report.variants) {
+    for (const b of v.breakdowns[pick]) {
+      // Popularity labels carry the variant's own range; the key (tail, torso, head) is what aligns.
+      if (!order.some((o) => o.key === b.key))
+        order.push({ key: b.key, label: pick === 'popularity' ? b.key.split(':')[1] : b.label });
+    }
+  }
+  return order.map(({ key, label }) => ({
+    label,
+    values: report.variants.flatMap((v) => {
+      const b = v.breakdowns[pick].find((x) => x.key === key);
+      return b ? [{ variant: v.variant, estimate: estimateView(b.value) }] : [];
+    }),
+  }));
+}
+
+/** The rating scale's star values, e.g. 0.5, 1, …, 5. */
+function starsOf(scale: ValueScale | null, results: CaseResult[]): number[] {
+  if (scale && scale.step > 0) {
+    const out: number[] = [];
+    for (let s = scale.min; s <= scale.max + 1e-9; s += scale.step) out.push(Math.round(s * 1000) / 1000);
+    if (out.length <= 20) return out;
+  }
+  const seen = new Set<number>();
+  for (const r of results) if (r.expected.form === 'rating') seen.add(r.expected.value);
+  return [...seen].sort((a, b) => a - b);
+}
+
+function nearest(stars: number[], x: number): number {
+  let best = 0;
+  for (let i = 1; i < stars.length; i++) if (Math.abs(stars[i] - x) < Math.abs(stars[best] - x)) best = i;
+  return best;
+}
+
+/** Counts of true against predicted stars (valid answers), per variant. */
+export function confusionOf(
+  results: CaseResult[],
+  scale: ValueScale | null,
+  variants: string[],
+): ChartsView['confusion'] {
+  const stars = starsOf(scale, results);
+  if (!stars.length) return undefined;
+  const byVariant = variants.map((variant) => ({ variant, counts: stars.map(() => stars.map(() => 0)) }));
+  const index = new Map(byVariant.map((v, i) => [v.variant, i]));
+  for (const r of results) {
+    const i = index.get(r.variant);
+    if (
+      i === undefined ||
+      r.outcome !== 'success' ||
+      r.prediction?.form !== 'rating' ||
+      r.expected.form !== 'rating'
+    )
+      continue;
+    byVariant[i].counts[nearest(stars, r.expected.value)][nearest(stars, r.prediction.value)]++;
+  }
+  return { stars, byVariant };
+}
+
+export function chartsOf(run: LoadedRun, report: Report, latest: CaseResult[]): ChartsView {
+  const charts: ChartsView = {
+    history: buckets(report, 'historyLength'),
+    popularity: buckets(report, 'popularity'),
+  };
+  if (report.run.form === 'rating') {
+    charts.confusion = confusionOf(
+      latest,
+      run.manifest.dataset.scale,
+      report.variants.map((v) => v.variant),
+    );
+  }
+  const withBias = report.variants.filter((v) => v.positionBias);
+  if (withBias.length) {
+    const labels = withBias[0].positionBias!.positions.map((p) => p.label);
+    charts.position = {
+      labels,
+      byVariant: withBias.map((v) => ({
+        variant: v.variant,
+        accuracy: labels.map((l) => num(v.positionBias!.positions.find((p) => p.label === l)?.accuracy)),
+        chosenShare: labels.map((l) =>
+          num(v.positionBias!.positions.find((p) => p.label === l)?.chosenShare),
+        ),
+        p: num(v.positionBias!.test.p),
+      })),
+    };
+  }
+  return charts;
+}
+
+export function resultsView(
+  run: LoadedRun,
+  report: Report,
+  timing: { openedAt: number; computeMs: number },
+  live: boolean,
+  intervals = true,
+): ResultsView {
+  const latest = latestResults(run.results);
+  const view: ResultsView = {
+    header: headerView(run, report),
+    headline: report.headline.key,
+    metrics: report.metrics.map((m) => ({
+      key: m.key,
+      label: m.label,
+      higherIsBetter: m.higherIsBetter,
+      description: m.description,
+    })),
+    variants: report.variants.map(variantView),
+    charts: chartsOf(run, report, latest),
+    live,
+    intervals,
+    notes: report.notes ?? [],
+    computeMs: timing.computeMs,
+    openedAt: timing.openedAt,
+  };
+  return intervals ? view : withoutIntervals(view);
+}
+
+/** Drops the bounds of every estimate (a quick report's intervals are meaningless). */
+function withoutIntervals(view: ResultsView): ResultsView {
+  const strip = (e: EstimateView): EstimateView => ({ ...e, lo: null, hi: null });
+  for (const v of view.variants) {
+    for (const m of Object.values(v.metrics)) {
+      m.all = strip(m.all);
+      m.valid = strip(m.valid);
+    }
+    v.invalidShare = strip(v.invalidShare);
+    v.errorShare = strip(v.errorShare);
+  }
+  for (const b of [...view.charts.history, ...view.charts.popularity])
+    for (const x of b.values) x.estimate = strip(x.estimate);
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Failed predictions
+
+function expectedText(r: CaseResult): string {
+  const e = r.expected;
+  switch (e.form) {
+    case 'rating':
+      return String(e.value);
+    case 'binary':
+      return `${e.like ? 'like' : 'dislike'} (${e.value})`;
+    case 'choice':
+    case 'ranking':
+      return e.label;
+  }
+}
+
+/** The target's title when the result carries one (an optional field some runners add). */
+function titleOf(r: CaseResult): string {
+  const t =
+    (r as CaseResult & { target?: { title?: unknown }; title?: unknown }).target?.title ??
+    (r as { title?: unknown }).title;
+  return typeof t === 'string' ? t : '';
+}
+
+/**
+ * Every wrong, invalid or errored result, with the size of its error. Wrong means: rating not exact (error
+ * |pred − truth|), binary or choice not correct (error |p − truth| with a stated probability, else 1), ranking
+ * with the true item not first (error rank − 1). `refs` receives each row's handle.
+ */
+export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: CaseRef[]): FailureRow[] {
+  const rows: FailureRow[] = [];
+  for (const r of results) {
+    let outcome: FailureRow['outcome'];
+    let error = Infinity;
+    if (r.outcome !== 'success') outcome = r.outcome;
+    else {
+      const s = scoreResult(r, ctx);
+      let wrong: boolean;
+      switch (ctx.form) {
+        case 'rating':
+          wrong = s.exact === 0;
+          error = s.absError;
+          break;
+        case 'binary':
+          wrong = s.correct === 0;
+          error = typeof s.prob === 'number' ? Math.abs(s.prob - s.truth) : 1;
+          break;
+        case 'choice':
+          wrong = s.correct === 0;
+          error = 1;
+          break;
+        case 'ranking':
+          wrong = s.rank > 1;
+          error = s.rank - 1;
+          break;
+      }
+      if (!wrong) continue;
+      outcome = 'wrong';
+    }
+    const ref = refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
+    rows.push({
+      ref,
+      caseId: r.caseId,
+      variant: r.variant,
+      sample: r.sample,
+      user: r.user,
+      outcome,
+      error: Number.isFinite(error) ? error : 1e9,
+      expected: expectedText(r),
+      predicted: r.outcome === 'success' ? answerText(r) : '',
+      answer: (r.raw ?? '').slice(0, 400),
+      reason: (r.reason ?? '').slice(0, 300),
+      title: titleOf(r).slice(0, 200),
+    });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Comparisons
+
+function deltaOf(variant: string, row: PairedMetricRow): DeltaView {
+  return {
+    variant,
+    metric: row.key === 'failShare' ? 'failShare' : row.key,
+    delta: estimateView(row.diff),
+    p: num(row.p),
+    significant: row.verdict !== 'same',
+    better: row.verdict === 'better',
+  };
+}
+
+/**
+ * Resamples for in-process paired comparisons: the report's 2000 up to about 10,000 observations, fewer above
+ * (never under 200), so a comparison of a very large run blocks the host for about a second at most.
+ */
+export function comparisonResamples(observations: number): number {
+  return Math.max(200, Math.min(DEFAULT_BOOTSTRAP.resamples, Math.floor(2e7 / Math.max(1, observations))));
+}
+
+/** Every variant against `reference` (same run), paired on their shared cases: B − reference. */
+export function referenceComparison(run: LoadedRun, reference: string): ReferenceComparison {
+  const resamples = comparisonResamples(run.results.length);
+  const ctx = scoringContext(run.manifest, { bootstrap: { resamples } });
+  const latest = latestResults(run.results);
+  const byVariant = new Map<string, CaseResult[]>();
+  for (const r of latest) {
+    const list = byVariant.get(r.variant);
+    if (list) list.push(r);
+    else byVariant.set(r.variant, [r]);
+  }
+  const ref = byVariant.get(reference);
+  if (!ref) throw new Error(`no variant "${reference}" in this run`);
+  const deltas: DeltaView[] = [];
+  for (const [variant, rs] of byVariant) {
+    if (variant === reference) continue;
+    const cmp = comparePaired({ label: reference, results: ref }, { label: variant, results: rs }, ctx, {
+      maxChanged: 0,
+    });
+    for (const row of cmp.metrics) deltas.push(deltaOf(variant, row));
+  }
+  return { reference, resamples, deltas };
+}
+
+/** Run B against run A in process (small runs); large runs use cliCompare and compareViewOf. */
+export function compareInProcess(a: LoadedRun, b: LoadedRun): RunComparison {
+  if (a.manifest.dataset.form !== b.manifest.dataset.form) {
+    throw new Error(`cannot compare a ${a.manifest.dataset.form} run with a ${b.manifest.dataset.form} run`);
+  }
+  return compareRuns(
+    { label: a.manifest.id, results: a.results },
+    { label: b.manifest.id, results: b.results },
+    scoringContext(a.manifest),
+    { maxChanged: 0 },
+  );
+}
+
+/** The compare-mode view of a comparison labelled with the runs' ids (as `ubp compare` labels it). */
+export function compareViewOf(
+  cmp: RunComparison,
+  a: LoadedRun,
+  b: LoadedRun,
+  reportA: Report,
+  reportB: Report,
+  timing: { openedAt: number; computeMs: number },
+): CompareView {
+  const rows: CompareView['rows'] = [];
+  for (const pc of cmp.variants) {
+    const variant = pc.a.slice(cmp.a.length + 1);
+    for (const row of pc.metrics) {
+      rows.push({
+        variant,
+        metric: row.key,
+        a: { value: num(row.a), lo: null, hi: null, n: row.diff.n },
+        b: { value: num(row.b), lo: null, hi: null, n: row.diff.n },
+        delta: estimateView(row.diff),
+        p: num(row.p),
+        paired: pc.shared.cases,
+        significant: row.verdict !== 'same',
+        better: row.verdict === 'better',
+      });
+    }
+  }
+  for (const variant of cmp.onlyA) rows.push(onlyRow(variant, reportA, 'a'));
+  for (const variant of cmp.onlyB) rows.push(onlyRow(variant, reportB, 'b'));
+  const metrics = reportA.metrics.map((m) => ({
+    key: m.key,
+    label: m.label,
+    higherIsBetter: m.higherIsBetter,
+    description: m.description,
+  }));
+  metrics.push({
+    key: 'failShare',
+    label: 'Invalid + error',
+    higherIsBetter: false,
+    description: 'Share of answers that were invalid or failed',
+  });
+  return {
+    a: headerView(a, reportA),
+    b: headerView(b, reportB),
+    headline: reportA.headline.key,
+    metrics,
+    rows,
+    computeMs: timing.computeMs,
+    openedAt: timing.openedAt,
+  };
+}
+
+function onlyRow(variant: string, report: Report, side: 'a' | 'b'): CompareView['rows'][number] {
+  const v = report.variants.find((x) => x.variant === variant);
+  const e = estimateView(v?.metrics.find((m) => m.key === report.headline.key)?.all);
+  return {
+    variant,
+    metric: report.headline.key,
+    a: side === 'a' ? e : null,
+    b: side === 'b' ? e : null,
+    delta: null,
+    p: null,
+    paired: 0,
+    significant: false,
+    better: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The knowledge-probe twin
+
+/** The store root holding `runs/`, given a run folder (`<root>/runs/<id>`). */
+export function storeRootOf(runDir: string): string {
+  return path.dirname(path.dirname(runDir));
+}
+
+/**
+ * The newest run of the same dataset, form and task settings with the other probe setting: the titled run of a
+ * probe, or the probe of a titled run. Undefined when there is none.
+ */
+export function findProbeTwin(
+  run: LoadedRun,
+  listings: RunListing[] = listRuns(storeRootOf(run.dir)),
+): RunListing | undefined {
+  const task = taskOf(run.manifest);
+  const strip = (t: Record<string, unknown>) => JSON.stringify({ ...t, probe: undefined });
+  return listings.find(
+    (l) =>
+      path.resolve(l.dir) !== path.resolve(run.dir) &&
+      l.manifest.dataset.fingerprint === run.manifest.dataset.fingerprint &&
+      l.manifest.dataset.form === run.manifest.dataset.form &&
+      Boolean(taskOf(l.manifest).probe) !== Boolean(task.probe) &&
+      strip(taskOf(l.manifest)) === strip(task),
+  );
+}
+
+/** The probe chart's data: headline titled against probe on the shared cases, per variant. */
+export function probeChart(run: LoadedRun, twin: LoadedRun): ChartsView['probe'] {
+  const ctx = scoringContext(run.manifest);
+  const thisIsProbe = Boolean(taskOf(run.manifest).probe);
+  const titled = thisIsProbe ? twin : run;
+  const probe = thisIsProbe ? run : twin;
+  const cmp = probeComparison(titled.results, probe.results, ctx);
+  if (!cmp.rows.length) return undefined;
+  return {
+    titledRun: titled.manifest.id,
+    probeRun: probe.manifest.id,
+    values: cmp.rows.map((r) => ({
+      variant: r.variant,
+      titled: num(r.titled),
+      probe: num(r.probe),
+      drop: estimateView(r.drop),
+      p: num(r.p),
+    })),
+  };
+}

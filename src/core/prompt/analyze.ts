@@ -330,7 +330,7 @@ function checkAccess(
       continue;
     }
     if (type.kind === 'any') break;
-    if (TypeGuards.isNumberToken(prop)) {
+    if (TypeGuards.isNumberToken(prop) || (type.kind === 'array' && /^-?\d+$/.test(String(prop.content)))) {
       if (type.kind !== 'array') {
         walk.diagnostics.push({
           severity: 'error',

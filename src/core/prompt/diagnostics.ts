@@ -16,23 +16,26 @@ export interface Range {
 export type DiagnosticSeverity = 'error' | 'warning' | 'info';
 
 /** Stable codes, so the editor can offer fixes and tests can name what they expect. */
-export type DiagnosticCode =
-  | 'front-matter-unclosed'
-  | 'front-matter-yaml'
-  | 'front-matter-not-mapping'
-  | 'front-matter-unknown-key'
-  | 'front-matter-invalid'
-  | 'text-outside-section'
-  | 'missing-user-section'
-  | 'empty-section'
-  | 'liquid-syntax'
-  | 'tag-not-allowed'
-  | 'unknown-tag'
-  | 'unknown-variable'
-  | 'unknown-field'
-  | 'unknown-filter'
-  | 'structured-output'
-  | 'form-mismatch';
+export const DIAGNOSTIC_CODES = [
+  'front-matter-unclosed',
+  'front-matter-yaml',
+  'front-matter-not-mapping',
+  'front-matter-unknown-key',
+  'front-matter-invalid',
+  'text-outside-section',
+  'missing-user-section',
+  'empty-section',
+  'liquid-syntax',
+  'tag-not-allowed',
+  'unknown-tag',
+  'unknown-variable',
+  'unknown-field',
+  'unknown-filter',
+  'structured-output',
+  'form-mismatch',
+] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
 export interface Diagnostic {
   severity: DiagnosticSeverity;

@@ -1,7 +1,14 @@
 // Every diagnostic the analyser produces, with the exact range it must point at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzePrompt, builtinTemplates, formatDiagnostic, parsePromptFile } from '../../../src/core/prompt';
+import {
+  DIAGNOSTIC_CODES,
+  analyzePrompt,
+  builtinTemplates,
+  formatDiagnostic,
+  parsePromptFile,
+  type DiagnosticCode,
+} from '../../../src/core/prompt';
 import type { TaskForm } from '../../../src/core/types';
 import { diagnose, only, rangeOf, userOnly } from './helpers';
 
@@ -319,4 +326,47 @@ test('diagnostics are sorted by position and formatted 1-based for the CLI', () 
     'p/x.prompt:2:4: error: unknown variable "b" (known: ' + ds[0]!.message.split('(known: ')[1],
   );
   assert.match(formatDiagnostic(ds[1]!, 'p/x.prompt'), /^p\/x\.prompt:3:4: error: unknown variable "a"/);
+});
+
+test('every diagnostic code has a case here, with its exact range', () => {
+  // One minimal template per code and the snippet its diagnostic must cover (the first occurrence).
+  const cases: Record<DiagnosticCode, [string, string]> = {
+    'front-matter-unclosed': ['---\nname: x\nuser:\nhi\n', '---'],
+    'front-matter-yaml': ['---\nname: "abc\n---\nuser:\nhi\n', 'c'],
+    'front-matter-not-mapping': ['---\njust text\n---\nuser:\nhi\n', 'just text'],
+    'front-matter-unknown-key': ['---\nnmae: x\n---\nuser:\nhi\n', 'nmae'],
+    'front-matter-invalid': ['---\nparams:\n  seed: 1.5\n---\nuser:\nhi\n', '1.5'],
+    'text-outside-section': ['---\nname: x\n---\nstray\nuser:\nhi\n', 'stray'],
+    'missing-user-section': ['assistant:\nhi\n', 'assistant:'],
+    'empty-section': ['system:\nS\nuser:\n\n', 'user:'],
+    'liquid-syntax': ['user:\n{% if x %}', '{% if x %}'],
+    'tag-not-allowed': ['user:\n{% render "a" %}', '{% render "a" %}'],
+    'unknown-tag': ['user:\n{% shout %}', '{% shout %}'],
+    'unknown-variable': ['user:\n{{ who }}', 'who'],
+    'unknown-field': ['user:\n{{ dataset.size }}', 'size'],
+    'unknown-filter': ['user:\n{{ user.id | shout }}', 'shout'],
+    'structured-output': ['user:\n{{ task.labels }}', 'task.labels'],
+    'form-mismatch': ['---\nforms: ranking\n---\nuser:\n{{ target.title }}\n', 'user:'],
+  };
+  for (const code of DIAGNOSTIC_CODES) {
+    const [text, snippet] = cases[code];
+    const d = only(diagnose(text), code);
+    assert.deepEqual(d.range, rangeOf(text, snippet), code);
+  }
+});
+
+test('literals, ranges, negative and quoted indexes, tablerow, case and raw produce no false positives', () => {
+  const text = userOnly(
+    [
+      '{% if history == empty or target.genres != blank and user.id != nil and true %}x{% endif %}',
+      '{% for i in (1..task.K) %}{{ i }}{% endfor %}{{ history[-1].title }}{{ history["0"].title }}{{ task["form"] }}',
+      '{{ history | where: "value", 5 | map: "title" | join: ", " }}',
+      '{% for h in history offset: 2 limit: task.K %}{{ forloop.length }}{% else %}none{% endfor %}',
+      '{% tablerow c in candidates cols: 2 %}{{ c.title }}{{ tablerowloop.col }}{% endtablerow %}',
+      '{% case task.form %}{% when "rating", "binary" %}a{% else %}b{% endcase %}',
+      '{%- comment -%} {{ ignored }} {%- endcomment -%}{% raw %}{{ not.checked }}{% endraw %}',
+      '{% assign xs = history %}{% for h in xs %}{{ h.date | default: "undated" }}{% endfor %}',
+    ].join('\n'),
+  );
+  assert.deepEqual(diagnose(text), []);
 });

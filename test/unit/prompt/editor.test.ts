@@ -101,7 +101,7 @@ test("hover on a field: its meaning and its value in the preview case, over the 
   assert.ok(h);
   assert.deepEqual(h.range, rangeOf(TEXT, 'title', 0));
   assert.match(h.markdown, /^\*\*target\.title\*\*: string/);
-  assert.match(h.markdown, /held-out item/);
+  assert.match(h.markdown, /The title of the item asked about/);
   assert.match(h.markdown, /Value in this case: `"Star Wars: Episode V - The Empire Strikes Back \(1980\)"`/);
 });
 

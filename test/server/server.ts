@@ -362,10 +362,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
           let waitMs = 0;
           const noneSet = spec.retryAfterSec === undefined && spec.retryAfterMs === undefined;
           if (spec.retryAfterSec !== undefined) {
-            headers['retry-after'] = spec.retryAfterDate
-              ? new Date(Date.now() + spec.retryAfterSec * 1000).toUTCString()
-              : String(spec.retryAfterSec);
-            waitMs = spec.retryAfterSec * 1000;
+            if (spec.retryAfterDate) {
+              // An HTTP date has whole seconds: what the server asks for is the time until that date.
+              const date = new Date(Date.now() + spec.retryAfterSec * 1000).toUTCString();
+              headers['retry-after'] = date;
+              waitMs = Math.max(0, Date.parse(date) - Date.now());
+            } else {
+              headers['retry-after'] = String(spec.retryAfterSec);
+              waitMs = spec.retryAfterSec * 1000;
+            }
           }
           const ms = noneSet ? 20 : spec.retryAfterMs;
           if (ms !== undefined) {

@@ -1,0 +1,390 @@
+// The Predictor for OpenAI-compatible chat endpoints, over the `openai` package. The client's own retries and
+// timeout are off (maxRetries 0, the largest timer Node allows): retry.ts owns both, with the caller's signal
+// aborting the request in flight. A key is bound to the origin it was given for and never sent anywhere else;
+// errors carry a reason that is safe to store (the key and bearer tokens are scrubbed).
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+} from 'openai/resources/chat/completions';
+import type { ChatMessage, PredictRequest, PredictResponse, Predictor, TestCase, TokenUsage } from '../types';
+import { cacheKey, type ResponseCache } from './cache';
+import { assertKeyOrigin, originOf } from './openaiOrigin';
+import {
+  PredictorError,
+  parseRetryAfter,
+  redactSecrets,
+  withRetries,
+  type AttemptFailure,
+  type AttemptRecord,
+  type RetryDeps,
+  type RetryPolicy,
+} from './retry';
+
+/** Request parameters, as in the config's `params` (and a template's front matter). */
+export interface ChatParams {
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  seed?: number;
+  stop?: string | string[];
+  reasoning_effort?: string;
+  response_format?: 'text' | 'json_object' | 'json_schema';
+}
+
+export interface OpenAIPredictorSpec {
+  /** The predictor's id in results (the config's model entry id). */
+  id: string;
+  /** OpenAI-compatible base URL, e.g. http://localhost:11434/v1 */
+  baseUrl: string;
+  /** The model name sent to the endpoint. */
+  model: string;
+  /** Given by the front end (SecretStorage or the environment variable the config names); never logged. */
+  apiKey?: string;
+  /** The origin the key was issued for (default: the base URL's). Construction fails when they differ. */
+  keyOrigin?: string;
+  /** How the key is sent: `Authorization: Bearer` (default) or Azure's `api-key` header. */
+  keyHeader?: 'authorization' | 'api-key';
+  params?: ChatParams;
+  /** Extra headers (no credentials: the config refuses them). */
+  headers?: Record<string, string>;
+  /** Extra query parameters, e.g. {"api-version": "2024-10-21"} for Azure. */
+  query?: Record<string, string>;
+  /** Whether the endpoint understands json_schema (default true); otherwise json_object is sent. */
+  supportsJsonSchema?: boolean;
+  /** Whether the endpoint understands json_object (default true); otherwise no response_format is sent. */
+  supportsJsonObject?: boolean;
+  /** Per-attempt timeout, ms. Default 60 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 6. */
+  maxRetries?: number;
+  /** Backoff tuning (baseDelayMs, maxDelayMs, maxRetryAfterMs). */
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface OpenAIPredictorDeps {
+  /** The response cache; absent = no caching (`--no-cache`). */
+  cache?: ResponseCache;
+  /** Clock, sleep and random for the retry loop (tests). */
+  retryDeps?: RetryDeps;
+  /** The fetch the client uses (tests); the origin guard wraps it. */
+  fetch?: typeof fetch;
+  /** Told about every failed attempt that will be retried. */
+  onRetry?: (info: { predictor: string; caseId: string; attempt: AttemptRecord; index: number }) => void;
+}
+
+/** A PredictResponse with what this predictor measured. */
+export interface OpenAIPredictResponse extends PredictResponse {
+  /** Wall time of predict(), ms (retries and waits included; ~0 for a cache hit). */
+  latencyMs: number;
+  /** One record per attempt (absent for a cache hit). */
+  attemptLog?: AttemptRecord[];
+  /** The model the endpoint says answered. */
+  servedModel?: string;
+}
+
+export interface OpenAIPredictor extends Predictor {
+  readonly kind: 'llm';
+  readonly model: string;
+  /** The endpoint origin, e.g. "https://api.openai.com" (the concurrency pool and the key's binding). */
+  readonly origin: string;
+  predict(request: PredictRequest): Promise<OpenAIPredictResponse>;
+  /** The body that would be sent for a request (without sending it). */
+  requestBody(
+    request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>,
+  ): ChatCompletionCreateParamsNonStreaming;
+  /** The response-cache key of a request. */
+  cacheKeyOf(request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>): string;
+}
+
+export { assertKeyOrigin, originOf };
+
+/** Node's largest timer: the client's own timeout, effectively off (retry.ts times attempts). */
+const NO_CLIENT_TIMEOUT = 2_147_483_647;
+
+/** Reasoning models take max_completion_tokens (OpenAI refuses max_tokens for them). */
+export function isReasoningModel(model: string): boolean {
+  return /^(?:[\w.-]+\/)?(o\d|gpt-5)/i.test(model);
+}
+
+/** The JSON schema of a case's answer, for response_format json_schema (strict: every field required). */
+export function answerJsonSchema(testCase: TestCase): { name: string; schema: Record<string, unknown> } {
+  const labels = testCase.candidates?.map((c) => c.label) ?? [];
+  const obj = (properties: Record<string, unknown>) => ({
+    type: 'object',
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+  });
+  const label = labels.length ? { type: 'string', enum: labels } : { type: 'string' };
+  switch (testCase.form) {
+    case 'rating':
+      return { name: 'rating_answer', schema: obj({ rating: { type: 'number' } }) };
+    case 'binary':
+      return { name: 'binary_answer', schema: obj({ like: { type: 'boolean' } }) };
+    case 'choice':
+      return { name: 'choice_answer', schema: obj({ choice: label }) };
+    case 'ranking':
+      return { name: 'ranking_answer', schema: obj({ ranking: { type: 'array', items: label } }) };
+  }
+}
+
+function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 6 && e; i++) {
+    if (e instanceof type) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function causeText(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 4 && e; i++) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const code = (e as { code?: unknown }).code;
+    const part = typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
+    if (part && !parts.includes(part)) parts.push(part);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(': ');
+}
+
+/** Turns whatever one attempt threw into a decision and a storable reason. */
+export function classifyError(error: unknown, secrets: (string | undefined)[] = []): AttemptFailure {
+  const clean = (s: string): string => {
+    const r = redactSecrets(s, secrets).replace(/\s+/g, ' ').trim();
+    return r.length > 300 ? `${r.slice(0, 297)}...` : r;
+  };
+  const own = findCause(error, PredictorError);
+  if (own) {
+    return {
+      retryable: own.details.retryable ?? false,
+      kind: own.kind,
+      reason: clean(own.reason),
+      status: own.status,
+    };
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const status = error.status;
+    const body = error.error as { message?: unknown } | undefined;
+    const message = typeof body?.message === 'string' ? body.message : '';
+    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+    const failure: AttemptFailure = {
+      retryable,
+      kind: 'http',
+      status,
+      reason: clean(`HTTP ${status}${message ? `: ${message}` : ''}`),
+    };
+    const wait = parseRetryAfter(error.headers);
+    if (wait !== undefined) failure.retryAfterMs = wait;
+    return failure;
+  }
+  if (error instanceof APIConnectionTimeoutError)
+    return { retryable: true, kind: 'timeout', reason: 'request timed out' };
+  if (error instanceof APIConnectionError) {
+    const text = causeText(error.cause ?? error);
+    if (/redirect/i.test(text)) {
+      return {
+        retryable: false,
+        kind: 'config',
+        reason:
+          'the endpoint answered with a redirect (not followed, to keep the key at its origin): set baseUrl to the final URL',
+      };
+    }
+    return { retryable: true, kind: 'network', reason: clean(`network error: ${text}`) };
+  }
+  if (error instanceof SyntaxError) {
+    return {
+      retryable: true,
+      kind: 'bad-response',
+      reason: clean(`malformed JSON in the response body: ${error.message}`),
+    };
+  }
+  // Body read failures (a connection dropped mid-answer surfaces as "TypeError: terminated") and the like.
+  return { retryable: true, kind: 'network', reason: clean(`network error: ${causeText(error)}`) };
+}
+
+function usageOf(c: ChatCompletion): TokenUsage | undefined {
+  const u = c.usage;
+  if (!u || typeof u.prompt_tokens !== 'number') return undefined;
+  const usage: TokenUsage = { prompt: u.prompt_tokens, completion: u.completion_tokens ?? 0 };
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number' && reasoning > 0) usage.reasoning = reasoning;
+  return usage;
+}
+
+/** Builds the predictor for one OpenAI-compatible model. Throws a PredictorError on a bad URL or key binding. */
+export function createOpenAIPredictor(
+  spec: OpenAIPredictorSpec,
+  deps: OpenAIPredictorDeps = {},
+): OpenAIPredictor {
+  const baseUrl = spec.baseUrl.replace(/\/+$/, '');
+  const origin = originOf(baseUrl);
+  const apiKey = spec.apiKey || undefined;
+  const keyOrigin = apiKey ? (spec.keyOrigin ? originOf(spec.keyOrigin) : origin) : undefined;
+  if (keyOrigin) assertKeyOrigin(keyOrigin, baseUrl);
+  const secrets = [apiKey];
+  const baseFetch = deps.fetch ?? globalThis.fetch;
+
+  // Every request this client makes goes through the guard: the key never leaves its origin, and redirects are
+  // errors rather than followed (a redirect could carry the key elsewhere).
+  const guardedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (keyOrigin) assertKeyOrigin(keyOrigin, url);
+    return baseFetch(input, { ...init, redirect: 'error' });
+  };
+
+  const keyHeaders: Record<string, string | null> = {};
+  if (!apiKey) keyHeaders.Authorization = null;
+  else if (spec.keyHeader === 'api-key') {
+    keyHeaders['api-key'] = apiKey;
+    keyHeaders.Authorization = null;
+  }
+  const client = new OpenAI({
+    baseURL: baseUrl,
+    apiKey: apiKey ?? 'no-key',
+    adminAPIKey: null,
+    organization: null,
+    project: null,
+    maxRetries: 0,
+    timeout: NO_CLIENT_TIMEOUT,
+    logLevel: 'off',
+    fetch: guardedFetch,
+    defaultHeaders: { ...spec.headers, ...keyHeaders },
+    defaultQuery: spec.query,
+  });
+
+  const params = spec.params ?? {};
+  const policy: RetryPolicy = {
+    maxRetries: spec.maxRetries ?? 6,
+    timeoutMs: spec.timeoutMs ?? 60_000,
+    ...spec.retry,
+  };
+  const jsonSchemaOk = spec.supportsJsonSchema ?? true;
+  const jsonObjectOk = spec.supportsJsonObject ?? true;
+  const reasoning = isReasoningModel(spec.model);
+  // What besides the body can change an answer: the endpoint path, query and extra headers.
+  const keyContext: Record<string, unknown> = {};
+  if (spec.query && Object.keys(spec.query).length) keyContext.query = spec.query;
+  if (spec.headers && Object.keys(spec.headers).length) keyContext.headers = spec.headers;
+
+  function requestBody(
+    request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>,
+  ): ChatCompletionCreateParamsNonStreaming {
+    const body: Record<string, unknown> = {
+      model: spec.model,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    };
+    if (params.temperature !== undefined) body.temperature = params.temperature;
+    if (params.top_p !== undefined) body.top_p = params.top_p;
+    if (params.max_completion_tokens !== undefined) body.max_completion_tokens = params.max_completion_tokens;
+    else if (params.max_tokens !== undefined)
+      body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = params.max_tokens;
+    // Samples of one case must differ: each sample gets its own seed (seed + sample index).
+    if (params.seed !== undefined) body.seed = params.seed + request.sample;
+    if (params.stop !== undefined) body.stop = params.stop;
+    if (params.reasoning_effort !== undefined) body.reasoning_effort = params.reasoning_effort;
+    const rf = params.response_format;
+    if (rf === 'json_schema' && jsonSchemaOk) {
+      const { name, schema } = answerJsonSchema(request.testCase);
+      body.response_format = { type: 'json_schema', json_schema: { name, strict: true, schema } };
+    } else if ((rf === 'json_schema' || rf === 'json_object') && jsonObjectOk) {
+      body.response_format = { type: 'json_object' };
+    }
+    return body as unknown as ChatCompletionCreateParamsNonStreaming;
+  }
+
+  function keyOf(
+    body: ChatCompletionCreateParamsNonStreaming,
+    messages: readonly ChatMessage[],
+    sample: number,
+  ): string {
+    const { model, messages: _m, ...rest } = body as unknown as Record<string, unknown>;
+    return cacheKey({
+      endpoint: baseUrl,
+      model: String(model),
+      messages,
+      params: Object.keys(keyContext).length ? { ...rest, ...keyContext } : rest,
+      sample,
+    });
+  }
+
+  return {
+    id: spec.id,
+    kind: 'llm',
+    model: spec.model,
+    origin,
+    requestBody,
+    cacheKeyOf: (request) => keyOf(requestBody(request), request.messages, request.sample),
+    async predict(request: PredictRequest): Promise<OpenAIPredictResponse> {
+      const t0 = performance.now();
+      if (request.signal.aborted) throw new PredictorError('aborted', 'cancelled', { attempts: 0 });
+      const body = requestBody(request);
+      const cache = deps.cache;
+      const key = cache ? keyOf(body, request.messages, request.sample) : '';
+      if (cache) {
+        const hit = cache.get(key);
+        if (hit) {
+          const r: OpenAIPredictResponse = {
+            raw: hit.raw,
+            cached: true,
+            attempts: 0,
+            latencyMs: performance.now() - t0,
+          };
+          if (hit.usage) r.usage = hit.usage;
+          return r;
+        }
+      }
+      const outcome = await withRetries(
+        async (signal) => {
+          const completion = await client.chat.completions.create(body, {
+            signal,
+            timeout: NO_CLIENT_TIMEOUT,
+            maxRetries: 0,
+          });
+          if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
+            throw new PredictorError('bad-response', 'the response is not a chat completion', {
+              retryable: true,
+            });
+          }
+          const choice = completion.choices[0];
+          if (!choice)
+            throw new PredictorError('bad-response', 'the response has no choices', { retryable: true });
+          return completion;
+        },
+        {
+          policy,
+          signal: request.signal,
+          deps: deps.retryDeps,
+          classify: (e) => classifyError(e, secrets),
+          onRetry: deps.onRetry
+            ? (attempt, index) =>
+                deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt, index })
+            : undefined,
+        },
+      );
+      const completion = outcome.value;
+      const message = completion.choices[0]!.message;
+      const raw = typeof message?.content === 'string' ? message.content : (message?.refusal ?? '');
+      const usage = usageOf(completion);
+      const response: OpenAIPredictResponse = {
+        raw,
+        attempts: outcome.attempts.length,
+        latencyMs: performance.now() - t0,
+        attemptLog: outcome.attempts,
+      };
+      if (usage) response.usage = usage;
+      if (completion.model && completion.model !== spec.model) response.servedModel = completion.model;
+      if (cache) {
+        const entry: { raw: string; usage?: TokenUsage; model?: string } = { raw };
+        if (usage) entry.usage = usage;
+        if (response.servedModel) entry.model = response.servedModel;
+        cache.put(key, entry);
+      }
+      return response;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+// The retry loop every LLM request goes through: exponential backoff with full jitter, `Retry-After` and
+// `retry-after-ms` honoured as a minimum wait, a per-attempt timeout, and cancellation that aborts the attempt
+// in flight at once. The openai client's own retries and timeout are off (see openai.ts): this loop owns them,
+// so the runner sees one place that decides and records every attempt. Clock, sleep and random are injectable.
+
+/** Why a request failed, as a short word the run store and the UI can group by. */
+export type PredictorErrorKind =
+  'http' | 'network' | 'timeout' | 'aborted' | 'bad-response' | 'origin' | 'config';
+
+/**
+ * A request that failed for good (after its retries, or at once when retrying cannot help). `reason` is safe to
+ * store and show: it never contains the API key (see `redactSecrets`).
+ */
+export class PredictorError extends Error {
+  override readonly name = 'PredictorError';
+  constructor(
+    readonly kind: PredictorErrorKind,
+    readonly reason: string,
+    readonly details: { status?: number; attempts?: number; retryable?: boolean } = {},
+  ) {
+    super(reason);
+  }
+  get status(): number | undefined {
+    return this.details.status;
+  }
+  get attempts(): number {
+    return this.details.attempts ?? 0;
+  }
+}
+
+/** How one failed attempt is to be treated. */
+export interface AttemptFailure {
+  retryable: boolean;
+  kind: PredictorErrorKind;
+  reason: string;
+  status?: number;
+  /** The server's requested wait, ms (from Retry-After / retry-after-ms). */
+  retryAfterMs?: number;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  /** Timeout of one attempt, ms (0 or Infinity: none). */
+  timeoutMs: number;
+  /** First backoff ceiling, ms; doubles per retry. Default 500. */
+  baseDelayMs?: number;
+  /** Largest backoff ceiling, ms. Default 30 000. */
+  maxDelayMs?: number;
+  /** A Retry-After above this fails the request instead of waiting. Default 10 minutes. */
+  maxRetryAfterMs?: number;
+}
+
+export interface RetryDeps {
+  /** Epoch ms. */
+  now: () => number;
+  /** Resolves after `ms` (never earlier by `now`), rejects when `signal` aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Uniform in [0, 1). */
+  random: () => number;
+}
+
+/** One attempt as the loop saw it. */
+export interface AttemptRecord {
+  startedAt: number;
+  durationMs: number;
+  /** Undefined for the attempt that succeeded. */
+  failure?: AttemptFailure;
+  /** The wait before the next attempt, ms. */
+  waitMs?: number;
+}
+
+export interface RetryOutcome<T> {
+  value: T;
+  attempts: AttemptRecord[];
+}
+
+/** Sleep that never wakes early (timers may fire a little before `now` says they should) and aborts at once. */
+export function realSleep(ms: number, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(abortReason(signal));
+    const until = now() + ms;
+    let timer: NodeJS.Timeout;
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    };
+    const tick = (): void => {
+      const left = until - now();
+      if (left > 0) {
+        timer = setTimeout(tick, Math.ceil(left));
+        return;
+      }
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    timer = setTimeout(tick, Math.max(0, ms));
+  });
+}
+
+export const realRetryDeps: RetryDeps = {
+  now: Date.now,
+  sleep: (ms, signal) => realSleep(ms, signal),
+  random: Math.random,
+};
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new DOMException('The operation was aborted', 'AbortError');
+}
+
+/**
+ * The server's requested wait in ms from `retry-after-ms` and `Retry-After` (seconds or an HTTP date); the
+ * larger when both are present, so no header is ever undercut. Undefined when neither parses.
+ */
+export function parseRetryAfter(
+  headers: { get(name: string): string | null } | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  let wait: number | undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '') {
+    const n = Number(ms);
+    if (Number.isFinite(n) && n >= 0) wait = n;
+  }
+  const ra = headers.get('retry-after');
+  if (ra !== null && ra.trim() !== '') {
+    const trimmed = ra.trim();
+    let n: number | undefined;
+    if (/^\d+(\.\d+)?$/.test(trimmed)) n = Number(trimmed) * 1000;
+    else {
+      const at = Date.parse(trimmed);
+      // An HTTP date has one-second resolution: round the wait up so a retry never lands before it.
+      if (Number.isFinite(at)) n = Math.max(0, at - nowMs);
+    }
+    if (n !== undefined) wait = Math.max(wait ?? 0, n);
+  }
+  return wait;
+}
+
+/** Full jitter: uniform in [0, min(maxDelay, base * 2^retry)). `retry` counts from 0. */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
+  const base = policy.baseDelayMs ?? 500;
+  const cap = Math.min(policy.maxDelayMs ?? 30_000, base * 2 ** Math.min(retry, 30));
+  return random() * cap;
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or `signal` aborts. Each attempt gets its own signal that
+ * aborts on the caller's cancel or on the attempt timeout. `classify` turns a thrown error into an
+ * AttemptFailure (timeouts are recognised here: when the attempt's own timer fired, the failure is a timeout).
+ * Throws a PredictorError whose details carry the number of attempts.
+ */
+export async function withRetries<T>(
+  attempt: (signal: AbortSignal, index: number) => Promise<T>,
+  options: {
+    policy: RetryPolicy;
+    signal: AbortSignal;
+    classify: (error: unknown) => AttemptFailure;
+    deps?: RetryDeps;
+    /** Called after every failed attempt, before the wait (for logs and progress). */
+    onRetry?: (record: AttemptRecord, index: number) => void;
+  },
+): Promise<RetryOutcome<T>> {
+  const { policy, signal, classify } = options;
+  const deps = options.deps ?? realRetryDeps;
+  const attempts: AttemptRecord[] = [];
+  const timeoutMs = policy.timeoutMs > 0 && Number.isFinite(policy.timeoutMs) ? policy.timeoutMs : 0;
+  for (let index = 0; ; index++) {
+    if (signal.aborted) throw cancelled(attempts.length);
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = (): void => controller.abort(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort(new DOMException('request timed out', 'TimeoutError'));
+        }, timeoutMs)
+      : undefined;
+    const startedAt = deps.now();
+    let failure: AttemptFailure;
+    try {
+      const value = await attempt(controller.signal, index);
+      attempts.push({ startedAt, durationMs: deps.now() - startedAt });
+      return { value, attempts };
+    } catch (error) {
+      if (signal.aborted) throw cancelled(attempts.length + 1);
+      failure = timedOut
+        ? { retryable: true, kind: 'timeout', reason: `no answer within ${timeoutMs} ms` }
+        : classify(error);
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+    const record: AttemptRecord = { startedAt, durationMs: deps.now() - startedAt, failure };
+    attempts.push(record);
+    const n = attempts.length;
+    const maxRetryAfter = policy.maxRetryAfterMs ?? 600_000;
+    if (!failure.retryable || index >= policy.maxRetries) {
+      const tail = failure.retryable ? ` (gave up after ${n} attempt${n === 1 ? '' : 's'})` : '';
+      throw new PredictorError(failure.kind, failure.reason + tail, {
+        status: failure.status,
+        attempts: n,
+        retryable: failure.retryable,
+      });
+    }
+    if (failure.retryAfterMs !== undefined && failure.retryAfterMs > maxRetryAfter) {
+      throw new PredictorError(
+        failure.kind,
+        `${failure.reason} (the server asked to wait ${Math.round(failure.retryAfterMs / 1000)} s, more than the ${Math.round(maxRetryAfter / 1000)} s allowed)`,
+        { status: failure.status, attempts: n, retryable: true },
+      );
+    }
+    const wait = Math.max(backoffDelay(index, policy, deps.random), failure.retryAfterMs ?? 0);
+    record.waitMs = wait;
+    options.onRetry?.(record, index);
+    try {
+      await deps.sleep(wait, signal);
+    } catch {
+      throw cancelled(n);
+    }
+  }
+}
+
+function cancelled(attempts: number): PredictorError {
+  return new PredictorError('aborted', 'cancelled', { attempts, retryable: false });
+}
+
+/**
+ * Removes anything that looks like a credential from a text that will be stored or shown: the key itself,
+ * bearer tokens and `sk-…`-style keys (providers echo a masked key in 401 messages).
+ */
+export function redactSecrets(text: string, secrets: (string | undefined)[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
+  return out
+    .replace(/\b(Bearer|Basic)\s+[^\s"',]+/gi, '$1 ***')
+    .replace(/\b(sk|pk|rk|sess|key)[-_][A-Za-z0-9_*.-]{6,}/g, '$1-***')
+    .replace(/(api[-_]?key["'=:\s]+)[^\s"',&]+/gi, '$1***');
+}

@@ -7,5 +7,6 @@ export * from './tasks';
 export * from './scoring';
 export * from './prompt';
 export * from './models/baselines';
+export * from './models';
 export * from './dataset';
 export * from './run';

@@ -158,7 +158,7 @@ export const previewCommand: CliCommand = {
       );
     } else {
       for (const { file, diagnostic } of all) io.err(`${formatDiagnostic(diagnostic, file)}\n`);
-      printText(io, preview, { chosen: chosen!, source, index, cases, model });
+      printText(io, preview, { chosen: chosen!, source, index, cases, model, sample: !configFile });
     }
     return failed ? 1 : 0;
   },
@@ -172,7 +172,9 @@ function printText(
     source: string;
     index: number;
     cases: TestCase[];
-    model: { id: string; model: string; price?: TokenPrice };
+    model: { id: string; model: string; price?: TokenPrice; defaulted?: boolean };
+    /** The built-in sample case: there is no eval to estimate. */
+    sample: boolean;
   },
 ): void {
   const { chosen, source, index, cases, model } = ctx;
@@ -186,21 +188,23 @@ function printText(
     io.out(`\n── ${m.role} · ${preview.tokens!.perMessage[i]} tokens ──\n${m.content}\n`);
   });
   const t = preview.tokens;
-  io.out(`\ntokens: ${t.total} prompt tokens for ${model.model}, counted with ${t.note}\n`);
+  const which = model.defaulted ? `${model.model} (no model named: --model to choose)` : model.model;
+  io.out(`\ntokens: ${t.total} prompt tokens for ${which}, counted with ${t.note}\n`);
   const e = preview.eval!;
-  const planned = `+ ~${preview.caseCost!.outputTokens} answer tokens`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const evalSize = `${n(e.requests)} request${e.requests === 1 ? '' : 's'}, ${n(e.inputTokens)} prompt + ~${n(e.outputTokens)} answer tokens`;
+  const caseCost = preview.caseCost!;
   if (model.price) {
     const p = model.price;
+    const whole = ctx.sample ? '' : `; ${usd(e.costUsd!)} the whole eval (${evalSize})`;
     io.out(
-      `cost:   ${usd(preview.caseCost!.costUsd!)} this case (${t.total} prompt ${planned}); ` +
-        `${usd(e.costUsd!)} the whole eval (${e.requests} requests, ${e.inputTokens.toLocaleString('en-US')} prompt ` +
-        `+ ~${e.outputTokens.toLocaleString('en-US')} answer tokens) at $${p.inputPerMTok} / $${p.outputPerMTok} per M tokens\n`,
+      `cost:   ${usd(caseCost.costUsd!)} this case (${t.total} prompt + ~${caseCost.outputTokens} answer tokens)${whole}` +
+        ` at $${p.inputPerMTok} / $${p.outputPerMTok} per M tokens\n`,
     );
   } else {
     io.out(
-      `cost:   no price for ${model.model} (add "price": {"inputPerMTok", "outputPerMTok"} to the model in the config); ` +
-        `the whole eval is ${e.requests} requests, ${e.inputTokens.toLocaleString('en-US')} prompt ` +
-        `+ ~${e.outputTokens.toLocaleString('en-US')} answer tokens\n`,
+      `cost:   no price for ${model.model} (add "price": {"inputPerMTok", "outputPerMTok"} to the model in the config)` +
+        (ctx.sample ? '\n' : `; the whole eval is ${evalSize}\n`),
     );
   }
 }
@@ -245,7 +249,7 @@ function pickCase(arg: string | undefined, cases: readonly TestCase[]): number {
 function pickModel(
   arg: string | undefined,
   models: readonly { id: string; model: string; price?: TokenPrice }[],
-): { id: string; model: string; price?: TokenPrice } {
-  if (arg === undefined) return models[0] ?? { id: DEFAULT_MODEL, model: DEFAULT_MODEL };
+): { id: string; model: string; price?: TokenPrice; defaulted?: boolean } {
+  if (arg === undefined) return models[0] ?? { id: DEFAULT_MODEL, model: DEFAULT_MODEL, defaulted: true };
   return models.find((m) => m.id === arg || m.model === arg) ?? { id: arg, model: arg };
 }

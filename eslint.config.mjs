@@ -3,7 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'test-output/', 'media/', 'test/fixtures/', 'bench/results/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'out/', 'test-output/', 'media/', 'test/fixtures/', 'bench/results/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

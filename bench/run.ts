@@ -21,7 +21,12 @@ const names = readdirSync(here)
   .filter((n) => wanted.length === 0 || wanted.includes(n))
   .sort();
 mkdirSync(path.join(here, 'results'), { recursive: true });
-const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) };
+const machine = {
+  node: process.version,
+  cpus: os.cpus().length,
+  cpu: os.cpus()[0]?.model,
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+};
 let failed = 0;
 for (const name of names) {
   const t0 = Date.now();
@@ -31,7 +36,13 @@ for (const name of names) {
     const tmpDir = path.join(os.tmpdir(), `ubp-bench-${name}-${process.pid}`);
     mkdirSync(tmpDir, { recursive: true });
     const figures = await mod.default({ log: (l) => console.log(`  ${l}`), tmpDir });
-    const out = { bench: name, date: new Date().toISOString(), machine, seconds: (Date.now() - t0) / 1000, figures };
+    const out = {
+      bench: name,
+      date: new Date().toISOString(),
+      machine,
+      seconds: (Date.now() - t0) / 1000,
+      figures,
+    };
     writeFileSync(path.join(here, 'results', `${name}.json`), JSON.stringify(out, null, 2) + '\n');
     console.log(`  -> bench/results/${name}.json`);
   } catch (e) {

@@ -9,7 +9,13 @@ const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
 const production = args.has('--production');
 const root = path.resolve(import.meta.dirname, '..');
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root };
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
 
 const webviewEntries = readdirSync(path.join(root, 'src/webview'))
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
@@ -67,7 +73,12 @@ if (args.has('--tests')) {
 // The editor's JSON schema for *.ubp.json is generated from the engine's zod schema, never written by hand.
 function writeConfigSchema() {
   mkdirSync(path.join(root, 'schemas'), { recursive: true });
-  execFileSync(process.execPath, [path.join(root, 'dist/cli.js'), 'schema', '--out', path.join(root, 'schemas/ubp-config.schema.json')]);
+  execFileSync(process.execPath, [
+    path.join(root, 'dist/cli.js'),
+    'schema',
+    '--out',
+    path.join(root, 'schemas/ubp-config.schema.json'),
+  ]);
 }
 
 // Codicons' font and stylesheet are served to webviews from dist/ (localResourceRoots is the extension only).
@@ -75,7 +86,8 @@ function copyAssets() {
   const codicons = path.join(root, 'node_modules/@vscode/codicons/dist');
   if (existsSync(codicons)) {
     mkdirSync(path.join(root, 'dist/codicons'), { recursive: true });
-    for (const f of ['codicon.css', 'codicon.ttf']) cpSync(path.join(codicons, f), path.join(root, 'dist/codicons', f));
+    for (const f of ['codicon.css', 'codicon.ttf'])
+      cpSync(path.join(codicons, f), path.join(root, 'dist/codicons', f));
   }
 }
 

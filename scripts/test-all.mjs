@@ -13,7 +13,11 @@ const only = process.env.UBP_TEST_LAYERS?.split(',');
 /** Runs a command, echoing its output, and returns everything it printed. */
 function run(cmd, args) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let text = '';
     child.stdout.on('data', (d) => {
       text += d;
@@ -31,7 +35,13 @@ const layers = [
   { name: 'unit', cmd: [process.execPath, ['scripts/test-unit.mjs']], counts: nodeTestCounts },
   {
     name: 'integration',
-    cmd: ['bash', ['-c', `"${process.execPath}" scripts/build.mjs --tests && "${process.execPath}" test/harness/run-integration.mjs`]],
+    cmd: [
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" scripts/build.mjs --tests && "${process.execPath}" test/harness/run-integration.mjs`,
+      ],
+    ],
     counts: mochaCounts,
   },
   { name: 'ui', cmd: [process.execPath, ['test/harness/run-ui.mjs']], counts: nodeTestCounts },
@@ -55,7 +65,9 @@ for (const layer of layers) {
   passed += counts.passed;
   failed += counts.failed;
   if (code !== 0 && counts.failed === 0) failed += 1;
-  summary.push(`${layer.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}) in ${seconds} s`);
+  summary.push(
+    `${layer.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}) in ${seconds} s`,
+  );
 }
 console.log('\n===== summary =====');
 for (const line of summary) console.log(line);

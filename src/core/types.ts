@@ -5,7 +5,8 @@
 export type FeedbackKind = 'explicit' | 'implicit';
 
 /** The dataset layouts the loaders understand. */
-export type DatasetFormat = 'movielens-csv' | 'movielens-dat' | 'movielens-100k' | 'lastfm-hetrec' | 'generic';
+export type DatasetFormat =
+  'movielens-csv' | 'movielens-dat' | 'movielens-100k' | 'lastfm-hetrec' | 'generic';
 
 /** A rating scale, e.g. MovieLens' 0.5..5 in half stars. Implicit data (play counts) has none. */
 export interface ValueScale {

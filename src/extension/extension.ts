@@ -50,7 +50,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   const modelsView = new ModelsView(services);
   const previews = new PromptPreviews(services);
   registerPromptLanguage(context, previews);
-  const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
+  const command = (id: string, fn: (...args: never[]) => unknown) =>
+    vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
   context.subscriptions.push(
     log,
     services.keys,
@@ -67,30 +68,49 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     command('ubp.refreshDatasets', () => datasetsView.refresh()),
     command('ubp.refreshRuns', () => runsView.refresh()),
     command('ubp.refreshModels', () => modelsView.refresh()),
-    command('ubp.runEval', (config?: vscode.Uri | string, args?: object) => runEvalCommand(services, config, args)),
+    command('ubp.runEval', (config?: vscode.Uri | string, args?: object) =>
+      runEvalCommand(services, config, args),
+    ),
     command('ubp.cancelRun', (run?: string) => cancelRun(services, run)),
     command('ubp.resumeRun', (run?: string) => resumeRun(services, run)),
     command('ubp.rerunFailed', (run?: string) => resumeRun(services, run)),
     command('ubp.revealRun', (run?: string) => revealRun(services, run)),
-    command('ubp.deleteRun', (run?: string, options?: { confirm?: boolean }) => deleteRun(services, run, options)),
-    command('ubp.exportRun', (run?: string, options?: { format?: 'csv' | 'jsonl'; out?: string }) => exportRunCommand(services, run, options)),
+    command('ubp.deleteRun', (run?: string, options?: { confirm?: boolean }) =>
+      deleteRun(services, run, options),
+    ),
+    command('ubp.exportRun', (run?: string, options?: { format?: 'csv' | 'jsonl'; out?: string }) =>
+      exportRunCommand(services, run, options),
+    ),
     command('ubp.newEval', (args?: object) => newEvalCommand(services, args)),
     command('ubp.newEvalFromDataset', (node?: { ref?: { path: string; bundled: boolean } }) =>
-      newEvalCommand(services, node?.ref ? { dataset: node.ref.bundled ? 'bundled:ml-latest-small' : node.ref.path } : {}),
+      newEvalCommand(
+        services,
+        node?.ref ? { dataset: node.ref.bundled ? 'bundled:ml-latest-small' : node.ref.path } : {},
+      ),
     ),
     command('ubp.setApiKey', (origin?: string, key?: string) => setApiKey(services, origin, key)),
     command('ubp.clearApiKey', (origin?: string) => clearApiKey(services, origin)),
-    command('ubp.downloadDataset', (name?: string, folder?: string) => downloadDatasetCommand(services, name, folder)),
+    command('ubp.downloadDataset', (name?: string, folder?: string) =>
+      downloadDatasetCommand(services, name, folder),
+    ),
     command('ubp.testConnection', (endpoint?: string) => testConnection(services, endpoint)),
     command('ubp.listEndpointModels', (endpoint?: string) => showEndpointModels(services, endpoint)),
   );
   void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', vscode.workspace.isTrusted);
   context.subscriptions.push(
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', true)),
+    vscode.workspace.onDidGrantWorkspaceTrust(
+      () => void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', true),
+    ),
   );
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, services, datasets, views: { datasets: datasetsView, runs: runsView, models: modelsView }, previews };
+  return {
+    activationMs,
+    services,
+    datasets,
+    views: { datasets: datasetsView, runs: runsView, models: modelsView },
+    previews,
+  };
 }
 
 export function deactivate(): void {}

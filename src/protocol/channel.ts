@@ -12,14 +12,27 @@ export interface Protocol {
 
 export type WebviewEnvelope<P extends Protocol> =
   | { kind: 'ready' }
-  | { [M in keyof P['requests'] & string]: { kind: 'request'; id: number; method: M; params: P['requests'][M]['params'] } }[keyof P['requests'] & string]
-  | { [T in keyof P['toHost'] & string]: { kind: 'notify'; type: T; payload: P['toHost'][T] } }[keyof P['toHost'] & string];
+  | {
+      [M in keyof P['requests'] & string]: {
+        kind: 'request';
+        id: number;
+        method: M;
+        params: P['requests'][M]['params'];
+      };
+    }[keyof P['requests'] & string]
+  | {
+      [T in keyof P['toHost'] & string]: { kind: 'notify'; type: T; payload: P['toHost'][T] };
+    }[keyof P['toHost'] & string];
 
 export type HostEnvelope<P extends Protocol> =
   | { kind: 'reply'; id: number; result?: unknown; error?: string }
-  | { [T in keyof P['toWebview'] & string]: { kind: 'notify'; type: T; payload: P['toWebview'][T] } }[keyof P['toWebview'] & string];
+  | {
+      [T in keyof P['toWebview'] & string]: { kind: 'notify'; type: T; payload: P['toWebview'][T] };
+    }[keyof P['toWebview'] & string];
 
 /** Narrows an unknown posted value to an envelope shape (the other side is trusted code, but be defensive). */
 export function isEnvelope(value: unknown): value is { kind: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
+  );
 }

@@ -7,10 +7,16 @@ import './promptPreview.css';
 
 const app = document.getElementById('app')!;
 const channel = new WebviewChannel<PromptPreviewProtocol>();
-const usd = (x: number | null) => (x === null ? 'unknown (no price)' : x < 0.01 ? `$${x.toFixed(5)}` : `$${x.toFixed(2)}`);
+const usd = (x: number | null) =>
+  x === null ? 'unknown (no price)' : x < 0.01 ? `$${x.toFixed(5)}` : `$${x.toFixed(2)}`;
 
 function header(view: PreviewView): HTMLElement {
-  const jump = h('input', { type: 'text', placeholder: 'case id', 'aria-label': 'Jump to case id', id: 'case-jump' });
+  const jump = h('input', {
+    type: 'text',
+    placeholder: 'case id',
+    'aria-label': 'Jump to case id',
+    id: 'case-jump',
+  });
   jump.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && jump.value.trim()) channel.notify('navigate', { caseId: jump.value.trim() });
   });
@@ -21,8 +27,19 @@ function header(view: PreviewView): HTMLElement {
   return h(
     'header',
     {},
-    h('div', { class: 'nav' }, prev, h('span', { id: 'position' }, `case ${view.caseIndex + 1} of ${view.caseCount}`), next, jump),
-    h('div', { class: 'meta', id: 'case-meta' }, `${view.caseId} · user ${view.user} · expected ${view.expected} · ${view.source}`),
+    h(
+      'div',
+      { class: 'nav' },
+      prev,
+      h('span', { id: 'position' }, `case ${view.caseIndex + 1} of ${view.caseCount}`),
+      next,
+      jump,
+    ),
+    h(
+      'div',
+      { class: 'meta', id: 'case-meta' },
+      `${view.caseId} · user ${view.user} · expected ${view.expected} · ${view.source}`,
+    ),
   );
 }
 
@@ -34,7 +51,12 @@ function render(view: PreviewView): void {
         h(
           'section',
           { class: `message role-${m.role}`, 'aria-label': `${m.role} message` },
-          h('div', { class: 'role' }, h('span', {}, m.role), h('span', { class: 'tokens' }, `${m.tokens} tokens`)),
+          h(
+            'div',
+            { class: 'role' },
+            h('span', {}, m.role),
+            h('span', { class: 'tokens' }, `${m.tokens} tokens`),
+          ),
           h('pre', {}, m.content),
         ),
       );

@@ -27,7 +27,13 @@ function render(view: StatsView): void {
         'section',
         { 'aria-label': 'Summary' },
         h('h2', {}, 'Summary'),
-        h('table', { id: 'summary' }, ...view.rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.label), h('td', { class: 'num' }, r.value)))),
+        h(
+          'table',
+          { id: 'summary' },
+          ...view.rows.map((r) =>
+            h('tr', {}, h('th', { scope: 'row' }, r.label), h('td', { class: 'num' }, r.value)),
+          ),
+        ),
       ),
       h(
         'section',
@@ -51,7 +57,11 @@ function render(view: StatsView): void {
         'section',
         { 'aria-label': 'Most popular items' },
         h('h2', {}, 'Most popular'),
-        h('table', { id: 'popular' }, ...view.popular.map((p) => h('tr', {}, h('td', {}, p.title), h('td', { class: 'num' }, p.count)))),
+        h(
+          'table',
+          { id: 'popular' },
+          ...view.popular.map((p) => h('tr', {}, h('td', {}, p.title), h('td', { class: 'num' }, p.count))),
+        ),
       ),
     ),
   );

@@ -22,7 +22,10 @@ const CHROMIUM_ARGS = [
 
 /** Installs code-server into the user's cache (once per version) and returns its folder. */
 export function ensureCodeServer() {
-  const out = execFileSync('bash', [path.join(here, 'setup-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [path.join(here, 'setup-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return out.trim().split('\n').pop();
 }
 
@@ -59,9 +62,25 @@ export async function startCodeServer({ tools, trust = false, vsix, settings = {
   );
   const bin = path.join(tools, 'node_modules', '.bin', 'code-server');
   const env = { ...process.env, ...extraEnv, HOME: dir };
-  if (vsix) execFileSync(bin, ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData], { env, stdio: 'pipe' });
+  if (vsix)
+    execFileSync(
+      bin,
+      ['--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', userData],
+      { env, stdio: 'pipe' },
+    );
   const port = await freePort();
-  const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensions];
+  const args = [
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensions,
+  ];
   if (!trust) args.push('--disable-workspace-trust');
   const child = spawn(bin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

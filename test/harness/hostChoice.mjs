@@ -13,7 +13,10 @@ export function chooseHost({ env, electronCacheExists }) {
   if (asked) throw new Error(`UBP_TEST_HOST must be "electron" or "code-server", not "${asked}"`);
   if (env.VSCODE_EXECUTABLE_PATH) return { host: 'electron', why: 'VSCODE_EXECUTABLE_PATH is set' };
   if (electronCacheExists) return { host: 'electron', why: 'a downloaded VS Code is in .vscode-test/' };
-  return { host: 'code-server', why: 'no desktop VS Code available (set UBP_TEST_HOST=electron to download one)' };
+  return {
+    host: 'code-server',
+    why: 'no desktop VS Code available (set UBP_TEST_HOST=electron to download one)',
+  };
 }
 
 /** The folder @vscode/test-electron downloads VS Code into. */

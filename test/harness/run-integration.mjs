@@ -54,13 +54,16 @@ async function runInCodeServer(ws) {
     const timer = setTimeout(() => finish('timeout'), TIMEOUT_MS);
     const exit = await done;
     clearTimeout(timer);
-    if (exit === 'timeout') console.error(`[harness] the suite did not finish within ${TIMEOUT_MS / 1000} s\n${server.log()}`);
+    if (exit === 'timeout')
+      console.error(`[harness] the suite did not finish within ${TIMEOUT_MS / 1000} s\n${server.log()}`);
     code = exit === 0 ? 0 : 1;
   } finally {
     await browser.context.close();
     const leaks = filesContaining([ws, server.userData, browser.profileDir], secret);
     const ok = leaks.length === 0;
-    console.log(`[harness] ${ok ? '✔' : '✖'} the API key reached no file of the workspace, user data or browser profile${ok ? '' : `: ${leaks.join(', ')}`}`);
+    console.log(
+      `[harness] ${ok ? '✔' : '✖'} the API key reached no file of the workspace, user data or browser profile${ok ? '' : `: ${leaks.join(', ')}`}`,
+    );
     console.log(`UBP_HARNESS_RESULT ${JSON.stringify({ passed: ok ? 1 : 0, failed: ok ? 0 : 1 })}`);
     if (!ok) code = 1;
     rmSync(browser.profileDir, { recursive: true, force: true });

@@ -21,11 +21,21 @@ try {
     .filter((f) => f.endsWith('.ui.test.ts'))
     .sort()
     .map((f) => path.join('test/ui', f));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, UBP_UI_URL: server.url, UBP_UI_WORKSPACE: ws, UBP_UI_USER_DATA: server.userData, UBP_UI_VSIX: vsix },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        UBP_UI_URL: server.url,
+        UBP_UI_WORKSPACE: ws,
+        UBP_UI_USER_DATA: server.userData,
+        UBP_UI_VSIX: vsix,
+      },
+    },
+  );
   status = r.status ?? 1;
 } finally {
   await server.stop();

@@ -24,7 +24,10 @@ test('the activity bar holds the UBP Eval container and its Datasets view lists 
   await row.click();
   await pane.locator('.monaco-list-row', { hasText: 'Interactions' }).waitFor({ timeout: 60_000 });
   const texts = await pane.locator('.monaco-list-row').allInnerTexts();
-  assert.ok(texts.some((t) => /Interactions\s*100,004/.test(t)), `tree rows: ${texts.join(' | ')}`);
+  assert.ok(
+    texts.some((t) => /Interactions\s*100,004/.test(t)),
+    `tree rows: ${texts.join(' | ')}`,
+  );
   await screenshot(page, 'activity-bar-datasets');
 });
 

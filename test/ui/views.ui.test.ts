@@ -31,7 +31,8 @@ test('an empty workspace shows welcome views with actions', async () => {
     assert.ok(await runs.locator('.monaco-button', { hasText: 'Run UBP Eval' }).isVisible());
     assert.ok(await runs.locator('.monaco-button', { hasText: 'Create an Eval' }).isVisible());
     const models = viewPane(wb.page, 'Models');
-    if (!(await models.locator('.welcome-view-content').isVisible())) await models.locator('.pane-header').click();
+    if (!(await models.locator('.welcome-view-content').isVisible()))
+      await models.locator('.pane-header').click();
     await models.locator('.welcome-view-content', { hasText: 'No model endpoints yet' }).waitFor();
     await screenshot(wb.page, 'welcome-views');
   } finally {
@@ -52,7 +53,14 @@ test('a run started from the Command Palette shows in the Runs tree with its met
     name: 'ui-run',
     dataset: { path: 'bundled:ml-latest-small' },
     task: { form: 'choice', users: 15, seed: 1 },
-    models: [{ id: 'local-llm', baseUrl: server.url, model: 'test-model', price: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }],
+    models: [
+      {
+        id: 'local-llm',
+        baseUrl: server.url,
+        model: 'test-model',
+        price: { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+      },
+    ],
     baselines: ['popularity'],
     run: { cache: false },
   };
@@ -93,17 +101,27 @@ test('a run started from the Command Palette shows in the Runs tree with its met
 test('in an untrusted workspace runs are disabled, with the reason', async () => {
   const tools = ensureCodeServer();
   const untrusted = await startCodeServer({ tools, trust: true, vsix: process.env.UBP_UI_VSIX });
-  const ws = workspace({ 'movies.ubp.json': JSON.stringify({ name: 'movies', dataset: { path: 'bundled:ml-latest-small' }, task: { form: 'choice' } }) });
+  const ws = workspace({
+    'movies.ubp.json': JSON.stringify({
+      name: 'movies',
+      dataset: { path: 'bundled:ml-latest-small' },
+      task: { form: 'choice' },
+    }),
+  });
   const wb = await openWorkbench({ url: untrusted.url, folder: ws });
   try {
     const { page } = wb;
     // VS Code asks whether to trust the folder: decline.
-    const decline = page.locator('.monaco-dialog-box .monaco-button', { hasText: "No, I don't trust the authors" });
+    const decline = page.locator('.monaco-dialog-box .monaco-button', {
+      hasText: "No, I don't trust the authors",
+    });
     await decline.waitFor({ timeout: 60_000 });
     await decline.click();
     await openUbpContainer(page);
     const runs = viewPane(page, 'Runs');
-    const welcome = runs.locator('.welcome-view-content', { hasText: 'Runs are disabled in an untrusted workspace' });
+    const welcome = runs.locator('.welcome-view-content', {
+      hasText: 'Runs are disabled in an untrusted workspace',
+    });
     await welcome.waitFor({ timeout: 60_000 });
     assert.match(await welcome.innerText(), /sends the workspace's prompts and data, with your API keys/);
     // Browsing still works: the Datasets view lists the bundled dataset.

@@ -14,7 +14,9 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(options: { colorTheme?: string; url?: string; folder?: string } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  options: { colorTheme?: string; url?: string; folder?: string } = {},
+): Promise<Workbench> {
   const url = options.url ?? process.env.UBP_UI_URL;
   const ws = options.folder ?? process.env.UBP_UI_WORKSPACE;
   if (!url || !ws) throw new Error('UI tests run through test/harness/run-ui.mjs (UBP_UI_URL is not set)');

@@ -5,8 +5,13 @@ import type { Services } from '../services';
 import { originOf } from '../services/keyService';
 import { endpointsOf } from '../views/modelsView';
 
-export async function setApiKey(services: Services, originArg?: string | { origin?: string }, keyArg?: string): Promise<boolean> {
-  const origin = originFromArg(originArg) ?? (await pickOrigin(services, 'Set the API key for which endpoint?'));
+export async function setApiKey(
+  services: Services,
+  originArg?: string | { origin?: string },
+  keyArg?: string,
+): Promise<boolean> {
+  const origin =
+    originFromArg(originArg) ?? (await pickOrigin(services, 'Set the API key for which endpoint?'));
   if (!origin) return false;
   const key =
     keyArg ??
@@ -23,8 +28,12 @@ export async function setApiKey(services: Services, originArg?: string | { origi
   return true;
 }
 
-export async function clearApiKey(services: Services, originArg?: string | { origin?: string }): Promise<boolean> {
-  const origin = originFromArg(originArg) ?? (await pickOrigin(services, 'Clear the API key of which endpoint?'));
+export async function clearApiKey(
+  services: Services,
+  originArg?: string | { origin?: string },
+): Promise<boolean> {
+  const origin =
+    originFromArg(originArg) ?? (await pickOrigin(services, 'Clear the API key of which endpoint?'));
   if (!origin) return false;
   await services.keys.clear(origin);
   services.log.info(`API key cleared for ${origin}`);
@@ -38,7 +47,10 @@ function originFromArg(arg: string | { origin?: string } | undefined): string | 
 
 async function pickOrigin(services: Services, title: string): Promise<string | undefined> {
   const endpoints = await endpointsOf(services);
-  const items: vscode.QuickPickItem[] = endpoints.map((e) => ({ label: e.origin, description: e.models.map((m) => m.id).join(', ') }));
+  const items: vscode.QuickPickItem[] = endpoints.map((e) => ({
+    label: e.origin,
+    description: e.models.map((m) => m.id).join(', '),
+  }));
   items.push({ label: '$(edit) Another endpoint…' });
   const picked = await vscode.window.showQuickPick(items, { title });
   if (!picked) return undefined;

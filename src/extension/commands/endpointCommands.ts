@@ -6,11 +6,25 @@ import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
 import { endpointsOf, type Endpoint } from '../views/modelsView';
 
-async function endpointFrom(services: Services, arg?: string | { endpoint?: Endpoint }): Promise<Endpoint | undefined> {
+async function endpointFrom(
+  services: Services,
+  arg?: string | { endpoint?: Endpoint },
+): Promise<Endpoint | undefined> {
   const endpoints = await endpointsOf(services);
-  if (typeof arg === 'string') return endpoints.find((e) => e.origin === arg || e.baseUrl === arg) ?? { origin: new URL(arg).origin, baseUrl: arg, models: [], envVariables: [] };
+  if (typeof arg === 'string')
+    return (
+      endpoints.find((e) => e.origin === arg || e.baseUrl === arg) ?? {
+        origin: new URL(arg).origin,
+        baseUrl: arg,
+        models: [],
+        envVariables: [],
+      }
+    );
   if (arg?.endpoint) return arg.endpoint;
-  const picked = await vscode.window.showQuickPick(endpoints.map((e) => ({ label: e.origin, description: e.baseUrl, e })), { title: 'Which endpoint?' });
+  const picked = await vscode.window.showQuickPick(
+    endpoints.map((e) => ({ label: e.origin, description: e.baseUrl, e })),
+    { title: 'Which endpoint?' },
+  );
   return picked?.e;
 }
 
@@ -19,7 +33,10 @@ async function fetchModels(services: Services, e: Endpoint): Promise<string[]> {
   return listModels(e.baseUrl, key);
 }
 
-export async function testConnection(services: Services, arg?: string | { endpoint?: Endpoint }): Promise<{ ok: boolean; models?: number; error?: string } | undefined> {
+export async function testConnection(
+  services: Services,
+  arg?: string | { endpoint?: Endpoint },
+): Promise<{ ok: boolean; models?: number; error?: string } | undefined> {
   const e = await endpointFrom(services, arg);
   if (!e) return undefined;
   try {
@@ -35,16 +52,23 @@ export async function testConnection(services: Services, arg?: string | { endpoi
   }
 }
 
-export async function showEndpointModels(services: Services, arg?: string | { endpoint?: Endpoint }): Promise<string[] | undefined> {
+export async function showEndpointModels(
+  services: Services,
+  arg?: string | { endpoint?: Endpoint },
+): Promise<string[] | undefined> {
   const e = await endpointFrom(services, arg);
   if (!e) return undefined;
   try {
     const models = await fetchModels(services, e);
-    const picked = await vscode.window.showQuickPick(models, { title: `Models at ${e.origin} (choose one to copy its name)` });
+    const picked = await vscode.window.showQuickPick(models, {
+      title: `Models at ${e.origin} (choose one to copy its name)`,
+    });
     if (picked) await vscode.env.clipboard.writeText(picked);
     return models;
   } catch (err) {
-    void vscode.window.showErrorMessage(`Cannot list the models of ${e.origin}: ${err instanceof Error ? err.message : String(err)}`);
+    void vscode.window.showErrorMessage(
+      `Cannot list the models of ${e.origin}: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return undefined;
   }
 }

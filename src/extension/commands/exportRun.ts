@@ -15,13 +15,19 @@ export async function exportRunCommand(
   if (!dir) return undefined;
   const format =
     options.format ??
-    ((await vscode.window.showQuickPick(['csv', 'jsonl'], { title: 'Export as' })) as 'csv' | 'jsonl' | undefined);
+    ((await vscode.window.showQuickPick(['csv', 'jsonl'], { title: 'Export as' })) as
+      'csv' | 'jsonl' | undefined);
   if (!format) return undefined;
   const out =
     options.out ??
     (
       await vscode.window.showSaveDialog({
-        defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dir, `${path.basename(dir)}.${format}`)),
+        defaultUri: vscode.Uri.file(
+          path.join(
+            vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dir,
+            `${path.basename(dir)}.${format}`,
+          ),
+        ),
         filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
       })
     )?.fsPath;
@@ -31,6 +37,9 @@ export async function exportRunCommand(
   const text = format === 'csv' ? toCsv(columns, rows) : toJsonl(columns, rows);
   await vscode.workspace.fs.writeFile(vscode.Uri.file(out), new TextEncoder().encode(text));
   services.log.info(`exported ${rows.length} rows of ${manifest.id} to ${out}`);
-  if (!options.out) void vscode.window.showInformationMessage(`Exported ${rows.length} rows to ${vscode.workspace.asRelativePath(out)}.`);
+  if (!options.out)
+    void vscode.window.showInformationMessage(
+      `Exported ${rows.length} rows to ${vscode.workspace.asRelativePath(out)}.`,
+    );
   return out;
 }

@@ -23,7 +23,10 @@ const FORM_HELP: Record<TaskForm, string> = {
   ranking: 'order K candidates (HR@k, NDCG@k, MRR)',
 };
 
-export async function newEvalCommand(services: Services, args: NewEvalArgs = {}): Promise<vscode.Uri | undefined> {
+export async function newEvalCommand(
+  services: Services,
+  args: NewEvalArgs = {},
+): Promise<vscode.Uri | undefined> {
   const folder = args.folder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) {
     void vscode.window.showErrorMessage('Open a folder first: the new eval is written into it.');
@@ -33,19 +36,20 @@ export async function newEvalCommand(services: Services, args: NewEvalArgs = {})
   if (!dataset) return undefined;
   const form =
     args.form ??
-    (
+    ((
       await vscode.window.showQuickPick(
         TASK_FORMS.map((f) => ({ label: f, detail: FORM_HELP[f] })),
         { title: 'Which task form?' },
       )
-    )?.label as TaskForm | undefined;
+    )?.label as TaskForm | undefined);
   if (!form) return undefined;
   const name =
     args.name ??
     (await vscode.window.showInputBox({
       title: 'Name of the eval',
       value: `movies-${form}`,
-      validateInput: (v) => (/^[A-Za-z0-9][\w.-]*$/.test(v) ? undefined : 'letters, digits, ".", "-" and "_"'),
+      validateInput: (v) =>
+        /^[A-Za-z0-9][\w.-]*$/.test(v) ? undefined : 'letters, digits, ".", "-" and "_"',
     }));
   if (!name) return undefined;
 
@@ -54,13 +58,18 @@ export async function newEvalCommand(services: Services, args: NewEvalArgs = {})
   for (const uri of [configUri, promptUri]) {
     try {
       await vscode.workspace.fs.stat(uri);
-      void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} already exists: choose another name.`);
+      void vscode.window.showErrorMessage(
+        `${vscode.workspace.asRelativePath(uri)} already exists: choose another name.`,
+      );
       return undefined;
     } catch {
       /* free: good */
     }
   }
-  const datasetRef = dataset.startsWith('bundled:') || !path.isAbsolute(dataset) ? dataset : path.relative(folder, dataset) || '.';
+  const datasetRef =
+    dataset.startsWith('bundled:') || !path.isAbsolute(dataset)
+      ? dataset
+      : path.relative(folder, dataset) || '.';
   const config = {
     $schema: './node_modules/ubp-eval/schemas/ubp-config.schema.json',
     name,
@@ -80,7 +89,9 @@ export async function newEvalCommand(services: Services, args: NewEvalArgs = {})
 }
 
 async function pickDataset(services: Services, folder: string): Promise<string | undefined> {
-  const items: (vscode.QuickPickItem & { value?: string })[] = (await services.datasets.list(services.configs)).map((d) => ({
+  const items: (vscode.QuickPickItem & { value?: string })[] = (
+    await services.datasets.list(services.configs)
+  ).map((d) => ({
     label: d.label,
     description: d.bundled ? 'shipped with UBP Eval' : vscode.workspace.asRelativePath(d.path),
     value: d.bundled ? 'bundled:ml-latest-small' : d.path,
@@ -89,6 +100,11 @@ async function pickDataset(services: Services, folder: string): Promise<string |
   const picked = await vscode.window.showQuickPick(items, { title: 'Which dataset?' });
   if (!picked) return undefined;
   if (picked.value) return picked.value;
-  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(folder), openLabel: 'Use this dataset' });
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    defaultUri: vscode.Uri.file(folder),
+    openLabel: 'Use this dataset',
+  });
   return chosen?.[0]?.fsPath;
 }

@@ -24,7 +24,11 @@ export interface RunEvalResult {
   summary: RunSummary;
 }
 
-export async function runEvalCommand(services: Services, configArg?: vscode.Uri | string, args: RunEvalArgs = {}): Promise<RunEvalResult | undefined> {
+export async function runEvalCommand(
+  services: Services,
+  configArg?: vscode.Uri | string,
+  args: RunEvalArgs = {},
+): Promise<RunEvalResult | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage(
       'UBP Eval does not run evals in an untrusted workspace: a run loads datasets and prompts from the workspace and sends them, with your API keys, to the endpoints its configs name. Trust the workspace to run; browsing runs and datasets works without it.',
@@ -37,14 +41,21 @@ export async function runEvalCommand(services: Services, configArg?: vscode.Uri 
     void vscode.window.showErrorMessage('Open a folder first: runs are stored in its .ubp folder.');
     return undefined;
   }
-  const configFile = configArg ? (typeof configArg === 'string' ? configArg : configArg.fsPath) : await pickConfig(services);
+  const configFile = configArg
+    ? typeof configArg === 'string'
+      ? configArg
+      : configArg.fsPath
+    : await pickConfig(services);
   if (!configFile) return undefined;
 
   const interactive = args.models === undefined;
   let prepared: PreparedEval;
   try {
     prepared = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `UBP: preparing ${path.basename(configFile)}…` },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `UBP: preparing ${path.basename(configFile)}…`,
+      },
       () => prepare(services, root, configFile, args),
     );
   } catch (e) {
@@ -66,7 +77,12 @@ export async function runEvalCommand(services: Services, configArg?: vscode.Uri 
   return execute(services, prepared);
 }
 
-async function prepare(services: Services, root: string, configFile: string, args: RunEvalArgs): Promise<PreparedEval> {
+async function prepare(
+  services: Services,
+  root: string,
+  configFile: string,
+  args: RunEvalArgs,
+): Promise<PreparedEval> {
   const settings = vscode.workspace.getConfiguration('ubp');
   const concurrency = settings.get<number | null>('concurrency', null);
   return prepareEval(configFile, {
@@ -79,8 +95,14 @@ async function prepare(services: Services, root: string, configFile: string, arg
     packageRoot: services.extensionUri.fsPath,
     tool: 'VS Code',
     getApiKey: async (model: ModelConfig, origin: string) => {
-      const { key, source } = await services.keys.resolve(origin, model.apiKeyEnv ?? presetKeyEnv(model), confirmEnvKeyOrigin);
-      services.log.info(`model ${model.id} at ${origin}: ${source.kind === 'secret' ? 'key from SecretStorage' : source.kind === 'env' ? `key from $${source.variable}` : 'no key'}`);
+      const { key, source } = await services.keys.resolve(
+        origin,
+        model.apiKeyEnv ?? presetKeyEnv(model),
+        confirmEnvKeyOrigin,
+      );
+      services.log.info(
+        `model ${model.id} at ${origin}: ${source.kind === 'secret' ? 'key from SecretStorage' : source.kind === 'env' ? `key from $${source.variable}` : 'no key'}`,
+      );
       return key;
     },
   });
@@ -88,7 +110,12 @@ async function prepare(services: Services, root: string, configFile: string, arg
 
 /** The environment variable a preset reads its key from when the config names none. */
 function presetKeyEnv(model: ModelConfig): string | undefined {
-  return ({ openai: 'OPENAI_API_KEY', azure: 'AZURE_OPENAI_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as Record<string, string>)[model.preset ?? ''];
+  return (
+    { openai: 'OPENAI_API_KEY', azure: 'AZURE_OPENAI_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as Record<
+      string,
+      string
+    >
+  )[model.preset ?? ''];
 }
 
 async function execute(services: Services, prepared: PreparedEval): Promise<RunEvalResult | undefined> {
@@ -107,19 +134,31 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
   }
   runs.track(handle.runId, handle);
   log.info(`run ${handle.runId}: ${prepared.cases.length} cases × ${prepared.variants.length} variants`);
-  handle.on('run-started', (e) => log.info(`run ${e.runId} ${e.resumed ? `resumed (${e.alreadyDone} answers kept)` : 'started'} in ${e.dir}`));
+  handle.on('run-started', (e) =>
+    log.info(
+      `run ${e.runId} ${e.resumed ? `resumed (${e.alreadyDone} answers kept)` : 'started'} in ${e.dir}`,
+    ),
+  );
   handle.on('case-finished', ({ result }) => {
     if (result.outcome === 'error') {
       errors.push(`${result.variant} ${result.caseId}: ${result.reason}`);
       log.warn(`error ${result.variant} ${result.caseId}: ${result.reason}`);
-    } else if (result.outcome === 'invalid') log.debug(`invalid ${result.variant} ${result.caseId}: ${result.reason}`);
-    if (log.logLevel === vscode.LogLevel.Trace && result.messages) log.trace(`${result.caseId} prompt: ${JSON.stringify(result.messages)} answer: ${JSON.stringify(result.raw)}`);
+    } else if (result.outcome === 'invalid')
+      log.debug(`invalid ${result.variant} ${result.caseId}: ${result.reason}`);
+    if (log.logLevel === vscode.LogLevel.Trace && result.messages)
+      log.trace(
+        `${result.caseId} prompt: ${JSON.stringify(result.messages)} answer: ${JSON.stringify(result.raw)}`,
+      );
   });
   status.text = `$(beaker~spin) UBP 0/${prepared.cases.length * prepared.variants.length}`;
   status.show();
 
   const summary = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `UBP: ${prepared.config.name}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `UBP: ${prepared.config.name}`,
+      cancellable: true,
+    },
     (progress, token) => {
       token.onCancellationRequested(() => handle.cancel());
       let reported = 0;
@@ -136,15 +175,23 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
   );
   status.dispose();
   const t = summary.totals;
-  log.info(`run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; $${t.costUsd.toFixed(4)}`);
+  log.info(
+    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; $${t.costUsd.toFixed(4)}`,
+  );
   const open = 'Open Results';
   if (summary.status === 'failed') {
-    void vscode.window.showErrorMessage(`UBP run ${summary.runId} failed: ${summary.error ?? 'see the log'}`, 'Show Log').then((a) => a && log.show());
+    void vscode.window
+      .showErrorMessage(`UBP run ${summary.runId} failed: ${summary.error ?? 'see the log'}`, 'Show Log')
+      .then((a) => a && log.show());
   } else {
     const tail = errors.length ? ` ${errors.length} answers ended in error (first: ${errors[0]}).` : '';
     const text = `UBP run ${summary.runId} ${summary.status === 'done' ? 'finished' : summary.status}: ${t.success} answered, ${t.invalid} invalid, ${t.error} errors.${tail}`;
     const actions = errors.length ? [open, 'Show Log'] : [open];
-    void (errors.length ? vscode.window.showWarningMessage(text, ...actions) : vscode.window.showInformationMessage(text, ...actions)).then((a) => {
+    void (
+      errors.length
+        ? vscode.window.showWarningMessage(text, ...actions)
+        : vscode.window.showInformationMessage(text, ...actions)
+    ).then((a) => {
       if (a === open) void vscode.commands.executeCommand('ubp.openResults', summary.dir);
       else if (a === 'Show Log') log.show();
     });
@@ -157,14 +204,20 @@ async function pickConfig(services: Services): Promise<string | undefined> {
   const configs = await services.configs.list();
   if (!configs.length) {
     const create = 'Create an Eval';
-    if ((await vscode.window.showInformationMessage('No *.ubp.json eval config in this workspace.', create)) === create) await vscode.commands.executeCommand('ubp.newEval');
+    if (
+      (await vscode.window.showInformationMessage('No *.ubp.json eval config in this workspace.', create)) ===
+      create
+    )
+      await vscode.commands.executeCommand('ubp.newEval');
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
     configs.map((c) => ({
       label: c.config?.name ?? path.basename(c.uri.fsPath),
       description: vscode.workspace.asRelativePath(c.uri),
-      detail: c.error ? `$(error) ${c.error}` : `${c.config!.task.form} · ${c.config!.task.users} users · ${c.config!.models.length} models`,
+      detail: c.error
+        ? `$(error) ${c.error}`
+        : `${c.config!.task.form} · ${c.config!.task.users} users · ${c.config!.models.length} models`,
       file: c.uri.fsPath,
     })),
     { title: 'Run which eval?', matchOnDescription: true },
@@ -176,7 +229,11 @@ async function pickVariants(prepared: PreparedEval): Promise<string[] | undefine
   if (prepared.variants.length <= 1) return prepared.variants.map((v) => v.model);
   const ids = [...new Set(prepared.variants.map((v) => v.model))];
   const picked = await vscode.window.showQuickPick(
-    ids.map((id) => ({ label: id, description: prepared.variants.find((v) => v.model === id)!.kind, picked: true })),
+    ids.map((id) => ({
+      label: id,
+      description: prepared.variants.find((v) => v.model === id)!.kind,
+      picked: true,
+    })),
     { title: 'Run which models and baselines?', canPickMany: true },
   );
   if (!picked || picked.length === 0) return undefined;
@@ -186,7 +243,8 @@ async function pickVariants(prepared: PreparedEval): Promise<string[] | undefine
 async function confirmEstimate(prepared: PreparedEval): Promise<boolean> {
   const e = prepared.estimate;
   if (e.llmRequests === 0) return true; // baselines only: free and local
-  const cost = e.costUsd === null ? 'cost unknown (no price for these models)' : `about $${e.costUsd.toFixed(4)}`;
+  const cost =
+    e.costUsd === null ? 'cost unknown (no price for these models)' : `about $${e.costUsd.toFixed(4)}`;
   const run = 'Run';
   const answer = await vscode.window.showInformationMessage(
     `Run ${prepared.config.name}: ${e.llmRequests.toLocaleString('en-US')} requests, ~${(e.promptTokens + e.completionTokens).toLocaleString('en-US')} tokens, ${cost}.`,

@@ -17,10 +17,16 @@ export function runDirOf(arg: RunArg): string | undefined {
   return arg.run?.dir;
 }
 
-export async function pickRun(services: Services, title: string, filter: (r: RunListing) => boolean = () => true): Promise<string | undefined> {
+export async function pickRun(
+  services: Services,
+  title: string,
+  filter: (r: RunListing) => boolean = () => true,
+): Promise<string | undefined> {
   const runs = services.runs.list().filter(filter);
   if (!runs.length) {
-    void vscode.window.showInformationMessage('No runs to choose from yet: run an eval first ("UBP: Run UBP Eval").');
+    void vscode.window.showInformationMessage(
+      'No runs to choose from yet: run an eval first ("UBP: Run UBP Eval").',
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -41,7 +47,10 @@ export async function cancelRun(services: Services, arg?: RunArg): Promise<boole
   let target = dir ? active.find(([, a]) => a.handle.runId === path.basename(dir)) : undefined;
   if (!target && active.length === 1) target = active[0];
   if (!target && active.length > 1) {
-    const picked = await vscode.window.showQuickPick(active.map(([id]) => id), { title: 'Cancel which run?' });
+    const picked = await vscode.window.showQuickPick(
+      active.map(([id]) => id),
+      { title: 'Cancel which run?' },
+    );
     target = active.find(([id]) => id === picked);
   }
   if (!target) {
@@ -55,11 +64,19 @@ export async function cancelRun(services: Services, arg?: RunArg): Promise<boole
 
 /** Resumes a run from its config: finished answers are kept, errors and missing cases are run again. */
 export async function resumeRun(services: Services, arg?: RunArg): Promise<RunEvalResult | undefined> {
-  const dir = runDirOf(arg) ?? (await pickRun(services, 'Resume which run?', (r) => r.manifest.status !== 'done' || r.manifest.totals.error > 0));
+  const dir =
+    runDirOf(arg) ??
+    (await pickRun(
+      services,
+      'Resume which run?',
+      (r) => r.manifest.status !== 'done' || r.manifest.totals.error > 0,
+    ));
   if (!dir) return undefined;
   const manifest = readRunManifest(dir);
   if (!manifest.configFile) {
-    void vscode.window.showErrorMessage(`Run ${manifest.id} does not record its config file, so it cannot be resumed from here.`);
+    void vscode.window.showErrorMessage(
+      `Run ${manifest.id} does not record its config file, so it cannot be resumed from here.`,
+    );
     return undefined;
   }
   const models = manifest.variants.map((v) => v.model);
@@ -79,7 +96,11 @@ export async function revealRun(services: Services, arg?: RunArg): Promise<void>
   }
 }
 
-export async function deleteRun(services: Services, arg?: RunArg, options: { confirm?: boolean } = {}): Promise<boolean> {
+export async function deleteRun(
+  services: Services,
+  arg?: RunArg,
+  options: { confirm?: boolean } = {},
+): Promise<boolean> {
   const dir = runDirOf(arg) ?? (await pickRun(services, 'Delete which run?'));
   if (!dir) return false;
   const id = path.basename(dir);
@@ -89,7 +110,11 @@ export async function deleteRun(services: Services, arg?: RunArg, options: { con
   }
   if (options.confirm !== false) {
     const del = 'Delete';
-    const answer = await vscode.window.showWarningMessage(`Delete run ${id} and all its results?`, { modal: true, detail: dir }, del);
+    const answer = await vscode.window.showWarningMessage(
+      `Delete run ${id} and all its results?`,
+      { modal: true, detail: dir },
+      del,
+    );
     if (answer !== del) return false;
   }
   await rm(dir, { recursive: true, force: true });

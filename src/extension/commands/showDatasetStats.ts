@@ -23,10 +23,19 @@ export function registerShowDatasetStats(
     async (arg?: string | { ref?: { path: string } }): Promise<ShowStatsResult | undefined> => {
       const folder = typeof arg === 'string' ? arg : (arg?.ref?.path ?? (await pickDataset(datasets)));
       if (!folder) return undefined;
-      const panel = vscode.window.createWebviewPanel('ubp.datasetStats', 'Dataset statistics', vscode.ViewColumn.Active, webviewOptions(context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        'ubp.datasetStats',
+        'Dataset statistics',
+        vscode.ViewColumn.Active,
+        webviewOptions(context.extensionUri),
+      );
       let onRendered!: (v: { at: number; rows: number }) => void;
       const rendered = new Promise<{ at: number; rows: number }>((r) => (onRendered = r));
-      const channel = new HostChannel<StatsPanelProtocol>(panel.webview, {}, { rendered: (v) => onRendered(v) });
+      const channel = new HostChannel<StatsPanelProtocol>(
+        panel.webview,
+        {},
+        { rendered: (v) => onRendered(v) },
+      );
       panel.onDidDispose(() => channel.dispose());
       panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'stats', 'Dataset statistics');
       try {
@@ -51,7 +60,13 @@ async function pickDataset(datasets: DatasetService): Promise<string | undefined
   return picked?.path;
 }
 
-function toView(folder: string, name: string, format: string, stats: DatasetStats, loadMs: number): StatsView {
+function toView(
+  folder: string,
+  name: string,
+  format: string,
+  stats: DatasetStats,
+  loadMs: number,
+): StatsView {
   const num = (n: number) => n.toLocaleString('en-US');
   const h = stats.historyLength;
   const rows = [
@@ -59,11 +74,21 @@ function toView(folder: string, name: string, format: string, stats: DatasetStat
     { label: 'Items', value: num(stats.items) },
     { label: 'Interactions', value: num(stats.interactions) },
     { label: 'Density', value: `${(stats.density * 100).toFixed(3)}%` },
-    { label: 'Feedback', value: stats.kind === 'explicit' && stats.scale ? `ratings ${stats.scale.min}–${stats.scale.max} by ${stats.scale.step}` : 'implicit (play counts)' },
+    {
+      label: 'Feedback',
+      value:
+        stats.kind === 'explicit' && stats.scale
+          ? `ratings ${stats.scale.min}–${stats.scale.max} by ${stats.scale.step}`
+          : 'implicit (play counts)',
+    },
     { label: 'Mean value', value: stats.values.mean.toFixed(2) },
     { label: 'History length (median, p10–p90)', value: `${h.median} (${h.p10}–${h.p90})` },
   ];
-  if (stats.timeSpan) rows.push({ label: 'Time span', value: `${stats.timeSpan.firstIso.slice(0, 10)} – ${stats.timeSpan.lastIso.slice(0, 10)}` });
+  if (stats.timeSpan)
+    rows.push({
+      label: 'Time span',
+      value: `${stats.timeSpan.firstIso.slice(0, 10)} – ${stats.timeSpan.lastIso.slice(0, 10)}`,
+    });
   return {
     title: name,
     path: folder,

@@ -3,7 +3,14 @@
 // variables and fields inside `{{ }}` and `{% %}`, and hover with a field's meaning and its value in the case the
 // preview shows.
 import * as vscode from 'vscode';
-import { analyzePrompt, completionsAt, hoverAt, parsePromptFile, type Diagnostic, type HoverContext } from '../../core';
+import {
+  analyzePrompt,
+  completionsAt,
+  hoverAt,
+  parsePromptFile,
+  type Diagnostic,
+  type HoverContext,
+} from '../../core';
 
 export const PROMPT_LANGUAGE = 'ubp-prompt';
 const DEBOUNCE_MS = 120;
@@ -29,7 +36,10 @@ export interface HoverCaseSource {
   hoverContext(uri: vscode.Uri): HoverContext | undefined;
 }
 
-export function registerPromptLanguage(context: vscode.ExtensionContext, cases: HoverCaseSource): vscode.DiagnosticCollection {
+export function registerPromptLanguage(
+  context: vscode.ExtensionContext,
+  cases: HoverCaseSource,
+): vscode.DiagnosticCollection {
   const collection = vscode.languages.createDiagnosticCollection(PROMPT_LANGUAGE);
   const timers = new Map<string, NodeJS.Timeout>();
   const check = (doc: vscode.TextDocument) => {
@@ -80,7 +90,9 @@ export function registerPromptLanguage(context: vscode.ExtensionContext, cases: 
     vscode.languages.registerHoverProvider(selector, {
       provideHover(doc, position) {
         const found = hoverAt(doc.getText(), doc.offsetAt(position), cases.hoverContext(doc.uri));
-        return found ? new vscode.Hover(new vscode.MarkdownString(found.markdown), toVsRange(found.range)) : undefined;
+        return found
+          ? new vscode.Hover(new vscode.MarkdownString(found.markdown), toVsRange(found.range))
+          : undefined;
       },
     }),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },

@@ -2,7 +2,13 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ConfigService } from './configService';
-import { loadDataset, datasetStats, resolveBundledDataset, type LoadedDataset, type DatasetStats } from '../../core';
+import {
+  loadDataset,
+  datasetStats,
+  resolveBundledDataset,
+  type LoadedDataset,
+  type DatasetStats,
+} from '../../core';
 
 export interface DatasetRef {
   /** What the tree shows. */
@@ -28,7 +34,11 @@ export class DatasetService {
 
   /** The bundled dataset. */
   bundled(): DatasetRef {
-    return { label: 'ml-latest-small (bundled, 2016)', path: resolveBundledDataset('ml-latest-small', this.extensionUri.fsPath), bundled: true };
+    return {
+      label: 'ml-latest-small (bundled, 2016)',
+      path: resolveBundledDataset('ml-latest-small', this.extensionUri.fsPath),
+      bundled: true,
+    };
   }
 
   /**
@@ -43,12 +53,26 @@ export class DatasetService {
       const p = c.config?.dataset.path;
       if (!p || p.startsWith('bundled:')) continue;
       const abs = path.resolve(path.dirname(c.uri.fsPath), p);
-      if (!refs.has(abs)) refs.set(abs, { label: `${path.basename(abs)} (${vscode.workspace.asRelativePath(c.uri)})`, path: abs, bundled: false });
+      if (!refs.has(abs))
+        refs.set(abs, {
+          label: `${path.basename(abs)} (${vscode.workspace.asRelativePath(c.uri)})`,
+          path: abs,
+          bundled: false,
+        });
     }
-    const found = await vscode.workspace.findFiles('**/{ratings.csv,ratings.dat,u.data,user_artists.dat}', '**/{node_modules,.ubp,.git}/**', 50);
+    const found = await vscode.workspace.findFiles(
+      '**/{ratings.csv,ratings.dat,u.data,user_artists.dat}',
+      '**/{node_modules,.ubp,.git}/**',
+      50,
+    );
     for (const f of found) {
       const dir = path.dirname(f.fsPath);
-      if (!refs.has(dir)) refs.set(dir, { label: `${path.basename(dir)} (${vscode.workspace.asRelativePath(dir)})`, path: dir, bundled: false });
+      if (!refs.has(dir))
+        refs.set(dir, {
+          label: `${path.basename(dir)} (${vscode.workspace.asRelativePath(dir)})`,
+          path: dir,
+          bundled: false,
+        });
     }
     return [...refs.values()];
   }
@@ -61,7 +85,9 @@ export class DatasetService {
         const t0 = performance.now();
         const loaded = await loadDataset(path);
         const loadMs = Math.round(performance.now() - t0);
-        this.log.info(`loaded ${path}: ${loaded.data.n} interactions in ${loadMs} ms (${loaded.skippedRows} rows skipped)`);
+        this.log.info(
+          `loaded ${path}: ${loaded.data.n} interactions in ${loadMs} ms (${loaded.skippedRows} rows skipped)`,
+        );
         return { loaded, stats: datasetStats(loaded.data), loadMs };
       })();
       entry.catch(() => this.cache.delete(path));

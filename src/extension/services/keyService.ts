@@ -91,7 +91,10 @@ export async function confirmEnvKeyOrigin(variable: string, origin: string): Pro
   const allow = 'Send the key';
   const answer = await vscode.window.showWarningMessage(
     `A workspace eval config asks to send the API key from $${variable} to ${origin}. Send it there? (Asked once per origin.)`,
-    { modal: true, detail: 'Only allow origins you trust: the key gives whoever runs that server access to your account.' },
+    {
+      modal: true,
+      detail: 'Only allow origins you trust: the key gives whoever runs that server access to your account.',
+    },
     allow,
   );
   return answer === allow;

@@ -69,7 +69,9 @@ export class RunService implements vscode.Disposable {
         if (!list) byVariant.set(r.variant, (list = []));
         list.push(r);
       }
-      return manifest.variants.filter((v) => byVariant.has(v.id)).map((v) => summariseVariant(byVariant.get(v.id)!, ctx));
+      return manifest.variants
+        .filter((v) => byVariant.has(v.id))
+        .map((v) => summariseVariant(byVariant.get(v.id)!, ctx));
     })();
     this.summaryCache.set(run.dir, { stamp, value });
     return value;
@@ -110,7 +112,9 @@ export class RunService implements vscode.Disposable {
     this.watcher?.dispose();
     const root = this.root();
     if (!root) return;
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), 'runs/**'));
+    this.watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(root), 'runs/**'),
+    );
     this.watcher.onDidChange(() => this.fire());
     this.watcher.onDidCreate(() => this.fire());
     this.watcher.onDidDelete(() => this.fire());

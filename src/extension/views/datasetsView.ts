@@ -65,7 +65,10 @@ export class DatasetsView implements vscode.TreeDataProvider<Node> {
         { kind: 'stat', label: 'Items', value: num(stats.items) },
         { kind: 'stat', label: 'Interactions', value: num(stats.interactions) },
         { kind: 'stat', label: 'Density', value: `${(stats.density * 100).toFixed(2)}%` },
-        ...loaded.files.map((f): Node => ({ kind: 'file', path: path.isAbsolute(f) ? f : path.join(node.ref.path, f) })),
+        ...loaded.files.map((f): Node => ({
+          kind: 'file',
+          path: path.isAbsolute(f) ? f : path.join(node.ref.path, f),
+        })),
       ];
     } catch (e) {
       return [{ kind: 'error', message: e instanceof Error ? e.message : String(e) }];

@@ -67,9 +67,16 @@ export class ModelsView implements vscode.TreeDataProvider<Node> {
   async getChildren(node?: Node): Promise<Node[]> {
     if (!node) {
       const endpoints = await endpointsOf(this.services);
-      return Promise.all(endpoints.map(async (endpoint) => ({ kind: 'endpoint' as const, endpoint, hasKey: await this.services.keys.hasStored(endpoint.origin) })));
+      return Promise.all(
+        endpoints.map(async (endpoint) => ({
+          kind: 'endpoint' as const,
+          endpoint,
+          hasKey: await this.services.keys.hasStored(endpoint.origin),
+        })),
+      );
     }
-    if (node.kind === 'endpoint') return node.endpoint.models.map((model) => ({ kind: 'model' as const, model }));
+    if (node.kind === 'endpoint')
+      return node.endpoint.models.map((model) => ({ kind: 'model' as const, model }));
     return [];
   }
 }

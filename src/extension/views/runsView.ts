@@ -61,7 +61,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         const when = new Date(m.sessionStartedAt);
         const item = new vscode.TreeItem(`${formatDate(when)}`, vscode.TreeItemCollapsibleState.Collapsed);
         const active = this.runs.activeRun(node.run.id)?.progress;
-        const done = active ? `${active.done}/${active.total}` : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
+        const done = active
+          ? `${active.done}/${active.total}`
+          : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
         item.description = `${state} · ${done} · ${m.dataset.form}`;
         item.tooltip = new vscode.MarkdownString(
           `**${m.name}** (${node.run.id})\n\n${state}, started ${m.startedAt}${m.finishedAt ? `, finished ${m.finishedAt}` : ''}\n\n` +

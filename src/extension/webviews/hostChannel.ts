@@ -44,7 +44,11 @@ export class HostChannel<P extends Protocol> implements vscode.Disposable {
         const result = await handler(m.params as never);
         void this.webview.postMessage({ kind: 'reply', id: m.id, result });
       } catch (e) {
-        void this.webview.postMessage({ kind: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) });
+        void this.webview.postMessage({
+          kind: 'reply',
+          id: m.id,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     } else if (m.kind === 'notify') {
       const listener = this.listeners[m.type as keyof P['toHost']];

@@ -45,7 +45,12 @@ export class PromptPreview implements vscode.Disposable {
   private source: Promise<CaseSource>;
   private readonly channel: HostChannel<PromptPreviewProtocol>;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly renderedEmitter = new vscode.EventEmitter<{ seq: number; at: number; editAt: number | null; view: PreviewView }>();
+  private readonly renderedEmitter = new vscode.EventEmitter<{
+    seq: number;
+    at: number;
+    editAt: number | null;
+    view: PreviewView;
+  }>();
   /** Fires when the webview reports a render (tests and the latency figure read it). */
   readonly onRendered = this.renderedEmitter.event;
   private lastView: PreviewView | undefined;
@@ -58,13 +63,18 @@ export class PromptPreview implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     this.source = this.loadSource();
-    this.channel = new HostChannel<PromptPreviewProtocol>(panel.webview, {}, {
-      navigate: ({ delta, caseId }) => void this.navigate(delta, caseId),
-      openProblem: ({ line, character }) => void this.reveal(line, character),
-      rendered: (r) => {
-        if (this.lastView && this.lastView.seq === r.seq) this.renderedEmitter.fire({ ...r, view: this.lastView });
+    this.channel = new HostChannel<PromptPreviewProtocol>(
+      panel.webview,
+      {},
+      {
+        navigate: ({ delta, caseId }) => void this.navigate(delta, caseId),
+        openProblem: ({ line, character }) => void this.reveal(line, character),
+        rendered: (r) => {
+          if (this.lastView && this.lastView.seq === r.seq)
+            this.renderedEmitter.fire({ ...r, view: this.lastView });
+        },
       },
-    });
+    );
     panel.webview.html = webviewHtml(panel.webview, services.extensionUri, 'promptPreview', 'Prompt preview');
     this.disposables.push(
       this.channel,
@@ -117,13 +127,20 @@ export class PromptPreview implements vscode.Disposable {
       s = await this.source;
       this.cached = s;
     } catch (e) {
-      this.channel.notify('failed', { message: `No cases to preview: ${e instanceof Error ? e.message : String(e)}` });
+      this.channel.notify('failed', {
+        message: `No cases to preview: ${e instanceof Error ? e.message : String(e)}`,
+      });
       return undefined;
     }
     const testCase = s.cases[this.index]!;
     const parsed = parsePromptFile(this.document.getText(), this.document.uri.fsPath);
     const diagnostics = [...parsed.diagnostics, ...analyzePrompt(parsed)];
-    const problems = diagnostics.map((d) => ({ line: d.range.start.line, character: d.range.start.character, severity: d.severity, message: d.message }));
+    const problems = diagnostics.map((d) => ({
+      line: d.range.start.line,
+      character: d.range.start.character,
+      severity: d.severity,
+      message: d.message,
+    }));
     const hasErrors = diagnostics.some((d) => d.severity === 'error');
     let messages: PreviewView['messages'] = null;
     let totalTokens: number | null = null;
@@ -133,12 +150,21 @@ export class PromptPreview implements vscode.Disposable {
       try {
         const rendered = renderVariables(parsed, buildPromptVariables(testCase, s.info));
         const count = await countTokens(rendered, s.model);
-        messages = rendered.map((m, i) => ({ role: m.role, content: m.content, tokens: count.perMessage[i] ?? 0 }));
+        messages = rendered.map((m, i) => ({
+          role: m.role,
+          content: m.content,
+          tokens: count.perMessage[i] ?? 0,
+        }));
         totalTokens = count.total;
         tokenizer = count.note;
         if (s.price) costPerCase = estimateCost({ input: count.total, output: 20 }, s.price);
       } catch (e) {
-        problems.push({ line: 0, character: 0, severity: 'error', message: `render failed: ${e instanceof Error ? e.message : String(e)}` });
+        problems.push({
+          line: 0,
+          character: 0,
+          severity: 'error',
+          message: `render failed: ${e instanceof Error ? e.message : String(e)}`,
+        });
       }
     }
     const view: PreviewView = {
@@ -176,13 +202,26 @@ export class PromptPreview implements vscode.Disposable {
     }
     const parsed = parsePromptFile(this.document.getText(), file);
     const form: TaskForm = parsed.frontMatter.forms?.[0] ?? 'choice';
-    const config = parseConfig(JSON.stringify({ name: 'preview', dataset: { path: 'bundled:ml-latest-small' }, task: { form, users: 50 } }), 'preview');
-    return this.casesFor(config, path.dirname(file), `bundled ml-latest-small, ${form} (no eval config uses this prompt)`);
+    const config = parseConfig(
+      JSON.stringify({
+        name: 'preview',
+        dataset: { path: 'bundled:ml-latest-small' },
+        task: { form, users: 50 },
+      }),
+      'preview',
+    );
+    return this.casesFor(
+      config,
+      path.dirname(file),
+      `bundled ml-latest-small, ${form} (no eval config uses this prompt)`,
+    );
   }
 
   private async casesFor(config: EvalConfig, dir: string, label: string): Promise<CaseSource> {
     const p = config.dataset.path;
-    const folder = p.startsWith('bundled:') ? resolveBundledDataset(p, this.services.extensionUri.fsPath) : resolveConfigPath(config, dir, p);
+    const folder = p.startsWith('bundled:')
+      ? resolveBundledDataset(p, this.services.extensionUri.fsPath)
+      : resolveConfigPath(config, dir, p);
     const { loaded } = await this.services.datasets.load(folder);
     const { cases } = buildCases(loaded.data, config.task);
     if (!cases.length) throw new Error(`${label}: the task yields no cases`);
@@ -208,7 +247,13 @@ export class PromptPreview implements vscode.Disposable {
 
 function expectedText(c: TestCase): string {
   const e = c.expected;
-  return e.form === 'rating' ? `${e.value}` : e.form === 'binary' ? (e.like ? 'like' : 'dislike') : `${e.label} (${c.target.title})`;
+  return e.form === 'rating'
+    ? `${e.value}`
+    : e.form === 'binary'
+      ? e.like
+        ? 'like'
+        : 'dislike'
+      : `${e.label} (${c.target.title})`;
 }
 
 /** Opens previews and answers hovers with the case the preview of that document shows. */

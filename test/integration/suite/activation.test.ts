@@ -17,7 +17,9 @@ describe('activation', () => {
 
   it('runs inside VS Code 1.100.x', () => {
     assert.match(vscode.version, /^1\.100\.\d+$/);
-    console.log(`      host: ${vscode.env.appName} ${vscode.version}, uiKind ${vscode.UIKind[vscode.env.uiKind]}`);
+    console.log(
+      `      host: ${vscode.env.appName} ${vscode.version}, uiKind ${vscode.UIKind[vscode.env.uiKind]}`,
+    );
   });
 
   it('activates quickly and reports how long activate() took', () => {
@@ -28,13 +30,17 @@ describe('activation', () => {
 
   it('registers its commands', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const id of ['ubp.showDatasetStats', 'ubp.refreshDatasets']) assert.ok(all.includes(id), `${id} is registered`);
+    for (const id of ['ubp.showDatasetStats', 'ubp.refreshDatasets'])
+      assert.ok(all.includes(id), `${id} is registered`);
   });
 
   it('shows the bundled dataset statistics in a webview that renders them', async () => {
     const bundled = api.datasets.bundled();
     assert.ok(bundled.bundled);
-    const result = (await vscode.commands.executeCommand('ubp.showDatasetStats', bundled.path)) as ShowStatsResult;
+    const result = (await vscode.commands.executeCommand(
+      'ubp.showDatasetStats',
+      bundled.path,
+    )) as ShowStatsResult;
     const rendered = await result.rendered;
     assert.ok(rendered.rows >= 7, `rendered ${rendered.rows} summary rows`);
     assert.match(result.panel.title, /ml-latest-small/);

@@ -25,7 +25,10 @@ Answer {"choice": "<letter>"}.
 `;
 
 /** Resolves when the diagnostics of `uri` satisfy `test`: waits on VS Code's own event, not on time. */
-function diagnosticsWhere(uri: vscode.Uri, test: (d: readonly vscode.Diagnostic[]) => boolean): Promise<readonly vscode.Diagnostic[]> {
+function diagnosticsWhere(
+  uri: vscode.Uri,
+  test: (d: readonly vscode.Diagnostic[]) => boolean,
+): Promise<readonly vscode.Diagnostic[]> {
   const now = vscode.languages.getDiagnostics(uri);
   if (test(now)) return Promise.resolve(now);
   return new Promise((resolve) => {
@@ -72,10 +75,15 @@ describe('.prompt editing', () => {
     const line = editor.document.lineAt(7); // "{% for h in history %}- {{ h.title }}: …"
     const at = line.text.indexOf('h.title') + 2;
     await editor.edit((e) => e.replace(new vscode.Range(7, at, 7, at + 'title'.length), 'titel'));
-    const [d] = await diagnosticsWhere(uri, (ds) => ds.some((x) => x.severity === vscode.DiagnosticSeverity.Error));
+    const [d] = await diagnosticsWhere(uri, (ds) =>
+      ds.some((x) => x.severity === vscode.DiagnosticSeverity.Error),
+    );
     assert.match(d.message, /titel/);
     assert.equal(d.range.start.line, 7);
-    assert.ok(d.range.start.character <= at && d.range.end.character >= at + 5, `range ${d.range.start.character}-${d.range.end.character} covers the field at ${at}`);
+    assert.ok(
+      d.range.start.character <= at && d.range.end.character >= at + 5,
+      `range ${d.range.start.character}-${d.range.end.character} covers the field at ${at}`,
+    );
     await editor.edit((e) => e.replace(new vscode.Range(7, at, 7, at + 'titel'.length), 'title'));
     await diagnosticsWhere(uri, (ds) => ds.length === 0);
   });
@@ -91,21 +99,37 @@ describe('.prompt editing', () => {
   });
 
   it('completes fields of a loop variable', async () => {
-    const list = (await vscode.commands.executeCommand('vscode.executeCompletionItemProvider', uri, new vscode.Position(7, editor.document.lineAt(7).text.indexOf('h.title') + 2))) as vscode.CompletionList;
+    const list = (await vscode.commands.executeCommand(
+      'vscode.executeCompletionItemProvider',
+      uri,
+      new vscode.Position(7, editor.document.lineAt(7).text.indexOf('h.title') + 2),
+    )) as vscode.CompletionList;
     const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const f of ['title', 'genres', 'value', 'date']) assert.ok(labels.includes(f), `completion offers ${f}: ${labels.join(',')}`);
+    for (const f of ['title', 'genres', 'value', 'date'])
+      assert.ok(labels.includes(f), `completion offers ${f}: ${labels.join(',')}`);
   });
 
   it('previews a real case and re-renders after an edit, without reloading', async () => {
     const preview = (await vscode.commands.executeCommand('ubp.openPromptPreview', uri)) as PromptPreview;
     const first = await nextRender(preview);
-    const view = first.view as unknown as { messages: { role: string; content: string }[]; caseCount: number; totalTokens: number };
+    const view = first.view as unknown as {
+      messages: { role: string; content: string }[];
+      caseCount: number;
+      totalTokens: number;
+    };
     assert.ok(view.caseCount > 10);
-    assert.deepEqual(view.messages.map((m) => m.role), ['system', 'user']);
+    assert.deepEqual(
+      view.messages.map((m) => m.role),
+      ['system', 'user'],
+    );
     assert.match(view.messages[1].content, /^- .+: \d/m, 'the history is rendered from the dataset');
     assert.ok(view.totalTokens > 50);
     // Hover shows the value of the field in the previewed case.
-    const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(7, editor.document.lineAt(7).text.indexOf('h.title') + 3))) as vscode.Hover[];
+    const hovers = (await vscode.commands.executeCommand(
+      'vscode.executeHoverProvider',
+      uri,
+      new vscode.Position(7, editor.document.lineAt(7).text.indexOf('h.title') + 3),
+    )) as vscode.Hover[];
     assert.ok(hovers.length > 0, 'a hover on h.title');
 
     const rendered = nextRender(preview, (r) => r.view.seq > first.view.seq);
@@ -114,7 +138,10 @@ describe('.prompt editing', () => {
     const second = await rendered;
     const messages = (second.view as unknown as { messages: { content: string }[] }).messages;
     assert.match(messages[1].content, /MARKER-FOR-PREVIEW/);
-    assert.ok(second.editAt !== null && second.at - second.editAt < 2000, `edit to render: ${second.editAt !== null ? second.at - second.editAt : '?'} ms`);
+    assert.ok(
+      second.editAt !== null && second.at - second.editAt < 2000,
+      `edit to render: ${second.editAt !== null ? second.at - second.editAt : '?'} ms`,
+    );
     console.log(`      UBP_FIGURE previewEditToRenderMs=${second.at - (second.editAt ?? second.at)}`);
     preview.panel.dispose();
   });

@@ -50,7 +50,10 @@ describe('Run UBP Eval', () => {
 
   it('runs a config through the command and shows the run with its metrics in the Runs tree', async () => {
     const config = writeConfig('it-run', [{ id: 'local-llm', baseUrl: server.url, model: 'test-model' }]);
-    const result = (await vscode.commands.executeCommand('ubp.runEval', config, { confirm: false, models: ['local-llm', 'popularity'] })) as RunEvalResult;
+    const result = (await vscode.commands.executeCommand('ubp.runEval', config, {
+      confirm: false,
+      models: ['local-llm', 'popularity'],
+    })) as RunEvalResult;
     assert.ok(result, 'the command returns the run');
     assert.equal(result.summary.status, 'done');
     const t = result.summary.totals;
@@ -61,12 +64,17 @@ describe('Run UBP Eval', () => {
     const runsView = api.views.runs;
     const groups = (await runsView.getChildren()) as RunsNode[];
     const group = groups.find((g) => g.kind === 'group' && g.name === 'it-run');
-    assert.ok(group, `a group for the eval; groups: ${groups.map((g) => (g.kind === 'group' ? g.name : g.kind)).join(', ')}`);
+    assert.ok(
+      group,
+      `a group for the eval; groups: ${groups.map((g) => (g.kind === 'group' ? g.name : g.kind)).join(', ')}`,
+    );
     const [runNode] = (await runsView.getChildren(group)) as RunsNode[];
     const runItem = runsView.getTreeItem(runNode);
     assert.match(String(runItem.description), /^done · 24\/24 · choice$/);
     const variants = (await runsView.getChildren(runNode)) as RunsNode[];
-    const labels = variants.map((v) => `${runsView.getTreeItem(v).label} ${runsView.getTreeItem(v).description}`);
+    const labels = variants.map(
+      (v) => `${runsView.getTreeItem(v).label} ${runsView.getTreeItem(v).description}`,
+    );
     assert.equal(labels.length, 2, labels.join(' | '));
     for (const l of labels) assert.match(l, /HR@1 \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
   });
@@ -74,8 +82,16 @@ describe('Run UBP Eval', () => {
   it('cancels a run mid-way and resumes it without repeating a finished case', async () => {
     server.reset();
     server.setLatency(150);
-    const config = writeConfig('it-cancel', [{ id: 'slow-llm', baseUrl: server.url, model: 'test-model' }], 30, { baselines: [] });
-    const running = vscode.commands.executeCommand('ubp.runEval', config, { confirm: false, models: ['slow-llm'] }) as Thenable<RunEvalResult>;
+    const config = writeConfig(
+      'it-cancel',
+      [{ id: 'slow-llm', baseUrl: server.url, model: 'test-model' }],
+      30,
+      { baselines: [] },
+    );
+    const running = vscode.commands.executeCommand('ubp.runEval', config, {
+      confirm: false,
+      models: ['slow-llm'],
+    }) as Thenable<RunEvalResult>;
     // Cancel once a few answers are in: wait on the run's own progress, not on time.
     await new Promise<void>((resolve) => {
       const sub = api.services.runs.onDidChange(() => {
@@ -90,10 +106,18 @@ describe('Run UBP Eval', () => {
     assert.equal(await vscode.commands.executeCommand('ubp.cancelRun'), true);
     const first = await running;
     assert.equal(first.summary.status, 'cancelled');
-    const finishedBefore = new Set(resultLines(first.dir).filter((r) => r.outcome !== 'error').map((r) => r.caseId));
-    assert.ok(finishedBefore.size >= 5 && finishedBefore.size < 30, `${finishedBefore.size} finished before the cancel`);
+    const finishedBefore = new Set(
+      resultLines(first.dir)
+        .filter((r) => r.outcome !== 'error')
+        .map((r) => r.caseId),
+    );
+    assert.ok(
+      finishedBefore.size >= 5 && finishedBefore.size < 30,
+      `${finishedBefore.size} finished before the cancel`,
+    );
     // In-flight connections closed within a second of the cancel.
-    for (const c of server.stats().connections) if (c.closedAt) assert.ok(c.closedAt - cancelledAt < 1000, 'connection closed within 1 s');
+    for (const c of server.stats().connections)
+      if (c.closedAt) assert.ok(c.closedAt - cancelledAt < 1000, 'connection closed within 1 s');
 
     const requestsBefore = new Map(server.stats().answeredByPrompt);
     server.setLatency(0);
@@ -104,9 +128,11 @@ describe('Run UBP Eval', () => {
     const finalByCase = new Map<string, string>();
     for (const l of lines) finalByCase.set(l.caseId, l.outcome);
     assert.equal(finalByCase.size, 30, 'every case has a result');
-    for (const id of finishedBefore) assert.equal(lines.filter((l) => l.caseId === id).length, 1, `case ${id} was not run twice`);
+    for (const id of finishedBefore)
+      assert.equal(lines.filter((l) => l.caseId === id).length, 1, `case ${id} was not run twice`);
     let repeated = 0;
-    for (const [prompt, n] of server.stats().answeredByPrompt) if ((requestsBefore.get(prompt) ?? 0) > 0 && n > (requestsBefore.get(prompt) ?? 0)) repeated++;
+    for (const [prompt, n] of server.stats().answeredByPrompt)
+      if ((requestsBefore.get(prompt) ?? 0) > 0 && n > (requestsBefore.get(prompt) ?? 0)) repeated++;
     assert.equal(repeated, 0, 'the server saw no second request for an answered case');
   });
 });
@@ -126,20 +152,35 @@ describe('API keys', () => {
 
   it('sends a stored key only to the origin it was stored for', async () => {
     assert.equal(await vscode.commands.executeCommand('ubp.setApiKey', a.url, key), true);
-    const config = writeConfig('it-keys', [
-      { id: 'on-a', baseUrl: a.url, model: 'm' },
-      { id: 'on-b', baseUrl: b.url, model: 'm' },
-    ], 5, { baselines: [] });
-    const result = (await vscode.commands.executeCommand('ubp.runEval', config, { confirm: false, models: ['on-a', 'on-b'] })) as RunEvalResult;
+    const config = writeConfig(
+      'it-keys',
+      [
+        { id: 'on-a', baseUrl: a.url, model: 'm' },
+        { id: 'on-b', baseUrl: b.url, model: 'm' },
+      ],
+      5,
+      { baselines: [] },
+    );
+    const result = (await vscode.commands.executeCommand('ubp.runEval', config, {
+      confirm: false,
+      models: ['on-a', 'on-b'],
+    })) as RunEvalResult;
     assert.equal(result.summary.status, 'done');
     assert.equal(result.summary.totals.error, 0, 'server A accepted the key (it answers 401 without it)');
-    const authA = a.stats().log.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.headers.authorization);
+    const authA = a
+      .stats()
+      .log.filter((r) => r.path.endsWith('/chat/completions'))
+      .map((r) => r.headers.authorization);
     assert.ok(authA.length === 5 && authA.every((h) => h === `Bearer ${key}`));
     const authB = b.stats().log.map((r) => String(r.headers.authorization ?? ''));
     assert.equal(b.stats().chatRequests, 5);
-    assert.ok(authB.every((h) => !h.includes(key)), 'server B never saw the key');
+    assert.ok(
+      authB.every((h) => !h.includes(key)),
+      'server B never saw the key',
+    );
     // The key is in no run file.
-    for (const f of ['manifest.json', 'results.jsonl']) assert.ok(!readFileSync(path.join(result.dir, f), 'utf8').includes(key), `${f} holds no key`);
+    for (const f of ['manifest.json', 'results.jsonl'])
+      assert.ok(!readFileSync(path.join(result.dir, f), 'utf8').includes(key), `${f} holds no key`);
     await vscode.commands.executeCommand('ubp.clearApiKey', a.url);
     assert.equal(await api.services.keys.hasStored(a.url), false);
   });

@@ -30,5 +30,8 @@ test('no file under src/core imports vscode', () => {
   const all = files(core);
   assert.ok(all.length > 3, 'src/core has files');
   const offenders = all.filter((f) => IMPORTS_VSCODE.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(offenders.map((f) => path.relative(core, f)), []);
+  assert.deepEqual(
+    offenders.map((f) => path.relative(core, f)),
+    [],
+  );
 });

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { chooseHost } from '../../harness/hostChoice.mjs';
 
 type Choice = { host: string; why: string };
-const choose = (env: Record<string, string>, electronCacheExists = false): Choice => chooseHost({ env, electronCacheExists });
+const choose = (env: Record<string, string>, electronCacheExists = false): Choice =>
+  chooseHost({ env, electronCacheExists });
 
 test('an explicit UBP_TEST_HOST wins', () => {
   assert.equal(choose({ UBP_TEST_HOST: 'electron' }).host, 'electron');

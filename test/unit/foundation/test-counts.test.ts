@@ -13,5 +13,8 @@ test('node:test spec summaries are summed', () => {
 test('the mocha result line is read, the last one wins', () => {
   assert.deepEqual(mochaCounts('x\nUBP_MOCHA_RESULT {"passed":4,"failed":0}\n'), { passed: 4, failed: 0 });
   assert.equal(mochaCounts('no line'), null);
-  assert.deepEqual(mochaCounts('UBP_MOCHA_RESULT {"passed":4,"failed":1}\nUBP_HARNESS_RESULT {"passed":0,"failed":1}\n'), { passed: 4, failed: 2 });
+  assert.deepEqual(
+    mochaCounts('UBP_MOCHA_RESULT {"passed":4,"failed":1}\nUBP_HARNESS_RESULT {"passed":0,"failed":1}\n'),
+    { passed: 4, failed: 2 },
+  );
 });

@@ -10,6 +10,7 @@ import type { BenchContext } from './run';
 import { buildCases, loadConfig, loadDataset, resolveConfigPath } from '../src/core';
 import {
   analyzePrompt,
+  promptDiagnostics,
   buildPromptVariables,
   builtinTemplates,
   completionsAt,
@@ -71,7 +72,7 @@ export default async function (ctx: BenchContext) {
   const update = timeEach(N, (i) => {
     const edited = text.replace('Which one is it?', `Which one is it (${i})?`);
     const parsed = parsePromptFile(edited, 'choice.prompt');
-    analyzePrompt(parsed);
+    promptDiagnostics(parsed);
     tokenizer.count(renderPrompt(parsed, cases[i % cases.length]!, info));
   });
   // Reference: LiquidJS alone parsing and rendering the user body of the same template.

@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import {
   SAMPLE_INFO,
-  analyzePrompt,
   buildCases,
   formatDiagnostic,
   hasErrors,
@@ -11,6 +10,7 @@ import {
   loadDataset,
   loadPromptTemplate,
   parsePromptFile,
+  promptDiagnostics,
   previewPrompt,
   resolveConfigPath,
   sampleCase,
@@ -112,8 +112,8 @@ export const previewCommand: CliCommand = {
 
     // Every template's diagnostics; a template with errors is not rendered.
     const all: { file: string; diagnostic: Diagnostic }[] = [];
-    for (const p of prompts!) for (const d of analyzePrompt(p)) all.push({ file: p.file, diagnostic: d });
-    const failed = prompts!.some((p) => hasErrors(analyzePrompt(p)));
+    for (const p of prompts!) for (const d of promptDiagnostics(p)) all.push({ file: p.file, diagnostic: d });
+    const failed = prompts!.some((p) => hasErrors(promptDiagnostics(p)));
 
     const index = pickCase(values.case, cases);
     const model = pickModel(values.model, models);

@@ -99,23 +99,30 @@ interface Walk {
 }
 
 /**
- * All diagnostics of a parsed prompt: its parse diagnostics plus the variable, field, filter and output checks,
- * sorted by position.
+ * The analysis diagnostics of a parsed prompt (variables, fields, filters, outputs, forms), sorted by position.
+ * They come on top of `parsed.diagnostics` (structure, front matter, Liquid syntax): promptDiagnostics gives both.
  */
 export function analyzePrompt(parsed: ParsedPrompt): Diagnostic[] {
   const cached = analysisCache.get(parsed);
   if (cached) return cached;
-  const diagnostics = [...parsed.diagnostics];
+  const diagnostics: Diagnostic[] = [];
   const lines = lineIndexOf(parsed);
   for (const section of parsed.sections) walkSection({ section, lines, diagnostics });
   checkForms(parsed, diagnostics);
-  diagnostics.sort(
-    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-  );
+  diagnostics.sort(byPosition);
   analysisCache.set(parsed, diagnostics);
   return diagnostics;
 }
 const analysisCache = new WeakMap<ParsedPrompt, Diagnostic[]>();
+
+/** Every diagnostic of a parsed prompt: parse and analysis, sorted by position (what an editor or CLI shows). */
+export function promptDiagnostics(parsed: ParsedPrompt): Diagnostic[] {
+  return [...parsed.diagnostics, ...analyzePrompt(parsed)].sort(byPosition);
+}
+
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+}
 
 /** Walks a section's Liquid AST, reporting problems. */
 function walkSection(walk: Walk): void {

@@ -5,7 +5,7 @@ export { parsePromptFile, sectionTemplates, lineIndexOf } from './parse';
 export type { ParsedPrompt, PromptSection, Role } from './parse';
 export { FRONT_MATTER_KEYS } from './frontMatter';
 export type { PromptFrontMatter, PromptParams } from './frontMatter';
-export { analyzePrompt } from './analyze';
+export { analyzePrompt, promptDiagnostics } from './analyze';
 export { renderPrompt, renderVariables, buildPromptVariables, isoDate } from './render';
 export type { PromptRenderInfo } from './render';
 export { builtinTemplates, readPromptTemplate, loadPromptTemplate } from './templates';

@@ -28,7 +28,7 @@ export interface ParsedPrompt {
   text: string;
   frontMatter: PromptFrontMatter;
   sections: PromptSection[];
-  /** Structural, front matter and Liquid syntax problems; `analyzePrompt` adds the variable checks. */
+  /** Structural, front matter and Liquid syntax problems; `analyzePrompt` has the variable checks, `promptDiagnostics` both. */
   diagnostics: Diagnostic[];
 }
 

@@ -1,7 +1,7 @@
 // What a preview shows for one case of an eval: the exact messages, their token counts for a model family, and
 // the estimated cost of the case and of the whole eval. Shared by `ubp preview` and the editor's preview panel.
 import type { ChatMessage, TestCase } from '../types';
-import { analyzePrompt } from './analyze';
+import { promptDiagnostics } from './analyze';
 import { hasErrors, type Diagnostic } from './diagnostics';
 import type { ParsedPrompt } from './parse';
 import { renderPrompt, type PromptRenderInfo } from './render';
@@ -55,7 +55,7 @@ export interface PromptPreview {
 
 export async function previewPrompt(options: PreviewOptions): Promise<PromptPreview> {
   const { parsed, cases, index, info, model, price } = options;
-  const diagnostics = analyzePrompt(parsed);
+  const diagnostics = promptDiagnostics(parsed);
   const none = { diagnostics, messages: null, tokens: null, caseCost: null, eval: null };
   if (hasErrors(diagnostics) || cases.length === 0) return none;
   const testCase = cases[index];

@@ -1,7 +1,7 @@
 // Rendering: a test case becomes the documented variables, and each section becomes one chat message. A template
 // with any error-severity diagnostic never renders (PromptError), so a run cannot start from a broken template.
 import type { ChatMessage, FeedbackKind, TaskForm, TestCase, ValueScale } from '../types';
-import { analyzePrompt } from './analyze';
+import { promptDiagnostics } from './analyze';
 import { PromptError, hasErrors } from './diagnostics';
 import { promptEngine } from './engine';
 import { sectionTemplates, type ParsedPrompt } from './parse';
@@ -63,7 +63,7 @@ export function renderPrompt(
   testCase: TestCase,
   info: PromptRenderInfo,
 ): ChatMessage[] {
-  const diagnostics = analyzePrompt(parsed);
+  const diagnostics = promptDiagnostics(parsed);
   if (hasErrors(diagnostics)) throw new PromptError(parsed.file, diagnostics);
   return renderVariables(parsed, buildPromptVariables(testCase, info));
 }
@@ -73,7 +73,7 @@ export function renderVariables(parsed: ParsedPrompt, variables: PromptVariables
   const liquid = promptEngine();
   return parsed.sections.map((section) => {
     const templates = sectionTemplates(section);
-    if (!templates) throw new PromptError(parsed.file, analyzePrompt(parsed));
+    if (!templates) throw new PromptError(parsed.file, promptDiagnostics(parsed));
     // Each section gets its own copy: `assign` and `increment` write into the scope they are given.
     const scope = structuredClone(variables) as unknown as Record<string, unknown>;
     const content = String(liquid.renderSync(templates, scope)).trim();

@@ -124,7 +124,7 @@ export function readPromptTemplate(ref: string, baseDir: string): { file: string
   return { file, text };
 }
 
-/** Reads and parses a template reference; check `analyzePrompt(result)` before rendering. */
+/** Reads and parses a template reference; check `promptDiagnostics(result)` before rendering. */
 export function loadPromptTemplate(ref: string, baseDir: string): ParsedPrompt {
   const { file, text } = readPromptTemplate(ref, baseDir);
   return parsePromptFile(text, file);

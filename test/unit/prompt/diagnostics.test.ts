@@ -7,6 +7,7 @@ import {
   builtinTemplates,
   formatDiagnostic,
   parsePromptFile,
+  promptDiagnostics,
   type DiagnosticCode,
 } from '../../../src/core/prompt';
 import type { TaskForm } from '../../../src/core/types';
@@ -369,4 +370,24 @@ test('literals, ranges, negative and quoted indexes, tablerow, case and raw prod
     ].join('\n'),
   );
   assert.deepEqual(diagnose(text), []);
+});
+
+test('parse and analysis diagnostics are separate; promptDiagnostics gives both once, sorted', () => {
+  const text = '---\nfomrs: x\n---\nuser:\n{{ usr }}\n{% if %}';
+  const parsed = parsePromptFile(text);
+  assert.deepEqual(
+    parsed.diagnostics.map((d) => d.code),
+    ['front-matter-unknown-key', 'liquid-syntax'],
+  );
+  // The section with the syntax error is not analysed: only the parse diagnostics describe it.
+  assert.deepEqual(
+    analyzePrompt(parsePromptFile('user:\n{{ usr }}\n')).map((d) => d.code),
+    ['unknown-variable'],
+  );
+  const all = promptDiagnostics(parsed);
+  assert.deepEqual(
+    all.map((d) => d.code),
+    ['front-matter-unknown-key', 'liquid-syntax'],
+  );
+  assert.equal(new Set(all).size, all.length);
 });

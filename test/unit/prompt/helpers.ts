@@ -1,7 +1,7 @@
 // Shared helpers for the prompt tests: positions are derived from the text itself, so a test names the
 // snippet a diagnostic must point at instead of counting columns by hand.
 import assert from 'node:assert/strict';
-import { analyzePrompt, parsePromptFile, type Diagnostic, type Range } from '../../../src/core/prompt';
+import { parsePromptFile, promptDiagnostics, type Diagnostic, type Range } from '../../../src/core/prompt';
 
 /** The 0-based range of the n-th occurrence of `snippet` in `text`. */
 export function rangeOf(text: string, snippet: string, occurrence = 0): Range {
@@ -18,7 +18,7 @@ export function rangeOf(text: string, snippet: string, occurrence = 0): Range {
 }
 
 export function diagnose(text: string): Diagnostic[] {
-  return analyzePrompt(parsePromptFile(text, 'test.prompt'));
+  return promptDiagnostics(parsePromptFile(text, 'test.prompt'));
 }
 
 /** Asserts exactly one diagnostic with `code` exists and returns it. */

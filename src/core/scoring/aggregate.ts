@@ -15,8 +15,16 @@ import {
   DEFAULT_BOOTSTRAP,
   type BootstrapOptions,
   type Estimate,
+  type TotalsStatistic,
 } from './bootstrap';
-import { binaryScore, ECE_BINS, formScoring, type FormScoring, type MetricDef } from './metrics';
+import {
+  binaryScore,
+  ECE_BINS,
+  formScoring,
+  outcomeScoring,
+  type FormScoring,
+  type MetricDef,
+} from './metrics';
 import { aucMannWhitney, chiSquareTest, quantileSorted, sortedOrder } from './stats';
 
 /** What scoring needs to know about a run besides its results. */
@@ -123,6 +131,73 @@ function weightSum(obs: Observation[]): number {
 }
 
 /**
+ * One block of a single bootstrap pass: a form's metrics (or a subset) over the observations `filter` keeps.
+ * Several parts share one set of resamples of the users, so a variant's metrics, valid-only figures, shares and
+ * breakdown buckets cost one pass (see estimateParts).
+ */
+export interface EstimatePart {
+  name: string;
+  fs: FormScoring;
+  metrics: MetricDef[];
+  filter?: (o: Observation) => boolean;
+}
+
+/** Estimates several parts over `obs` in one cluster-bootstrap pass. Result: part name -> metric key -> estimate. */
+export function estimateParts(
+  obs: Observation[],
+  parts: EstimatePart[],
+  options: BootstrapOptions = {},
+): Record<string, Record<string, Estimate>> {
+  const { index, count } = clustersOf(obs);
+  const offsets: number[] = [];
+  let width = 0;
+  for (const p of parts) {
+    offsets.push(width);
+    width += p.fs.components.length;
+  }
+  const sums = new ClusterSums(count, width);
+  const n = parts.map(() => 0);
+  const members = parts.map(() => [] as number[]);
+  obs.forEach((o, i) => {
+    const c = index[i];
+    parts.forEach((p, pi) => {
+      if (p.filter && !p.filter(o)) return;
+      const off = offsets[pi];
+      n[pi] += o.weight;
+      members[pi].push(i);
+      p.fs.fill(o.score, (j, v) => sums.add(c, off + j, o.weight * v), o);
+    });
+  });
+  const stats: TotalsStatistic[] = [];
+  const where: [number, string][] = [];
+  parts.forEach((p, pi) => {
+    const off = offsets[pi];
+    for (const m of p.metrics) {
+      if (!m.stat) continue;
+      const stat = m.stat;
+      stats.push((t, o) => stat(t, o + off));
+      where.push([pi, m.key]);
+    }
+  });
+  const estimates = bootstrapStatistics(sums, stats, 0, options);
+  const out: Record<string, Record<string, Estimate>> = {};
+  parts.forEach((p) => (out[p.name] = {}));
+  estimates.forEach((e, i) => {
+    const [pi, key] = where[i];
+    out[parts[pi].name][key] = { ...e, n: n[pi] };
+  });
+  parts.forEach((p, pi) => {
+    for (const m of p.metrics) {
+      if (m.general !== 'auc') continue;
+      const sub = members[pi].map((i) => obs[i]);
+      const cl = Int32Array.from(members[pi], (i) => index[i]);
+      out[p.name][m.key] = estimateAuc(sub, cl, count, options);
+    }
+  });
+  return out;
+}
+
+/**
  * Estimates `metrics` (default: all of the form's) over `obs`, with cluster-bootstrap intervals. Every metric
  * uses the same resamples.
  */
@@ -132,24 +207,7 @@ export function estimateMetrics(
   options: BootstrapOptions = {},
   metrics: MetricDef[] = fs.metrics,
 ): Record<string, Estimate> {
-  const { index, count } = clustersOf(obs);
-  const sums = new ClusterSums(count, fs.components.length);
-  obs.forEach((o, i) => {
-    const c = index[i];
-    fs.fill(o.score, (j, v) => sums.add(c, j, o.weight * v));
-  });
-  const n = weightSum(obs);
-  const linear = metrics.filter((m) => m.stat);
-  const estimates = bootstrapStatistics(
-    sums,
-    linear.map((m) => m.stat!),
-    n,
-    options,
-  );
-  const out: Record<string, Estimate> = {};
-  linear.forEach((m, i) => (out[m.key] = estimates[i]));
-  for (const m of metrics) if (m.general === 'auc') out[m.key] = estimateAuc(obs, index, count, options);
-  return out;
+  return estimateParts(obs, [{ name: 'all', fs, metrics }], options).all;
 }
 
 /** AUC over observations, resampling users; case weights multiply the cluster multiplicities. */
@@ -181,19 +239,11 @@ export function estimateShare(
   outcome: Outcome,
   options: BootstrapOptions = {},
 ): Estimate {
-  const { index, count } = clustersOf(obs);
-  const sums = new ClusterSums(count, 2);
-  obs.forEach((o, i) => {
-    sums.add(index[i], 0, o.weight);
-    if (o.outcome === outcome) sums.add(index[i], 1, o.weight);
-  });
-  const [e] = bootstrapStatistics(
-    sums,
-    [(t, o) => (t[o] > 0 ? t[o + 1] / t[o] : NaN)],
-    weightSum(obs),
-    options,
-  );
-  return e;
+  const key = outcome === 'invalid' ? 'invalidShare' : outcome === 'error' ? 'errorShare' : 'successShare';
+  const fs = outcomeScoring();
+  return estimateParts(obs, [{ name: 's', fs, metrics: fs.metrics.filter((m) => m.key === key) }], options).s[
+    key
+  ];
 }
 
 export interface MetricRow {
@@ -303,8 +353,18 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
   const valid = obs.filter((o) => o.outcome === 'success');
   const probabilities = ctx.form === 'binary' && valid.some((o) => typeof o.score.prob === 'number');
   const metrics = fs.metrics.filter((m) => probabilities || !['auc', 'brier', 'ece'].includes(m.key));
-  const all = estimateMetrics(obs, fs, boot, metrics);
-  const val = estimateMetrics(valid, fs, boot, metrics);
+  // One bootstrap pass: every metric, the valid-only figures (the same as `all` when nothing failed) and the
+  // outcome shares share their resamples of the users.
+  const failures = valid.length < obs.length;
+  const shares = outcomeScoring();
+  const parts: EstimatePart[] = [
+    { name: 'all', fs, metrics },
+    { name: 'shares', fs: shares, metrics: shares.metrics.filter((m) => m.key !== 'successShare') },
+  ];
+  if (failures) parts.push({ name: 'valid', fs, metrics, filter: (o) => o.outcome === 'success' });
+  const est = estimateParts(obs, parts, boot);
+  const all = est.all;
+  const val = failures ? est.valid : all;
   const first = results[0];
   const cases = new Set(results.map((r) => r.caseId)).size;
   const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
@@ -322,8 +382,8 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
       invalid: count('invalid'),
       error: count('error'),
     },
-    invalidShare: estimateShare(obs, 'invalid', boot),
-    errorShare: estimateShare(obs, 'error', boot),
+    invalidShare: est.shares.invalidShare,
+    errorShare: est.shares.errorShare,
     headline: fs.headline,
     metrics: metrics.map((m) => ({
       key: m.key,

@@ -13,7 +13,7 @@ import { seededRandom } from './random';
 import { quantileSorted } from './stats';
 
 export interface BootstrapOptions {
-  /** Number of resamples; default 2000 (the issue asks for at least 1000). */
+  /** Number of resamples; default 1000 (an endpoint of a 95% interval then moves by about 4.5% of the half-width from seed to seed, 3% at 2000; see docs/scoring.md). */
   resamples?: number;
   /** PRNG seed; default 0. */
   seed?: number;
@@ -21,7 +21,7 @@ export interface BootstrapOptions {
   level?: number;
 }
 
-export const DEFAULT_BOOTSTRAP: Required<BootstrapOptions> = { resamples: 2000, seed: 0, level: 0.95 };
+export const DEFAULT_BOOTSTRAP: Required<BootstrapOptions> = { resamples: 1000, seed: 0, level: 0.95 };
 
 /** A point estimate with its bootstrap interval. */
 export interface Estimate {
@@ -76,19 +76,40 @@ export function forEachResample(
   }
 }
 
-/** The component totals of each resample: a (resamples × width) matrix. */
+/**
+ * The component totals of each resample: a (resamples × width) matrix. Rows are compressed to their non-zero
+ * components first (a user falls in one history bucket, one popularity group…), so a resample costs
+ * O(clusters × non-zeros per cluster) whatever the width.
+ */
 export function resampleTotals(sums: ClusterSums, resamples: number, seed: number): Float64Array {
   const { clusters, width, rows } = sums;
-  const out = new Float64Array(resamples * width);
-  forEachResample(clusters, resamples, seed, (counts, b) => {
-    const base = b * width;
-    for (let c = 0; c < clusters; c++) {
-      const m = counts[c];
-      if (m === 0) continue;
-      const off = c * width;
-      for (let j = 0; j < width; j++) out[base + j] += m * rows[off + j];
+  const ptr = new Int32Array(clusters + 1);
+  let nnz = 0;
+  for (let i = 0; i < rows.length; i++) if (rows[i] !== 0) nnz++;
+  const col = new Int32Array(nnz);
+  const val = new Float64Array(nnz);
+  let k = 0;
+  for (let c = 0; c < clusters; c++) {
+    ptr[c] = k;
+    const off = c * width;
+    for (let j = 0; j < width; j++) {
+      const v = rows[off + j];
+      if (v !== 0) {
+        col[k] = j;
+        val[k++] = v;
+      }
     }
-  });
+  }
+  ptr[clusters] = k;
+  const out = new Float64Array(resamples * width);
+  const rand = seededRandom(seed);
+  for (let b = 0; b < resamples; b++) {
+    const base = b * width;
+    for (let i = 0; i < clusters; i++) {
+      const c = (rand() * clusters) | 0;
+      for (let q = ptr[c], end = ptr[c + 1]; q < end; q++) out[base + col[q]] += val[q];
+    }
+  }
   return out;
 }
 

@@ -1,21 +1,15 @@
 // Breakdowns of the headline metric: by history length, by the target item's popularity, and per user; and the
 // knowledge probe (a titled run against its opaque-id twin).
 //
-// History length buckets are fixed (1–9, 10–19, 20–49, 50–99, 100–199, 200+ earlier interactions) so two runs
+// History length buckets are fixed (0–9, 10–19, 20–49, 50–99, 100–199, 200+ earlier interactions) so two runs
 // break down alike. Popularity groups are the terciles of the targets' training counts over the run's distinct
 // cases: tail ≤ the 1/3 quantile < torso ≤ the 2/3 quantile < head, so each group holds about a third of the
 // cases (ties at a boundary stay together, which can unbalance them).
 import type { CaseResult } from '../types';
-import { ClusterSums, DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
-import {
-  clustersOf,
-  estimateMetrics,
-  latestResults,
-  type Observation,
-  type ScoringContext,
-} from './aggregate';
+import { ClusterSums, DEFAULT_BOOTSTRAP, type Estimate } from './bootstrap';
+import { clustersOf, estimateParts, latestResults, type Observation, type ScoringContext } from './aggregate';
 import { comparePaired } from './compare';
-import { formScoring, type FormScoring, type MetricDef } from './metrics';
+import { formScoring, headlineScoring, type FormScoring, type MetricDef } from './metrics';
 import { quantileSorted } from './stats';
 
 export interface BreakdownBucket {
@@ -68,31 +62,6 @@ export function popularityThresholds(results: CaseResult[]): PopularityThreshold
   return { tail: quantileSorted(pops, 1 / 3), torso: quantileSorted(pops, 2 / 3) };
 }
 
-function bucket(
-  key: string,
-  label: string,
-  from: number,
-  to: number,
-  obs: Observation[],
-  fs: FormScoring,
-  def: MetricDef,
-  boot: BootstrapOptions,
-): BreakdownBucket {
-  const cases = new Set(obs.map((o) => o.caseId)).size;
-  const n = obs.reduce((s, o) => s + o.weight, 0);
-  const fail = obs.reduce((s, o) => s + (o.outcome === 'success' ? 0 : o.weight), 0);
-  return {
-    key,
-    label,
-    from,
-    to,
-    cases,
-    users: new Set(obs.map((o) => o.user)).size,
-    value: estimateMetrics(obs, fs, boot, [def])[def.key],
-    failShare: n > 0 ? fail / n : NaN,
-  };
-}
-
 /** Breakdowns of one variant's observations. `thresholds` should come from the whole run. */
 export function breakdowns(
   obs: Observation[],
@@ -101,29 +70,63 @@ export function breakdowns(
   options: { users?: number } = {},
 ): VariantBreakdowns {
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const fs = formScoring(ctx.form, ctx.k);
-  const def = fs.metrics.find((m) => m.key === fs.headline)!;
-  const historyLength: BreakdownBucket[] = [];
+  const hs = headlineScoring(ctx.form, ctx.k);
+  const def = hs.metrics[0];
+  interface Bucket {
+    group: 'history' | 'popularity';
+    key: string;
+    label: string;
+    test: (o: Observation) => boolean;
+  }
+  const buckets: Bucket[] = [];
   for (const [from, to] of HISTORY_BUCKETS) {
-    const sub = obs.filter((o) => o.historyLength >= from && o.historyLength <= to);
-    if (sub.length === 0) continue;
     const label = to === Infinity ? `${from}+` : `${from}–${to}`;
-    historyLength.push(bucket(`history:${label}`, label, from, to, sub, fs, def, boot));
+    const test = (o: Observation) => o.historyLength >= from && o.historyLength <= to;
+    buckets.push({ group: 'history', key: `history:${label}`, label, test });
   }
   const groups: [string, number, number][] = [
     ['tail', -Infinity, thresholds.tail],
     ['torso', thresholds.tail, thresholds.torso],
     ['head', thresholds.torso, Infinity],
   ];
-  const popularity: BreakdownBucket[] = [];
   for (const [name, above, upTo] of groups) {
-    const sub = obs.filter((o) => o.targetPopularity > above && o.targetPopularity <= upTo);
-    if (sub.length === 0) continue;
-    const from = Math.min(...sub.map((o) => o.targetPopularity));
-    const to = Math.max(...sub.map((o) => o.targetPopularity));
-    popularity.push(bucket(`popularity:${name}`, `${name} (${from}–${to})`, from, to, sub, fs, def, boot));
+    const test = (o: Observation) => o.targetPopularity > above && o.targetPopularity <= upTo;
+    buckets.push({ group: 'popularity', key: `popularity:${name}`, label: name, test });
   }
-  return { metric: def.key, historyLength, popularity, users: perUser(obs, fs, def, options.users ?? 5) };
+  const members = buckets.map((b) => obs.filter(b.test));
+  const used = buckets.filter((_, i) => members[i].length > 0);
+  // One bootstrap pass over the variant's users for every bucket (a user's rows are zero outside its buckets).
+  const est = estimateParts(
+    obs,
+    used.map((b) => ({ name: b.key, fs: hs, metrics: [def], filter: b.test })),
+    boot,
+  );
+  const historyLength: BreakdownBucket[] = [];
+  const popularity: BreakdownBucket[] = [];
+  buckets.forEach((b, i) => {
+    const sub = members[i];
+    if (sub.length === 0) return;
+    const n = sub.reduce((s, o) => s + o.weight, 0);
+    const fail = sub.reduce((s, o) => s + (o.outcome === 'success' ? 0 : o.weight), 0);
+    const [from, to] =
+      b.group === 'history'
+        ? HISTORY_BUCKETS[i]
+        : [Math.min(...sub.map((o) => o.targetPopularity)), Math.max(...sub.map((o) => o.targetPopularity))];
+    const row: BreakdownBucket = {
+      key: b.key,
+      label: b.group === 'history' ? b.label : `${b.label} (${from}–${to})`,
+      from,
+      to,
+      cases: new Set(sub.map((o) => o.caseId)).size,
+      users: new Set(sub.map((o) => o.user)).size,
+      value: est[b.key][def.key],
+      failShare: n > 0 ? fail / n : NaN,
+    };
+    (b.group === 'history' ? historyLength : popularity).push(row);
+  });
+  const fs = formScoring(ctx.form, ctx.k);
+  const full = fs.metrics.find((m) => m.key === fs.headline)!;
+  return { metric: def.key, historyLength, popularity, users: perUser(obs, fs, full, options.users ?? 5) };
 }
 
 /** The headline metric per user; the best and worst `limit` users (more cases first among equals). */

@@ -1,7 +1,7 @@
 // The aggregate metrics of each task form, written as functions of weighted sums ("components") of per-case
 // values, so the bootstrap can resample users cheaply (see bootstrap.ts). AUC, the one metric that is not a
 // function of sums, is marked `general` and computed by aggregate.ts.
-import type { TaskForm } from '../types';
+import type { Outcome, TaskForm } from '../types';
 import { rankingCutoffs } from './caseScore';
 import type { TotalsStatistic } from './bootstrap';
 
@@ -25,7 +25,11 @@ export interface FormScoring {
    * Adds one observation's components: `add(j, value)`, values NOT yet multiplied by the observation's weight.
    * `score` is the case's scoreCase output (missing answers already scored as wrong).
    */
-  fill(score: Record<string, number>, add: (component: number, value: number) => void): void;
+  fill(
+    score: Record<string, number>,
+    add: (component: number, value: number) => void,
+    observation?: { outcome: Outcome },
+  ): void;
   metrics: MetricDef[];
   /** The key of the headline metric. */
   headline: string;
@@ -247,6 +251,68 @@ export function formScoring(form: TaskForm, k: number): FormScoring {
       };
     }
   }
+}
+
+/** The shares of invalid and error outcomes (and of successes), as a scoring of their own. */
+export function outcomeScoring(): FormScoring {
+  return {
+    form: 'choice',
+    components: ['n', 'invalid', 'error'],
+    fill(_s, add, o) {
+      add(0, 1);
+      if (o?.outcome === 'invalid') add(1, 1);
+      if (o?.outcome === 'error') add(2, 1);
+    },
+    metrics: [
+      {
+        key: 'invalidShare',
+        label: 'Invalid',
+        higherIsBetter: false,
+        description: 'Share of answers that could not be parsed',
+        stat: ratio(1, 0),
+      },
+      {
+        key: 'errorShare',
+        label: 'Error',
+        higherIsBetter: false,
+        description: 'Share of requests that failed',
+        stat: ratio(2, 0),
+      },
+      {
+        key: 'successShare',
+        label: 'Valid',
+        higherIsBetter: true,
+        description: 'Share of valid answers',
+        stat: (t, o) => (t[o] > 0 ? 1 - (t[o + 1] + t[o + 2]) / t[o] : NaN),
+      },
+    ],
+    headline: 'invalidShare',
+  };
+}
+
+/**
+ * The headline metric alone, on two components (the summed weight and the one per-case value it averages): what
+ * breakdown buckets need, at a fraction of the full scoring's width.
+ */
+export function headlineScoring(form: TaskForm, k: number): FormScoring {
+  const full = formScoring(form, k);
+  const def = full.metrics.find((m) => m.key === full.headline)!;
+  const value = form === 'rating' ? 'sqError' : form === 'ranking' ? `ndcg${k}` : 'correct';
+  return {
+    form,
+    components: ['n', value],
+    fill(s, add) {
+      add(0, 1);
+      add(1, s[value]);
+    },
+    metrics: [
+      {
+        ...def,
+        stat: form === 'rating' ? (t, o) => (t[o] > 0 ? Math.sqrt(t[o + 1] / t[o]) : NaN) : ratio(1, 0),
+      },
+    ],
+    headline: def.key,
+  };
 }
 
 /** Normalises a metric name as a user writes it: case-insensitive, `ndcg10` = `ndcg@10`, `within05` = `within0.5`. */

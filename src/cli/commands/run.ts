@@ -7,18 +7,12 @@ import type { ModelConfig } from '../../core/config';
 import { buildReport, type Report } from '../../core/scoring/report';
 import { prepareEval } from '../../core/run/prepare';
 import { readRun } from '../../core/run/store';
+import { apiKeyEnvOf } from '../../core/run/wiring';
 import type { RunProgress, RunSummary } from '../../core/run/events';
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
   '        [--endpoint <base URL> --model <name> [--api-key-env VAR]]';
-
-/** Environment variables holding a preset's key when the config names none. */
-const PRESET_KEY_ENV: Record<string, string> = {
-  openai: 'OPENAI_API_KEY',
-  azure: 'AZURE_OPENAI_API_KEY',
-  openrouter: 'OPENROUTER_API_KEY',
-};
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -75,13 +69,13 @@ export const runCommand: CliCommand = {
       .filter(Boolean);
 
     const getApiKey = (m: ModelConfig): string | undefined => {
-      const name = m.apiKeyEnv ?? (m.preset ? PRESET_KEY_ENV[m.preset] : undefined);
+      const name = apiKeyEnvOf(m);
       if (!name) return undefined;
       const key = io.env[name];
       if (!key)
         throw new Error(
           `model "${m.id}" needs an API key in the environment variable ${name}, which is not set` +
-            (m.apiKeyEnv ? ' (apiKeyEnv in the config)' : ` (the ${m.preset} preset's default)`),
+            (m.apiKeyEnv ? ' (apiKeyEnv in the config)' : " (the preset's default)"),
         );
       return key;
     };

@@ -3,6 +3,7 @@
 import { VERSION as OPENAI_VERSION } from 'openai/version';
 import type { DatasetConfig, EvalConfig, ModelConfig } from '../config';
 import { loadDataset, resolveBundledDataset, type LoadDatasetOptions } from '../dataset';
+import { getPreset, presetForUrl } from '../models/presets';
 import type { PromptParams } from '../prompt';
 import type { ChatMessage, Interactions, Predictor, TokenUsage } from '../types';
 
@@ -47,11 +48,18 @@ export type LlmFactory = (args: LlmFactoryArgs) => Promise<LlmBinding>;
 
 /** The base URL a model entry talks to: its own, or its preset's. */
 export function baseUrlOf(model: ModelConfig): string | undefined {
-  return model.baseUrl;
+  return model.baseUrl ?? getPreset(model.preset)?.baseUrl;
+}
+
+/** The environment variable a model's key is read from by the CLI: the entry's apiKeyEnv, else its preset's. */
+export function apiKeyEnvOf(model: ModelConfig): string | undefined {
+  if (model.apiKeyEnv) return model.apiKeyEnv;
+  const preset = getPreset(model.preset) ?? (model.baseUrl ? presetForUrl(model.baseUrl) : undefined);
+  return preset?.needsKey ? preset.apiKeyEnv : undefined;
 }
 
 /** The default factory: the OpenAI-compatible client (loaded on first use: a baselines-only run never pays). */
 export async function llmFactory(): Promise<LlmFactory> {
-  const { openaiLlmFactory } = await import('./openaiBinding');
-  return openaiLlmFactory;
+  const { createOpenAIBinding } = await import('../models/openaiBinding');
+  return (args) => createOpenAIBinding(args);
 }

@@ -96,6 +96,8 @@ interface Walk {
   section: PromptSection;
   lines: LineIndex;
   diagnostics: Diagnostic[];
+  /** Documented variables the section reads (for the form checks). */
+  used: Set<string>;
 }
 
 /**
@@ -107,8 +109,9 @@ export function analyzePrompt(parsed: ParsedPrompt): Diagnostic[] {
   if (cached) return cached;
   const diagnostics: Diagnostic[] = [];
   const lines = lineIndexOf(parsed);
-  for (const section of parsed.sections) walkSection({ section, lines, diagnostics });
-  checkForms(parsed, diagnostics);
+  const used = new Set<string>();
+  for (const section of parsed.sections) walkSection({ section, lines, diagnostics, used });
+  checkForms(parsed, used, diagnostics);
   diagnostics.sort(byPosition);
   analysisCache.set(parsed, diagnostics);
   return diagnostics;
@@ -310,6 +313,7 @@ function checkAccess(
   if (TypeGuards.isWordToken(root) || TypeGuards.isQuotedToken(root)) {
     const name = String(root.content);
     const binding = lookup(stack, name);
+    if (binding?.origin === 'documented') walk.used.add(name);
     if (!binding) {
       const hint = closestName(name, names());
       walk.diagnostics.push({
@@ -437,11 +441,11 @@ function applyFilters(start: Typed, filters: readonly { name: string; args: unkn
 }
 
 /** Choice and ranking need the candidates: a template that serves them and never shows them is a mistake. */
-function checkForms(parsed: ParsedPrompt, diagnostics: Diagnostic[]): void {
+function checkForms(parsed: ParsedPrompt, used: Set<string>, diagnostics: Diagnostic[]): void {
   const forms = parsed.frontMatter.forms;
   if (!forms || !forms.some((f) => f === 'choice' || f === 'ranking')) return;
-  const usesCandidates = parsed.sections.some((s) => /\bcandidates\b/.test(s.body));
-  if (usesCandidates) return;
+  // Through a loop variable or an assignment the root is still `candidates`, read once at least.
+  if (used.has('candidates')) return;
   const lines = lineIndexOf(parsed);
   const user = parsed.sections.find((s) => s.role === 'user');
   diagnostics.push({

@@ -391,3 +391,12 @@ test('parse and analysis diagnostics are separate; promptDiagnostics gives both 
   );
   assert.equal(new Set(all).size, all.length);
 });
+
+test('the form check looks at what the template reads, not at its words', () => {
+  const prose =
+    '---\nforms: [choice]\n---\nuser:\nPick one of the candidates {% comment %}{{ candidates }}{% endcomment %}\n';
+  assert.equal(only(diagnose(prose), 'form-mismatch').severity, 'warning');
+  const viaAssign =
+    '---\nforms: [choice]\n---\nuser:\n{% assign cs = candidates %}{% for c in cs %}{{ c.label }}{% endfor %}\n';
+  assert.deepEqual(diagnose(viaAssign), []);
+});

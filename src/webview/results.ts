@@ -33,8 +33,17 @@ function status(message: string): void {
 }
 
 function rendered(phase: ResultsPanelProtocol['toHost']['rendered']['phase'], rows?: number): void {
-  // After the next frame is painted.
-  requestAnimationFrame(() => setTimeout(() => channel.notify('rendered', { phase, at: Date.now(), rows })));
+  // After the next frame is painted; a hidden webview gets no frames, so a timer stands in after 250 ms.
+  let sent = false;
+  const send = () => {
+    if (sent) return;
+    sent = true;
+    const at = Date.now();
+    app.dataset[`${phase}At`] = String(at); // read by the UI test
+    channel.notify('rendered', { phase, at, rows });
+  };
+  requestAnimationFrame(() => setTimeout(send));
+  setTimeout(send, 250);
 }
 
 async function exportTable(
@@ -145,6 +154,8 @@ function drawCharts(): void {
 function show(view: ResultsView): void {
   const first = !current;
   current = view;
+  if (first) app.dataset.openedAt = String(view.openedAt);
+  if (view.intervals) app.dataset.intervals = 'true';
   saveState({ runDir: view.header.dir, compare: undefined });
   if (first || !tabs) layout();
   replace(

@@ -1,0 +1,270 @@
+// The results panel inside a real VS Code: open finished runs written through the engine's store (hostile
+// answers included), and check that what the panel received equals the engine's report and comparison; open a
+// case document; follow a run that is still being written.
+import * as assert from 'node:assert/strict';
+import { appendFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  buildReport,
+  compareRuns,
+  readRun,
+  scoringContext,
+  type CaseResult,
+  type Report,
+} from '../../../src/core';
+import type { UbpExtensionApi } from '../../../src/extension/extension';
+import { caseUri } from '../../../src/extension/webviews/resultsCaseDocument';
+import type { OpenedResults } from '../../../src/extension/webviews/resultsPanel';
+import type { CompareView, EstimateView, ResultsView } from '../../../src/protocol/resultsPanel';
+import {
+  fixtureResults,
+  HOSTILE_IMG,
+  HOSTILE_SCRIPT,
+  HOSTILE_TITLE,
+  writeFixtureRun,
+} from './results.fixture';
+
+const EXTENSION_ID = 'ubp-eval.ubp-eval';
+const nan = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+function assertEstimate(
+  got: EstimateView,
+  want: { value: number; lo: number; hi: number; n: number },
+  what: string,
+): void {
+  assert.deepEqual(
+    { value: got.value, lo: got.lo, hi: got.hi, n: got.n },
+    { value: nan(want.value), lo: nan(want.lo), hi: nan(want.hi), n: want.n },
+    what,
+  );
+}
+
+/** Every metric, share and breakdown the panel shows equals the report's. */
+function assertViewMatchesReport(view: ResultsView, report: Report): void {
+  assert.equal(view.headline, report.headline.key);
+  assert.deepEqual(
+    view.metrics.map((m) => m.key),
+    report.metrics.map((m) => m.key),
+  );
+  assert.deepEqual(
+    view.variants.map((v) => v.id),
+    report.variants.map((v) => v.variant),
+  );
+  for (const v of report.variants) {
+    const got = view.variants.find((x) => x.id === v.variant)!;
+    assert.equal(got.kind, v.kind);
+    for (const m of v.metrics) {
+      assertEstimate(got.metrics[m.key].all, m.all, `${v.variant} ${m.key} (all)`);
+      assertEstimate(got.metrics[m.key].valid, m.valid, `${v.variant} ${m.key} (valid)`);
+    }
+    assertEstimate(got.invalidShare, v.invalidShare, `${v.variant} invalid share`);
+    assertEstimate(got.errorShare, v.errorShare, `${v.variant} error share`);
+    for (const b of v.breakdowns.historyLength) {
+      const bucket = view.charts.history.find((x) => x.label === b.label)!;
+      assertEstimate(
+        bucket.values.find((x) => x.variant === v.variant)!.estimate,
+        b.value,
+        `${v.variant} history ${b.label}`,
+      );
+    }
+  }
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('results panel', function () {
+  this.timeout(120_000);
+  let root: string;
+  let finished: string;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<UbpExtensionApi>(EXTENSION_ID);
+    assert.ok(ext);
+    await ext.activate();
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(ws, 'a workspace folder is open');
+    root = path.join(ws, '.ubp');
+    rmSync(path.join(root, 'runs'), { recursive: true, force: true });
+    finished = await writeFixtureRun({
+      root,
+      id: 'fixture-finished',
+      cases: 90,
+      users: 30,
+      models: ['model-a', 'model-b'],
+      templates: ['builtin:rating', 'terse'],
+      baselines: ['popularity'],
+    });
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('registers its commands', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const id of ['ubp.openResults', 'ubp.compareRuns'])
+      assert.ok(all.includes(id), `${id} is registered`);
+  });
+
+  it('opens a finished run: the metrics the panel received equal buildReport', async () => {
+    const opened = (await vscode.commands.executeCommand('ubp.openResults', finished)) as OpenedResults;
+    const view = (await opened.view) as ResultsView;
+    const run = await readRun(finished);
+    const report = buildReport(run.manifest, run.results, { dir: run.dir });
+    assert.equal(view.intervals, true);
+    assertViewMatchesReport(view, report);
+    assert.equal(view.header.cases, 90);
+    assert.equal(view.header.users, 30);
+    assert.deepEqual(view.header.models, ['model-a', 'model-b']);
+    assert.equal(view.header.templates.length, 2);
+    assert.ok(view.charts.confusion, 'a rating run has a confusion matrix');
+    const rendered = await opened.rendered('metrics');
+    console.log(
+      `      UBP_FIGURE resultsMetricsRenderedMs=${rendered.at - view.openedAt} (host compute ${view.computeMs} ms)`,
+    );
+    assert.match(opened.panel.title, /Fixture ratings/);
+  });
+
+  it('lists every failure with the hostile answers as data, and opens a case as a read-only document', async () => {
+    const opened = (await vscode.commands.executeCommand('ubp.openResults', finished)) as OpenedResults;
+    const rows = await opened.failures;
+    const run = await readRun(finished);
+    const ctx = scoringContext(run.manifest);
+    const expectedFailures = run.results.filter(
+      (r) =>
+        r.outcome !== 'success' ||
+        (r.prediction?.form === 'rating' &&
+          Math.abs(r.prediction.value - (r.expected as { value: number }).value) > 1e-9),
+    );
+    assert.equal(ctx.form, 'rating');
+    assert.equal(rows.length, expectedFailures.length);
+    const img = rows.find((r) => r.answer === HOSTILE_IMG);
+    const script = rows.find((r) => r.answer.includes(HOSTILE_SCRIPT));
+    assert.ok(img && script, 'both hostile answers are failure rows');
+    assert.equal(img.outcome, 'invalid');
+    assert.equal(img.title, HOSTILE_TITLE);
+
+    // The case document: the hostile answer sits inside a fenced block, as text.
+    const doc = await vscode.workspace.openTextDocument(
+      caseUri({ dir: finished, caseId: img.caseId, variant: img.variant, sample: 0, format: 'md' }),
+    );
+    const text = doc.getText();
+    assert.ok(text.includes('```text\n' + HOSTILE_IMG + '\n```'), text);
+    assert.ok(text.includes(HOSTILE_TITLE), 'the prompt with the title is shown');
+    assert.equal(doc.languageId, 'markdown');
+    const json = await vscode.workspace.openTextDocument(
+      caseUri({ dir: finished, caseId: img.caseId, variant: img.variant, sample: 0, format: 'json' }),
+    );
+    assert.equal((JSON.parse(json.getText()) as CaseResult).raw, HOSTILE_IMG);
+  });
+
+  it('compares two runs: deltas, intervals and p-values equal compareRuns', async () => {
+    const other = await writeFixtureRun({
+      root,
+      id: 'fixture-other',
+      cases: 90,
+      users: 30,
+      models: ['model-a', 'model-b'],
+      baselines: ['popularity'],
+      seed: 7,
+    });
+    const t0 = Date.now();
+    const opened = (await vscode.commands.executeCommand(
+      'ubp.compareRuns',
+      finished,
+      other,
+    )) as OpenedResults;
+    const view = (await opened.view) as CompareView;
+    console.log(`      compare view after ${Date.now() - t0} ms (host compute ${view.computeMs} ms)`);
+    const [a, b] = await Promise.all([readRun(finished), readRun(other)]);
+    const cmp = compareRuns(
+      { label: a.manifest.id, results: a.results },
+      { label: b.manifest.id, results: b.results },
+      scoringContext(a.manifest),
+      { maxChanged: 0 },
+    );
+    assert.ok(cmp.variants.length >= 3);
+    for (const pc of cmp.variants) {
+      const variant = pc.a.slice(a.manifest.id.length + 1);
+      for (const m of pc.metrics) {
+        const row = view.rows.find((r) => r.variant === variant && r.metric === m.key)!;
+        assert.ok(row, `${variant} ${m.key}`);
+        assertEstimate(row.delta!, m.diff, `${variant} ${m.key} delta`);
+        assert.equal(row.p, nan(m.p));
+        assert.equal(row.significant, m.verdict !== 'same');
+      }
+    }
+    // The variants of the second template exist in A only.
+    assert.ok(view.rows.some((r) => r.variant.startsWith('terse×') && r.b === null));
+    await opened.rendered('compare');
+    console.log(`      compare rendered after ${Date.now() - t0} ms`);
+  });
+
+  it('a large run shows point estimates first, then the intervals computed by `ubp report` in a child process', async () => {
+    const big = await writeFixtureRun({
+      root,
+      id: 'fixture-large',
+      cases: 1500,
+      users: 500,
+      models: ['model-a', 'model-b'],
+      baselines: ['popularity'],
+      promptChars: 50,
+    });
+    const opened = (await vscode.commands.executeCommand('ubp.openResults', big)) as OpenedResults;
+    const first = (await opened.view) as ResultsView;
+    assert.equal(first.intervals, false);
+    assert.equal(first.variants[0].metrics.rmse.all.lo, null);
+    const cliReport = await opened.report;
+    assert.ok(cliReport);
+    const final = await until('the view with intervals', () => opened.views().find((v) => v.intervals));
+    const run = await readRun(big);
+    const report = buildReport(run.manifest, run.results, { dir: run.dir });
+    assertViewMatchesReport(final, report);
+    // Point estimates did not move when the intervals arrived.
+    for (const v of first.variants) {
+      for (const [key, m] of Object.entries(v.metrics)) {
+        assert.equal(
+          m.all.value,
+          final.variants.find((x) => x.id === v.id)!.metrics[key].all.value,
+          `${v.id} ${key}`,
+        );
+      }
+    }
+    console.log(
+      `      UBP_FIGURE resultsLargeFirstViewComputeMs=${first.computeMs} intervalsMs=${final.computeMs}`,
+    );
+  });
+
+  it('follows a run that is still being written', async () => {
+    const options = {
+      root,
+      id: 'fixture-live',
+      cases: 40,
+      users: 20,
+      models: ['model-a'],
+      status: 'running' as const,
+    };
+    const dir = await writeFixtureRun({ ...options, partial: 10 });
+    const opened = (await vscode.commands.executeCommand('ubp.openResults', dir)) as OpenedResults;
+    const first = (await opened.view) as ResultsView;
+    assert.equal(first.live, true);
+    assert.equal(first.variants[0].counts.cases, 10);
+    // Append the remaining 30 lines as a runner would, one by one.
+    const rest = fixtureResults(options).slice(10);
+    for (const r of rest) appendFileSync(path.join(dir, 'results.jsonl'), JSON.stringify(r) + '\n');
+    const updated = await until('a view with every case', () =>
+      opened.views().find((v) => v.variants[0]?.counts.cases === 40),
+    );
+    const run = await readRun(dir);
+    assertViewMatchesReport(updated, buildReport(run.manifest, run.results, { dir }));
+  });
+});

@@ -73,6 +73,11 @@ function reportSections(r: Report): Section[] {
   sections.push({ title: `UBP report: ${run.name} (${run.id})`, lines: header });
 
   const vs = r.variants;
+  if (vs.length === 0) {
+    sections.push({ title: 'No finished answers yet', lines: ['Run it (or wait for it) and report again.'] });
+    if (r.notes.length) sections.push({ title: 'Notes', lines: r.notes });
+    return sections;
+  }
   sections.push({
     title: `Headline: ${h.label} (${h.higherIsBetter ? 'higher' : 'lower'} is better)`,
     tables: [

@@ -141,3 +141,43 @@ test('parseThreshold rejects malformed specs', () => {
   assert.deepEqual(parseThreshold('rmse=1'), { metric: 'rmse', op: null, value: 1 });
   assert.throws(() => parseThreshold('ndcg@10 is high'), /bad threshold/);
 });
+
+test('a run with no finished answer reports so instead of empty tables', () => {
+  const manifest = manifestFor('e', 'rating', ['gpt'], { cases: 10, status: 'running' });
+  const report = buildReport(manifest, []);
+  assert.equal(report.variants.length, 0);
+  assert.equal(report.run.finishedUnits, 0);
+  const text = renderReportText(report);
+  assert.match(text, /No finished answers yet/);
+  assert.doesNotMatch(text, /Headline/);
+});
+
+test('rating samples: agreement and the spread of predicted ratings', () => {
+  const scale = { min: 0.5, max: 5, step: 0.5 };
+  const rs: CaseResult[] = [];
+  for (let i = 0; i < 4; i++) {
+    for (let s = 0; s < 2; s++) {
+      // case i: samples agree on even cases (4, 4), differ on odd ones (3, 4)
+      const value = i % 2 === 0 ? 4 : 3 + s;
+      rs.push(
+        result({
+          caseId: `c${i}`,
+          user: `u${i}`,
+          sample: s,
+          expected: { form: 'rating', value: 4 },
+          prediction: { form: 'rating', value },
+        }),
+      );
+    }
+  }
+  const report = buildReport(manifestFor('s', 'rating', ['m'], { cases: 4, scale }), rs, {
+    bootstrap: { resamples: 200 },
+  });
+  const v = report.variants[0];
+  assert.equal(v.counts.samples, 2);
+  assert.equal(v.agreement!.cases, 4);
+  assert.ok(near(v.agreement!.pairwise.value, 0.5));
+  assert.ok(near(v.agreement!.ratingSd!, Math.SQRT1_2 / 2)); // SD of (3, 4) = 0.707 on half the cases
+  // case means of squared errors: 0, 0.5, 0, 0.5 -> RMSE = sqrt(0.25)
+  assert.ok(near(v.metrics.find((m) => m.key === 'rmse')!.all.value, 0.5));
+});

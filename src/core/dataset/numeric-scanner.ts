@@ -51,6 +51,9 @@ class NumericScanner {
   line = 1;
   cols: RowColumns;
   private sawHeader = false;
+  private readonly size: number;
+  private sized = false;
+  private bytesSeen = 0;
   private sawData = false;
   private readonly s0: number;
   private readonly s1: number;
@@ -70,8 +73,9 @@ class NumericScanner {
     this.min = spec.scale ? spec.scale.min : 0;
     this.max = spec.scale ? spec.scale.max : Number.MAX_SAFE_INTEGER;
     this.invStep = spec.scale && spec.scale.step > 0 ? 1 / spec.scale.step : 0;
-    // ml-25m-shaped rows average ~26 bytes; start near the final size so growth copies are rare.
-    this.cols = new RowColumns(Math.min(size / 20 + 1024, 2 ** 28), spec.hasTime);
+    // Room for the first chunk's rows; after it, the capacity is set from the bytes a row took there.
+    this.size = size;
+    this.cols = new RowColumns(Math.min(size, spec.chunkBytes ?? 8 << 20) / 16 + 1024, spec.hasTime);
   }
 
   scanBlock(buf: Buffer, start: number, end: number): void {
@@ -186,6 +190,13 @@ class NumericScanner {
     cols.n = n;
     this.line = line;
     if (n > 0) this.sawData = true;
+    this.bytesSeen += end - start;
+    if (!this.sized && n >= 1000) {
+      // Final size estimate from the rows so far (+3%), so the columns rarely grow (a growth copy would
+      // briefly hold both the old and the new arrays).
+      this.sized = true;
+      cols.resize(Math.min(2 ** 29, Math.ceil((this.size / this.bytesSeen) * n * 1.03)));
+    }
   }
 
   /** The first line: a header (checked against the expected names) or, where allowed, already data. */

@@ -85,6 +85,23 @@ export class RowColumns {
     this.cap = cap;
   }
 
+  /** Sets the capacity (at least n), e.g. once the size of a row is known. */
+  resize(capacity: number): void {
+    const cap = Math.max(this.n, Math.ceil(capacity));
+    if (cap === this.cap) return;
+    const n = this.n;
+    const move = <T extends Int32Array | Float64Array>(a: T, make: (k: number) => T): T => {
+      const next = make(cap);
+      next.set(a.subarray(0, n));
+      return next;
+    };
+    this.user = move(this.user, (k) => new Int32Array(k));
+    this.item = move(this.item, (k) => new Int32Array(k));
+    this.value = move(this.value, (k) => new Float64Array(k));
+    if (this.time) this.time = move(this.time, (k) => new Float64Array(k));
+    this.cap = cap;
+  }
+
   push(user: number, item: number, value: number, time: number): void {
     if (this.n === this.cap) this.grow();
     const i = this.n++;
@@ -97,7 +114,9 @@ export class RowColumns {
   /** The columns cut to n rows: a view when little is wasted, a copy otherwise (so memory is returned). */
   finish(): { user: Int32Array; item: Int32Array; value: Float64Array; time: Float64Array | null } {
     const n = this.n;
-    const copy = n < this.cap * 0.8;
+    // Pages of a typed array that were never written are not resident: a view costs little unless most of
+    // the capacity is unused.
+    const copy = n < this.cap * 0.5;
     const cut = <T extends Int32Array | Float64Array>(a: T): T =>
       copy ? (a.slice(0, n) as T) : (a.subarray(0, n) as T);
     return {

@@ -262,6 +262,8 @@ export interface PositionRow {
   n: number;
   /** HR@1 of those cases (invalid counted as wrong). */
   accuracy: number;
+  /** The headline per-case value of those cases (choice: accuracy; ranking: NDCG@k). */
+  headline: number;
   /** Valid answers that chose this label (choice) or put it first (ranking). */
   chosen: number;
   /** chosen / all valid answers. */
@@ -449,6 +451,8 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
   }
   const n = new Array<number>(k).fill(0);
   const hits = new Array<number>(k).fill(0);
+  const head = new Array<number>(k).fill(0);
+  const headKey = ctx.form === 'ranking' ? `ndcg${ctx.k}` : 'correct';
   const chosen = new Array<number>(k).fill(0);
   const truthValid = new Array<number>(k).fill(0);
   let validTotal = 0;
@@ -459,6 +463,7 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
     if (t < 0) continue;
     n[t] += o.weight;
     hits[t] += o.weight * (o.score.correct ?? o.score.hr1 ?? 0);
+    head[t] += o.weight * (o.score[headKey] ?? 0);
     const c = chosenLabel(o);
     const ci = c === undefined ? -1 : labelIndex(c);
     if (ci >= 0 && ci < k) {
@@ -472,6 +477,7 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
       label: labelOf(i),
       n: count,
       accuracy: count > 0 ? hits[i] / count : NaN,
+      headline: count > 0 ? head[i] / count : NaN,
       chosen: chosen[i],
       chosenShare: validTotal > 0 ? chosen[i] / validTotal : NaN,
     })),

@@ -104,7 +104,7 @@ export function scoreCase(
     }
     case 'choice': {
       const truePos = labelIndex(expected.label);
-      const chosen = pred?.form === 'choice' ? pred.label : undefined;
+      const chosen = pred?.form === 'choice' && typeof pred.label === 'string' ? pred.label : undefined;
       const correct =
         chosen !== undefined && chosen.trim().toUpperCase() === expected.label.trim().toUpperCase();
       return {
@@ -115,7 +115,8 @@ export function scoreCase(
       };
     }
     case 'ranking': {
-      const order = pred?.form === 'ranking' ? pred.order : undefined;
+      const order =
+        pred?.form === 'ranking' && Array.isArray(pred.order) ? pred.order.map(String) : undefined;
       const n = opts.candidates ?? order?.length ?? 20;
       const rank = rankOf(expected.label, order, n);
       const out: Record<string, number> = { rank, mrr: 1 / rank };

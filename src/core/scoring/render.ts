@@ -154,19 +154,28 @@ function reportSections(r: Report): Section[] {
     const labels = biased[0].positionBias!.positions.map((p) => p.label);
     sections.push({
       title:
-        'Position bias: share of answers choosing each label (ranking: put first), and HR@1 by true label',
+        'Position bias: share of answers choosing each label (ranking: put first), and HR@1 by true label' +
+        (r.run.form === 'ranking' ? ` (and ${h.label})` : ''),
       lines: biased.map(
         (v) =>
           `${v.variant}: χ² = ${fmtNum(v.positionBias!.test.statistic, 1)}, df ${v.positionBias!.test.df}, ` +
           `p = ${fmtP(v.positionBias!.test.p)} (chosen labels against the true labels' distribution)`,
       ),
       tables: chunks(biased, 4).map((group) => ({
-        headers: ['label', ...group.flatMap((v) => [`${v.variant} chosen`, 'HR@1'])],
+        headers: [
+          'label',
+          ...group.flatMap((v) => [
+            `${v.variant} chosen`,
+            'HR@1',
+            ...(r.run.form === 'ranking' ? [h.label] : []),
+          ]),
+        ],
         rows: labels.map((label, i) => [
           label,
           ...group.flatMap((v) => {
             const p = v.positionBias!.positions[i];
-            return [fmtPct(p?.chosenShare ?? NaN), fmtNum(p?.accuracy ?? NaN, 2)];
+            const cells = [fmtPct(p?.chosenShare ?? NaN), fmtNum(p?.accuracy ?? NaN, 2)];
+            return r.run.form === 'ranking' ? [...cells, fmtNum(p?.headline ?? NaN, 2)] : cells;
           }),
         ]),
       })),

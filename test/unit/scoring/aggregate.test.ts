@@ -149,11 +149,11 @@ test('choice: samples average within a case; agreement; position bias', () => {
   assert.ok(near(s.agreement!.pairwise.value, 1 / 3));
   const pb = s.positionBias!;
   assert.deepEqual(
-    pb.positions.map((p) => [p.label, p.n, p.accuracy, p.chosen]),
+    pb.positions.map((p) => [p.label, p.n, p.accuracy, p.headline, p.chosen]),
     [
-      ['A', 1, 0.5, 1],
-      ['B', 1, 1, 1.5],
-      ['C', 1, 0, 0],
+      ['A', 1, 0.5, 0.5, 1],
+      ['B', 1, 1, 1, 1.5],
+      ['C', 1, 0, 0, 0],
     ],
   );
   assert.ok(near(pb.positions[0].chosenShare, 1 / 2.5));

@@ -106,6 +106,35 @@ test('ubp report, compare and export on run folders', async (t) => {
   assert.equal(lines.length, 240);
   assert.equal(lines[0]['metric.correct'], 1);
 
+  // knowledge probe: the same case ids with opaque names, a worse model
+  writeRun(
+    store,
+    manifestFor('run-probe', 'choice', ['gpt', 'baseline:random'], {
+      cases: 120,
+      candidates: 5,
+      probe: true,
+    }),
+    worse,
+  );
+  b = io(root);
+  assert.equal(await main(['report', 'run-a', '--probe', 'run-probe', '--json'], b), 0, b.stderr);
+  const probe = JSON.parse(b.stdout).probe;
+  assert.equal(probe.probeRun, 'run-probe');
+  const gptProbe = probe.rows.find((r: { variant: string }) => r.variant === 'gpt');
+  assert.equal(gptProbe.titled, 0.5);
+  assert.equal(gptProbe.probe, 0.2);
+  assert.ok(Math.abs(gptProbe.drop.value - 0.3) < 1e-9 && gptProbe.drop.lo > 0);
+  b = io(root);
+  assert.equal(await main(['report', 'run-probe', '--probe', 'run-a'], b), 0, b.stderr);
+  assert.match(
+    b.stdout,
+    /Knowledge probe: Accuracy \(HR@1\) with titles against opaque ids \(run run-probe\)/,
+  );
+  assert.match(b.stdout, /gpt\s+0\.500\s+0\.200\s+\+0\.300 \[/);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-a', 'run-probe'], b), 0, b.stderr);
+  assert.match(b.stdout, /Knowledge probe: run run-a has titles, the other opaque ids/);
+
   // misuse
   b = io(root);
   assert.equal(await main(['export', 'run-a'], b), 2);

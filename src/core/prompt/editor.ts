@@ -6,7 +6,7 @@ import type { TestCase } from '../types';
 import { documentedScope, lookup, typeOfToken, typeOfValue, type Binding } from './analyze';
 import type { Range } from './diagnostics';
 import { promptEngine } from './engine';
-import { FRONT_MATTER_KEYS } from './frontMatter';
+import { FRONT_MATTER_KEYS, PARAM_NAMES, TASK_FORMS } from './frontMatter';
 import { lineIndexOf, parsePromptFile, type ParsedPrompt, type PromptSection } from './parse';
 import { buildPromptVariables, type PromptRenderInfo } from './render';
 import {
@@ -63,6 +63,17 @@ function sectionAt(parsed: ParsedPrompt, offset: number): PromptSection | undefi
   return parsed.sections.find((s) => offset >= s.bodyOffset && offset <= s.bodyOffset + s.body.length);
 }
 
+/** The lines of a `{% liquid %}` block as delimited tags (the last, unfinished line is left out). */
+function liquidLinesAsTags(inner: string): string {
+  const lines = inner.split('\n');
+  return lines
+    .slice(0, -1)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => `{% ${l} %}`)
+    .join('');
+}
+
 /** The open Liquid delimiter around `offset` in a body: its kind and where its inside starts, or undefined. */
 function delimiterAt(body: string, at: number): { kind: 'output' | 'tag'; start: number } | undefined {
   const before = body.slice(0, at);
@@ -78,7 +89,11 @@ function scopeBefore(body: string, at: number): Stack {
   const stack: Stack = [documentedScope(), new Map()];
   const liquid = promptEngine();
   const tagRe = /\{%-?\s*(#|[A-Za-z_]\w*)([\s\S]*?)-?%\}/g;
-  const text = body.slice(0, at);
+  // A `{% liquid %}` block holds one tag per line without delimiters: give them theirs. An open one (the cursor
+  // is inside it) counts up to the cursor's line.
+  const text = body
+    .slice(0, at)
+    .replace(/\{%-?\s*liquid\b([\s\S]*?)(?:-?%\}|$)/g, (_m, inner: string) => liquidLinesAsTags(inner));
   let inComment = false;
   for (let m = tagRe.exec(text); m; m = tagRe.exec(text)) {
     const [whole, name, args] = m as unknown as [string, string, string];
@@ -194,10 +209,11 @@ export function completionsAt(text: string, offset: number): CompletionItem[] {
   const delim = delimiterAt(section.body, at);
   if (!delim) return [];
   const inside = section.body.slice(delim.start, at);
-  const stack = scopeBefore(section.body, delim.start - 2);
+  const inLiquidBlock = delim.kind === 'tag' && /^-?\s*liquid\b/.test(inside);
+  const stack = scopeBefore(section.body, inLiquidBlock ? at : delim.start - 2);
 
-  // A tag name right after `{%`.
-  if (delim.kind === 'tag' && /^-?\s*[\w#]*$/.test(inside)) {
+  // A tag name right after `{%`, or at the start of a line of a `{% liquid %}` block.
+  if ((delim.kind === 'tag' && /^-?\s*[\w#]*$/.test(inside)) || (inLiquidBlock && /\n\s*\w*$/.test(inside))) {
     return Object.keys(promptEngine().tags)
       .sort()
       .map((label) => ({ label, kind: 'tag', detail: 'tag', documentation: TAG_DOCS[label] ?? '' }));
@@ -235,19 +251,37 @@ export function completionsAt(text: string, offset: number): CompletionItem[] {
 
 function frontMatterCompletions(text: string, offset: number): CompletionItem[] {
   const parsed = parsePromptFile(text);
-  const first = parsed.sections[0];
-  if (!text.startsWith('---') || (first && offset >= first.bodyOffset)) return [];
   const lines = lineIndexOf(parsed);
   const pos = lines.position(offset);
-  if (pos.line === 0) return [];
+  const lineText = (l: number) => text.slice(lines.lineStart(l), lines.lineEnd(l));
+  if (pos.line === 0 || !/^\uFEFF?---\s*$/.test(lineText(0))) return [];
+  for (let l = 1; l < pos.line; l++) if (/^(---|\.\.\.)\s*$/.test(lineText(l))) return [];
   const lineBefore = text.slice(lines.lineStart(pos.line), offset);
-  if (!/^[A-Za-z_]*$/.test(lineBefore)) return [];
-  return Object.entries(FRONT_MATTER_KEYS).map(([label, doc]) => ({
+  const item = (label: string, detail: string, documentation: string): CompletionItem => ({
     label,
     kind: 'key',
-    detail: 'front matter',
-    documentation: doc,
-  }));
+    detail,
+    documentation,
+  });
+  // A top-level key.
+  if (/^[A-Za-z_]*$/.test(lineBefore)) {
+    return Object.entries(FRONT_MATTER_KEYS).map(([label, doc]) => item(label, 'front matter', doc));
+  }
+  // A task form in `forms: [...]` or `forms: rating`.
+  if (/^forms\s*:/.test(lineBefore)) {
+    return TASK_FORMS.map((f) => item(f, 'task form', `Serves the ${f} task form.`));
+  }
+  // A key indented under `params:`.
+  if (/^\s+[A-Za-z_]*$/.test(lineBefore)) {
+    for (let l = pos.line - 1; l > 0; l--) {
+      const t = lineText(l);
+      if (/^\s/.test(t) || t.trim() === '') continue;
+      if (/^params\s*:/.test(t))
+        return PARAM_NAMES.map((p) => item(p, 'request parameter', FRONT_MATTER_KEYS.params));
+      break;
+    }
+  }
+  return [];
 }
 
 /**
@@ -286,7 +320,7 @@ export function hoverAt(text: string, offset: number, context?: HoverContext): H
   const m = /([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)$/.exec(body.slice(delim.start, end));
   if (!m) return null;
   const path = m[1]!;
-  const stack = scopeBefore(body, delim.start - 2);
+  const stack = scopeBefore(body, /^-?\s*liquid\b/.test(body.slice(delim.start)) ? at : delim.start - 2);
   const resolved = resolvePath(path, stack);
   if (!resolved) return null;
   const doc = resolved.spec ? resolved.spec.doc : resolved.binding.doc;

@@ -63,6 +63,9 @@ const PARAM_CHECKS: Record<keyof PromptParams, Check> = {
   response_format: oneOf(['text', 'json_object', 'json_schema']),
 };
 
+/** The request parameters `params` accepts. */
+export const PARAM_NAMES = Object.keys(PARAM_CHECKS) as (keyof PromptParams)[];
+
 export const FRONT_MATTER_KEYS: Record<keyof PromptFrontMatter, string> = {
   name: 'A short name for the template, shown in results (defaults to the file name).',
   description: 'What the template is for.',

@@ -64,12 +64,40 @@ test('assignments and captures before the cursor are in scope, with their types'
   assert.ok(!complete('user:\n{{ ¦ }}{% assign later = 1 %}').includes('later'));
 });
 
+test('inside and after a {% liquid %} block, its assignments and loops are in scope', () => {
+  assert.deepEqual(complete('user:\n{% liquid\n  for c in candidates\n    echo c.¦'), [
+    'label',
+    'title',
+    'genres',
+    'item',
+  ]);
+  assert.ok(
+    complete('user:\n{% liquid\n  assign n = history.size\n  ¦').includes('for'),
+    'tag names at a line start',
+  );
+  assert.deepEqual(complete('user:\n{% liquid\n  assign last = history | last\n%}{{ last.¦'), [
+    'title',
+    'genres',
+    'item',
+    'value',
+    'date',
+  ]);
+});
+
 test('filters after a pipe, tags after {% (without the disabled ones)', () => {
   const filters = complete('user:\n{{ target.genres | ¦');
   assert.ok(filters.includes('join') && filters.includes('upcase'));
   const tags = complete('user:\n{% ¦');
   assert.ok(tags.includes('for') && tags.includes('assign'));
   assert.ok(!tags.includes('include') && !tags.includes('render'));
+});
+
+test('front matter: task forms after forms:, request parameters under params:, nothing after the fence', () => {
+  assert.deepEqual(complete('---\nforms: [ra¦\n---\nuser:\nhi\n'), ['rating', 'binary', 'choice', 'ranking']);
+  const params = complete('---\nname: x\nparams:\n  temperature: 0\n  ¦\n---\nuser:\nhi\n');
+  assert.ok(params.includes('max_tokens') && params.includes('response_format'));
+  assert.deepEqual(complete('---\nname: x\n---\n¦\nuser:\nhi\n'), []);
+  assert.deepEqual(complete('no front matter\n¦'), []);
 });
 
 test('nothing outside Liquid delimiters; front matter keys in the front matter', () => {

@@ -136,6 +136,9 @@ export interface TestServerStats {
   connections: ConnectionRecord[];
   /** Every 429 followed by a retry of the same prompt. */
   retryWaits: RetryWait[];
+  /** Arrival of the first chat request and completion of the last answer (kept even with record off). */
+  firstChatAt?: number;
+  lastAnsweredAt?: number;
 }
 
 export interface TestServer {
@@ -248,6 +251,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let seq = 0;
   let requests = 0;
   let chatRequests = 0;
+  let firstChatAt: number | undefined;
+  let lastAnsweredAt: number | undefined;
   let byPrompt = new Map<string, number>();
   let answeredByPrompt = new Map<string, number>();
   let randomFaultsByPrompt = new Map<string, number>();
@@ -341,7 +346,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const prompt = promptHash(messages);
     const attempt = byPrompt.get(prompt) ?? 0;
     byPrompt.set(prompt, attempt + 1);
-    chatRequests++;
+    if (chatRequests++ === 0) firstChatAt = now();
     const text = messages.map((m) => m.content).join('\n');
     const fault = pickFault(prompt, text, attempt);
     if (fault) faultCounts[fault] = (faultCounts[fault] ?? 0) + 1;
@@ -448,6 +453,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         usage,
       });
       if (fault !== 'nonjson') answeredByPrompt.set(prompt, (answeredByPrompt.get(prompt) ?? 0) + 1);
+      lastAnsweredAt = now();
       finish(rec, 200);
     };
 
@@ -501,6 +507,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     }
     // Control endpoints for a server running as a child process.
     if (req.method === 'GET' && path === '/_stats') {
+      if ((req.url ?? '').includes('light=1')) {
+        sendJson(res, 200, { requests, chatRequests, faults: faultCounts, firstChatAt, lastAnsweredAt });
+        return finish(rec, 200);
+      }
       const s = stats();
       sendJson(res, 200, {
         ...s,
@@ -579,6 +589,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       log: [...log],
       connections: connections.map((c) => ({ ...c })),
       retryWaits,
+      firstChatAt,
+      lastAnsweredAt,
     };
   }
 
@@ -586,6 +598,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     seq = 0;
     requests = 0;
     chatRequests = 0;
+    firstChatAt = undefined;
+    lastAnsweredAt = undefined;
     byPrompt = new Map();
     answeredByPrompt = new Map();
     randomFaultsByPrompt = new Map();

@@ -10,6 +10,7 @@ import type {
 import type { ChatMessage, PredictRequest, PredictResponse, Predictor, TestCase, TokenUsage } from '../types';
 import { cacheKey, type ResponseCache } from './cache';
 import { assertKeyOrigin, originOf } from './openaiOrigin';
+import { nodeFetch } from './openaiTransport';
 import {
   PredictorError,
   parseRetryAfter,
@@ -68,7 +69,7 @@ export interface OpenAIPredictorDeps {
   cache?: ResponseCache;
   /** Clock, sleep and random for the retry loop (tests). */
   retryDeps?: RetryDeps;
-  /** The fetch the client uses (tests); the origin guard wraps it. */
+  /** The fetch the client uses (default: the lean node:http one, openaiTransport.ts); the origin guard wraps it. */
   fetch?: typeof fetch;
   /** Told about every failed attempt that will be retried. */
   onRetry?: (info: { predictor: string; caseId: string; attempt: AttemptRecord; index: number }) => void;
@@ -227,7 +228,8 @@ export function createOpenAIPredictor(
   const keyOrigin = apiKey ? (spec.keyOrigin ? originOf(spec.keyOrigin) : origin) : undefined;
   if (keyOrigin) assertKeyOrigin(keyOrigin, baseUrl);
   const secrets = [apiKey];
-  const baseFetch = deps.fetch ?? globalThis.fetch;
+  const baseFetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response> =
+    deps.fetch ?? nodeFetch;
 
   // Every request this client makes goes through the guard: the key never leaves its origin, and redirects are
   // errors rather than followed (a redirect could carry the key elsewhere).

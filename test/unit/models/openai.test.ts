@@ -390,3 +390,24 @@ test('with a cache: the second identical request is served from it, errors are n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the client's standard fetch works as a transport too (faults retried, cancel aborts)", async () => {
+  const faults: FaultSpec = {
+    retryAfterMs: 20,
+    script: [
+      { match: 'flaky', faults: ['429', 'drop', 'malformed'] },
+      { match: 'forever', faults: ['hang'] },
+    ],
+  };
+  await withServer(faults, async (server, spec) => {
+    const p = createOpenAIPredictor(spec, { fetch: globalThis.fetch });
+    const r = await p.predict(req('flaky again'));
+    assert.equal(r.attempts, 4);
+    assert.ok(server.stats().retryWaits[0]!.waitedMs >= 20);
+    const ac = new AbortController();
+    const pending = p.predict(req('forever', ac.signal));
+    while (server.stats().chatRequests < 5) await new Promise((res) => setTimeout(res, 2));
+    ac.abort();
+    await assert.rejects(pending, { kind: 'aborted' });
+  });
+});

@@ -23,6 +23,7 @@ export const DIAGNOSTIC_CODES = [
   'front-matter-unknown-key',
   'front-matter-invalid',
   'text-outside-section',
+  'near-role-marker',
   'missing-user-section',
   'empty-section',
   'liquid-syntax',

@@ -33,6 +33,8 @@ export interface ParsedPrompt {
 }
 
 const ROLE_LINE = /^(system|user|assistant):[ \t]*$/;
+/** A line that looks like a marker but is not one ("User:", " user:", "user :"): text, and most likely a slip. */
+const NEAR_ROLE_LINE = /^\s*(system|user|assistant)\s*:\s*$/i;
 const FENCE = /^---[ \t]*$/;
 
 // Parsed Liquid templates per section and the line index, kept out of the ParsedPrompt so it stays plain data
@@ -117,8 +119,17 @@ export function parsePromptFile(text: string, file = 'untitled.prompt'): ParsedP
       close(lines.lineStart(line));
       const next = line + 1 < lines.lineCount ? lines.lineStart(line + 1) : text.length;
       current = { role: m[1] as Role, marker: line, bodyStart: next };
-    } else if (!current && stray === undefined && lineText(line).trim() !== '') {
-      stray = line;
+    } else {
+      const near = NEAR_ROLE_LINE.exec(lineText(line));
+      if (near) {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'near-role-marker',
+          message: `this line is text, not a section: a role marker is exactly "${near[1]!.toLowerCase()}:" at the start of a line`,
+          range: lines.range(lines.lineStart(line), lines.lineEnd(line)),
+        });
+      }
+      if (!current && stray === undefined && lineText(line).trim() !== '') stray = line;
     }
   }
   close(text.length);

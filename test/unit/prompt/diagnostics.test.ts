@@ -338,6 +338,7 @@ test('every diagnostic code has a case here, with its exact range', () => {
     'front-matter-unknown-key': ['---\nnmae: x\n---\nuser:\nhi\n', 'nmae'],
     'front-matter-invalid': ['---\nparams:\n  seed: 1.5\n---\nuser:\nhi\n', '1.5'],
     'text-outside-section': ['---\nname: x\n---\nstray\nuser:\nhi\n', 'stray'],
+    'near-role-marker': ['user:\nhi\nAssistant:\nok\n', 'Assistant:'],
     'missing-user-section': ['assistant:\nhi\n', 'assistant:'],
     'empty-section': ['system:\nS\nuser:\n\n', 'user:'],
     'liquid-syntax': ['user:\n{% if x %}', '{% if x %}'],

@@ -86,7 +86,7 @@ test('a run started from the Command Palette shows in the Runs tree with its met
     await runRow.locator('.monaco-tl-twistie').click();
     const variant = runs.locator('.monaco-list-row', { hasText: 'local-llm' });
     await variant.waitFor();
-    assert.match(await variant.innerText(), /HR@1 \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
+    assert.match(await variant.innerText(), /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
     await runs.locator('.monaco-list-row', { hasText: 'baseline:popularity' }).waitFor();
     assert.equal(server.stats().chatRequests, 15);
     await screenshot(page, 'runs-tree-after-run');

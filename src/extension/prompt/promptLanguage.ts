@@ -4,10 +4,10 @@
 // preview shows.
 import * as vscode from 'vscode';
 import {
-  analyzePrompt,
   completionsAt,
   hoverAt,
   parsePromptFile,
+  promptDiagnostics,
   type Diagnostic,
   type HoverContext,
 } from '../../core';
@@ -25,12 +25,6 @@ export function toVsRange(r: Diagnostic['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
 
-/** All diagnostics of a prompt text: structure, front matter, Liquid syntax, then variables and filters. */
-export function promptDiagnostics(text: string, file: string): Diagnostic[] {
-  const parsed = parsePromptFile(text, file);
-  return [...parsed.diagnostics, ...analyzePrompt(parsed)];
-}
-
 /** Where hover finds the case to show values from: set by the preview panel. */
 export interface HoverCaseSource {
   hoverContext(uri: vscode.Uri): HoverContext | undefined;
@@ -44,7 +38,7 @@ export function registerPromptLanguage(
   const timers = new Map<string, NodeJS.Timeout>();
   const check = (doc: vscode.TextDocument) => {
     if (doc.languageId !== PROMPT_LANGUAGE) return;
-    const diagnostics = promptDiagnostics(doc.getText(), doc.uri.fsPath).map((d) => {
+    const diagnostics = promptDiagnostics(parsePromptFile(doc.getText(), doc.uri.fsPath)).map((d) => {
       const v = new vscode.Diagnostic(toVsRange(d.range), d.message, SEVERITY[d.severity]);
       v.source = 'ubp';
       v.code = d.code;

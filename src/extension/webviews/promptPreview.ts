@@ -13,7 +13,7 @@ import {
   renderVariables,
   resolveBundledDataset,
   resolveConfigPath,
-  analyzePrompt,
+  promptDiagnostics,
   type EvalConfig,
   type HoverContext,
   type PromptRenderInfo,
@@ -134,7 +134,7 @@ export class PromptPreview implements vscode.Disposable {
     }
     const testCase = s.cases[this.index]!;
     const parsed = parsePromptFile(this.document.getText(), this.document.uri.fsPath);
-    const diagnostics = [...parsed.diagnostics, ...analyzePrompt(parsed)];
+    const diagnostics = promptDiagnostics(parsed);
     const problems = diagnostics.map((d) => ({
       line: d.range.start.line,
       character: d.range.start.character,

@@ -76,7 +76,7 @@ describe('Run UBP Eval', () => {
       (v) => `${runsView.getTreeItem(v).label} ${runsView.getTreeItem(v).description}`,
     );
     assert.equal(labels.length, 2, labels.join(' | '));
-    for (const l of labels) assert.match(l, /HR@1 \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
+    for (const l of labels) assert.match(l, /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
   });
 
   it('cancels a run mid-way and resumes it without repeating a finished case', async () => {

@@ -273,8 +273,9 @@ export interface PositionRow {
 export interface PositionBias {
   positions: PositionRow[];
   /**
-   * χ² test of the chosen labels against the distribution of the true labels (over valid answers): a small p
-   * means the model prefers some positions beyond what the truth explains.
+   * χ² test of the chosen labels (valid answers) against a uniform spread over the K labels. The task builder
+   * puts the true item at a uniformly random position, so a model that looks only at the items (right or wrong)
+   * chooses every label equally often in expectation: a small p means it prefers some positions.
    */
   test: { statistic: number; df: number; p: number };
 }
@@ -454,7 +455,6 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
   const head = new Array<number>(k).fill(0);
   const headKey = ctx.form === 'ranking' ? `ndcg${ctx.k}` : 'correct';
   const chosen = new Array<number>(k).fill(0);
-  const truthValid = new Array<number>(k).fill(0);
   let validTotal = 0;
   for (const o of obs) {
     const e = o.result.expected;
@@ -468,7 +468,6 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
     const ci = c === undefined ? -1 : labelIndex(c);
     if (ci >= 0 && ci < k) {
       chosen[ci] += o.weight;
-      truthValid[t] += o.weight;
       validTotal += o.weight;
     }
   }
@@ -481,7 +480,7 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
       chosen: chosen[i],
       chosenShare: validTotal > 0 ? chosen[i] / validTotal : NaN,
     })),
-    test: chiSquareTest(chosen, truthValid),
+    test: chiSquareTest(chosen, new Array<number>(k).fill(1)),
   };
 }
 

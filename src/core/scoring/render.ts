@@ -159,7 +159,7 @@ function reportSections(r: Report): Section[] {
       lines: biased.map(
         (v) =>
           `${v.variant}: χ² = ${fmtNum(v.positionBias!.test.statistic, 1)}, df ${v.positionBias!.test.df}, ` +
-          `p = ${fmtP(v.positionBias!.test.p)} (chosen labels against the true labels' distribution)`,
+          `p = ${fmtP(v.positionBias!.test.p)} (chosen labels against a uniform spread)`,
       ),
       tables: chunks(biased, 4).map((group) => ({
         headers: [

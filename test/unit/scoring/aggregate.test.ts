@@ -212,3 +212,35 @@ test('latestResults keeps the last line per (case, variant, sample)', () => {
     ],
   );
 });
+
+test('position bias: a model that always answers "A" is flagged, its accuracy sits at the first label', () => {
+  const ctx: ScoringContext = {
+    form: 'choice',
+    k: 10,
+    scale: null,
+    candidates: 4,
+    bootstrap: { resamples: 100 },
+  };
+  const labels = ['A', 'B', 'C', 'D'];
+  const rs = Array.from({ length: 80 }, (_, i) =>
+    result({
+      caseId: `c${i}`,
+      user: `u${i}`,
+      expected: { form: 'choice', label: labels[i % 4] },
+      prediction: { form: 'choice', label: 'A' },
+    }),
+  );
+  const pb = summariseVariant(rs, ctx).positionBias!;
+  assert.deepEqual(
+    pb.positions.map((p) => [p.label, p.chosenShare, p.accuracy]),
+    [
+      ['A', 1, 1],
+      ['B', 0, 0],
+      ['C', 0, 0],
+      ['D', 0, 0],
+    ],
+  );
+  assert.equal(pb.test.df, 3);
+  assert.equal(pb.test.statistic, 240); // (80 - 20)^2 / 20 + 3 * 20
+  assert.ok(pb.test.p < 1e-40);
+});

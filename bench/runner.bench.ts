@@ -7,7 +7,7 @@
 // request in to last answer out), which leaves process start-up out of promptfoo's figure. Also: the per-case
 // overhead of the product path with an instant predictor, a re-run served from the response cache, and the
 // start-up of `ubp version` and `ubp run` on a tiny config.
-//   npm run bench -- runner            (UBP_BENCH_QUICK=1: 1 run each, 400 prompts, no promptfoo)
+//   npm run bench -- runner   (UBP_BENCH_QUICK=1: 1 run each, 400 prompts, no promptfoo unless UBP_BENCH_PROMPTFOO=1)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -373,7 +373,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     `${N} distinct prompts, median ${median(lengths)} chars (history ${history}), concurrency ${CONCURRENCY}`,
   );
 
-  const pfMain = QUICK ? undefined : ensurePromptfoo(ctx);
+  const pfMain = QUICK && process.env.UBP_BENCH_PROMPTFOO !== '1' ? undefined : ensurePromptfoo(ctx);
   const figures: Record<string, unknown> = {
     prompts: N,
     promptChars: median(lengths),

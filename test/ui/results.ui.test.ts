@@ -39,6 +39,8 @@ before(async () => {
     baselines: ['popularity', 'user-mean'],
   });
   wb = await openWorkbench();
+  // The palette lists the extension's commands only once its contributions are loaded: wait for its container.
+  await wb.page.locator('.activitybar .action-item a[aria-label^="UBP Eval"]').waitFor({ timeout: 90_000 });
   wb.page.on('dialog', (d) => {
     dialogs++;
     void d.dismiss();

@@ -434,7 +434,7 @@ function deltaOf(variant: string, row: PairedMetricRow): DeltaView {
 }
 
 /**
- * Resamples for in-process paired comparisons: the report's 2000 up to about 10,000 observations, fewer above
+ * Resamples for in-process paired comparisons: the report's default up to about 10,000 observations, fewer above
  * (never under 200), so a comparison of a very large run blocks the host for about a second at most.
  */
 export function comparisonResamples(observations: number): number {
@@ -592,4 +592,28 @@ export function probeChart(run: LoadedRun, twin: LoadedRun): ChartsView['probe']
       p: num(r.p),
     })),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exports
+
+/** RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe. */
+export function toCsv(columns: string[], rows: (string | number | null)[][]): string {
+  const cell = (v: string | number | null): string => {
+    if (v === null) return '';
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+    const s = /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+export function toJsonRows(columns: string[], rows: (string | number | null)[][]): string {
+  return (
+    JSON.stringify(
+      rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null]))),
+      null,
+      2,
+    ) + '\n'
+  );
 }

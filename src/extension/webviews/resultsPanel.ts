@@ -44,6 +44,8 @@ import {
   reportOf,
   resultsView,
   slim,
+  toCsv,
+  toJsonRows,
   type CaseRef,
   type LoadedRun,
 } from './resultsModel';
@@ -491,27 +493,6 @@ class ResultsPanel implements vscode.Disposable {
 
 function safeName(name: string): string {
   return name.replace(/[^\w.-]+/g, '-').slice(0, 80) || 'export';
-}
-
-/** RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe. */
-export function toCsv(columns: string[], rows: (string | number | null)[][]): string {
-  const cell = (v: string | number | null): string => {
-    if (v === null) return '';
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-    const s = /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
-}
-
-function toJsonRows(columns: string[], rows: (string | number | null)[][]): string {
-  return (
-    JSON.stringify(
-      rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null]))),
-      null,
-      2,
-    ) + '\n'
-  );
 }
 
 /** The panels of this window, and the serializer that brings them back after a reload. */

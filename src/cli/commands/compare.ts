@@ -1,4 +1,5 @@
 // `ubp compare <runA> <runB>`: paired differences per variant on the shared cases, changed cases, regressions.
+// `ubp compare <run> --variant-a X --variant-b Y`: two models (or prompts) of one run, paired the same way.
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
 import {
@@ -15,10 +16,10 @@ import { intOption, shareOption } from './report';
 
 export const compareCommand: CliCommand = {
   name: 'compare',
-  summary: 'Compare two runs on their shared cases: deltas with 95% intervals, p-values, changed cases',
+  summary: 'Compare two runs (or two models of a run) on shared cases: deltas with 95% intervals, p-values',
   usage:
-    'ubp compare <runA> <runB> [--json|--md] [--only-changed] [--max-changed N] [--fail-on-regression] ' +
-    '[--metric M]... [--alpha A] [--resamples N] [--seed N] [--root DIR]',
+    'ubp compare <runA> [<runB>] [--variant-a V --variant-b W] [--json|--md] [--only-changed] [--max-changed N] ' +
+    '[--fail-on-regression] [--metric M]... [--alpha A] [--resamples N] [--seed N] [--root DIR]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -34,9 +35,18 @@ export const compareCommand: CliCommand = {
         resamples: { type: 'string' },
         seed: { type: 'string' },
         root: { type: 'string' },
+        'variant-a': { type: 'string' },
+        'variant-b': { type: 'string' },
       },
     });
-    if (positionals.length !== 2) throw new UsageError('give two runs (run folders or run ids)');
+    const va = values['variant-a'];
+    const vb = values['variant-b'];
+    if ((va === undefined) !== (vb === undefined))
+      throw new UsageError('give both --variant-a and --variant-b');
+    if (positionals.length === 1 && va !== undefined) positionals.push(positionals[0]);
+    if (positionals.length !== 2) {
+      throw new UsageError('give two runs, or one run with --variant-a and --variant-b');
+    }
     if (values.json && values.md) throw new UsageError('--json and --md exclude each other');
     const resamples = intOption(values.resamples, '--resamples', 1000);
     const seed = intOption(values.seed, '--seed', 0);
@@ -59,7 +69,7 @@ export const compareCommand: CliCommand = {
       { label: a.manifest.id, results: a.results },
       { label: b.manifest.id, results: b.results },
       ctx,
-      { ...(alpha !== undefined ? { alpha } : {}) },
+      { ...(alpha !== undefined ? { alpha } : {}), ...(va && vb ? { pair: { a: va, b: vb } } : {}) },
     );
     const probeA = Boolean((a.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
     const probeB = Boolean((b.manifest.config as { task?: { probe?: boolean } })?.task?.probe);

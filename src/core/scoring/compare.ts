@@ -320,16 +320,40 @@ export interface RunComparison {
   probe?: { titled: 'a' | 'b' };
 }
 
-/** Compares every variant present in both runs' results (matched by variant id). */
+/**
+ * Compares every variant present in both runs' results (matched by variant id), or with `pair` one variant of
+ * A against one of B (two models of one run: pass the same results twice). An unknown variant throws.
+ */
 export function compareRuns(
   a: { label: string; results: CaseResult[] },
   b: { label: string; results: CaseResult[] },
   ctx: ScoringContext,
-  options: CompareOptions = {},
+  options: CompareOptions & { pair?: { a: string; b: string } } = {},
 ): RunComparison {
   const variants = (rs: CaseResult[]) => [...new Set(rs.map((r) => r.variant))];
   const va = variants(a.results);
   const vb = new Set(variants(b.results));
+  if (options.pair) {
+    const { pair } = options;
+    if (!va.includes(pair.a))
+      throw new Error(`no variant "${pair.a}" in ${a.label} (it has: ${va.join(', ')})`);
+    if (!vb.has(pair.b))
+      throw new Error(`no variant "${pair.b}" in ${b.label} (it has: ${[...vb].join(', ')})`);
+    return {
+      a: a.label,
+      b: b.label,
+      variants: [
+        comparePaired(
+          { label: `${a.label}:${pair.a}`, results: a.results.filter((r) => r.variant === pair.a) },
+          { label: `${b.label}:${pair.b}`, results: b.results.filter((r) => r.variant === pair.b) },
+          ctx,
+          options,
+        ),
+      ],
+      onlyA: [],
+      onlyB: [],
+    };
+  }
   const both = va.filter((v) => vb.has(v));
   return {
     a: a.label,

@@ -309,7 +309,9 @@ function comparisonSections(
 }
 
 function pairSections(v: PairedComparison, c: RunComparison): Section[] {
-  const name = v.a.slice(c.a.length + 1);
+  const nameA = v.a.slice(c.a.length + 1);
+  const nameB = v.b.slice(c.b.length + 1);
+  const name = nameA === nameB ? nameA : `${nameA} → ${nameB}`;
   const lines = [
     `${v.shared.cases} shared cases (${v.shared.observations} answers, ${v.shared.users} users); ` +
       `${v.onlyA} answers only in A and ${v.onlyB} only in B, left out.`,

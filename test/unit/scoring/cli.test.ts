@@ -106,6 +106,29 @@ test('ubp report, compare and export on run folders', async (t) => {
   assert.equal(lines.length, 240);
   assert.equal(lines[0]['metric.correct'], 1);
 
+  // two models of one run
+  b = io(root);
+  assert.equal(
+    await main(['compare', 'run-a', '--variant-a', 'baseline:random', '--variant-b', 'gpt', '--json'], b),
+    0,
+    b.stderr,
+  );
+  const pair = JSON.parse(b.stdout);
+  assert.equal(pair.variants.length, 1);
+  assert.ok(Math.abs(pair.variants[0].metrics[0].diff.value - 0.3) < 1e-9);
+  assert.equal(pair.variants[0].metrics[0].verdict, 'better');
+  b = io(root);
+  assert.equal(
+    await main(['compare', 'run-a', '--variant-a', 'baseline:random', '--variant-b', 'gpt'], b),
+    0,
+  );
+  assert.match(b.stdout, /^baseline:random → gpt$/m);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-a', '--variant-a', 'nope', '--variant-b', 'gpt'], b), 1);
+  assert.match(b.stderr, /no variant "nope" in run-a \(it has: gpt, baseline:random\)/);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-a', '--variant-a', 'gpt'], b), 2);
+
   // knowledge probe: the same case ids with opaque names, a worse model
   writeRun(
     store,

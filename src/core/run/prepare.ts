@@ -16,6 +16,7 @@ import {
   type ModelConfig,
 } from '../config';
 import { fitBaselines } from '../models/baselines';
+import { flushResponseCaches } from '../models/cache';
 import { analyzePrompt, buildPromptVariables, loadPromptTemplate, renderVariables } from '../prompt';
 import { expectedAnswerTokens, loadChatTokenizer } from '../prompt/tokens';
 import { PromptError, hasErrors } from '../prompt/diagnostics';
@@ -336,7 +337,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     openStore,
     async start(o = {}) {
       const store = await openStore();
-      return runEval({
+      const handle = runEval({
         store,
         cases,
         variants,
@@ -345,6 +346,12 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         budgetUsd: config.run.budgetUsd,
         ...o,
       });
+      // The response cache appends in the background: make sure its lines are on disk when the run is done.
+      const done = handle.done.then(async (summary) => {
+        if (models.length) await flushResponseCaches();
+        return summary;
+      });
+      return { ...handle, done, [Symbol.asyncIterator]: () => handle[Symbol.asyncIterator]() };
     },
   };
 }

@@ -16,6 +16,7 @@ import { VERSION as OPENAI_VERSION } from 'openai/version';
 import type { BenchContext } from './run';
 import { createOpenAIPredictor } from '../src/core/models/openai';
 import { ResponseCache } from '../src/core/models/cache';
+import { nodeFetch } from '../src/core/models/openaiTransport';
 import { runEval, type RunVariant } from '../src/core/run/runner';
 import { openRunStore, type OpenRunStoreOptions } from '../src/core/run/store';
 import { buildPromptVariables, loadPromptTemplate, renderVariables } from '../src/core/prompt';
@@ -152,8 +153,15 @@ async function pool(n: number, concurrency: number, job: (i: number) => Promise<
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function bareLoop(server: ServerChild, prompts: ChatMessage[][]): Promise<Measured> {
-  const client = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0, timeout: 60_000 });
+/** The limit: the openai client and a pool. `lean` gives the client the product's transport instead of undici. */
+async function bareLoop(server: ServerChild, prompts: ChatMessage[][], lean = false): Promise<Measured> {
+  const client = new OpenAI({
+    baseURL: server.url,
+    apiKey: 'bench',
+    maxRetries: 0,
+    timeout: 60_000,
+    ...(lean ? { fetch: nodeFetch } : {}),
+  });
   let chars = 0;
   await serverReset(server);
   const t0 = performance.now();
@@ -389,21 +397,23 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     try {
       // Warm-up (JIT, connections), not measured.
       await bareLoop(server, prompts.slice(0, 200));
+      await bareLoop(server, prompts.slice(0, 200), true);
       await product(ctx, server, cases.slice(0, 200), render, `warm-${latency}`);
       const runs: Record<string, Measured[]> = {
         bare: [],
+        bareLean: [],
         product: [],
         promptfooWrite: [],
         promptfooNoWrite: [],
       };
       for (let rep = 0; rep < RUNS; rep++) {
         // Alternate the order so neither side always runs on a warmer machine.
-        const order = rep % 2 ? ['product', 'bare'] : ['bare', 'product'];
+        const order = rep % 2 ? ['product', 'bareLean', 'bare'] : ['bare', 'bareLean', 'product'];
         for (const who of order) {
           const m =
-            who === 'bare'
-              ? await bareLoop(server, prompts)
-              : await product(ctx, server, cases, render, `run-${latency}-${rep}`);
+            who === 'product'
+              ? await product(ctx, server, cases, render, `run-${latency}-${rep}`)
+              : await bareLoop(server, prompts, who === 'bareLean');
           runs[who]!.push(m);
           ctx.log(
             `${latency} ms  ${who.padEnd(16)} ${m.wallRps} rps in-process, ${m.serverRps} rps at the server`,
@@ -426,12 +436,14 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
         runs: Object.fromEntries(Object.entries(runs).filter(([, v]) => v.length)),
         medianRps: {
           bare: med('bare', 'wallRps'),
+          bareLeanTransport: med('bareLean', 'wallRps'),
           product: med('product', 'wallRps'),
           promptfooWholeProcess: med('promptfooWrite', 'wallRps'),
           promptfooNoWriteWholeProcess: med('promptfooNoWrite', 'wallRps'),
         },
         medianServerRps: {
           bare: med('bare', 'serverRps'),
+          bareLeanTransport: med('bareLean', 'serverRps'),
           product: med('product', 'serverRps'),
           promptfoo: med('promptfooWrite', 'serverRps'),
           promptfooNoWrite: med('promptfooNoWrite', 'serverRps'),
@@ -442,6 +454,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
       out.ratios = {
         productOverBare: ratio(p, med('bare', 'wallRps')),
         productOverBareAtServer: ratio(med('product', 'serverRps'), med('bare', 'serverRps')),
+        productOverBareLeanTransport: ratio(p, med('bareLean', 'wallRps')),
         productOverPromptfoo: ratio(p, med('promptfooWrite', 'wallRps')),
         productOverPromptfooNoWrite: ratio(p, med('promptfooNoWrite', 'wallRps')),
         productOverPromptfooAtServer: ratio(med('product', 'serverRps'), med('promptfooWrite', 'serverRps')),
@@ -454,6 +467,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
         out.concurrencyLatencyBoundRps = bound;
         out.shareOfBound = {
           bare: ratio(med('bare', 'wallRps'), bound),
+          bareLeanTransport: ratio(med('bareLean', 'wallRps'), bound),
           product: ratio(p, bound),
           promptfooNoWriteAtServer: ratio(med('promptfooNoWrite', 'serverRps'), bound),
         };

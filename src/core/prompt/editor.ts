@@ -349,7 +349,7 @@ function frontMatterHover(parsed: ParsedPrompt, offset: number): HoverResult | n
   };
 }
 
-/** The value of a path in the given case, as a Markdown line; loop variables are shown at their first element. */
+/** The value of a path in the given case, as a Markdown line; a loop variable shows its collection's first element. */
 function valueOf(path: string, stack: Stack, context: HoverContext): string | undefined {
   const variables =
     'variables' in context ? context.variables : buildPromptVariables(context.testCase, context.info);
@@ -363,7 +363,7 @@ function valueOf(path: string, stack: Stack, context: HoverContext): string | un
     if (!binding || binding.origin === 'documented') break;
     if (binding.origin === 'loop' && binding.source) {
       expr = `${binding.source}[0]${expr.slice(root!.length)}`;
-      note = 'in the first iteration, in this case';
+      note = `in this case, for the first element of \`${binding.source}\``;
     } else if (binding.origin === 'assign' && binding.source) {
       assigns.unshift(`{% assign ${root} = ${binding.source} %}`);
       break;

@@ -133,10 +133,10 @@ test("hover on a field: its meaning and its value in the preview case, over the 
   assert.match(h.markdown, /Value in this case: `"Star Wars: Episode V - The Empire Strikes Back \(1980\)"`/);
 });
 
-test('hover on a loop variable shows its first iteration; on an assignment its value', () => {
+test('hover on a loop variable shows the first element of its collection; on an assignment its value', () => {
   const h = hoverAt(TEXT, TEXT.indexOf('h.value') + 3, CONTEXT)!;
   assert.match(h.markdown, /^\*\*h\.value\*\*: number/);
-  assert.match(h.markdown, /Value in the first iteration, in this case: `4`/);
+  assert.match(h.markdown, /Value in this case, for the first element of `history`: `4`/);
   const last = hoverAt(TEXT, TEXT.indexOf('last.title') + 6, CONTEXT)!;
   assert.match(last.markdown, /Value in this case: `"Matrix, The \(1999\)"`/);
 });

@@ -80,11 +80,26 @@ function reportSections(r: Report): Section[] {
   }
   sections.push({
     title: `Headline: ${h.label} (${h.higherIsBetter ? 'higher' : 'lower'} is better)`,
+    lines: vs.some((v) => v.vsBestBaseline)
+      ? [
+          `"vs best baseline": the model minus ${vs.find((v) => v.vsBestBaseline)!.vsBestBaseline!.baseline} on their shared cases (paired).`,
+        ]
+      : [],
     tables: [
       {
-        headers: ['variant', h.label, 'valid only', 'invalid', 'error', 'cases', 'users'],
+        headers: [
+          'variant',
+          h.label,
+          'valid only',
+          'invalid',
+          'error',
+          'cases',
+          'users',
+          ...(vs.some((v) => v.vsBestBaseline) ? ['vs best baseline [95% CI]', 'p'] : []),
+        ],
         rows: vs.map((v) => {
           const m = v.metrics.find((x) => x.key === h.key);
+          const vb = v.vsBestBaseline;
           return [
             v.variant,
             fmtCI(m?.all),
@@ -93,6 +108,7 @@ function reportSections(r: Report): Section[] {
             fmtPct(v.errorShare.value),
             fmtInt(v.counts.cases),
             fmtInt(v.counts.users),
+            ...(vs.some((x) => x.vsBestBaseline) ? (vb ? [fmtDiffCI(vb.diff), fmtP(vb.p)] : ['', '']) : []),
           ];
         }),
       },

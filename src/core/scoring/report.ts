@@ -18,6 +18,7 @@ import {
   type ProbeComparison,
   type VariantBreakdowns,
 } from './breakdown';
+import { comparePaired } from './compare';
 import { formScoring, normaliseMetricKey } from './metrics';
 
 export const REPORT_SCHEMA = 'ubp-report/1';
@@ -31,6 +32,11 @@ export interface MetricInfo {
 
 export interface VariantReport extends VariantSummary {
   breakdowns: VariantBreakdowns;
+  /**
+   * LLM variants: the headline against the best baseline (by headline) on their shared cases, paired: B − A
+   * with A the baseline, so a positive difference means the model beats it when higher is better.
+   */
+  vsBestBaseline?: { baseline: string; diff: Estimate; p: number; verdict: 'better' | 'worse' | 'same' };
 }
 
 export interface Report {
@@ -146,6 +152,24 @@ export function buildReport(
     const obs = toObservations(rs, ctx);
     return { ...summary, breakdowns: breakdowns(obs, ctx, thresholds, { users: options.users }) };
   });
+  const headlineOf = (v: VariantReport) => v.metrics.find((m) => m.key === fs.headline)?.all.value ?? NaN;
+  const higher = fs.metrics.find((m) => m.key === fs.headline)!.higherIsBetter;
+  const best = variants
+    .filter((v) => v.kind === 'baseline' && Number.isFinite(headlineOf(v)))
+    .sort((x, y) => (higher ? headlineOf(y) - headlineOf(x) : headlineOf(x) - headlineOf(y)))[0];
+  if (best) {
+    for (const v of variants) {
+      if (v.kind !== 'llm') continue;
+      const cmp = comparePaired(
+        { label: best.variant, results: groups.get(best.variant)! },
+        { label: v.variant, results: groups.get(v.variant)! },
+        ctx,
+        { maxChanged: 0 },
+      );
+      const row = cmp.metrics.find((m) => m.key === fs.headline)!;
+      v.vsBestBaseline = { baseline: best.variant, diff: row.diff, p: row.p, verdict: row.verdict };
+    }
+  }
 
   const task = taskOf(manifest);
   const units =

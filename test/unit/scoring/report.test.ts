@@ -108,10 +108,14 @@ test('buildReport: header, variants in manifest order, totals, notes for a parti
   const gpt = report.variants[0];
   assert.ok(near(gpt.metrics[0].all.value, 40 / 60));
   assert.equal(gpt.positionBias!.positions.length, 4);
+  assert.equal(gpt.vsBestBaseline!.baseline, 'baseline:random');
+  assert.ok(near(gpt.vsBestBaseline!.diff.value, 40 / 60 - 15 / 60));
+  assert.equal(gpt.vsBestBaseline!.verdict, 'better');
+  assert.equal(report.variants[1].vsBestBaseline, undefined);
 
   const text = renderReportText(report);
   assert.match(text, /UBP report: test r1 \(r1\)/);
-  assert.match(text, /gpt\s+0\.667 \[0\.\d+, 0\.\d+\]/);
+  assert.match(text, /gpt\s+0\.667 \[0\.\d+, 0\.\d+\].*\+0\.417 \[\+0\.\d+, \+0\.\d+\]/);
   assert.match(text, /by target popularity/);
   const md = renderReportMarkdown(report);
   assert.match(md, /^# UBP report/);

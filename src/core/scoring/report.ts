@@ -190,6 +190,12 @@ export function buildReport(
   if (options.scan?.corrupt)
     notes.push(`${options.scan.corrupt} unreadable line(s) in results.jsonl were skipped.`);
   if (options.scan?.tornTail) notes.push('The last line of results.jsonl was incomplete and was ignored.');
+  const fewest = Math.min(...variants.map((v) => v.counts.users));
+  if (variants.length && fewest < 30) {
+    notes.push(
+      `Only ${fewest} user(s) in some variant: bootstrap intervals over so few users are approximate (too narrow).`,
+    );
+  }
   if (variants.some((v) => v.counts.cases > v.counts.users)) {
     notes.push('Some users have several cases: intervals resample users, not cases.');
   }

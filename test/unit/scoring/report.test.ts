@@ -105,6 +105,7 @@ test('buildReport: header, variants in manifest order, totals, notes for a parti
   assert.equal(report.totals.promptTokens, 12_000);
   assert.match(report.notes.join('\n'), /Partial run \(cancelled\): 120 of 180/);
   assert.match(report.notes.join('\n'), /resample users/);
+  assert.doesNotMatch(report.notes.join('\n'), /approximate/); // 30 users
   const gpt = report.variants[0];
   assert.ok(near(gpt.metrics[0].all.value, 40 / 60));
   assert.equal(gpt.positionBias!.positions.length, 4);
@@ -179,6 +180,7 @@ test('rating samples: agreement and the spread of predicted ratings', () => {
   });
   const v = report.variants[0];
   assert.equal(v.counts.samples, 2);
+  assert.match(report.notes.join('\n'), /Only 4 user\(s\).*approximate/);
   assert.equal(v.agreement!.cases, 4);
   assert.ok(near(v.agreement!.pairwise.value, 0.5));
   assert.ok(near(v.agreement!.ratingSd!, Math.SQRT1_2 / 2)); // SD of (3, 4) = 0.707 on half the cases

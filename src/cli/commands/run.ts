@@ -222,7 +222,11 @@ function fmtEstimate(value: number, lo: number, hi: number, digits: number): str
 /** The headline metric (with its 95% interval) and the invalid and error shares of every variant. */
 export function formatTable(report: Report): string {
   const headline = report.headline;
-  const second = report.metrics.find((m) => m.key !== headline.key);
+  // One companion metric per form: HR@k beside NDCG@k, MAE beside RMSE, F1 beside accuracy.
+  const companion = { ranking: `hr@${report.run.k}`, rating: 'mae', binary: 'f1', choice: '' }[
+    report.run.form
+  ];
+  const second = report.metrics.find((m) => m.key === companion);
   const digits = 3;
   const rows = report.variants.map((v) => {
     const h = v.metrics.find((m) => m.key === headline.key);

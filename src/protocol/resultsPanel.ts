@@ -202,6 +202,8 @@ export interface ResultsPanelProtocol extends Protocol {
   };
   toWebview: {
     loading: { title: string; openedAt: number };
+    /** The run's header from its manifest alone, before the results are read (large runs take a moment). */
+    header: { header: RunHeaderView; openedAt: number };
     show: ResultsView;
     compare: CompareView;
     failures: FailuresBatch;

@@ -39,7 +39,7 @@ function rendered(phase: ResultsPanelProtocol['toHost']['rendered']['phase'], ro
     if (sent) return;
     sent = true;
     const at = Date.now();
-    app.dataset[`${phase}At`] = String(at); // read by the UI test
+    app.dataset[`${phase}At`] ??= String(at); // the first time, read by the UI test
     channel.notify('rendered', { phase, at, rows });
   };
   requestAnimationFrame(() => setTimeout(send));
@@ -109,16 +109,17 @@ function layout(): void {
   const tabEl = document.createElement('vscode-tabs');
   tabEl.id = 'tabs';
   tabEl.setAttribute('selected-index', String(state.tab ?? 0));
+  // vscode-tabs assigns its own ids to headers and panels (for aria-controls): ours go in data-tab.
   const header = (label: string, id: string, ...extra: HTMLElement[]) => {
     const el = document.createElement('vscode-tab-header');
     el.setAttribute('slot', 'header');
-    el.id = id;
+    el.dataset.tab = id;
     el.append(label, ...extra);
     return el;
   };
   const panel = (id: string, child: HTMLElement) => {
     const el = document.createElement('vscode-tab-panel');
-    el.id = id;
+    el.dataset.tab = id;
     el.appendChild(child);
     return el;
   };
@@ -207,6 +208,21 @@ channel
         h('span', {}, `Loading ${title}…`),
       ),
     );
+  })
+  .on('header', ({ header, openedAt }) => {
+    if (current) return;
+    app.dataset.openedAt = String(openedAt);
+    replace(
+      app,
+      h('div', { id: 'header-slot' }, runHeader(header, header.status === 'running')),
+      h(
+        'div',
+        { class: 'loading' },
+        document.createElement('vscode-progress-ring'),
+        h('span', {}, 'Reading and scoring the results…'),
+      ),
+    );
+    rendered('header');
   })
   .on('show', show)
   .on('compare', showCompare)

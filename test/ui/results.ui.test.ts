@@ -41,6 +41,8 @@ before(async () => {
   wb = await openWorkbench();
   // The palette lists the extension's commands only once its contributions are loaded: wait for its container.
   await wb.page.locator('.activitybar .action-item a[aria-label^="UBP Eval"]').waitFor({ timeout: 90_000 });
+  await runCommand(wb.page, 'Preferences: Color Theme', 'Dark Modern');
+  await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
   wb.page.on('dialog', (d) => {
     dialogs++;
     void d.dismiss();
@@ -104,7 +106,7 @@ test('opens a run from the Command Palette; the metrics table matches `ubp repor
 
 test('filters the failures and opens a case; hostile answers show as text and nothing runs', async () => {
   const frame = await webviewFrame(wb.page, 'Results: ui-ratings');
-  await frame.locator('#tab-failures').click();
+  await frame.locator('[data-tab="tab-failures"]').click();
   const count = frame.locator('#failures-count');
   await count.waitFor();
   const total = Number((await count.innerText()).match(/^([\d,]+) failures$/)![1].replace(/,/g, ''));
@@ -154,7 +156,7 @@ test('charts render in a light and a dark theme', async () => {
   const { page } = wb;
   await page.locator('.tab', { hasText: 'Results: ' }).first().click();
   let frame = await webviewFrame(page, 'Results: ui-ratings');
-  await frame.locator('#tab-charts').click();
+  await frame.locator('[data-tab="tab-charts"]').click();
   await frame.locator('#chart-variants canvas').waitFor();
   await frame.locator('#confusion table').waitFor();
   assert.ok((await frame.locator('#charts .chart-card').count()) >= 4);
@@ -165,7 +167,7 @@ test('charts render in a light and a dark theme', async () => {
   await frame.locator('body.vscode-light').waitFor({ timeout: 30_000 });
   await frame.locator('#chart-variants canvas').waitFor();
   await screenshot(page, 'results-charts-light');
-  await frame.locator('#tab-metrics').click();
+  await frame.locator('[data-tab="tab-metrics"]').click();
   await screenshot(page, 'results-metrics-light');
   await runCommand(page, 'Preferences: Color Theme', 'Dark Modern');
   await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
@@ -198,7 +200,7 @@ test('a run of 10,000 cases × 3 models shows its header and metrics quickly (ti
   assert.equal(await frame.locator('#metrics-table tbody tr[data-variant]').count(), 3);
   await frame.locator('#app[data-intervals="true"]').waitFor({ timeout: 240_000 });
   console.log(`# UBP_FIGURE resultsLarge intervalsMs=${Date.now() - clicked}`);
-  await frame.locator('#tab-failures').click();
+  await frame.locator('[data-tab="tab-failures"]').click();
   const grid = frame.locator('#failures-grid');
   await grid.waitFor();
   // Scroll through the virtualised table: the DOM keeps a small window of rows.

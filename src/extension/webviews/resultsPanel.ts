@@ -36,6 +36,7 @@ import {
   compareViewOf,
   failureRows,
   findProbeTwin,
+  manifestHeaderView,
   OFF_THREAD_RESULTS,
   probeChart,
   quickReportOf,
@@ -249,6 +250,14 @@ class ResultsPanel implements vscode.Disposable {
   private async loadRun(dir: string): Promise<void> {
     this.channel.notify('loading', { title: path.basename(dir), openedAt: this.openedAt });
     const t0 = performance.now();
+    try {
+      this.channel.notify('header', {
+        header: manifestHeaderView(dir, readRunManifest(dir)),
+        openedAt: this.openedAt,
+      });
+    } catch {
+      /* the full read below reports a missing or broken manifest */
+    }
     const read = await readSlimRun(dir);
     this.panel.title = `Results: ${read.manifest.name}`;
     this.live = new LiveRun(read.dir, read.results, read.manifest, read.bytes);

@@ -1,7 +1,7 @@
 // What every format loader gets: the folder, the issue log, the abort signal, and a hash per file it reads
 // (the dataset's fingerprint), and what it gives back.
 import path from 'node:path';
-import type { Hash } from 'node:crypto';
+import type { FileHasher } from './hasher';
 import type { Interactions, ItemMeta } from '../types';
 import type { IssueLog } from './errors';
 
@@ -15,7 +15,7 @@ export interface LoadContext {
   log: IssueLog;
   signal?: AbortSignal;
   /** A hash to feed with the file's bytes, or null when the manifest already vouches for the file. */
-  hashFor(file: string): Hash | null;
+  hashFor(file: string): FileHasher | null;
   /** Files read, absolute, in the order they were opened. */
   read: string[];
 }

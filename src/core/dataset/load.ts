@@ -1,7 +1,7 @@
 // loadDataset: a path (folder, file, or "bundled:<name>") to Interactions, with the bad rows it skipped and a
 // fingerprint of the files it read.
-import { createHash, type Hash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { createFileHasher, type FileHasher } from './hasher';
 import path from 'node:path';
 import type { DataIssue, DatasetFormat, Interactions } from '../types';
 import type { LoadContext } from './context';
@@ -69,7 +69,7 @@ export async function loadDataset(target: string, options: LoadDatasetOptions = 
   display = displayDir;
 
   const manifest = readManifest(dir);
-  const hashes = new Map<string, Hash>();
+  const hashes = new Map<string, FileHasher>();
   const ctx: LoadContext = {
     dir,
     displayDir,
@@ -80,35 +80,46 @@ export async function loadDataset(target: string, options: LoadDatasetOptions = 
     hashFor(file) {
       const name = path.relative(dir, file);
       if (manifestHash(manifest, dir, name)) return null;
-      const h = createHash('sha256');
+      let size = 0;
+      try {
+        size = statSync(file).size;
+      } catch {
+        size = 0; // the reader reports a missing file
+      }
+      const h = createFileHasher(size);
       hashes.set(name, h);
       return h;
     },
   };
   let data: Interactions;
-  switch (format) {
-    case 'movielens-csv':
-      data = await loadMovielensCsv(ctx);
-      break;
-    case 'movielens-dat':
-      data = await loadMovielensDat(ctx);
-      break;
-    case 'movielens-100k':
-      data = await loadMovielens100k(ctx);
-      break;
-    case 'lastfm-hetrec':
-      data = await loadLastfmHetrec(ctx);
-      break;
-    case 'generic':
-      data = await loadGeneric(ctx, columns!);
-      break;
-    default:
-      throw new DatasetError(display, null, null, `unknown format "${String(format)}"`);
+  try {
+    switch (format) {
+      case 'movielens-csv':
+        data = await loadMovielensCsv(ctx);
+        break;
+      case 'movielens-dat':
+        data = await loadMovielensDat(ctx);
+        break;
+      case 'movielens-100k':
+        data = await loadMovielens100k(ctx);
+        break;
+      case 'lastfm-hetrec':
+        data = await loadLastfmHetrec(ctx);
+        break;
+      case 'generic':
+        data = await loadGeneric(ctx, columns!);
+        break;
+      default:
+        throw new DatasetError(display, null, null, `unknown format "${String(format)}"`);
+    }
+  } catch (e) {
+    for (const h of hashes.values()) h.dispose();
+    throw e;
   }
   const digests = new Map<string, string>();
   for (const file of ctx.read) {
     const name = path.relative(dir, file);
-    digests.set(name, manifestHash(manifest, dir, name) ?? hashes.get(name)?.digest('hex') ?? 'unhashed');
+    digests.set(name, manifestHash(manifest, dir, name) ?? (await hashes.get(name)?.digest()) ?? 'unhashed');
   }
   return {
     data,

@@ -1,8 +1,8 @@
 // Reads a file as bytes in big chunks and hands out blocks of whole lines. A data file can be larger than a
 // JavaScript string can hold (about 512 M characters), so nothing here ever makes one string of a file.
 import { open, stat } from 'node:fs/promises';
-import type { Hash } from 'node:crypto';
 import { DatasetError } from './errors';
+import type { FileHasher } from './hasher';
 
 /** `buf[start..end)` holds whole lines, each ending in '\n' (one is added after a last line that lacks it). */
 export interface LineBlock {
@@ -18,7 +18,7 @@ export interface ReadBlocksOptions {
   /** Bytes read at a time. */
   chunkBytes?: number;
   /** Receives every byte of the file (the fingerprint), BOM included. */
-  hash?: Hash | null;
+  hash?: FileHasher | null;
   /** A line longer than this is an error: it is not a text data file (or one with no line breaks). */
   maxLineBytes?: number;
   /** The 1-based number of the line that starts the unread part, for the messages of the errors found here. */
@@ -60,8 +60,9 @@ export function lineColumnAt(buf: Buffer, from: number, at: number, firstLine: n
 
 /**
  * Yields blocks of whole lines. Skips a UTF-8 BOM, refuses binary files (NUL bytes near the start) and lines
- * longer than `maxLineBytes`, and checks the abort signal between chunks. The buffer is reused: a consumer must
- * be done with a block before asking for the next.
+ * longer than `maxLineBytes`, and checks the abort signal between chunks. Two buffers take turns: the next
+ * chunk is being read while the consumer parses the current block, which must be done with it before asking
+ * for the next.
  */
 export async function* readLineBlocks(file: string, options: ReadBlocksOptions): AsyncGenerator<LineBlock> {
   const { display, signal, hash } = options;
@@ -69,29 +70,19 @@ export async function* readLineBlocks(file: string, options: ReadBlocksOptions):
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE;
   await statDataFile(file, display);
   const fh = await open(file, 'r');
+  let pending: Promise<{ bytesRead: number }> | null = null;
   try {
     let buf = Buffer.allocUnsafe(chunk);
+    let spare = Buffer.allocUnsafe(chunk);
     let carry = 0; // bytes of an unfinished line kept at the front of buf
     let first = true;
+    pending = fh.read(buf, 0, buf.length, null);
     for (;;) {
+      const { bytesRead }: { bytesRead: number } = await pending!;
+      pending = null;
       signal?.throwIfAborted();
-      if (carry === buf.length) {
-        if (carry >= maxLine) {
-          const line = options.nextLine?.() ?? 0;
-          throw new DatasetError(
-            display,
-            line || null,
-            1,
-            `line longer than ${Math.round(maxLine / 2 ** 20)} MiB: not a line-based text file?`,
-          );
-        }
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxLine + 1));
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
-      if (bytesRead > 0) hash?.update(buf.subarray(carry, carry + bytesRead));
-      let end = carry + bytesRead;
+      if (bytesRead > 0) await hash?.update(buf.subarray(carry, carry + bytesRead));
+      let end: number = carry + bytesRead;
       let start = 0;
       if (first && end > 0) {
         first = false;
@@ -106,7 +97,7 @@ export async function* readLineBlocks(file: string, options: ReadBlocksOptions):
         if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
       }
       if (bytesRead === 0) {
-        if (carry === 0) return;
+        if (end === start) return;
         if (end === buf.length) {
           // no room for the final '\n': grow first
           const bigger = Buffer.allocUnsafe(buf.length + 1);
@@ -117,19 +108,41 @@ export async function* readLineBlocks(file: string, options: ReadBlocksOptions):
       }
       const last = buf.lastIndexOf(10, end - 1);
       if (last < start) {
+        // no line break yet: keep the bytes and read on, in a bigger buffer when this one is full
         if (start > 0) {
           buf.copy(buf, 0, start, end);
           end -= start;
         }
+        if (end === buf.length) {
+          if (end >= maxLine) {
+            const line = options.nextLine?.() ?? 0;
+            throw new DatasetError(
+              display,
+              line || null,
+              1,
+              `line longer than ${Math.round(maxLine / 2 ** 20)} MiB: not a line-based text file?`,
+            );
+          }
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxLine + 1));
+          buf.copy(bigger, 0, 0, end);
+          buf = bigger;
+        }
         carry = end;
+        pending = fh.read(buf, carry, buf.length - carry, null);
         continue;
       }
+      // the unfinished line goes to the front of the other buffer, which starts filling while this block is used
+      const next: number = end - (last + 1);
+      if (spare.length < Math.max(chunk, next * 2)) spare = Buffer.allocUnsafe(Math.max(chunk, next * 2));
+      buf.copy(spare, 0, last + 1, end);
+      if (bytesRead > 0) pending = fh.read(spare, next, spare.length - next, null);
       yield { buf, start, end: last + 1 };
-      carry = end - (last + 1);
-      buf.copy(buf, 0, last + 1, end);
       if (bytesRead === 0) return;
+      [buf, spare] = [spare, buf];
+      carry = next;
     }
   } finally {
+    if (pending) await pending.catch(() => undefined);
     await fh.close();
   }
 }

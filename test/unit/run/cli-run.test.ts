@@ -118,3 +118,19 @@ test('ubp run: a model needing a key that is not set is refused before any reque
   assert.equal(code, 1);
   assert.match(x.stderr(), /UBP_TEST_KEY_UNSET.*not set/);
 });
+
+test('ubp run on a terminal: one updating progress line, cleared before the table', async (t) => {
+  const cwd = tmpRoot(t);
+  const x = { ...io(cwd), isTTY: true };
+  let out = '';
+  x.out = (s: string) => void (out += s);
+  assert.equal(await main(['run', config, '--models', 'random'], x), 0);
+  const progress = out.split('\r\x1b[K').slice(1, -1);
+  assert.ok(progress.length >= 1, 'at least one progress line');
+  assert.ok(
+    progress.every((p) => !p.includes('\n')),
+    'progress never scrolls',
+  );
+  assert.match(progress[progress.length - 1]!, /30\/30 \(100%\)/);
+  assert.ok(out.includes('\r\x1b[K\nvariant'), 'the progress line is cleared before the table');
+});

@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BenchContext } from './run';
+import type { BenchContext } from './types';
 import { createBaseline } from '../src/core/models/baselines';
 import type { BaselineName } from '../src/core/config';
 import type { Candidate, Interactions, TaskForm, TestCase } from '../src/core/types';

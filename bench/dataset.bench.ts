@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BenchContext } from './run';
+import type { BenchContext } from './types';
 import { loadDataset } from '../src/core/dataset';
 
 const root = path.resolve(__dirname, '..');

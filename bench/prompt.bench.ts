@@ -7,7 +7,7 @@ import { rmSync, statSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { Liquid } from 'liquidjs';
-import type { BenchContext } from './run';
+import type { BenchContext } from './types';
 import { buildCases, loadConfig, loadDataset, resolveConfigPath } from '../src/core';
 import {
   analyzePrompt,

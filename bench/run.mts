@@ -1,17 +1,11 @@
-// `npm run bench [-- name ...]`: runs every bench/<name>.bench.ts (or the named ones) one after another and
+// `npm run bench [-- name ...]` (an .mts file: it awaits at the top level): runs every bench/<name>.bench.ts (or the named ones) one after another and
 // writes each one's figures to bench/results/<name>.json, with the machine it ran on. Benchmarks compare
 // against a reference measured in the same run, since these machines are noisy (see docs/benchmarks.md).
 import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export interface BenchContext {
-  /** Progress lines for the person watching. */
-  log: (line: string) => void;
-  /** A scratch folder, removed by nobody: benchmarks clean up after themselves. */
-  tmpDir: string;
-}
-export type Bench = (ctx: BenchContext) => Promise<Record<string, unknown>>;
+import type { Bench } from './types';
 
 const here = import.meta.dirname;
 const wanted = process.argv.slice(2);
@@ -32,10 +26,14 @@ for (const name of names) {
   const t0 = Date.now();
   console.log(`== ${name}`);
   try {
-    const mod = (await import(path.join(here, `${name}.bench.ts`))) as { default: Bench };
+    // A .ts bench loads as CommonJS under tsx: its default export may sit one level down.
+    const mod = (await import(path.join(here, `${name}.bench.ts`))) as {
+      default: Bench | { default: Bench };
+    };
+    const bench = typeof mod.default === 'function' ? mod.default : mod.default.default;
     const tmpDir = path.join(os.tmpdir(), `ubp-bench-${name}-${process.pid}`);
     mkdirSync(tmpDir, { recursive: true });
-    const figures = await mod.default({ log: (l) => console.log(`  ${l}`), tmpDir });
+    const figures = await bench({ log: (l) => console.log(`  ${l}`), tmpDir });
     const out = {
       bench: name,
       date: new Date().toISOString(),

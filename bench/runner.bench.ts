@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import OpenAI from 'openai';
 import { VERSION as OPENAI_VERSION } from 'openai/version';
-import type { BenchContext } from './run';
+import type { BenchContext } from './types';
 import { createOpenAIPredictor } from '../src/core/models/openai';
 import { ResponseCache } from '../src/core/models/cache';
 import { nodeFetch } from '../src/core/models/openaiTransport';

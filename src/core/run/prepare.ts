@@ -17,7 +17,13 @@ import {
 } from '../config';
 import { fitBaselines } from '../models/baselines';
 import { flushResponseCaches } from '../models/cache';
-import { analyzePrompt, buildPromptVariables, loadPromptTemplate, renderVariables } from '../prompt';
+import {
+  analyzePrompt,
+  buildPromptVariables,
+  loadPromptTemplate,
+  readPromptTemplate,
+  renderVariables,
+} from '../prompt';
 import { expectedAnswerTokens, loadChatTokenizer } from '../prompt/tokens';
 import { PromptError, hasErrors } from '../prompt/diagnostics';
 import type { PromptRenderInfo } from '../prompt/render';
@@ -47,6 +53,8 @@ export interface PrepareOptions {
   getApiKey: (model: ModelConfig, origin: string) => string | undefined | Promise<string | undefined>;
   /** The folder holding media/datasets (the extension's folder); found from this module when absent. */
   packageRoot?: string;
+  /** Prices by model name overriding the default table (the VS Code setting `ubp.prices`). */
+  priceOverrides?: Readonly<Record<string, { inputPerMTok: number; outputPerMTok: number }>>;
   /** Names the writer in the run lock ("ubp run", "VS Code"). */
   tool?: string;
   /** Builds LLM predictors (tests pass fakes). Default: the OpenAI-compatible client. */
@@ -90,25 +98,39 @@ export interface PreparedEval {
   openStore(): Promise<RunStore>;
 }
 
-/** Settings that do not change any answer: left out of the run id, so changing them resumes the same run. */
-export function runKeyOf(config: EvalConfig): unknown {
+/**
+ * What decides the answers, hence the run id: the effective config without the settings that cannot change an
+ * answer (so changing them resumes the same run), plus the text of every template when the config has models
+ * (editing a template changes what is asked).
+ */
+export function runKeyOf(config: EvalConfig, templateHashes?: Record<string, string>): unknown {
   const { description: _d, run, models, ...rest } = config;
   return {
     ...rest,
     models: models.map(({ concurrency: _c, rpm: _r, tpm: _t, price: _p, apiKeyEnv: _k, ...m }) => m),
     run: { samples: run.samples },
+    ...(templateHashes ? { templates: templateHashes } : {}),
   };
 }
 
-export function runKeyHash(config: EvalConfig): string {
-  return createHash('sha256')
-    .update(canonicalJson(runKeyOf(config)))
-    .digest('hex');
+export function runKeyHash(config: EvalConfig, templateHashes?: Record<string, string>): string {
+  return sha256(canonicalJson(runKeyOf(config, templateHashes)));
 }
 
 /** The base run id of a config: `<name>-<hash8>`. */
-export function baseRunId(config: EvalConfig): string {
-  return `${runSlug(config.name)}-${runKeyHash(config).slice(0, 8)}`;
+export function baseRunId(config: EvalConfig, templateHashes?: Record<string, string>): string {
+  return `${runSlug(config.name)}-${runKeyHash(config, templateHashes).slice(0, 8)}`;
+}
+
+/** sha256 of each template a config names (only when it has models: baselines use no template). */
+export function templateHashesOf(config: EvalConfig, configDir: string): Record<string, string> | undefined {
+  if (!config.models.length) return undefined;
+  const refs = config.prompts ?? [`builtin:${config.task.form}`];
+  return Object.fromEntries(refs.map((ref) => [ref, sha256(readPromptTemplate(ref, configDir).text)]));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The endpoint origin of a model entry ("local" for none): the concurrency pool and the key's scope. */
@@ -237,6 +259,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         config,
         cacheDir: path.join(opts.root, 'cache'),
         apiKey: keys.get(m.id),
+        priceOverrides: opts.priceOverrides,
       });
       let countTokens = llm.countTokens;
       if (!countTokens) {
@@ -290,7 +313,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   if (!variants.length) throw new Error('nothing to run: no model and no baseline selected');
 
   const hash = configHash(config);
-  const keyHash = runKeyHash(config);
+  const keyHash = runKeyHash(config, templateHashesOf(config, loaded.dir));
   const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}`;
   const runId = chooseRunId(opts.root, base, Boolean(opts.fresh));
   const manifest: OpenRunStoreOptions['manifest'] = {

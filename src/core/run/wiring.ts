@@ -5,6 +5,7 @@ import type { DatasetConfig, EvalConfig, ModelConfig } from '../config';
 import { loadDataset, resolveBundledDataset, type LoadDatasetOptions } from '../dataset';
 import { getPreset, presetForUrl } from '../models/presets';
 import type { PromptParams } from '../prompt';
+import type { Price } from '../models/pricing';
 import type { ChatMessage, Interactions, Predictor, TokenUsage } from '../types';
 
 export function openaiVersion(): string {
@@ -31,6 +32,8 @@ export interface LlmFactoryArgs {
   cacheDir: string;
   /** The key the front end gave for this model's origin (undefined: none, e.g. a local server). */
   apiKey: string | undefined;
+  /** Prices by model name that override the default table (the entry's own `price` still wins). */
+  priceOverrides?: Readonly<Record<string, Price>>;
 }
 
 /** One model entry, ready to make a predictor per template (a template's params are defaults under the model's). */

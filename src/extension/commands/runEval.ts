@@ -94,6 +94,7 @@ async function prepare(
     concurrency: concurrency ?? undefined,
     packageRoot: services.extensionUri.fsPath,
     tool: 'VS Code',
+    priceOverrides: settings.get<Record<string, { inputPerMTok: number; outputPerMTok: number }>>('prices', {}),
     getApiKey: async (model: ModelConfig, origin: string) => {
       const { key, source } = await services.keys.resolve(
         origin,

@@ -95,3 +95,35 @@ test('prepareEval: unknown names in --models are refused with the known ones lis
     /"gpt-9", not in the config.*baselines: random, popularity, item-knn/,
   );
 });
+
+test('the run id follows the template text; --models subsets and execution settings keep it', async (t) => {
+  const dir = tmpRoot(t);
+  const { builtinTemplates } = await import('../../../src/core/prompt');
+  const { writeFileSync, cpSync } = await import('node:fs');
+  cpSync(path.join(fixtures, 'mini-ml'), path.join(dir, 'mini-ml'), { recursive: true });
+  writeFileSync(path.join(dir, 'mine.prompt'), builtinTemplates.choice.replace('builtin-choice', 'mine'));
+  const cfg = path.join(dir, 'eval.ubp.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      name: 'templated',
+      dataset: { path: 'mini-ml' },
+      task: { form: 'choice', users: 5 },
+      prompts: ['mine.prompt'],
+      models: [{ id: 'm', baseUrl: 'http://fake.test/v1', model: 'fake' }],
+      baselines: ['random'],
+    }),
+  );
+  const opts = { root: path.join(dir, '.ubp'), getApiKey: () => undefined, createLlm: fakeLlm([]) };
+  const first = await prepareEval(cfg, opts);
+  assert.deepEqual(
+    first.variants.map((v) => v.id),
+    ['baseline:random', 'mine×m'],
+  );
+  assert.equal((await prepareEval(cfg, { ...opts, only: ['random'], concurrency: 2 })).runId, first.runId);
+  writeFileSync(
+    path.join(dir, 'mine.prompt'),
+    builtinTemplates.choice.replace('builtin-choice', 'mine').replace('Which one is it?', 'Which one?'),
+  );
+  assert.notEqual((await prepareEval(cfg, opts)).runId, first.runId, 'an edited template is a new run');
+});

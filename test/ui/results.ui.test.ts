@@ -41,8 +41,7 @@ before(async () => {
   wb = await openWorkbench();
   // The palette lists the extension's commands only once its contributions are loaded: wait for its container.
   await wb.page.locator('.activitybar .action-item a[aria-label^="UBP Eval"]').waitFor({ timeout: 90_000 });
-  await runCommand(wb.page, 'Preferences: Color Theme', 'Dark Modern');
-  await wb.page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
+  await colorTheme('Dark Modern', 'vs-dark');
   wb.page.on('dialog', (d) => {
     dialogs++;
     void d.dismiss();
@@ -51,6 +50,17 @@ before(async () => {
 after(async () => {
   await wb?.close();
 });
+
+/** Picks a colour theme by name (the picker's list is virtualised: type the name, then choose it). */
+async function colorTheme(name: string, workbenchClass: 'vs' | 'vs-dark'): Promise<void> {
+  const { page } = wb;
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
+}
 
 async function openRun(runId: string): Promise<Frame> {
   await runCommand(wb.page, 'UBP: Open Results', runId);
@@ -161,16 +171,24 @@ test('charts render in a light and a dark theme', async () => {
   await frame.locator('#confusion table').waitFor();
   assert.ok((await frame.locator('#charts .chart-card').count()) >= 4);
   await screenshot(page, 'results-charts-dark');
-  await runCommand(page, 'Preferences: Color Theme', 'Light Modern');
-  await page.locator('.monaco-workbench.vs').waitFor({ timeout: 30_000 });
+  await colorTheme('Light Modern', 'vs');
   frame = await webviewFrame(page, 'Results: ui-ratings');
   await frame.locator('body.vscode-light').waitFor({ timeout: 30_000 });
   await frame.locator('#chart-variants canvas').waitFor();
   await screenshot(page, 'results-charts-light');
   await frame.locator('[data-tab="tab-metrics"]').click();
   await screenshot(page, 'results-metrics-light');
-  await runCommand(page, 'Preferences: Color Theme', 'Dark Modern');
-  await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
+  await colorTheme('Dark Modern', 'vs-dark');
+});
+
+test('the panel comes back after a window reload (serializer)', async () => {
+  const { page } = wb;
+  await runCommand(page, 'Developer: Reload Window');
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+  const frame = await webviewFrame(page, 'Results: ui-ratings', 90_000);
+  await frame.locator('#metrics-table td[data-metric="rmse"]').first().waitFor({ timeout: 60_000 });
+  assert.ok((await frame.locator('#metrics-table tbody tr[data-variant]').count()) >= 6);
+  await page.locator('.activitybar .action-item a[aria-label^="UBP Eval"]').waitFor({ timeout: 90_000 });
 });
 
 test('a run of 10,000 cases × 3 models shows its header and metrics quickly (timing recorded)', async () => {

@@ -93,15 +93,20 @@ interface Unit {
   sample: number;
 }
 
+interface ModelGate {
+  inFlight: number;
+  cap: number;
+  limiter: RateLimiter;
+}
+
 interface VariantQueue {
   v: RunVariant;
   index: number;
   /** Pending units, as caseIndex * samples + sample. */
   pending: Int32Array;
   next: number;
-  inFlight: number;
-  cap: number;
-  limiter: RateLimiter;
+  /** Shared by every variant of the same model (its templates): the model's concurrency cap and rate limits. */
+  model: ModelGate;
   /** Running mean of completion tokens, for the budget projection. */
   outTokens: number;
   outSeen: number;
@@ -174,6 +179,17 @@ async function execute(
   const earlierErrors = new Set<string>();
   const queues: VariantQueue[] = [];
   let alreadyDone = 0;
+  const gates = new Map<string, ModelGate>();
+  const gateOf = (v: RunVariant): ModelGate => {
+    const key = `${v.pool}\u0000${v.model}`;
+    let g = gates.get(key);
+    if (!g)
+      gates.set(
+        key,
+        (g = { inFlight: 0, cap: v.concurrency ?? Infinity, limiter: new RateLimiter(v.rpm, v.tpm) }),
+      );
+    return g;
+  };
   for (const [index, v] of o.variants.entries()) {
     const samples = v.kind === 'baseline' ? 1 : Math.max(1, v.samples);
     const pending: number[] = [];
@@ -192,9 +208,7 @@ async function execute(
       index,
       pending: Int32Array.from(pending),
       next: 0,
-      inFlight: 0,
-      cap: v.concurrency ?? Infinity,
-      limiter: new RateLimiter(v.rpm, v.tpm),
+      model: gateOf(v),
       outTokens: v.expectedOutputTokens ?? 64,
       outSeen: 0,
     });
@@ -272,7 +286,7 @@ async function execute(
     let reserved = 0;
     // Counting tokens costs time: only when a limit or the budget needs the number before the request.
     const needTokens =
-      v.kind === 'llm' && (q.limiter.active || (o.budgetUsd !== undefined && v.cost !== undefined));
+      v.kind === 'llm' && (q.model.limiter.active || (o.budgetUsd !== undefined && v.cost !== undefined));
     const promptTokens = needTokens ? (v.countTokens ?? roughTokens)(messages) : 0;
     if (v.kind === 'llm' && !renderError) {
       if (o.budgetUsd !== undefined && v.cost) {
@@ -283,7 +297,7 @@ async function execute(
         }
         reservedUsd += reserved;
       }
-      const wait = q.limiter.reserve(promptTokens + Math.ceil(q.outTokens));
+      const wait = q.model.limiter.reserve(promptTokens + Math.ceil(q.outTokens));
       if (wait > 0) {
         try {
           await delay(wait, signal);
@@ -396,7 +410,9 @@ async function execute(
       q.outSeen++;
       q.outTokens += (usage.completion - q.outTokens) / q.outSeen;
       if (needTokens)
-        q.limiter.adjustTokens(usage.prompt + usage.completion - (promptTokens + Math.ceil(q.outTokens)));
+        q.model.limiter.adjustTokens(
+          usage.prompt + usage.completion - (promptTokens + Math.ceil(q.outTokens)),
+        );
     }
     if (costUsd) totals.costUsd += costUsd;
     if (v.kind === 'llm') {
@@ -407,7 +423,7 @@ async function execute(
     maybeProgress();
   }
 
-  // Workers per pool pull the next unit from the pool's variants in turn, respecting each variant's cap.
+  // Workers per pool pull the next unit from the pool's variants in turn, respecting each model's cap.
   const pools = new Map<string, VariantQueue[]>();
   for (const q of queues) {
     const list = pools.get(q.v.pool);
@@ -429,7 +445,7 @@ async function execute(
       for (let i = 0; i < list.length; i++) {
         const q = list[(turn + i) % list.length]!;
         if (q.next >= q.pending.length) continue;
-        if (q.inFlight >= q.cap) {
+        if (q.model.inFlight >= q.model.cap) {
           blocked = true;
           continue;
         }
@@ -449,7 +465,7 @@ async function execute(
         }
         const code = q.pending[q.next++]!;
         const unit: Unit = { caseIndex: Math.floor(code / q.v.samples), sample: code % q.v.samples };
-        q.inFlight++;
+        q.model.inFlight++;
         inFlight++;
         try {
           await runUnit(q, unit);
@@ -458,7 +474,7 @@ async function execute(
           status = 'failed';
           failure = `cannot record results: ${e instanceof Error ? e.message : String(e)}`;
         } finally {
-          q.inFlight--;
+          q.model.inFlight--;
           inFlight--;
           wakeAll();
         }

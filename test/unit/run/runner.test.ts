@@ -186,7 +186,7 @@ test('a predictor that ignores the abort signal cannot stall cancel', async (t) 
   assert.equal((await handle.done).status, 'cancelled');
 });
 
-test('concurrency is bounded per pool and per model; pools run side by side', async (t) => {
+test('concurrency is bounded per pool and per model (across its templates); pools run side by side', async (t) => {
   const root = tmpRoot(t);
   const inFlight = new Map<string, number>();
   const peak = new Map<string, number>();
@@ -211,11 +211,16 @@ test('concurrency is bounded per pool and per model; pools run side by side', as
     scoring,
     concurrency: 6,
     poolConcurrency: { p2: 2 },
-    variants: [llm(a, { pool: 'p1' }), llm(b, { pool: 'p1', concurrency: 2 }), llm(c, { pool: 'p2' })],
+    variants: [
+      llm(a, { pool: 'p1' }),
+      llm(b, { pool: 'p1', concurrency: 2 }),
+      llm(b, { id: 't2×b', template: 't2', pool: 'p1', concurrency: 2 }), // the same model, a second template
+      llm(c, { pool: 'p2' }),
+    ],
   }).done;
-  assert.equal(summary.totals.success + summary.totals.invalid, 120);
+  assert.equal(summary.totals.success + summary.totals.invalid, 160);
   assert.equal(peak.get('p1'), 6);
-  assert.ok(peak.get('b')! <= 2);
+  assert.ok(peak.get('b')! <= 2, "a model's cap holds across its templates");
   assert.equal(peak.get('p2'), 2);
 });
 

@@ -8,6 +8,7 @@ import {
   buildPromptVariables,
   countTokens,
   estimateCost,
+  loadChatTokenizer,
   parseConfig,
   parsePromptFile,
   renderVariables,
@@ -63,6 +64,8 @@ export class PromptPreview implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     this.source = this.loadSource();
+    // The tokenizer's rank table takes a second to build: start it now, beside the dataset load.
+    void loadChatTokenizer(DEFAULT_MODEL).catch(() => undefined);
     this.channel = new HostChannel<PromptPreviewProtocol>(
       panel.webview,
       {},

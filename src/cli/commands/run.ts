@@ -81,7 +81,9 @@ export const runCommand: CliCommand = {
     };
 
     const t0 = performance.now();
+    let retries = 0;
     const prepared = await prepareEval(configFile, {
+      onRetry: () => void retries++,
       root,
       addModels,
       only,
@@ -115,7 +117,7 @@ export const runCommand: CliCommand = {
       } else process.exit(130);
     };
     process.on('SIGINT', onSigint);
-    const progress = values.json ? null : new ProgressLine(io);
+    const progress = values.json ? null : new ProgressLine(io, () => retries);
     handle.on('run-started', (e) => {
       if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);
     });
@@ -181,12 +183,17 @@ class ProgressLine {
   private lastPlain = 0;
   private lastShare = -1;
   private shown = false;
-  constructor(private readonly io: CliIO) {}
+  constructor(
+    private readonly io: CliIO,
+    private readonly retries: () => number,
+  ) {}
 
   private text(p: RunProgress): string {
     const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
     const parts = [`${p.done}/${p.total} (${pct}%)`];
     if (p.error || p.invalid) parts.push(`${p.invalid} invalid, ${p.error} error`);
+    const retries = this.retries();
+    if (retries) parts.push(`${retries} retr${retries === 1 ? 'y' : 'ies'}`);
     if (p.promptTokens) parts.push(`${fmtInt(p.promptTokens + p.completionTokens)} tok`);
     if (p.costUsd) parts.push(`$${p.costUsd.toFixed(4)}`);
     if (p.etaMs !== null && p.done < p.total) parts.push(`ETA ${fmtDuration(p.etaMs)}`);

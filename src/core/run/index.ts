@@ -4,4 +4,5 @@ export * from './lock';
 export * from './runner';
 export * from './store';
 export * from './prepare';
-export type { LlmBinding, LlmFactory, LlmFactoryArgs } from './wiring';
+export type { LlmBinding, LlmFactory, LlmFactoryArgs, RetryListener } from './wiring';
+export { apiKeyEnvOf, baseUrlOf } from './wiring';

@@ -32,7 +32,14 @@ import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { chooseRunId, openRunStore, runSlug, type OpenRunStoreOptions, type RunStore } from './store';
-import { baseUrlOf, loadEvalDataset, llmFactory, openaiVersion, type LlmFactory } from './wiring';
+import {
+  baseUrlOf,
+  loadEvalDataset,
+  llmFactory,
+  openaiVersion,
+  type LlmFactory,
+  type RetryListener,
+} from './wiring';
 
 export interface PrepareOptions {
   /** The store root: `<workspace>/.ubp` by default; runs go in `<root>/runs/<id>`, the response cache in `<root>/cache`. */
@@ -59,6 +66,8 @@ export interface PrepareOptions {
   tool?: string;
   /** Builds LLM predictors (tests pass fakes). Default: the OpenAI-compatible client. */
   createLlm?: LlmFactory;
+  /** Told about every failed request that will be retried (for a request log). */
+  onRetry?: RetryListener;
 }
 
 export interface RunEstimate {
@@ -250,7 +259,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     // Keys first: a missing one is reported before anything is loaded or sent.
     const keys = new Map<string, string | undefined>();
     for (const m of models) keys.set(m.id, await opts.getApiKey(m, originOf(baseUrlOf(m))));
-    const createLlm = opts.createLlm ?? (await llmFactory());
+    const createLlm = opts.createLlm ?? (await llmFactory(opts.onRetry));
     // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
     const sample = cases.slice(0, Math.min(cases.length, 50));
     for (const m of models) {
@@ -303,6 +312,11 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         } else if (estimate.costUsd !== null) estimate.costUsd += c;
       }
     }
+    const budget = config.run.budgetUsd;
+    if (budget !== undefined && estimate.costUsd !== null && estimate.costUsd > budget)
+      warnings.push(
+        `the estimated cost ($${estimate.costUsd.toFixed(2)}) is above run.budgetUsd ($${budget}): the run will stop at the budget`,
+      );
     if (estimate.unpriced.length) {
       warnings.push(
         `no price known for ${estimate.unpriced.join(', ')}: their cost is not counted${config.run.budgetUsd !== undefined ? ' and the budget cannot bound them' : ''} (set "price" on the model)`,

@@ -4,6 +4,7 @@ import { VERSION as OPENAI_VERSION } from 'openai/version';
 import type { DatasetConfig, EvalConfig, ModelConfig } from '../config';
 import { loadDataset, resolveBundledDataset, type LoadDatasetOptions } from '../dataset';
 import { getPreset, presetForUrl } from '../models/presets';
+import type { AttemptRecord } from '../models/retry';
 import type { PromptParams } from '../prompt';
 import type { Price } from '../models/pricing';
 import type { ChatMessage, Interactions, Predictor, TokenUsage } from '../types';
@@ -61,8 +62,16 @@ export function apiKeyEnvOf(model: ModelConfig): string | undefined {
   return preset?.needsKey ? preset.apiKeyEnv : undefined;
 }
 
+/** A failed attempt that will be retried: which model and case, the failure, the wait before the next one. */
+export type RetryListener = (info: {
+  predictor: string;
+  caseId: string;
+  attempt: AttemptRecord;
+  index: number;
+}) => void;
+
 /** The default factory: the OpenAI-compatible client (loaded on first use: a baselines-only run never pays). */
-export async function llmFactory(): Promise<LlmFactory> {
+export async function llmFactory(onRetry?: RetryListener): Promise<LlmFactory> {
   const { createOpenAIBinding } = await import('../models/openaiBinding');
-  return (args) => createOpenAIBinding(args);
+  return (args) => createOpenAIBinding(args, onRetry ? { onRetry } : {});
 }

@@ -366,12 +366,23 @@ async function execute(
     const latencyMs = performance.now() - started;
     reservedUsd -= reserved;
 
-    const score = scoreCase(tc.expected, prediction, {
-      scale: o.scoring.scale,
-      k: o.scoring.k,
-      candidates: o.scoring.candidates ?? tc.candidates?.length,
-    });
-    const costUsd = usage && v.cost ? v.cost(usage) : undefined;
+    let score: Record<string, number> | undefined;
+    try {
+      score = scoreCase(tc.expected, prediction, {
+        scale: o.scoring.scale,
+        k: o.scoring.k,
+        candidates: o.scoring.candidates ?? tc.candidates?.length,
+      });
+    } catch (e) {
+      // A scoring bug must not lose the answer: keep the line, unscored, and say why.
+      reason = `${reason ? `${reason}; ` : ''}scoring failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    let costUsd: number | undefined;
+    try {
+      costUsd = usage && v.cost ? v.cost(usage) : undefined;
+    } catch {
+      costUsd = undefined;
+    }
     const result: CaseResult = {
       caseId: tc.id,
       variant: v.id,
@@ -391,7 +402,7 @@ async function execute(
     if (v.kind === 'llm') result.messages = messages;
     if (raw !== undefined) result.raw = raw;
     if (prediction) result.prediction = prediction;
-    result.score = score;
+    if (score) result.score = score;
     if (usage) result.usage = usage;
     if (costUsd !== undefined) result.costUsd = costUsd;
     if (cached !== undefined) result.cached = cached;

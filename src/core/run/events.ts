@@ -72,6 +72,7 @@ export class RunEvents {
   /** An async iterator over the events from now on; it ends after run-finished. */
   iterate(): AsyncIterableIterator<RunEvent> {
     const queue: RunEvent[] = [];
+    let head = 0;
     let wake: (() => void) | null = null;
     let ended = false;
     const off = this.onAny((e) => {
@@ -82,19 +83,25 @@ export class RunEvents {
     });
     const it: AsyncIterableIterator<RunEvent> = {
       async next(): Promise<IteratorResult<RunEvent>> {
-        while (queue.length === 0) {
+        while (head === queue.length) {
           if (ended) {
             off();
             return { done: true, value: undefined };
           }
           await new Promise<void>((r) => (wake = r));
         }
-        return { done: false, value: queue.shift()! };
+        const value = queue[head++]!;
+        if (head > 1024 && head * 2 > queue.length) {
+          queue.splice(0, head); // drop what was read, without an O(n) shift per event
+          head = 0;
+        }
+        return { done: false, value };
       },
       async return(): Promise<IteratorResult<RunEvent>> {
         off();
         ended = true;
         queue.length = 0;
+        head = 0;
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]() {

@@ -54,8 +54,17 @@ after(async () => {
 /** Picks a colour theme by name (the picker's list is virtualised: type the name, then choose it). */
 async function colorTheme(name: string, workbenchClass: 'vs' | 'vs-dark'): Promise<void> {
   const { page } = wb;
-  await runCommand(page, 'Preferences: Color Theme');
+  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('>Preferences: Color Theme');
+  // Not the first match: "Browse Color Themes in Marketplace" ranks above it.
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' })
+    .filter({ hasNotText: 'Marketplace' })
+    .first()
+    .click();
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light' }).first().waitFor();
   await input.fill(name);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');

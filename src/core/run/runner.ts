@@ -284,6 +284,7 @@ async function execute(
       }
     }
     let reserved = 0;
+    let reservedTokens = 0;
     // Counting tokens costs time: only when a limit or the budget needs the number before the request.
     const needTokens =
       v.kind === 'llm' && (q.model.limiter.active || (o.budgetUsd !== undefined && v.cost !== undefined));
@@ -297,7 +298,8 @@ async function execute(
         }
         reservedUsd += reserved;
       }
-      const wait = q.model.limiter.reserve(promptTokens + Math.ceil(q.outTokens));
+      reservedTokens = promptTokens + Math.ceil(q.outTokens);
+      const wait = q.model.limiter.reserve(reservedTokens);
       if (wait > 0) {
         try {
           await delay(wait, signal);
@@ -379,7 +381,8 @@ async function execute(
     }
     let costUsd: number | undefined;
     try {
-      costUsd = usage && v.cost ? v.cost(usage) : undefined;
+      // A cached answer cost nothing this time: its usage is kept, its price is not spent again.
+      costUsd = usage && v.cost ? (cached ? 0 : v.cost(usage)) : undefined;
     } catch {
       costUsd = undefined;
     }
@@ -420,10 +423,7 @@ async function execute(
       totals.reasoningTokens += usage.reasoning ?? 0;
       q.outSeen++;
       q.outTokens += (usage.completion - q.outTokens) / q.outSeen;
-      if (needTokens)
-        q.model.limiter.adjustTokens(
-          usage.prompt + usage.completion - (promptTokens + Math.ceil(q.outTokens)),
-        );
+      if (needTokens) q.model.limiter.adjustTokens(usage.prompt + usage.completion - reservedTokens);
     }
     if (costUsd) totals.costUsd += costUsd;
     if (v.kind === 'llm') {

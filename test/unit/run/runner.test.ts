@@ -278,3 +278,25 @@ test('rate limiter: rpm spaces requests after a one-second burst', () => {
   assert.equal(tl.reserve(100), 0);
   assert.equal(Math.round(tl.reserve(50)), 500);
 });
+
+test('cached answers keep their usage but cost nothing again', async (t) => {
+  const root = tmpRoot(t);
+  const p = new FakePredictor('m', (_req, call) => ({
+    raw: 'A',
+    usage: { prompt: 1000, completion: 10 },
+    cached: call % 2 === 0,
+  }));
+  const store = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  const summary = await runEval({
+    store,
+    cases: makeCases(10),
+    scoring,
+    variants: [llm(p, { cost: (u) => u.prompt / 1000 })],
+  }).done;
+  assert.equal(summary.totals.cached, 5);
+  assert.equal(summary.totals.requests, 5);
+  assert.equal(summary.totals.costUsd, 5);
+  assert.equal(summary.totals.promptTokens, 10_000);
+  const lines = (await readRun('r', root)).results;
+  assert.ok(lines.filter((r) => r.cached).every((r) => r.costUsd === 0));
+});

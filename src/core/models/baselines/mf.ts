@@ -8,8 +8,8 @@
 //                  took, not how they rated it: for each training pair (u, i) an item j is drawn uniformly and
 //                    s_ui = b_i + p_u . q_i,  maximising log sigmoid(s_ui - s_uj) - reg (...)
 //                  (a drawn j the user did interact with is left in: with a density under 1% it is rare noise).
-// Training rows are visited in a seeded random order, materialised once into contiguous arrays so that each
-// epoch streams them; only the factor rows are random accesses. Factors are Float64Array, (users + items) x f
+// Training rows are visited user by user (users in a seeded random order, each user's rows shuffled),
+// materialised once into contiguous arrays so that each epoch streams them. Factors are Float64Array, (users + items) x f
 // numbers: 29 MB for ml-25m at f = 16.
 import { gaussian, mulberry32 } from './hash';
 import type { TrainingIndex } from './training';
@@ -63,38 +63,36 @@ export function fitMf(
   const bi = new Float64Array(train.nItems);
   const mu = objective === 'value' ? train.globalMean : 0;
 
-  // The training rows as contiguous triples, shuffled in place with the seed (Fisher–Yates).
+  // Visiting order: users in a seeded random order, each user's training rows in a seeded random order, laid
+  // out contiguously (a counting sort by the user's rank, then Fisher–Yates inside each user's block). Keeping
+  // a user's rows together keeps p_u in cache: about twice as fast as a fully shuffled order at ml-25m size,
+  // with the same accuracy on ml-latest-small and Last.fm (RMSE and NDCG@10 within seed noise).
   const { data, trainMask } = train;
   const n = train.nTrain;
-  const U = new Int32Array(n);
+  const users = new Int32Array(train.nUsers);
+  for (let u = 0; u < users.length; u++) users[u] = u;
+  shuffle(users, 0, users.length, rand);
+  const blockOf = new Int32Array(train.nUsers);
+  const ptr = new Int32Array(train.nUsers + 1);
+  for (let b = 0; b < users.length; b++) {
+    blockOf[users[b]] = b;
+    ptr[b + 1] = ptr[b] + train.userCount[users[b]];
+  }
   const I = new Int32Array(n);
   const V = objective === 'value' ? new Float64Array(n) : null;
-  for (let r = 0, k = 0; r < data.n; r++) {
+  const next = ptr.slice(0, users.length);
+  for (let r = 0; r < data.n; r++) {
     if (trainMask[r] !== 1) continue;
-    U[k] = data.user[r];
-    I[k] = data.item[r];
-    if (V) V[k] = train.toModel(data.value[r]);
-    k++;
+    const at = next[blockOf[data.user[r]]]++;
+    I[at] = data.item[r];
+    if (V) V[at] = train.toModel(data.value[r]);
   }
-  for (let k = n - 1; k > 0; k--) {
-    const j = Math.floor(rand() * (k + 1));
-    let t = U[k];
-    U[k] = U[j];
-    U[j] = t;
-    t = I[k];
-    I[k] = I[j];
-    I[j] = t;
-    if (V) {
-      const v = V[k];
-      V[k] = V[j];
-      V[j] = v;
-    }
-  }
+  for (let b = 0; b < users.length; b++) shuffle(I, ptr[b], ptr[b + 1], rand, V);
 
-  const m = { f, lr, reg, mu, p, q, bu, bi };
+  const m: SgdState = { f, lr, reg, mu, p, q, bu, bi, users, ptr, I };
   for (let epoch = 0; epoch < epochs; epoch++) {
-    if (V) valueEpoch(m, U, I, V);
-    else bprEpoch(m, U, I, train.nItems, rand);
+    if (V) valueEpoch(m, V);
+    else bprEpoch(m, train.nItems, rand);
   }
   const model: MfModel = {
     objective,
@@ -108,9 +106,11 @@ export function fitMf(
   };
   if (V) {
     let sq = 0;
-    for (let k = 0; k < n; k++) {
-      const e = V[k] - predictMf(model, U[k], I[k]);
-      sq += e * e;
+    for (let b = 0; b < users.length; b++) {
+      for (let k = ptr[b]; k < ptr[b + 1]; k++) {
+        const e = V[k] - predictMf(model, users[b], I[k]);
+        sq += e * e;
+      }
     }
     model.trainMse = sq / n;
   }
@@ -139,52 +139,75 @@ interface SgdState {
   q: Float64Array;
   bu: Float64Array;
   bi: Float64Array;
+  /** Users in visiting order; the rows of users[b] are I[ptr[b] .. ptr[b+1]). */
+  users: Int32Array;
+  ptr: Int32Array;
+  I: Int32Array;
 }
 
-/** One pass of biased-MF SGD over the (shuffled) rows. */
-function valueEpoch(m: SgdState, U: Int32Array, I: Int32Array, V: Float64Array): void {
-  const { f, lr, reg, mu, p, q, bu, bi } = m;
-  for (let k = 0; k < U.length; k++) {
-    const u = U[k];
-    const i = I[k];
+/** Fisher–Yates of a[from..to) (and b alongside, when given). */
+function shuffle(a: Int32Array, from: number, to: number, rand: () => number, b?: Float64Array | null): void {
+  for (let k = to - 1; k > from; k--) {
+    const j = from + Math.floor(rand() * (k - from + 1));
+    const t = a[k];
+    a[k] = a[j];
+    a[j] = t;
+    if (b) {
+      const v = b[k];
+      b[k] = b[j];
+      b[j] = v;
+    }
+  }
+}
+
+/** One pass of biased-MF SGD over the rows. */
+function valueEpoch(m: SgdState, V: Float64Array): void {
+  const { f, lr, reg, mu, p, q, bu, bi, users, ptr, I } = m;
+  for (let b = 0; b < users.length; b++) {
+    const u = users[b];
     const pu = u * f;
-    const qi = i * f;
-    let dot = 0;
-    for (let d = 0; d < f; d++) dot += p[pu + d] * q[qi + d];
-    const e = V[k] - (mu + bu[u] + bi[i] + dot);
-    bu[u] += lr * (e - reg * bu[u]);
-    bi[i] += lr * (e - reg * bi[i]);
-    for (let d = 0; d < f; d++) {
-      const a = p[pu + d];
-      const b = q[qi + d];
-      p[pu + d] = a + lr * (e * b - reg * a);
-      q[qi + d] = b + lr * (e * a - reg * b);
+    for (let k = ptr[b]; k < ptr[b + 1]; k++) {
+      const i = I[k];
+      const qi = i * f;
+      let dot = 0;
+      for (let d = 0; d < f; d++) dot += p[pu + d] * q[qi + d];
+      const e = V[k] - (mu + bu[u] + bi[i] + dot);
+      bu[u] += lr * (e - reg * bu[u]);
+      bi[i] += lr * (e - reg * bi[i]);
+      for (let d = 0; d < f; d++) {
+        const a = p[pu + d];
+        const c = q[qi + d];
+        p[pu + d] = a + lr * (e * c - reg * a);
+        q[qi + d] = c + lr * (e * a - reg * c);
+      }
     }
   }
 }
 
 /** One pass of BPR SGD: each row (u, i) against one uniformly drawn item j. */
-function bprEpoch(m: SgdState, U: Int32Array, I: Int32Array, nItems: number, rand: () => number): void {
-  const { f, lr, reg, p, q, bi } = m;
-  for (let k = 0; k < U.length; k++) {
-    const i = I[k];
-    const j = Math.floor(rand() * nItems);
-    if (j === i) continue;
-    const pu = U[k] * f;
-    const qi = i * f;
-    const qj = j * f;
-    let x = bi[i] - bi[j];
-    for (let d = 0; d < f; d++) x += p[pu + d] * (q[qi + d] - q[qj + d]);
-    const g = 1 / (1 + Math.exp(x)); // d/dx log sigmoid(x) = sigmoid(-x)
-    bi[i] += lr * (g - reg * bi[i]);
-    bi[j] += lr * (-g - reg * bi[j]);
-    for (let d = 0; d < f; d++) {
-      const a = p[pu + d];
-      const b = q[qi + d];
-      const c = q[qj + d];
-      p[pu + d] = a + lr * (g * (b - c) - reg * a);
-      q[qi + d] = b + lr * (g * a - reg * b);
-      q[qj + d] = c + lr * (-g * a - reg * c);
+function bprEpoch(m: SgdState, nItems: number, rand: () => number): void {
+  const { f, lr, reg, p, q, bi, users, ptr, I } = m;
+  for (let b = 0; b < users.length; b++) {
+    const pu = users[b] * f;
+    for (let k = ptr[b]; k < ptr[b + 1]; k++) {
+      const i = I[k];
+      const j = Math.floor(rand() * nItems);
+      if (j === i) continue;
+      const qi = i * f;
+      const qj = j * f;
+      let x = bi[i] - bi[j];
+      for (let d = 0; d < f; d++) x += p[pu + d] * (q[qi + d] - q[qj + d]);
+      const g = 1 / (1 + Math.exp(x)); // d/dx log sigmoid(x) = sigmoid(-x)
+      bi[i] += lr * (g - reg * bi[i]);
+      bi[j] += lr * (-g - reg * bi[j]);
+      for (let d = 0; d < f; d++) {
+        const a = p[pu + d];
+        const c = q[qi + d];
+        const e = q[qj + d];
+        p[pu + d] = a + lr * (g * (c - e) - reg * a);
+        q[qi + d] = c + lr * (g * a - reg * c);
+        q[qj + d] = e + lr * (-g * a - reg * e);
+      }
     }
   }
 }

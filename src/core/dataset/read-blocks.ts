@@ -66,9 +66,10 @@ export function lineColumnAt(buf: Buffer, from: number, at: number, firstLine: n
  */
 export async function* readLineBlocks(file: string, options: ReadBlocksOptions): AsyncGenerator<LineBlock> {
   const { display, signal, hash } = options;
-  const chunk = options.chunkBytes ?? DEFAULT_CHUNK;
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE;
-  await statDataFile(file, display);
+  const size = await statDataFile(file, display);
+  // a small file gets small buffers: two 8 MiB ones per file would make the garbage collector work for nothing
+  const chunk = Math.min(options.chunkBytes ?? DEFAULT_CHUNK, Math.max(64, size + 1));
   const fh = await open(file, 'r');
   let pending: Promise<{ bytesRead: number }> | null = null;
   try {

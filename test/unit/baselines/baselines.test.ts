@@ -432,3 +432,25 @@ test('an aborted request is refused', async () => {
     /cancelled/,
   );
 });
+
+test('item-kNN answers do not depend on the order of calls or on what its similarity cache holds', async () => {
+  let s = 99;
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+  const rows: Row[] = [];
+  for (let u = 0; u < 40; u++) {
+    for (let i = 0; i < 30; i++) if (rand() < 0.3) rows.push([`u${u}`, `i${i}`, 1 + Math.floor(rand() * 5)]);
+  }
+  const { data, mask } = makeData(rows);
+  const cases: TestCase[] = [];
+  for (let k = 0; k < 60; k++) {
+    const items = [0, 1, 2, 3, 4, 5].map((j) => `i${(k * 11 + j * 7) % 30}`);
+    cases.push(makeCase(`o${k}`, k % 2 ? 'ranking' : 'rating', `u${k % 40}`, items));
+  }
+  const big = createBaseline('item-knn', data, mask, { ...opts, similarityCacheRows: 64 });
+  const none = createBaseline('item-knn', data, mask, { ...opts, similarityCacheRows: 0 });
+  const forward = [];
+  for (const tc of cases) forward.push(await ask(big, tc));
+  const backward = [];
+  for (const tc of [...cases].reverse()) backward.unshift(await ask(none, tc));
+  assert.deepEqual(backward, forward);
+});

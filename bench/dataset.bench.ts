@@ -7,6 +7,7 @@
 //   npm run bench -- dataset        (UBP_BENCH_ROWS=2000000 for a quick try)
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext } from './types';
 import { loadDataset } from '../src/core/dataset';
@@ -104,7 +105,8 @@ function writeMovies(file: string): void {
 }
 
 export default async function bench(ctx: BenchContext): Promise<Record<string, unknown>> {
-  const figures: Record<string, unknown> = {};
+  // These machines are shared: the load average says how much the absolute figures are worth (ratios hold).
+  const figures: Record<string, unknown> = { loadAverageAtStart: os.loadavg().map((x) => round(x, 1)) };
   // ml-latest-small first: the bundled copy, in this process (first load, then the median of 3 more)
   const small: number[] = [];
   for (let k = 0; k < RUNS + 1; k++) {
@@ -185,5 +187,6 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  figures.loadAverageAtEnd = os.loadavg().map((x) => round(x, 1));
   return figures;
 }

@@ -190,6 +190,19 @@ function fromText(text: string, form: TaskForm, ctx: ParseContext): ParseResult 
     const r = bareAnswer(line, form, ctx);
     if (r) return r;
   }
+  const first = lines[0] ?? '';
+  if (form === 'binary') {
+    // "Yes, they would enjoy it." / "No. The user dislikes horror." : a leading yes/no, then punctuation.
+    const m = /^(yes|no)\s*[,.!:;]\s*\S/i.exec(first);
+    if (m)
+      return { ok: true, prediction: { form: 'binary', like: m[1]!.toLowerCase() === 'yes' }, via: 'text' };
+  }
+  if (form === 'choice' && lines.length === 1 && ctx.labels) {
+    // A one-line answer naming a candidate as listed: "C. The Matrix (1999)", "(B) Heat".
+    const m = /^(?:\(([A-Z]{1,2})\)|\[([A-Z]{1,2})\]|([A-Z]{1,2})[.):])\s+\S/.exec(first);
+    const label = m ? (m[1] ?? m[2] ?? m[3])! : undefined;
+    if (label && ctx.labels.includes(label)) return choice(label, ctx, 'text');
+  }
   if (form === 'ranking') {
     // A numbered list, one label per line ("1. C", "2) A - Title"), possibly after a lead-in line.
     const numbered = lines.map((l) => /^\d+\s*[.):-]\s*\(?\[?([A-Za-z]{1,2})\]?\)?(?:[.:)\s-]|$)/.exec(l));

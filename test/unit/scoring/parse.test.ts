@@ -65,6 +65,9 @@ test('binary: JSON and fallbacks', () => {
   ok('no.', 'binary', { form: 'binary', like: false });
   ok('**TRUE**', 'binary', { form: 'binary', like: true });
   ok('Answer: false', 'binary', { form: 'binary', like: false });
+  ok('Yes, the user would enjoy it.', 'binary', { form: 'binary', like: true });
+  ok('No. They avoid horror films.\nConfidence: low', 'binary', { form: 'binary', like: false });
+  invalid('Not sure about this one.', 'binary', /yes\/no/);
   invalid('{"like": true, "probability": 1.5}', 'binary', /invalid "probability"/);
   invalid('{"like": "maybe"}', 'binary', /invalid "like"/);
   invalid('Probably, it depends.', 'binary', /yes\/no/);
@@ -82,6 +85,10 @@ test('choice: JSON and fallbacks, labels checked', () => {
   ok('(C).', 'choice', c('C'));
   ok('Answer: D', 'choice', c('D'));
   ok('The user watched many thrillers recently.\nThe answer is E.', 'choice', c('E'));
+  ok('C. Movie 3 (1999)', 'choice', c('C'));
+  ok('(B) Heat', 'choice', c('B'));
+  invalid('I like A lot of these.', 'choice', /single candidate letter/);
+  invalid('A lot of these look good.', 'choice', /single candidate letter/);
   invalid('{"choice": "F"}', 'choice', /"F" is not one of the labels A..E/);
   invalid('{"choice": "The Matrix"}', 'choice', /not one of the labels/);
   invalid('I would go with the comedy.', 'choice', /single candidate letter/);

@@ -35,7 +35,7 @@ function progressPrinter(io: CliIO): (p: DownloadProgress) => void {
 export const downloadCommand: CliCommand = {
   name: 'download',
   summary: 'Download a public dataset release (MovieLens, Last.fm) and check it',
-  usage: `ubp download <${DOWNLOADABLE_DATASETS.map((d) => d.name).join('|')}> [--dir D] [--force] [--mirror URL]\n       ubp download --list`,
+  usage: `ubp download <${DOWNLOADABLE_DATASETS.map((d) => d.name).join('|')}> [--dir D (default ./datasets)] [--force] [--mirror URL]\n       ubp download --list`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

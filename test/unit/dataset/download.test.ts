@@ -199,5 +199,9 @@ test('ubp download fails with exit 1 on a wrong row count, and exit 2 on an unkn
     ({ io, cli } = bufferIO(dir, { UBP_DATASET_MIRROR: mirror }));
     assert.equal(await main(['download', 'ml-100m'], cli), 2);
     assert.match(io.err, /unknown dataset "ml-100m"/);
+    ({ io, cli } = bufferIO(dir));
+    assert.equal(await main(['download', '--list'], cli), 0);
+    for (const name of ['ml-latest-small-2018', 'ml-1m', 'ml-25m', 'hetrec2011-lastfm-2k'])
+      assert.match(io.out, new RegExp(`^${name}`, 'm'));
   });
 });

@@ -31,7 +31,16 @@ import { buildCases } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
-import { chooseRunId, openRunStore, runSlug, type OpenRunStoreOptions, type RunStore } from './store';
+import { lockHolder, RunLockedError } from './lock';
+import {
+  chooseRunId,
+  openRunStore,
+  RUN_LOCK_FILE,
+  runsDir,
+  runSlug,
+  type OpenRunStoreOptions,
+  type RunStore,
+} from './store';
 import {
   baseUrlOf,
   loadEvalDataset,
@@ -60,6 +69,8 @@ export interface PrepareOptions {
   getApiKey: (model: ModelConfig, origin: string) => string | undefined | Promise<string | undefined>;
   /** The folder holding media/datasets (the extension's folder); found from this module when absent. */
   packageRoot?: string;
+  /** Told about every failed request that will be retried. */
+  onRetry?: LlmFactoryArgs['onRetry'];
   /** Prices by model name overriding the default table (the VS Code setting `ubp.prices`). */
   priceOverrides?: Readonly<Record<string, { inputPerMTok: number; outputPerMTok: number }>>;
   /** Names the writer in the run lock ("ubp run", "VS Code"). */
@@ -174,6 +185,15 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const warnings: string[] = [];
   const task = config.task;
 
+  // The run id first: a run another process is writing is refused before any data is loaded.
+  const hash = configHash(config);
+  const keyHash = runKeyHash(config, templateHashesOf(config, loaded.dir));
+  const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}`;
+  const runId = chooseRunId(opts.root, base, Boolean(opts.fresh));
+  const lockFile = path.join(runsDir(opts.root), runId, RUN_LOCK_FILE);
+  const holder = lockHolder(lockFile);
+  if (holder) throw new RunLockedError(lockFile, holder);
+
   // Data and cases.
   const datasetPath = config.dataset.path.startsWith('bundled:')
     ? config.dataset.path
@@ -269,6 +289,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         cacheDir: path.join(opts.root, 'cache'),
         apiKey: keys.get(m.id),
         priceOverrides: opts.priceOverrides,
+        onRetry: opts.onRetry,
       });
       let countTokens = llm.countTokens;
       if (!countTokens) {
@@ -326,10 +347,6 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   }
   if (!variants.length) throw new Error('nothing to run: no model and no baseline selected');
 
-  const hash = configHash(config);
-  const keyHash = runKeyHash(config, templateHashesOf(config, loaded.dir));
-  const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}`;
-  const runId = chooseRunId(opts.root, base, Boolean(opts.fresh));
   const manifest: OpenRunStoreOptions['manifest'] = {
     format: 1,
     id: runId,

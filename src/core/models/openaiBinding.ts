@@ -28,7 +28,8 @@ export async function createOpenAIBinding(
   }
   const preset = named ?? presetForUrl(baseUrl);
   const origin = originOf(baseUrl);
-  const price: Price | undefined = model.price ?? (preset?.local ? FREE : lookupPrice(model.model, args.priceOverrides));
+  const price: Price | undefined =
+    model.price ?? (preset?.local ? FREE : lookupPrice(model.model, args.priceOverrides));
   const cache = config.run.cache ? sharedResponseCache(args.cacheDir) : undefined;
   const query = { ...preset?.query, ...model.query };
   return {

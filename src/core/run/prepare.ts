@@ -69,8 +69,6 @@ export interface PrepareOptions {
   getApiKey: (model: ModelConfig, origin: string) => string | undefined | Promise<string | undefined>;
   /** The folder holding media/datasets (the extension's folder); found from this module when absent. */
   packageRoot?: string;
-  /** Told about every failed request that will be retried. */
-  onRetry?: LlmFactoryArgs['onRetry'];
   /** Prices by model name overriding the default table (the VS Code setting `ubp.prices`). */
   priceOverrides?: Readonly<Record<string, { inputPerMTok: number; outputPerMTok: number }>>;
   /** Names the writer in the run lock ("ubp run", "VS Code"). */
@@ -289,7 +287,6 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         cacheDir: path.join(opts.root, 'cache'),
         apiKey: keys.get(m.id),
         priceOverrides: opts.priceOverrides,
-        onRetry: opts.onRetry,
       });
       let countTokens = llm.countTokens;
       if (!countTokens) {

@@ -94,7 +94,16 @@ async function prepare(
     concurrency: concurrency ?? undefined,
     packageRoot: services.extensionUri.fsPath,
     tool: 'VS Code',
-    priceOverrides: settings.get<Record<string, { inputPerMTok: number; outputPerMTok: number }>>('prices', {}),
+    onRetry: ({ predictor, caseId, attempt, index }) => {
+      const f = attempt.failure;
+      services.log.info(
+        `retry ${predictor} ${caseId}: attempt ${index + 1} failed (${f?.status ?? f?.kind ?? 'error'}: ${f?.reason ?? 'unknown'})${attempt.waitMs !== undefined ? `, waiting ${Math.round(attempt.waitMs)} ms` : ''}`,
+      );
+    },
+    priceOverrides: settings.get<Record<string, { inputPerMTok: number; outputPerMTok: number }>>(
+      'prices',
+      {},
+    ),
     getApiKey: async (model: ModelConfig, origin: string) => {
       const { key, source } = await services.keys.resolve(
         origin,
@@ -141,6 +150,10 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
     ),
   );
   handle.on('case-finished', ({ result }) => {
+    if (result.attempts)
+      log.debug(
+        `request ${result.variant} ${result.caseId}#${result.sample}: ${result.outcome} in ${Math.round(result.latencyMs)} ms, ${result.attempts} attempt(s)${result.usage ? `, ${result.usage.prompt}+${result.usage.completion} tokens` : ''}${result.cached ? ', cached' : ''}`,
+      );
     if (result.outcome === 'error') {
       errors.push(`${result.variant} ${result.caseId}: ${result.reason}`);
       log.warn(`error ${result.variant} ${result.caseId}: ${result.reason}`);

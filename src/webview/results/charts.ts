@@ -188,7 +188,7 @@ export class Charts {
     return this.theme.palette[index % this.theme.palette.length];
   }
 
-  private baseOptions(yTitle: string, xTitle?: string): ChartConfiguration['options'] {
+  private baseOptions(yTitle: string, xTitle?: string, fromZero = true): ChartConfiguration['options'] {
     const t = this.theme;
     const axis = (title?: string) => ({
       ticks: { color: t.foreground, font: { family: t.font } },
@@ -202,7 +202,7 @@ export class Charts {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      scales: { x: axis(xTitle), y: { ...axis(yTitle), beginAtZero: false } },
+      scales: { x: axis(xTitle), y: { ...axis(yTitle), beginAtZero: fromZero } },
       plugins: {
         legend: { labels: { color: t.foreground, font: { family: t.font } } },
         tooltip: { enabled: true },
@@ -346,7 +346,7 @@ export class Charts {
       return {
         type,
         data: { labels: buckets.map((b) => b.label), datasets: datasets as ChartDataset<'bar' | 'line'>[] },
-        options: this.baseOptions(this.metricLabel(view.headline), xTitle),
+        options: this.baseOptions(this.metricLabel(view.headline), xTitle, type === 'bar'),
       } as ChartConfiguration;
     };
     const rows = buckets.flatMap((b) =>

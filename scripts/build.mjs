@@ -21,6 +21,19 @@ const webviewEntries = readdirSync(path.join(root, 'src/webview'))
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
   .map((f) => path.join('src/webview', f));
 
+// js-tiktoken's rank tables (3 MB) are loaded only when tokens are counted: keep them out of the main bundles,
+// so `ubp` and the extension start fast, and ship each as its own ES module in dist/ranks/ (a native import()).
+const RANKS = ['o200k_base', 'cl100k_base'];
+const ranksApart = {
+  name: 'ranks-apart',
+  setup(build) {
+    build.onResolve({ filter: /^js-tiktoken\/ranks\/\w+$/ }, (args) => ({
+      path: `./ranks/${args.path.split('/').pop()}.mjs`,
+      external: true,
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -31,6 +44,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [ranksApart],
   },
   {
     ...common,
@@ -40,6 +54,17 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [ranksApart],
+  },
+  {
+    ...common,
+    sourcemap: false,
+    entryPoints: Object.fromEntries(RANKS.map((r) => [r, `node_modules/js-tiktoken/dist/ranks/${r}.js`])),
+    outdir: 'dist/ranks',
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
   },
   {
     ...common,

@@ -9,6 +9,7 @@ import {
   loadConfig,
   loadDataset,
   loadPromptTemplate,
+  lookupPrice,
   parsePromptFile,
   promptDiagnostics,
   previewPrompt,
@@ -123,7 +124,8 @@ export const previewCommand: CliCommand = {
       index,
       info,
       model: model.model,
-      price: model.price,
+      // The model entry's own price, else the default table (the same lookup a run makes).
+      price: model.price ?? lookupPrice(model.model),
       samples,
     });
 
@@ -194,8 +196,9 @@ function printText(
   const n = (x: number) => x.toLocaleString('en-US');
   const evalSize = `${n(e.requests)} request${e.requests === 1 ? '' : 's'}, ${n(e.inputTokens)} prompt + ~${n(e.outputTokens)} answer tokens`;
   const caseCost = preview.caseCost!;
-  if (model.price) {
-    const p = model.price;
+  const price = model.price ?? lookupPrice(model.model);
+  if (price) {
+    const p = price;
     const whole = ctx.sample ? '' : `; ${usd(e.costUsd!)} the whole eval (${evalSize})`;
     io.out(
       `cost:   ${usd(caseCost.costUsd!)} this case (${t.total} prompt + ~${caseCost.outputTokens} answer tokens)${whole}` +

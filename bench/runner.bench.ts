@@ -26,9 +26,10 @@ import type { ChatMessage, Predictor, TestCase } from '../src/core/types';
 // tsx runs this file as CommonJS in this package (no "type": "module"), where import.meta is empty.
 const root = path.resolve(typeof __dirname === 'string' ? __dirname : import.meta.dirname, '..');
 const QUICK = process.env.UBP_BENCH_QUICK === '1';
-const N = QUICK ? 400 : 2000;
+const N = Number(process.env.UBP_BENCH_N ?? (QUICK ? 400 : 2000));
 const CONCURRENCY = 32;
 const RUNS = QUICK ? 1 : 3;
+const ONLY_LATENCY = process.env.UBP_BENCH_LATENCY;
 const LATENCIES = [0, 50];
 const PROMPTFOO_VERSION = '0.121.20';
 const MODEL = 'test-model';
@@ -392,7 +393,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     note: 'rps = requests/s; wall = in-process for bare/product, whole process for promptfoo; server = first request in to last answer out',
   };
 
-  for (const latency of LATENCIES) {
+  for (const latency of ONLY_LATENCY ? [Number(ONLY_LATENCY)] : LATENCIES) {
     const server = await startServer(latency);
     try {
       // Warm-up (JIT, connections), not measured.

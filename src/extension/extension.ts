@@ -60,7 +60,11 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     previews,
     command('ubp.openPromptPreview', (uri?: vscode.Uri) => previews.show(uri)),
     vscode.window.registerTreeDataProvider('ubp.datasets', datasetsView),
-    vscode.window.registerTreeDataProvider('ubp.runs', runsView),
+    vscode.window.createTreeView('ubp.runs', {
+      treeDataProvider: runsView,
+      canSelectMany: true,
+      showCollapseAll: true,
+    }),
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
     registerShowDatasetStats(context, datasets, log),

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { exportRows, readRun, scoringContext, toCsv, toJsonl } from '../../core';
 import type { Services } from '../services';
-import { pickRun, runDirOf } from './runManagement';
+import { pickRun } from './runManagement';
+import { runDirOf } from './openResults';
 
 export async function exportRunCommand(
   services: Services,

@@ -6,16 +6,9 @@ import { rm } from 'node:fs/promises';
 import { readRunManifest, type RunListing } from '../../core';
 import type { Services } from '../services';
 import { runEvalCommand, type RunEvalResult } from './runEval';
+import { runDirOf } from './openResults';
 
-type RunArg = string | vscode.Uri | { run?: RunListing } | undefined;
-
-/** The run folder named by a command argument: a path, a Uri or a Runs tree node. */
-export function runDirOf(arg: RunArg): string | undefined {
-  if (!arg) return undefined;
-  if (typeof arg === 'string') return arg;
-  if (arg instanceof vscode.Uri) return arg.fsPath;
-  return arg.run?.dir;
-}
+type RunArg = Parameters<typeof runDirOf>[0];
 
 export async function pickRun(
   services: Services,

@@ -153,15 +153,13 @@ test('filters the failures and opens a case; hostile answers show as text and no
   );
   // No element was made from them: no <img> anywhere in the panel, no <script> inside it, none with their text.
   assert.equal(await frame.locator('img').count(), 0);
-  const scripts = await frame
-    .locator('script')
-    .evaluateAll((all) =>
-      all.map((e) => ({
-        src: e.getAttribute('src') ?? '',
-        text: e.textContent ?? '',
-        inApp: Boolean(e.closest('#app')),
-      })),
-    );
+  const scripts = await frame.locator('script').evaluateAll((all) =>
+    all.map((e) => ({
+      src: e.getAttribute('src') ?? '',
+      text: e.textContent ?? '',
+      inApp: Boolean(e.closest('#app')),
+    })),
+  );
   assert.ok(
     scripts.some((x) => /results\.js/.test(x.src)),
     'the panel bundle is loaded',
@@ -200,6 +198,41 @@ test('charts render in a light and a dark theme', async () => {
   await frame.locator('[data-tab="tab-metrics"]').click();
   await screenshot(page, 'results-metrics-light');
   await colorTheme('Dark Modern', 'vs-dark');
+});
+
+test('compare mode: two runs from the palette, deltas with intervals and p-values, "only changed"', async () => {
+  const { page } = wb;
+  const ws = process.env.UBP_UI_WORKSPACE!;
+  await writeFixtureRun({
+    root: path.join(ws, '.ubp'),
+    id: 'ui-ratings-b',
+    name: 'UI ratings B',
+    cases: 120,
+    users: 40,
+    models: ['model-a', 'model-b'],
+    baselines: ['popularity', 'user-mean'],
+    seed: 7,
+  });
+  await runCommand(page, 'UBP: Compare Runs…', 'ui-ratings');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'ui-ratings-b' }).first().waitFor();
+  await input.fill('ui-ratings-b');
+  await page.keyboard.press('Enter');
+  const frame = await webviewFrame(page, 'Compare runs', 60_000);
+  const rows = frame.locator('#compare-table tbody tr');
+  await rows.first().waitFor({ timeout: 60_000 });
+  const all = await rows.count();
+  const significant = await frame.locator('#compare-table tbody tr.up, #compare-table tbody tr.down').count();
+  assert.ok(all >= 4 * 6, `${all} rows`);
+  const deltas = await frame.locator('#compare-table td.delta').allInnerTexts();
+  assert.ok(
+    deltas.some((d) => /^-?\d\.\d{3} ± \d\.\d{3}/.test(d)),
+    deltas.slice(0, 5).join(' | '),
+  );
+  await screenshot(page, 'results-compare');
+  await frame.locator('#only-changed').click();
+  await frame.locator('#compare-count', { hasText: `${significant} of ${all} rows` }).waitFor();
+  assert.equal(await rows.count(), significant);
 });
 
 test('the panel comes back after a window reload (serializer)', async () => {

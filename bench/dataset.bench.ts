@@ -174,6 +174,10 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       referenceSeconds: refS === null ? null : round(refS),
       referenceMBps: refS === null ? null : round(mb / refS, 1),
       loaderToReference: refS === null ? null : round(loadS / refS, 2),
+      // the same ratio taken run by run (each pair ran back to back), then the median: steadier on a busy machine
+      loaderToReferencePerRunMedian: ref.length
+        ? round(median(ours.map((o, k) => o.seconds / ref[k].seconds)), 2)
+        : null,
       referenceNote: refS === null ? `${SCAN} absent: no reference in this run` : undefined,
       checksumsMatch: same,
       loaderChecksums: ours[0].checksums,

@@ -213,10 +213,12 @@ test('compare mode: two runs from the palette, deltas with intervals and p-value
     baselines: ['popularity', 'user-mean'],
     seed: 7,
   });
-  await runCommand(page, 'UBP: Compare Runs…', 'ui-ratings');
+  // A is the newer run, B the first one (the second picker leaves A out).
+  await runCommand(page, 'UBP: Compare Runs…', 'ui-ratings-b');
+  await page.locator('.quick-input-widget', { hasText: 'pick run B' }).waitFor();
   const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'ui-ratings-b' }).first().waitFor();
-  await input.fill('ui-ratings-b');
+  await input.fill('ui-ratings');
+  await page.locator('.quick-input-list .monaco-list-row[aria-label^="UI ratings, ui-ratings,"]').waitFor();
   await page.keyboard.press('Enter');
   const frame = await webviewFrame(page, 'Compare runs', 60_000);
   const rows = frame.locator('#compare-table tbody tr');
@@ -237,6 +239,9 @@ test('compare mode: two runs from the palette, deltas with intervals and p-value
 
 test('the panel comes back after a window reload (serializer)', async () => {
   const { page } = wb;
+  // Only the visible panel is restored at once (hidden ones when shown): bring the run's panel to the front.
+  await page.locator('.tab', { hasText: 'Results: UI ratings' }).first().click();
+  await webviewFrame(page, 'Results: ui-ratings');
   const reloaded = page.waitForEvent('framenavigated', {
     predicate: (f) => f === page.mainFrame(),
     timeout: 60_000,

@@ -215,7 +215,9 @@ class ResultsPanel implements vscode.Disposable {
     );
     this.disposables.push(this.channel);
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'results', panel.title);
+    // A stable document title (the tab's title changes once the run is read, and is restored as such).
+    const docTitle = target.kind === 'run' ? `Results: ${path.basename(target.dir)}` : 'Compare runs';
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'results', docTitle);
     this.opened = {
       panel,
       view: this.viewDeferred.promise,

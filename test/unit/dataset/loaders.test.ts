@@ -81,7 +81,7 @@ test('lastfm-hetrec: no header, CRLF, stray spaces, implicit, top tags as genres
   assert.equal(data.items[1].title, 'Björk');
   assert.deepEqual(data.items[0].genres, ['new wave', 'pop'], 'tagged twice "new wave", once "pop"');
   assert.deepEqual(data.items[1].genres, ['électronique'], 'tags.dat is Latin-1');
-  assert.deepEqual(data.items[2].genres, []);
+  assert.deepEqual(data.items[2], { title: 'Motörhead', genres: [] }, 'no url or picture in the item text');
 });
 
 test('lastfm-hetrec: the original release header line, no artists.dat', async () => {

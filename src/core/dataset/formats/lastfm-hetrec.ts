@@ -50,8 +50,8 @@ async function readArtists(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
       return ctx.log.skip(display, line, columns[0], `non-integer artist id "${id}"`, artists.size);
     if (artists.has(Number(id)))
       return ctx.log.skip(display, line, columns[0], `duplicate artist id ${id}`, artists.size);
+    // the url and picture columns are left out: they are not item text a model should read
     const meta: ItemMeta = { title: fields[1].trim(), genres: [] };
-    if (fields[2]?.trim()) meta.extra = { url: fields[2].trim() };
     artists.set(Number(id), meta);
   });
   return artists;

@@ -189,7 +189,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       `median: loader ${loadS.toFixed(2)} s = ${(mb / loadS).toFixed(0)} MB/s; reference ${refS?.toFixed(2) ?? '-'} s; ratio ${refS ? (loadS / refS).toFixed(2) : '-'}; checksums ${same ? 'equal' : 'DIFFER'}`,
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(ctx.tmpDir, { recursive: true, force: true });
   }
   figures.loadAverageAtEnd = os.loadavg().map((x) => round(x, 1));
   return figures;

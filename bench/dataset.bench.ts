@@ -126,6 +126,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
   if (!existsSync(GEN)) {
     figures.note = `${GEN} absent: the 25M-row benchmark needs ../shared/bench`;
     ctx.log(String(figures.note));
+    rmSync(ctx.tmpDir, { recursive: true, force: true });
     return figures;
   }
   const rows = Number(process.env.UBP_BENCH_ROWS ?? 25_000_000);

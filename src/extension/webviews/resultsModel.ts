@@ -2,6 +2,7 @@
 // report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
 // their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
 import { fork } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import {
@@ -15,7 +16,6 @@ import {
   probeComparison,
   readRunManifest,
   RUN_RESULTS_FILE,
-  scanResults,
   scoreResult,
   scoringContext,
   unitKey,
@@ -72,14 +72,68 @@ export function slim(r: CaseResult): CaseResult {
   return r;
 }
 
-/** Reads a run folder like readRun (last line per unit, torn tail ignored), keeping slim results. */
+const MESSAGES_KEY = Buffer.from('"messages":[');
+const MESSAGES_END = Buffer.from('"}]');
+
+/**
+ * Parses one results line without its prompt messages. The messages are most of a line's bytes and the panel
+ * never aggregates them, so they are cut out BEFORE parsing: `"messages":[…]` ends at the first `"}]` after it
+ * (inside a JSON string a quote is always escaped, so `"}]` can only be the end of the last message object)
+ * followed by `,` or `}`. Anything unexpected falls back to parsing the whole line. The bench and the unit
+ * test check both paths give the same result.
+ */
+export function parseSlimLine(buf: Buffer, start: number, end: number): CaseResult {
+  const at = buf.indexOf(MESSAGES_KEY, start);
+  if (at >= 0 && at < end) {
+    const open = at + MESSAGES_KEY.length;
+    const empty = buf[open] === 93; /* ] */
+    const close = empty ? open - 2 : buf.indexOf(MESSAGES_END, open);
+    const after = close + MESSAGES_END.length;
+    if (close >= 0 && after < end && (buf[after] === 44 /* , */ || buf[after] === 125) /* } */) {
+      // Drop `"messages":[…]` and the comma after it (or before it, when it was the last key).
+      const head = buf.toString('utf8', start, at);
+      const tail = buf.toString('utf8', buf[after] === 44 ? after + 1 : after, end);
+      const text = buf[after] === 44 ? head + tail : head.replace(/,\s*$/, '') + tail;
+      try {
+        return slim(JSON.parse(text) as CaseResult);
+      } catch {
+        /* fall through to the whole line */
+      }
+    }
+  }
+  return slim(JSON.parse(buf.toString('utf8', start, end)) as CaseResult);
+}
+
+/**
+ * Reads a run folder like readRun (the last line per unit, in first-seen order; a torn last line ignored;
+ * unreadable lines skipped), keeping slim results: see parseSlimLine.
+ */
 export async function readSlimRun(dir: string): Promise<LoadedRun & { bytes: number }> {
   const manifest = readRunManifest(dir);
   const byKey = new Map<string, CaseResult>();
-  const scan = await scanResults(path.join(dir, RUN_RESULTS_FILE), (r) => {
-    byKey.set(unitKey(r.caseId, r.variant, r.sample), slim(r));
-  });
-  return { dir: path.resolve(dir), manifest, results: [...byKey.values()], bytes: scan.validBytes };
+  let bytes = 0;
+  const file = path.join(dir, RUN_RESULTS_FILE);
+  if (existsSync(file)) {
+    let carry: Buffer = Buffer.alloc(0);
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) {
+      const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+        if (nl > start) {
+          try {
+            const r = parseSlimLine(buf, start, nl);
+            byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
+          } catch {
+            /* an unreadable line: readers skip it */
+          }
+        }
+        start = nl + 1;
+      }
+      bytes += start;
+      carry = buf.subarray(start);
+    }
+  }
+  return { dir: path.resolve(dir), manifest, results: [...byKey.values()], bytes };
 }
 
 /** The run's report, as `ubp report --json` computes it (default bootstrap). */

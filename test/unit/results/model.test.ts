@@ -190,3 +190,53 @@ test('a result without messages or raw answer still makes a row', () => {
   assert.equal(row.answer, '');
   assert.equal(row.expected, 'A');
 });
+
+test('a line parsed without its messages equals the full parse minus the messages, whatever the text holds', async () => {
+  const { parseSlimLine } = await import('../../../src/extension/webviews/resultsModel');
+  const base = {
+    caseId: 'c1',
+    variant: 'v',
+    model: 'm',
+    template: 't',
+    sample: 0,
+    user: 'u',
+    form: 'rating',
+    outcome: 'success',
+    expected: { form: 'rating', value: 4 },
+    historyLength: 3,
+    targetPopularity: 2,
+    latencyMs: 5,
+    finishedAt: 'x',
+  };
+  const tricky = 'quote " brace }] "}] \\"}], and "messages":[ inside';
+  const lines = [
+    {
+      ...base,
+      messages: [{ role: 'user', content: tricky }],
+      raw: tricky,
+      prediction: { form: 'rating', value: 3 },
+    },
+    { ...base, raw: '{"rating": 3}', messages: [] },
+    {
+      ...base,
+      raw: 'r',
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: '}]' },
+      ],
+    },
+    { ...base, raw: 'no messages at all' },
+  ].map((o) => JSON.stringify(o));
+  lines.push(JSON.stringify(base).replace(/}$/, ',"messages":[{"role":"user","content":"last key"}]}'));
+  for (const line of lines) {
+    const buf = Buffer.from(`xx${line}\n`);
+    const want = JSON.parse(line) as CaseResult;
+    delete want.messages;
+    assert.deepEqual(parseSlimLine(buf, 2, buf.length - 1), want, line);
+  }
+  // And every line of a fixture run.
+  const full = await readRun(dir);
+  const slim = await readSlimRun(dir);
+  for (const r of full.results) delete r.messages;
+  assert.deepEqual(slim.results, full.results);
+});

@@ -143,6 +143,8 @@ test('filters the failures and opens a case; hostile answers show as text and no
   // Search finds the hostile answers, shown as literal text.
   await frame.locator('#failures-search input').fill('alert(1)');
   await frame.locator('#failures-count', { hasText: /^2 of / }).waitFor();
+  // Exactly those rows are displayed (recycled rows out of use are not).
+  assert.equal(await frame.locator('#failures-grid .vt-spacer .vt-row:visible').count(), 2);
   const answers = await frame
     .locator('#failures-grid .vt-spacer .vt-row:not([hidden]) .c-answer')
     .allInnerTexts();

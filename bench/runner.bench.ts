@@ -464,6 +464,20 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
           med('promptfooNoWrite', 'serverRps'),
         ),
       };
+      // The machine's load drifts between repetitions: ratios of runs measured back to back (same repetition)
+      // are steadier than ratios of medians taken across repetitions. Both are reported.
+      const paired = (a: string, b: string, k: 'wallRps' | 'serverRps' = 'wallRps'): number | undefined =>
+        runs[a]!.length && runs[a]!.length === runs[b]!.length
+          ? round(median(runs[a]!.map((m, i) => m[k] / runs[b]![i]![k])), 2)
+          : undefined;
+      out.pairedRatios = {
+        productOverBare: paired('product', 'bare'),
+        productOverBareLeanTransport: paired('product', 'bareLean'),
+        productOverPromptfoo: paired('product', 'promptfooWrite'),
+        productOverPromptfooNoWrite: paired('product', 'promptfooNoWrite'),
+        productOverPromptfooAtServer: paired('product', 'promptfooWrite', 'serverRps'),
+        productOverPromptfooNoWriteAtServer: paired('product', 'promptfooNoWrite', 'serverRps'),
+      };
       if (bound) {
         out.concurrencyLatencyBoundRps = bound;
         out.shareOfBound = {
@@ -475,7 +489,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
       }
       figures[`latency${latency}ms`] = out;
       ctx.log(
-        `${latency} ms  ratios ${JSON.stringify(out.ratios)}${bound ? ` share of bound ${JSON.stringify(out.shareOfBound)}` : ''}`,
+        `${latency} ms  ratios ${JSON.stringify(out.ratios)} paired ${JSON.stringify(out.pairedRatios)}${bound ? ` share of bound ${JSON.stringify(out.shareOfBound)}` : ''}`,
       );
 
       if (latency === 0) {

@@ -172,7 +172,16 @@ test('filters the failures and opens a case; hostile answers show as text and no
   );
   await screenshot(wb.page, 'results-failures-hostile');
 
-  // Choosing the row opens the case as a read-only document with the answer as text.
+  // From the keyboard: End goes to the last row, Enter opens it.
+  await frame.locator('#failures-grid').focus();
+  await wb.page.keyboard.press('End');
+  await frame.locator('#failures-grid .vt-row.active', { hasText: HOSTILE_SCRIPT }).waitFor();
+  await wb.page.keyboard.press('Enter');
+  await wb.page
+    .locator('.tab', { hasText: /case-000001 · builtin:rating×model-a\.md/ })
+    .waitFor({ timeout: 30_000 });
+
+  // Choosing the row with the mouse opens the case as a read-only document with the answer as text.
   await frame.locator('#failures-grid .vt-row:not([hidden])', { hasText: HOSTILE_IMG }).first().click();
   const editor = wb.page.locator('.editor-instance .monaco-editor .view-lines').last();
   await wb.page

@@ -1,6 +1,7 @@
 // Runs the local OpenAI-compatible test server on its own, for the VS Code tests and the benchmark:
 //   node --import tsx test/server/main.ts [--port 0] [--latency 50] [--api-key KEY] [--fault-rate 0.2]
-//     [--faults 429,500,drop] [--seed 0] [--retry-after-ms 20] [--retry-after 1] [--no-record]
+//     [--faults 429,500,drop] [--seed 0] [--retry-after-ms 20] [--retry-after 1] [--max-faults-per-prompt N]
+//     [--models a,b] [--bare-answers] [--reasoning-tokens N] [--no-record]
 // Prints one line, the base URL (ending in /v1), then serves until SIGINT/SIGTERM. A child process can be
 // inspected and steered over HTTP: GET /_stats, POST /_faults (a FaultSpec as JSON), POST /_reset.
 import { parseArgs } from 'node:util';
@@ -18,6 +19,9 @@ const { values } = parseArgs({
     'retry-after-ms': { type: 'string' },
     'retry-after': { type: 'string' },
     'max-faults-per-prompt': { type: 'string' },
+    models: { type: 'string' },
+    'bare-answers': { type: 'boolean', default: false },
+    'reasoning-tokens': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
   },
 });
@@ -59,6 +63,9 @@ void startTestServer({
   apiKey: values['api-key'],
   faults,
   record: !values['no-record'],
+  models: values.models ? values.models.split(',').map((m) => m.trim()) : undefined,
+  bareAnswers: values['bare-answers'],
+  reasoningTokens: num('reasoning-tokens', values['reasoning-tokens']),
 }).then((server) => {
   process.stdout.write(`${server.url}\n`);
   const stop = (): void => {

@@ -239,3 +239,63 @@ test('control endpoints steer a server in another process', async () => {
     await server.close();
   }
 });
+
+test('the standalone entry prints its URL, serves, and stops cleanly on SIGTERM', async () => {
+  const { spawn } = await import('node:child_process');
+  const path = await import('node:path');
+  const root = path.resolve(__dirname, '../../..');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/server/main.ts',
+      '--port',
+      '0',
+      '--latency',
+      '5',
+      '--models',
+      'm-a,m-b',
+      '--bare-answers',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes('\n')) resolve(buf.trim());
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const models = (await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] };
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['m-a', 'm-b'],
+    );
+    const r = (await (
+      await fetch(`${url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm-a', messages: user('Would they like it? yes or no') }),
+      })
+    ).json()) as { choices: { message: { content: string } }[] };
+    assert.match(r.choices[0]!.message.content, /^(yes|no)$/);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
+});
+
+test('the standalone entry refuses a bad option value with a clear message', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/server/main.ts', '--latency', 'soon'], {
+    cwd: path.resolve(__dirname, '../../..'),
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--latency must be a non-negative number, got "soon"/);
+});

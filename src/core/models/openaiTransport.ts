@@ -6,6 +6,7 @@
 // redirect could carry the key to another origin).
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 
 // One keep-alive pool per protocol for the process; the runner bounds the requests in flight.
 const agents = {
@@ -74,9 +75,19 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
           for (let i = 0; i + 1 < raw.length; i += 2) h.append(raw[i]!, raw[i + 1]!);
           const nullBody = status === 204 || status === 205 || status === 304;
           try {
+            // No accept-encoding is sent, but a proxy may compress anyway: decode as fetch would.
+            let bytes = Buffer.concat(chunks);
+            const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+            if (encoding && encoding !== 'identity' && bytes.length) {
+              if (encoding === 'gzip' || encoding === 'x-gzip') bytes = zlib.gunzipSync(bytes);
+              else if (encoding === 'deflate') bytes = zlib.inflateSync(bytes);
+              else if (encoding === 'br') bytes = zlib.brotliDecompressSync(bytes);
+              h.delete('content-encoding');
+              h.delete('content-length');
+            }
             done();
             resolve(
-              new Response(nullBody ? null : Buffer.concat(chunks), {
+              new Response(nullBody ? null : bytes, {
                 status,
                 statusText: res.statusMessage ?? '',
                 headers: h,

@@ -411,3 +411,42 @@ test("the client's standard fetch works as a transport too (faults retried, canc
     await assert.rejects(pending, { kind: 'aborted' });
   });
 });
+
+test('a compressed answer (a proxy that gzips anyway) is decoded', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const server = http.createServer((_req, res) => {
+    _req.resume();
+    const body = gzipSync(
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        created: 0,
+        model: 'm',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: '{"rating": 4}' }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      }),
+    );
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': body.length,
+    });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const r = await createOpenAIPredictor({
+      id: 'g',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      model: 'm',
+    }).predict(req('x'));
+    assert.equal(r.raw, '{"rating": 4}');
+    assert.deepEqual(r.usage, { prompt: 3, completion: 2 });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

@@ -156,7 +156,10 @@ function show(view: ResultsView): void {
   const first = !current;
   current = view;
   if (first) app.dataset.openedAt = String(view.openedAt);
-  if (view.intervals) app.dataset.intervals = 'true';
+  if (view.intervals && !app.dataset.intervals) {
+    app.dataset.intervals = 'true';
+    app.dataset.intervalsAt = String(Date.now());
+  }
   saveState({ runDir: view.header.dir, compare: undefined });
   if (first || !tabs) layout();
   replace(

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { HOSTILE_IMG, HOSTILE_SCRIPT, writeFixtureRun } from '../integration/suite/results.fixture';
-import { openWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
+import { openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let wb: Workbench;
@@ -71,9 +71,27 @@ async function colorTheme(name: string, workbenchClass: 'vs' | 'vs-dark'): Promi
   await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
 }
 
+/**
+ * The webview frame whose document has `title`. Like workbench.ts' webviewFrame, but re-checks at least every
+ * half second: a frame that navigated before the wait began sends no further event to wait for.
+ */
+async function frameTitled(title: string, timeoutMs = 60_000): Promise<Frame> {
+  const { page } = wb;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame.name() !== 'active-frame' && !frame.url().includes('fake.html')) continue;
+      if ((await frame.title().catch(() => '')) === title && (await frame.$('#app').catch(() => null)))
+        return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
+    await page.waitForEvent('framenavigated', { timeout: 500 }).catch(() => undefined);
+  }
+}
+
 async function openRun(runId: string): Promise<Frame> {
   await runCommand(wb.page, 'UBP: Open Results', runId);
-  const frame = await webviewFrame(wb.page, `Results: ${runId}`, 60_000);
+  const frame = await frameTitled(`Results: ${runId}`);
   await frame.locator('#metrics-table').waitFor({ timeout: 120_000 });
   return frame;
 }
@@ -124,7 +142,7 @@ test('opens a run from the Command Palette; the metrics table matches `ubp repor
 });
 
 test('filters the failures and opens a case; hostile answers show as text and nothing runs', async () => {
-  const frame = await webviewFrame(wb.page, 'Results: ui-ratings');
+  const frame = await frameTitled('Results: ui-ratings');
   await frame.locator('[data-tab="tab-failures"]').click();
   const count = frame.locator('#failures-count');
   await count.waitFor();
@@ -195,14 +213,14 @@ test('filters the failures and opens a case; hostile answers show as text and no
 test('charts render in a light and a dark theme', async () => {
   const { page } = wb;
   await page.locator('.tab', { hasText: 'Results: ' }).first().click();
-  let frame = await webviewFrame(page, 'Results: ui-ratings');
+  let frame = await frameTitled('Results: ui-ratings');
   await frame.locator('[data-tab="tab-charts"]').click();
   await frame.locator('#chart-variants canvas').waitFor();
   await frame.locator('#confusion table').waitFor();
   assert.ok((await frame.locator('#charts .chart-card').count()) >= 4);
   await screenshot(page, 'results-charts-dark');
   await colorTheme('Light Modern', 'vs');
-  frame = await webviewFrame(page, 'Results: ui-ratings');
+  frame = await frameTitled('Results: ui-ratings');
   await frame.locator('body.vscode-light').waitFor({ timeout: 30_000 });
   await frame.locator('#chart-variants canvas').waitFor();
   await screenshot(page, 'results-charts-light');
@@ -231,7 +249,7 @@ test('compare mode: two runs from the palette, deltas with intervals and p-value
   await input.fill('ui-ratings');
   await page.locator('.quick-input-list .monaco-list-row[aria-label^="UI ratings, ui-ratings,"]').waitFor();
   await page.keyboard.press('Enter');
-  const frame = await webviewFrame(page, 'Compare runs', 60_000);
+  const frame = await frameTitled('Compare runs');
   const rows = frame.locator('#compare-table tbody tr');
   await rows.first().waitFor({ timeout: 60_000 });
   const all = await rows.count();
@@ -252,7 +270,7 @@ test('the panel comes back after a window reload (serializer)', async () => {
   const { page } = wb;
   // Only the visible panel is restored at once (hidden ones when shown): bring the run's panel to the front.
   await page.locator('.tab', { hasText: 'Results: UI ratings' }).first().click();
-  await webviewFrame(page, 'Results: ui-ratings');
+  await frameTitled('Results: ui-ratings');
   const reloaded = page.waitForEvent('framenavigated', {
     predicate: (f) => f === page.mainFrame(),
     timeout: 60_000,
@@ -260,7 +278,7 @@ test('the panel comes back after a window reload (serializer)', async () => {
   await runCommand(page, 'Developer: Reload Window');
   await reloaded;
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
-  const frame = await webviewFrame(page, 'Results: ui-ratings', 90_000);
+  const frame = await frameTitled('Results: ui-ratings', 90_000);
   await frame.locator('#metrics-table td[data-metric="rmse"]').first().waitFor({ timeout: 60_000 });
   assert.ok((await frame.locator('#metrics-table tbody tr[data-variant]').count()) >= 6);
   await page.locator('.activitybar .action-item a[aria-label^="UBP Eval"]').waitFor({ timeout: 90_000 });
@@ -292,7 +310,8 @@ test('a run of 10,000 cases × 3 models shows its header and metrics quickly (ti
   assert.ok(Number.isFinite(metrics) && metrics > 0);
   assert.equal(await frame.locator('#metrics-table tbody tr[data-variant]').count(), 3);
   await frame.locator('#app[data-intervals="true"]').waitFor({ timeout: 240_000 });
-  console.log(`# UBP_FIGURE resultsLarge intervalsMs=${Date.now() - clicked}`);
+  const intervalsAt = Number(await frame.locator('#app').getAttribute('data-intervals-at'));
+  console.log(`# UBP_FIGURE resultsLarge intervalsMs=${intervalsAt - openedAt}`);
   await frame.locator('[data-tab="tab-failures"]').click();
   const grid = frame.locator('#failures-grid');
   await grid.waitFor();

@@ -44,7 +44,7 @@ import {
   referenceComparison,
   reportOf,
   resultsView,
-  slim,
+  parseSlimLine,
   toCsv,
   toJsonRows,
   type CaseRef,
@@ -142,15 +142,17 @@ class LiveRun {
     if (end < 0) return { added: [], replaced: false, changed: false };
     const added: CaseResult[] = [];
     let replaced = false;
-    for (const line of buf.toString('utf8', 0, end).split('\n')) {
-      if (!line.trim()) continue;
+    // Same order as readRun: a unit keeps the place of its first line (the bootstrap's clusters follow it).
+    for (
+      let start = 0, nl = buf.indexOf(10);
+      nl !== -1 && nl <= end;
+      start = nl + 1, nl = buf.indexOf(10, start)
+    ) {
+      if (nl === start) continue;
       try {
-        const r = slim(JSON.parse(line) as CaseResult);
+        const r = parseSlimLine(buf, start, nl);
         const key = unitKey(r.caseId, r.variant, r.sample);
-        if (this.byKey.has(key)) {
-          replaced = true;
-          this.byKey.delete(key);
-        }
+        if (this.byKey.has(key)) replaced = true;
         this.byKey.set(key, r);
         added.push(r);
       } catch {

@@ -137,6 +137,8 @@ describe('results panel', function () {
   it('lists every failure with the hostile answers as data, and opens a case as a read-only document', async () => {
     const opened = (await vscode.commands.executeCommand('ubp.openResults', finished)) as OpenedResults;
     const rows = await opened.failures;
+    // Let the webview finish loading before the panel is closed (a webview disposed mid-load stalls the next one).
+    await opened.rendered('failures');
     const run = await readRun(finished);
     const ctx = scoringContext(run.manifest);
     const expectedFailures = run.results.filter(

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import type { ModelConfig } from '../../core/config';
-import { buildReport, type Report } from '../../core/scoring/report';
+import { buildReport, checkThresholds, parseThreshold, type Report } from '../../core/scoring/report';
 import { prepareEval } from '../../core/run/prepare';
 import { readRun } from '../../core/run/store';
 import { apiKeyEnvOf } from '../../core/run/wiring';
@@ -12,7 +12,8 @@ import type { RunProgress, RunSummary } from '../../core/run/events';
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
-  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]]';
+  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]] [--fail-under <metric>=<value> ...]\n' +
+  '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -33,8 +34,18 @@ export const runCommand: CliCommand = {
         endpoint: { type: 'string' },
         model: { type: 'string' },
         'api-key-env': { type: 'string' },
+        'fail-under': { type: 'string', multiple: true },
       },
     });
+    // Checked before the run so a typo fails fast, not after an expensive run.
+    const thresholds = values['fail-under'] ?? [];
+    for (const spec of thresholds) {
+      try {
+        parseThreshold(spec);
+      } catch (e) {
+        throw new UsageError(`--fail-under: ${(e as Error).message}`);
+      }
+    }
     if (positionals.length !== 1) throw new UsageError('expected one config file');
     const configFile = path.resolve(io.cwd, positionals[0]!);
     const concurrency = positiveInt('--concurrency', values.concurrency);
@@ -154,7 +165,16 @@ export const runCommand: CliCommand = {
         io.out('stopped at the budget: raise run.budgetUsd and run again to continue.\n');
       if (summary.error) io.err(`error: ${summary.error}\n`);
     }
-    return summary.status === 'failed' ? 1 : summary.status === 'cancelled' ? 130 : 0;
+    if (summary.status === 'failed') return 1;
+    if (summary.status === 'cancelled') return 130;
+    if (thresholds.length) {
+      // CI gate: every LLM variant (every variant when there is none) must reach each threshold.
+      const { failures, checks } = checkThresholds(report, thresholds);
+      for (const c of failures) io.err(`fail-under: ${c.message}\n`);
+      if (failures.length) return 3;
+      if (!values.json) io.out(`fail-under: all ${checks.length} checks passed\n`);
+    }
+    return 0;
   },
 };
 

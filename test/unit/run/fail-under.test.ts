@@ -1,0 +1,48 @@
+// `ubp run --fail-under`: the CI gate exits 3 and names the model and metric that fell short.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { main } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/command';
+import { tmpRoot } from './helpers';
+
+const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
+
+function io(cwd: string): CliIO & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    isTTY: false,
+    cwd,
+    env: {},
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+test('--fail-under passes when every variant reaches the bar and exits 3 naming those that do not', async (t) => {
+  const cwd = tmpRoot(t);
+  const low = io(cwd);
+  assert.equal(
+    await main(['run', config, '--fail-under', 'hr@1>=0', '--fail-under', 'invalid<=0'], low),
+    0,
+    low.stderr(),
+  );
+  assert.match(low.stdout(), /fail-under: all 6 checks passed/);
+
+  const high = io(cwd);
+  assert.equal(await main(['run', config, '--fail-under', 'hr@1=1.01'], high), 3);
+  // The run itself resumed (nothing to do) and every baseline fell short of an impossible bar.
+  for (const b of ['random', 'popularity', 'item-knn'])
+    assert.match(high.stderr(), new RegExp(`fail-under: baseline:${b}: .*HR@1.* = 0\\.\\d{4}`));
+});
+
+test('a malformed --fail-under is a usage error before anything runs', async (t) => {
+  const cwd = tmpRoot(t);
+  const bad = io(cwd);
+  assert.equal(await main(['run', config, '--fail-under', 'ndcg@10 at least 0.3'], bad), 2);
+  assert.match(bad.stderr(), /--fail-under: bad threshold "ndcg@10 at least 0.3"/);
+  assert.doesNotMatch(bad.stdout(), /run mini-choice/);
+});

@@ -119,6 +119,8 @@ export interface ResultsView {
 }
 
 export type FailureOutcome = 'wrong' | 'invalid' | 'error';
+/** Compare mode lists cases whose outcome changed between the runs in the same table. */
+export type ChangeKind = 'regressed' | 'improved';
 
 /** One failed prediction. Every string is untrusted model or dataset text: the webview shows it as text. */
 export interface FailureRow {
@@ -128,7 +130,7 @@ export interface FailureRow {
   variant: string;
   sample: number;
   user: string;
-  outcome: FailureOutcome;
+  outcome: FailureOutcome | ChangeKind;
   /** Size of the error (rating: |pred − truth|; ranking: rank − 1; others 1); invalid and errors rank first. */
   error: number;
   expected: string;
@@ -182,6 +184,11 @@ export interface CompareView {
     significant: boolean;
     better: boolean;
   }[];
+  /**
+   * Cases whose per-case correctness (or outcome) changed from A to B, per shared variant: `expected` holds A's
+   * answer, `predicted` B's, `reason` the outcomes. Opening one shows run B's case.
+   */
+  changed: FailureRow[];
   computeMs: number;
   openedAt: number;
 }

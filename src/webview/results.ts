@@ -85,6 +85,11 @@ const failures = new FailuresTable({
 });
 const compare = new CompareTable({
   onExport: (format, columns, rows) => void exportTable('comparison', format, columns, rows),
+  onExportChanged: (format, columns, rows) => void exportTable('changed-cases', format, columns, rows),
+  onOpen: (row) =>
+    void channel
+      .request('openCase', { ref: row.ref })
+      .catch((e: Error) => status(`Cannot open the case: ${e.message}`)),
 });
 
 let current: ResultsView | undefined;

@@ -261,6 +261,8 @@ test('compare mode: two runs from the palette, deltas with intervals and p-value
     deltas.slice(0, 5).join(' | '),
   );
   await screenshot(page, 'results-compare');
+  const changedCount = await frame.locator('#failures-count').innerText();
+  assert.match(changedCount, /^[1-9][\d,]* changed cases$/);
   await frame.locator('#only-changed').click();
   await frame.locator('#compare-count', { hasText: `${significant} of ${all} rows` }).waitFor();
   assert.equal(await rows.count(), significant);

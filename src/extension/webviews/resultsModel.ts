@@ -51,6 +51,8 @@ export interface LoadedRun {
 
 /** Where a failure row's full result lives: enough to find its line again. */
 export interface CaseRef {
+  /** The run folder, when it is not the panel's own run (compare mode: run B). */
+  dir?: string;
   caseId: string;
   variant: string;
   sample: number;
@@ -200,9 +202,7 @@ export async function cliCompare(
   b: string,
   signal?: AbortSignal,
 ): Promise<RunComparison> {
-  return JSON.parse(
-    await runCli(cliPath, ['compare', a, b, '--json', '--max-changed', '0'], a, signal),
-  ) as RunComparison;
+  return JSON.parse(await runCli(cliPath, ['compare', a, b, '--json'], a, signal)) as RunComparison;
 }
 
 function taskOf(manifest: RunManifest): Record<string, unknown> {
@@ -566,7 +566,6 @@ export function compareInProcess(a: LoadedRun, b: LoadedRun): RunComparison {
     { label: a.manifest.id, results: a.results },
     { label: b.manifest.id, results: b.results },
     scoringContext(a.manifest),
-    { maxChanged: 0 },
   );
 }
 
@@ -578,10 +577,29 @@ export function compareViewOf(
   reportA: Report,
   reportB: Report,
   timing: { openedAt: number; computeMs: number },
+  refs: CaseRef[] = [],
 ): CompareView {
   const rows: CompareView['rows'] = [];
+  const changed: FailureRow[] = [];
   for (const pc of cmp.variants) {
     const variant = pc.a.slice(cmp.a.length + 1);
+    for (const c of pc.changed ?? []) {
+      const ref = refs.push({ dir: b.dir, caseId: c.caseId, variant, sample: c.sample }) - 1;
+      changed.push({
+        ref,
+        caseId: c.caseId,
+        variant,
+        sample: c.sample,
+        user: c.user,
+        outcome: c.change,
+        error: 0,
+        expected: c.a.answer.slice(0, 300),
+        predicted: c.b.answer.slice(0, 300),
+        answer: '',
+        reason: `${c.a.outcome} → ${c.b.outcome}`,
+        title: '',
+      });
+    }
     for (const row of pc.metrics) {
       rows.push({
         variant,
@@ -616,6 +634,7 @@ export function compareViewOf(
     headline: reportA.headline.key,
     metrics,
     rows,
+    changed,
     computeMs: timing.computeMs,
     openedAt: timing.openedAt,
   };

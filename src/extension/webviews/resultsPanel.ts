@@ -379,7 +379,7 @@ class ResultsPanel implements vscode.Disposable {
     const cmp = big
       ? await cliCompare(this.cliPath, ra.dir, rb.dir, this.abort.signal)
       : compareInProcess(ra, rb);
-    const view = compareViewOf(cmp, ra, rb, quickReportOf(ra), quickReportOf(rb), this.timing(t0));
+    const view = compareViewOf(cmp, ra, rb, quickReportOf(ra), quickReportOf(rb), this.timing(t0), this.refs);
     this.channel.notify('compare', view);
     this.viewDeferred.resolve(view);
     this.reportDeferred.resolve(undefined);
@@ -448,15 +448,10 @@ class ResultsPanel implements vscode.Disposable {
 
   private async openCase(ref: number): Promise<void> {
     const c = this.refs[ref];
-    if (!c || this.target.kind !== 'run') throw new Error('unknown case');
-    if (this.deps.openCase) return this.deps.openCase(this.target.dir, c.caseId, c.variant, c.sample);
-    await showCase({
-      dir: this.target.dir,
-      caseId: c.caseId,
-      variant: c.variant,
-      sample: c.sample,
-      format: 'md',
-    });
+    const dir = c?.dir ?? (this.target.kind === 'run' ? this.target.dir : undefined);
+    if (!c || !dir) throw new Error('unknown case');
+    if (this.deps.openCase) return this.deps.openCase(dir, c.caseId, c.variant, c.sample);
+    await showCase({ dir, caseId: c.caseId, variant: c.variant, sample: c.sample, format: 'md' });
   }
 
   private defaultFolder(): vscode.Uri {

@@ -1,6 +1,7 @@
 // Compare mode: run B against run A on the cases both answered, per variant and metric: A, B, the paired delta
 // with its interval and p-value; "only changed" keeps the significant differences.
-import type { CompareView } from '../../protocol/resultsPanel';
+import type { CompareView, FailureRow } from '../../protocol/resultsPanel';
+import { FailuresTable } from './failures';
 import { h, replace } from '../lib/dom';
 import { button, checkbox, icon } from './controls';
 import { interval, plusMinus, pValue } from './format';
@@ -8,6 +9,9 @@ import { runHeader } from './header';
 
 export interface CompareOptions {
   onExport: (format: 'csv' | 'json', columns: string[], rows: (string | number | null)[][]) => void;
+  /** Opens run B's case of a changed row. */
+  onOpen: (row: FailureRow) => void;
+  onExportChanged: (format: 'csv' | 'json', columns: string[], rows: (string | number | null)[][]) => void;
 }
 
 export class CompareTable {
@@ -15,11 +19,21 @@ export class CompareTable {
   private view?: CompareView;
   private onlyChanged = false;
 
-  constructor(private readonly opts: CompareOptions) {}
+  private readonly changed: FailuresTable;
+
+  constructor(private readonly opts: CompareOptions) {
+    this.changed = new FailuresTable({
+      kind: 'changes',
+      onOpen: opts.onOpen,
+      onExport: opts.onExportChanged,
+    });
+  }
 
   render(view: CompareView): void {
     this.view = view;
     this.draw();
+    this.changed.setVariants([...new Set(view.changed.map((r) => r.variant))]);
+    this.changed.setRows(view.changed, true);
   }
 
   private rows(): CompareView['rows'] {
@@ -108,6 +122,12 @@ export class CompareTable {
         ),
       ),
       h('div', { class: 'table-wrap' }, table),
+      h(
+        'section',
+        { class: 'changed', 'aria-label': 'Cases that changed' },
+        h('h2', {}, 'Cases that changed from A to B'),
+        this.changed.element,
+      ),
     );
   }
 

@@ -2,7 +2,7 @@
 // sorted by the size of the error, and VIRTUALISED: a fixed row height in a scroll container, only the rows in
 // view (plus a small margin) exist in the DOM, recycled as the user scrolls, so 100,000 rows scroll smoothly.
 // Every cell is set through textContent: answers and titles are untrusted text.
-import type { FailureOutcome, FailureRow } from '../../protocol/resultsPanel';
+import type { FailureRow } from '../../protocol/resultsPanel';
 import { h, replace } from '../lib/dom';
 import { button, select, textfield, type Option } from './controls';
 import { fmt } from './format';
@@ -19,9 +19,17 @@ interface Column {
   text: (r: FailureRow) => string;
 }
 
-const OUTCOME_RANK: Record<FailureOutcome, number> = { error: 0, invalid: 1, wrong: 2 };
+const OUTCOME_RANK: Record<FailureRow['outcome'], number> = {
+  error: 0,
+  invalid: 1,
+  wrong: 2,
+  regressed: 0,
+  improved: 1,
+};
 
 export interface FailuresOptions {
+  /** `changes`: compare mode's list of cases that changed between two runs (A and B answers, no error size). */
+  kind?: 'failures' | 'changes';
   onOpen: (row: FailureRow) => void;
   onExport: (format: 'csv' | 'json', columns: string[], rows: (string | number | null)[][]) => void;
   /** Reports the first paint after rows arrive (for timing). */
@@ -50,8 +58,11 @@ export class FailuresTable {
   private pool: HTMLElement[] = [];
   private frame = 0;
   private variants: string[] = [];
+  private readonly noun: string;
 
   constructor(private readonly opts: FailuresOptions) {
+    const changes = opts.kind === 'changes';
+    this.noun = changes ? 'changed cases' : 'failures';
     this.count = h('span', { class: 'count', id: 'failures-count', 'aria-live': 'polite' });
     this.variantSlot = h('span');
     this.filterBar = h(
@@ -60,13 +71,19 @@ export class FailuresTable {
       this.variantSlot,
       select(
         'failures-outcome',
-        'Outcome',
-        [
-          { value: '', label: 'All outcomes' },
-          { value: 'wrong', label: 'Wrong' },
-          { value: 'invalid', label: 'Invalid' },
-          { value: 'error', label: 'Error' },
-        ],
+        changes ? 'Change' : 'Outcome',
+        changes
+          ? [
+              { value: '', label: 'All changes' },
+              { value: 'regressed', label: 'Regressed' },
+              { value: 'improved', label: 'Improved' },
+            ]
+          : [
+              { value: '', label: 'All outcomes' },
+              { value: 'wrong', label: 'Wrong' },
+              { value: 'invalid', label: 'Invalid' },
+              { value: 'error', label: 'Error' },
+            ],
         '',
         (v) => this.setFilter({ outcome: v }),
       ),
@@ -101,7 +118,7 @@ export class FailuresTable {
         id: 'failures-grid',
         role: 'grid',
         tabindex: 0,
-        'aria-label': 'Failed predictions; arrow keys move, Enter opens the case',
+        'aria-label': `${changes ? 'Changed cases' : 'Failed predictions'}; arrow keys move, Enter opens the case`,
         'aria-rowcount': 1,
       },
       this.header,
@@ -142,7 +159,7 @@ export class FailuresTable {
   setRows(rows: FailureRow[], reset: boolean): void {
     if (reset) this.all = rows.slice();
     else for (const r of rows) this.all.push(r);
-    this.columns = columnsFor(this.all);
+    this.columns = this.opts.kind === 'changes' ? CHANGE_COLUMNS : columnsFor(this.all);
     this.renderHeader();
     this.apply();
     this.opts.onRendered?.(this.view.length);
@@ -217,8 +234,8 @@ export class FailuresTable {
     this.scroller.setAttribute('aria-rowcount', String(out.length + 1));
     this.count.textContent =
       out.length === this.all.length
-        ? `${out.length.toLocaleString('en-US')} failures`
-        : `${out.length.toLocaleString('en-US')} of ${this.all.length.toLocaleString('en-US')} failures`;
+        ? `${out.length.toLocaleString('en-US')} ${this.noun}`
+        : `${out.length.toLocaleString('en-US')} of ${this.all.length.toLocaleString('en-US')} ${this.noun}`;
     this.paint(true);
   }
 
@@ -376,3 +393,19 @@ function columnsFor(rows: FailureRow[]): Column[] {
   );
   return cols;
 }
+
+/** Compare mode: A's and B's answers and outcomes of the cases that changed. */
+const CHANGE_COLUMNS: Column[] = [
+  { key: 'variant', label: 'Variant', cls: 'c-variant', text: (r) => r.variant },
+  {
+    key: 'case',
+    label: 'Case',
+    cls: 'c-case',
+    text: (r) => (r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId),
+  },
+  { key: 'user', label: 'User', cls: 'c-user', text: (r) => r.user },
+  { key: 'outcome', label: 'Change', cls: 'c-outcome', text: (r) => r.outcome },
+  { key: 'expected', label: 'A answered', cls: 'c-answer', text: (r) => r.expected },
+  { key: 'predicted', label: 'B answered', cls: 'c-answer', text: (r) => r.predicted },
+  { key: 'reason', label: 'Outcomes (A → B)', cls: 'c-reason', text: (r) => r.reason },
+];

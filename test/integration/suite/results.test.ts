@@ -192,7 +192,6 @@ describe('results panel', function () {
       { label: a.manifest.id, results: a.results },
       { label: b.manifest.id, results: b.results },
       scoringContext(a.manifest),
-      { maxChanged: 0 },
     );
     assert.ok(cmp.variants.length >= 3);
     for (const pc of cmp.variants) {
@@ -207,6 +206,15 @@ describe('results panel', function () {
     }
     // The variants of the second template exist in A only.
     assert.ok(view.rows.some((r) => r.variant.startsWith('terse×') && r.b === null));
+    // The cases that changed, as compareRuns lists them (regressions first), each opening run B's case.
+    const want = cmp.variants.flatMap((pc) =>
+      pc.changed.map((c) => `${pc.a.slice(a.manifest.id.length + 1)} ${c.caseId} ${c.change}`),
+    );
+    assert.ok(want.length > 0);
+    assert.deepEqual(
+      view.changed.map((r) => `${r.variant} ${r.caseId} ${r.outcome}`),
+      want,
+    );
     await opened.rendered('compare');
     console.log(`      compare rendered after ${Date.now() - t0} ms`);
   });

@@ -132,6 +132,7 @@ describe('results panel', function () {
       `      UBP_FIGURE resultsMetricsRenderedMs=${rendered.at - view.openedAt} (host compute ${view.computeMs} ms)`,
     );
     assert.match(opened.panel.title, /Fixture ratings/);
+    await opened.rendered('failures'); // close only a settled webview (see the next test)
   });
 
   it('lists every failure with the hostile answers as data, and opens a case as a read-only document', async () => {

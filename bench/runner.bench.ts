@@ -361,6 +361,109 @@ function timeCommand(args: string[], cwd: string, times = 5): number {
   return round(median(xs), 3);
 }
 
+// ── peak memory of a 100,000-case run (a child process: this file, with UBP_BENCH_CHILD=memory) ──────────────
+async function memoryChild(): Promise<void> {
+  const n = Number(process.env.UBP_BENCH_MEMORY_CASES ?? 100_000);
+  const url = process.env.UBP_BENCH_SERVER!;
+  const tmp = process.env.UBP_BENCH_TMP!;
+  const template = loadPromptTemplate('builtin:choice', root);
+  const render = (tc: TestCase): ChatMessage[] =>
+    renderVariables(template, buildPromptVariables(tc, renderInfo));
+  const cases = makeCases(n, 1);
+  const cache = ResponseCache.open(path.join(tmp, 'cache'));
+  const predictor = createOpenAIPredictor(
+    { id: MODEL, baseUrl: url, model: MODEL, apiKey: 'bench' },
+    { cache },
+  );
+  const store = await openRunStore({
+    root: tmp,
+    runId: 'memory',
+    manifest: manifestFor('memory'),
+    tool: 'bench',
+  });
+  const t0 = performance.now();
+  const summary = await runEval({
+    store,
+    cases,
+    variants: [
+      {
+        id: `builtin:choice×${MODEL}`,
+        kind: 'llm',
+        predictor,
+        model: MODEL,
+        template: 'builtin:choice',
+        samples: 1,
+        render,
+        pool: predictor.origin,
+      },
+    ],
+    scoring: { scale: null, k: 10, candidates: 5 },
+    concurrency: CONCURRENCY,
+  }).done;
+  await cache.close();
+  const seconds = (performance.now() - t0) / 1000;
+  const t = summary.totals;
+  process.stdout.write(
+    JSON.stringify({
+      cases: n,
+      status: summary.status,
+      success: t.success,
+      invalid: t.invalid,
+      error: t.error,
+      seconds: round(seconds, 1),
+      rps: round(n / seconds),
+      peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+      heapUsedMiB: round(process.memoryUsage().heapUsed / 2 ** 20),
+      cacheEntries: cache.size,
+    }) + '\n',
+  );
+}
+if (process.env.UBP_BENCH_CHILD === 'memory') {
+  memoryChild().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+async function peakMemory(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const n = Number(process.env.UBP_BENCH_MEMORY_CASES ?? (QUICK ? 10_000 : 100_000));
+  const server = await startServer(0);
+  const tmp = path.join(ctx.tmpDir, 'memory');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(root, 'bench', 'runner.bench.ts')],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            UBP_BENCH_CHILD: 'memory',
+            UBP_BENCH_SERVER: server.url,
+            UBP_BENCH_TMP: tmp,
+            UBP_BENCH_MEMORY_CASES: String(n),
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => (buf += d.toString()));
+      child.on('exit', (code) =>
+        code === 0 ? resolve(buf) : reject(new Error(`memory child exited ${code}`)),
+      );
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+  } finally {
+    await stopServer(server);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 // ── the benchmark ────────────────────────────────────────────────────────────────────────────────────────
 export default async function runnerBench(ctx: BenchContext): Promise<Record<string, unknown>> {
   const template = loadPromptTemplate('builtin:choice', root);
@@ -548,6 +651,10 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
   ctx.log(
     `per-case overhead (render+parse+score+store+runner): ${JSON.stringify(figures.perCaseOverheadMs)}`,
   );
+
+  // Peak memory of a 100,000-case run through the real client, with the response cache on.
+  figures.peakMemory = await peakMemory(ctx);
+  ctx.log(`peak memory: ${JSON.stringify(figures.peakMemory)}`);
 
   // Start-up.
   const cli = path.join(root, 'dist', 'cli.js');

@@ -242,6 +242,8 @@ test('compare mode: two runs from the palette, deltas with intervals and p-value
     baselines: ['popularity', 'user-mean'],
     seed: 7,
   });
+  // Keys typed while a webview has focus may not reach the workbench: focus the editor tab first.
+  await page.locator('.tab', { hasText: 'Results: UI ratings' }).first().click();
   // A is the newer run, B the first one (the second picker leaves A out).
   await runCommand(page, 'UBP: Compare Runs…', 'ui-ratings-b');
   await page.locator('.quick-input-widget', { hasText: 'pick run B' }).waitFor();

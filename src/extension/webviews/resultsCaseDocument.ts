@@ -93,8 +93,9 @@ export class CaseDocumentProvider implements vscode.TextDocumentContentProvider 
   }
 }
 
-/** Opens a case read-only beside the panel. */
-export async function showCase(q: CaseQuery): Promise<vscode.TextEditor> {
+/** Opens a case read-only in the column right of the panel's (`panelColumn`), reusing it for the next case. */
+export async function showCase(q: CaseQuery, panelColumn?: vscode.ViewColumn): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(caseUri(q));
-  return vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  const viewColumn = panelColumn ? ((panelColumn + 1) as vscode.ViewColumn) : vscode.ViewColumn.Beside;
+  return vscode.window.showTextDocument(doc, { viewColumn, preview: true });
 }

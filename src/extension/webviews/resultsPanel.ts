@@ -451,7 +451,10 @@ class ResultsPanel implements vscode.Disposable {
     const dir = c?.dir ?? (this.target.kind === 'run' ? this.target.dir : undefined);
     if (!c || !dir) throw new Error('unknown case');
     if (this.deps.openCase) return this.deps.openCase(dir, c.caseId, c.variant, c.sample);
-    await showCase({ dir, caseId: c.caseId, variant: c.variant, sample: c.sample, format: 'md' });
+    await showCase(
+      { dir, caseId: c.caseId, variant: c.variant, sample: c.sample, format: 'md' },
+      this.panel.viewColumn,
+    );
   }
 
   private defaultFolder(): vscode.Uri {

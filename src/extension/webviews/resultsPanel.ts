@@ -278,6 +278,9 @@ class ResultsPanel implements vscode.Disposable {
         (big ? ' (point estimates; intervals follow)' : ''),
     );
     const rows = this.rowsFor(latestResults(run.results), run);
+    // The failure rows can be megabytes: let the webview paint the metrics first (at most a second's wait).
+    await Promise.race([this.waiter('metrics').promise, new Promise((r) => setTimeout(r, 1000))]);
+    if (this.disposed) return;
     this.channel.notify('failures', { reset: true, rows });
     this.failuresDeferred.resolve(rows);
     if (this.isLive()) this.watch(dir);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { HOSTILE_IMG, HOSTILE_SCRIPT, writeFixtureRun } from '../integration/suite/results.fixture';
-import { openWorkbench, runCommand, screenshot, type Workbench } from './workbench';
+import { openWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let wb: Workbench;
@@ -51,42 +51,14 @@ after(async () => {
   await wb?.close();
 });
 
-/** Picks a colour theme by name (the picker's list is virtualised: type the name, then choose it). */
+/** Picks a colour theme by name and waits for the workbench to wear it. */
 async function colorTheme(name: string, workbenchClass: 'vs' | 'vs-dark'): Promise<void> {
-  const { page } = wb;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('>Preferences: Color Theme');
-  // Not the first match: "Browse Color Themes in Marketplace" ranks above it.
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' })
-    .filter({ hasNotText: 'Marketplace' })
-    .first()
-    .click();
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light' }).first().waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
+  await runCommand(wb.page, 'Preferences: Color Theme', name);
+  await wb.page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 30_000 });
 }
 
-/**
- * The webview frame whose document has `title`. Like workbench.ts' webviewFrame, but re-checks at least every
- * half second: a frame that navigated before the wait began sends no further event to wait for.
- */
-async function frameTitled(title: string, timeoutMs = 60_000): Promise<Frame> {
-  const { page } = wb;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (frame.name() !== 'active-frame' && !frame.url().includes('fake.html')) continue;
-      if ((await frame.title().catch(() => '')) === title && (await frame.$('#app').catch(() => null)))
-        return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
-    await page.waitForEvent('framenavigated', { timeout: 500 }).catch(() => undefined);
-  }
+function frameTitled(title: string, timeoutMs = 60_000): Promise<Frame> {
+  return webviewFrame(wb.page, title, timeoutMs);
 }
 
 async function openRun(runId: string): Promise<Frame> {

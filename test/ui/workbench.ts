@@ -28,14 +28,30 @@ export async function openWorkbench(
   return { page, close: () => browser.close() };
 }
 
-/** Runs a command from the Command Palette (F1), optionally answering one quick pick after it. */
-export async function runCommand(page: Page, title: string, pick?: string): Promise<void> {
-  await page.keyboard.press('F1');
+/** Opens the Command Palette. F1 does not reach the workbench while a webview holds the focus: then the
+ * command center in the title bar (a click, wherever the focus is) opens the same quick input. */
+async function openPalette(page: Page): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  await page.keyboard.press('F1');
+  if (await input.isVisible()) return;
+  try {
+    await input.waitFor({ state: 'visible', timeout: 2_000 });
+  } catch {
+    await page.locator('.command-center-center').first().click();
+    await input.waitFor({ state: 'visible' });
+  }
+}
+
+/** Runs a command from the Command Palette (its exact title), optionally answering one quick pick after it. */
+export async function runCommand(page: Page, title: string, pick?: string): Promise<void> {
+  await openPalette(page);
+  const input = page.locator('.quick-input-widget input');
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
+  // Click the row whose label is exactly the title: the first match may be another command containing it.
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+  });
+  await row.first().click();
   if (pick !== undefined) {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor();
     await input.fill(pick);
@@ -43,18 +59,25 @@ export async function runCommand(page: Page, title: string, pick?: string): Prom
   }
 }
 
-/** The content frame of the webview whose document has the given title (webviews sit in iframe.webview → #active-frame). */
-export async function webviewFrame(page: Page, title: string, timeoutMs = 30_000): Promise<Frame> {
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The content frame of the webview whose document has the given title (webviews sit in iframe.webview →
+ * #active-frame). Re-checks on every frame navigation and at least every half second: a frame that finished
+ * loading just before the wait began sends no further event.
+ */
+export async function webviewFrame(page: Page, title: string, timeoutMs = 60_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
       if (frame.name() !== 'active-frame' && !frame.url().includes('fake.html')) continue;
-      if ((await frame.title().catch(() => '')) === title && (await frame.$('#app'))) return frame;
+      if ((await frame.title().catch(() => '')) === title && (await frame.$('#app').catch(() => null)))
+        return frame;
     }
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
-    // Wait for the next frame to load rather than for a fixed time.
-    await page.waitForEvent('framenavigated', { timeout: left }).catch(() => undefined);
+    if (Date.now() > deadline) throw new Error(`no webview titled "${title}" within ${timeoutMs} ms`);
+    await page.waitForEvent('framenavigated', { timeout: 500 }).catch(() => undefined);
   }
 }
 

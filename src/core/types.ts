@@ -184,6 +184,8 @@ export interface CaseResult {
   raw?: string;
   prediction?: Prediction;
   expected: Expected;
+  /** The held-out (or true) item as the model saw it: lets a reader name the item without the cases file. */
+  target?: TargetItem;
   /** Per-case metric values, e.g. { correct: 1 } or { absError: 0.5, sqError: 0.25 } or { ndcg10: 0.63 }. */
   score?: Record<string, number>;
   historyLength: number;

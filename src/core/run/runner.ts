@@ -396,6 +396,7 @@ async function execute(
       form: tc.form,
       outcome,
       expected: tc.expected,
+      target: tc.target,
       historyLength: tc.historyLength,
       targetPopularity: tc.targetPopularity,
       latencyMs: Math.round(latencyMs * 1000) / 1000,

@@ -1,10 +1,9 @@
 // MovieLens 100k: tab-separated u.data (user item rating timestamp, no header) and `|`-separated u.item
 // (id|title|release date|video release date|IMDb URL|19 genre flags), ISO-8859-1.
 import type { Interactions, ItemMeta } from '../../types';
-import { dataFile, itemsByDenseId, titleYear, type LoadContext } from '../context';
+import { dataFile, titleYear, type LoadContext } from '../context';
 import { DatasetError } from '../errors';
-import { scanNumericFile } from '../numeric-scanner';
-import { IdTable } from '../rows';
+import { loadMovielensRatings } from './movielens-ratings';
 import { readSplitLines } from '../split-lines';
 
 /** The 19 flags of u.item, in order (u.genre); "unknown" is not a genre. */
@@ -87,37 +86,16 @@ function yearOfDate(text: string): number | undefined {
 
 export async function loadMovielens100k(ctx: LoadContext): Promise<Interactions> {
   const movies = await readUItem(ctx);
-  const users = new IdTable();
-  const items = new IdTable();
-  const scale = { min: 1, max: 5, step: 1 };
-  const { file, display } = dataFile(ctx, 'u.data');
-  const cols = await scanNumericFile(file, {
-    display,
-    sep: '\t',
-    hasTime: true,
-    header: null,
-    headerRequired: false,
-    scale,
-    users,
-    items,
-    checkNewItem: (id) => (movies.has(id) ? null : `unknown item id ${id}: not in u.item`),
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
-  });
-  const { user, item, value, time } = cols.finish();
-  return {
-    name: ctx.name,
-    format: 'movielens-100k',
-    kind: 'explicit',
-    scale,
-    userIds: users.ids,
-    itemIds: items.ids,
-    items: itemsByDenseId(items.ids, movies),
-    n: cols.n,
-    user,
-    item,
-    value,
-    time,
-  };
+  return loadMovielensRatings(
+    ctx,
+    {
+      format: 'movielens-100k',
+      file: 'u.data',
+      sep: '\t',
+      header: null,
+      scale: { min: 1, max: 5, step: 1 },
+      itemFile: 'u.item',
+    },
+    movies,
+  );
 }

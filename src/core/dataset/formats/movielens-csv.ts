@@ -2,11 +2,10 @@
 // scanner; movies.csv (quoted titles with commas and quotes, `|` genres) and the optional tags.csv through the
 // delimited reader.
 import type { Interactions, ItemMeta } from '../../types';
-import { addTag, dataFile, itemsByDenseId, titleYear, topTags, type LoadContext } from '../context';
+import { addTag, dataFile, titleYear, topTags, type LoadContext } from '../context';
 import { readDelimited } from '../delimited';
 import { DatasetError } from '../errors';
-import { scanNumericFile } from '../numeric-scanner';
-import { IdTable } from '../rows';
+import { loadMovielensRatings } from './movielens-ratings';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -146,43 +145,24 @@ async function readTags(
 
 export async function loadMovielensCsv(ctx: LoadContext): Promise<Interactions> {
   const movies = await readMovies(ctx);
-  const users = new IdTable();
-  const items = new IdTable();
-  const { file, display } = dataFile(ctx, 'ratings.csv');
-  const cols = await scanNumericFile(file, {
-    display,
-    sep: ',',
-    hasTime: true,
-    header: ['userId', 'movieId', 'rating', 'timestamp'],
-    headerRequired: true,
-    scale: MOVIELENS_SCALE,
-    users,
-    items,
-    checkNewItem: (id) => (movies.has(id) ? null : `unknown item id ${id}: not in movies.csv`),
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
-  });
-  if (existsSync(path.join(ctx.dir, 'tags.csv'))) {
-    const tags = await readTags(ctx, movies);
-    for (const [id, meta] of movies) {
-      const top = topTags(tags, id);
-      if (top.length) meta.extra = { ...meta.extra, tags: top.join(', ') };
-    }
-  }
-  const { user, item, value, time } = cols.finish();
-  return {
-    name: ctx.name,
-    format: 'movielens-csv',
-    kind: 'explicit',
-    scale: { ...MOVIELENS_SCALE },
-    userIds: users.ids,
-    itemIds: items.ids,
-    items: itemsByDenseId(items.ids, movies),
-    n: cols.n,
-    user,
-    item,
-    value,
-    time,
-  };
+  return loadMovielensRatings(
+    ctx,
+    {
+      format: 'movielens-csv',
+      file: 'ratings.csv',
+      sep: ',',
+      header: ['userId', 'movieId', 'rating', 'timestamp'],
+      scale: MOVIELENS_SCALE,
+      itemFile: 'movies.csv',
+    },
+    movies,
+    async () => {
+      if (!existsSync(path.join(ctx.dir, 'tags.csv'))) return;
+      const tags = await readTags(ctx, movies);
+      for (const [id, meta] of movies) {
+        const top = topTags(tags, id);
+        if (top.length) meta.extra = { ...meta.extra, tags: top.join(', ') };
+      }
+    },
+  );
 }

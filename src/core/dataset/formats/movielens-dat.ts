@@ -4,10 +4,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Interactions, ItemMeta, ValueScale } from '../../types';
-import { dataFile, itemsByDenseId, titleYear, type LoadContext } from '../context';
+import { dataFile, titleYear, type LoadContext } from '../context';
 import { DatasetError } from '../errors';
-import { scanNumericFile } from '../numeric-scanner';
-import { IdTable } from '../rows';
+import { loadMovielensRatings } from './movielens-ratings';
 import { readSplitLines } from '../split-lines';
 import { splitGenres } from './movielens-csv';
 
@@ -54,38 +53,12 @@ async function readMoviesDat(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
 
 export async function loadMovielensDat(ctx: LoadContext): Promise<Interactions> {
   const movies = await readMoviesDat(ctx);
+  // ml-1m (which has users.dat) rates in whole stars; ml-10m in half stars.
   const wholeStars = existsSync(path.join(ctx.dir, 'users.dat'));
   const scale: ValueScale = wholeStars ? { min: 1, max: 5, step: 1 } : { min: 0.5, max: 5, step: 0.5 };
-  const users = new IdTable();
-  const items = new IdTable();
-  const { file, display } = dataFile(ctx, 'ratings.dat');
-  const cols = await scanNumericFile(file, {
-    display,
-    sep: '::',
-    hasTime: true,
-    header: null,
-    headerRequired: false,
-    scale,
-    users,
-    items,
-    checkNewItem: (id) => (movies.has(id) ? null : `unknown item id ${id}: not in movies.dat`),
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
-  });
-  const { user, item, value, time } = cols.finish();
-  return {
-    name: ctx.name,
-    format: 'movielens-dat',
-    kind: 'explicit',
-    scale,
-    userIds: users.ids,
-    itemIds: items.ids,
-    items: itemsByDenseId(items.ids, movies),
-    n: cols.n,
-    user,
-    item,
-    value,
-    time,
-  };
+  return loadMovielensRatings(
+    ctx,
+    { format: 'movielens-dat', file: 'ratings.dat', sep: '::', header: null, scale, itemFile: 'movies.dat' },
+    movies,
+  );
 }

@@ -3,29 +3,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import { openRunStore } from '../../../src/core/run/store';
 import { prepareEval } from '../../../src/core/run/prepare';
-import { tmpRoot } from './helpers';
+import { bufferIO, tmpRoot } from './helpers';
 
 const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
 
-function io(
-  cwd: string,
-  env: NodeJS.ProcessEnv = {},
-): CliIO & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    isTTY: false,
-    cwd,
-    env,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const io = bufferIO;
 
 test('ubp run: baselines, a metrics table, the run folder; running again resumes with nothing to do', async (t) => {
   const cwd = tmpRoot(t);

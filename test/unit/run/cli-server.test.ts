@@ -4,27 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import { listRuns, readRun } from '../../../src/core/run/store';
 import { startTestServer } from '../../server/server';
-import { tmpRoot } from './helpers';
+import { bufferIO, tmpRoot } from './helpers';
 
 const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
 const repo = path.resolve(__dirname, '../../..');
 
-function io(cwd: string): CliIO & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    isTTY: false,
-    cwd,
-    env: {},
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const io = bufferIO;
 
 test('ubp run --endpoint: requests once; a re-run resumes with none; --new is served by the cache; --no-cache asks again', async (t) => {
   const server = await startTestServer();

@@ -3,24 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
-import { tmpRoot } from './helpers';
+import { bufferIO, tmpRoot } from './helpers';
 
 const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
 
-function io(cwd: string): CliIO & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    isTTY: false,
-    cwd,
-    env: {},
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
+const io = bufferIO;
 
 test('--fail-under passes when every variant reaches the bar and exits 3 naming those that do not', async (t) => {
   const cwd = tmpRoot(t);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PredictRequest, PredictResponse, Predictor, TestCase } from '../../../src/core/types';
 import type { OpenRunStoreOptions } from '../../../src/core/run/store';
+import type { CliIO } from '../../../src/cli/command';
 
 export const LABELS = ['A', 'B', 'C', 'D', 'E'];
 
@@ -87,5 +88,23 @@ export function counter(n: number): { hit: () => void; reached: Promise<void> } 
       if (++count === n) resolve();
     },
     reached,
+  };
+}
+
+/** A CLI io that keeps what a command prints (for `main(argv, io)`). */
+export function bufferIO(
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): CliIO & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    isTTY: false,
+    cwd,
+    env,
+    stdout: () => out,
+    stderr: () => err,
   };
 }

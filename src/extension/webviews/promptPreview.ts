@@ -9,6 +9,7 @@ import {
   countTokens,
   estimateCost,
   loadChatTokenizer,
+  lookupPrice,
   parseConfig,
   parsePromptFile,
   renderVariables,
@@ -237,7 +238,8 @@ export class PromptPreview implements vscode.Disposable {
         task: { likeThreshold: config.task.likeThreshold, topShare: config.task.topShare, k: config.task.k },
       },
       model: model?.model ?? DEFAULT_MODEL,
-      price: model?.price,
+      // The entry's own price, else the default table: the same lookup a run makes.
+      price: model?.price ?? lookupPrice(model?.model ?? DEFAULT_MODEL),
     };
   }
 

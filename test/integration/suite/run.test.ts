@@ -77,6 +77,18 @@ describe('Run UBP Eval', () => {
     );
     assert.equal(labels.length, 2, labels.join(' | '));
     for (const l of labels) assert.match(l, /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
+
+    // Export: one row per case and variant, the raw answer in its own column.
+    const out = path.join(ws(), 'it-run-export.csv');
+    assert.equal(
+      await vscode.commands.executeCommand('ubp.exportRun', result.dir, { format: 'csv', out }),
+      out,
+    );
+    const csv = readFileSync(out, 'utf8').trimEnd().split('\r\n');
+    assert.equal(csv.length, 1 + 24);
+    assert.ok(csv[0].split(',').includes('raw'));
+    // Reveal works in this web host (no OS file manager here): it reveals in the Explorer.
+    await vscode.commands.executeCommand('ubp.revealRun', result.dir);
   });
 
   it('cancels a run mid-way and resumes it without repeating a finished case', async () => {

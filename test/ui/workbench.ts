@@ -44,14 +44,26 @@ async function openPalette(page: Page): Promise<void> {
 
 /** Runs a command from the Command Palette (its exact title), optionally answering one quick pick after it. */
 export async function runCommand(page: Page, title: string, pick?: string): Promise<void> {
-  await openPalette(page);
   const input = page.locator('.quick-input-widget input');
-  await input.fill(`>${title}`);
   // Click the row whose label is exactly the title: the first match may be another command containing it.
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
-  });
-  await row.first().click();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+    .first();
+  // A palette opened while a window is still registering contributions can miss a command: reopen it then.
+  for (let attempt = 1; ; attempt++) {
+    await openPalette(page);
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden' });
+    }
+  }
+  await row.click();
   if (pick !== undefined) {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor();
     await input.fill(pick);

@@ -2,7 +2,7 @@
 // Arguments skip the prompts: setApiKey(origin, key), clearApiKey(origin).
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { originOf } from '../services/keyService';
+import { originOf } from '../../core';
 import { endpointsOf } from '../views/modelsView';
 
 export async function setApiKey(

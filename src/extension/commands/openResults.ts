@@ -30,15 +30,11 @@ export function runItem(r: RunListing): vscode.QuickPickItem & { dir: string } {
 }
 
 /** Asks for one run; `exclude` leaves a folder out (compare's second pick). */
-export async function pickRun(
-  panels: ResultsPanels,
-  title: string,
-  exclude?: string,
-): Promise<string | undefined> {
-  const runs = panels.runs().filter((r) => r.dir !== exclude);
+/** Asks for one of `runs` (a quick pick of runItem rows); says so and returns undefined when there are none. */
+export async function chooseRun(runs: readonly RunListing[], title: string): Promise<string | undefined> {
   if (!runs.length) {
     void vscode.window.showInformationMessage(
-      'No UBP runs in this workspace yet (they are kept in .ubp/runs).',
+      'No UBP runs in this workspace yet (they are kept in .ubp/runs): run an eval first ("UBP: Run UBP Eval").',
     );
     return undefined;
   }
@@ -48,6 +44,13 @@ export async function pickRun(
     matchOnDetail: true,
   });
   return picked?.dir;
+}
+
+export function pickRun(panels: ResultsPanels, title: string, exclude?: string): Promise<string | undefined> {
+  return chooseRun(
+    panels.runs().filter((r) => r.dir !== exclude),
+    title,
+  );
 }
 
 export function registerOpenResults(panels: ResultsPanels): vscode.Disposable {

@@ -3,7 +3,7 @@
 // and keybindings skip the pickers: executeCommand('ubp.runEval', configPath, { models, confirm: false }).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { prepareEval, type PreparedEval, type RunSummary, type ModelConfig } from '../../core';
+import { apiKeyEnvOf, prepareEval, type PreparedEval, type RunSummary, type ModelConfig } from '../../core';
 import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
 
@@ -105,27 +105,13 @@ async function prepare(
       {},
     ),
     getApiKey: async (model: ModelConfig, origin: string) => {
-      const { key, source } = await services.keys.resolve(
-        origin,
-        model.apiKeyEnv ?? presetKeyEnv(model),
-        confirmEnvKeyOrigin,
-      );
+      const { key, source } = await services.keys.resolve(origin, apiKeyEnvOf(model), confirmEnvKeyOrigin);
       services.log.info(
         `model ${model.id} at ${origin}: ${source.kind === 'secret' ? 'key from SecretStorage' : source.kind === 'env' ? `key from $${source.variable}` : 'no key'}`,
       );
       return key;
     },
   });
-}
-
-/** The environment variable a preset reads its key from when the config names none. */
-function presetKeyEnv(model: ModelConfig): string | undefined {
-  return (
-    { openai: 'OPENAI_API_KEY', azure: 'AZURE_OPENAI_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as Record<
-      string,
-      string
-    >
-  )[model.preset ?? ''];
 }
 
 async function execute(services: Services, prepared: PreparedEval): Promise<RunEvalResult | undefined> {

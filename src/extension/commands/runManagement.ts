@@ -6,32 +6,16 @@ import { rm } from 'node:fs/promises';
 import { readRunManifest, type RunListing } from '../../core';
 import type { Services } from '../services';
 import { runEvalCommand, type RunEvalResult } from './runEval';
-import { runDirOf } from './openResults';
+import { chooseRun, runDirOf } from './openResults';
 
 type RunArg = Parameters<typeof runDirOf>[0];
 
-export async function pickRun(
+export function pickRun(
   services: Services,
   title: string,
   filter: (r: RunListing) => boolean = () => true,
 ): Promise<string | undefined> {
-  const runs = services.runs.list().filter(filter);
-  if (!runs.length) {
-    void vscode.window.showInformationMessage(
-      'No runs to choose from yet: run an eval first ("UBP: Run UBP Eval").',
-    );
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    runs.map((r) => ({
-      label: r.manifest.name,
-      description: `${r.id} · ${r.interrupted ? 'interrupted' : r.manifest.status}`,
-      detail: `${r.manifest.sessionStartedAt} · ${r.manifest.cases} cases · ${r.manifest.variants.map((v) => v.id).join(', ')}`,
-      dir: r.dir,
-    })),
-    { title, matchOnDescription: true, matchOnDetail: true },
-  );
-  return picked?.dir;
+  return chooseRun(services.runs.list().filter(filter), title);
 }
 
 export async function cancelRun(services: Services, arg?: RunArg): Promise<boolean> {

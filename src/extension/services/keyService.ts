@@ -3,14 +3,10 @@
 // after the user has confirmed that origin once (remembered per variable and origin), so a config cannot
 // silently redirect a key elsewhere.
 import * as vscode from 'vscode';
+import { originOf } from '../../core';
 
 const SECRET_PREFIX = 'ubp.apiKey:';
 const APPROVALS = 'ubp.envKeyApprovals';
-
-/** The origin ("https://api.openai.com") of an endpoint URL; keys are bound to it. */
-export function originOf(url: string): string {
-  return new URL(url).origin;
-}
 
 export type KeySource = { kind: 'secret' } | { kind: 'env'; variable: string } | { kind: 'none' };
 

@@ -6,6 +6,7 @@ import {
   listRuns,
   readRun,
   summariseVariant,
+  groupByVariant,
   scoringContext,
   type RunHandle,
   type RunListing,
@@ -57,18 +58,19 @@ export class RunService implements vscode.Disposable {
 
   /** Per-variant headline metrics of a run, cached until its results change. */
   variantSummaries(run: RunListing): Promise<VariantSummary[]> {
-    const stamp = `${run.manifest.totals.success}/${run.manifest.totals.invalid}/${run.manifest.totals.error}/${run.manifest.status}`;
+    // Recomputed when the results change: for a run going on here, every 5% of its units (at least 25), so a
+    // refresh every 300 ms does not re-read and re-bootstrap the whole results file each time.
+    const p = this.active.get(run.id)?.progress;
+    const t = run.manifest.totals;
+    const stamp = p
+      ? `live:${p.done - (p.done % Math.max(25, Math.ceil(p.total / 20)))}`
+      : `${t.success}/${t.invalid}/${t.error}/${run.manifest.status}`;
     const cached = this.summaryCache.get(run.dir);
-    if (cached && cached.stamp === stamp && !this.active.has(run.id)) return cached.value;
+    if (cached && cached.stamp === stamp) return cached.value;
     const value = (async () => {
       const { manifest, results } = await readRun(run.dir);
       const ctx = scoringContext(manifest, { bootstrap: { resamples: 1000 } });
-      const byVariant = new Map<string, typeof results>();
-      for (const r of results) {
-        let list = byVariant.get(r.variant);
-        if (!list) byVariant.set(r.variant, (list = []));
-        list.push(r);
-      }
+      const byVariant = groupByVariant(results);
       return manifest.variants
         .filter((v) => byVariant.has(v.id))
         .map((v) => summariseVariant(byVariant.get(v.id)!, ctx));

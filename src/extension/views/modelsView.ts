@@ -1,10 +1,8 @@
 // The Models tree: every endpoint the workspace's eval configs use, whether a key is set for its origin, and the
 // models behind it. Actions: set or clear the key, test the connection, list the endpoint's models.
 import * as vscode from 'vscode';
-import type { ModelConfig } from '../../core';
+import { baseUrlOf, originOf, type ModelConfig } from '../../core';
 import type { Services } from '../services';
-import { originOf } from '../services/keyService';
-import { endpointBaseUrl } from '../services/endpoints';
 
 export interface Endpoint {
   origin: string;
@@ -19,7 +17,7 @@ export async function endpointsOf(services: Services): Promise<Endpoint[]> {
   const byOrigin = new Map<string, Endpoint>();
   for (const c of await services.configs.list()) {
     for (const m of c.config?.models ?? []) {
-      const baseUrl = endpointBaseUrl(m);
+      const baseUrl = baseUrlOf(m);
       if (!baseUrl) continue;
       const origin = originOf(baseUrl);
       const e = byOrigin.get(origin) ?? { origin, baseUrl, models: [], envVariables: [] };

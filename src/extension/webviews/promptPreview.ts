@@ -5,17 +5,15 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   buildCases,
-  buildPromptVariables,
-  countTokens,
-  estimateCost,
   loadChatTokenizer,
   lookupPrice,
   parseConfig,
   parsePromptFile,
-  renderVariables,
   resolveBundledDataset,
   resolveConfigPath,
+  previewPrompt,
   promptDiagnostics,
+  type PromptPreview as EnginePreview,
   type EvalConfig,
   type HoverContext,
   type PromptRenderInfo,
@@ -30,6 +28,8 @@ import { PROMPT_LANGUAGE, type HoverCaseSource } from '../prompt/promptLanguage'
 
 const DEBOUNCE_MS = 100;
 const DEFAULT_MODEL = 'gpt-4o-mini';
+/** Cases rendered to estimate the whole eval's cost on each update (the rest are extrapolated). */
+const ESTIMATE_FROM = 20;
 
 interface CaseSource {
   label: string;
@@ -37,6 +37,7 @@ interface CaseSource {
   info: PromptRenderInfo;
   model: string;
   price?: { inputPerMTok: number; outputPerMTok: number };
+  samples: number;
 }
 
 /** One open preview, following one prompt document. */
@@ -138,39 +139,40 @@ export class PromptPreview implements vscode.Disposable {
     }
     const testCase = s.cases[this.index]!;
     const parsed = parsePromptFile(this.document.getText(), this.document.uri.fsPath);
-    const diagnostics = promptDiagnostics(parsed);
+    // The engine's preview: messages, exact tokens, and the eval's cost from an even sample of its cases.
+    let preview: EnginePreview | undefined;
+    let failure: string | undefined;
+    try {
+      preview = await previewPrompt({
+        parsed,
+        cases: s.cases,
+        index: this.index,
+        info: s.info,
+        model: s.model,
+        price: s.price,
+        samples: s.samples,
+        estimateFrom: ESTIMATE_FROM,
+      });
+    } catch (e) {
+      failure = `render failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const diagnostics = preview?.diagnostics ?? promptDiagnostics(parsed);
     const problems = diagnostics.map((d) => ({
       line: d.range.start.line,
       character: d.range.start.character,
       severity: d.severity,
       message: d.message,
     }));
-    const hasErrors = diagnostics.some((d) => d.severity === 'error');
-    let messages: PreviewView['messages'] = null;
-    let totalTokens: number | null = null;
-    let tokenizer = '';
-    let costPerCase: number | null = null;
-    if (!hasErrors) {
-      try {
-        const rendered = renderVariables(parsed, buildPromptVariables(testCase, s.info));
-        const count = await countTokens(rendered, s.model);
-        messages = rendered.map((m, i) => ({
-          role: m.role,
-          content: m.content,
-          tokens: count.perMessage[i] ?? 0,
-        }));
-        totalTokens = count.total;
-        tokenizer = count.note;
-        if (s.price) costPerCase = estimateCost({ input: count.total, output: 20 }, s.price);
-      } catch (e) {
-        problems.push({
-          line: 0,
-          character: 0,
-          severity: 'error',
-          message: `render failed: ${e instanceof Error ? e.message : String(e)}`,
-        });
-      }
-    }
+    if (failure) problems.push({ line: 0, character: 0, severity: 'error', message: failure });
+    const tokens = preview?.tokens;
+    const messages =
+      preview?.messages && tokens
+        ? preview.messages.map((m, i) => ({
+            role: m.role,
+            content: m.content,
+            tokens: tokens.perMessage[i] ?? 0,
+          }))
+        : null;
     const view: PreviewView = {
       seq: ++this.seq,
       file: path.basename(this.document.uri.fsPath),
@@ -182,11 +184,11 @@ export class PromptPreview implements vscode.Disposable {
       expected: expectedText(testCase),
       messages,
       problems,
-      totalTokens,
+      totalTokens: tokens?.total ?? null,
       model: s.model,
-      tokenizer,
-      costPerCase,
-      costEval: costPerCase === null ? null : costPerCase * s.cases.length,
+      tokenizer: tokens?.note ?? '',
+      costPerCase: preview?.caseCost?.costUsd ?? null,
+      costEval: preview?.eval?.costUsd ?? null,
       editAt,
       renderedAt: Date.now(),
     };
@@ -237,6 +239,7 @@ export class PromptPreview implements vscode.Disposable {
         dataset: { name: loaded.data.name, kind: loaded.data.kind, scale: loaded.data.scale },
         task: { likeThreshold: config.task.likeThreshold, topShare: config.task.topShare, k: config.task.k },
       },
+      samples: config.run.samples,
       model: model?.model ?? DEFAULT_MODEL,
       // The entry's own price, else the default table: the same lookup a run makes.
       price: model?.price ?? lookupPrice(model?.model ?? DEFAULT_MODEL),

@@ -155,6 +155,13 @@ export interface PredictResponse {
   cached?: boolean;
   /** Number of requests actually sent (retries included). */
   attempts?: number;
+  /**
+   * Why the model stopped, normalised across providers: 'stop' (a complete answer), 'length' (cut at the token
+   * limit), 'refusal', 'tool_calls', 'content_filter', or the provider's own word when it has another.
+   */
+  finishReason?: string;
+  /** True when the reply held only reasoning content and no answer text. */
+  reasoningOnly?: boolean;
 }
 
 /** Anything that answers a test case: an LLM endpoint or a built-in baseline. */
@@ -166,6 +173,27 @@ export interface Predictor {
 }
 
 export type Outcome = 'success' | 'invalid' | 'error';
+
+/**
+ * Why an answer was invalid or a request failed, as a stable code a report can count (docs/scoring.md):
+ * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `fatal` (the model was stopped after a
+ * fatal error of another case) among the rest.
+ */
+export type ReasonCode =
+  | 'no-answer'
+  | 'off-scale'
+  | 'unknown-label'
+  | 'cut'
+  | 'ambiguous'
+  | 'refusal'
+  | 'reasoning-only'
+  | 'tool-call'
+  | 'network'
+  | 'timeout'
+  | 'aborted'
+  | 'bad-response'
+  | 'fatal'
+  | `http-${number}`;
 
 /** One line of a run's results.jsonl: one finished case for one variant and sample. */
 export interface CaseResult {
@@ -180,6 +208,10 @@ export interface CaseResult {
   outcome: Outcome;
   /** Why the answer was invalid or the request failed. */
   reason?: string;
+  /** The same as a stable code (see ReasonCode). */
+  reasonCode?: ReasonCode;
+  /** The provider's finish reason, normalised (see PredictResponse.finishReason). */
+  finishReason?: string;
   messages?: ChatMessage[];
   raw?: string;
   prediction?: Prediction;

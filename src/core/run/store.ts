@@ -78,6 +78,10 @@ export interface RunManifest {
   totals: RunTotals;
   /** Why the run failed (status failed). */
   error?: string;
+  /** Models stopped after a fatal error: nothing more was sent to them (see runner.ts). */
+  stoppedModels?: { model: string; reason: string; notSent: number }[];
+  /** Last time a live session wrote its totals (a heartbeat: readers date a run whose process is gone by it). */
+  updatedAt?: string;
 }
 
 export const RUN_RESULTS_FILE = 'results.jsonl';
@@ -346,6 +350,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
     };
     delete manifest.finishedAt;
     delete manifest.error;
+    delete manifest.stoppedModels;
   } else {
     manifest = {
       ...opts.manifest,

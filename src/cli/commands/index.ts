@@ -10,6 +10,7 @@ import { previewCommand } from './preview';
 import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
+import { tableCommand } from './table';
 
 export const commands: CliCommand[] = [
   versionCommand,
@@ -21,5 +22,6 @@ export const commands: CliCommand[] = [
   reportCommand,
   compareCommand,
   exportCommand,
+  tableCommand,
   previewCommand,
 ];

@@ -24,6 +24,14 @@ export class PredictorError extends Error {
   ) {
     super(reason);
   }
+  /**
+   * True when no other request to this model can succeed either (a wrong key, a model that does not exist, a
+   * parameter the model refuses, a bad endpoint setting): the runner stops dispatching to the model. The provider
+   * decides (providers/errors.ts).
+   */
+  get fatal(): boolean {
+    return this.details.fatal ?? false;
+  }
   get status(): number | undefined {
     return this.details.status;
   }
@@ -78,6 +86,8 @@ export interface AttemptFailure {
   status?: number;
   /** The server's requested wait, ms (from Retry-After / retry-after-ms). */
   retryAfterMs?: number;
+  /** No request to this model can succeed (see PredictorError.fatal). */
+  fatal?: boolean;
 }
 
 export interface RetryPolicy {
@@ -273,6 +283,7 @@ export async function withRetries<T>(
         status: failure.status,
         attempts: n,
         retryable: failure.retryable,
+        ...(failure.fatal ? { fatal: true } : {}),
       });
     }
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > maxRetryAfter) {

@@ -1,11 +1,12 @@
 // "UBP: Run UBP Eval": pick a config and models, see the estimate, run with a cancellable progress notification
 // and a status bar item, end with "Open Results". Every choice can be passed as an argument instead, so tests
-// and keybindings skip the pickers: executeCommand('ubp.runEval', configPath, { models, confirm: false }).
+// and keybindings skip the pickers: executeCommand(Command.runEval, configPath, { models, confirm: false }).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { apiKeyEnvOf, prepareEval, type PreparedEval, type RunSummary, type ModelConfig } from '../../core';
 import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
+import { Command } from './ids';
 
 export interface RunEvalArgs {
   /** Model and baseline ids to run (default: all in the config; asks when called from the palette). */
@@ -119,7 +120,7 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
   const errors: string[] = [];
   const status = vscode.window.createStatusBarItem('ubp.run', vscode.StatusBarAlignment.Left, 50);
   status.name = 'UBP Eval run';
-  status.command = 'ubp.cancelRun';
+  status.command = Command.cancelRun;
   status.tooltip = 'UBP Eval run in progress: click to cancel';
   let handle: Awaited<ReturnType<PreparedEval['start']>>;
   try {
@@ -192,7 +193,7 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
         ? vscode.window.showWarningMessage(text, ...actions)
         : vscode.window.showInformationMessage(text, ...actions)
     ).then((a) => {
-      if (a === open) void vscode.commands.executeCommand('ubp.openResults', summary.dir);
+      if (a === open) void vscode.commands.executeCommand(Command.openResults, summary.dir);
       else if (a === 'Show Log') log.show();
     });
   }
@@ -208,7 +209,7 @@ async function pickConfig(services: Services): Promise<string | undefined> {
       (await vscode.window.showInformationMessage('No *.ubp.json eval config in this workspace.', create)) ===
       create
     )
-      await vscode.commands.executeCommand('ubp.newEval');
+      await vscode.commands.executeCommand(Command.newEval);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(

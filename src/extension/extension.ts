@@ -15,7 +15,14 @@ import { openResults } from './commands/openResults';
 import { compareRuns } from './commands/compareRuns';
 import { registerCommands } from './commands/register';
 import { runEvalCommand } from './commands/runEval';
-import { cancelRun, deleteRun, resumeRun, revealRun } from './commands/runManagement';
+import {
+  cancelRun,
+  deleteRun,
+  rerunFailed,
+  resumeRun,
+  revealRun,
+  type RerunArgs,
+} from './commands/runManagement';
 import { newEvalCommand } from './commands/newEval';
 import { clearApiKey, setApiKey } from './commands/apiKeys';
 import { downloadDatasetCommand } from './commands/downloadDataset';
@@ -82,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       runEval: (config?: vscode.Uri | string, args?: object) => runEvalCommand(services, config, args),
       cancelRun: (run?: string) => cancelRun(services, run),
       resumeRun: (run?: string) => resumeRun(services, run),
-      rerunFailed: (run?: string) => resumeRun(services, run),
+      rerunFailed: (run?: string, args?: RerunArgs) => rerunFailed(services, run, args),
       revealRun: (run?: string) => revealRun(services, run),
       deleteRun: (run?: string, options?: { confirm?: boolean }) => deleteRun(services, run, options),
       exportRun: (run?: string, options?: { format?: 'csv' | 'jsonl'; out?: string }) =>

@@ -24,14 +24,6 @@ export class PredictorError extends Error {
   ) {
     super(reason);
   }
-  /**
-   * True when no other request to this model can succeed either (a wrong key, a model that does not exist, a
-   * parameter the model refuses, a bad endpoint setting): the runner stops dispatching to the model. The provider
-   * decides (providers/errors.ts).
-   */
-  get fatal(): boolean {
-    return this.details.fatal ?? false;
-  }
   get status(): number | undefined {
     return this.details.status;
   }
@@ -42,6 +34,7 @@ export class PredictorError extends Error {
    * True when no other case of the same model can succeed either, so the runner stops sending to it: a refused
    * key (401/403), an unknown model or route (404), a 400 that names the model or a parameter (not one about a
    * too-long prompt, which is the case's own), a bad configuration, or an endpoint the circuit breaker gave up.
+   * A provider that knows better sets `details.fatal` (providers/errors.ts).
    */
   get fatal(): boolean {
     if (this.details.fatal !== undefined) return this.details.fatal;

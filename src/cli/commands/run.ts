@@ -3,13 +3,20 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
-import type { ModelConfig } from '../../core/config';
-import { buildReport, checkThresholds, parseThreshold, type Report } from '../../core/scoring/report';
-import { prepareEval } from '../../core/run/prepare';
-import { readRun } from '../../core/run/store';
-import { apiKeyEnvOf } from '../../core/run/wiring';
-import { PROVIDER_IDS, type ProviderId } from '../../core/models/providers/types';
-import type { RunProgress, RunSummary } from '../../core/run/events';
+import {
+  apiKeyEnvOf,
+  buildReport,
+  checkThresholds,
+  parseThreshold,
+  prepareEval,
+  PROVIDER_IDS,
+  readRun,
+  type ModelConfig,
+  type ProviderId,
+  type Report,
+  type RunProgress,
+  type RunSummary,
+} from '../../core';
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +

@@ -28,7 +28,7 @@ import {
 import { expectedAnswerTokens, loadChatTokenizer } from '../prompt/tokens';
 import { PromptError, hasErrors } from '../prompt/diagnostics';
 import type { PromptRenderInfo } from '../prompt/render';
-import { buildCases } from '../tasks';
+import { buildCases, CASES_VERSION } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
@@ -293,6 +293,11 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
           renderVariables(t.parsed, buildPromptVariables(tc, renderInfo));
         const predictor = llm.forTemplate(t.parsed.frontMatter.params ?? {});
         const samples = config.run.samples;
+        const temperature = m.params?.temperature ?? t.parsed.frontMatter.params?.temperature;
+        if (samples > 1 && temperature === 0)
+          warnings.push(
+            `run.samples is ${samples} but ${t.name}×${m.id} runs at temperature 0: its samples will be (nearly) identical; raise the temperature or use samples: 1`,
+          );
         const expectedOut = expectedAnswerTokens(task.form, candidates);
         const variant: RunVariant = {
           id: `${t.name}×${m.id}`,
@@ -360,6 +365,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
       ...(v.kind === 'llm' ? { origin: v.pool } : {}),
     })),
     cases: caseCount,
+    casesVersion: CASES_VERSION,
+    split: { kind: built.split, ...(built.cutoff !== undefined ? { cutoff: built.cutoff } : {}) },
   };
 
   const openStore = (): Promise<RunStore> =>

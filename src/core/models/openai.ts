@@ -250,7 +250,12 @@ export function createOpenAIPredictor(
   const guardedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (keyOrigin) assertKeyOrigin(keyOrigin, url);
-    return baseFetch(input, { ...init, redirect: 'error' });
+    // The client turns any error that mentions a timeout into its own cause-less one: hand it ours, which it
+    // keeps as the cause, so the phase and the limit reach the stored reason.
+    return baseFetch(input, { ...init, redirect: 'error' }).catch((e: unknown) => {
+      const t = findCause(e, TransportTimeoutError);
+      throw t ? new PredictorError('timeout', t.message, { retryable: true }) : e;
+    });
   };
 
   const keyHeaders: Record<string, string | null> = {};

@@ -494,6 +494,14 @@ export async function createAnthropicBinding(
   deps: ProviderDeps = {},
 ): Promise<LlmBinding> {
   const { model, config } = args;
+  // Requests go to <root>/v1/messages: a base URL copied in the OpenAI style would double the /v1.
+  if (/\/v1\/?$/.test(new URL(endpoint.baseUrl).pathname)) {
+    throw new PredictorError(
+      'config',
+      `model "${model.id}": the Anthropic provider takes the API root as baseUrl (e.g. https://api.anthropic.com), not ${endpoint.baseUrl}`,
+      { fatal: true },
+    );
+  }
   const price = priceOf(model, endpoint, args.priceOverrides);
   const cache = config.run.cache ? sharedResponseCache(args.cacheDir) : undefined;
   return {

@@ -11,6 +11,7 @@ import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
 import { rerunCommand } from './rerun';
+import { tableCommand } from './table';
 
 export const commands: CliCommand[] = [
   versionCommand,
@@ -23,5 +24,6 @@ export const commands: CliCommand[] = [
   reportCommand,
   compareCommand,
   exportCommand,
+  tableCommand,
   previewCommand,
 ];

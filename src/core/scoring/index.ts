@@ -13,3 +13,4 @@ export * from './report';
 export * from './render';
 export * from './export';
 export * from './load';
+export * from './table';

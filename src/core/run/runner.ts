@@ -71,6 +71,10 @@ export interface RunEvalOptions {
   signal?: AbortSignal;
   /** Minimum interval between progress events, ms. Default 100. */
   progressIntervalMs?: number;
+  /** Unit keys (store.unitKey) not to run now, e.g. those in an open provider batch (src/core/batch). */
+  skip?: ReadonlySet<string>;
+  /** The run's status when it ends with only skipped units left. Default "batch". */
+  skippedStatus?: RunStatus;
 }
 
 export interface RunHandle {
@@ -179,6 +183,7 @@ async function execute(
   const earlierErrors = new Set<string>();
   const queues: VariantQueue[] = [];
   let alreadyDone = 0;
+  let skipped = 0;
   const gates = new Map<string, ModelGate>();
   const gateOf = (v: RunVariant): ModelGate => {
     const key = `${v.pool}\u0000${v.model}`;
@@ -199,6 +204,7 @@ async function execute(
         if (prev) totals[prev]++;
         if (prev === 'error') earlierErrors.add(unitKey(cases[c]!.id, v.id, s));
         if (prev && prev !== 'error') alreadyDone++;
+        else if (o.skip?.has(unitKey(cases[c]!.id, v.id, s))) skipped++;
         else pending.push(c * samples + s);
       }
     }
@@ -504,7 +510,7 @@ async function execute(
 
   if (status === 'running') status = isCancelled() ? 'cancelled' : 'done';
   if (status === 'done' && totals.success + totals.invalid + totals.error < totals.units)
-    status = 'cancelled';
+    status = skipped && finishedThisSession === pendingAtStart ? (o.skippedStatus ?? 'batch') : 'cancelled';
   maybeProgress(true);
   try {
     store.close({ status, totals, ...(failure ? { error: failure } : {}) });

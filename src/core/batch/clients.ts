@@ -36,7 +36,10 @@ export interface BatchClient {
   retrieve(batchId: string): Promise<BatchInfo>;
   cancel(batchId: string): Promise<BatchInfo>;
   /** Streams the batch's results to files: output lines first, then error lines (absent ones are skipped). */
-  download(info: BatchInfo, dest: { output: string; errors: string }): Promise<{ output?: string; errors?: string }>;
+  download(
+    info: BatchInfo,
+    dest: { output: string; errors: string },
+  ): Promise<{ output?: string; errors?: string }>;
 }
 
 /** The batch format of a model entry, or why it has none. */
@@ -80,7 +83,10 @@ export function createBatchClient(model: ModelConfig, apiKey: string | undefined
   const keyOrigin = apiKey ? originOf(baseUrl) : undefined;
   const safe = (e: unknown): Error =>
     new Error(redactSecrets(e instanceof Error ? e.message : String(e), [apiKey]));
-  const client = f.format === 'openai' ? openaiClient(baseUrl, apiKey, keyOrigin) : anthropicClient(baseUrl, apiKey, keyOrigin);
+  const client =
+    f.format === 'openai'
+      ? openaiClient(baseUrl, apiKey, keyOrigin)
+      : anthropicClient(baseUrl, apiKey, keyOrigin);
   // Every failure leaves here with the key scrubbed from its message.
   const wrap =
     <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
@@ -109,7 +115,11 @@ async function saveBody(body: ReadableStream<Uint8Array> | null, file: string): 
 
 const OPENAI_TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
-function openaiClient(baseUrl: string, apiKey: string | undefined, keyOrigin: string | undefined): BatchClient {
+function openaiClient(
+  baseUrl: string,
+  apiKey: string | undefined,
+  keyOrigin: string | undefined,
+): BatchClient {
   const client = new OpenAI({
     baseURL: baseUrl,
     apiKey: apiKey ?? 'no-key',
@@ -164,7 +174,11 @@ function openaiClient(baseUrl: string, apiKey: string | undefined, keyOrigin: st
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-function anthropicClient(baseUrl: string, apiKey: string | undefined, keyOrigin: string | undefined): BatchClient {
+function anthropicClient(
+  baseUrl: string,
+  apiKey: string | undefined,
+  keyOrigin: string | undefined,
+): BatchClient {
   const doFetch = guardedFetch(keyOrigin);
   // The config's base URL may or may not end in /v1 (the SDKs take it without).
   const root = /\/v1$/.test(baseUrl) ? baseUrl : `${baseUrl}/v1`;
@@ -191,7 +205,13 @@ function anthropicClient(baseUrl: string, apiKey: string | undefined, keyOrigin:
   interface MessageBatch {
     id: string;
     processing_status: string;
-    request_counts?: { processing?: number; succeeded?: number; errored?: number; canceled?: number; expired?: number };
+    request_counts?: {
+      processing?: number;
+      succeeded?: number;
+      errored?: number;
+      canceled?: number;
+      expired?: number;
+    };
     results_url?: string | null;
   }
   const info = (b: MessageBatch): BatchInfo => {
@@ -215,7 +235,8 @@ function anthropicClient(baseUrl: string, apiKey: string | undefined, keyOrigin:
       const b = (await res.json()) as MessageBatch;
       return { batchId: b.id, info: info(b) };
     },
-    retrieve: async (id) => info((await (await call('GET', `${root}/messages/batches/${id}`)).json()) as MessageBatch),
+    retrieve: async (id) =>
+      info((await (await call('GET', `${root}/messages/batches/${id}`)).json()) as MessageBatch),
     cancel: async (id) =>
       info((await (await call('POST', `${root}/messages/batches/${id}/cancel`)).json()) as MessageBatch),
     async download(i, dest) {

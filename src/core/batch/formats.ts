@@ -118,7 +118,10 @@ function chatAnswer(customId: string, body: Json): BatchAnswer | undefined {
   const a: BatchAnswer & { kind: 'answer' } = { customId, kind: 'answer', raw };
   const u = obj(body.usage);
   if (u && typeof u.prompt_tokens === 'number') {
-    a.usage = { prompt: u.prompt_tokens, completion: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0 };
+    a.usage = {
+      prompt: u.prompt_tokens,
+      completion: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0,
+    };
     const r = obj(u.completion_tokens_details)?.reasoning_tokens;
     if (typeof r === 'number' && r > 0) a.usage.reasoning = r;
   }
@@ -137,8 +140,7 @@ export function parseOpenAIOutputLine(line: Json): BatchAnswer {
   const error = line.error;
   if (error !== null && error !== undefined) {
     const code = obj(error)?.code;
-    if (typeof code === 'string' && OPENAI_NOT_RUN.has(code))
-      return { customId, kind: 'not-run', why: code };
+    if (typeof code === 'string' && OPENAI_NOT_RUN.has(code)) return { customId, kind: 'not-run', why: code };
   }
   const response = obj(line.response);
   if (response) {
@@ -182,7 +184,10 @@ export function parseAnthropicResultLine(line: Json): BatchAnswer {
     const a: BatchAnswer & { kind: 'answer' } = { customId, kind: 'answer', raw };
     const u = obj(message.usage);
     if (u && typeof u.input_tokens === 'number')
-      a.usage = { prompt: u.input_tokens, completion: typeof u.output_tokens === 'number' ? u.output_tokens : 0 };
+      a.usage = {
+        prompt: u.input_tokens,
+        completion: typeof u.output_tokens === 'number' ? u.output_tokens : 0,
+      };
     if (typeof message.stop_reason === 'string')
       a.finishReason = ANTHROPIC_STOP[message.stop_reason] ?? message.stop_reason;
     if (typeof message.model === 'string') a.model = message.model;
@@ -195,5 +200,7 @@ export function parseAnthropicResultLine(line: Json): BatchAnswer {
 
 /** Any supported output line: an Anthropic result (has `result`) or an OpenAI / vLLM output line. */
 export function parseOutputLine(line: Json): BatchAnswer {
-  return 'result' in line && !('response' in line) ? parseAnthropicResultLine(line) : parseOpenAIOutputLine(line);
+  return 'result' in line && !('response' in line)
+    ? parseAnthropicResultLine(line)
+    : parseOpenAIOutputLine(line);
 }

@@ -16,7 +16,10 @@ export interface BatchUnit {
 
 /** "u" + 24 hex digits of sha256 of the unit key: 96 bits, so two units of one run never share a key. */
 export function customIdOf(unit: BatchUnit): string {
-  return `u${createHash('sha256').update(unitKey(unit.caseId, unit.variant, unit.sample)).digest('hex').slice(0, 24)}`;
+  return `u${createHash('sha256')
+    .update(unitKey(unit.caseId, unit.variant, unit.sample))
+    .digest('hex')
+    .slice(0, 24)}`;
 }
 
 export const ID_TABLE_FILE = 'ids.jsonl';
@@ -42,6 +45,11 @@ export class IdTable {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** The id a unit has (or will have once added). */
+  peek(unit: BatchUnit): string {
+    return customIdOf(unit);
   }
 
   get(id: string): BatchUnit | undefined {

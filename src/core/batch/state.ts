@@ -25,6 +25,8 @@ export interface BatchRecord {
   format: BatchFormatId | 'offline';
   /** The model entry id (one model per batch: OpenAI requires it). */
   model: string;
+  /** The exported file of an offline export (provider parts live in batch/<name>.jsonl). */
+  file?: string;
   /** Where it was sent (the model entry's base URL); absent for an offline export. */
   baseUrl?: string;
   requests: number;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createBatchEmulator, type BatchEmulator } from './batch';
 
 /** The faults the server can inject into one request. */
 export type FaultKind =
@@ -146,6 +147,8 @@ export interface TestServer {
   url: string;
   port: number;
   setFaults(spec: FaultSpec | undefined): void;
+  /** The batch APIs (OpenAI /v1/files + /v1/batches, Anthropic /v1/messages/batches): see batch.ts. */
+  batches: BatchEmulator;
   setLatency(ms: number): void;
   stats(): TestServerStats;
   /** Forget all counts and logs. */
@@ -247,6 +250,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       : undefined;
   };
   setFaults(options.faults);
+  const batches = createBatchEmulator({
+    answer,
+    defaultModel: models[0] ?? 'test-model',
+    reasoningTokens: options.reasoningTokens,
+  });
 
   let seq = 0;
   let requests = 0;
@@ -546,6 +554,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         sendJson(res, 200, { ok: true });
         return;
       }
+      if (batches.handle(req, res, raw, path)) return finish(rec, res.statusCode);
       sendJson(res, 404, {
         error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' },
       });
@@ -618,6 +627,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: `http://${host}:${port}/v1`,
     port,
     setFaults,
+    batches,
     setLatency(ms: number) {
       latencyMs = ms;
     },

@@ -10,11 +10,13 @@ import { previewCommand } from './preview';
 import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
+import { batchCommand } from './batch';
 
 export const commands: CliCommand[] = [
   versionCommand,
   schemaCommand,
   runCommand,
+  batchCommand,
   casesCommand,
   statsCommand,
   downloadCommand,

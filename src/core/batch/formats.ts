@@ -100,7 +100,8 @@ function errorMessage(e: unknown): string {
   if (inner) return errorMessage(inner);
   const msg = typeof o.message === 'string' ? o.message : '';
   const code = typeof o.code === 'string' ? o.code : typeof o.type === 'string' ? o.type : '';
-  return msg && code && !msg.includes(code) ? `${code}: ${msg}` : msg || code || JSON.stringify(o);
+  // The message alone, as an interactive request's reason quotes it ("HTTP 500: <message>").
+  return msg || code || JSON.stringify(o);
 }
 
 /** A chat completion body → answer; undefined when it is not one. */

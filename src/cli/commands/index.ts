@@ -10,12 +10,15 @@ import { previewCommand } from './preview';
 import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
+import { rerunCommand } from './rerun';
+import { tableCommand } from './table';
 import { batchCommand } from './batch';
 
 export const commands: CliCommand[] = [
   versionCommand,
   schemaCommand,
   runCommand,
+  rerunCommand,
   batchCommand,
   casesCommand,
   statsCommand,
@@ -23,5 +26,6 @@ export const commands: CliCommand[] = [
   reportCommand,
   compareCommand,
   exportCommand,
+  tableCommand,
   previewCommand,
 ];

@@ -11,7 +11,7 @@ import {
   renderTableLatex,
   renderTableMarkdown,
   toJson,
-} from '../../core/scoring';
+} from '../../core';
 import { intOption, shareOption } from './report';
 
 const FORMATS = ['md', 'csv', 'latex', 'json'] as const;

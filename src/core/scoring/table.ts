@@ -98,6 +98,7 @@ interface TaskSettings {
   split?: string;
   probe?: boolean;
   seed?: number;
+  cutoff?: number | string;
 }
 
 const taskOf = (m: RunManifest): TaskSettings =>
@@ -112,7 +113,9 @@ function casesKey(m: RunManifest): string {
 function splitOf(m: RunManifest): string {
   const recorded = (m as { split?: string }).split;
   if (recorded) return recorded;
-  const s = taskOf(m).split ?? 'auto';
+  const task = taskOf(m);
+  const s = task.split ?? 'auto';
+  if (s === 'global') return `global temporal (cut-off ${task.cutoff ?? 0.9})`;
   return s === 'auto' ? 'auto (temporal leave-last-out where the data has timestamps, else random)' : s;
 }
 

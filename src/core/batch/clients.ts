@@ -8,10 +8,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI from 'openai';
 import type { ModelConfig } from '../config';
-import { assertKeyOrigin, originOf } from '../models/openaiOrigin';
-import { getPreset, presetForUrl } from '../models/presets';
+import { assertKeyOrigin, originOf } from '../models/origin';
+import { endpointOf, loadProvider } from '../models/providers';
 import { redactSecrets } from '../models/retry';
-import { baseUrlOf } from '../run/wiring';
+import { ANTHROPIC_VERSION } from '../models/providers/anthropic';
 import { OPENAI_BATCH_ENDPOINT, type BatchFormatId } from './formats';
 import type { BatchCounts } from './state';
 
@@ -42,29 +42,31 @@ export interface BatchClient {
   ): Promise<{ output?: string; errors?: string }>;
 }
 
-/** The batch format of a model entry, or why it has none. */
-export function batchFormatFor(model: ModelConfig): { format: BatchFormatId } | { refused: string } {
-  const provider = (model as { provider?: unknown }).provider;
-  const baseUrl = baseUrlOf(model);
-  if (provider === 'anthropic' || (baseUrl && /(^|\.)anthropic\.com$/i.test(hostOf(baseUrl))))
-    return { format: 'anthropic' };
-  const preset = getPreset(model.preset) ?? (baseUrl ? presetForUrl(baseUrl) : undefined);
-  if (!baseUrl) return { refused: `model "${model.id}" has no baseUrl` };
+/** The batch format of a model entry (its provider's batch API), or why it has none. */
+export async function batchFormatFor(
+  model: ModelConfig,
+): Promise<{ format: BatchFormatId; priceFactor: number; baseUrl: string } | { refused: string }> {
+  let endpoint;
+  try {
+    endpoint = endpointOf(model);
+  } catch (e) {
+    return { refused: e instanceof Error ? e.message : String(e) };
+  }
+  const provider = await loadProvider(endpoint.provider);
+  const preset = endpoint.preset;
+  if (!provider.batch)
+    return { refused: `model "${model.id}": the ${provider.label} provider has no batch API` };
   if (preset?.local)
     return {
       refused: `model "${model.id}" is a local ${preset.label} server, which has no batch API: use \`ubp batch export\` and \`vllm run-batch\` (docs/batch.md)`,
     };
-  if (preset && preset.id !== 'openai')
-    return { refused: `model "${model.id}": ${preset.label} has no OpenAI-compatible batch API` };
-  return { format: 'openai' };
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
+  if (preset && preset.id !== 'openai' && preset.id !== 'anthropic')
+    return { refused: `model "${model.id}": ${preset.label} has no batch API of this kind` };
+  return {
+    format: provider.batch.format,
+    priceFactor: provider.batch.priceFactor,
+    baseUrl: endpoint.baseUrl,
+  };
 }
 
 /** A fetch that never sends the key outside its origin and never follows a redirect. */
@@ -76,10 +78,13 @@ function guardedFetch(keyOrigin: string | undefined): typeof fetch {
   };
 }
 
-export function createBatchClient(model: ModelConfig, apiKey: string | undefined): BatchClient {
-  const f = batchFormatFor(model);
+export async function createBatchClient(
+  model: ModelConfig,
+  apiKey: string | undefined,
+): Promise<BatchClient> {
+  const f = await batchFormatFor(model);
   if ('refused' in f) throw new Error(f.refused);
-  const baseUrl = baseUrlOf(model)!.replace(/\/+$/, '');
+  const baseUrl = f.baseUrl;
   const keyOrigin = apiKey ? originOf(baseUrl) : undefined;
   const safe = (e: unknown): Error =>
     new Error(redactSecrets(e instanceof Error ? e.message : String(e), [apiKey]));
@@ -172,16 +177,14 @@ function openaiClient(
 
 // ── Anthropic Message Batches ─────────────────────────────────────────────────────────────────────────────────
 
-export const ANTHROPIC_VERSION = '2023-06-01';
-
 function anthropicClient(
   baseUrl: string,
   apiKey: string | undefined,
   keyOrigin: string | undefined,
 ): BatchClient {
   const doFetch = guardedFetch(keyOrigin);
-  // The config's base URL may or may not end in /v1 (the SDKs take it without).
-  const root = /\/v1$/.test(baseUrl) ? baseUrl : `${baseUrl}/v1`;
+  // The provider's base URL is the API root (requests go to <root>/v1/…), as for interactive requests.
+  const root = `${baseUrl.replace(/\/v1$/, '')}/v1`;
   const headers = (json: boolean): Record<string, string> => ({
     'anthropic-version': ANTHROPIC_VERSION,
     ...(apiKey ? { 'x-api-key': apiKey } : {}),

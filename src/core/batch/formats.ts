@@ -2,7 +2,6 @@
 // back, for OpenAI's Batch API (also `vllm run-batch`'s input and output) and Anthropic's Message Batches.
 // Output lines become a `BatchAnswer`: an answer (text, usage, finish reason), a failed request, or a request
 // the batch never ran (expired or cancelled: no outcome, so the unit stays pending).
-import type { ChatMessage, TokenUsage } from '../types';
 
 export type BatchFormatId = 'openai' | 'anthropic';
 
@@ -26,11 +25,10 @@ export type BatchAnswer =
   | {
       customId: string;
       kind: 'answer';
-      raw: string;
-      usage?: TokenUsage;
-      finishReason?: string;
-      /** The model the server says answered. */
-      model?: string;
+      /** Whose response `body` is: a chat completion (OpenAI, vLLM) or a Messages response (Anthropic). */
+      format: BatchFormatId;
+      /** The response body as the interactive endpoint returns it: the provider's own reader turns it into an answer. */
+      body: Record<string, unknown>;
     }
   | { customId: string; kind: 'error'; status?: number; message: string }
   | { customId: string; kind: 'not-run'; why: string };
@@ -48,41 +46,6 @@ export function anthropicRequestLine(customId: string, params: unknown): string 
 /** Bytes a request line adds to a batch's input: the line and its newline (or the comma between array items). */
 export function lineBytes(line: string): number {
   return Buffer.byteLength(line) + 1;
-}
-
-interface ChatBody {
-  model?: string;
-  messages?: { role: string; content: string }[];
-  max_tokens?: number;
-  max_completion_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  stop?: string | string[];
-}
-
-/** Default max_tokens of a Messages request (Anthropic requires one; the chat body may not carry any). */
-export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
-
-/**
- * Messages API params from an OpenAI-style chat body: system messages go to `system`, `stop` to
- * `stop_sequences`; response_format has no equivalent and is dropped (the prompt asks for the answer's shape).
- */
-export function anthropicParams(body: ChatBody): Record<string, unknown> {
-  const messages = (body.messages ?? []) as ChatMessage[];
-  const system = messages
-    .filter((m) => m.role === 'system')
-    .map((m) => m.content)
-    .join('\n\n');
-  const params: Record<string, unknown> = {
-    model: body.model,
-    max_tokens: body.max_tokens ?? body.max_completion_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages: messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role, content: m.content })),
-  };
-  if (system) params.system = system;
-  if (body.temperature !== undefined) params.temperature = body.temperature;
-  if (body.top_p !== undefined) params.top_p = body.top_p;
-  if (body.stop !== undefined) params.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
-  return params;
 }
 
 type Json = Record<string, unknown>;
@@ -107,28 +70,8 @@ function errorMessage(e: unknown): string {
 /** A chat completion body → answer; undefined when it is not one. */
 function chatAnswer(customId: string, body: Json): BatchAnswer | undefined {
   if (!Array.isArray(body.choices)) return undefined;
-  const choice = obj(body.choices[0]);
-  if (!choice) return { customId, kind: 'error', message: 'the response has no choices' };
-  const message = obj(choice.message);
-  const raw =
-    typeof message?.content === 'string'
-      ? message.content
-      : typeof message?.refusal === 'string'
-        ? message.refusal
-        : '';
-  const a: BatchAnswer & { kind: 'answer' } = { customId, kind: 'answer', raw };
-  const u = obj(body.usage);
-  if (u && typeof u.prompt_tokens === 'number') {
-    a.usage = {
-      prompt: u.prompt_tokens,
-      completion: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0,
-    };
-    const r = obj(u.completion_tokens_details)?.reasoning_tokens;
-    if (typeof r === 'number' && r > 0) a.usage.reasoning = r;
-  }
-  if (typeof choice.finish_reason === 'string') a.finishReason = choice.finish_reason;
-  if (typeof body.model === 'string') a.model = body.model;
-  return a;
+  if (!obj(body.choices[0])) return { customId, kind: 'error', message: 'the response has no choices' };
+  return { customId, kind: 'answer', format: 'openai', body };
 }
 
 /**
@@ -160,39 +103,15 @@ export function parseOpenAIOutputLine(line: Json): BatchAnswer {
   return { customId, kind: 'error', message: 'the output line has neither a response nor an error' };
 }
 
-/** Anthropic stop reasons in the normalised words of PredictResponse.finishReason. */
-const ANTHROPIC_STOP: Record<string, string> = {
-  end_turn: 'stop',
-  stop_sequence: 'stop',
-  max_tokens: 'length',
-  refusal: 'refusal',
-  tool_use: 'tool_calls',
-};
-
 /** One line of a Message Batch's results: `{custom_id, result: {type, message | error}}`. */
 export function parseAnthropicResultLine(line: Json): BatchAnswer {
   const customId = String(line.custom_id ?? '');
   const result = obj(line.result);
   const type = result?.type;
   if (type === 'succeeded') {
-    const message = obj(result!.message) ?? {};
-    const blocks = Array.isArray(message.content) ? message.content : [];
-    const raw = blocks
-      .map((b) => obj(b))
-      .filter((b) => b?.type === 'text' && typeof b.text === 'string')
-      .map((b) => b!.text as string)
-      .join('');
-    const a: BatchAnswer & { kind: 'answer' } = { customId, kind: 'answer', raw };
-    const u = obj(message.usage);
-    if (u && typeof u.input_tokens === 'number')
-      a.usage = {
-        prompt: u.input_tokens,
-        completion: typeof u.output_tokens === 'number' ? u.output_tokens : 0,
-      };
-    if (typeof message.stop_reason === 'string')
-      a.finishReason = ANTHROPIC_STOP[message.stop_reason] ?? message.stop_reason;
-    if (typeof message.model === 'string') a.model = message.model;
-    return a;
+    const message = obj(result!.message);
+    if (message) return { customId, kind: 'answer', format: 'anthropic', body: message };
+    return { customId, kind: 'error', message: 'a succeeded result without a message' };
   }
   if (type === 'errored') return { customId, kind: 'error', message: errorMessage(result!.error) };
   if (type === 'canceled' || type === 'expired') return { customId, kind: 'not-run', why: type };

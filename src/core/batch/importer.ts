@@ -10,6 +10,10 @@ import { prepareEval, type PrepareOptions, type PreparedEval } from '../run/prep
 import { runEval, type RunEvalOptions, type RunVariant } from '../run/runner';
 import { openRunStore, readRunManifest, unitKey, type RunManifest, type RunStatus } from '../run/store';
 import type { RunSummary } from '../run/events';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { readCompletion } from '../models/openai';
+import type { LlmPredictor } from '../models/providers';
+import { readMessage } from '../models/providers/anthropic';
 import type { PredictResponse, Predictor } from '../types';
 import { parseOutputLine, type BatchAnswer } from './formats';
 import { IdTable } from './ids';
@@ -72,20 +76,31 @@ export async function readAnswers(
   return { answers, stats };
 }
 
-/** A predictor answering from imported batch results (what the model said when the batch ran it). */
-function replayPredictor(id: string, variant: string, answers: ReadonlyMap<string, BatchAnswer>): Predictor {
+/**
+ * A predictor answering from imported batch results: what the model said when the batch ran the unit, read by
+ * the provider's own reader (the same one its interactive predictor uses), so text, usage and finish reason match.
+ */
+function replayPredictor(
+  live: Predictor,
+  variant: string,
+  answers: ReadonlyMap<string, BatchAnswer>,
+): Predictor {
   return {
-    id,
+    id: live.id,
     kind: 'llm',
     predict(req): Promise<PredictResponse> {
       const a = answers.get(unitKey(req.testCase.id, variant, req.sample));
       if (!a || a.kind === 'not-run') return Promise.reject(new Error('no batch answer for this unit'));
       if (a.kind === 'error')
         return Promise.reject(Object.assign(new Error(a.message), { status: a.status, attempts: 1 }));
-      const r: PredictResponse = { raw: a.raw, attempts: 1 };
-      if (a.usage) r.usage = a.usage;
-      if (a.finishReason) r.finishReason = a.finishReason;
-      return Promise.resolve(r);
+      let read: PredictResponse;
+      if (a.format === 'anthropic') {
+        // The answer tool the request forced (if any) is where the answer arrives.
+        const sent = (live as Partial<LlmPredictor>).requestBody?.(req) as
+          { tool_choice?: { name?: string } } | undefined;
+        read = readMessage(a.body as Parameters<typeof readMessage>[0], sent?.tool_choice?.name);
+      } else read = readCompletion(a.body as unknown as ChatCompletion);
+      return Promise.resolve({ ...read, attempts: 1 });
     },
   };
 }
@@ -136,7 +151,7 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     const base = v.cost;
     return {
       ...v,
-      predictor: replayPredictor(v.predictor.id, v.id, answers),
+      predictor: replayPredictor(v.predictor, v.id, answers),
       ...(base && factor !== 1 ? { cost: (u) => (base(u) ?? 0) * factor } : {}),
     };
   });

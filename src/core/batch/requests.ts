@@ -8,11 +8,11 @@ import type { ModelConfig } from '../config';
 import type { PreparedEval } from '../run/prepare';
 import type { RunVariant } from '../run/runner';
 import { unitKey } from '../run/store';
-import type { Outcome, PredictRequest } from '../types';
+import type { LlmPredictor } from '../models/providers';
+import type { Outcome } from '../types';
 import { batchFormatFor } from './clients';
 import {
   BATCH_LIMITS,
-  anthropicParams,
   anthropicRequestLine,
   lineBytes,
   openaiRequestLine,
@@ -22,13 +22,9 @@ import {
 import { IdTable, type BatchUnit } from './ids';
 import { batchDir, type BatchRecord } from './state';
 
-/** A predictor that can say what it would send (the OpenAI-compatible one can). */
-interface BodyPredictor {
-  requestBody(request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>): unknown;
-}
-
-function bodyOf(v: RunVariant): BodyPredictor['requestBody'] {
-  const p = v.predictor as Partial<BodyPredictor>;
+/** What a provider's predictor would send for a request (LlmPredictor.requestBody). */
+export function bodyOf(v: RunVariant): LlmPredictor['requestBody'] {
+  const p = v.predictor as Partial<LlmPredictor>;
   if (typeof p.requestBody !== 'function')
     throw new Error(`model "${v.model}" cannot be batched: its provider does not expose its request body`);
   return p.requestBody.bind(p);
@@ -54,14 +50,14 @@ export interface WrittenRequests {
 }
 
 /** Every LLM unit of the run that still needs an answer, as request lines, written to part files. */
-export function writeBatchRequests(
+export async function writeBatchRequests(
   prepared: PreparedEval,
   runDir: string,
   previous: ReadonlyMap<string, Outcome>,
   exclude: ReadonlySet<string>,
   target: WriteTarget,
   firstPart: number,
-): WrittenRequests {
+): Promise<WrittenRequests> {
   const dir = batchDir(runDir);
   mkdirSync(dir, { recursive: true });
   const table = new IdTable(dir);
@@ -118,7 +114,7 @@ export function writeBatchRequests(
     if (!model) throw new Error(`variant ${v.id}: no model entry "${v.model}"`);
     let format: BatchFormatId = 'openai';
     if (target.kind === 'provider') {
-      const f = batchFormatFor(model);
+      const f = await batchFormatFor(model);
       if ('refused' in f) throw new Error(f.refused);
       format = f.format;
     }
@@ -145,9 +141,7 @@ export function writeBatchRequests(
         const customId = table.peek(unit);
         const body = requestBody({ testCase: tc, messages, sample: s });
         const line =
-          format === 'anthropic'
-            ? anthropicRequestLine(customId, anthropicParams(body as Parameters<typeof anthropicParams>[0]))
-            : openaiRequestLine(customId, body);
+          format === 'anthropic' ? anthropicRequestLine(customId, body) : openaiRequestLine(customId, body);
         const bytes = lineBytes(line);
         let part: Part;
         if (target.kind === 'offline') {

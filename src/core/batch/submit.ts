@@ -4,8 +4,9 @@
 import path from 'node:path';
 import type { ModelConfig } from '../config';
 import type { RunSummary } from '../run/events';
-import { originOf, type PrepareOptions, type PreparedEval } from '../run/prepare';
-import { baseUrlOf } from '../run/wiring';
+import { originOf } from '../models/origin';
+import { baseUrlOf } from '../models/providers';
+import type { PrepareOptions, PreparedEval } from '../run/prepare';
 import { runEval } from '../run/runner';
 import { readRunManifest, unitKey, type RunStore } from '../run/store';
 import { createBatchClient, type BatchClient, type BatchInfo } from './clients';
@@ -25,7 +26,10 @@ import {
 /** Provider batches are billed at half the interactive price (OpenAI and Anthropic alike). */
 export const BATCH_PRICE_FACTOR = 0.5;
 
-export type ClientFactory = (model: ModelConfig, apiKey: string | undefined) => BatchClient;
+export type ClientFactory = (
+  model: ModelConfig,
+  apiKey: string | undefined,
+) => BatchClient | Promise<BatchClient>;
 
 export interface SubmitResult {
   runId: string;
@@ -63,7 +67,7 @@ export async function submitBatches(
   try {
     const exclude = openBatchUnits(store.dir);
     const state = readBatchState(store.dir);
-    written = writeBatchRequests(
+    written = await writeBatchRequests(
       prepared,
       store.dir,
       store.previous,
@@ -80,7 +84,7 @@ export async function submitBatches(
       const model = prepared.config.models.find((m) => m.id === part.model)!;
       let client = clients.get(model.id);
       if (!client) {
-        client = make(model, await o.getApiKey(model, originOf(baseUrlOf(model))));
+        client = await make(model, await o.getApiKey(model, originOf(baseUrlOf(model)!)));
         clients.set(model.id, client);
       }
       try {
@@ -164,7 +168,7 @@ async function clientsFor(
     if (c) return c;
     const model = models.find((m) => m.id === id);
     if (!model) throw new Error(`run ${manifest.id} has no model "${id}"`);
-    c = make(model, await o.getApiKey(model, originOf(baseUrlOf(model))));
+    c = await make(model, await o.getApiKey(model, originOf(baseUrlOf(model)!)));
     cache.set(id, c);
     return c;
   };
@@ -259,7 +263,7 @@ export async function exportBatchFile(prepared: PreparedEval, out: string): Prom
   let written;
   try {
     const state = readBatchState(store.dir);
-    written = writeBatchRequests(
+    written = await writeBatchRequests(
       prepared,
       store.dir,
       store.previous,

@@ -259,7 +259,7 @@ test('Anthropic Message Batches: create, poll to the end, results; cancel ends t
     model: 'claude-x',
     provider: 'anthropic',
   } as ModelConfig;
-  const client = createBatchClient(model, undefined);
+  const client = await createBatchClient(model, undefined);
   assert.equal(client.format, 'anthropic');
   const dir = tmpRoot(t);
   const input = path.join(dir, 'in.jsonl');
@@ -287,7 +287,7 @@ test('Anthropic Message Batches: create, poll to the end, results; cancel ends t
     .split('\n')
     .map((l) => parseOutputLine(JSON.parse(l) as Record<string, unknown>));
   assert.deepEqual(
-    answers.map((a) => (a.kind === 'answer' ? a.raw : a.kind)),
+    answers.map((a) => (a.kind === 'answer' ? (a.body.content as { text: string }[])[0]!.text : a.kind)),
     [0, 1, 2].map((n) =>
       defaultAnswer([
         { role: 'system', content: params(n).system },
@@ -309,4 +309,40 @@ test('Anthropic Message Batches: create, poll to the end, results; cancel ends t
     .split('\n')
     .map((l) => parseOutputLine(JSON.parse(l) as Record<string, unknown>).kind);
   assert.deepEqual(kinds, ['answer', 'not-run', 'not-run']);
+});
+
+test('an Anthropic model: submit as a Message Batch, poll, import: equals its interactive run', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const dirOf = tmpRoot(t);
+  const anthropicConfig = path.join(dirOf, 'claude.ubp.json');
+  const fixture = JSON.parse(readFileSync(config, 'utf8')) as { dataset: { path: string } };
+  writeFileSync(
+    anthropicConfig,
+    JSON.stringify({
+      ...fixture,
+      name: 'claude choice',
+      dataset: { ...fixture.dataset, path: path.resolve(path.dirname(config), fixture.dataset.path) },
+      models: [
+        { id: 'claude', provider: 'anthropic', baseUrl: server.url.replace(/\/v1$/, ''), model: 'claude-x' },
+      ],
+    }),
+  );
+  const a = tmpRoot(t);
+  await cli(a, ['run', anthropicConfig]);
+  const sent = server.stats().chatRequests;
+  assert.equal(sent, 30);
+  const b = tmpRoot(t);
+  await cli(b, ['batch', 'submit', anthropicConfig]);
+  const dir = runDir(b);
+  const [part] = readBatchState(dir).batches;
+  assert.equal(part!.format, 'anthropic');
+  const first = JSON.parse(
+    readFileSync(path.join(dir, 'batch', `${part!.name}.jsonl`), 'utf8').split('\n')[0]!,
+  ) as { custom_id: string; params: { model: string; max_tokens: number } };
+  assert.equal(first.params.model, 'claude-x');
+  assert.equal(typeof first.params.max_tokens, 'number');
+  await pollUntilClosed(b, dir);
+  assert.equal(server.stats().chatRequests, sent, 'no interactive request');
+  assert.deepEqual(await linesOf(dir), await linesOf(runDir(a)));
 });

@@ -1,13 +1,7 @@
 // Batch wire formats: custom ids, request lines, and the output lines of OpenAI, vLLM and Anthropic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CUSTOM_ID_RE,
-  anthropicParams,
-  customIdOf,
-  openaiRequestLine,
-  parseOutputLine,
-} from '../../../src/core/batch';
+import { CUSTOM_ID_RE, customIdOf, openaiRequestLine, parseOutputLine } from '../../../src/core/batch';
 
 test('custom ids: short, of the allowed characters, the same for the same unit, different for others', () => {
   const a = customIdOf({ caseId: 'u1:m2', variant: 'builtin-choice×gpt-4o-mini', sample: 0 });
@@ -28,28 +22,6 @@ test('an OpenAI request line carries the body untouched', () => {
   });
 });
 
-test('Anthropic params: system apart, max_tokens always, stop as stop_sequences', () => {
-  const p = anthropicParams({
-    model: 'claude',
-    messages: [
-      { role: 'system', content: 'S' },
-      { role: 'user', content: 'U' },
-    ],
-    max_completion_tokens: 50,
-    stop: 'END',
-    temperature: 0.2,
-  });
-  assert.deepEqual(p, {
-    model: 'claude',
-    max_tokens: 50,
-    system: 'S',
-    messages: [{ role: 'user', content: 'U' }],
-    stop_sequences: ['END'],
-    temperature: 0.2,
-  });
-  assert.equal(anthropicParams({ model: 'c', messages: [] }).max_tokens, 1024);
-});
-
 const completion = {
   model: 'm',
   choices: [{ index: 0, message: { role: 'assistant', content: '{"choice":"B"}' }, finish_reason: 'stop' }],
@@ -62,10 +34,9 @@ test('OpenAI and vLLM output lines: answers, failed requests, requests never run
     {
       customId: 'a',
       kind: 'answer',
-      raw: '{"choice":"B"}',
-      usage: { prompt: 10, completion: 3, reasoning: 2 },
-      finishReason: 'stop',
-      model: 'm',
+      // The body whole: the provider's own reader makes the answer of it, as for an interactive request.
+      format: 'openai',
+      body: completion,
     },
   );
   // An older vLLM puts the completion right in `response`.
@@ -92,26 +63,18 @@ test('OpenAI and vLLM output lines: answers, failed requests, requests never run
   assert.deepEqual(expired, { customId: 'e', kind: 'not-run', why: 'batch_expired' });
 });
 
-test('Anthropic result lines: text, usage and stop reason; errors; canceled and expired never ran', () => {
-  const ok = parseOutputLine({
-    custom_id: 'a',
-    result: {
-      type: 'succeeded',
-      message: {
-        model: 'claude',
-        content: [{ type: 'text', text: '{"rating": 4}' }],
-        stop_reason: 'max_tokens',
-        usage: { input_tokens: 7, output_tokens: 4 },
-      },
-    },
-  });
-  assert.deepEqual(ok, {
+test('Anthropic result lines: the message; errors; canceled and expired never ran', () => {
+  const message = {
+    model: 'claude',
+    content: [{ type: 'text', text: '{"rating": 4}' }],
+    stop_reason: 'max_tokens',
+    usage: { input_tokens: 7, output_tokens: 4 },
+  };
+  assert.deepEqual(parseOutputLine({ custom_id: 'a', result: { type: 'succeeded', message } }), {
     customId: 'a',
     kind: 'answer',
-    raw: '{"rating": 4}',
-    usage: { prompt: 7, completion: 4 },
-    finishReason: 'length',
-    model: 'claude',
+    format: 'anthropic',
+    body: message,
   });
   const err = parseOutputLine({
     custom_id: 'b',

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { PROVIDER_IDS } from './models/providers/types';
 
 export const TASK_FORMS = ['rating', 'binary', 'choice', 'ranking'] as const;
 export const DATASET_FORMATS = [
@@ -25,6 +26,7 @@ export const MODEL_PRESETS = [
   'lmstudio',
   'llamacpp',
   'openrouter',
+  'anthropic',
 ] as const;
 
 /** Baselines that give a meaningful answer for each form; the default of `baselines`. */
@@ -260,11 +262,22 @@ const modelShape = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'expected letters, digits and . _ : @ / - (no spaces)')
     .describe('Name of this model entry in results and tables; unique within the config.'),
+  provider: z
+    .enum(PROVIDER_IDS)
+    .optional()
+    .describe(
+      'The API the endpoint speaks: "openai" (any OpenAI-compatible server) or "anthropic" (the Messages API). Default: the preset\'s, else "openai".',
+    ),
   preset: z
     .enum(MODEL_PRESETS)
     .optional()
     .describe('Endpoint preset: fills baseUrl and the usual settings of a provider or local server.'),
-  baseUrl: z.url().optional().describe('OpenAI-compatible base URL, e.g. http://localhost:11434/v1.'),
+  baseUrl: z
+    .url()
+    .optional()
+    .describe(
+      'Base URL: OpenAI-compatible servers end in /v1 (e.g. http://localhost:11434/v1); Anthropic takes the API root (https://api.anthropic.com).',
+    ),
   model: z.string().min(1).describe('Model name sent to the endpoint.'),
   apiKeyEnv: z
     .string()
@@ -283,6 +296,11 @@ const modelShape = {
   concurrency: posInt()
     .optional()
     .describe('Maximum requests in flight to this model (overrides run.concurrency).'),
+  timeoutMs: posInt()
+    .optional()
+    .describe(
+      'How long one request may wait for the answer, in milliseconds. Default: run.timeoutMs; for reasoning models (o1, o3, o4, gpt-5, Claude with thinking) at least 300000.',
+    ),
   rpm: posInt().optional().describe('Requests-per-minute limit.'),
   tpm: posInt().optional().describe('Tokens-per-minute limit.'),
   price: z
@@ -298,7 +316,14 @@ const modelShape = {
 const runShape = {
   concurrency: posInt().default(8).describe('Maximum requests in flight overall. Default 8.'),
   samples: posInt().default(1).describe('Answers drawn per case and model (for variance). Default 1.'),
-  timeoutMs: posInt().default(60000).describe('Timeout of one request, in milliseconds. Default 60000.'),
+  timeoutMs: posInt()
+    .default(60000)
+    .describe(
+      'How long one request may wait for the answer once connected, in milliseconds (reasoning models get at least 300000). Default 60000.',
+    ),
+  connectTimeoutMs: posInt()
+    .default(10000)
+    .describe('How long connecting to an endpoint may take, in milliseconds. Default 10000.'),
   maxRetries: nonNegInt().default(6).describe('Retries of a failed request (429, 5xx, network). Default 6.'),
   budgetUsd: z
     .number()

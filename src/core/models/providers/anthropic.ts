@@ -540,4 +540,6 @@ export const anthropicProvider: Provider = {
     checkByListing(() => listAnthropicModels(endpoint, apiKey, options)),
   priceOf,
   bind: createAnthropicBinding,
+  // Message Batches (/v1/messages/batches) at half price.
+  batch: { format: 'anthropic', priceFactor: 0.5 },
 };

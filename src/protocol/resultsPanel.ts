@@ -218,6 +218,8 @@ export interface ResultsPanelProtocol extends Protocol {
     show: ResultsView;
     compare: CompareView;
     failures: FailuresBatch;
+    /** Shows the Failures tab filtered to one variant ("+N more" in the Test Explorer, the CodeLens). */
+    showFailures: { variant: string };
     error: { message: string };
   };
   toHost: {

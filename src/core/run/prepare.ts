@@ -31,6 +31,7 @@ import type { PromptRenderInfo } from '../prompt/render';
 import { buildCases, CASES_VERSION } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
+import { openBatchUnits } from '../batch/state';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
 import {
@@ -390,6 +391,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     openStore,
     async start(o = {}) {
       const store = await openStore();
+      // Units in a provider batch not imported yet are never sent interactively (no double spending).
+      const inBatches = openBatchUnits(store.dir);
       const handle = runEval({
         store,
         cases,
@@ -397,6 +400,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         scoring: { scale: data.scale, k: task.k, candidates },
         concurrency: config.run.concurrency,
         budgetUsd: config.run.budgetUsd,
+        ...(inBatches.size ? { skip: inBatches } : {}),
         ...o,
       });
       // The response cache appends in the background: make sure its lines are on disk when the run is done.

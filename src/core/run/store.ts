@@ -16,7 +16,8 @@ import path from 'node:path';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
 
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget';
+/** `batch`: waiting on provider batches (src/core/batch) for the units not yet answered. */
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'batch';
 
 export interface RunTotals {
   /** Units (case × variant × sample) with a final line, by outcome. */

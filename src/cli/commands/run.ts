@@ -3,16 +3,27 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
-import type { ModelConfig } from '../../core/config';
-import { buildReport, checkThresholds, parseThreshold, type Report } from '../../core/scoring/report';
-import { prepareEval } from '../../core/run/prepare';
-import { readRun } from '../../core/run/store';
-import { apiKeyEnvOf } from '../../core/run/wiring';
-import type { RunProgress, RunSummary } from '../../core/run/events';
+import {
+  apiKeyEnvOf,
+  buildReport,
+  checkThresholds,
+  parseThreshold,
+  prepareEval,
+  PROVIDER_IDS,
+  readRun,
+  type ModelConfig,
+  type ProviderId,
+  type Report,
+  type RunProgress,
+  type RunSummary,
+} from '../../core';
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
-  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]] [--fail-under <metric>=<value> ...]\n' +
+  '        [--endpoint <base URL> --model <name> [--provider openai|anthropic] [--api-key-env VAR]]\n' +
+  '        [--fail-under <metric>=<value> ...]\n' +
+  '  --provider    the API the endpoint speaks (default: openai, any OpenAI-compatible server; anthropic: the\n' +
+  '                Messages API, --endpoint being the API root such as https://api.anthropic.com)\n' +
   '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05';
 
 export const runCommand: CliCommand = {
@@ -34,6 +45,7 @@ export const runCommand: CliCommand = {
         endpoint: { type: 'string' },
         model: { type: 'string' },
         'api-key-env': { type: 'string' },
+        provider: { type: 'string' },
         'fail-under': { type: 'string', multiple: true },
       },
     });
@@ -56,6 +68,10 @@ export const runCommand: CliCommand = {
       throw new UsageError('--endpoint needs --model (the model name to send)');
     if (values['api-key-env'] !== undefined && values.endpoint === undefined)
       throw new UsageError('--api-key-env goes with --endpoint');
+    if (values.provider !== undefined && values.endpoint === undefined)
+      throw new UsageError('--provider goes with --endpoint');
+    if (values.provider !== undefined && !(PROVIDER_IDS as readonly string[]).includes(values.provider))
+      throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, got "${values.provider}"`);
     const addModels: ModelConfig[] = [];
     if (values.endpoint !== undefined && values.model !== undefined) {
       try {
@@ -71,6 +87,7 @@ export const runCommand: CliCommand = {
         model: values.model,
       };
       if (values['api-key-env']) m.apiKeyEnv = values['api-key-env'];
+      if (values.provider) m.provider = values.provider as ProviderId;
       addModels.push(m);
     }
     const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');

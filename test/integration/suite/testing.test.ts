@@ -4,7 +4,7 @@
 // Code's "Rerun Failed Tests" asks exactly one request per invalid case; the case view shows the messages the
 // server received and the raw answer it gave.
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultAnswer, startTestServer, type TestServer } from '../../server/server';
@@ -64,7 +64,10 @@ describe('Test Explorer', () => {
       'builtin-choice×local-llm',
     ]);
     const llm = variants.find((v) => v.label === 'builtin-choice×local-llm')!;
-    assert.equal(llm.range?.start.line, 5, 'the variant points at its model entry ("id": "local-llm")');
+    const entryLine = readFileSync(config, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('"id": "local-llm"'));
+    assert.equal(llm.range?.start.line, entryLine, 'the variant points at its model entry');
 
     await vscode.window.showTextDocument(vscode.Uri.file(config));
     await testRunOf(() => vscode.commands.executeCommand('testing.runCurrentFile'));

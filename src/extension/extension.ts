@@ -68,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   const previews = new PromptPreviews(services);
   registerPromptLanguage(context, previews);
   const caseViews = new CaseViews(services);
+  const codeLenses = new RunCodeLensProvider(services.runs);
   const tests = new EvalTests(services);
   const results = registerResultsPanel(context, {
     log,
@@ -91,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       showCollapseAll: true,
     }),
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
-    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
+    codeLenses,
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, codeLenses),
     results.disposable,
     registerCommands({
       showDatasetStats: (arg?: string | { ref?: { path: string } }) =>

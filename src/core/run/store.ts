@@ -2,19 +2,13 @@
 // `results.jsonl` (append-only, one CaseResult per line). Readers take the LAST line per (case, variant,
 // sample), so a retried error is superseded by appending, never by rewriting. A torn last line (a crash mid-write)
 // is ignored by readers and cut off by the next writer before it appends. See docs/runner.md.
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-} from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { EvalConfig } from '../config';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
+import { readResults, type ResultsScan } from './results';
 
 export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget';
 
@@ -50,8 +44,12 @@ export interface RunManifest {
   name: string;
   /** Absolute path of the config file, when there is one. */
   configFile?: string;
-  /** The effective config (the file plus models added on the command line), defaults filled. */
-  config: unknown;
+  /**
+   * The effective config (the file plus models added on the command line) with every default filled, once, by
+   * config.ts (`effectiveConfig`): readers take values from it as they are. Typed as written by this engine;
+   * every field optional because runs recorded by older versions (and test fixtures) may lack some.
+   */
+  config: ManifestConfig;
   /** sha256 of the canonical effective config. */
   configHash: string;
   /** sha256 of the parts that decide the answers (the run id's hash; see runKey.ts). */
@@ -84,6 +82,16 @@ export interface RunManifest {
   updatedAt?: string;
 }
 
+/** Every field optional, at every level. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? DeepPartial<U>[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** The config as a manifest holds it (see RunManifest.config). */
+export type ManifestConfig = DeepPartial<EvalConfig>;
+
 export const RUN_RESULTS_FILE = 'results.jsonl';
 export const RUN_MANIFEST_FILE = 'manifest.json';
 export const RUN_LOCK_FILE = 'lock';
@@ -115,45 +123,12 @@ export function runsDir(root: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
-export interface ScanResult {
-  /** Bytes up to and including the last complete line. */
-  validBytes: number;
-  lines: number;
-  /** Complete lines that did not parse (reported, skipped). */
-  corrupt: number;
-  /** True when the file ends in a partial line (ignored). */
-  tornTail: boolean;
-}
+/** What a read of results.jsonl found (see results.ts, the one reader). */
+export type ScanResult = ResultsScan;
 
 /** Streams results.jsonl line by line (complete lines only), calling `onResult` for each parsed line. */
-export async function scanResults(file: string, onResult: (r: CaseResult) => void): Promise<ScanResult> {
-  const out: ScanResult = { validBytes: 0, lines: 0, corrupt: 0, tornTail: false };
-  if (!existsSync(file)) return out;
-  let carry: Buffer = Buffer.alloc(0);
-  let offset = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0;
-    let nl = buf.indexOf(10, start);
-    while (nl !== -1) {
-      const line = buf.toString('utf8', start, nl);
-      out.lines++;
-      if (line.trim() !== '') {
-        try {
-          onResult(JSON.parse(line) as CaseResult);
-        } catch {
-          out.corrupt++;
-        }
-      }
-      start = nl + 1;
-      nl = buf.indexOf(10, start);
-    }
-    offset += start;
-    carry = buf.subarray(start);
-  }
-  out.validBytes = offset;
-  out.tornTail = carry.length > 0;
-  return out;
+export function scanResults(file: string, onResult: (r: CaseResult) => void): Promise<ScanResult> {
+  return readResults(file, onResult);
 }
 
 export interface ReadRun {

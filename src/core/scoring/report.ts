@@ -1,5 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
+import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -111,15 +112,15 @@ interface TaskLike {
 }
 
 function taskOf(manifest: RunManifest): TaskLike {
-  const cfg = manifest.config as { task?: TaskLike } | undefined;
-  return cfg?.task ?? {};
+  return (manifest.config?.task as TaskLike | undefined) ?? {};
 }
 
 /** The scoring context a run's manifest implies. */
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? (form === 'choice' ? 5 : form === 'ranking' ? 20 : undefined);
+  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
+  const candidates = candidatesOf({ form, ...(task.candidates !== undefined ? { candidates: task.candidates } : {}) });
   return {
     form,
     k: options.k ?? task.k ?? 10,

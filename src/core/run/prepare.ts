@@ -107,7 +107,9 @@ export interface PreparedEval {
   /** Things a user should know (unpriced models, skipped baselines, …). */
   warnings: string[];
   /** Opens the store (taking the lock) and starts the run. */
-  start(options?: Partial<Pick<RunEvalOptions, 'signal' | 'progressIntervalMs' | 'breaker'>>): Promise<RunHandle>;
+  start(
+    options?: Partial<Pick<RunEvalOptions, 'signal' | 'progressIntervalMs' | 'breaker'>>,
+  ): Promise<RunHandle>;
   /** Opens the store without running (e.g. to inspect what a resume would skip). */
   openStore(): Promise<RunStore>;
 }

@@ -10,7 +10,11 @@ import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
 import { readResults, type ResultsScan } from './results';
 
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget';
+/**
+ * How a run stands. `interrupted` is never written: readers report it for a run that says `running` while no
+ * live process holds its lock (killed or crashed; resumable).
+ */
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'interrupted';
 
 export interface RunTotals {
   /** Units (case × variant × sample) with a final line, by outcome. */
@@ -80,6 +84,8 @@ export interface RunManifest {
   stoppedModels?: { model: string; reason: string; notSent: number }[];
   /** Last time a live session wrote its totals (a heartbeat: readers date a run whose process is gone by it). */
   updatedAt?: string;
+  /** Time the run has actually run, ms: every session's, up to its end or last heartbeat (gaps left out). */
+  activeMs?: number;
 }
 
 /** Every field optional, at every level. */
@@ -142,7 +148,7 @@ export interface ReadRun {
 /** Reads a run folder (or a run id under `<root>/runs`). Tolerates a torn last line. */
 export async function readRun(dirOrId: string, root?: string): Promise<ReadRun> {
   const dir = resolveRunDir(dirOrId, root);
-  const manifest = readRunManifest(dir);
+  const manifest = withLiveStatus(dir, readRunManifest(dir));
   const byKey = new Map<string, CaseResult>();
   const scan = await scanResults(path.join(dir, RUN_RESULTS_FILE), (r) => {
     byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
@@ -157,6 +163,12 @@ function resolveRunDir(dirOrId: string, root?: string): string {
     if (existsSync(path.join(d, RUN_MANIFEST_FILE))) return d;
   }
   throw new Error(`no run "${dirOrId}"${root ? ` in ${runsDir(root)}` : ''} (no ${RUN_MANIFEST_FILE} found)`);
+}
+
+/** The manifest with status `interrupted` when it says `running` but no live process holds the run's lock. */
+export function withLiveStatus(dir: string, manifest: RunManifest): RunManifest {
+  if (manifest.status !== 'running' || lockHolder(path.join(dir, RUN_LOCK_FILE))) return manifest;
+  return { ...manifest, status: 'interrupted' };
 }
 
 export function readRunManifest(dir: string): RunManifest {
@@ -193,7 +205,9 @@ export function listRuns(root: string): RunListing[] {
       continue;
     }
     const activeBy = lockHolder(path.join(d, RUN_LOCK_FILE));
-    out.push({ id, dir: d, manifest, activeBy, interrupted: manifest.status === 'running' && !activeBy });
+    const interrupted = manifest.status === 'running' && !activeBy;
+    if (interrupted) manifest = { ...manifest, status: 'interrupted' };
+    out.push({ id, dir: d, manifest, activeBy, interrupted });
   }
   return out.sort((a, b) => (a.manifest.sessionStartedAt < b.manifest.sessionStartedAt ? 1 : -1));
 }
@@ -361,6 +375,14 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
   // Cut a torn tail so the next line starts on a line of its own (O_APPEND writes go to the new end).
   if (scan.tornTail) ftruncateSync(fd, scan.validBytes);
 
+  // Active time: earlier sessions' plus this one's so far (written with every manifest update).
+  const activeBefore = manifest.activeMs ?? 0;
+  const sessionT0 = performance.now();
+  const stamp = (m: RunManifest): RunManifest => ({
+    ...m,
+    activeMs: Math.round(activeBefore + performance.now() - sessionT0),
+  });
+  manifest = stamp(manifest);
   writeManifest(manifestFile, manifest);
 
   let pending: string[] = [];
@@ -401,7 +423,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
     },
     flush,
     updateManifest(patch) {
-      manifest = { ...manifest, ...patch };
+      manifest = stamp({ ...manifest, ...patch });
       writeManifest(manifestFile, manifest);
     },
     close(patch) {
@@ -409,7 +431,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
       try {
         flush();
         closeSync(fd);
-        manifest = { ...manifest, ...patch };
+        manifest = stamp({ ...manifest, ...patch });
         if (manifest.status !== 'running') manifest.finishedAt ??= new Date().toISOString();
         writeManifest(manifestFile, manifest);
       } finally {

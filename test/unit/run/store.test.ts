@@ -9,6 +9,7 @@ import {
   listRuns,
   openRunStore,
   readRun,
+  readRunManifest,
   RUN_RESULTS_FILE,
   runSlug,
 } from '../../../src/core/run/store';
@@ -123,8 +124,10 @@ test('a killed writer leaves status running: listRuns reports it as interrupted'
     JSON.stringify({ pid: Number(child.stdout.toString()), hostname: os.hostname(), startedAt: 'x' }),
   );
   const [run] = listRuns(root);
-  assert.equal(run!.manifest.status, 'running');
+  assert.equal(readRunManifest(run!.dir).status, 'running', 'the file still says running');
+  assert.equal(run!.manifest.status, 'interrupted', 'readers say interrupted');
   assert.equal(run!.interrupted, true);
+  assert.equal((await readRun(run!.dir)).manifest.status, 'interrupted');
 });
 
 test('run ids: resume the latest of a base, --new takes the next free suffix', (t) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core/scoring';
+import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core';
 
 export const exportCommand: CliCommand = {
   name: 'export',

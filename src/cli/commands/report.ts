@@ -4,13 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import {
-  buildReport,
-  loadRun,
-  renderReportJson,
-  renderReportMarkdown,
-  renderReportText,
-} from '../../core/scoring';
+import { buildReport, loadRun, renderReportJson, renderReportMarkdown, renderReportText } from '../../core';
 
 export const reportCommand: CliCommand = {
   name: 'report',

@@ -5,12 +5,19 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import type { ModelConfig } from '../../core/config';
-import { buildReport, checkThresholds, parseThreshold, type Report } from '../../core/scoring/report';
-import { prepareEval } from '../../core/run/prepare';
-import { readRun } from '../../core/run/store';
-import { apiKeyEnvOf } from '../../core/run/wiring';
-import type { RunEventOf, RunProgress, RunSummary } from '../../core/run/events';
+import {
+  apiKeyEnvOf,
+  buildReport,
+  checkThresholds,
+  parseThreshold,
+  prepareEval,
+  readRun,
+  type ModelConfig,
+  type Report,
+  type RunEventOf,
+  type RunProgress,
+  type RunSummary,
+} from '../../core';
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +

@@ -20,6 +20,7 @@ import {
 } from '../config';
 import { fitBaselines } from '../models/baselines';
 import { flushResponseCaches } from '../models/cache';
+import { originOf } from '../models/origin';
 import {
   analyzePrompt,
   buildPromptVariables,
@@ -31,7 +32,7 @@ import { expectedAnswerTokens, loadChatTokenizer } from '../prompt/tokens';
 import { PromptError, hasErrors } from '../prompt/diagnostics';
 import type { PromptRenderInfo } from '../prompt/render';
 import type { ParsedPrompt } from '../prompt';
-import { buildCases, type BuiltCases } from '../tasks';
+import { buildCases, CASES_VERSION, type BuiltCases } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { addToEstimate, emptyEstimate, finishedUnits, reasoningReserve, type RunEstimate } from './estimate';
@@ -147,16 +148,6 @@ export function templateHashesOf(config: EvalConfig, configDir: string): Record<
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** The endpoint origin of a model entry ("local" for none): the concurrency pool and the key's scope. */
-export function originOf(url: string | undefined): string {
-  if (!url) return 'default';
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -312,8 +303,10 @@ export async function llmVariants(args: {
   cases: readonly TestCase[];
   root: string;
   opts: Pick<PrepareOptions, 'getApiKey' | 'createLlm' | 'onRetry' | 'priceOverrides'>;
+  /** Things a user should know are added here. */
+  warnings: string[];
 }): Promise<LlmVariantPlan[]> {
-  const { config, models, templates, data, cases, opts } = args;
+  const { config, models, templates, data, cases, opts, warnings } = args;
   if (!models.length) return [];
   const task = config.task;
   const renderInfo: PromptRenderInfo = {
@@ -322,7 +315,11 @@ export async function llmVariants(args: {
   };
   // Keys first: a missing one is reported before anything is loaded or sent.
   const keys = new Map<string, string | undefined>();
-  for (const m of models) keys.set(m.id, await opts.getApiKey(m, originOf(baseUrlOf(m))));
+  for (const m of models) {
+    // No base URL: no key to look up; binding the entry reports what is missing.
+    const base = baseUrlOf(m);
+    keys.set(m.id, base ? await opts.getApiKey(m, originOf(base)) : undefined);
+  }
   const createLlm = opts.createLlm ?? (await llmFactory(opts.onRetry));
   // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
   const sample = cases.slice(0, Math.min(cases.length, 50));
@@ -348,6 +345,11 @@ export async function llmVariants(args: {
       // The model's params win over the template's (as the binding merges them).
       const params = { ...templateParams, ...(m.params ?? {}) } as Record<string, unknown>;
       const reasoning = reasoningReserve(m.model, params, answerTokens);
+      const temperature = m.params?.temperature ?? templateParams.temperature;
+      if (config.run.samples > 1 && temperature === 0)
+        warnings.push(
+          `run.samples is ${config.run.samples} but ${t.name}×${m.id} runs at temperature 0: its samples will be (nearly) identical; raise the temperature or use samples: 1`,
+        );
       let promptTokens = 0;
       for (const tc of sample) promptTokens += countTokens(render(tc));
       out.push({
@@ -454,6 +456,11 @@ export function buildManifest(args: {
       ...(v.kind === 'llm' ? { origin: v.pool } : {}),
     })),
     cases: loaded.built.cases.length,
+    casesVersion: CASES_VERSION,
+    split: {
+      kind: loaded.built.split,
+      ...(loaded.built.cutoff !== undefined ? { cutoff: loaded.built.cutoff } : {}),
+    },
   };
 }
 
@@ -472,6 +479,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const variants = baselineVariants(selected.baselines, data.data, data.built.trainMask, task);
   const baselines = [...variants];
   const templates = selected.models.length ? loadTemplates(config, loaded.dir) : [];
+  const llmWarnings: string[] = [];
   const llms = await llmVariants({
     config,
     models: selected.models,
@@ -480,12 +488,14 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     cases,
     root: opts.root,
     opts,
+    warnings: llmWarnings,
   });
   variants.push(...llms.map((p) => p.variant));
   if (!variants.length) throw new Error('nothing to run: no model and no baseline selected');
   // A resume estimates only what is left: units with a final line in the run being continued are not counted.
   const done = await finishedUnits(path.join(runsDir(opts.root), run.runId, RUN_RESULTS_FILE), cases);
-  const { estimate, warnings } = estimateRun(config, baselines, llms, cases.length, done);
+  const { estimate, warnings: costWarnings } = estimateRun(config, baselines, llms, cases.length, done);
+  const warnings = [...llmWarnings, ...costWarnings];
   const manifest = buildManifest({
     runId: run.runId,
     config,

@@ -36,6 +36,7 @@ import { buildCases, CASES_VERSION, type BuiltCases } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { addToEstimate, emptyEstimate, finishedUnits, reasoningReserve, type RunEstimate } from './estimate';
+import { openBatchUnits } from '../batch/state';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
 import {
@@ -528,6 +529,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     openStore,
     async start(o = {}) {
       const store = await openStore();
+      // Units in a provider batch not imported yet are never sent interactively (no double spending).
+      const inBatches = openBatchUnits(store.dir);
       const handle = runEval({
         store,
         cases,
@@ -535,6 +538,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         scoring: { scale: data.data.scale, k: task.k, ...(candidates !== undefined ? { candidates } : {}) },
         concurrency: config.run.concurrency,
         budgetUsd: config.run.budgetUsd,
+        ...(inBatches.size ? { skip: inBatches } : {}),
         ...o,
       });
       // The response cache appends in the background: make sure its lines are on disk when the run is done.

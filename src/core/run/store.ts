@@ -11,10 +11,11 @@ import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
 import { readResults, type ResultsScan } from './results';
 
 /**
- * How a run stands. `interrupted` is never written: readers report it for a run that says `running` while no
- * live process holds its lock (killed or crashed; resumable).
+ * How a run stands. `batch`: waiting on provider batches (src/core/batch) for the units not yet answered.
+ * `interrupted` is never written: readers report it for a run that says `running` while no live process holds
+ * its lock (killed or crashed; resumable).
  */
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'interrupted';
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'batch' | 'interrupted';
 
 export interface RunTotals {
   /** Units (case × variant × sample) with a final line, by outcome. */

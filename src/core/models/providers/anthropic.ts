@@ -210,7 +210,7 @@ export function classifyAnthropicError(error: unknown, secrets: (string | undefi
       status: error.info.status,
       reason: clean(error.message),
     };
-    if (isFatalHttp(error.info)) failure.fatal = true;
+    failure.fatal = isFatalHttp(error.info);
     const wait = parseRetryAfter(error.headers);
     if (wait !== undefined) failure.retryAfterMs = wait;
     return failure;
@@ -532,4 +532,6 @@ export const anthropicProvider: Provider = {
     checkByListing(() => listAnthropicModels(endpoint, apiKey, options)),
   priceOf,
   bind: createAnthropicBinding,
+  // Message Batches (/v1/messages/batches) at half price.
+  batch: { format: 'anthropic', priceFactor: 0.5 },
 };

@@ -7,11 +7,11 @@ import { unitKey } from './store';
 
 /**
  * Reasoning model families by name, on any endpoint and behind a vendor prefix ("openai/gpt-5-mini"). A local
- * copy of the providers' rule (models/openai.ts `isReasoningModel`): importing that module would load the openai
- * package for every run, baselines-only ones included.
+ * copy of the providers' rule (models/openai.ts `isReasoningModel`, kept equal by a unit test): importing that
+ * module would load the openai package for every run, baselines-only ones included.
  */
 export function isReasoningModelName(model: string): boolean {
-  return /^(?:[\w.-]+\/)*(o\d|gpt-5)/i.test(model);
+  return /^(?:[\w.-]+\/)?(o\d|gpt-5)/i.test(model) && !/^(?:[\w.-]+\/)?gpt-5[\w.-]*-chat/i.test(model);
 }
 
 /** Completion tokens reserved per answer for reasoning, by `reasoning_effort` (default medium). */

@@ -189,7 +189,19 @@ test('breaker: trips after N failures in a row, pauses, lets one probe through; 
 });
 
 test('estimate: reasoning models get a reserve; a resume counts only what is left', async (t) => {
-  assert.ok(isReasoningModelName('o4-mini'));
+  // The same families as the providers' predicate (a local copy keeps the openai package out of prepare).
+  const { isReasoningModel } = await import('../../../src/core/models/openai');
+  for (const name of [
+    'o1',
+    'o3',
+    'o4-mini',
+    'openai/gpt-5-mini',
+    'gpt-5',
+    'gpt-5-chat-latest',
+    'gpt-4o-mini',
+    'llama3',
+  ])
+    assert.equal(isReasoningModelName(name), isReasoningModel(name), name);
   assert.ok(isReasoningModelName('openai/gpt-5-mini'));
   assert.ok(!isReasoningModelName('gpt-4o-mini'));
   assert.equal(reasoningReserve('gpt-4o', {}, 8), 0);

@@ -200,3 +200,29 @@ test('with default settings a 2-case run against a port that never answers ends 
   );
   assert.match(llm[0]!.reason!, /gave up after \d attempts in \d+ s/);
 });
+
+test('a cut, refused or reasoning-only reply is an invalid line with the finish reason and a reason code', async (t) => {
+  const expected = {
+    truncated: { finishReason: 'length', reasonCode: 'cut' },
+    refusal: { finishReason: 'refusal', reasonCode: 'refusal' },
+    'reasoning-only': { finishReason: 'length', reasonCode: 'reasoning-only' },
+  } as const;
+  for (const fault of Object.keys(expected) as (keyof typeof expected)[]) {
+    const server = await startTestServer({ faults: { rate: 1, kinds: [fault] } });
+    t.after(() => server.close());
+    const cwd = tmpRoot(t);
+    const config = writeEval(cwd, 5, {
+      models: [{ id: 'm', baseUrl: server.url, model: 'test-model' }],
+      run: { cache: false },
+    });
+    const io = bufferIO(cwd);
+    assert.equal(await main(['run', config, '--models', 'm'], io), EXIT.ok, io.stderr());
+    assert.equal(server.stats().chatRequests, 5, 'an answer is not retried');
+    const run = await readRun(listRuns(path.join(cwd, '.ubp'))[0]!.dir);
+    for (const r of run.results) {
+      assert.equal(r.outcome, 'invalid', fault);
+      assert.equal(r.finishReason, expected[fault].finishReason, fault);
+      assert.equal(r.reasonCode, expected[fault].reasonCode, `${fault}: ${r.reason}`);
+    }
+  }
+});

@@ -193,7 +193,15 @@ export const runCommand: CliCommand = {
     if (values.json) {
       io.out(
         JSON.stringify(
-          { runId: summary.runId, dir: summary.dir, status: summary.status, totals: summary.totals, report },
+          {
+            runId: summary.runId,
+            dir: summary.dir,
+            status: summary.status,
+            totals: summary.totals,
+            ...(summary.error ? { error: summary.error } : {}),
+            ...(summary.stoppedModels?.length ? { stoppedModels: summary.stoppedModels } : {}),
+            report,
+          },
           null,
           2,
         ) + '\n',

@@ -2,6 +2,7 @@
 // timeout are off (maxRetries 0, the largest timer Node allows): retry.ts owns both, with the caller's signal
 // aborting the request in flight. A key is bound to the origin it was given for and never sent anywhere else;
 // errors carry a reason that is safe to store (the key and bearer tokens are scrubbed).
+import { getForm } from '../forms';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type {
   ChatCompletion,
@@ -109,26 +110,9 @@ export function isReasoningModel(model: string): boolean {
   return /^(?:[\w.-]+\/)?(o\d|gpt-5)/i.test(model);
 }
 
-/** The JSON schema of a case's answer, for response_format json_schema (strict: every field required). */
+/** The JSON schema of a case's answer, for response_format json_schema: the case's form says it. */
 export function answerJsonSchema(testCase: TestCase): { name: string; schema: Record<string, unknown> } {
-  const labels = testCase.candidates?.map((c) => c.label) ?? [];
-  const obj = (properties: Record<string, unknown>) => ({
-    type: 'object',
-    properties,
-    required: Object.keys(properties),
-    additionalProperties: false,
-  });
-  const label = labels.length ? { type: 'string', enum: labels } : { type: 'string' };
-  switch (testCase.form) {
-    case 'rating':
-      return { name: 'rating_answer', schema: obj({ rating: { type: 'number' } }) };
-    case 'binary':
-      return { name: 'binary_answer', schema: obj({ like: { type: 'boolean' } }) };
-    case 'choice':
-      return { name: 'choice_answer', schema: obj({ choice: label }) };
-    case 'ranking':
-      return { name: 'ranking_answer', schema: obj({ ranking: { type: 'array', items: label } }) };
-  }
+  return getForm(testCase.form).answerSchema(testCase);
 }
 
 function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {

@@ -5,8 +5,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import {
-  BASELINES_BY_FORM,
-  DEFAULT_CANDIDATES,
   canonicalJson,
   configHash,
   loadConfig,
@@ -200,10 +198,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const built = buildCases(data, task);
   const caseCount = built.cases.length;
   const cases = opts.limit !== undefined ? built.cases.slice(0, opts.limit) : built.cases;
-  const candidates =
-    task.form === 'choice' || task.form === 'ranking'
-      ? (task.candidates ?? DEFAULT_CANDIDATES[task.form])
-      : undefined;
+  // The effective config already holds the form's default K (config.ts); undefined for forms without candidates.
+  const candidates = task.candidates;
 
   const wanted = opts.only?.length ? new Set(opts.only.map((s) => s.trim()).filter(Boolean)) : null;
   const isWanted = (id: string, alt?: string): boolean =>
@@ -211,9 +207,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
 
   // Baselines, fitted on the training side only.
   const variants: RunVariant[] = [];
-  const baselineNames = (config.baselines ?? BASELINES_BY_FORM[task.form]).filter((n) =>
-    isWanted(`baseline:${n}`, n),
-  );
+  const baselineNames = config.baselines.filter((n) => isWanted(`baseline:${n}`, n));
   if (baselineNames.length) {
     const fitted = fitBaselines(
       baselineNames,
@@ -245,12 +239,12 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   if (wanted) {
     const known = new Set([
       ...config.models.map((m) => m.id),
-      ...(config.baselines ?? BASELINES_BY_FORM[task.form]).flatMap((n) => [n, `baseline:${n}`]),
+      ...config.baselines.flatMap((n) => [n, `baseline:${n}`]),
     ]);
     const unknown = [...wanted].filter((w) => !known.has(w));
     if (unknown.length)
       throw new Error(
-        `--models names ${unknown.map((u) => `"${u}"`).join(', ')}, not in the config (models: ${config.models.map((m) => m.id).join(', ') || 'none'}; baselines: ${(config.baselines ?? BASELINES_BY_FORM[task.form]).join(', ')})`,
+        `--models names ${unknown.map((u) => `"${u}"`).join(', ')}, not in the config (models: ${config.models.map((m) => m.id).join(', ') || 'none'}; baselines: ${config.baselines.join(', ')})`,
       );
   }
   const renderInfo: PromptRenderInfo = {

@@ -5,6 +5,7 @@
 // one resample of users drives both sides, so what the two sides share cancels out. Binary and choice
 // correctness also get McNemar's exact test (and its mid-p) on the discordant pairs. Observations present on one
 // side only are counted and reported, never mixed in.
+import { getForm, predictionText } from '../forms';
 import type { CaseResult, Outcome, TaskForm } from '../types';
 import {
   bootstrapDetailed,
@@ -27,7 +28,7 @@ import { aucMannWhitney, mcnemar, sortedOrder, type McNemarResult } from './stat
 export interface PairedMetricRow {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  higherIsBetter: boolean | null;
   /** The metric on the shared observations, each side (invalid and error counted as wrong). */
   a: number;
   b: number;
@@ -74,44 +75,10 @@ export interface CompareOptions {
   maxChanged?: number;
 }
 
-/** Per-case value that decides "changed outcome": correctness, or hit@k for rankings, within-½ for ratings. */
-function caseIndicator(o: Observation, form: TaskForm, k: number): number {
-  switch (form) {
-    case 'rating':
-      return o.score.within05;
-    case 'ranking':
-      return o.score[`hr${k}`];
-    default:
-      return o.score.correct;
-  }
-}
-
-/** Per-case headline value (higher = better) that orders a change. */
-function caseHeadline(o: Observation, form: TaskForm, k: number): number {
-  switch (form) {
-    case 'rating':
-      return -o.score.absError;
-    case 'ranking':
-      return o.score[`ndcg${k}`];
-    default:
-      return o.score.correct;
-  }
-}
-
-/** A short text of what an observation answered, for change lists. */
+/** A short text of what an observation answered, for change lists and exports. */
 export function answerText(r: CaseResult): string {
   if (r.outcome !== 'success' || !r.prediction) return r.outcome;
-  const p = r.prediction;
-  switch (p.form) {
-    case 'rating':
-      return String(p.value);
-    case 'binary':
-      return (p.like ? 'like' : 'dislike') + (p.probability !== undefined ? ` (${p.probability})` : '');
-    case 'choice':
-      return p.label;
-    case 'ranking':
-      return p.order.join(' ');
-  }
+  return predictionText(r.prediction);
 }
 
 /**
@@ -126,7 +93,8 @@ export function comparePaired(
 ): PairedComparison {
   const alpha = options.alpha ?? 0.05;
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
+  const form = getForm(ctx.form);
   const key = (r: CaseResult) => `${r.caseId}\u0000${r.sample}`;
   const ra = latestResults(a.results);
   const rb = latestResults(b.results);
@@ -148,12 +116,10 @@ export function comparePaired(
     fs.fill(o.score, (j, v) => sums.add(c, j, o.weight * v));
     fs.fill(ob[i].score, (j, v) => sums.add(c, w + j, ob[i].weight * v));
   });
-  const probabilities =
-    ctx.form === 'binary' &&
-    [...oa, ...ob].some((o) => o.outcome === 'success' && typeof o.score.prob === 'number');
-  const defs: MetricDef[] = fs.metrics.filter(
-    (m) => probabilities || !['auc', 'brier', 'ece'].includes(m.key),
+  const probabilities = [...oa, ...ob].some(
+    (o) => o.outcome === 'success' && typeof o.score.prob === 'number',
   );
+  const defs: MetricDef[] = fs.metrics.filter((m) => probabilities || !m.needsProbabilities);
   const linear = defs.filter((m) => m.stat);
   const n = oa.reduce((s, o) => s + o.weight, 0);
   const stats = linear.flatMap((m) => [
@@ -172,6 +138,8 @@ export function comparePaired(
     const p = bootstrapPValue(diff.value, boots);
     const significant = p < alpha && !(diff.lo <= 0 && diff.hi >= 0);
     const up = diff.value > 0 === m.higherIsBetter;
+    // A figure with no better direction (bias) differs or not; it is never "better".
+    const verdict = !significant || m.higherIsBetter === null ? 'same' : up ? 'better' : 'worse';
     return {
       key: m.key,
       label: m.label,
@@ -180,7 +148,7 @@ export function comparePaired(
       b: vb,
       diff: { value: diff.value, lo: diff.lo, hi: diff.hi, n: diff.n },
       p,
-      verdict: significant ? (up ? 'better' : 'worse') : 'same',
+      verdict,
     };
   };
   const rows: PairedMetricRow[] = [];
@@ -195,12 +163,14 @@ export function comparePaired(
   rows.push(shareRow(oa, ob, index, count, boot, row));
 
   let mc: McNemarResult | undefined;
-  if (ctx.form === 'binary' || ctx.form === 'choice') {
+  if (form.pairedHits) {
     let bc = 0;
     let cb = 0;
     oa.forEach((o, i) => {
-      if (o.score.correct === 1 && ob[i].score.correct === 0) bc++;
-      if (o.score.correct === 0 && ob[i].score.correct === 1) cb++;
+      const ha = form.caseOutcome(o.score, ctx.k).hit;
+      const hb = form.caseOutcome(ob[i]!.score, ctx.k).hit;
+      if (ha === 1 && hb === 0) bc++;
+      if (ha === 0 && hb === 1) cb++;
     });
     mc = mcnemar(bc, cb);
   }
@@ -209,14 +179,16 @@ export function comparePaired(
   let unchanged = 0;
   oa.forEach((o, i) => {
     const p = ob[i];
-    const ia = caseIndicator(o, ctx.form, ctx.k);
-    const ib = caseIndicator(p, ctx.form, ctx.k);
+    const ca = form.caseOutcome(o.score, ctx.k);
+    const cb = form.caseOutcome(p.score, ctx.k);
+    const ia = ca.hit;
+    const ib = cb.hit;
     if (ia === ib && o.outcome === p.outcome) {
       unchanged++;
       return;
     }
-    const ha = caseHeadline(o, ctx.form, ctx.k);
-    const hb = caseHeadline(p, ctx.form, ctx.k);
+    const ha = ca.value;
+    const hb = cb.value;
     const improved = ib !== ia ? ib > ia : hb !== ha ? hb > ha : p.outcome === 'success';
     changed.push({
       caseId: o.caseId,

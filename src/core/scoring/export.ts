@@ -1,7 +1,8 @@
 // Export of a run's per-case results: one row per (case, variant, sample), one column per metric, the raw model
 // answer in its own column. CSV follows RFC 4180 (fields with a comma, quote, CR or LF are quoted, quotes
 // doubled, CRLF between records); JSONL writes one object per line with the same fields.
-import type { CaseResult, Expected } from '../types';
+import { expectedText } from '../forms';
+import type { CaseResult } from '../types';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './compare';
 
@@ -35,18 +36,6 @@ export const EXPORT_COLUMNS = [
   'finishedAt',
 ] as const;
 
-function expectedText(e: Expected): string {
-  switch (e.form) {
-    case 'rating':
-      return String(e.value);
-    case 'binary':
-      return `${e.like ? 'like' : 'dislike'} (${e.value})`;
-    case 'choice':
-    case 'ranking':
-      return e.label;
-  }
-}
-
 /**
  * Rows of a run's results (the last line per case, variant and sample; a partial run exports what it has).
  * Metric columns are the per-case values (scoreCase; invalid and error scored as wrong), the union over rows.
@@ -74,7 +63,7 @@ export function exportRows(
       reason: r.reason ?? null,
       expected: r.expected ? expectedText(r.expected) : null,
       prediction: r.outcome === 'success' && r.prediction ? answerText(r) : null,
-      probability: r.prediction?.form === 'binary' ? (r.prediction.probability ?? null) : null,
+      probability: typeof r.prediction?.probability === 'number' ? r.prediction.probability : null,
       raw: r.raw ?? null,
       historyLength: r.historyLength,
       targetPopularity: r.targetPopularity,

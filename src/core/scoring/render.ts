@@ -1,5 +1,6 @@
 // Renders reports and comparisons as terminal text, Markdown or JSON. Both text forms are built from one list
 // of sections (title, lines, tables), so they always show the same content.
+import { getForm, hasForm } from '../forms';
 import type { Estimate } from './bootstrap';
 import type { PairedComparison, RunComparison } from './compare';
 import type { Report, VariantReport } from './report';
@@ -58,7 +59,7 @@ function reportSections(r: Report): Section[] {
   const header = [
     `${run.form} · ${run.dataset.name} · ${run.cases} cases` +
       (run.candidates ? ` · ${run.candidates} candidates` : '') +
-      (run.form === 'ranking' ? ` · k = ${run.k}` : '') +
+      (hasForm(run.form) && getForm(run.form).usesCutoff ? ` · k = ${run.k}` : '') +
       (run.samples > 1 ? ` · ${run.samples} samples per case` : '') +
       (run.probe ? ' · knowledge probe (opaque ids)' : ''),
     `status ${run.status} · ${run.finishedUnits} of ${run.units} answers` +
@@ -166,12 +167,14 @@ function reportSections(r: Report): Section[] {
   }
 
   const biased = vs.filter((v) => v.positionBias);
+  // Beside HR@1, the headline by true label when the headline is another figure (ranking: NDCG@k).
+  const headByLabel = h.key !== 'accuracy';
   if (biased.length) {
     const labels = biased[0].positionBias!.positions.map((p) => p.label);
     sections.push({
       title:
         'Position bias: share of answers choosing each label (ranking: put first), and HR@1 by true label' +
-        (r.run.form === 'ranking' ? ` (and ${h.label})` : ''),
+        (headByLabel ? ` (and ${h.label})` : ''),
       lines: biased.map(
         (v) =>
           `${v.variant}: χ² = ${fmtNum(v.positionBias!.test.statistic, 1)}, df ${v.positionBias!.test.df}, ` +
@@ -180,18 +183,14 @@ function reportSections(r: Report): Section[] {
       tables: chunks(biased, 4).map((group) => ({
         headers: [
           'label',
-          ...group.flatMap((v) => [
-            `${v.variant} chosen`,
-            'HR@1',
-            ...(r.run.form === 'ranking' ? [h.label] : []),
-          ]),
+          ...group.flatMap((v) => [`${v.variant} chosen`, 'HR@1', ...(headByLabel ? [h.label] : [])]),
         ],
         rows: labels.map((label, i) => [
           label,
           ...group.flatMap((v) => {
             const p = v.positionBias!.positions[i];
             const cells = [fmtPct(p?.chosenShare ?? NaN), fmtNum(p?.accuracy ?? NaN, 2)];
-            return r.run.form === 'ranking' ? [...cells, fmtNum(p?.headline ?? NaN, 2)] : cells;
+            return headByLabel ? [...cells, fmtNum(p?.headline ?? NaN, 2)] : cells;
           }),
         ]),
       })),

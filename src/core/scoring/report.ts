@@ -1,5 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
+import { getForm } from '../forms';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -26,7 +27,8 @@ export const REPORT_SCHEMA = 'ubp-report/1';
 export interface MetricInfo {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction (bias). */
+  higherIsBetter: boolean | null;
   description: string;
 }
 
@@ -119,7 +121,7 @@ function taskOf(manifest: RunManifest): TaskLike {
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? (form === 'choice' ? 5 : form === 'ranking' ? 20 : undefined);
+  const candidates = task.candidates ?? getForm(form).candidates?.default;
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -136,7 +138,7 @@ export function buildReport(
   options: ReportOptions = {},
 ): Report {
   const ctx = scoringContext(manifest, options);
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const latest = latestResults(results).filter((r) => r.expected?.form === ctx.form);
   const thresholds = popularityThresholds(latest);
   const groups = groupByVariant(latest);
@@ -222,9 +224,7 @@ export function buildReport(
       form: ctx.form,
       dataset: { name: manifest.dataset.name, path: manifest.dataset.path, scale: manifest.dataset.scale },
       k: ctx.k,
-      ...(ctx.candidates !== undefined && ctx.form !== 'rating' && ctx.form !== 'binary'
-        ? { candidates: ctx.candidates }
-        : {}),
+      ...(ctx.candidates !== undefined && getForm(ctx.form).candidates ? { candidates: ctx.candidates } : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
       probe: Boolean(task.probe),

@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   buildCases,
+  expectedText,
+  formIds,
+  forms,
   loadChatTokenizer,
   lookupPrice,
   parseConfig,
@@ -181,7 +184,7 @@ export class PromptPreview implements vscode.Disposable {
       caseCount: s.cases.length,
       caseId: testCase.id,
       user: testCase.user,
-      expected: expectedText(testCase),
+      expected: expectedText(testCase.expected, testCase.target),
       messages,
       problems,
       totalTokens: tokens?.total ?? null,
@@ -207,7 +210,9 @@ export class PromptPreview implements vscode.Disposable {
       return this.casesFor(c.config, dir, `from ${path.basename(c.uri.fsPath)}`);
     }
     const parsed = parsePromptFile(this.document.getText(), file);
-    const form: TaskForm = parsed.frontMatter.forms?.[0] ?? 'choice';
+    // A template that names no form previews the first form with candidates (the richest case to look at).
+    const form: TaskForm =
+      parsed.frontMatter.forms?.[0] ?? forms().find((f) => f.candidates)?.id ?? formIds()[0]!;
     const config = parseConfig(
       JSON.stringify({
         name: 'preview',
@@ -251,17 +256,6 @@ export class PromptPreview implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.onDispose();
   }
-}
-
-function expectedText(c: TestCase): string {
-  const e = c.expected;
-  return e.form === 'rating'
-    ? `${e.value}`
-    : e.form === 'binary'
-      ? e.like
-        ? 'like'
-        : 'dislike'
-      : `${e.label} (${c.target.title})`;
 }
 
 /** Opens previews and answers hovers with the case the preview of that document shows. */

@@ -199,10 +199,10 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
   predictionText(prediction: P, candidates?: readonly Candidate[]): string;
 
   // ── baselines ──
-  /** Baselines that give a meaningful answer (the config's default list). */
+  /** Baselines that give a meaningful answer (the config's default list; empty: none fits). */
   baselines: readonly BaselineName[];
   /** What kNN and MF fit for this form: values (ratings) or interactions (which items). */
   baselineObjective: 'value' | 'interaction';
-  /** A baseline's prediction from what it can say about the case. */
-  baselinePrediction(testCase: TestCase, answers: BaselineAnswers): P;
+  /** A baseline's prediction from what it can say about the case; absent when no baseline answers the form. */
+  baselinePrediction?(testCase: TestCase, answers: BaselineAnswers): P;
 }

@@ -209,7 +209,10 @@ class Baseline implements BaselinePredictor {
     };
     const item = (id: string) => this.train.itemIndex.get(id) ?? -1;
     // The form takes what it needs; each answer is computed only when asked for.
-    return getForm(tc.form).baselinePrediction(tc, {
+    const form = getForm(tc.form);
+    if (!form.baselinePrediction)
+      throw new Error(`the ${form.id} form has no baseline answers (baseline:${this.name} cannot answer it)`);
+    return form.baselinePrediction(tc, {
       value: () => this.toOutput(this.model.value(ctx, item(tc.target.item))),
       like: () => this.binary(ctx, item(tc.target.item)),
       order: () => {

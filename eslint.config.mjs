@@ -41,4 +41,22 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['vscode'] }] },
   },
+  {
+    // Front ends reach the engine only through its public API (src/core/index.ts), so the engine can be
+    // reorganised behind it (docs/architecture.md).
+    files: ['src/cli/**/*.ts', 'src/extension/**/*.ts', 'src/webview/**/*.ts', 'src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+core/(?!index$).+',
+              message: "Import the engine from 'src/core' (its index), not from its inner files.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

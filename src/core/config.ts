@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { formIds, forms, getForm, hasForm } from './forms';
+import { PROVIDER_IDS } from './models/providers/types';
 
 export const DATASET_FORMATS = [
   'auto',
@@ -25,6 +26,7 @@ export const MODEL_PRESETS = [
   'lmstudio',
   'llamacpp',
   'openrouter',
+  'anthropic',
 ] as const;
 
 /** The baselines that give a meaningful answer for a form: the default of `baselines` (the form says). */
@@ -194,10 +196,16 @@ const taskShape = {
       'Knowledge probe: replace titles and all item text by opaque ids ("Item 4F2A"). Case ids stay the same. Default false.',
     ),
   split: z
-    .enum(['auto', 'temporal', 'random'])
+    .enum(['auto', 'temporal', 'random', 'global'])
     .default('auto')
     .describe(
-      'Hold-out rule: "temporal" (each user\'s latest items), "random" (seeded), or "auto" (temporal when the data has timestamps). Default "auto".',
+      'Hold-out rule: "temporal" (leave-last-out: each user\'s latest items), "global" (one time cut for everyone: targets are each user\'s first items after it, histories and baselines see only what came before it), "random" (seeded), or "auto" (temporal when the data has timestamps). Default "auto".',
+    ),
+  cutoff: z
+    .union([z.number().gt(0).lt(1), z.iso.date(), z.iso.datetime({ offset: true, local: true })])
+    .optional()
+    .describe(
+      'Global split only: the cut, an ISO date ("2015-01-01") or a share in (0, 1), the timestamp below which that share of all interactions lies. Default 0.9.',
     ),
   k: posInt().default(10).describe('Cut-off of the ranking metrics (HR@k, NDCG@k). Default 10.'),
 };
@@ -262,11 +270,22 @@ const modelShape = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'expected letters, digits and . _ : @ / - (no spaces)')
     .describe('Name of this model entry in results and tables; unique within the config.'),
+  provider: z
+    .enum(PROVIDER_IDS)
+    .optional()
+    .describe(
+      'The API the endpoint speaks: "openai" (any OpenAI-compatible server) or "anthropic" (the Messages API). Default: the preset\'s, else "openai".',
+    ),
   preset: z
     .enum(MODEL_PRESETS)
     .optional()
     .describe('Endpoint preset: fills baseUrl and the usual settings of a provider or local server.'),
-  baseUrl: z.url().optional().describe('OpenAI-compatible base URL, e.g. http://localhost:11434/v1.'),
+  baseUrl: z
+    .url()
+    .optional()
+    .describe(
+      'Base URL: OpenAI-compatible servers end in /v1 (e.g. http://localhost:11434/v1); Anthropic takes the API root (https://api.anthropic.com).',
+    ),
   model: z.string().min(1).describe('Model name sent to the endpoint.'),
   apiKeyEnv: z
     .string()
@@ -285,6 +304,11 @@ const modelShape = {
   concurrency: posInt()
     .optional()
     .describe('Maximum requests in flight to this model (overrides run.concurrency).'),
+  timeoutMs: posInt()
+    .optional()
+    .describe(
+      'How long one request may wait for the answer, in milliseconds. Default: run.timeoutMs; for reasoning models (o1, o3, o4, gpt-5, Claude with thinking) at least 300000.',
+    ),
   rpm: posInt().optional().describe('Requests-per-minute limit.'),
   tpm: posInt().optional().describe('Tokens-per-minute limit.'),
   price: z
@@ -300,7 +324,14 @@ const modelShape = {
 const runShape = {
   concurrency: posInt().default(8).describe('Maximum requests in flight overall. Default 8.'),
   samples: posInt().default(1).describe('Answers drawn per case and model (for variance). Default 1.'),
-  timeoutMs: posInt().default(60000).describe('Timeout of one request, in milliseconds. Default 60000.'),
+  timeoutMs: posInt()
+    .default(60000)
+    .describe(
+      'How long one request may wait for the answer once connected, in milliseconds (reasoning models get at least 300000). Default 60000.',
+    ),
+  connectTimeoutMs: posInt()
+    .default(10000)
+    .describe('How long connecting to an endpoint may take, in milliseconds. Default 10000.'),
   maxRetries: nonNegInt().default(6).describe('Retries of a failed request (429, 5xx, network). Default 6.'),
   budgetUsd: z
     .number()
@@ -318,6 +349,12 @@ const topShape = {
   task: z
     .strictObject(taskShape)
     .superRefine((t, ctx) => {
+      if (t.cutoff !== undefined && t.split !== 'global')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cutoff'],
+          message: `task.cutoff applies to the global split only, but task.split is "${t.split}"`,
+        });
       if (!hasForm(t.form)) return; // reported at task.form
       const form = getForm(t.form);
       if (t.candidates !== undefined && form.candidates && t.candidates > form.candidates.max)

@@ -1,5 +1,6 @@
 // A "Run eval" CodeLens at the top of every *.ubp.json.
 import * as vscode from 'vscode';
+import { Command } from './commands/ids';
 
 export class RunCodeLensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -7,7 +8,7 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider {
     return [
       new vscode.CodeLens(top, {
         title: '$(play) Run eval',
-        command: 'ubp.runEval',
+        command: Command.runEval,
         arguments: [document.uri],
       }),
     ];

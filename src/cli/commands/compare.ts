@@ -11,7 +11,7 @@ import {
   renderComparisonText,
   scoringContext,
   toJson,
-} from '../../core/scoring';
+} from '../../core';
 import { intOption, shareOption } from './report';
 
 export const compareCommand: CliCommand = {

@@ -9,7 +9,7 @@ import {
   DOWNLOADABLE_DATASETS,
   MIRROR_ENV,
   type DownloadProgress,
-} from '../../core/dataset';
+} from '../../core';
 
 const mb = (b: number) => (b / 1e6).toFixed(1);
 

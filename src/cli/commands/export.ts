@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
-import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core/scoring';
+import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core';
 
 export const exportCommand: CliCommand = {
   name: 'export',

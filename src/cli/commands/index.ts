@@ -10,16 +10,20 @@ import { previewCommand } from './preview';
 import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
+import { rerunCommand } from './rerun';
+import { tableCommand } from './table';
 
 export const commands: CliCommand[] = [
   versionCommand,
   schemaCommand,
   runCommand,
+  rerunCommand,
   casesCommand,
   statsCommand,
   downloadCommand,
   reportCommand,
   compareCommand,
   exportCommand,
+  tableCommand,
   previewCommand,
 ];

@@ -3,13 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
-import {
-  buildReport,
-  loadRun,
-  renderReportJson,
-  renderReportMarkdown,
-  renderReportText,
-} from '../../core/scoring';
+import { buildReport, loadRun, renderReportJson, renderReportMarkdown, renderReportText } from '../../core';
 
 export const reportCommand: CliCommand = {
   name: 'report',

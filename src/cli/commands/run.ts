@@ -3,12 +3,18 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
-import type { ModelConfig } from '../../core/config';
-import { buildReport, checkThresholds, parseThreshold, type Report } from '../../core/scoring/report';
-import { prepareEval } from '../../core/run/prepare';
-import { readRun } from '../../core/run/store';
-import { apiKeyEnvOf } from '../../core/run/wiring';
-import type { RunProgress, RunSummary } from '../../core/run/events';
+import {
+  apiKeyEnvOf,
+  buildReport,
+  checkThresholds,
+  parseThreshold,
+  prepareEval,
+  readRun,
+  type ModelConfig,
+  type Report,
+  type RunProgress,
+  type RunSummary,
+} from '../../core';
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +

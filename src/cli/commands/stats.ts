@@ -8,9 +8,9 @@ import {
   BUNDLED_PREFIX,
   type DatasetStats,
   type GenericColumnMap,
+  type DatasetFormat,
   type LoadedDataset,
-} from '../../core/dataset';
-import type { DatasetFormat } from '../../core/types';
+} from '../../core';
 
 const FORMATS: DatasetFormat[] = [
   'movielens-csv',

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command';
-import { ENGINE_VERSION } from '../../core/version';
+import { ENGINE_VERSION } from '../../core';
 
 export const versionCommand: CliCommand = {
   name: 'version',

@@ -68,6 +68,10 @@ export interface RunManifest {
   };
   variants: ManifestVariant[];
   cases: number;
+  /** Version of the case-building rules (tasks CASES_VERSION); absent in runs made before it was recorded (= 1). */
+  casesVersion?: number;
+  /** The split the cases were built with; `cutoff` in Unix seconds for the global split. */
+  split?: { kind: 'temporal' | 'global' | 'random'; cutoff?: number };
   status: RunStatus;
   startedAt: string;
   /** When the current (or last) session of this run started; differs from startedAt after a resume. */
@@ -78,6 +82,27 @@ export interface RunManifest {
   totals: RunTotals;
   /** Why the run failed (status failed). */
   error?: string;
+  /** Models stopped after a fatal error: nothing more was sent to them (see runner.ts). */
+  stoppedModels?: { model: string; reason: string; notSent: number }[];
+  /** Last time a live session wrote its totals (a heartbeat: readers date a run whose process is gone by it). */
+  updatedAt?: string;
+  /** Every re-run of chosen units (`ubp rerun`, "Re-run Failed Cases"), oldest first. */
+  reruns?: RerunRecord[];
+}
+
+/** One re-run of a run's failed (or chosen) units, as recorded in its manifest. */
+export interface RerunRecord {
+  /** ISO time the re-run started. */
+  at: string;
+  /** Which outcomes were chosen ("invalid", "error", "wrong"), or "chosen" for units named one by one. */
+  outcomes: string[];
+  /** Model ids it was limited to, if any. */
+  models?: string[];
+  /** Units it set out to re-ask. */
+  units: number;
+  /** Units it re-asked before it ended, and how they ended. */
+  finished: number;
+  status: RunStatus;
 }
 
 export const RUN_RESULTS_FILE = 'results.jsonl';
@@ -303,6 +328,7 @@ export interface RunStore {
 export async function openRunStore(opts: OpenRunStoreOptions): Promise<RunStore> {
   const dir = path.join(runsDir(opts.root), opts.runId);
   mkdirSync(dir, { recursive: true });
+  ignoreStoreInGit(opts.root);
   const lock: RunLock = acquireLock(path.join(dir, RUN_LOCK_FILE), opts.tool);
   try {
     return await openLocked(opts, dir, lock);
@@ -320,6 +346,12 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
   const resumed = existsSync(manifestFile);
   if (resumed) {
     const prev = readRunManifest(dir);
+    const version = opts.manifest.casesVersion;
+    if (version !== undefined && (prev.casesVersion ?? 1) !== version)
+      throw new Error(
+        `run ${opts.runId} was built with case rules version ${prev.casesVersion ?? 1} and this UBP Eval builds version ${version} ` +
+          '(targets, histories or negatives differ, so its results cannot be continued); start a fresh run with --new',
+      );
     if (opts.onMismatch) opts.onMismatch(prev);
     else if (prev.dataset.fingerprint !== opts.manifest.dataset.fingerprint) {
       throw new Error(
@@ -346,6 +378,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
     };
     delete manifest.finishedAt;
     delete manifest.error;
+    delete manifest.stoppedModels;
   } else {
     manifest = {
       ...opts.manifest,
@@ -438,6 +471,17 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
       }
     },
   };
+}
+
+/** Runs and the response cache are outputs, not sources: keep them out of Source Control (once, never overwritten). */
+export function ignoreStoreInGit(root: string): void {
+  const file = path.join(root, '.gitignore');
+  if (existsSync(file)) return;
+  try {
+    writeFileSync(file, '# Written by UBP Eval: runs and cached answers are outputs.\n*\n', { flag: 'wx' });
+  } catch {
+    /* another writer made it first, or the folder is read-only: either way nothing to do */
+  }
 }
 
 function writeManifest(file: string, manifest: RunManifest): void {

@@ -1,6 +1,7 @@
 // Export of a run's per-case results: one row per (case, variant, sample), one column per metric, the raw model
 // answer in its own column. CSV follows RFC 4180 (fields with a comma, quote, CR or LF are quoted, quotes
-// doubled, CRLF between records); JSONL writes one object per line with the same fields.
+// doubled, CRLF between records) and is guarded against spreadsheet formulas and control characters; JSONL
+// writes one object per line with the same fields.
 import { expectedText } from '../forms';
 import type { CaseResult } from '../types';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
@@ -83,18 +84,44 @@ export function exportRows(
   return { columns, rows };
 }
 
-/** One CSV field: quoted when it holds a comma, a quote, CR or LF, or starts or ends with a space. */
-export function csvField(value: string | number | boolean | null | undefined): string {
+export type CsvCell = string | number | boolean | null | undefined;
+
+// A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts, maybe after blanks, with
+// = + - @, or starts with a tab or CR. Plain numbers ("-1.5") are data, not formulas.
+const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@])/;
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+// Control characters other than tab, LF and CR (which RFC 4180 quoting carries) turn a CSV into a "binary"
+// file for grep and confuse spreadsheets: they are written as visible \uXXXX escapes instead.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * One CSV field, safe to open in a spreadsheet: control characters escaped, a would-be formula prefixed
+ * with an apostrophe, then RFC 4180 quoting (a comma, quote, CR or LF, or a leading/trailing blank).
+ */
+export function csvField(value: CsvCell): string {
   if (value === null || value === undefined) return '';
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  let s = String(value).replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s.trim())) s = `'${s}`;
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** CSV text with a header line, CRLF line ends (RFC 4180). */
-export function toCsv(columns: string[], rows: ExportRow[]): string {
+/**
+ * The one CSV writer of the project (CLI `ubp export`, the extension's export command, the results panel):
+ * a header line, then one record per row (a row keyed by column or an array in column order), CRLF line ends
+ * (RFC 4180), every field through csvField.
+ */
+export function toCsv(columns: readonly string[], rows: readonly (ExportRow | readonly CsvCell[])[]): string {
+  const cells = (r: ExportRow | readonly CsvCell[]): CsvCell[] =>
+    isCellArray(r) ? columns.map((_, i) => r[i]) : columns.map((c) => r[c]);
   const lines = [columns.map(csvField).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => csvField(r[c])).join(','));
+  for (const r of rows) lines.push(cells(r).map(csvField).join(','));
   return lines.join('\r\n') + '\r\n';
+}
+
+function isCellArray(r: ExportRow | readonly CsvCell[]): r is readonly CsvCell[] {
+  return Array.isArray(r);
 }
 
 /** JSON Lines: one object per row, keys in column order, absent metrics left out. */

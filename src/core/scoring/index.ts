@@ -12,3 +12,4 @@ export * from './report';
 export * from './render';
 export * from './export';
 export * from './load';
+export * from './table';

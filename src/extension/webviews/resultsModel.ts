@@ -680,17 +680,6 @@ export function probeChart(run: LoadedRun, twin: LoadedRun): ChartsView['probe']
 // ---------------------------------------------------------------------------------------------------------------
 // Exports
 
-/** RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe. */
-export function toCsv(columns: string[], rows: (string | number | null)[][]): string {
-  const cell = (v: string | number | null): string => {
-    if (v === null) return '';
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-    const s = /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
-}
-
 export function toJsonRows(columns: string[], rows: (string | number | null)[][]): string {
   return (
     JSON.stringify(

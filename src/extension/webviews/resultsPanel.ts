@@ -12,6 +12,7 @@ import {
   readRunManifest,
   RUN_RESULTS_FILE,
   scoringContext,
+  toCsv,
   unitKey,
   type CaseResult,
   type Report,
@@ -24,8 +25,6 @@ import type {
   ResultsPanelState,
   ResultsView,
 } from '../../protocol/resultsPanel';
-import { registerCompareRuns } from '../commands/compareRuns';
-import { registerOpenResults } from '../commands/openResults';
 import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
 import { CASE_SCHEME, CaseDocumentProvider, showCase } from './resultsCaseDocument';
@@ -45,7 +44,6 @@ import {
   reportOf,
   resultsView,
   parseSlimLine,
-  toCsv,
   toJsonRows,
   type CaseRef,
   type LoadedRun,
@@ -585,19 +583,20 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer<ResultsPanel
 }
 
 /**
- * Registers the results panel: `ubp.openResults`, `ubp.compareRuns`, the serializer that restores panels after
- * a reload, and the read-only `ubp-case:` documents.
+ * The results panels (the Open Results and Compare Runs commands use them), the serializer that restores them
+ * after a reload, and the read-only `ubp-case:` documents.
  */
 export function registerResultsPanel(
   context: vscode.ExtensionContext,
   deps: ResultsPanelDeps,
-): vscode.Disposable {
+): { panels: ResultsPanels; disposable: vscode.Disposable } {
   const panels = new ResultsPanels(context, deps);
-  return vscode.Disposable.from(
+  return {
     panels,
-    vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels),
-    vscode.workspace.registerTextDocumentContentProvider(CASE_SCHEME, new CaseDocumentProvider()),
-    registerOpenResults(panels),
-    registerCompareRuns(panels),
-  );
+    disposable: vscode.Disposable.from(
+      panels,
+      vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels),
+      vscode.workspace.registerTextDocumentContentProvider(CASE_SCHEME, new CaseDocumentProvider()),
+    ),
+  };
 }

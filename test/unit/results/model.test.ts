@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildReport, DEFAULT_BOOTSTRAP, readRun, type CaseResult } from '../../../src/core';
+import { buildReport, DEFAULT_BOOTSTRAP, readRun, toCsv, type CaseResult } from '../../../src/core';
 import {
   comparisonResamples,
   confusionOf,
@@ -17,7 +17,6 @@ import {
   referenceComparison,
   reportOf,
   resultsView,
-  toCsv,
   toJsonRows,
   type CaseRef,
 } from '../../../src/extension/webviews/resultsModel';

@@ -90,7 +90,7 @@ export type CsvCell = string | number | boolean | null | undefined;
 // = + - @, or starts with a tab or CR. Plain numbers ("-1.5") are data, not formulas.
 const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@])/;
 const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
-// Control characters other than tab, LF and CR (which RFC 4180 quoting carries) turn a CSV into a "binary"
+// Control characters other than tab, LF and CR (which RFC 4180 quoting carries) turn a CSV into a binary
 // file for grep and confuse spreadsheets: they are written as visible \uXXXX escapes instead.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;

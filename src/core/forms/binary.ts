@@ -121,6 +121,7 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
 `,
 
   // correct, pred (1 = like), truth (1 = like); with a stated probability p: prob = p, brier = (p - truth)^2.
+  // A non-answer is the wrong label with probability 1 − truth (pred carries it into AUC, Brier and ECE).
   score(expected, prediction): CaseScore {
     const truth = expected.like ? 1 : 0;
     if (!prediction) return { correct: 0, pred: 1 - truth, truth };
@@ -139,6 +140,7 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
       tp: (s) => (s.pred === 1 && s.truth === 1 ? 1 : 0),
       fp: (s) => (s.pred === 1 && s.truth === 0 ? 1 : 0),
       fn: (s) => (s.pred === 0 && s.truth === 1 ? 1 : 0),
+      tn: (s) => (s.pred === 0 && s.truth === 0 ? 1 : 0),
       sqProbError: (s) => (probOf(s) - s.truth!) ** 2,
     };
     // Per bin, the summed (p − truth) of the answers whose probability falls in it.
@@ -148,6 +150,20 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
     return {
       sums,
       metrics: [
+        {
+          key: 'balancedAccuracy',
+          label: 'Balanced accuracy',
+          higherIsBetter: true,
+          description:
+            'Mean of the recall of likes and the recall of dislikes: 0.5 for any constant answer, whatever the class balance',
+          sums: ['tp', 'fn', 'tn', 'fp'],
+          value: (t) => {
+            const pos = t.tp! + t.fn!;
+            const neg = t.tn! + t.fp!;
+            if (pos > 0 && neg > 0) return (t.tp! / pos + t.tn! / neg) / 2;
+            return pos > 0 ? t.tp! / pos : neg > 0 ? t.tn! / neg : NaN;
+          },
+        },
         {
           key: 'accuracy',
           label: 'Accuracy',
@@ -215,7 +231,9 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
           needsProbabilities: true,
         },
       ],
-      headline: 'accuracy',
+      // Imbalanced data (79% dislikes on Last.fm) makes plain accuracy reward "always no".
+      headline: 'balancedAccuracy',
+      beside: ['auc'],
     };
   },
   caseOutcome: (s) => ({
@@ -226,6 +244,11 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
   }),
   pairedHits: true,
   answerKey: (p) => (p.like ? 'like' : 'dislike'),
+  // "like" with a probability of like under ½ (or the reverse): counted and scored as given, flagged in reports.
+  flags: (p) =>
+    typeof p.probability === 'number' && (p.like ? p.probability < 0.5 : p.probability > 0.5)
+      ? ['contradictory']
+      : [],
 
   expectedText: (e) => `${e.like ? 'like' : 'dislike'} (${e.value})`,
   predictionText: (p) =>

@@ -27,9 +27,13 @@ export function ndcgAt(rank: number, k: number): number {
   return rank <= k ? 1 / Math.log2(rank + 1) : 0;
 }
 
-/** The ranking cut-offs reported for a configured k: 1, 5, 10 and k, sorted, without repeats. */
-export function rankingCutoffs(k: number): number[] {
-  return [...new Set<number>([...STANDARD_CUTOFFS, k])].filter((x) => x >= 1).sort((a, b) => a - b);
+/**
+ * The ranking cut-offs reported for a configured k among K candidates: 1, 5, 10 and k, sorted, without repeats,
+ * and below K (HR@c with c >= K is always 1, and NDCG@c is then the full-list NDCG, reported once as `ndcg`).
+ */
+export function rankingCutoffs(k: number, candidates?: number): number[] {
+  const K = candidates ?? Infinity;
+  return [...new Set<number>([...STANDARD_CUTOFFS, k])].filter((x) => x >= 1 && x < K).sort((a, b) => a - b);
 }
 
 /**
@@ -50,6 +54,7 @@ function rankOf(label: string, order: string[] | undefined, n: number): number {
   return Math.max(n, (order?.length ?? 0) + 1, 1);
 }
 
+/** Labels or titles; a label given twice keeps its first place (docs/scoring.md). */
 function ranking(values: string[], ctx: AnswerContext, via: 'json' | 'text'): ParseResult<RankingPrediction> {
   const order: string[] = [];
   const seen = new Set<string>();
@@ -60,12 +65,39 @@ function ranking(values: string[], ctx: AnswerContext, via: 'json' | 'text'): Pa
         `ranking has "${v}", not one of the labels ${describeLabels(ctx.labels)}`,
         'unknown-label',
       );
-    if (seen.has(label)) return invalid(`ranking lists "${label}" more than once`, 'ambiguous');
+    if (seen.has(label)) continue;
     seen.add(label);
     order.push(label);
   }
   if (order.length === 0) return invalid('ranking is empty');
   return valid({ form: 'ranking', order }, via);
+}
+
+/**
+ * A ranking written as one string: "C, A, B", "C > A > B", or titles ("Heat (1995), Matrix, The (1999)"): a part
+ * that is no label or title alone is joined with the following parts while that makes a known title.
+ */
+function splitRanking(s: string, ctx: AnswerContext): string[] {
+  const parts = s
+    .split(/\s*(?:,|>|;|\s->\s|\n)\s*/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  const known = (x: string) => !ctx.labels || ctx.labels.includes(readLabel(x, ctx));
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    let item = parts[i]!;
+    let end = i;
+    for (let j = i + 1; !known(item) && j < parts.length; j++) {
+      const joined = `${parts.slice(i, j + 1).join(', ')}`;
+      if (known(joined)) {
+        item = joined;
+        end = j;
+      }
+    }
+    out.push(item);
+    i = end;
+  }
+  return out;
 }
 
 /** "C, A, B", "C > A > B", or a JSON array of labels. */
@@ -88,7 +120,9 @@ function tryList(s: string): unknown[] | undefined {
   return undefined;
 }
 
-const schema = z.object({ ranking: z.array(z.union([z.string(), z.number()])).min(1) });
+const schema = z.object({
+  ranking: z.union([z.array(z.union([z.string(), z.number()])).min(1), z.string().trim().min(1)]),
+});
 
 export const rankingForm: TaskFormDef<RankingExpected, RankingPrediction> = {
   id: 'ranking',
@@ -104,8 +138,13 @@ export const rankingForm: TaskFormDef<RankingExpected, RankingPrediction> = {
   configFields: ['candidates', 'negatives', 'k'],
   checkConfig(task) {
     const K = task.candidates ?? 20;
-    return task.k > K
-      ? [{ field: 'k', message: `expected a cut-off no larger than the ${K} candidates, got ${task.k}` }]
+    return task.k >= K
+      ? [
+          {
+            field: 'k',
+            message: `expected a cut-off smaller than the ${K} candidates (HR@k is always 1 when k >= K), got ${task.k}`,
+          },
+        ]
       : [];
   },
   expected: ({ label }) => ({ form: 'ranking', label: label! }),
@@ -124,23 +163,23 @@ export const rankingForm: TaskFormDef<RankingExpected, RankingPrediction> = {
     fromObject(obj, ctx) {
       const r = schema.safeParse(obj);
       if (!r.success) return badShape('ranking', r.error);
-      return ranking(r.data.ranking.map(String), ctx, 'json');
+      const list = r.data.ranking;
+      return ranking(typeof list === 'string' ? splitRanking(list, ctx) : list.map(String), ctx, 'json');
     },
     bare(line, ctx) {
       const list = tryList(line);
       return list ? ranking(list.map(String), ctx, 'text') : undefined;
     },
     lines(lines, ctx) {
-      // A numbered list, one label per line ("1. C", "2) A - Title"), possibly after a lead-in line.
-      const numbered = lines.map((l) => /^\d+\s*[.):-]\s*\(?\[?([A-Za-z]{1,2})\]?\)?(?:[.:)\s-]|$)/.exec(l));
-      const items = numbered.filter((m) => m !== null);
-      return items.length >= 2
-        ? ranking(
-            items.map((m) => m[1]!),
-            ctx,
-            'text',
-          )
-        : undefined;
+      // A numbered list, one candidate per line ("1. C", "2) A - Title", "3. Heat (1995)"), possibly after a
+      // lead-in line; numbered lines that name no candidate (reasons, notes) are not part of it.
+      const items = lines
+        .map((l) => /^\d+\s*[.):-]\s*(.+)$/.exec(l)?.[1])
+        .filter((x): x is string => x !== undefined)
+        .filter((x) =>
+          ctx.labels ? ctx.labels.includes(readLabel(x, ctx)) : /^\(?\[?[A-Za-z]{1,2}(?:[\].:)\s-]|$)/.test(x),
+        );
+      return items.length >= 2 ? ranking(items, ctx, 'text') : undefined;
     },
     same: (a, b) => a.order.join('\u0000') === b.order.join('\u0000'),
   },
@@ -168,22 +207,24 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
     const order = Array.isArray(prediction?.order) ? prediction.order.map(String) : undefined;
     const n = ctx.candidates ?? order?.length ?? 20;
     const rank = rankOf(expected.label, order, n);
-    const out: CaseScore = { rank, mrr: 1 / rank };
-    for (const c of rankingCutoffs(ctx.k)) {
+    const out: CaseScore = { rank, mrr: 1 / rank, ndcg: 1 / Math.log2(rank + 1) };
+    for (const c of rankingCutoffs(ctx.k, ctx.candidates)) {
       out[`hr${c}`] = rank <= c ? 1 : 0;
       out[`ndcg${c}`] = ndcgAt(rank, c);
     }
     out.truePos = labelIndex(expected.label);
     return out;
   },
-  scoring({ k }) {
+  scoring({ k, candidates }) {
     const sums: Record<string, (s: CaseScore) => number> = {
       mrr: (s) => s.mrr!,
       rank: (s) => s.rank!,
+      ndcg: (s) => s.ndcg!,
     };
     const mean = (key: string) => (t: Readonly<Record<string, number>>) => (t.n! > 0 ? t[key]! / t.n! : NaN);
     const metrics: FormMetric[] = [];
-    for (const c of rankingCutoffs(k)) {
+    const cutoffs = rankingCutoffs(k, candidates);
+    for (const c of cutoffs) {
       sums[`hr${c}`] = (s) => s[`hr${c}`]!;
       sums[`ndcg${c}`] = (s) => s[`ndcg${c}`]!;
       metrics.push(
@@ -207,6 +248,14 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
     }
     metrics.push(
       {
+        key: 'ndcg',
+        label: 'NDCG',
+        higherIsBetter: true,
+        description: 'Normalised discounted cumulative gain of the true item over the whole list (1 / log2(rank + 1))',
+        sums: ['ndcg'],
+        value: mean('ndcg'),
+      },
+      {
         key: 'mrr',
         label: 'MRR',
         higherIsBetter: true,
@@ -223,11 +272,13 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
         value: mean('rank'),
       },
     );
-    return { sums, metrics, headline: `ndcg@${k}` };
+    // k < K by config; a run recorded before that rule with k >= K falls back to the full-list NDCG.
+    return { sums, metrics, headline: cutoffs.includes(k) ? `ndcg@${k}` : 'ndcg' };
   },
+  // k >= K (runs from before that rule): every rank is a hit; the full-list NDCG orders changes.
   caseOutcome: (s, k) => ({
-    hit: s[`hr${k}`]!,
-    value: s[`ndcg${k}`]!,
+    hit: s[`hr${k}`] ?? 1,
+    value: s[`ndcg${k}`] ?? s.ndcg!,
     error: s.rank! - 1,
     right: s.rank === 1,
   }),

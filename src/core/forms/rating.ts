@@ -23,6 +23,12 @@ export function scaleMidpoint(scale: ValueScale | null): number {
   return scale ? (scale.min + scale.max) / 2 : 0;
 }
 
+/** The valid rating with the largest loss for `truth`: the scale end farthest from it (0 without a scale). */
+export function farthestRating(truth: number, scale: ValueScale | null): number {
+  if (!scale) return 0;
+  return truth - scale.min >= scale.max - truth ? scale.min : scale.max;
+}
+
 function roundToScale(value: number, scale: ValueScale): number {
   const clamped = Math.min(scale.max, Math.max(scale.min, value));
   if (!(scale.step > 0)) return clamped;
@@ -98,9 +104,10 @@ Answer with a JSON object only, e.g. {"rating": 3.5}, where the rating is betwee
 `,
 
   // pred, truth, absError, sqError, exact (pred rounded to the scale's step equals truth), within05.
+  // A non-answer is scored as the scale end farthest from the truth (Exact and Within ½ are 0).
   score(expected, prediction, ctx): CaseScore {
     const truth = expected.value;
-    const p = prediction && Number.isFinite(prediction.value) ? prediction.value : scaleMidpoint(ctx.scale);
+    const p = prediction && Number.isFinite(prediction.value) ? prediction.value : farthestRating(truth, ctx.scale);
     const diff = p - truth;
     const exact = ctx.scale ? roundToScale(p, ctx.scale) : p;
     return {
@@ -156,8 +163,11 @@ Answer with a JSON object only, e.g. {"rating": 3.5}, where the rating is betwee
       {
         key: 'bias',
         label: 'Bias',
-        higherIsBetter: false,
-        description: 'Mean signed error (prediction − truth); > 0 means ratings are overestimated',
+        // Signed: 0 is best, neither direction is; over valid answers only (an imputed end would swamp it).
+        higherIsBetter: null,
+        validOnly: true,
+        description:
+          'Mean signed error (prediction − truth) of the valid answers; > 0 means ratings are overestimated',
         sums: ['signedError'],
         value: (t) => (t.n! > 0 ? t.signedError! / t.n! : NaN),
       },

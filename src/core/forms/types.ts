@@ -56,6 +56,8 @@ export interface FormScoringSpec {
   metrics: FormMetric[];
   /** The key of the headline metric. */
   headline: string;
+  /** Metrics shown beside the headline when they are reported (binary: AUC). */
+  beside?: string[];
 }
 
 /** What the runner hands a parser besides the raw text. */
@@ -173,8 +175,8 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
 
   // ── scoring ──
   /**
-   * One case's per-case values. `prediction` undefined: a non-answer, scored as the valid prediction with the
-   * largest loss for this case (docs/scoring.md).
+   * One case's per-case values. `prediction` undefined: a non-answer (invalid or error), scored as the valid
+   * prediction with the largest loss for this case, so it never beats a real answer (docs/scoring.md).
    */
   score(expected: E, prediction: P | undefined, ctx: FormScoreContext): CaseScore;
   /** The named sums and metrics, and the headline. */
@@ -191,6 +193,8 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
   answerKey(prediction: P): string;
   /** A numeric answer (its spread across samples is reported), when the form has one. */
   numericAnswer?(prediction: P): number;
+  /** Things a report counts about a valid answer although it is scored (e.g. "contradictory"). */
+  flags?(prediction: P): string[];
 
   // ── human text ──
   /** The expected answer for people: "4.5 stars", "like", "C (Heat (1995))". */

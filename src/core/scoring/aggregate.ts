@@ -337,6 +337,10 @@ export interface VariantSummary {
   agreement?: Agreement;
   /** The most common reasons for invalid and error outcomes. */
   reasons: { outcome: Outcome; reason: string; count: number }[];
+  /** Invalid and error outcomes by reason code (docs/scoring.md); "unknown" for results without one. */
+  reasonCodes: Record<string, number>;
+  /** Valid answers the form flags although it scores them (binary: "contradictory" like and probability). */
+  flags?: Record<string, number>;
   usage: UsageSummary;
 }
 
@@ -391,7 +395,8 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
       key: m.key,
       label: m.label,
       higherIsBetter: m.higherIsBetter,
-      all: all[m.key],
+      // A valid-only figure (bias) is the same in both columns: imputed non-answers say nothing about it.
+      all: m.validOnly ? val[m.key] : all[m.key],
       valid: val[m.key],
     })),
     ...(probabilistic ? { probabilities } : {}),
@@ -399,6 +404,8 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
     ...(form.candidates ? { positionBias: positionBias(obs, ctx) } : {}),
     ...(obs.some((o) => o.sample > 0) ? { agreement: agreement(obs, ctx.form, boot) } : {}),
     reasons: topReasons(results),
+    reasonCodes: reasonCodes(results),
+    ...(form.flags ? { flags: flagCounts(results, form.flags) } : {}),
     usage: usageSummary(results),
   };
 }
@@ -529,6 +536,29 @@ export function agreement(obs: Observation[], form: TaskForm, options: Bootstrap
     pairwise,
     ...(numeric && sds.length ? { ratingSd: sds.reduce((a, b) => a + b, 0) / sds.length } : {}),
   };
+}
+
+/** Invalid and error outcomes counted by reason code. */
+export function reasonCodes(results: CaseResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    if (r.outcome === 'success') continue;
+    const code = r.reasonCode ?? 'unknown';
+    out[code] = (out[code] ?? 0) + 1;
+  }
+  return out;
+}
+
+function flagCounts(
+  results: CaseResult[],
+  flagsOf: (p: NonNullable<CaseResult['prediction']>) => string[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    if (r.outcome !== 'success' || !r.prediction) continue;
+    for (const f of flagsOf(r.prediction)) out[f] = (out[f] ?? 0) + 1;
+  }
+  return out;
 }
 
 function topReasons(results: CaseResult[], limit = 5): VariantSummary['reasons'] {

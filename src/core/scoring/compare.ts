@@ -119,7 +119,10 @@ export function comparePaired(
   const probabilities = [...oa, ...ob].some(
     (o) => o.outcome === 'success' && typeof o.score.prob === 'number',
   );
-  const defs: MetricDef[] = fs.metrics.filter((m) => probabilities || !m.needsProbabilities);
+  // Valid-only figures (bias) are left out: on paired observations they would mix imputed non-answers in.
+  const defs: MetricDef[] = fs.metrics.filter(
+    (m) => (probabilities || !m.needsProbabilities) && !m.validOnly,
+  );
   const linear = defs.filter((m) => m.stat);
   const n = oa.reduce((s, o) => s + o.weight, 0);
   const stats = linear.flatMap((m) => [

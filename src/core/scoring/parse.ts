@@ -8,51 +8,101 @@
 // - rating: the number is kept as given (no snapping to the scale's step); outside the scale is invalid.
 // - ranking: labels must be known. A partial list is accepted as the top of the order (models often return only
 //   their top 10); the missing labels are NOT filled in, so they earn no credit.
-// - several JSON objects: the last one that has the form's key wins (models show an example, then answer).
+// - several JSON objects with the form's key: one answer repeated counts; answers that disagree are invalid
+//   (`ambiguous`); objects that fail the form's checks (an echoed "<label>" placeholder) do not count.
+// - finish reason "length": only a complete JSON answer before the cut counts (`cut`); "refusal" and prose that
+//   declines are `refusal`; a reply with only reasoning is `reasoning-only`.
 import { getForm, type AnswerContext, type ParseResult } from '../forms';
-import type { TaskForm } from '../types';
+import type { ReasonCode, TaskForm } from '../types';
 
 export type ParseContext = AnswerContext;
 export type { ParseResult };
 
-/** Parses a raw answer for `form`. Never throws (an unknown form is a caller's bug and does throw). */
+/** An answer that opens by declining to answer ("I cannot predict this.", "I'm sorry, but …"). */
+const REFUSAL =
+  /^\W*(?:i\s+(?:cannot|can't|can not|am unable to|am not able to|won't|will not|do not|don't)\b|i'm\s+(?:sorry|unable|not able)\b|sorry\b|as an ai\b|unfortunately\b)/i;
+
+function fail(reason: string, reasonCode: ReasonCode): ParseResult {
+  return { ok: false, reason, reasonCode };
+}
+
+/**
+ * Parses a raw answer for `form`. Never throws (an unknown form is a caller's bug and does throw). The context
+ * may carry the provider's finish reason and whether the reply held only reasoning (the runner passes both).
+ */
 export function parseAnswer(raw: string, form: TaskForm, ctx: ParseContext = {}): ParseResult {
   const reader = getForm(form).answer;
-  if (typeof raw !== 'string' || raw.trim() === '')
-    return { ok: false, reason: 'empty answer', reasonCode: 'no-answer' };
+  const empty = typeof raw !== 'string' || raw.trim() === '';
+  if (ctx.finishReason === 'refusal' || ctx.finishReason === 'content_filter')
+    return fail(`the provider reports a refusal (finish reason "${ctx.finishReason}")`, 'refusal');
+  if (ctx.reasoningOnly && (empty || stripThinking(raw).trim() === ''))
+    return fail('the reply holds only reasoning, no answer', 'reasoning-only');
+  const cut = ctx.finishReason === 'length';
+  if (empty)
+    return cut
+      ? fail('the answer was cut at the token limit before any text', 'cut')
+      : ctx.finishReason === 'tool_calls'
+        ? fail('the model called a tool instead of answering', 'tool-call')
+        : fail('empty answer', 'no-answer');
   const text = stripThinking(raw);
   if (text.trim() === '')
-    return { ok: false, reason: 'the answer holds only a <think> block', reasonCode: 'reasoning-only' };
+    return cut
+      ? fail('the answer was cut at the token limit inside its reasoning', 'cut')
+      : fail('the answer holds only a <think> block', 'reasoning-only');
 
-  // 1. JSON objects, last first; the first one that carries the form's key decides.
+  // 1. JSON objects that carry the form's key. Several that disagree are no answer (which one would count?);
+  //    repeats of one answer are fine. When any is valid, prose mentions are not read at all.
   const objects = findJsonObjects(text);
-  let firstProblem: ParseResult | undefined;
-  for (let i = objects.length - 1; i >= 0; i--) {
-    const obj = lowerKeys(objects[i]!);
+  const answers: Extract<ParseResult, { ok: true }>[] = [];
+  let lastProblem: ParseResult | undefined;
+  for (const o of objects) {
+    const obj = lowerKeys(o);
     if (!(reader.key in obj)) continue;
     const r = reader.fromObject(obj, ctx);
-    if (r.ok) return r;
-    firstProblem ??= r;
+    if (r.ok) answers.push(r);
+    else lastProblem = r;
   }
-  if (firstProblem) return firstProblem;
+  if (answers.length) {
+    const first = answers[0]!;
+    const same = reader.same ?? ((x, y) => stableJson(x) === stableJson(y));
+    const other = answers.find((r) => !same(first.prediction, r.prediction));
+    if (other)
+      return fail(
+        `${answers.length} JSON answers in one reply disagree (${stableJson(first.prediction)} and ${stableJson(other.prediction)})`,
+        'ambiguous',
+      );
+    return answers[answers.length - 1]!;
+  }
+  if (lastProblem) return lastProblem;
+  // A reply cut at the token limit counts only through a complete JSON answer before the cut: a list or a
+  // sentence that stops there may be missing its end.
+  if (cut) return fail('the answer was cut at the token limit before a complete JSON answer', 'cut');
 
   // 2. Bare-text fallbacks.
   const fallback = fromText(text, form, ctx);
   if (fallback) return fallback;
 
+  if (ctx.finishReason === 'tool_calls') return fail('the model called a tool instead of answering', 'tool-call');
+  if (REFUSAL.test(cleanLine(text))) return fail(`the model declined to answer: "${clip(text)}"`, 'refusal');
   if (objects.length > 0) {
     const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))].slice(0, 8);
-    return {
-      ok: false,
-      reason: `JSON object lacks the "${reader.key}" key (keys: ${keys.join(', ') || 'none'})`,
-      reasonCode: 'no-answer',
-    };
+    return fail(`JSON object lacks the "${reader.key}" key (keys: ${keys.join(', ') || 'none'})`, 'no-answer');
   }
-  return {
-    ok: false,
-    reason: `no JSON object with a "${reader.key}" key and no bare answer (${reader.hint}) found`,
-    reasonCode: 'no-answer',
-  };
+  return fail(`no JSON object with a "${reader.key}" key and no bare answer (${reader.hint}) found`, 'no-answer');
+}
+
+function clip(s: string, n = 80): string {
+  const t = s.trim().replace(/\s+/g, ' ');
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+}
+
+/** JSON with sorted keys: equal answers give equal text. */
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

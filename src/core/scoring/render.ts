@@ -69,11 +69,12 @@ function reportSections(r: Report): Section[] {
       r.totals.completionTokens,
     )} out` + (r.totals.cached ? ` · ${fmtInt(r.totals.cached)} cached answers` : ''),
     `95% intervals: ${r.bootstrap.method} bootstrap over users, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}.` +
-      ' Invalid and error answers count as wrong; "valid only" leaves them out.',
+      ' Invalid and error answers are scored as the worst valid answer for the case; "valid only" leaves them out.',
   ];
   sections.push({ title: `UBP report: ${run.name} (${run.id})`, lines: header });
 
   const vs = r.variants;
+  const beside = r.besideHeadline ?? [];
   if (vs.length === 0) {
     sections.push({ title: 'No finished answers yet', lines: ['Run it (or wait for it) and report again.'] });
     if (r.notes.length) sections.push({ title: 'Notes', lines: r.notes });
@@ -92,6 +93,7 @@ function reportSections(r: Report): Section[] {
           'variant',
           h.label,
           'valid only',
+          ...beside.map((key) => r.metrics.find((m) => m.key === key)?.label ?? key),
           'invalid',
           'error',
           'cases',
@@ -105,6 +107,7 @@ function reportSections(r: Report): Section[] {
             v.variant,
             fmtCI(m?.all),
             fmtCI(m?.valid),
+            ...beside.map((key) => fmtCI(v.metrics.find((x) => x.key === key)?.all)),
             fmtPct(v.invalidShare.value),
             fmtPct(v.errorShare.value),
             fmtInt(v.counts.cases),
@@ -269,6 +272,37 @@ function reportSections(r: Report): Section[] {
       },
     ],
   });
+
+  const coded = vs.filter((v) => Object.keys(v.reasonCodes ?? {}).length);
+  if (coded.length) {
+    const codes = [...new Set(coded.flatMap((v) => Object.keys(v.reasonCodes)))].sort();
+    sections.push({
+      title: 'Invalid and error answers by reason code (docs/scoring.md)',
+      tables: [
+        {
+          headers: ['variant', ...codes],
+          rows: coded.map((v) => [v.variant, ...codes.map((c) => fmtInt(v.reasonCodes[c] ?? 0))]),
+        },
+      ],
+    });
+  }
+  const flagged = vs.filter((v) => Object.values(v.flags ?? {}).some((n) => n > 0));
+  if (flagged.length) {
+    sections.push({
+      title: 'Flagged valid answers (counted and scored as given)',
+      lines: flagged.map(
+        (v) =>
+          `${v.variant}: ` +
+          Object.entries(v.flags!)
+            .map(([flag, n]) =>
+              flag === 'contradictory'
+                ? `${fmtInt(n)} contradictory (like with a probability of like under ½, or the reverse)`
+                : `${fmtInt(n)} ${flag}`,
+            )
+            .join(', '),
+      ),
+    });
+  }
 
   const reasons = vs.filter((v) => v.reasons.length);
   if (reasons.length) {

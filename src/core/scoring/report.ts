@@ -74,6 +74,8 @@ export interface Report {
   };
   bootstrap: Required<BootstrapOptions> & { method: 'percentile'; cluster: 'user' };
   headline: MetricInfo;
+  /** Metrics shown beside the headline where reported (binary: AUC when probabilities are given). */
+  besideHeadline?: string[];
   /** Every metric reported for this form, in display order. */
   metrics: MetricInfo[];
   variants: VariantReport[];
@@ -174,6 +176,9 @@ export function buildReport(
   }
 
   const task = taskOf(manifest);
+  const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter((key) =>
+    variants.some((v) => v.metrics.some((m) => m.key === key)),
+  );
   const units =
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
@@ -241,6 +246,7 @@ export function buildReport(
     },
     bootstrap: { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap, method: 'percentile', cluster: 'user' },
     headline: info(fs.headline),
+    ...(beside.length ? { besideHeadline: beside } : {}),
     metrics: fs.metrics.map((m) => info(m.key)),
     variants,
     totals,

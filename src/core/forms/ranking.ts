@@ -177,7 +177,9 @@ export const rankingForm: TaskFormDef<RankingExpected, RankingPrediction> = {
         .map((l) => /^\d+\s*[.):-]\s*(.+)$/.exec(l)?.[1])
         .filter((x): x is string => x !== undefined)
         .filter((x) =>
-          ctx.labels ? ctx.labels.includes(readLabel(x, ctx)) : /^\(?\[?[A-Za-z]{1,2}(?:[\].:)\s-]|$)/.test(x),
+          ctx.labels
+            ? ctx.labels.includes(readLabel(x, ctx))
+            : /^\(?\[?[A-Za-z]{1,2}(?:[\].:)\s-]|$)/.test(x),
         );
       return items.length >= 2 ? ranking(items, ctx, 'text') : undefined;
     },
@@ -251,7 +253,8 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
         key: 'ndcg',
         label: 'NDCG',
         higherIsBetter: true,
-        description: 'Normalised discounted cumulative gain of the true item over the whole list (1 / log2(rank + 1))',
+        description:
+          'Normalised discounted cumulative gain of the true item over the whole list (1 / log2(rank + 1))',
         sums: ['ndcg'],
         value: mean('ndcg'),
       },

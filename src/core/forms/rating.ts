@@ -107,7 +107,8 @@ Answer with a JSON object only, e.g. {"rating": 3.5}, where the rating is betwee
   // A non-answer is scored as the scale end farthest from the truth (Exact and Within ½ are 0).
   score(expected, prediction, ctx): CaseScore {
     const truth = expected.value;
-    const p = prediction && Number.isFinite(prediction.value) ? prediction.value : farthestRating(truth, ctx.scale);
+    const p =
+      prediction && Number.isFinite(prediction.value) ? prediction.value : farthestRating(truth, ctx.scale);
     const diff = p - truth;
     const exact = ctx.scale ? roundToScale(p, ctx.scale) : p;
     return {

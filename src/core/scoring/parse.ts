@@ -82,13 +82,20 @@ export function parseAnswer(raw: string, form: TaskForm, ctx: ParseContext = {})
   const fallback = fromText(text, form, ctx);
   if (fallback) return fallback;
 
-  if (ctx.finishReason === 'tool_calls') return fail('the model called a tool instead of answering', 'tool-call');
+  if (ctx.finishReason === 'tool_calls')
+    return fail('the model called a tool instead of answering', 'tool-call');
   if (REFUSAL.test(cleanLine(text))) return fail(`the model declined to answer: "${clip(text)}"`, 'refusal');
   if (objects.length > 0) {
     const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))].slice(0, 8);
-    return fail(`JSON object lacks the "${reader.key}" key (keys: ${keys.join(', ') || 'none'})`, 'no-answer');
+    return fail(
+      `JSON object lacks the "${reader.key}" key (keys: ${keys.join(', ') || 'none'})`,
+      'no-answer',
+    );
   }
-  return fail(`no JSON object with a "${reader.key}" key and no bare answer (${reader.hint}) found`, 'no-answer');
+  return fail(
+    `no JSON object with a "${reader.key}" key and no bare answer (${reader.hint}) found`,
+    'no-answer',
+  );
 }
 
 function clip(s: string, n = 80): string {

@@ -176,8 +176,8 @@ export function buildReport(
   }
 
   const task = taskOf(manifest);
-  const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter((key) =>
-    variants.some((v) => v.metrics.some((m) => m.key === key)),
+  const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter(
+    (key) => variants.some((v) => v.metrics.some((m) => m.key === key)),
   );
   const units =
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);

@@ -29,7 +29,11 @@ test('rating: JSON in many wrappings', () => {
   ok('{rating: 3, }', 'rating', v(3));
   ok('<think>The user likes dramas {maybe 5}</think>\n{"rating": 4}', 'rating', v(4));
   // Two JSON answers that disagree are no answer (issue 12): which one would count?
-  invalid('Example: {"rating": 1}. My answer: {"rating": 4.5}', 'rating', /2 JSON answers in one reply disagree/);
+  invalid(
+    'Example: {"rating": 1}. My answer: {"rating": 4.5}',
+    'rating',
+    /2 JSON answers in one reply disagree/,
+  );
   ok('{"rating": 4.5} … so, again: {"rating": 4.5}', 'rating', v(4.5)); // a repeat of one answer is fine
   ok('{"reasoning": "liked {similar} films", "rating": 3.7}', 'rating', v(3.7)); // kept, not snapped
 });

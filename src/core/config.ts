@@ -16,7 +16,16 @@ export const DATASET_FORMATS = [
   'lastfm-hetrec',
   'generic',
 ] as const;
-export const BASELINES = ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'] as const;
+export const BASELINES = [
+  'random',
+  'popularity',
+  'user-mean',
+  'item-mean',
+  'item-knn',
+  'mf',
+  'recency',
+  'majority',
+] as const;
 export type BaselineName = (typeof BASELINES)[number];
 export const MODEL_PRESETS = [
   'openai',

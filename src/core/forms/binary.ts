@@ -254,7 +254,8 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
   predictionText: (p) =>
     (p.like ? 'like' : 'dislike') + (p.probability !== undefined ? ` (${p.probability})` : ''),
 
-  baselines: ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'],
+  // majority: the more common label every time, what balanced accuracy holds at 0.5.
+  baselines: ['random', 'majority', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'],
   baselineObjective: 'value',
   baselinePrediction(_tc, answers) {
     const a = answers.like();

@@ -127,7 +127,8 @@ Which one is it? Answer with a JSON object only: {"choice": "<label>"}, where <l
   predictionText: (p, candidates) => labelWithTitle(p.label, candidates),
 
   // A user mean is the same for every candidate: it cannot choose between them.
-  baselines: ['random', 'popularity', 'item-mean', 'item-knn', 'mf'],
+  // recency: the newest release, the non-personal release-year cue.
+  baselines: ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf'],
   baselineObjective: 'interaction',
   baselinePrediction: (_tc, answers) => ({ form: 'choice', label: answers.order()[0]! }),
 };

@@ -293,7 +293,7 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
       ? p.order.map((l, i) => `${i + 1}. ${labelWithTitle(l, candidates)}`).join('; ')
       : p.order.join(' '),
 
-  baselines: ['random', 'popularity', 'item-mean', 'item-knn', 'mf'],
+  baselines: ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf'],
   baselineObjective: 'interaction',
   baselinePrediction: (_tc, answers) => ({ form: 'ranking', order: answers.order() }),
 };

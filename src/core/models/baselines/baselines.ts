@@ -17,6 +17,8 @@ import type { MfOptions } from './mf';
 import {
   ItemKnnModel,
   ItemMeanModel,
+  MajorityModel,
+  RecencyModel,
   MfBaselineModel,
   PopularityModel,
   RandomModel,
@@ -137,6 +139,12 @@ function fitOn(
       break;
     case 'user-mean':
       model = new UserMeanModel(train);
+      break;
+    case 'recency':
+      model = new RecencyModel(train);
+      break;
+    case 'majority':
+      model = new MajorityModel(train, train.implicit ? topShare : likeShare(train, likeThreshold));
       break;
     case 'item-mean':
       model = new ItemMeanModel(train, options.itemMeanShrinkage ?? 10);

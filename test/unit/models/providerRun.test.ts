@@ -7,7 +7,6 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT } from '../../../src/cli/exitCodes';
 import { main } from '../../../src/cli/main';
-import { EXIT } from '../../../src/cli/exitCodes';
 import { listRuns, readRun } from '../../../src/core/run/store';
 import { startTestServer } from '../../server/server';
 import { bufferIO, tmpRoot } from '../run/helpers';

@@ -5,9 +5,10 @@ import { fork } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
+import { expectedHuman, predictedHuman } from '../caseText';
 import {
-  answerText,
   buildReport,
+  failureOf,
   caseDifferences,
   comparePaired,
   compareRuns,
@@ -439,19 +440,6 @@ function withoutIntervals(view: ResultsView): ResultsView {
 // ---------------------------------------------------------------------------------------------------------------
 // Failed predictions
 
-function expectedText(r: CaseResult): string {
-  const e = r.expected;
-  switch (e.form) {
-    case 'rating':
-      return String(e.value);
-    case 'binary':
-      return `${e.like ? 'like' : 'dislike'} (${e.value})`;
-    case 'choice':
-    case 'ranking':
-      return e.label;
-  }
-}
-
 /** The target's title when the result carries one (an optional field some runners add). */
 function titleOf(r: CaseResult): string {
   const t =
@@ -461,40 +449,26 @@ function titleOf(r: CaseResult): string {
 }
 
 /**
- * Every wrong, invalid or errored result, with the size of its error. Wrong means: rating not exact (error
- * |pred − truth|), binary or choice not correct (error |p − truth| with a stated probability, else 1), ranking
- * with the true item not first (error rank − 1). `refs` receives each row's handle.
+ * Every failed result (wrong by the form's per-case indicator, invalid or error: the engine's failureOf), with the
+ * size of its error: rating |pred − truth|, binary |p − truth| with a stated probability (else 1), choice 1,
+ * ranking rank − 1. Expected and predicted read in human terms; a baseline's answer is its prediction (its raw
+ * text is internal). `refs` receives each row's handle.
  */
 export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: CaseRef[]): FailureRow[] {
   const rows: FailureRow[] = [];
   for (const r of results) {
-    let outcome: FailureRow['outcome'];
-    let error = Infinity;
-    if (r.outcome !== 'success') outcome = r.outcome;
-    else {
+    const kind = failureOf(r, ctx);
+    if (!kind) continue;
+    let error = 1e9;
+    if (kind === 'wrong') {
       const s = scoreResult(r, ctx);
-      let wrong: boolean;
-      switch (ctx.form) {
-        case 'rating':
-          wrong = s.exact === 0;
-          error = s.absError;
-          break;
-        case 'binary':
-          wrong = s.correct === 0;
-          error = typeof s.prob === 'number' ? Math.abs(s.prob - s.truth) : 1;
-          break;
-        case 'choice':
-          wrong = s.correct === 0;
-          error = 1;
-          break;
-        case 'ranking':
-          wrong = s.rank > 1;
-          error = s.rank - 1;
-          break;
-      }
-      if (!wrong) continue;
-      outcome = 'wrong';
+      error =
+        s.absError ??
+        (s.rank !== undefined ? s.rank - 1 : typeof s.prob === 'number' ? Math.abs(s.prob - s.truth!) : 1);
     }
+    const human = { target: r.target, scale: ctx.scale };
+    const predicted =
+      r.outcome === 'success' && r.prediction ? predictedHuman(r.prediction, human).replace(/\n/g, ' ') : '';
     const ref = refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
     rows.push({
       ref,
@@ -502,11 +476,11 @@ export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: Ca
       variant: r.variant,
       sample: r.sample,
       user: r.user,
-      outcome,
-      error: Number.isFinite(error) ? error : 1e9,
-      expected: expectedText(r),
-      predicted: r.outcome === 'success' ? answerText(r) : '',
-      answer: (r.raw ?? '').slice(0, 400),
+      outcome: kind,
+      error,
+      expected: expectedHuman(r.expected, human),
+      predicted,
+      answer: r.template === null ? predicted : (r.raw ?? '').slice(0, 400),
       reason: (r.reason ?? '').slice(0, 300),
       title: titleOf(r).slice(0, 200),
     });

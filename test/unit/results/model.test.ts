@@ -74,7 +74,7 @@ test('the view carries the report: metrics, shares, breakdowns; the quick view h
   );
 });
 
-test('failure rows: every invalid, errored or inexact rating, with its error size and hostile text kept verbatim', async () => {
+test('failure rows: every invalid, errored or wrong rating (off by more than half a star), with its error size and hostile text kept verbatim', async () => {
   const run = await readSlimRun(dir);
   const refs: CaseRef[] = [];
   const rows = failureRows(
@@ -85,7 +85,11 @@ test('failure rows: every invalid, errored or inexact rating, with its error siz
   const want = run.results.filter(
     (r) =>
       r.outcome !== 'success' ||
-      (r.prediction as { value: number }).value !== (r.expected as { value: number }).value,
+      Math.abs((r.prediction as { value: number }).value - (r.expected as { value: number }).value) > 0.5,
+  );
+  assert.ok(
+    rows.some((r) => r.outcome === 'wrong'),
+    'the fixture has wrong ratings',
   );
   assert.equal(rows.length, want.length);
   assert.equal(refs.length, rows.length);

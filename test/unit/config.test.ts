@@ -50,7 +50,14 @@ test('defaults: every documented default is filled in', () => {
   assert.deepEqual(c.prompts, ['builtin:choice']);
   assert.deepEqual(c.models, []);
   assert.deepEqual(c.baselines, ['random', 'popularity', 'item-mean', 'item-knn', 'mf']);
-  assert.deepEqual(c.run, { concurrency: 8, samples: 1, timeoutMs: 60000, maxRetries: 6, cache: true });
+  assert.deepEqual(c.run, {
+    concurrency: 8,
+    samples: 1,
+    timeoutMs: 60000,
+    connectTimeoutMs: 10000,
+    maxRetries: 6,
+    cache: true,
+  });
 });
 
 test('defaults depend on the form: K = 20 for ranking, none for rating; baselines that fit the form', () => {
@@ -168,7 +175,7 @@ test('bad values name the file and the field path', () => {
     [withTask({ candidates: 1 }), /task\.candidates: expected a number >= 2, got 1/],
     [
       withTask({ form: 'ranking', k: 25 }),
-      /task\.k: expected a cut-off no larger than the 20 candidates, got 25/,
+      /task\.k: expected a cut-off smaller than the 20 candidates \(HR@k is always 1 when k >= K\), got 25/,
     ],
     [withTask({ probe: 'yes' }), /task\.probe: expected true or false, got "yes"/],
     [withTask({}, { dataset: { path: '' } }), /dataset\.path: must not be empty/],

@@ -1,5 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
+import { getForm } from '../forms';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -27,7 +28,8 @@ export const REPORT_SCHEMA = 'ubp-report/1';
 export interface MetricInfo {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction (bias). */
+  higherIsBetter: boolean | null;
   description: string;
 }
 
@@ -83,6 +85,8 @@ export interface Report {
   };
   bootstrap: Required<BootstrapOptions> & { method: 'percentile'; cluster: 'user' };
   headline: MetricInfo;
+  /** Metrics shown beside the headline where reported (binary: AUC when probabilities are given). */
+  besideHeadline?: string[];
   /** Every metric reported for this form, in display order. */
   metrics: MetricInfo[];
   variants: VariantReport[];
@@ -122,15 +126,14 @@ interface TaskLike {
 }
 
 function taskOf(manifest: RunManifest): TaskLike {
-  const cfg = manifest.config as { task?: TaskLike } | undefined;
-  return cfg?.task ?? {};
+  return (manifest.config?.task as TaskLike | undefined) ?? {};
 }
 
 /** The scoring context a run's manifest implies. */
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? (form === 'choice' ? 5 : form === 'ranking' ? 20 : undefined);
+  const candidates = task.candidates ?? getForm(form).candidates?.default;
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -147,7 +150,7 @@ export function buildReport(
   options: ReportOptions = {},
 ): Report {
   const ctx = scoringContext(manifest, options);
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const latest = latestResults(results).filter((r) => r.expected?.form === ctx.form);
   const thresholds = popularityThresholds(latest);
   const groups = groupByVariant(latest);
@@ -183,11 +186,17 @@ export function buildReport(
   }
 
   const task = taskOf(manifest);
+  const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter(
+    (key) => variants.some((v) => v.metrics.some((m) => m.key === key)),
+  );
   const units =
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
   const lastLine = latest.reduce((m, r) => Math.max(m, Date.parse(r.finishedAt) || 0), 0);
-  const ended = manifest.finishedAt ? Date.parse(manifest.finishedAt) : lastLine || NaN;
+  // A run whose process is gone has no finishedAt: its last heartbeat (updatedAt) or last line dates it.
+  const ended = manifest.finishedAt
+    ? Date.parse(manifest.finishedAt)
+    : Math.max(lastLine, Date.parse(manifest.updatedAt ?? '') || 0) || NaN;
   const info = (key: string) => {
     const m = fs.metrics.find((d) => d.key === key)!;
     return { key: m.key, label: m.label, higherIsBetter: m.higherIsBetter, description: m.description };
@@ -234,9 +243,7 @@ export function buildReport(
       form: ctx.form,
       dataset: { name: manifest.dataset.name, path: manifest.dataset.path, scale: manifest.dataset.scale },
       k: ctx.k,
-      ...(ctx.candidates !== undefined && ctx.form !== 'rating' && ctx.form !== 'binary'
-        ? { candidates: ctx.candidates }
-        : {}),
+      ...(ctx.candidates !== undefined && getForm(ctx.form).candidates ? { candidates: ctx.candidates } : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
       probe: protocol.probe,
@@ -251,13 +258,19 @@ export function buildReport(
       partial: latest.length < units,
       ...(manifest.startedAt ? { startedAt: manifest.startedAt } : {}),
       ...(manifest.finishedAt ? { finishedAt: manifest.finishedAt } : {}),
-      ...(Number.isFinite(ended - started) ? { durationMs: ended - started } : {}),
+      // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
+      ...(manifest.activeMs !== undefined
+        ? { durationMs: manifest.activeMs }
+        : Number.isFinite(ended - started)
+          ? { durationMs: ended - started }
+          : {}),
       ...(manifest.resumes !== undefined ? { resumes: manifest.resumes } : {}),
       ...(manifest.engineVersion ? { engineVersion: manifest.engineVersion } : {}),
       ...(manifest.configFile ? { configFile: manifest.configFile } : {}),
     },
     bootstrap: { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap, method: 'percentile', cluster: 'user' },
     headline: info(fs.headline),
+    ...(beside.length ? { besideHeadline: beside } : {}),
     metrics: fs.metrics.map((m) => info(m.key)),
     variants,
     totals,

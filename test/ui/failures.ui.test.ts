@@ -78,9 +78,8 @@ test('the peek shows a failed prediction as a diff of titles, reported on openin
   const tree = page.locator('.test-explorer .monaco-list-row');
   await tree.filter({ hasText: 'taste' }).first().waitFor({ timeout: 60_000 });
   await runCommand(page, 'Test: Go to Next Test Failure');
-  const peek = page.locator('.test-output-peek');
+  const peek = page.locator('.peekview-widget').first();
   await peek.waitFor({ timeout: 60_000 });
-  await peek.locator('.monaco-diff-editor, .test-output-peek-message-container').first().waitFor();
   const text = await peek.innerText();
   assert.match(text, /wrong: answered [A-Z] · .+, expected [A-Z] · .+|invalid: /);
   await screenshot(page, 'failures-peek-diff');
@@ -98,7 +97,7 @@ test('the CodeLens on the model entry opens its failures; a failure opens in the
       .locator('.codelens-decoration')
       .allInnerTexts()
       .then((t) => t.join(' | ')),
-    /HR@1 \d\.\d{3} ± \d\.\d{3}/,
+    /\(HR@1\) \d\.\d{3} ± \d\.\d{3}/,
   );
   await screenshot(page, 'failures-codelens');
   await lens.click();
@@ -131,12 +130,13 @@ test('the prompt preview shows what the model answered for the previewed case', 
   const answers = frame.locator('#answers tr.answer');
   await answers.first().waitFor({ timeout: 60_000 });
   assert.match(await answers.first().innerText(), /taste-choice×local-llm/);
+  await answers.first().scrollIntoViewIfNeeded();
   await screenshot(page, 'failures-prompt-preview-answers');
 });
 
 test('a chart gives each of two baselines its own colour', async () => {
   const { page } = wb;
-  await page.locator('.tab', { hasText: 'Results: ' }).first().click();
+  await runCommand(page, 'UBP: Open Results', 'taste');
   const frame = await webviewFrame(page, `Results: ${await runId()}`);
   await frame.locator('[data-tab="tab-charts"]').click();
   await frame.locator('#charts .chart-card canvas').first().waitFor({ timeout: 60_000 });

@@ -10,3 +10,4 @@ export * from './models/baselines';
 export * from './models';
 export * from './dataset';
 export * from './run';
+export * from './batch';

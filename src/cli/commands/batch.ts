@@ -8,20 +8,22 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
-import type { ModelConfig } from '../../core/config';
 import {
+  RUN_MANIFEST_FILE,
+  apiKeyEnvOf,
   cancelBatches,
   exportBatchFile,
   importBatchResults,
   isOpen,
+  prepareEval,
   readBatchState,
+  readRunManifest,
   refreshBatches,
+  runsDir,
   submitBatches,
   type BatchRecord,
-} from '../../core/batch';
-import { prepareEval } from '../../core/run/prepare';
-import { RUN_MANIFEST_FILE, readRunManifest, runsDir } from '../../core/run/store';
-import { apiKeyEnvOf } from '../../core/run/wiring';
+  type ModelConfig,
+} from '../../core';
 
 const USAGE = [
   'ubp batch submit <config> [--models a,b] [--max-requests N] [--endpoint URL --model NAME [--api-key-env VAR]] [--new] [--runs-dir D]',

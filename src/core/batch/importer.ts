@@ -11,9 +11,9 @@ import { runEval, type RunEvalOptions, type RunVariant } from '../run/runner';
 import { openRunStore, readRunManifest, unitKey, type RunManifest, type RunStatus } from '../run/store';
 import type { RunSummary } from '../run/events';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { readCompletion } from '../models/openai';
+import type { readCompletion as ReadCompletion } from '../models/openai';
 import type { LlmPredictor } from '../models/providers';
-import { readMessage } from '../models/providers/anthropic';
+import type { readMessage as ReadMessage } from '../models/providers/anthropic';
 import type { PredictResponse, Predictor } from '../types';
 import { parseOutputLine, type BatchAnswer } from './formats';
 import { IdTable } from './ids';
@@ -80,7 +80,13 @@ export async function readAnswers(
  * A predictor answering from imported batch results: what the model said when the batch ran the unit, read by
  * the provider's own reader (the same one its interactive predictor uses), so text, usage and finish reason match.
  */
+interface Readers {
+  readCompletion: typeof ReadCompletion;
+  readMessage: typeof ReadMessage;
+}
+
 function replayPredictor(
+  { readCompletion, readMessage }: Readers,
   live: Predictor,
   variant: string,
   answers: ReadonlyMap<string, BatchAnswer>,
@@ -98,7 +104,7 @@ function replayPredictor(
         // The answer tool the request forced (if any) is where the answer arrives.
         const sent = (live as Partial<LlmPredictor>).requestBody?.(req) as
           { tool_choice?: { name?: string } } | undefined;
-        read = readMessage(a.body as Parameters<typeof readMessage>[0], sent?.tool_choice?.name);
+        read = readMessage(a.body as Parameters<typeof ReadMessage>[0], sent?.tool_choice?.name);
       } else read = readCompletion(a.body as unknown as ChatCompletion);
       return Promise.resolve({ ...read, attempts: 1 });
     },
@@ -146,12 +152,17 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     tool: o.tool ?? 'ubp batch import',
   });
   const factor = o.costFactor ?? 1;
+  // The providers' readers, loaded on first use (the engine's entry never loads the openai package itself).
+  const readers: Readers = {
+    readCompletion: (await import('../models/openai')).readCompletion,
+    readMessage: (await import('../models/providers/anthropic')).readMessage,
+  };
   const variants: RunVariant[] = prepared.variants.map((v) => {
     if (v.kind !== 'llm') return v;
     const base = v.cost;
     return {
       ...v,
-      predictor: replayPredictor(v.predictor, v.id, answers),
+      predictor: replayPredictor(readers, v.predictor, v.id, answers),
       ...(base && factor !== 1 ? { cost: (u) => (base(u) ?? 0) * factor } : {}),
     };
   });

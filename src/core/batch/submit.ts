@@ -259,6 +259,14 @@ export interface ExportResult {
  * batch format (what `vllm run-batch` reads), and computes the baselines. `importBatchResults` reads the answers.
  */
 export async function exportBatchFile(prepared: PreparedEval, out: string): Promise<ExportResult> {
+  const models = [...new Set(prepared.variants.filter((v) => v.kind === 'llm').map((v) => v.model))];
+  // vLLM serves one model per process and refuses bodies naming another.
+  if (models.length !== 1)
+    throw new Error(
+      models.length
+        ? `the run has ${models.length} models (${models.join(', ')}): export one at a time with --models (vLLM serves one model per process)`
+        : 'the run has no model to export (only baselines)',
+    );
   const store = await prepared.openStore();
   let written;
   try {

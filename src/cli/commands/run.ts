@@ -167,6 +167,8 @@ export const runCommand: CliCommand = {
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
       if (summary.status === 'cancelled') io.out('cancelled: run the same command again to resume.\n');
+      if (summary.status === 'batch')
+        io.out('waiting on open batches for the rest: `ubp batch status <run>` imports them when they end.\n');
       if (summary.status === 'budget')
         io.out('stopped at the budget: raise run.budgetUsd and run again to continue.\n');
       if (summary.error) io.err(`error: ${summary.error}\n`);

@@ -11,3 +11,4 @@ export * from './models';
 export * from './dataset';
 export * from './run';
 export * from './batch';
+export * from './shard';

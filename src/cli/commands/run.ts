@@ -7,6 +7,7 @@ import {
   apiKeyEnvOf,
   buildReport,
   checkThresholds,
+  parseShard,
   parseThreshold,
   prepareEval,
   readRun,
@@ -18,7 +19,8 @@ import {
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
-  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]] [--fail-under <metric>=<value> ...]\n' +
+  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]] [--fail-under <metric>=<value> ...] [--shard i/n]\n' +
+  '  --shard       run slice i of n of the cases (by case id) as a run of its own; `ubp merge` joins the slices\n' +
   '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05';
 
 export const runCommand: CliCommand = {
@@ -41,6 +43,7 @@ export const runCommand: CliCommand = {
         model: { type: 'string' },
         'api-key-env': { type: 'string' },
         'fail-under': { type: 'string', multiple: true },
+        shard: { type: 'string' },
       },
     });
     // Checked before the run so a typo fails fast, not after an expensive run.
@@ -56,6 +59,12 @@ export const runCommand: CliCommand = {
     const configFile = path.resolve(io.cwd, positionals[0]!);
     const concurrency = positiveInt('--concurrency', values.concurrency);
     const limit = positiveInt('--limit', values.limit);
+    let shard;
+    try {
+      shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+    } catch (e) {
+      throw new UsageError(`--shard: ${(e as Error).message}`);
+    }
     if (values.endpoint === undefined && values.model !== undefined)
       throw new UsageError('--model needs --endpoint (the base URL of an OpenAI-compatible server)');
     if (values.endpoint !== undefined && values.model === undefined)
@@ -107,6 +116,7 @@ export const runCommand: CliCommand = {
       concurrency,
       cache: values['no-cache'] ? false : undefined,
       limit,
+      ...(shard ? { shard } : {}),
       fresh: values.new,
       getApiKey,
       tool: 'ubp run',
@@ -168,7 +178,9 @@ export const runCommand: CliCommand = {
       );
       if (summary.status === 'cancelled') io.out('cancelled: run the same command again to resume.\n');
       if (summary.status === 'batch')
-        io.out('waiting on open batches for the rest: `ubp batch status <run>` imports them when they end.\n');
+        io.out(
+          'waiting on open batches for the rest: `ubp batch status <run>` imports them when they end.\n',
+        );
       if (summary.status === 'budget')
         io.out('stopped at the budget: raise run.budgetUsd and run again to continue.\n');
       if (summary.error) io.err(`error: ${summary.error}\n`);

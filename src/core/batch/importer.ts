@@ -204,6 +204,7 @@ export async function prepareRun(
     getApiKey: o.getApiKey ?? (() => undefined),
     ...(o.only ? { only: o.only } : {}),
     ...(o.packageRoot ? { packageRoot: o.packageRoot } : {}),
+    ...(manifest.shard ? { shard: { index: manifest.shard.index, count: manifest.shard.count } } : {}),
   });
   if (prepared.runKeyHash !== manifest.runKeyHash)
     throw new Error(

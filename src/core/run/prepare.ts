@@ -32,6 +32,7 @@ import { buildCases, CASES_VERSION } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { openBatchUnits } from '../batch/state';
+import { casesOfShard, shardLabel, type ShardSpec } from '../shard/shard';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
 import {
@@ -65,6 +66,8 @@ export interface PrepareOptions {
   cache?: boolean;
   /** Run only the first N cases (the run keeps its id: a later run without a limit continues it). */
   limit?: number;
+  /** Run one deterministic slice of the cases (by case id): its own run, `ubp merge` joins the slices. */
+  shard?: ShardSpec;
   /** Start a fresh run instead of resuming the latest one of this config. */
   fresh?: boolean;
   /** The API key of an LLM entry, by the front end (never stored). Undefined: no key (local servers). */
@@ -177,8 +180,12 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
 
   // The run id first: a run another process is writing is refused before any data is loaded.
   const hash = configHash(config);
-  const keyHash = runKeyHash(config, templateHashesOf(config, loaded.dir));
-  const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}`;
+  const unshardedKeyHash = runKeyHash(config, templateHashesOf(config, loaded.dir));
+  // A shard is its own run: its key and id name it, so shard 2 never resumes shard 1 (nor the whole run).
+  const keyHash = opts.shard
+    ? sha256(`${unshardedKeyHash}\u0000${shardLabel(opts.shard)}`)
+    : unshardedKeyHash;
+  const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}${opts.shard ? `-${shardLabel(opts.shard)}` : ''}`;
   const runId = chooseRunId(opts.root, base, Boolean(opts.fresh));
   const lockFile = path.join(runsDir(opts.root), runId, RUN_LOCK_FILE);
   const holder = lockHolder(lockFile);
@@ -190,8 +197,9 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     : resolveConfigPath(config, loaded.dir, config.dataset.path);
   const { data, fingerprint } = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
   const built = buildCases(data, task);
-  const caseCount = built.cases.length;
-  const cases = opts.limit !== undefined ? built.cases.slice(0, opts.limit) : built.cases;
+  const runCases = opts.shard ? casesOfShard(built.cases, opts.shard) : built.cases;
+  const caseCount = runCases.length;
+  const cases = opts.limit !== undefined ? runCases.slice(0, opts.limit) : runCases;
   const candidates =
     task.form === 'choice' || task.form === 'ranking'
       ? (task.candidates ?? DEFAULT_CANDIDATES[task.form])
@@ -368,6 +376,9 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     cases: caseCount,
     casesVersion: CASES_VERSION,
     split: { kind: built.split, ...(built.cutoff !== undefined ? { cutoff: built.cutoff } : {}) },
+    ...(opts.shard
+      ? { shard: { ...opts.shard, casesOfAll: built.cases.length, runKeyHash: unshardedKeyHash } }
+      : {}),
   };
 
   const openStore = (): Promise<RunStore> =>

@@ -171,7 +171,7 @@ export function classifyError(error: unknown, secrets: (string | undefined)[] = 
       status: info.status,
       reason: clean(`HTTP ${info.status}${info.message ? `: ${info.message}` : ''}`),
     };
-    if (isFatalHttp(info)) failure.fatal = true;
+    failure.fatal = isFatalHttp(info);
     const wait = parseRetryAfter(error.headers);
     if (wait !== undefined) failure.retryAfterMs = wait;
     return failure;

@@ -77,6 +77,8 @@ export interface OpenedResults {
   failures: Promise<FailureRow[]>;
   /** Resolves when the webview reports it has rendered `phase` (first time). */
   rendered(phase: Phase): Promise<Rendered>;
+  /** Shows the Failures tab filtered to one variant. */
+  showFailures(variant: string): void;
   /** Every view posted so far (live updates add more). */
   views(): ResultsView[];
 }
@@ -224,6 +226,7 @@ class ResultsPanel implements vscode.Disposable {
       report: this.reportDeferred.promise,
       failures: this.failuresDeferred.promise,
       rendered: (phase) => this.waiter(phase).promise,
+      showFailures: (variant) => this.channel.notify('showFailures', { variant }),
       views: () => this.posted.slice(),
     };
     void this.load();

@@ -125,7 +125,7 @@ test('ubp report, compare and export on run folders', async (t) => {
   assert.match(b.stdout, /^baseline:random → gpt$/m);
   b = io(root);
   assert.equal(await main(['compare', 'run-a', '--variant-a', 'nope', '--variant-b', 'gpt'], b), 1);
-  assert.match(b.stderr, /no variant "nope" in run-a \(it has: gpt, baseline:random\)/);
+  assert.match(b.stderr, /no variant or model "nope" in run-a \(it has: gpt, baseline:random\)/);
   b = io(root);
   assert.equal(await main(['compare', 'run-a', '--variant-a', 'gpt'], b), 2);
 

@@ -210,7 +210,7 @@ export function classifyAnthropicError(error: unknown, secrets: (string | undefi
       status: error.info.status,
       reason: clean(error.message),
     };
-    if (isFatalHttp(error.info)) failure.fatal = true;
+    failure.fatal = isFatalHttp(error.info);
     const wait = parseRetryAfter(error.headers);
     if (wait !== undefined) failure.retryAfterMs = wait;
     return failure;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { PRESET_IDS } from './models/presets';
 import { PROVIDER_IDS } from './models/providers/types';
 
 export const TASK_FORMS = ['rating', 'binary', 'choice', 'ranking'] as const;
@@ -18,16 +19,8 @@ export const DATASET_FORMATS = [
 ] as const;
 export const BASELINES = ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'] as const;
 export type BaselineName = (typeof BASELINES)[number];
-export const MODEL_PRESETS = [
-  'openai',
-  'azure',
-  'ollama',
-  'vllm',
-  'lmstudio',
-  'llamacpp',
-  'openrouter',
-  'anthropic',
-] as const;
+/** The endpoint presets `models[].preset` takes (models/presets.ts). */
+export const MODEL_PRESETS = PRESET_IDS;
 
 /** Baselines that give a meaningful answer for each form; the default of `baselines`. */
 export const BASELINES_BY_FORM: Record<(typeof TASK_FORMS)[number], BaselineName[]> = {
@@ -632,6 +625,25 @@ export function parseConfig(text: string, file: string): EvalConfig {
   const result = evalConfigSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ConfigError(file, result.error.issues.flatMap(describeIssue));
   return result.data;
+}
+
+/** K of a task: its own `candidates`, else the form's default; undefined for forms without candidates. */
+export function candidatesOf(task: { form: string; candidates?: number }): number | undefined {
+  if (task.candidates !== undefined) return task.candidates;
+  return task.form in DEFAULT_CANDIDATES
+    ? DEFAULT_CANDIDATES[task.form as keyof typeof DEFAULT_CANDIDATES]
+    : undefined;
+}
+
+/**
+ * The effective config a run records in its manifest: the parsed config (zod filled the plain defaults) with the
+ * defaults that depend on other fields filled too (`task.candidates`), so no reader derives them again. Hashes
+ * and run ids are computed from the parsed config, so they keep their meaning.
+ */
+export function effectiveConfig(config: EvalConfig): EvalConfig {
+  const candidates = candidatesOf(config.task);
+  if (candidates === undefined || config.task.candidates !== undefined) return config;
+  return { ...config, task: { ...config.task, candidates } };
 }
 
 /** Canonical JSON: keys sorted at every level, undefined dropped. Equal configs give equal strings. */

@@ -106,7 +106,12 @@ test('submit splits at the limit; ubp run sends nothing while batches are open; 
   }
   assert.equal((await readRun(dir)).manifest.status, 'batch');
 
-  // No double spending: the open batches hold every LLM unit.
+  // No double spending: the open batches hold every LLM unit, for a second submit and for ubp run.
+  assert.match(
+    await cli(cwd, ['batch', 'submit', config, ...endpoint(server)]),
+    /30 already in open batches/,
+  );
+  assert.equal(server.batches.stats().created, 3);
   await cli(cwd, ['run', config, ...endpoint(server)]);
   assert.equal(server.stats().chatRequests, sentInteractively, 'ubp run sent no unit of an open batch');
   assert.equal((await readRun(dir)).manifest.status, 'batch');

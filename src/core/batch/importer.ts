@@ -37,7 +37,10 @@ export type Replay =
   { ok: true; response: PredictResponse } | { ok: false; status?: number; message: string };
 
 /** Turns an answer's response body into what the interactive predictor would have returned. */
-export type AnswerReader = (answer: BatchAnswer & { kind: 'answer' }, variant: string) => PredictResponse;
+export type BatchAnswerReader = (
+  answer: BatchAnswer & { kind: 'answer' },
+  variant: string,
+) => PredictResponse;
 
 /**
  * Reads output files (any order of lines, OpenAI / vLLM / Anthropic) into replies by unit key. Bodies are read at
@@ -46,7 +49,7 @@ export type AnswerReader = (answer: BatchAnswer & { kind: 'answer' }, variant: s
 export async function readAnswers(
   files: readonly string[],
   table: IdTable,
-  read: AnswerReader,
+  read: BatchAnswerReader,
 ): Promise<{ answers: Map<string, Replay>; stats: ImportStats }> {
   const answers = new Map<string, Replay>();
   const stats: ImportStats = { lines: 0, answered: 0, notRun: 0, unknown: 0, duplicates: 0, corrupt: 0 };
@@ -106,7 +109,7 @@ function replayPredictor(id: string, variant: string, answers: ReadonlyMap<strin
  * The providers' own readers (the ones their interactive predictors use, loaded on first use), so text, usage
  * and finish reason match an interactive call. An Anthropic answer arrives in the answer tool its request forced.
  */
-async function answerReader(prepared: PreparedEval): Promise<AnswerReader> {
+async function answerReader(prepared: PreparedEval): Promise<BatchAnswerReader> {
   const { readCompletion } = await import('../models/openai');
   const { readMessage } = await import('../models/providers/anthropic');
   const tools = new Map<string, string | undefined>();

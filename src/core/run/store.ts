@@ -74,7 +74,7 @@ export interface RunManifest {
   /** Version of the case-building rules (tasks CASES_VERSION); absent in runs made before it was recorded (= 1). */
   casesVersion?: number;
   /** The split the cases were built with; `cutoff` in Unix seconds for the global split. */
-  split?: { kind: 'temporal' | 'global' | 'random'; cutoff?: number };
+  split?: { kind: 'temporal' | 'global' | 'random' | 'items' | 'file order'; cutoff?: number };
   status: RunStatus;
   startedAt: string;
   /** When the current (or last) session of this run started; differs from startedAt after a resume. */

@@ -240,7 +240,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   }
   const renderInfo: PromptRenderInfo = {
     dataset: { name: data.name, kind: data.kind, scale: data.scale },
-    task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k },
+    task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k, probe: task.probe },
   };
   const estimate: RunEstimate = {
     units: variants.length * cases.length,

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { formIds, forms, getForm, hasForm } from './forms';
+import { PRESET_IDS } from './models/presets';
 import { PROVIDER_IDS } from './models/providers/types';
 
 export const DATASET_FORMATS = [
@@ -27,16 +28,8 @@ export const BASELINES = [
   'majority',
 ] as const;
 export type BaselineName = (typeof BASELINES)[number];
-export const MODEL_PRESETS = [
-  'openai',
-  'azure',
-  'ollama',
-  'vllm',
-  'lmstudio',
-  'llamacpp',
-  'openrouter',
-  'anthropic',
-] as const;
+/** The endpoint presets `models[].preset` takes (models/presets.ts). */
+export const MODEL_PRESETS = PRESET_IDS;
 
 /** The baselines that give a meaningful answer for a form: the default of `baselines` (the form says). */
 export function baselinesByForm(form: string): BaselineName[] {
@@ -636,6 +629,22 @@ export function parseConfig(text: string, file: string): EvalConfig {
   const result = evalConfigSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ConfigError(file, result.error.issues.flatMap(describeIssue));
   return result.data;
+}
+
+/** K of a task: its own `candidates`, else the form's default; undefined for forms without candidates. */
+export function candidatesOf(task: { form: string; candidates?: number }): number | undefined {
+  return task.candidates ?? defaultCandidates(task.form);
+}
+
+/**
+ * The effective config a run records in its manifest: the parsed config (zod filled the plain defaults) with the
+ * defaults that depend on other fields filled too (`task.candidates`), so no reader derives them again. Hashes
+ * and run ids are computed from the parsed config, so they keep their meaning.
+ */
+export function effectiveConfig(config: EvalConfig): EvalConfig {
+  const candidates = candidatesOf(config.task);
+  if (candidates === undefined || config.task.candidates !== undefined) return config;
+  return { ...config, task: { ...config.task, candidates } };
 }
 
 /** Canonical JSON: keys sorted at every level, undefined dropped. Equal configs give equal strings. */

@@ -6,6 +6,7 @@ import { ConfigService } from './services/configService';
 import { DatasetService } from './services/datasetService';
 import { KeyService } from './services/keyService';
 import { RunService } from './services/runService';
+import { CaseService } from './services/caseService';
 import { DatasetsView } from './views/datasetsView';
 import { RunsView } from './views/runsView';
 import { ModelsView } from './views/modelsView';
@@ -14,6 +15,9 @@ import { showDatasetStats } from './commands/showDatasetStats';
 import { openResults } from './commands/openResults';
 import { compareRuns } from './commands/compareRuns';
 import { registerCommands } from './commands/register';
+import { openCase, previewCase, rerunCase, showFailures } from './commands/caseCommands';
+import { CaseViews } from './webviews/caseView';
+import { EvalTests } from './testing/evalTests';
 import { runEvalCommand } from './commands/runEval';
 import {
   cancelRun,
@@ -40,6 +44,8 @@ export interface UbpExtensionApi {
   datasets: DatasetService;
   views: { datasets: DatasetsView; runs: RunsView; models: ModelsView };
   previews: PromptPreviews;
+  caseViews: CaseViews;
+  tests: EvalTests;
 }
 
 export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
@@ -54,13 +60,22 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     configs: new ConfigService(),
     runs: new RunService(),
     datasets,
+    cases: new CaseService(datasets, context.extensionUri.fsPath),
   };
   const datasetsView = new DatasetsView(datasets, services.configs);
   const runsView = new RunsView(services.runs);
   const modelsView = new ModelsView(services);
   const previews = new PromptPreviews(services);
   registerPromptLanguage(context, previews);
-  const results = registerResultsPanel(context, { log, runsRoot: () => services.runs.root() });
+  const caseViews = new CaseViews(services);
+  const codeLenses = new RunCodeLensProvider(services.runs);
+  const tests = new EvalTests(services);
+  const results = registerResultsPanel(context, {
+    log,
+    runsRoot: () => services.runs.root(),
+    openCase: async (dir, caseId, variant, sample) =>
+      void (await caseViews.show({ dir, caseId, variant, sample })),
+  });
   const panels = results.panels;
   context.subscriptions.push(
     log,
@@ -68,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     services.configs,
     services.runs,
     previews,
+    caseViews,
+    tests,
     vscode.window.registerTreeDataProvider('ubp.datasets', datasetsView),
     vscode.window.createTreeView('ubp.runs', {
       treeDataProvider: runsView,
@@ -75,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       showCollapseAll: true,
     }),
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
-    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
+    codeLenses,
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, codeLenses),
     results.disposable,
     registerCommands({
       showDatasetStats: (arg?: string | { ref?: { path: string } }) =>
@@ -105,6 +123,10 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       downloadDataset: (name?: string, folder?: string) => downloadDatasetCommand(services, name, folder),
       testConnection: (endpoint?: string) => testConnection(services, endpoint),
       listEndpointModels: (endpoint?: string) => showEndpointModels(services, endpoint),
+      openCase: (arg?: unknown) => openCase(caseViews, tests, arg),
+      rerunCase: (arg?: unknown) => rerunCase(services, caseViews, tests, arg),
+      previewCase: (arg?: unknown) => previewCase(previews, tests, arg),
+      showFailures: (dir?: string, variant?: string) => showFailures(panels, dir, variant),
     }),
   );
   void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', vscode.workspace.isTrusted);
@@ -113,6 +135,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       () => void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', true),
     ),
   );
+  // After activation, off its clock: the welcome views' context and the Test Explorer's latest results.
+  setImmediate(() => void tests.load());
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
@@ -121,6 +145,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     datasets,
     views: { datasets: datasetsView, runs: runsView, models: modelsView },
     previews,
+    caseViews,
+    tests,
   };
 }
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createBatchEmulator, type BatchEmulator } from './batch';
 
 /** The faults the server can inject into one request. */
 export type FaultKind =
@@ -183,6 +184,8 @@ export interface TestServer {
   root: string;
   port: number;
   setFaults(spec: FaultSpec | undefined): void;
+  /** The batch APIs (OpenAI /v1/files + /v1/batches, Anthropic /v1/messages/batches): see batch.ts. */
+  batches: BatchEmulator;
   setLatency(ms: number): void;
   stats(): TestServerStats;
   /** Forget all counts and logs. */
@@ -286,6 +289,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       : undefined;
   };
   setFaults(options.faults);
+  const batches = createBatchEmulator({
+    answer,
+    defaultModel: models[0] ?? 'test-model',
+    reasoningTokens: options.reasoningTokens,
+  });
 
   let seq = 0;
   let requests = 0;
@@ -892,6 +900,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         sendJson(res, 200, { ok: true });
         return;
       }
+      if (batches.handle(req, res, raw, path)) return finish(rec, res.statusCode);
       sendJson(res, 404, {
         error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' },
       });
@@ -967,6 +976,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     root: `http://${host}:${port}`,
     port,
     setFaults,
+    batches,
     setLatency(ms: number) {
       latencyMs = ms;
     },

@@ -276,7 +276,7 @@ export async function withRetries<T>(
         status: failure.status,
         attempts: n,
         retryable: failure.retryable,
-        ...(failure.fatal ? { fatal: true } : {}),
+        ...(failure.fatal !== undefined ? { fatal: failure.fatal } : {}),
       });
     }
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > maxRetryAfter) {

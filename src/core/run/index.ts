@@ -3,6 +3,7 @@ export * from './events';
 export * from './lock';
 export * from './runner';
 export * from './store';
+export * from './results';
 export * from './prepare';
 export * from './rerun';
 export type { LlmBinding, LlmFactory, LlmFactoryArgs, RetryListener } from './wiring';

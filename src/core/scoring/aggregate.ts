@@ -287,11 +287,11 @@ export interface CalibrationBin {
 }
 
 export interface Agreement {
-  /** Cases with at least two samples. */
+  /** Cases with at least two valid answers (an error or an invalid answer is no answer to agree with). */
   cases: number;
   /**
-   * Mean over those cases of the share of sample pairs giving the same answer (choice: label; binary: like;
-   * ranking: the item put first; rating: the value; the form's answerKey; no valid answer counts as one more).
+   * Mean over those cases of the share of pairs of valid answers that are the same (choice: label; binary:
+   * like; ranking: the item put first; rating: the value; the form's answerKey).
    */
   pairwise: Estimate;
   /** Forms with a numeric answer (rating): mean over cases of its standard deviation across samples. */
@@ -402,7 +402,7 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
     ...(probabilistic ? { probabilities } : {}),
     ...(probabilities ? { calibration: calibrationBins(valid) } : {}),
     ...(form.candidates ? { positionBias: positionBias(obs, ctx) } : {}),
-    ...(obs.some((o) => o.sample > 0) ? { agreement: agreement(obs, ctx.form, boot) } : {}),
+    ...agreementOf(obs, ctx.form, boot),
     reasons: topReasons(results),
     reasonCodes: reasonCodes(results),
     ...(form.flags ? { flags: flagCounts(results, form.flags) } : {}),
@@ -487,10 +487,22 @@ function answerKey(o: Observation, form: TaskForm): string {
   return getForm(form).answerKey(p);
 }
 
-/** Agreement between the samples of each case (cases with at least two samples). */
+/** `{ agreement }` when some case has two valid answers (never for a variant whose answers all failed). */
+function agreementOf(
+  obs: Observation[],
+  form: TaskForm,
+  options: BootstrapOptions,
+): { agreement?: Agreement } {
+  if (!obs.some((o) => o.sample > 0)) return {};
+  const a = agreement(obs, form, options);
+  return a.cases > 0 ? { agreement: a } : {};
+}
+
+/** Agreement between the valid answers of each case (cases with at least two of them). */
 export function agreement(obs: Observation[], form: TaskForm, options: BootstrapOptions = {}): Agreement {
   const byCase = new Map<string, Observation[]>();
   for (const o of obs) {
+    if (o.outcome !== 'success') continue;
     const list = byCase.get(o.caseId);
     if (list) list.push(o);
     else byCase.set(o.caseId, [o]);

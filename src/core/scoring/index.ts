@@ -7,6 +7,7 @@ export * from './aggregate';
 export { aucMannWhitney, mcnemar, chiSquareTest, type McNemarResult } from './stats';
 export { seededRandom } from './random';
 export * from './compare';
+export * from './protocol';
 export * from './breakdown';
 export * from './report';
 export * from './render';

@@ -1,6 +1,7 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
 import { getForm } from '../forms';
+import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -21,6 +22,7 @@ import {
 } from './breakdown';
 import { comparePaired } from './compare';
 import { formScoring, normaliseMetricKey } from './metrics';
+import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
 
 export const REPORT_SCHEMA = 'ubp-report/1';
 
@@ -59,6 +61,16 @@ export interface Report {
     seed?: number;
     /** True when titles were replaced by opaque ids (knowledge probe run). */
     probe: boolean;
+    /** How the cases were split ('auto' only for runs made before the split was recorded). */
+    split: ReportSplit;
+    /** Global split: the cut (ISO time); null otherwise. */
+    cutoff: string | null;
+    /** How negative candidates were drawn (choice, ranking); null otherwise. */
+    negatives: string | null;
+    /** Choice and ranking: the metrics are sampled over K candidates. */
+    sampledMetrics?: SampledMetrics;
+    /** One line stating split, K, negatives and probe (report headers, the panel). */
+    protocol: string;
     /** Cases in the run and units (case × variant × sample) asked for and finished. */
     cases: number;
     units: number;
@@ -115,15 +127,18 @@ interface TaskLike {
 }
 
 function taskOf(manifest: RunManifest): TaskLike {
-  const cfg = manifest.config as { task?: TaskLike } | undefined;
-  return cfg?.task ?? {};
+  return (manifest.config?.task as TaskLike | undefined) ?? {};
 }
 
 /** The scoring context a run's manifest implies. */
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? getForm(form).candidates?.default;
+  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
+  const candidates = candidatesOf({
+    form,
+    ...(task.candidates !== undefined ? { candidates: task.candidates } : {}),
+  });
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -183,12 +198,16 @@ export function buildReport(
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
   const lastLine = latest.reduce((m, r) => Math.max(m, Date.parse(r.finishedAt) || 0), 0);
-  const ended = manifest.finishedAt ? Date.parse(manifest.finishedAt) : lastLine || NaN;
+  // A run whose process is gone has no finishedAt: its last heartbeat (updatedAt) or last line dates it.
+  const ended = manifest.finishedAt
+    ? Date.parse(manifest.finishedAt)
+    : Math.max(lastLine, Date.parse(manifest.updatedAt ?? '') || 0) || NaN;
   const info = (key: string) => {
     const m = fs.metrics.find((d) => d.key === key)!;
     return { key: m.key, label: m.label, higherIsBetter: m.higherIsBetter, description: m.description };
   };
-  const notes: string[] = [];
+  const protocol = runProtocol(manifest, ctx.form);
+  const notes: string[] = [...protocol.notes];
   if (latest.length < units) {
     notes.push(
       `Partial run (${manifest.status}): ${latest.length} of ${units} answers finished; figures cover those.`,
@@ -232,14 +251,24 @@ export function buildReport(
       ...(ctx.candidates !== undefined && getForm(ctx.form).candidates ? { candidates: ctx.candidates } : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
-      probe: Boolean(task.probe),
+      probe: protocol.probe,
+      split: protocol.split,
+      cutoff: protocol.cutoff,
+      negatives: protocol.negatives,
+      ...(protocol.sampledMetrics ? { sampledMetrics: protocol.sampledMetrics } : {}),
+      protocol: protocol.summary,
       cases: manifest.cases,
       units,
       finishedUnits: latest.length,
       partial: latest.length < units,
       ...(manifest.startedAt ? { startedAt: manifest.startedAt } : {}),
       ...(manifest.finishedAt ? { finishedAt: manifest.finishedAt } : {}),
-      ...(Number.isFinite(ended - started) ? { durationMs: ended - started } : {}),
+      // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
+      ...(manifest.activeMs !== undefined
+        ? { durationMs: manifest.activeMs }
+        : Number.isFinite(ended - started)
+          ? { durationMs: ended - started }
+          : {}),
       ...(manifest.resumes !== undefined ? { resumes: manifest.resumes } : {}),
       ...(manifest.engineVersion ? { engineVersion: manifest.engineVersion } : {}),
       ...(manifest.configFile ? { configFile: manifest.configFile } : {}),

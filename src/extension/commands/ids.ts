@@ -23,6 +23,10 @@ export const Command = {
   testConnection: 'ubp.testConnection',
   listEndpointModels: 'ubp.listEndpointModels',
   openPromptPreview: 'ubp.openPromptPreview',
+  openCase: 'ubp.openCase',
+  rerunCase: 'ubp.rerunCase',
+  previewCase: 'ubp.previewCase',
+  showFailures: 'ubp.showFailures',
 } as const;
 
 export type CommandName = keyof typeof Command;

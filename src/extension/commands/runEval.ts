@@ -19,8 +19,10 @@ import { Command } from './ids';
 export interface RunEvalArgs {
   /** Model and baseline ids to run (default: all in the config; asks when called from the palette). */
   models?: string[];
-  /** false skips the cost confirmation. */
-  confirm?: boolean;
+  /** false skips the cost confirmation; 'whenPaid' asks only when the estimate costs money (or is unknown). */
+  confirm?: boolean | 'whenPaid';
+  /** Told the run's handle once it has started (the Test Explorer follows its events and cancels it). */
+  onStarted?: (handle: RunHandle) => void;
   /** Start a fresh run instead of resuming this config's latest. */
   fresh?: boolean;
   /** Run only the first N cases. */
@@ -82,11 +84,14 @@ export async function runEvalCommand(
     }
   }
   for (const w of prepared.warnings) services.log.warn(w);
-  if (args.confirm !== false && !(await confirmEstimate(prepared))) return undefined;
+  const free = prepared.estimate.llmRequests === 0 || prepared.estimate.costUsd === 0;
+  const ask = args.confirm === 'whenPaid' ? !free : args.confirm !== false;
+  if (ask && !(await confirmEstimate(prepared))) return undefined;
   return execute(services, {
     title: `UBP: ${prepared.config.name}`,
     units: prepared.cases.length * prepared.variants.length,
     start: () => prepared.start(),
+    onStarted: args.onStarted,
   });
 }
 
@@ -98,6 +103,7 @@ export interface RunLaunch {
   start: () => Promise<RunHandle>;
   /** The end-of-run message; default: the run's answers by outcome. */
   describe?: (summary: RunSummary) => string;
+  onStarted?: (handle: RunHandle) => void;
 }
 
 async function prepare(
@@ -163,6 +169,7 @@ export async function execute(services: Services, launch: RunLaunch): Promise<Ru
     return fail(services, message(e));
   }
   runs.track(handle.runId, handle);
+  launch.onStarted?.(handle);
   log.info(`run ${handle.runId}: ${launch.units} units to ask`);
   handle.on('run-started', (e) =>
     log.info(

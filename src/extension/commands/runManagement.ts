@@ -9,6 +9,7 @@ import {
   readRunManifest,
   type FailureKind,
   type PreparedRerun,
+  type RunHandle,
   type RunListing,
   type RunSummary,
   type UnitRef,
@@ -76,6 +77,8 @@ export interface RerunArgs {
   models?: string[];
   /** Exactly these units (one case from the Test Explorer), whatever their outcome. */
   units?: UnitRef[];
+  /** Told the run's handle once it has started. */
+  onStarted?: (handle: RunHandle) => void;
 }
 
 export interface RerunResult {
@@ -103,7 +106,8 @@ export async function rerunFailed(
   if (!dir || !root) return undefined;
   let prepared: PreparedRerun;
   try {
-    prepared = await prepareRerun(dir, { ...engineOptions(services, root), ...args });
+    const { onStarted: _, ...selection } = args;
+    prepared = await prepareRerun(dir, { ...engineOptions(services, root), ...selection });
   } catch (e) {
     const text = `Cannot re-run ${path.basename(dir)}: ${e instanceof Error ? e.message : String(e)}`;
     services.log.error(text);
@@ -123,6 +127,7 @@ export async function rerunFailed(
     title: `UBP: re-asking ${n} ${what} of ${prepared.runId}`,
     units: n,
     start: () => prepared.start(),
+    onStarted: args.onStarted,
     describe: (s) => {
       const t = s.manifest.totals;
       const r = s.manifest.reruns?.at(-1);

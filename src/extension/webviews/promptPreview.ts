@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   buildCases,
-  expectedText,
   formIds,
   forms,
   loadChatTokenizer,
@@ -28,6 +27,9 @@ import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
 import type { PreviewView, PromptPreviewProtocol } from '../../protocol/promptPreview';
 import { PROMPT_LANGUAGE, type HoverCaseSource } from '../prompt/promptLanguage';
+import { LatestAnswers } from './previewAnswers';
+import { contextOf, expectedHuman } from '../caseText';
+import { Command } from '../commands/ids';
 
 const DEBOUNCE_MS = 100;
 const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -60,6 +62,7 @@ export class PromptPreview implements vscode.Disposable {
   /** Fires when the webview reports a render (tests and the latency figure read it). */
   readonly onRendered = this.renderedEmitter.event;
   private lastView: PreviewView | undefined;
+  private readonly answers: LatestAnswers;
   private cached: CaseSource | undefined;
 
   constructor(
@@ -69,6 +72,7 @@ export class PromptPreview implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     this.source = this.loadSource();
+    this.answers = new LatestAnswers(services);
     // The tokenizer's rank table takes a second to build: start it now, beside the dataset load.
     void loadChatTokenizer(DEFAULT_MODEL).catch(() => undefined);
     this.channel = new HostChannel<PromptPreviewProtocol>(
@@ -77,6 +81,7 @@ export class PromptPreview implements vscode.Disposable {
       {
         navigate: ({ delta, caseId }) => void this.navigate(delta, caseId),
         openProblem: ({ line, character }) => void this.reveal(line, character),
+        openAnswer: (ref) => void vscode.commands.executeCommand(Command.openCase, ref),
         rendered: (r) => {
           if (this.lastView && this.lastView.seq === r.seq)
             this.renderedEmitter.fire({ ...r, view: this.lastView });
@@ -104,6 +109,11 @@ export class PromptPreview implements vscode.Disposable {
   private schedule(editAt: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.render(editAt), DEBOUNCE_MS);
+  }
+
+  /** Shows the case with this id (the Test Explorer's and the case view's "open in prompt preview"). */
+  showCase(caseId: string): Promise<void> {
+    return this.navigate(undefined, caseId);
   }
 
   private async navigate(delta?: number, caseId?: string): Promise<void> {
@@ -184,7 +194,7 @@ export class PromptPreview implements vscode.Disposable {
       caseCount: s.cases.length,
       caseId: testCase.id,
       user: testCase.user,
-      expected: expectedText(testCase.expected, testCase.target),
+      expected: expectedHuman(testCase.expected, contextOf(testCase)),
       messages,
       problems,
       totalTokens: tokens?.total ?? null,
@@ -194,6 +204,13 @@ export class PromptPreview implements vscode.Disposable {
       costEval: preview?.eval?.costUsd ?? null,
       editAt,
       renderedAt: Date.now(),
+      answers: await this.answers
+        .forCase(
+          this.document.uri.fsPath,
+          parsed.frontMatter.name ?? path.basename(this.document.uri.fsPath).replace(/\.prompt$/, ''),
+          testCase,
+        )
+        .catch(() => []),
     };
     this.lastView = view;
     this.channel.notify('render', view);

@@ -2,12 +2,12 @@
 // report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
 // their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
 import { fork } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import {
   answerText,
   buildReport,
+  caseDifferences,
   comparePaired,
   expectedText,
   getForm,
@@ -15,7 +15,9 @@ import {
   DEFAULT_BOOTSTRAP,
   latestResults,
   listRuns,
+  pairName,
   probeComparison,
+  readResults,
   readRunManifest,
   RUN_RESULTS_FILE,
   scoreResult,
@@ -115,28 +117,13 @@ export function parseSlimLine(buf: Buffer, start: number, end: number): CaseResu
 export async function readSlimRun(dir: string): Promise<LoadedRun & { bytes: number }> {
   const manifest = readRunManifest(dir);
   const byKey = new Map<string, CaseResult>();
-  let bytes = 0;
-  const file = path.join(dir, RUN_RESULTS_FILE);
-  if (existsSync(file)) {
-    let carry: Buffer = Buffer.alloc(0);
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) {
-      const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        if (nl > start) {
-          try {
-            const r = parseSlimLine(buf, start, nl);
-            byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
-          } catch {
-            /* an unreadable line: readers skip it */
-          }
-        }
-        start = nl + 1;
-      }
-      bytes += start;
-      carry = buf.subarray(start);
-    }
-  }
+  // The engine's one streaming reader, with the slim parser.
+  const scan = await readResults(
+    path.join(dir, RUN_RESULTS_FILE),
+    (r) => byKey.set(unitKey(r.caseId, r.variant, r.sample), r),
+    { parse: parseSlimLine },
+  );
+  const bytes = scan.validBytes;
   return { dir: path.resolve(dir), manifest, results: [...byKey.values()], bytes };
 }
 
@@ -226,6 +213,7 @@ export function headerView(run: LoadedRun, report: Report): RunHeaderView {
     dataset: m.dataset.name,
     form: m.dataset.form,
     probe: report.run.probe,
+    protocol: report.run.protocol,
     users: users.size,
     cases: m.cases,
     models: [...new Set(llms.map((v) => v.model))],
@@ -473,7 +461,7 @@ export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: Ca
       user: r.user,
       outcome,
       error: Number.isFinite(error) ? error : 1e9,
-      expected: expectedText(r.expected),
+      expected: expectedText(r.expected, { scale: ctx.scale }),
       predicted: r.outcome === 'success' ? answerText(r) : '',
       answer: (r.raw ?? '').slice(0, 400),
       reason: (r.reason ?? '').slice(0, 300),
@@ -538,6 +526,7 @@ export function compareInProcess(a: LoadedRun, b: LoadedRun): RunComparison {
     { label: a.manifest.id, results: a.results },
     { label: b.manifest.id, results: b.results },
     scoringContext(a.manifest),
+    { warnings: caseDifferences(a.manifest, b.manifest) },
   );
 }
 
@@ -554,9 +543,10 @@ export function compareViewOf(
   const rows: CompareView['rows'] = [];
   const changed: FailureRow[] = [];
   for (const pc of cmp.variants) {
-    const variant = pc.a.slice(cmp.a.length + 1);
+    // The pair's name ("v", or "a → b" for two models); a changed row opens run B's variant.
+    const variant = pairName(pc);
     for (const c of pc.changed ?? []) {
-      const ref = refs.push({ dir: b.dir, caseId: c.caseId, variant, sample: c.sample }) - 1;
+      const ref = refs.push({ dir: b.dir, caseId: c.caseId, variant: pc.b, sample: c.sample }) - 1;
       changed.push({
         ref,
         caseId: c.caseId,
@@ -576,8 +566,9 @@ export function compareViewOf(
       rows.push({
         variant,
         metric: row.key,
-        a: { value: num(row.a), lo: null, hi: null, n: row.diff.n },
-        b: { value: num(row.b), lo: null, hi: null, n: row.diff.n },
+        // Each side's own interval when the comparison computed one; never a made-up ± 0.
+        a: row.aCI ? estimateView(row.aCI) : { value: num(row.a), lo: null, hi: null, n: row.diff.n },
+        b: row.bCI ? estimateView(row.bCI) : { value: num(row.b), lo: null, hi: null, n: row.diff.n },
         delta: estimateView(row.diff),
         p: num(row.p),
         paired: pc.shared.cases,
@@ -603,6 +594,7 @@ export function compareViewOf(
   return {
     a: headerView(a, reportA),
     b: headerView(b, reportB),
+    warnings: cmp.warnings ?? [],
     headline: reportA.headline.key,
     metrics,
     rows,
@@ -614,7 +606,12 @@ export function compareViewOf(
 
 function onlyRow(variant: string, report: Report, side: 'a' | 'b'): CompareView['rows'][number] {
   const v = report.variants.find((x) => x.variant === variant);
-  const e = estimateView(v?.metrics.find((m) => m.key === report.headline.key)?.all);
+  // The quick report has no real interval (one resample): show the value alone, not "± 0.000".
+  const e = {
+    ...estimateView(v?.metrics.find((m) => m.key === report.headline.key)?.all),
+    lo: null,
+    hi: null,
+  };
   return {
     variant,
     metric: report.headline.key,

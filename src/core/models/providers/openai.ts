@@ -127,4 +127,6 @@ export const openaiProvider: Provider = {
     checkByListing(() => listOpenAIModels(endpoint, apiKey, options)),
   priceOf,
   bind: createOpenAIBinding,
+  // /v1/files + /v1/batches at half price (OpenAI; Azure's differs and local servers have none: see src/core/batch).
+  batch: { format: 'openai', priceFactor: 0.5 },
 };

@@ -131,4 +131,9 @@ export interface Provider {
   ): Price | undefined;
   /** The runner's view of one model entry. Throws a PredictorError (kind `config`) on a bad entry. */
   bind(args: LlmFactoryArgs, endpoint: Endpoint, deps?: ProviderDeps): Promise<LlmBinding>;
+  /**
+   * Its batch API (src/core/batch), absent when it has none: the wire format of the batch input, and the price
+   * of a batched request relative to an interactive one. Local servers of a batching provider still have none.
+   */
+  readonly batch?: { format: 'openai' | 'anthropic'; priceFactor: number };
 }

@@ -3,6 +3,8 @@
 export * from './types';
 export { ENGINE_VERSION } from './version';
 export * from './config';
+export { canonicalJson } from './canonicalJson';
+export { closestName, editDistance } from './closestName';
 export * from './tasks';
 export * from './scoring';
 export * from './prompt';

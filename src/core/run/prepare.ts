@@ -4,10 +4,10 @@
 // SecretStorage); none is ever written anywhere.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { canonicalJson } from '../canonicalJson';
 import {
   BASELINES_BY_FORM,
   DEFAULT_CANDIDATES,
-  canonicalJson,
   configHash,
   loadConfig,
   parseConfig,

@@ -6,6 +6,7 @@
 //
 // Invalid and error outcomes: in `all` they are scored as wrong (scoreCase); `valid` is the same metric over
 // the successful observations only. Their shares are reported beside the metrics.
+import { unitKey } from '../run/store';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { labelIndex, scoreCase } from './caseScore';
 import {
@@ -54,16 +55,11 @@ export interface Observation {
   result: CaseResult;
 }
 
-/** Identifies one line of results.jsonl: later lines replace earlier ones (retries, resumed runs). */
-export function resultKey(r: Pick<CaseResult, 'caseId' | 'variant' | 'sample'>): string {
-  return `${r.caseId}\u0000${r.variant}\u0000${r.sample}`;
-}
-
 /** Keeps the last result per (caseId, variant, sample), in first-seen order. */
 export function latestResults(results: CaseResult[]): CaseResult[] {
   const byKey = new Map<string, CaseResult>();
   for (const r of results) {
-    const key = resultKey(r);
+    const key = unitKey(r.caseId, r.variant, r.sample);
     if (byKey.has(key)) byKey.delete(key); // re-insert so the map's order follows the latest line
     byKey.set(key, r);
   }

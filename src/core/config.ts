@@ -188,10 +188,16 @@ const taskShape = {
       'Knowledge probe: replace titles and all item text by opaque ids ("Item 4F2A"). Case ids stay the same. Default false.',
     ),
   split: z
-    .enum(['auto', 'temporal', 'random'])
+    .enum(['auto', 'temporal', 'random', 'global'])
     .default('auto')
     .describe(
-      'Hold-out rule: "temporal" (each user\'s latest items), "random" (seeded), or "auto" (temporal when the data has timestamps). Default "auto".',
+      'Hold-out rule: "temporal" (leave-last-out: each user\'s latest items), "global" (one time cut for everyone: targets are each user\'s first items after it, histories and baselines see only what came before it), "random" (seeded), or "auto" (temporal when the data has timestamps). Default "auto".',
+    ),
+  cutoff: z
+    .union([z.number().gt(0).lt(1), z.iso.date(), z.iso.datetime({ offset: true, local: true })])
+    .optional()
+    .describe(
+      'Global split only: the cut, an ISO date ("2015-01-01") or a share in (0, 1), the timestamp below which that share of all interactions lies. Default 0.9.',
     ),
   k: posInt().default(10).describe('Cut-off of the ranking metrics (HR@k, NDCG@k). Default 10.'),
 };
@@ -326,6 +332,12 @@ const topShape = {
             message: `expected at most ${max} candidates for the ${t.form} form, got ${t.candidates}`,
           });
       }
+      if (t.cutoff !== undefined && t.split !== 'global')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cutoff'],
+          message: `task.cutoff applies to the global split only, but task.split is "${t.split}"`,
+        });
       if (t.form === 'ranking') {
         const k = t.candidates ?? DEFAULT_CANDIDATES.ranking;
         if (t.k > k)

@@ -10,11 +10,13 @@ import { previewCommand } from './preview';
 import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
+import { rerunCommand } from './rerun';
 
 export const commands: CliCommand[] = [
   versionCommand,
   schemaCommand,
   runCommand,
+  rerunCommand,
   casesCommand,
   statsCommand,
   downloadCommand,

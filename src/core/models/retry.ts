@@ -2,6 +2,10 @@
 // `retry-after-ms` honoured as a minimum wait, a per-attempt timeout, and cancellation that aborts the attempt
 // in flight at once. The openai client's own retries and timeout are off (see openai.ts): this loop owns them,
 // so the runner sees one place that decides and records every attempt. Clock, sleep and random are injectable.
+// Two bounds keep a dead endpoint from holding a run: a cap on the total time one request may spend in attempts
+// and waits (`maxTotalMs`), and an optional gate (the runner's per-origin circuit breaker, run/breaker.ts) that
+// every attempt passes through; the gate is found in the async context, so every provider gets it for free.
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Why a request failed, as a short word the run store and the UI can group by. */
 export type PredictorErrorKind =
@@ -16,7 +20,7 @@ export class PredictorError extends Error {
   constructor(
     readonly kind: PredictorErrorKind,
     readonly reason: string,
-    readonly details: { status?: number; attempts?: number; retryable?: boolean } = {},
+    readonly details: { status?: number; attempts?: number; retryable?: boolean; fatal?: boolean } = {},
   ) {
     super(reason);
   }
@@ -26,6 +30,44 @@ export class PredictorError extends Error {
   get attempts(): number {
     return this.details.attempts ?? 0;
   }
+  /**
+   * True when no other case of the same model can succeed either, so the runner stops sending to it: a refused
+   * key (401/403), an unknown model or route (404), a 400 that names the model or a parameter (not one about a
+   * too-long prompt, which is the case's own), a bad configuration, or an endpoint the circuit breaker gave up.
+   */
+  get fatal(): boolean {
+    if (this.details.fatal !== undefined) return this.details.fatal;
+    if (this.kind === 'config' || this.kind === 'origin') return true;
+    return isFatalStatus(this.status, this.reason);
+  }
+}
+
+/** The HTTP answers a retry cannot fix for any case of a model (see PredictorError.fatal). */
+export function isFatalStatus(status: number | undefined, message: string): boolean {
+  if (status === 401 || status === 403 || status === 404) return true;
+  if (status !== 400) return false;
+  if (/context[ _]length|maximum context|too long|too many tokens|reduce the length/i.test(message))
+    return false;
+  return /\bmodel\b|\bparam(eter)?s?\b|unsupported|not supported|unrecognized|unknown/i.test(message);
+}
+
+/**
+ * What every attempt passes through when set (the runner's per-origin circuit breaker): `admit` resolves when
+ * an attempt may start and rejects with a fatal PredictorError when the endpoint is given up; `settle` is told
+ * how the attempt went; `retrying` is told of every wait before a retry (progress and logs).
+ */
+export interface AttemptGate {
+  admit(signal: AbortSignal): Promise<void>;
+  settle(failure: AttemptFailure | undefined): void;
+  retrying?(record: AttemptRecord, index: number, policy: RetryPolicy): void;
+}
+
+/** The gate of the request being made, set by the runner around `predict()` (see `withRetries`). */
+export const attemptGates = new AsyncLocalStorage<AttemptGate>();
+
+/** Default cap on the time one request spends in attempts and waits: two full attempts, at least 2 minutes. */
+export function defaultMaxTotalMs(timeoutMs: number): number {
+  return Math.max(120_000, Number.isFinite(timeoutMs) ? 2 * timeoutMs : 0);
 }
 
 /** How one failed attempt is to be treated. */
@@ -49,6 +91,11 @@ export interface RetryPolicy {
   maxDelayMs?: number;
   /** A Retry-After above this fails the request instead of waiting. Default 10 minutes. */
   maxRetryAfterMs?: number;
+  /**
+   * Cap on the total time of one request, attempts and waits together, ms: no retry starts past it and the last
+   * attempt's timeout is shortened to fit. Default `defaultMaxTotalMs(timeoutMs)`; Infinity: none.
+   */
+  maxTotalMs?: number;
 }
 
 export interface RetryDeps {
@@ -163,35 +210,55 @@ export async function withRetries<T>(
     deps?: RetryDeps;
     /** Called after every failed attempt, before the wait (for logs and progress). */
     onRetry?: (record: AttemptRecord, index: number) => void;
+    /** The gate attempts pass through; default: the one in the async context (`attemptGates`), if any. */
+    gate?: AttemptGate;
   },
 ): Promise<RetryOutcome<T>> {
   const { policy, signal, classify } = options;
   const deps = options.deps ?? realRetryDeps;
+  const gate = options.gate ?? attemptGates.getStore();
   const attempts: AttemptRecord[] = [];
   const timeoutMs = policy.timeoutMs > 0 && Number.isFinite(policy.timeoutMs) ? policy.timeoutMs : 0;
+  const maxTotalMs = policy.maxTotalMs ?? defaultMaxTotalMs(timeoutMs);
+  const firstStart = deps.now();
   for (let index = 0; ; index++) {
     if (signal.aborted) throw cancelled(attempts.length);
+    if (gate) {
+      try {
+        await gate.admit(signal);
+      } catch (e) {
+        if (signal.aborted) throw cancelled(attempts.length);
+        if (e instanceof PredictorError)
+          throw new PredictorError(e.kind, e.reason, { ...e.details, attempts: attempts.length });
+        throw e;
+      }
+    }
     const controller = new AbortController();
     let timedOut = false;
     const onAbort = (): void => controller.abort(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs
+    // The last attempt that fits under the total cap gets only the time left (never less than a second).
+    const left = Number.isFinite(maxTotalMs) ? maxTotalMs - (deps.now() - firstStart) : Infinity;
+    const thisTimeout = timeoutMs ? Math.min(timeoutMs, Math.max(1000, left)) : 0;
+    const timer = thisTimeout
       ? setTimeout(() => {
           timedOut = true;
           controller.abort(new DOMException('request timed out', 'TimeoutError'));
-        }, timeoutMs)
+        }, thisTimeout)
       : undefined;
     const startedAt = deps.now();
     let failure: AttemptFailure;
     try {
       const value = await attempt(controller.signal, index);
       attempts.push({ startedAt, durationMs: deps.now() - startedAt });
+      gate?.settle(undefined);
       return { value, attempts };
     } catch (error) {
       if (signal.aborted) throw cancelled(attempts.length + 1);
       failure = timedOut
-        ? { retryable: true, kind: 'timeout', reason: `no answer within ${timeoutMs} ms` }
+        ? { retryable: true, kind: 'timeout', reason: `no answer within ${Math.round(thisTimeout)} ms` }
         : classify(error);
+      gate?.settle(failure);
     } finally {
       if (timer) clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
@@ -216,8 +283,18 @@ export async function withRetries<T>(
       );
     }
     const wait = Math.max(backoffDelay(index, policy, deps.random), failure.retryAfterMs ?? 0);
+    const spent = deps.now() - firstStart;
+    // Past the cap (or no second left after the wait): give up now rather than start an attempt that cannot fit.
+    if (spent + wait + 1000 > maxTotalMs) {
+      throw new PredictorError(
+        failure.kind,
+        `${failure.reason} (gave up after ${n} attempt${n === 1 ? '' : 's'} in ${Math.round(spent / 1000)} s: a request may take at most ${Math.round(maxTotalMs / 1000)} s with its retries)`,
+        { status: failure.status, attempts: n, retryable: true },
+      );
+    }
     record.waitMs = wait;
     options.onRetry?.(record, index);
+    gate?.retrying?.(record, index, policy);
     try {
       await deps.sleep(wait, signal);
     } catch {

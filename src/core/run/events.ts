@@ -1,5 +1,6 @@
 // What a run reports while it goes: typed events, delivered to listeners (`on`) and to async iterators.
 import type { CaseResult } from '../types';
+import type { BreakerState } from './breaker';
 import type { RunManifest, RunStatus, RunTotals } from './store';
 
 export interface RunProgress {
@@ -13,11 +14,31 @@ export interface RunProgress {
   /** Units finished in this session. */
   finishedThisSession: number;
   elapsedMs: number;
-  /** Estimated time to finish, from this session's pace; null before the first unit finishes. */
+  /**
+   * Estimated time to finish: model units and baselines are paced apart, each from its recent rate; null until
+   * every kind with work left has finished a unit.
+   */
   etaMs: number | null;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
+  /** Model units (case × model variant × sample) with a line, and all of them. */
+  models?: { done: number; total: number };
+  /** Baseline units with a line, and all of them. */
+  baselines?: { done: number; total: number };
+  /** Requests waiting before a retry now. */
+  retrying?: number;
+  /** Endpoints whose circuit breaker is open or probing (no request goes out but the probe). */
+  paused?: string[];
+}
+
+/** A model the runner stopped sending to, after a fatal error (or a dead endpoint). */
+export interface StoppedModel {
+  model: string;
+  /** The server's message (or the breaker's). */
+  reason: string;
+  /** Units of that model recorded as not sent (error lines with reasonCode "fatal"; a resume asks them). */
+  notSent: number;
 }
 
 export interface RunSummary {
@@ -28,6 +49,8 @@ export interface RunSummary {
   manifest: RunManifest;
   /** Why the run failed (status failed). */
   error?: string;
+  /** Models stopped after a fatal error (the run's status is then "failed"). */
+  stoppedModels?: StoppedModel[];
 }
 
 export type RunEvent =
@@ -35,6 +58,28 @@ export type RunEvent =
   | { type: 'case-started'; caseId: string; variant: string; sample: number }
   | { type: 'case-finished'; result: CaseResult }
   | { type: 'progress'; progress: RunProgress }
+  | {
+      /** A request failed and will be sent again after `waitMs`. */
+      type: 'retry';
+      caseId: string;
+      variant: string;
+      model: string;
+      /** The retry about to happen, 1-based, of `maxRetries`. */
+      retry: number;
+      maxRetries: number;
+      waitMs: number;
+      reason: string;
+    }
+  | {
+      /** An endpoint's circuit breaker changed state (see breaker.ts). */
+      type: 'endpoint';
+      origin: string;
+      state: BreakerState;
+      failures: number;
+      reason: string;
+      pauseMs?: number;
+    }
+  | { type: 'model-stopped'; model: string; reason: string }
   | { type: 'run-finished'; summary: RunSummary };
 
 export type RunEventType = RunEvent['type'];

@@ -4,5 +4,6 @@ export * from './lock';
 export * from './runner';
 export * from './store';
 export * from './prepare';
+export * from './rerun';
 export type { LlmBinding, LlmFactory, LlmFactoryArgs, RetryListener } from './wiring';
 export { apiKeyEnvOf, baseUrlOf } from './wiring';

@@ -1,30 +1,35 @@
 // The runner: sends every (case, variant, sample) unit that has no final line yet through its predictor, parses,
 // scores and appends the result, with bounded concurrency per endpoint, optional rpm/tpm limits, a budget cap,
 // and cancellation that aborts in-flight requests. Every unit it starts ends as success, invalid or error in the
-// store, except those cut short by cancel (left pending, so a resume picks them up). See docs/runner.md.
+// store, except those cut short by cancel (left pending, so a resume picks them up). A model's first fatal error
+// (a refused key, an unknown model, a dead endpoint) stops it: nothing more is sent to it, requests in flight
+// finish, its remaining units are recorded as errors with reasonCode "fatal" (a resume asks them again), and the
+// run ends "failed" while the other models go on. The steps live apart: plan.ts (queues), record.ts (one line),
+// progress.ts (pace and ETA), breaker.ts (per-origin circuit breaker). See docs/runner.md.
 import { setMaxListeners } from 'node:events';
-import { parseAnswer } from '../scoring/parse';
-import { scoreCase } from '../scoring/caseScore';
-import type {
-  CaseResult,
-  ChatMessage,
-  Outcome,
-  Prediction,
-  Predictor,
-  TestCase,
-  TokenUsage,
-  ValueScale,
-} from '../types';
+import { attemptGates, type AttemptGate } from '../models/retry';
+import type { ChatMessage, Predictor, PredictResponse, TestCase, TokenUsage, ValueScale } from '../types';
+import { CircuitBreaker, type BreakerOptions } from './breaker';
 import {
   RunEvents,
   type RunEvent,
   type RunEventOf,
   type RunEventType,
-  type RunProgress,
   type RunSummary,
+  type StoppedModel,
 } from './events';
-import { RateLimiter, delay } from './limits';
-import { emptyTotals, unitKey, type RunStatus, type RunStore, type RunTotals } from './store';
+import { delay } from './limits';
+import { planRun, pickQueue, poolsOf, unitAt, type Unit, type VariantQueue } from './plan';
+import { ProgressTracker } from './progress';
+import {
+  buildResult,
+  interpretError,
+  interpretResponse,
+  notSentResult,
+  scoreOf,
+  type Interpreted,
+} from './record';
+import { unitKey, type RunStatus, type RunStore, type RunTotals } from './store';
 
 /** One column of the results: a (template, model) pair, or a baseline. */
 export interface RunVariant {
@@ -69,8 +74,10 @@ export interface RunEvalOptions {
   budgetUsd?: number;
   /** Aborting it cancels the run. */
   signal?: AbortSignal;
-  /** Minimum interval between progress events, ms. Default 100. */
+  /** Minimum interval between progress events, ms. Default 100. A progress event also fires every second. */
   progressIntervalMs?: number;
+  /** Per-origin circuit breaker settings (threshold, pause); `false` turns it off. */
+  breaker?: BreakerOptions | false;
 }
 
 export interface RunHandle {
@@ -87,30 +94,6 @@ export interface RunHandle {
 /** Pool used by baselines: local compute, no endpoint. */
 export const LOCAL_POOL = 'local';
 const EMPTY: ChatMessage[] = [];
-
-interface Unit {
-  caseIndex: number;
-  sample: number;
-}
-
-interface ModelGate {
-  inFlight: number;
-  cap: number;
-  limiter: RateLimiter;
-}
-
-interface VariantQueue {
-  v: RunVariant;
-  index: number;
-  /** Pending units, as caseIndex * samples + sample. */
-  pending: Int32Array;
-  next: number;
-  /** Shared by every variant of the same model (its templates): the model's concurrency cap and rate limits. */
-  model: ModelGate;
-  /** Running mean of completion tokens, for the budget projection. */
-  outTokens: number;
-  outSeen: number;
-}
 
 /** Starts a run. Listeners may be attached until the next event-loop turn; the run starts then. */
 export function runEval(options: RunEvalOptions): RunHandle {
@@ -161,6 +144,17 @@ export function runEval(options: RunEvalOptions): RunHandle {
   };
 }
 
+/** The run's state shared by its steps. */
+interface RunState {
+  status: RunStatus;
+  failure?: string;
+  inFlight: number;
+  retrying: number;
+  reservedUsd: number;
+  totals: RunTotals;
+  stopped: StoppedModel[];
+}
+
 async function execute(
   o: RunEvalOptions,
   events: RunEvents,
@@ -169,106 +163,78 @@ async function execute(
 ): Promise<RunSummary> {
   const store = o.store;
   const cases = o.cases;
-  const t0 = performance.now();
   const progressEvery = o.progressIntervalMs ?? 100;
 
   // Outcome counts describe the final state (last line per unit); tokens and cost add up every line ever
   // written, since superseded errors were paid for too.
-  const totals: RunTotals = { ...emptyTotals(0), ...store.spent };
-  // Units whose last line is an error: their retry supersedes it (the only outcome that is not final).
-  const earlierErrors = new Set<string>();
-  const queues: VariantQueue[] = [];
-  let alreadyDone = 0;
-  const gates = new Map<string, ModelGate>();
-  const gateOf = (v: RunVariant): ModelGate => {
-    const key = `${v.pool}\u0000${v.model}`;
-    let g = gates.get(key);
-    if (!g)
-      gates.set(
-        key,
-        (g = { inFlight: 0, cap: v.concurrency ?? Infinity, limiter: new RateLimiter(v.rpm, v.tpm) }),
-      );
-    return g;
+  const plan = planRun(store.previous, store.spent, cases, o.variants);
+  const { queues, earlierErrors } = plan;
+  const st: RunState = {
+    status: 'running',
+    inFlight: 0,
+    retrying: 0,
+    reservedUsd: 0,
+    totals: plan.totals,
+    stopped: [],
   };
-  for (const [index, v] of o.variants.entries()) {
-    const samples = v.kind === 'baseline' ? 1 : Math.max(1, v.samples);
-    const pending: number[] = [];
-    for (let c = 0; c < cases.length; c++) {
-      for (let s = 0; s < samples; s++) {
-        const prev = store.previous.size ? store.previous.get(unitKey(cases[c]!.id, v.id, s)) : undefined;
-        if (prev) totals[prev]++;
-        if (prev === 'error') earlierErrors.add(unitKey(cases[c]!.id, v.id, s));
-        if (prev && prev !== 'error') alreadyDone++;
-        else pending.push(c * samples + s);
-      }
-    }
-    totals.units += cases.length * samples;
-    queues.push({
-      v: { ...v, samples },
-      index,
-      pending: Int32Array.from(pending),
-      next: 0,
-      model: gateOf(v),
-      outTokens: v.expectedOutputTokens ?? 64,
-      outSeen: 0,
-    });
-  }
+  const totals = st.totals;
+  const tracker = new ProgressTracker(plan.units, plan.pending);
 
   events.emit({
     type: 'run-started',
     runId: store.id,
     dir: store.dir,
     total: totals.units,
-    alreadyDone,
+    alreadyDone: plan.alreadyDone,
     resumed: store.resumed,
   });
 
-  let status: RunStatus = 'running';
-  let failure: string | undefined;
-  let finishedThisSession = 0;
-  let inFlight = 0;
-  let reservedUsd = 0;
+  // One circuit breaker per endpoint origin (baselines have none).
+  const breakers = new Map<string, CircuitBreaker>();
+  if (o.breaker !== false) {
+    for (const q of queues) {
+      if (q.v.kind !== 'llm' || breakers.has(q.v.pool)) continue;
+      const b = new CircuitBreaker(q.v.pool, o.breaker || {});
+      b.onChange((c) => {
+        events.emit({ type: 'endpoint', ...c });
+        maybeProgress(true);
+      });
+      breakers.set(q.v.pool, b);
+    }
+  }
+
   let lastProgress = 0;
   let lastManifest = performance.now();
-
-  const pendingAtStart = queues.reduce((n, q) => n + q.pending.length, 0);
-  const progress = (): RunProgress => {
-    const elapsedMs = performance.now() - t0;
-    const remaining = pendingAtStart - finishedThisSession;
-    return {
-      done: totals.units - remaining,
-      total: totals.units,
-      success: totals.success,
-      invalid: totals.invalid,
-      error: totals.error,
-      inFlight,
-      finishedThisSession,
-      elapsedMs,
-      etaMs: finishedThisSession > 0 ? (remaining * elapsedMs) / finishedThisSession : null,
-      promptTokens: totals.promptTokens,
-      completionTokens: totals.completionTokens,
-      costUsd: totals.costUsd,
-    };
-  };
   const maybeProgress = (force = false): void => {
     const t = performance.now();
     if (!force && t - lastProgress < progressEvery) return;
     lastProgress = t;
-    if (events.wants('progress')) events.emit({ type: 'progress', progress: progress() });
+    if (events.wants('progress')) {
+      const paused = [...breakers.values()].filter((b) => b.current !== 'closed').map((b) => b.origin);
+      events.emit({
+        type: 'progress',
+        progress: tracker.snapshot(totals, st.inFlight, {
+          retrying: st.retrying,
+          ...(paused.length ? { paused } : {}),
+        }),
+      });
+    }
     // The manifest carries live totals for readers such as a runs view (cheap: a small atomic rewrite).
     if (t - lastManifest >= 2000) {
       lastManifest = t;
-      store.updateManifest({ totals: { ...totals } });
+      store.updateManifest({ totals: { ...totals }, updatedAt: new Date().toISOString() });
     }
   };
   maybeProgress(true);
+  // A heartbeat: waits and retries produce no finished unit, and readers must still see the run move.
+  const heartbeat = setInterval(() => maybeProgress(true), Math.max(progressEvery, 1000));
 
-  const stopping = (): boolean => status !== 'running' || isCancelled();
+  const stopping = (): boolean => st.status !== 'running' || isCancelled();
 
-  // Budget: project the cost of a request before sending it; stop when spent + in flight + it would exceed.
-  const projectCost = (q: VariantQueue, promptTokens: number): number => {
-    if (!q.v.cost) return 0;
-    return q.v.cost({ prompt: promptTokens, completion: Math.ceil(q.outTokens) }) ?? 0;
+  const stopModel = (q: VariantQueue, reason: string): void => {
+    if (q.model.stopped !== undefined) return;
+    q.model.stopped = reason;
+    events.emit({ type: 'model-stopped', model: q.model.model, reason });
   };
 
   async function runUnit(q: VariantQueue, unit: Unit): Promise<void> {
@@ -283,102 +249,40 @@ async function execute(
         renderError = `template failed to render: ${e instanceof Error ? e.message : String(e)}`;
       }
     }
-    let reserved = 0;
-    let reservedTokens = 0;
-    // Counting tokens costs time: only when a limit or the budget needs the number before the request.
-    const needTokens =
-      v.kind === 'llm' && (q.model.limiter.active || (o.budgetUsd !== undefined && v.cost !== undefined));
-    const promptTokens = needTokens ? (v.countTokens ?? roughTokens)(messages) : 0;
-    if (v.kind === 'llm' && !renderError) {
-      if (o.budgetUsd !== undefined && v.cost) {
-        reserved = projectCost(q, promptTokens);
-        if (totals.costUsd + reservedUsd + reserved > o.budgetUsd) {
-          status = 'budget';
-          return;
-        }
-        reservedUsd += reserved;
-      }
-      reservedTokens = promptTokens + Math.ceil(q.outTokens);
-      const wait = q.model.limiter.reserve(reservedTokens);
-      if (wait > 0) {
-        try {
-          await delay(wait, signal);
-        } catch {
-          reservedUsd -= reserved;
-          return; // cancelled while waiting: the unit stays pending
-        }
-      }
-    }
+    const admitted = await admit(q, messages, renderError !== undefined);
+    if (!admitted) return;
+    const { reserved, reservedTokens, needTokens } = admitted;
     if (events.wants('case-started'))
       events.emit({ type: 'case-started', caseId: tc.id, variant: v.id, sample: unit.sample });
 
     const started = performance.now();
-    let outcome: Outcome;
-    let reason: string | undefined;
-    let raw: string | undefined;
-    let prediction: Prediction | undefined;
-    let usage: TokenUsage | undefined;
-    let cached: boolean | undefined;
+    let got: Interpreted;
+    let resp: PredictResponse | undefined;
     let attempts: number | undefined;
-    if (renderError) {
-      outcome = 'error';
-      reason = renderError;
-    } else {
+    if (renderError) got = { outcome: 'error', reason: renderError };
+    else {
       try {
-        const resp = await abortable(
-          v.predictor.predict({ testCase: tc, messages, sample: unit.sample, signal }),
-          signal,
-        );
-        raw = resp.raw;
-        usage = resp.usage;
-        cached = resp.cached;
+        resp = await abortable(predictThroughGate(q, tc, messages, unit.sample), signal);
         attempts = resp.attempts;
-        if (resp.prediction) {
-          if (resp.prediction.form === tc.form) {
-            outcome = 'success';
-            prediction = resp.prediction;
-          } else {
-            outcome = 'invalid';
-            reason = `predictor answered the ${resp.prediction.form} form for a ${tc.form} case`;
-          }
-        } else {
-          const parsed = parseAnswer(resp.raw, tc.form, {
-            scale: o.scoring.scale,
-            labels: tc.candidates?.map((c) => c.label),
-          });
-          if (parsed.ok) {
-            outcome = 'success';
-            prediction = parsed.prediction;
-          } else {
-            outcome = 'invalid';
-            reason = parsed.reason;
-          }
-        }
+        got = interpretResponse(resp, tc, o.scoring.scale);
       } catch (e) {
         if (signal.aborted) {
-          reservedUsd -= reserved;
+          st.reservedUsd -= reserved;
           return; // cancelled in flight: not an outcome; the unit stays pending
         }
-        outcome = 'error';
-        reason = errorReason(e);
-        const a = (e as { attempts?: unknown }).attempts;
-        if (typeof a === 'number') attempts = a;
+        const err = interpretError(e);
+        got = { outcome: 'error', reason: err.reason, reasonCode: err.reasonCode };
+        attempts = err.attempts;
+        if (err.fatal) stopModel(q, err.reason);
       }
     }
     const latencyMs = performance.now() - started;
-    reservedUsd -= reserved;
+    st.reservedUsd -= reserved;
 
-    let score: Record<string, number> | undefined;
-    try {
-      score = scoreCase(tc.expected, prediction, {
-        scale: o.scoring.scale,
-        k: o.scoring.k,
-        candidates: o.scoring.candidates ?? tc.candidates?.length,
-      });
-    } catch (e) {
-      // A scoring bug must not lose the answer: keep the line, unscored, and say why.
-      reason = `${reason ? `${reason}; ` : ''}scoring failed: ${e instanceof Error ? e.message : String(e)}`;
-    }
+    const scored = scoreOf(tc, got.prediction, o.scoring);
+    if (scored.error) got.reason = `${got.reason ? `${got.reason}; ` : ''}${scored.error}`;
+    const usage = resp?.usage;
+    const cached = resp?.cached;
     let costUsd: number | undefined;
     try {
       // A cached answer cost nothing this time: its usage is kept, its price is not spent again.
@@ -386,38 +290,127 @@ async function execute(
     } catch {
       costUsd = undefined;
     }
-    const result: CaseResult = {
-      caseId: tc.id,
-      variant: v.id,
-      model: v.model,
-      template: v.template,
-      sample: unit.sample,
-      user: tc.user,
-      form: tc.form,
-      outcome,
-      expected: tc.expected,
-      target: tc.target,
-      historyLength: tc.historyLength,
-      targetPopularity: tc.targetPopularity,
-      latencyMs: Math.round(latencyMs * 1000) / 1000,
-      finishedAt: new Date().toISOString(),
-    };
-    if (reason !== undefined) result.reason = reason;
-    if (v.kind === 'llm') result.messages = messages;
-    if (raw !== undefined) result.raw = raw;
-    if (prediction) result.prediction = prediction;
-    if (score) result.score = score;
-    if (usage) result.usage = usage;
-    if (costUsd !== undefined) result.costUsd = costUsd;
-    if (cached !== undefined) result.cached = cached;
-    if (attempts !== undefined) result.attempts = attempts;
-
+    const result = buildResult(tc, v, unit.sample, {
+      ...got,
+      ...(v.kind === 'llm' ? { messages } : {}),
+      ...(resp ? { raw: resp.raw } : {}),
+      ...(scored.score ? { score: scored.score } : {}),
+      ...(usage ? { usage } : {}),
+      ...(costUsd !== undefined ? { costUsd } : {}),
+      ...(cached !== undefined ? { cached } : {}),
+      ...(attempts !== undefined ? { attempts } : {}),
+      latencyMs,
+    });
     store.append(result);
+    account(
+      q,
+      result.outcome,
+      usage,
+      costUsd,
+      cached,
+      attempts,
+      needTokens,
+      reservedTokens,
+      unitKey(tc.id, v.id, unit.sample),
+    );
+    if (events.wants('case-finished')) events.emit({ type: 'case-finished', result });
+    maybeProgress();
+  }
 
-    // Bookkeeping after the line is queued: counts, spend, rate-limit correction, pace.
-    if (earlierErrors.size && earlierErrors.delete(unitKey(tc.id, v.id, unit.sample))) totals.error--;
+  /** Budget and rate limits before a request; null when the unit is not to be sent now (budget, cancel). */
+  async function admit(
+    q: VariantQueue,
+    messages: ChatMessage[],
+    renderFailed: boolean,
+  ): Promise<{ reserved: number; reservedTokens: number; needTokens: boolean } | null> {
+    const v = q.v;
+    // Counting tokens costs time: only when a limit or the budget needs the number before the request.
+    const needTokens =
+      v.kind === 'llm' && (q.model.limiter.active || (o.budgetUsd !== undefined && v.cost !== undefined));
+    if (v.kind !== 'llm' || renderFailed) return { reserved: 0, reservedTokens: 0, needTokens };
+    const promptTokens = needTokens ? (v.countTokens ?? roughTokens)(messages) : 0;
+    let reserved = 0;
+    if (o.budgetUsd !== undefined && v.cost) {
+      // Budget: project the cost before sending; stop when spent + in flight + this would exceed it.
+      reserved = v.cost({ prompt: promptTokens, completion: Math.ceil(q.outTokens) }) ?? 0;
+      if (totals.costUsd + st.reservedUsd + reserved > o.budgetUsd) {
+        st.status = 'budget';
+        return null;
+      }
+      st.reservedUsd += reserved;
+    }
+    const reservedTokens = promptTokens + Math.ceil(q.outTokens);
+    const wait = q.model.limiter.reserve(reservedTokens);
+    if (wait > 0) {
+      try {
+        await delay(wait, signal);
+      } catch {
+        st.reservedUsd -= reserved;
+        return null; // cancelled while waiting: the unit stays pending
+      }
+    }
+    return { reserved, reservedTokens, needTokens };
+  }
+
+  /** Sends through the endpoint's breaker (found by the retry loop in the async context) and reports retries. */
+  function predictThroughGate(
+    q: VariantQueue,
+    tc: TestCase,
+    messages: ChatMessage[],
+    sample: number,
+  ): Promise<PredictResponse> {
+    const v = q.v;
+    const call = (): Promise<PredictResponse> =>
+      v.predictor.predict({ testCase: tc, messages, sample, signal });
+    if (v.kind !== 'llm') return call();
+    const breaker = breakers.get(v.pool);
+    let waiting = false;
+    const gate: AttemptGate = {
+      admit: (s) => {
+        if (waiting) {
+          waiting = false;
+          st.retrying--;
+        }
+        return breaker ? breaker.admit(s) : Promise.resolve();
+      },
+      settle: (f) => breaker?.settle(f),
+      retrying: (record, index, policy) => {
+        if (!waiting) {
+          waiting = true;
+          st.retrying++;
+        }
+        events.emit({
+          type: 'retry',
+          caseId: tc.id,
+          variant: v.id,
+          model: v.model,
+          retry: index + 1,
+          maxRetries: policy.maxRetries,
+          waitMs: record.waitMs ?? 0,
+          reason: record.failure?.reason ?? 'failed',
+        });
+      },
+    };
+    return attemptGates.run(gate, call).finally(() => {
+      if (waiting) st.retrying--;
+    });
+  }
+
+  /** Counts, spend, rate-limit correction and pace after a line is queued. */
+  function account(
+    q: VariantQueue,
+    outcome: CaseOutcome,
+    usage: TokenUsage | undefined,
+    costUsd: number | undefined,
+    cached: boolean | undefined,
+    attempts: number | undefined,
+    needTokens: boolean,
+    reservedTokens: number,
+    key: string,
+  ): void {
+    if (earlierErrors.size && earlierErrors.delete(key)) totals.error--;
     totals[outcome]++;
-    finishedThisSession++;
+    tracker.done(q.v.kind);
     if (usage) {
       totals.promptTokens += usage.prompt;
       totals.completionTokens += usage.completion;
@@ -427,67 +420,44 @@ async function execute(
       if (needTokens) q.model.limiter.adjustTokens(usage.prompt + usage.completion - reservedTokens);
     }
     if (costUsd) totals.costUsd += costUsd;
-    if (v.kind === 'llm') {
+    if (q.v.kind === 'llm') {
       if (cached) totals.cached++;
       else totals.requests += attempts ?? 1;
     }
-    if (events.wants('case-finished')) events.emit({ type: 'case-finished', result });
-    maybeProgress();
   }
 
   // Workers per pool pull the next unit from the pool's variants in turn, respecting each model's cap.
-  const pools = new Map<string, VariantQueue[]>();
-  for (const q of queues) {
-    const list = pools.get(q.v.pool);
-    if (list) list.push(q);
-    else pools.set(q.v.pool, [q]);
-  }
   const workers: Promise<void>[] = [];
-  for (const [pool, list] of pools) {
+  for (const [pool, list] of poolsOf(queues)) {
     const size = o.poolConcurrency?.[pool] ?? (pool === LOCAL_POOL ? 1 : Math.max(1, o.concurrency ?? 8));
-    let turn = 0;
+    const turn = { at: 0 };
     let waiters: (() => void)[] = [];
     const wakeAll = (): void => {
       const w = waiters;
       waiters = [];
       for (const f of w) f();
     };
-    const pick = (): VariantQueue | null | 'wait' => {
-      let blocked = false;
-      for (let i = 0; i < list.length; i++) {
-        const q = list[(turn + i) % list.length]!;
-        if (q.next >= q.pending.length) continue;
-        if (q.model.inFlight >= q.model.cap) {
-          blocked = true;
-          continue;
-        }
-        turn = (turn + i + 1) % list.length;
-        return q;
-      }
-      return blocked ? 'wait' : null;
-    };
     const worker = async (): Promise<void> => {
       for (;;) {
         if (stopping()) return;
-        const q = pick();
+        const q = pickQueue(list, turn);
         if (q === null) return;
         if (q === 'wait') {
           await new Promise<void>((r) => waiters.push(r));
           continue;
         }
-        const code = q.pending[q.next++]!;
-        const unit: Unit = { caseIndex: Math.floor(code / q.v.samples), sample: code % q.v.samples };
+        const unit = unitAt(q, q.next++);
         q.model.inFlight++;
-        inFlight++;
+        st.inFlight++;
         try {
           await runUnit(q, unit);
         } catch (e) {
           // Only the store can throw here (a write failed): nothing more can be recorded.
-          status = 'failed';
-          failure = `cannot record results: ${e instanceof Error ? e.message : String(e)}`;
+          st.status = 'failed';
+          st.failure = `cannot record results: ${e instanceof Error ? e.message : String(e)}`;
         } finally {
           q.model.inFlight--;
-          inFlight--;
+          st.inFlight--;
           wakeAll();
         }
       }
@@ -500,44 +470,90 @@ async function execute(
     // A cancelled run must not leave workers parked on a cap.
     signal.addEventListener('abort', wakeAll, { once: true });
   }
-  await Promise.all(workers);
+  try {
+    await Promise.all(workers);
+  } finally {
+    clearInterval(heartbeat);
+    for (const b of breakers.values()) b.dispose();
+  }
 
-  if (status === 'running') status = isCancelled() ? 'cancelled' : 'done';
-  if (status === 'done' && totals.success + totals.invalid + totals.error < totals.units)
-    status = 'cancelled';
+  // Stopped models: their units never sent are recorded as errors (reasonCode "fatal") that a resume asks again.
+  if (st.status === 'running' && !isCancelled()) recordNotSent();
+
+  if (st.status === 'running') st.status = isCancelled() ? 'cancelled' : 'done';
+  if (st.status === 'done' && st.stopped.length) {
+    st.status = 'failed';
+    st.failure = st.stopped
+      .map(
+        (m) =>
+          `${m.model} stopped after a fatal error: ${m.reason}${m.notSent ? ` (${m.notSent} not sent)` : ''}`,
+      )
+      .join('; ');
+  }
+  if (st.status === 'done' && totals.success + totals.invalid + totals.error < totals.units)
+    st.status = 'cancelled';
   maybeProgress(true);
   try {
-    store.close({ status, totals, ...(failure ? { error: failure } : {}) });
+    store.close({
+      status: st.status,
+      totals,
+      ...(st.failure ? { error: st.failure } : {}),
+      ...(st.stopped.length ? { stoppedModels: st.stopped } : {}),
+    });
   } catch (e) {
-    status = 'failed';
-    failure = `cannot close the run: ${e instanceof Error ? e.message : String(e)}`;
+    st.status = 'failed';
+    st.failure = `cannot close the run: ${e instanceof Error ? e.message : String(e)}`;
   }
   const summary: RunSummary = {
     runId: store.id,
     dir: store.dir,
-    status,
+    status: st.status,
     totals,
     manifest: store.manifest(),
-    ...(failure ? { error: failure } : {}),
+    ...(st.failure ? { error: st.failure } : {}),
+    ...(st.stopped.length ? { stoppedModels: st.stopped } : {}),
   };
   events.emit({ type: 'run-finished', summary });
   return summary;
+
+  function recordNotSent(): void {
+    const byModel = new Map<string, StoppedModel>();
+    for (const q of queues) {
+      const reason = q.model.stopped;
+      if (reason === undefined) continue;
+      let entry = byModel.get(q.model.model);
+      if (!entry) byModel.set(q.model.model, (entry = { model: q.model.model, reason, notSent: 0 }));
+      for (; q.next < q.pending.length; q.next++) {
+        const unit = unitAt(q, q.next);
+        const tc = cases[unit.caseIndex]!;
+        const line = notSentResult(tc, q.v, unit.sample, reason);
+        const scored = scoreOf(tc, undefined, o.scoring);
+        if (scored.score) line.score = scored.score;
+        store.append(line);
+        account(
+          q,
+          'error',
+          undefined,
+          undefined,
+          undefined,
+          0,
+          false,
+          0,
+          unitKey(tc.id, q.v.id, unit.sample),
+        );
+        entry.notSent++;
+      }
+    }
+    st.stopped.push(...byModel.values());
+  }
 }
+
+type CaseOutcome = 'success' | 'invalid' | 'error';
 
 function roughTokens(messages: ChatMessage[]): number {
   let n = 0;
   for (const m of messages) n += m.content.length;
   return Math.ceil(n / 4) + 4 * messages.length;
-}
-
-function errorReason(e: unknown): string {
-  if (e instanceof Error) {
-    const status = (e as { status?: unknown }).status;
-    return typeof status === 'number' && !e.message.includes(String(status))
-      ? `${status} ${e.message}`
-      : e.message;
-  }
-  return String(e);
 }
 
 /** Settles with `p`, or rejects as soon as `signal` aborts (a predictor that ignores the signal cannot stall). */

@@ -78,6 +78,27 @@ export interface RunManifest {
   totals: RunTotals;
   /** Why the run failed (status failed). */
   error?: string;
+  /** Models stopped after a fatal error: nothing more was sent to them (see runner.ts). */
+  stoppedModels?: { model: string; reason: string; notSent: number }[];
+  /** Last time a live session wrote its totals (a heartbeat: readers date a run whose process is gone by it). */
+  updatedAt?: string;
+  /** Every re-run of chosen units (`ubp rerun`, "Re-run Failed Cases"), oldest first. */
+  reruns?: RerunRecord[];
+}
+
+/** One re-run of a run's failed (or chosen) units, as recorded in its manifest. */
+export interface RerunRecord {
+  /** ISO time the re-run started. */
+  at: string;
+  /** Which outcomes were chosen ("invalid", "error", "wrong"), or "chosen" for units named one by one. */
+  outcomes: string[];
+  /** Model ids it was limited to, if any. */
+  models?: string[];
+  /** Units it set out to re-ask. */
+  units: number;
+  /** Units it re-asked before it ended, and how they ended. */
+  finished: number;
+  status: RunStatus;
 }
 
 export const RUN_RESULTS_FILE = 'results.jsonl';
@@ -303,6 +324,7 @@ export interface RunStore {
 export async function openRunStore(opts: OpenRunStoreOptions): Promise<RunStore> {
   const dir = path.join(runsDir(opts.root), opts.runId);
   mkdirSync(dir, { recursive: true });
+  ignoreStoreInGit(opts.root);
   const lock: RunLock = acquireLock(path.join(dir, RUN_LOCK_FILE), opts.tool);
   try {
     return await openLocked(opts, dir, lock);
@@ -346,6 +368,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
     };
     delete manifest.finishedAt;
     delete manifest.error;
+    delete manifest.stoppedModels;
   } else {
     manifest = {
       ...opts.manifest,
@@ -438,6 +461,17 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
       }
     },
   };
+}
+
+/** Runs and the response cache are outputs, not sources: keep them out of Source Control (once, never overwritten). */
+export function ignoreStoreInGit(root: string): void {
+  const file = path.join(root, '.gitignore');
+  if (existsSync(file)) return;
+  try {
+    writeFileSync(file, '# Written by UBP Eval: runs and cached answers are outputs.\n*\n', { flag: 'wx' });
+  } catch {
+    /* another writer made it first, or the folder is read-only: either way nothing to do */
+  }
 }
 
 function writeManifest(file: string, manifest: RunManifest): void {

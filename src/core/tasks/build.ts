@@ -18,7 +18,18 @@ export class TaskError extends Error {
   }
 }
 
-export type SplitKind = 'temporal' | 'random';
+/** temporal = leave-last-out per user; global = one time cut for everyone; random = seeded hold-out. */
+export type SplitKind = 'temporal' | 'global' | 'random';
+
+/**
+ * Version of the case-building rules. A run records it in its manifest and a resume refuses a run built under
+ * another version (its cases would differ). 2: seeded same-second tie-break, global split, negatives that
+ * existed strictly before the target in every timed split.
+ */
+export const CASES_VERSION = 2;
+
+/** The global split's default cut: the time below which 90% of the interactions lie. */
+export const DEFAULT_CUTOFF = 0.9;
 
 export interface BuiltCases {
   /** In sample order: users in their seeded order, each user's cases oldest target first. */
@@ -30,8 +41,10 @@ export interface BuiltCases {
   eligibleUsers: number;
   /** Users the cases come from (min(users, eligible) unless some had to be passed over). */
   sampledUsers: number;
-  /** Sampled users passed over because a case lacked negatives that existed at its time (temporal split). */
+  /** Sampled users passed over because a case lacked negatives that existed at its time (timed splits). */
   skippedUsers: number;
+  /** Global split: the cut in Unix seconds (histories and baselines see only interactions before it). */
+  cutoff?: number;
 }
 
 /** Candidate labels: A..Z, then AA, AB, … (bijective base 26). */
@@ -48,11 +61,63 @@ export function caseToJson(c: TestCase): string {
 
 /** The split a task uses on a dataset ("auto": temporal when the data has timestamps). */
 export function resolveSplit(data: Interactions, task: TaskConfig): SplitKind {
-  if (task.split === 'temporal' && !data.time)
+  if ((task.split === 'temporal' || task.split === 'global') && !data.time)
     throw new TaskError(
-      `task.split is "temporal" but ${data.name} has no timestamps; use "random" or "auto" (random hold-out)`,
+      `task.split is "${task.split}" but ${data.name} has no timestamps; use "random" or "auto" (random hold-out)`,
     );
   return task.split === 'auto' ? (data.time ? 'temporal' : 'random') : task.split;
+}
+
+/**
+ * The global split's cut in Unix seconds: an ISO date as given, or for a share c in (0, 1) the timestamp below
+ * which the share c of all interactions lies (the value at rank floor(c·n) of the sorted times).
+ */
+export function resolveCutoff(data: Interactions, cutoff: number | string | undefined): number {
+  const time = data.time;
+  if (!time) throw new TaskError(`the global split needs timestamps, and ${data.name} has none`);
+  const c = cutoff ?? DEFAULT_CUTOFF;
+  if (typeof c === 'string') {
+    const ms = Date.parse(c);
+    if (!Number.isFinite(ms)) throw new TaskError(`task.cutoff "${c}" is not a date`);
+    return ms / 1000;
+  }
+  const sorted = Float64Array.from(time).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(c * sorted.length))];
+}
+
+/**
+ * A user's rows in time order with each same-timestamp group in a seeded order (not file order, which in
+ * MovieLens sorts a same-second group by movieId): the held-out item of a tie is then a seeded choice. A view of
+ * the index when the user has no ties (nothing to reorder).
+ */
+export function tieOrderedRows(data: Interactions, index: UserIndex, u: number, seed: number): Int32Array {
+  const rows = userRows(index, u);
+  const time = data.time;
+  if (!time) return rows;
+  let ties = false;
+  for (let i = 1; i < rows.length && !ties; i++) ties = time[rows[i]] === time[rows[i - 1]];
+  if (!ties) return rows;
+  const out = rows.slice();
+  const rng = Rng.of(seed, 'ties', data.userIds[u]);
+  for (let from = 0; from < out.length;) {
+    let to = from + 1;
+    while (to < out.length && time[out[to]] === time[out[from]]) to++;
+    if (to - from > 1) rng.shuffle(out.subarray(from, to));
+    from = to;
+  }
+  return out;
+}
+
+/** Number of leading rows (time-ordered) strictly before `cut`. */
+function countBefore(time: Float64Array, rows: Int32Array, cut: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[rows[mid]] < cut) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function checkTask(data: Interactions, task: TaskConfig, k: number): void {
@@ -84,6 +149,8 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   const index = options.index ?? buildUserIndex(data);
   const perUser = task.casesPerUser;
   const need = task.minHistory + perUser;
+  const time = data.time;
+  const cut = split === 'global' ? resolveCutoff(data, task.cutoff) : undefined;
 
   // Every user with enough interactions gets held-out items (the standard leave-last-out protocol: baselines
   // train without ANY user's held-out items, so the training side does not depend on how many users are
@@ -95,10 +162,23 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   const seenBy = k ? new Int32Array(data.itemIds.length).fill(-1) : null;
   let most = 0;
   let tooFewNegatives = 0;
+  let tiedOut = 0;
   for (let u = 0; u < index.users; u++) {
     const count = index.offsets[u + 1] - index.offsets[u];
     most = Math.max(most, count);
     if (count < need) continue;
+    if (cut !== undefined) {
+      // Global split: minHistory interactions before the cut and casesPerUser at or after it.
+      const before = countBefore(time!, userRows(index, u), cut);
+      if (before < task.minHistory || count - before < perUser) continue;
+    } else if (split === 'temporal') {
+      // The history is what happened strictly before the first target: a same-second group does not count.
+      const rows = userRows(index, u);
+      if (countBefore(time!, rows, time![rows[count - perUser]]) < task.minHistory) {
+        tiedOut++;
+        continue;
+      }
+    }
     holdable.push(u);
     if (seenBy) {
       let distinct = 0;
@@ -118,18 +198,29 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   }
   if (!eligible.length)
     throw new TaskError(
-      tooFewNegatives
-        ? `no user of ${data.name} can be asked: the ${tooFewNegatives} with minHistory + casesPerUser = ${need} interactions have fewer than ${k - 1} untouched items left for negatives`
-        : `no user of ${data.name} has minHistory + casesPerUser = ${need} interactions (the most any user has is ${most})`,
+      cut !== undefined && !tooFewNegatives
+        ? `no user of ${data.name} has minHistory = ${task.minHistory} interactions before the cut (${new Date(cut * 1000).toISOString()}) and casesPerUser = ${perUser} after it; move task.cutoff`
+        : tooFewNegatives
+          ? `no user of ${data.name} can be asked: the ${tooFewNegatives} with minHistory + casesPerUser = ${need} interactions have fewer than ${k - 1} untouched items left for negatives`
+          : tiedOut
+            ? `no user of ${data.name} has minHistory = ${task.minHistory} interactions strictly before the latest ${perUser}: the ${tiedOut} with ${need} or more rated several of their latest items in the same second (same-second ties are not history)`
+            : `no user of ${data.name} has minHistory + casesPerUser = ${need} interactions (the most any user has is ${most})`,
     );
-  // Held-out positions (into each user's ordered rows), and the training mask.
+  // Held-out rows of each user, and the training mask. Leave-last-out and random hold out only the targets
+  // (baselines still see other users' later interactions); the global split trains on what precedes the cut.
   const trainMask = new Uint8Array(data.n).fill(1);
-  const heldOut = new Map<number, number[]>();
+  if (cut !== undefined) for (let r = 0; r < data.n; r++) trainMask[r] = time![r] < cut ? 1 : 0;
+  const heldOut = new Map<number, Set<number>>();
+  const orderOf = (u: number): Int32Array =>
+    split === 'random' ? userRows(index, u) : tieOrderedRows(data, index, u, task.seed);
   for (const u of holdable) {
-    const rows = userRows(index, u);
+    const rows = orderOf(u);
     let positions: number[];
     if (split === 'temporal') {
       positions = Array.from({ length: perUser }, (_, j) => rows.length - perUser + j);
+    } else if (cut !== undefined) {
+      const first = countBefore(time!, rows, cut);
+      positions = Array.from({ length: perUser }, (_, j) => first + j);
     } else {
       const all = Array.from({ length: rows.length }, (_, i) => i);
       const rng = Rng.of(task.seed, 'split', data.userIds[u]);
@@ -141,7 +232,7 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
       positions = all.slice(0, perUser).sort((a, b) => a - b);
     }
     for (const p of positions) trainMask[rows[p]] = 0;
-    heldOut.set(u, positions);
+    heldOut.set(u, new Set(positions.map((p) => rows[p])));
   }
   const order = Rng.of(task.seed, 'users').shuffle(eligible);
 
@@ -159,13 +250,12 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     time: data.time ? data.time[r] : null,
   });
 
-  // Temporal split: a negative must have existed when the user met the target (its first interaction in the
-  // data is not later), or a model could rule out a 2013 film for a user whose history ends in 1996.
+  // Every split with timestamps: a negative must have had an interaction strictly before the target (global
+  // split: before the cut), or a model could rule out a 2013 film for a user whose history ends in 1996.
   let firstSeen: Float64Array | null = null;
-  if (k && split === 'temporal' && data.time) {
+  if (k && time) {
     firstSeen = new Float64Array(data.itemIds.length).fill(Infinity);
-    for (let r = 0; r < data.n; r++)
-      if (data.time[r] < firstSeen[data.item[r]]) firstSeen[data.item[r]] = data.time[r];
+    for (let r = 0; r < data.n; r++) if (time[r] < firstSeen[data.item[r]]) firstSeen[data.item[r]] = time[r];
   }
 
   const cases: TestCase[] = [];
@@ -175,34 +265,37 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   users: for (const u of order) {
     if (sampledUsers >= task.users) break;
     const userCases: TestCase[] = [];
+    // Targets in their (seeded tie) time order; histories come from the index's order, which does not depend
+    // on the seed, so a case's history is the same whichever seed picked its target.
     const rows = userRows(index, u);
     const userId = data.userIds[u];
-    const positions = heldOut.get(u)!;
-    const held = new Set(positions);
+    const held = heldOut.get(u)!;
+    const targets = orderOf(u).filter((r) => held.has(r));
     const touched = new Set<number>();
     for (const r of rows) touched.add(data.item[r]);
     const likeFrom =
       form === 'binary' && data.kind === 'implicit' ? topShareThreshold(data, rows, task.topShare) : 0;
 
-    for (const p of positions) {
-      const row = rows[p];
+    for (const row of targets) {
       const target = data.item[row];
-      // History: temporal = everything before the target in time (earlier held-out targets included: they
-      // happened before it); random = the user's training rows in file order. Re-interactions with the target
-      // item are left out, they would give the answer away.
+      // History: temporal = everything strictly before the target in time (earlier held-out targets included:
+      // they happened before it; the rest of a same-second group is not shown, it is not "before"); global =
+      // everything before the cut; random = the user's training rows in file order. Re-interactions with the
+      // target item are left out, they would give the answer away.
       const before: number[] = [];
-      if (split === 'temporal') {
-        for (let i = 0; i < p; i++) if (data.item[rows[i]] !== target) before.push(rows[i]);
+      if (split !== 'random') {
+        const until = cut ?? time![row];
+        for (let i = 0; i < rows.length && time![rows[i]] < until; i++)
+          if (data.item[rows[i]] !== target) before.push(rows[i]);
       } else {
-        for (let i = 0; i < rows.length; i++)
-          if (!held.has(i) && data.item[rows[i]] !== target) before.push(rows[i]);
+        for (const r of rows) if (!held.has(r) && data.item[r] !== target) before.push(r);
       }
       let id = `u${userId}-i${data.itemIds[target]}`;
       for (let dup = 2; ids.has(id) || userCases.some((c) => c.id === id); dup++)
         id = `u${userId}-i${data.itemIds[target]}-${dup}`;
       let shown: number[];
       if (before.length <= task.history) shown = before;
-      else if (split === 'temporal') shown = before.slice(before.length - task.history);
+      else if (split !== 'random') shown = before.slice(before.length - task.history);
       else {
         // No time order: a seeded sample of the training rows, kept in file order.
         const idx = Rng.of(task.seed, 'history', id).shuffle(Array.from(before.keys()));
@@ -223,8 +316,8 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
           value,
         };
       else {
-        const at = firstSeen ? data.time![row] : Infinity;
-        const existed = firstSeen ? (item: number) => firstSeen[item] <= at : undefined;
+        const at = cut ?? (time ? time[row] : Infinity);
+        const existed = firstSeen ? (item: number) => firstSeen[item] < at : undefined;
         const negatives = sampler!.sample(Rng.of(task.seed, 'negatives', id), k - 1, touched, existed);
         if (negatives.length < k - 1) {
           // Too early in the data for K-1 untouched items to exist: pass this user over, deterministically.
@@ -258,7 +351,15 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     throw new TaskError(
       `none of the ${skippedUsers} users tried had ${k - 1} untouched items that existed at their target's time; lower task.candidates`,
     );
-  return { cases, trainMask, split, eligibleUsers: eligible.length, sampledUsers, skippedUsers };
+  return {
+    cases,
+    trainMask,
+    split,
+    eligibleUsers: eligible.length,
+    sampledUsers,
+    skippedUsers,
+    ...(cut !== undefined ? { cutoff: cut } : {}),
+  };
 }
 
 /** Implicit "like": the smallest value still inside the user's top share by count (ties at the edge count). */

@@ -1,5 +1,15 @@
 // Test cases from behaviour data: splits, user sampling, negatives, the four task forms, the knowledge probe.
-export { buildCases, caseToJson, candidateLabel, resolveSplit, TaskError } from './build';
+export {
+  buildCases,
+  caseToJson,
+  candidateLabel,
+  resolveCutoff,
+  resolveSplit,
+  tieOrderedRows,
+  CASES_VERSION,
+  DEFAULT_CUTOFF,
+  TaskError,
+} from './build';
 export type { BuildOptions, BuiltCases, SplitKind } from './build';
 export { buildUserIndex, userRows, itemCounts } from './user-index';
 export type { UserIndex } from './user-index';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCases, candidateLabel, TaskError } from '../../../src/core/tasks';
-import { buildUserIndex, userRows } from '../../../src/core/tasks';
+import { buildUserIndex, tieOrderedRows } from '../../../src/core/tasks';
 import { makeData, syntheticData, taskOf } from './helpers';
 
 const syn = syntheticData();
@@ -12,7 +12,7 @@ test('rating: expected is the held-out value; no candidates', () => {
   const idx = buildUserIndex(syn);
   for (const c of cases) {
     const u = syn.userIds.indexOf(c.user);
-    const rows = userRows(idx, u);
+    const rows = tieOrderedRows(syn, idx, u, 0);
     const last = rows[rows.length - 1];
     assert.equal(c.target.item, syn.itemIds[syn.item[last]]);
     assert.deepEqual(c.expected, { form: 'rating', value: syn.value[last] });

@@ -88,7 +88,7 @@ test("the true item's position is uniform over the K slots (chi-square)", () => 
   assert.ok(chi2 < 18.47, `chi-square ${chi2.toFixed(2)} for ${hits.join(',')}`);
 });
 
-test('temporal split: negatives existed at the target time (first seen no later), else the user is passed over', () => {
+test('temporal split: negatives existed strictly before the target time, else the user is passed over', () => {
   const { cases } = buildCases(syn, taskOf({ form: 'ranking', users: 200 }));
   const firstSeen = new Map<string, number>();
   const timeOf = new Map<string, number>();
@@ -101,7 +101,8 @@ test('temporal split: negatives existed at the target time (first seen no later)
   for (const c of cases) {
     const at = timeOf.get(`${c.user}/${c.target.item}`)!;
     for (const x of c.candidates!)
-      assert.ok(firstSeen.get(x.item)! <= at, `${c.id}: ${x.item} did not exist yet`);
+      if (x.item !== c.target.item)
+        assert.ok(firstSeen.get(x.item)! < at, `${c.id}: ${x.item} did not exist yet`);
     checked++;
   }
   assert.ok(checked > 100);
@@ -129,10 +130,12 @@ test('temporal split: negatives existed at the target time (first seen no later)
   assert.equal(built.sampledUsers, 1);
   assert.equal(built.skippedUsers, 1);
   assert.equal(built.eligibleUsers, 2);
-  // With a random split there is no time to respect: "early" may be asked.
-  const random = buildCases(
-    data,
-    taskOf({ form: 'choice', candidates: 3, minHistory: 2, users: 2, split: 'random' }),
+  // A random split on timed data respects time too; only data without timestamps has none to respect.
+  const task = taskOf({ form: 'choice', candidates: 3, minHistory: 2, users: 2, split: 'random' });
+  assert.deepEqual(
+    buildCases(data, task).cases.map((c) => c.user),
+    ['late'],
   );
-  assert.equal(random.cases.length, 2);
+  const untimed = makeData(rows.map(([u, i, v]) => [u, i, v] as Row));
+  assert.equal(buildCases(untimed, task).cases.length, 2);
 });

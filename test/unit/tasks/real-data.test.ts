@@ -12,30 +12,56 @@ const shared = path.resolve(import.meta.dirname, '../../../../shared/data');
 const ml = path.join(shared, 'ml-latest-small');
 const lastfm = path.join(shared, 'hetrec2011-lastfm-2k');
 
-test('ml-latest-small: temporal split, latest item with same-second ties broken by file order', async (t) => {
+test('ml-latest-small: temporal split, a same-second tie of the latest items broken by the seed', async (t) => {
   if (!existsSync(path.join(ml, 'ratings.csv'))) return t.skip(`${ml} absent: real-data check skipped`);
   const { data } = await loadDataset(ml);
   const index = buildUserIndex(data);
   const built = buildCases(data, taskOf({ form: 'rating', users: 1000 }));
   assert.equal(built.split, 'temporal');
-  assert.equal(built.eligibleUsers, 671); // every user of this release has >= 20 ratings
-  assert.equal(built.cases.length, 671);
   let tiedLatest = 0;
+  let lastInFile = 0;
   for (const c of built.cases) {
     const u = data.userIds.indexOf(c.user);
     const rows = Array.from(userRows(index, u));
     const maxTime = Math.max(...rows.map((r) => data.time![r]));
     const latest = rows.filter((r) => data.time![r] === maxTime);
-    // The target is the LAST row in file order among the rows at the latest second.
-    const expectRow = Math.max(...latest);
-    assert.equal(c.target.item, data.itemIds[data.item[expectRow]], c.id);
-    assert.deepEqual(c.expected, { form: 'rating', value: data.value[expectRow] });
-    if (latest.length > 1) tiedLatest++;
+    // The target is one of the rows at the latest second, and nothing of that second is history.
+    const row = latest.find((r) => data.itemIds[data.item[r]] === c.target.item);
+    assert.ok(row !== undefined, c.id);
+    assert.deepEqual(c.expected, { form: 'rating', value: data.value[row] });
+    assert.ok(
+      c.history.every((h) => h.time! < maxTime),
+      c.id,
+    );
+    if (latest.length > 1) {
+      tiedLatest++;
+      if (row === Math.max(...latest)) lastInFile++;
+    }
   }
-  // The data really has users whose latest ratings share a second (the trap this rule exists for).
+  // The data really has users whose latest ratings share a second (the trap this rule exists for), and the
+  // target among them is not the last in file order (the highest movieId) every time.
   assert.ok(tiedLatest > 50, `${tiedLatest} users with tied latest ratings`);
-  // Held out: exactly one row per eligible user.
-  assert.equal(built.trainMask.length - built.trainMask.reduce((s, x) => s + x, 0), 671);
+  assert.ok(lastInFile < 0.8 * tiedLatest, `${lastInFile} of ${tiedLatest} are the last row in file order`);
+  // Held out: exactly one row per holdable user.
+  assert.ok(built.eligibleUsers > 600 && built.eligibleUsers <= 671, `${built.eligibleUsers} eligible`);
+  assert.equal(built.cases.length, built.eligibleUsers);
+  assert.equal(built.trainMask.length - built.trainMask.reduce((s, x) => s + x, 0), built.eligibleUsers);
+});
+
+test('ml-latest-small: global split at 0.9: targets at or after the cut, histories and training before it', async (t) => {
+  if (!existsSync(path.join(ml, 'ratings.csv'))) return t.skip(`${ml} absent: real-data check skipped`);
+  const { data } = await loadDataset(ml);
+  const built = buildCases(data, taskOf({ form: 'ranking', users: 1000, split: 'global' }));
+  assert.equal(built.split, 'global');
+  const cut = built.cutoff!;
+  const before = Array.from(data.time!).filter((x) => x < cut).length;
+  assert.ok(Math.abs(before / data.n - 0.9) < 0.01, `${before / data.n} of rows before the cut`);
+  for (let r = 0; r < data.n; r++) assert.equal(built.trainMask[r], data.time![r] < cut ? 1 : 0);
+  assert.ok(built.cases.length > 20, `${built.cases.length} cases`);
+  for (const c of built.cases) {
+    assert.ok(c.history.every((h) => h.time! < cut));
+    assert.ok(c.historyLength >= 5);
+  }
 });
 
 test('ml-latest-small: choice and ranking cases are deterministic and well-formed', async (t) => {

@@ -36,50 +36,65 @@ test('user index: file order without timestamps', () => {
   );
 });
 
-test('temporal split: the latest item is held out (file order breaks the same-second tie)', () => {
+test('temporal split: the seed, not file order, picks the target in a same-second tie; the rest of it is not history', () => {
   const data = makeData(rowsA);
-  const { cases, split, trainMask } = buildCases(data, taskOf({ form: 'rating', minHistory: 3, history: 4 }));
-  assert.equal(split, 'temporal');
-  assert.equal(cases.length, 1);
-  const c = cases[0];
-  assert.equal(c.id, 'ua-ii7');
-  assert.equal(c.target.item, 'i7');
-  assert.deepEqual(c.expected, { form: 'rating', value: 3.5 });
-  assert.equal(c.historyLength, 6);
-  // The 4 most recent before the target, oldest first.
-  assert.deepEqual(
-    c.history.map((h) => h.item),
-    ['i3', 'i4', 'i5', 'i6'],
-  );
-  assert.deepEqual(
-    c.history.map((h) => h.time),
-    [30, 40, 50, 50],
-  );
-  // Only the held-out row (file row 7) is masked out of training.
-  assert.deepEqual(Array.from(trainMask), [1, 1, 1, 1, 1, 1, 1, 0]);
+  const targets = new Set<string>();
+  for (let seed = 0; seed < 24; seed++) {
+    const task = taskOf({ form: 'rating', minHistory: 3, history: 4, seed });
+    const { cases, split, trainMask } = buildCases(data, task);
+    assert.equal(split, 'temporal');
+    assert.equal(cases.length, 1);
+    const c = cases[0];
+    targets.add(c.target.item);
+    assert.ok(['i5', 'i6', 'i7'].includes(c.target.item), c.target.item);
+    assert.equal(c.id, `ua-i${c.target.item}`);
+    // Only what happened strictly before the target's second: the other two of its group are not history.
+    assert.equal(c.historyLength, 4);
+    assert.deepEqual(
+      c.history.map((h) => h.item),
+      ['i1', 'i2', 'i3', 'i4'],
+    );
+    // Only the held-out row is masked out of training.
+    const row = rowsA.findIndex(([u, i]) => u === 'a' && i === c.target.item);
+    assert.deepEqual(
+      Array.from(trainMask),
+      rowsA.map((_, r) => (r === row ? 0 : 1)),
+    );
+    // The same seed gives the same target.
+    assert.equal(buildCases(data, task).cases[0].target.item, c.target.item);
+  }
+  // Every member of the group is picked by some seed (file order would always pick i7).
+  assert.deepEqual([...targets].sort(), ['i5', 'i6', 'i7']);
 });
 
-test('temporal split: casesPerUser = 2 holds out the last two, each with the history before it', () => {
+test('temporal split: casesPerUser = 2 holds out the last two, each with the history strictly before it', () => {
   const data = makeData(rowsA);
   const { cases, trainMask } = buildCases(data, taskOf({ form: 'rating', minHistory: 3, casesPerUser: 2 }));
+  assert.equal(cases.length, 2);
+  for (const c of cases) {
+    assert.ok(['i5', 'i6', 'i7'].includes(c.target.item));
+    assert.equal(c.historyLength, 4);
+    assert.equal(c.history.at(-1)!.item, 'i4');
+  }
+  assert.notEqual(cases[0].target.item, cases[1].target.item);
+  assert.equal(
+    trainMask.reduce((s, x) => s + x, 0),
+    data.n - 2,
+  );
+  // Without ties: the last two in time, the second one's history includes the first.
+  const plain = makeData(rowsA.map(([u, i, v, t]) => [u, i, v, t! + Number(i.slice(1))] as Row));
+  const two = buildCases(plain, taskOf({ form: 'rating', minHistory: 3, casesPerUser: 2 })).cases;
   assert.deepEqual(
-    cases.map((c) => [c.target.item, c.historyLength]),
+    two.map((c) => [c.target.item, c.historyLength]),
     [
       ['i6', 5],
       ['i7', 6],
     ],
   );
-  assert.equal(cases[0].history.at(-1)!.item, 'i5');
-  assert.equal(cases[1].history.at(-1)!.item, 'i6');
-  assert.equal(
-    trainMask.reduce((s, x) => s + x, 0),
-    data.n - 2,
-  );
-  assert.equal(trainMask[4], 0);
-  assert.equal(trainMask[7], 0);
+  assert.equal(two[1].history.at(-1)!.item, 'i6');
 });
 
-test('minHistory: users with fewer than minHistory + casesPerUser interactions are never sampled', () => {
+test('minHistory counts the interactions strictly before the first target', () => {
   const data = makeData(rowsA);
   assert.throws(
     () => buildCases(data, taskOf({ form: 'rating', minHistory: 7 })),
@@ -88,11 +103,18 @@ test('minHistory: users with fewer than minHistory + casesPerUser interactions a
       /minHistory \+ casesPerUser = 8/.test(e.message) &&
       /most any user has is 7/.test(e.message),
   );
+  // 7 interactions, but only 4 before the latest second: minHistory 5 is not met.
+  assert.throws(() => buildCases(data, taskOf({ form: 'rating', minHistory: 5 })), /same-second/);
   const syn = syntheticData();
   const idx = buildUserIndex(syn);
   const { cases, eligibleUsers } = buildCases(syn, taskOf({ form: 'rating', minHistory: 25, users: 1000 }));
   let expectEligible = 0;
-  for (let u = 0; u < idx.users; u++) if (idx.offsets[u + 1] - idx.offsets[u] >= 26) expectEligible++;
+  for (let u = 0; u < idx.users; u++) {
+    const times = Array.from(userRows(idx, u), (r) => syn.time![r]);
+    const last = Math.max(...times);
+    if (times.filter((t) => t < last).length >= 25) expectEligible++;
+  }
+  assert.ok(expectEligible > 5);
   assert.equal(eligibleUsers, expectEligible);
   assert.equal(cases.length, expectEligible);
   for (const c of cases) assert.ok(c.historyLength >= 25, `${c.id} has ${c.historyLength}`);

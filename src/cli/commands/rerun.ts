@@ -1,0 +1,90 @@
+// `ubp rerun <run>`: re-asks exactly the failed units of a run (by default invalid and error answers; `wrong`
+// adds valid answers that are wrong), with the response cache bypassed for them, and appends their new lines.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command';
+import { envApiKey } from '../apiKey';
+import {
+  DEFAULT_RERUN_OUTCOMES,
+  FAILURE_KINDS,
+  loadRun,
+  prepareRerun,
+  type FailureKind,
+  type RunSummary,
+} from '../../core';
+
+const USAGE =
+  'ubp rerun <run folder|run id> [--outcome invalid,error,wrong] [--models a,b] [--root DIR] [--json]\n' +
+  `  --outcome  which failures to ask again (default ${DEFAULT_RERUN_OUTCOMES.join(',')}); "wrong" = valid but wrong answers`;
+
+export const rerunCommand: CliCommand = {
+  name: 'rerun',
+  summary: 'Ask a run’s failed cases again (invalid and error answers by default) and record the new answers',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        outcome: { type: 'string' },
+        models: { type: 'string' },
+        root: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one run (a run folder or a run id)');
+    const list = (v: string | undefined): string[] | undefined =>
+      v
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    const outcomes = list(values.outcome);
+    for (const o of outcomes ?? [])
+      if (!FAILURE_KINDS.includes(o as FailureKind))
+        throw new UsageError(`--outcome: "${o}" is not one of ${FAILURE_KINDS.join(', ')}`);
+    const run = await loadRun(positionals[0]!, { cwd: io.cwd, root: values.root });
+    const prepared = await prepareRerun(run.dir, {
+      root: path.dirname(path.dirname(run.dir)),
+      outcomes: outcomes as FailureKind[] | undefined,
+      models: list(values.models),
+      getApiKey: (m) => envApiKey(io, m),
+      tool: 'ubp rerun',
+    });
+    const chosen = `${(outcomes ?? DEFAULT_RERUN_OUTCOMES).join(', ')}${values.models ? ` of ${values.models}` : ''}`;
+    if (!prepared.units.length) {
+      if (values.json) io.out(JSON.stringify({ runId: prepared.runId, rerun: 0 }) + '\n');
+      else io.out(`run ${prepared.runId}: nothing to re-run (no ${chosen} answers).\n`);
+      return 0;
+    }
+    if (!values.json)
+      io.out(
+        `run ${prepared.runId}: re-asking ${prepared.units.length} ${chosen} unit${prepared.units.length === 1 ? '' : 's'} (${prepared.variants.join(', ')}), cache bypassed\n`,
+      );
+    const handle = await prepared.start();
+    const onSigint = (): void => handle.cancel();
+    process.on('SIGINT', onSigint);
+    let summary: RunSummary;
+    try {
+      summary = await handle.done;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+    const t = summary.manifest.totals;
+    const last = summary.manifest.reruns?.at(-1);
+    if (values.json)
+      io.out(
+        JSON.stringify(
+          { runId: summary.runId, dir: summary.dir, status: summary.manifest.status, rerun: last, totals: t },
+          null,
+          2,
+        ) + '\n',
+      );
+    else
+      io.out(
+        `re-asked ${last?.finished ?? 0} of ${prepared.units.length}; the run now has ${t.success} success, ${t.invalid} invalid, ${t.error} error of ${t.units}\n` +
+          `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
+      );
+    if (summary.error) io.err(`error: ${summary.error}\n`);
+    return summary.status === 'failed' ? 1 : summary.status === 'cancelled' ? 130 : 0;
+  },
+};

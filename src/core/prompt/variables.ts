@@ -152,6 +152,15 @@ export const PROMPT_VARIABLES: Record<string, FieldSpec> = {
   },
 };
 
+// What `forloop` and `tablerowloop` share.
+const LOOP_STATE: Record<string, FieldSpec> = {
+  index: { type: num, doc: 'The current iteration, from 1.' },
+  index0: { type: num, doc: 'The current iteration, from 0.' },
+  first: { type: bool, doc: 'True in the first iteration.' },
+  last: { type: bool, doc: 'True in the last iteration.' },
+  length: { type: num, doc: 'The number of iterations.' },
+};
+
 /** Variables Liquid defines inside loops. */
 export const LOOP_VARIABLES: Record<string, FieldSpec> = {
   forloop: {
@@ -160,13 +169,9 @@ export const LOOP_VARIABLES: Record<string, FieldSpec> = {
       kind: 'object',
       name: 'forloop',
       fields: {
-        index: { type: num, doc: 'The current iteration, from 1.' },
-        index0: { type: num, doc: 'The current iteration, from 0.' },
+        ...LOOP_STATE,
         rindex: { type: num, doc: 'Iterations left, counting this one (ends at 1).' },
         rindex0: { type: num, doc: 'Iterations left after this one (ends at 0).' },
-        first: { type: bool, doc: 'True in the first iteration.' },
-        last: { type: bool, doc: 'True in the last iteration.' },
-        length: { type: num, doc: 'The number of iterations.' },
         name: { type: str, doc: 'The loop variable and collection, e.g. "h-history".' },
       },
     },
@@ -177,14 +182,10 @@ export const LOOP_VARIABLES: Record<string, FieldSpec> = {
       kind: 'object',
       name: 'tablerowloop',
       fields: {
-        index: { type: num, doc: 'The current iteration, from 1.' },
-        index0: { type: num, doc: 'The current iteration, from 0.' },
+        ...LOOP_STATE,
         col: { type: num, doc: 'The current column, from 1.' },
         col0: { type: num, doc: 'The current column, from 0.' },
         row: { type: num, doc: 'The current row, from 1.' },
-        first: { type: bool, doc: 'True in the first iteration.' },
-        last: { type: bool, doc: 'True in the last iteration.' },
-        length: { type: num, doc: 'The number of iterations.' },
       },
     },
   },

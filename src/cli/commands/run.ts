@@ -6,6 +6,8 @@ import { UsageError, type CliCommand, type CliIO } from '../command';
 import {
   apiKeyEnvOf,
   buildReport,
+  estimateCostText,
+  fmtUsd,
   checkThresholds,
   parseThreshold,
   prepareEval,
@@ -121,7 +123,7 @@ export const runCommand: CliCommand = {
     if (est.llmRequests)
       log(
         `estimate: ${est.llmRequests} requests, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
-          `${est.costUsd !== null ? `, ~$${est.costUsd.toFixed(2)}` : ''}\n`,
+          `, ${estimateCostText(est)}\n`,
       );
 
     const handle = await prepared.start();
@@ -152,7 +154,14 @@ export const runCommand: CliCommand = {
     if (values.json) {
       io.out(
         JSON.stringify(
-          { runId: summary.runId, dir: summary.dir, status: summary.status, totals: summary.totals, report },
+          {
+            runId: summary.runId,
+            dir: summary.dir,
+            status: summary.status,
+            // The cost of the answers as the report counts it: null when some model has no price.
+            totals: { ...summary.totals, costUsd: report.totals.costUsd },
+            report,
+          },
           null,
           2,
         ) + '\n',
@@ -163,7 +172,7 @@ export const runCommand: CliCommand = {
       io.out(
         `${summary.status}: ${tot.success} success, ${tot.invalid} invalid, ${tot.error} error of ${tot.units}` +
           `${tot.requests ? `; ${tot.requests} requests` : ''}${tot.cached ? `, ${tot.cached} cached` : ''}` +
-          `${tot.costUsd ? `; $${tot.costUsd.toFixed(4)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+          `${est.llmRequests ? `; cost ${fmtUsd(report.totals.costUsd)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
       if (summary.status === 'cancelled') io.out('cancelled: run the same command again to resume.\n');

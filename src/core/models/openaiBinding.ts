@@ -1,5 +1,6 @@
 // From a config's model entry to predictors: resolves the preset (base URL, key header, structured-output
-// support), the price (the entry's own, else the table; local servers are free) and the shared response cache,
+// support), the price (the entry's own, else the table for hosted services; a local server's price is unknown
+// unless the entry sets one, 0 included) and the shared response cache,
 // then builds one OpenAI-compatible predictor per template (a template's params are defaults under the model's).
 // The run area's `LlmFactory` is exactly `createOpenAIBinding`.
 import type { LlmBinding, LlmFactoryArgs } from '../run/wiring';
@@ -9,7 +10,7 @@ import { createOpenAIPredictor, type ChatParams, type OpenAIPredictorDeps } from
 import { PredictorError } from './retry';
 import { originOf } from './openaiOrigin';
 import { getPreset, presetForUrl } from './presets';
-import { FREE, costOf, lookupPrice, type Price } from './pricing';
+import { costOf, lookupPrice, type Price } from './pricing';
 
 export async function createOpenAIBinding(
   args: LlmFactoryArgs,
@@ -28,8 +29,9 @@ export async function createOpenAIBinding(
   }
   const preset = named ?? presetForUrl(baseUrl);
   const origin = originOf(baseUrl);
+  // A local server is not free by assumption (electricity, rented GPUs): unknown unless `price` says 0.
   const price: Price | undefined =
-    model.price ?? (preset?.local ? FREE : lookupPrice(model.model, args.priceOverrides));
+    model.price ?? (preset?.local ? undefined : lookupPrice(model.model, args.priceOverrides));
   const cache = config.run.cache ? sharedResponseCache(args.cacheDir) : undefined;
   const query = { ...preset?.query, ...model.query };
   return {

@@ -4,6 +4,7 @@ export * from './lock';
 export * from './runner';
 export * from './store';
 export * from './prepare';
+export * from './cost';
 export * from './rerun';
 export type { LlmBinding, LlmFactory, LlmFactoryArgs, RetryListener } from './wiring';
 export { apiKeyEnvOf, baseUrlOf } from './wiring';

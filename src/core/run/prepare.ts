@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { canonicalJson } from '../canonicalJson';
+import { skippedRowsOf, skippedRowsWarning } from '../dataset/errors';
 import {
   BASELINES_BY_FORM,
   DEFAULT_CANDIDATES,
@@ -196,7 +197,11 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const datasetPath = config.dataset.path.startsWith('bundled:')
     ? config.dataset.path
     : resolveConfigPath(config, loaded.dir, config.dataset.path);
-  const { data, fingerprint } = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const { data, fingerprint } = dataset;
+  // Never silent: the same count and first rows as `ubp stats`, in the warnings and the manifest.
+  const skippedRows = skippedRowsOf(dataset);
+  if (skippedRows) warnings.push(skippedRowsWarning(skippedRows).join('\n'));
   const built = buildCases(data, task);
   const caseCount = built.cases.length;
   const cases = opts.limit !== undefined ? built.cases.slice(0, opts.limit) : built.cases;
@@ -365,6 +370,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
       ...(v.kind === 'llm' ? { origin: v.pool } : {}),
     })),
     cases: caseCount,
+    ...(skippedRows ? { skippedRows } : {}),
+    unpricedModels: estimate.unpriced,
   };
 
   const openStore = (): Promise<RunStore> =>

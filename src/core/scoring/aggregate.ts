@@ -301,7 +301,10 @@ export interface UsageSummary {
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
-  costUsd: number;
+  /** USD of the priced answers; null when some answer's model has no price (unknown is never $0). */
+  costUsd: number | null;
+  /** Answers a model was asked for (not cached) whose cost is unknown: the model has no price. */
+  unpriced: number;
   /** Answers taken from the response cache. */
   cached: number;
   /** Requests actually sent (retries included). */
@@ -558,12 +561,21 @@ function topReasons(results: CaseResult[], limit = 5): VariantSummary['reasons']
   return [...counts.values()].sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
+/**
+ * A model answered (it has usage) and was not served from the cache, yet the line has no cost: the model has no
+ * price. Baselines have no usage; a priced or cached answer has a cost (0 for the cache).
+ */
+export function isUnpriced(r: CaseResult): boolean {
+  return r.costUsd === undefined && r.usage !== undefined && !r.cached;
+}
+
 /** Token, cost and latency totals of results. */
 export function usageSummary(results: CaseResult[]): UsageSummary {
   let promptTokens = 0;
   let completionTokens = 0;
   let reasoningTokens = 0;
   let costUsd = 0;
+  let unpriced = 0;
   let cached = 0;
   let attempts = 0;
   const lat: number[] = [];
@@ -572,6 +584,7 @@ export function usageSummary(results: CaseResult[]): UsageSummary {
     completionTokens += r.usage?.completion ?? 0;
     reasoningTokens += r.usage?.reasoning ?? 0;
     costUsd += r.costUsd ?? 0;
+    if (isUnpriced(r)) unpriced++;
     if (r.cached) cached++;
     attempts += r.attempts ?? 0;
     if (Number.isFinite(r.latencyMs)) lat.push(r.latencyMs);
@@ -581,7 +594,8 @@ export function usageSummary(results: CaseResult[]): UsageSummary {
     promptTokens,
     completionTokens,
     reasoningTokens,
-    costUsd,
+    costUsd: unpriced ? null : costUsd,
+    unpriced,
     cached,
     attempts,
     latencyMs: {

@@ -3,7 +3,15 @@
 // and keybindings skip the pickers: executeCommand('ubp.runEval', configPath, { models, confirm: false }).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { apiKeyEnvOf, prepareEval, type PreparedEval, type RunSummary, type ModelConfig } from '../../core';
+import {
+  apiKeyEnvOf,
+  estimateCostText,
+  fmtUsd,
+  prepareEval,
+  type PreparedEval,
+  type RunSummary,
+  type ModelConfig,
+} from '../../core';
 import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
 
@@ -176,7 +184,7 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
   status.dispose();
   const t = summary.totals;
   log.info(
-    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; $${t.costUsd.toFixed(4)}`,
+    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; cost ${fmtUsd(prepared.estimate.unpriced.length ? null : t.costUsd)}`,
   );
   const open = 'Open Results';
   if (summary.status === 'failed') {
@@ -243,8 +251,7 @@ async function pickVariants(prepared: PreparedEval): Promise<string[] | undefine
 async function confirmEstimate(prepared: PreparedEval): Promise<boolean> {
   const e = prepared.estimate;
   if (e.llmRequests === 0) return true; // baselines only: free and local
-  const cost =
-    e.costUsd === null ? 'cost unknown (no price for these models)' : `about $${e.costUsd.toFixed(4)}`;
+  const cost = estimateCostText(e);
   const run = 'Run';
   const answer = await vscode.window.showInformationMessage(
     `Run ${prepared.config.name}: ${e.llmRequests.toLocaleString('en-US')} requests, ~${(e.promptTokens + e.completionTokens).toLocaleString('en-US')} tokens, ${cost}.`,

@@ -13,6 +13,7 @@ import {
   DEFAULT_BOOTSTRAP,
   latestResults,
   listRuns,
+  manifestCostUsd,
   probeComparison,
   readRunManifest,
   RUN_RESULTS_FILE,
@@ -267,7 +268,7 @@ export function manifestHeaderView(dir: string, m: RunManifest): RunHeaderView {
     promptTokens: t?.promptTokens ?? 0,
     completionTokens: t?.completionTokens ?? 0,
     reasoningTokens: t?.reasoningTokens ?? 0,
-    costUsd: t?.costUsd ?? 0,
+    costUsd: t ? manifestCostUsd(m) : 0,
     done: t ? t.success + t.invalid + t.error : 0,
     total: t?.units ?? 0,
   };

@@ -16,7 +16,7 @@ import { VERSION as OPENAI_VERSION } from 'openai/version';
 import type { BenchContext } from './types';
 import { createOpenAIPredictor } from '../src/core/models/openai';
 import { ResponseCache } from '../src/core/models/cache';
-import { nodeFetch } from '../src/core/models/openaiTransport';
+import { nodeFetch } from '../src/core/models/transport';
 import { runEval, type RunVariant } from '../src/core/run/runner';
 import { openRunStore, type OpenRunStoreOptions } from '../src/core/run/store';
 import { buildPromptVariables, loadPromptTemplate, renderVariables } from '../src/core/prompt';

@@ -22,6 +22,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.err(`ubp: unknown command "${name}". Run \`ubp help\` for the list.\n`);
     return 2;
   }
+  // `ubp <command> --help` shows that command's usage, whatever else is on the line.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`usage: ${command.usage}\n`);
+    return 0;
+  }
   try {
     return await command.run(rest, io);
   } catch (e) {

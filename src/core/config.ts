@@ -7,6 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from './canonicalJson';
 import { closestName } from './closestName';
+import { PRESET_IDS } from './models/presets';
+import { PROVIDER_IDS } from './models/providers/types';
 
 export const TASK_FORMS = ['rating', 'binary', 'choice', 'ranking'] as const;
 export const DATASET_FORMATS = [
@@ -19,15 +21,8 @@ export const DATASET_FORMATS = [
 ] as const;
 export const BASELINES = ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'] as const;
 export type BaselineName = (typeof BASELINES)[number];
-export const MODEL_PRESETS = [
-  'openai',
-  'azure',
-  'ollama',
-  'vllm',
-  'lmstudio',
-  'llamacpp',
-  'openrouter',
-] as const;
+/** The endpoint presets `models[].preset` takes (models/presets.ts). */
+export const MODEL_PRESETS = PRESET_IDS;
 
 /** Baselines that give a meaningful answer for each form; the default of `baselines`. */
 export const BASELINES_BY_FORM: Record<(typeof TASK_FORMS)[number], BaselineName[]> = {
@@ -262,11 +257,22 @@ const modelShape = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'expected letters, digits and . _ : @ / - (no spaces)')
     .describe('Name of this model entry in results and tables; unique within the config.'),
+  provider: z
+    .enum(PROVIDER_IDS)
+    .optional()
+    .describe(
+      'The API the endpoint speaks: "openai" (any OpenAI-compatible server) or "anthropic" (the Messages API). Default: the preset\'s, else "openai".',
+    ),
   preset: z
     .enum(MODEL_PRESETS)
     .optional()
     .describe('Endpoint preset: fills baseUrl and the usual settings of a provider or local server.'),
-  baseUrl: z.url().optional().describe('OpenAI-compatible base URL, e.g. http://localhost:11434/v1.'),
+  baseUrl: z
+    .url()
+    .optional()
+    .describe(
+      'Base URL: OpenAI-compatible servers end in /v1 (e.g. http://localhost:11434/v1); Anthropic takes the API root (https://api.anthropic.com).',
+    ),
   model: z.string().min(1).describe('Model name sent to the endpoint.'),
   apiKeyEnv: z
     .string()
@@ -285,6 +291,11 @@ const modelShape = {
   concurrency: posInt()
     .optional()
     .describe('Maximum requests in flight to this model (overrides run.concurrency).'),
+  timeoutMs: posInt()
+    .optional()
+    .describe(
+      'How long one request may wait for the answer, in milliseconds. Default: run.timeoutMs; for reasoning models (o1, o3, o4, gpt-5, Claude with thinking) at least 300000.',
+    ),
   rpm: posInt().optional().describe('Requests-per-minute limit.'),
   tpm: posInt().optional().describe('Tokens-per-minute limit.'),
   price: z
@@ -300,7 +311,14 @@ const modelShape = {
 const runShape = {
   concurrency: posInt().default(8).describe('Maximum requests in flight overall. Default 8.'),
   samples: posInt().default(1).describe('Answers drawn per case and model (for variance). Default 1.'),
-  timeoutMs: posInt().default(60000).describe('Timeout of one request, in milliseconds. Default 60000.'),
+  timeoutMs: posInt()
+    .default(60000)
+    .describe(
+      'How long one request may wait for the answer once connected, in milliseconds (reasoning models get at least 300000). Default 60000.',
+    ),
+  connectTimeoutMs: posInt()
+    .default(10000)
+    .describe('How long connecting to an endpoint may take, in milliseconds. Default 10000.'),
   maxRetries: nonNegInt().default(6).describe('Retries of a failed request (429, 5xx, network). Default 6.'),
   budgetUsd: z
     .number()
@@ -589,6 +607,9 @@ export function parseConfig(text: string, file: string): EvalConfig {
   if (!result.success) throw new ConfigError(file, result.error.issues.flatMap(describeIssue));
   return result.data;
 }
+
+// Re-exported where it was defined before it became one module for every hash (config, run key, cache).
+export { canonicalJson };
 
 /** sha256 (hex) of the canonical JSON of an effective config: the run's fingerprint of its settings. */
 export function configHash(config: EvalConfig): string {

@@ -3,7 +3,6 @@
 export * from './types';
 export { ENGINE_VERSION } from './version';
 export * from './config';
-export { canonicalJson } from './canonicalJson';
 export { closestName, editDistance } from './closestName';
 export * from './tasks';
 export * from './scoring';
@@ -12,3 +11,4 @@ export * from './models/baselines';
 export * from './models';
 export * from './dataset';
 export * from './run';
+export * from './batch';

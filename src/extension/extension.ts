@@ -6,13 +6,27 @@ import { ConfigService } from './services/configService';
 import { DatasetService } from './services/datasetService';
 import { KeyService } from './services/keyService';
 import { RunService } from './services/runService';
+import { CaseService } from './services/caseService';
 import { DatasetsView } from './views/datasetsView';
 import { RunsView } from './views/runsView';
 import { ModelsView } from './views/modelsView';
 import { RunCodeLensProvider } from './codeLens';
-import { registerShowDatasetStats } from './commands/showDatasetStats';
+import { showDatasetStats } from './commands/showDatasetStats';
+import { openResults } from './commands/openResults';
+import { compareRuns } from './commands/compareRuns';
+import { registerCommands } from './commands/register';
+import { openCase, previewCase, rerunCase, showFailures } from './commands/caseCommands';
+import { CaseViews } from './webviews/caseView';
+import { EvalTests } from './testing/evalTests';
 import { runEvalCommand } from './commands/runEval';
-import { cancelRun, deleteRun, resumeRun, revealRun } from './commands/runManagement';
+import {
+  cancelRun,
+  deleteRun,
+  rerunFailed,
+  resumeRun,
+  revealRun,
+  type RerunArgs,
+} from './commands/runManagement';
 import { newEvalCommand } from './commands/newEval';
 import { clearApiKey, setApiKey } from './commands/apiKeys';
 import { downloadDatasetCommand } from './commands/downloadDataset';
@@ -30,6 +44,8 @@ export interface UbpExtensionApi {
   datasets: DatasetService;
   views: { datasets: DatasetsView; runs: RunsView; models: ModelsView };
   previews: PromptPreviews;
+  caseViews: CaseViews;
+  tests: EvalTests;
 }
 
 export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
@@ -44,21 +60,31 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     configs: new ConfigService(),
     runs: new RunService(),
     datasets,
+    cases: new CaseService(datasets, context.extensionUri.fsPath),
   };
   const datasetsView = new DatasetsView(datasets, services.configs);
   const runsView = new RunsView(services.runs);
   const modelsView = new ModelsView(services);
   const previews = new PromptPreviews(services);
   registerPromptLanguage(context, previews);
-  const command = (id: string, fn: (...args: never[]) => unknown) =>
-    vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown);
+  const caseViews = new CaseViews(services);
+  const codeLenses = new RunCodeLensProvider(services.runs);
+  const tests = new EvalTests(services);
+  const results = registerResultsPanel(context, {
+    log,
+    runsRoot: () => services.runs.root(),
+    openCase: async (dir, caseId, variant, sample) =>
+      void (await caseViews.show({ dir, caseId, variant, sample })),
+  });
+  const panels = results.panels;
   context.subscriptions.push(
     log,
     services.keys,
     services.configs,
     services.runs,
     previews,
-    command('ubp.openPromptPreview', (uri?: vscode.Uri) => previews.show(uri)),
+    caseViews,
+    tests,
     vscode.window.registerTreeDataProvider('ubp.datasets', datasetsView),
     vscode.window.createTreeView('ubp.runs', {
       treeDataProvider: runsView,
@@ -66,39 +92,42 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       showCollapseAll: true,
     }),
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
-    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
-    registerShowDatasetStats(context, datasets, log),
-    registerResultsPanel(context, { log, runsRoot: () => services.runs.root() }),
-    command('ubp.refreshDatasets', () => datasetsView.refresh()),
-    command('ubp.refreshRuns', () => runsView.refresh()),
-    command('ubp.refreshModels', () => modelsView.refresh()),
-    command('ubp.runEval', (config?: vscode.Uri | string, args?: object) =>
-      runEvalCommand(services, config, args),
-    ),
-    command('ubp.cancelRun', (run?: string) => cancelRun(services, run)),
-    command('ubp.resumeRun', (run?: string) => resumeRun(services, run)),
-    command('ubp.rerunFailed', (run?: string) => resumeRun(services, run)),
-    command('ubp.revealRun', (run?: string) => revealRun(services, run)),
-    command('ubp.deleteRun', (run?: string, options?: { confirm?: boolean }) =>
-      deleteRun(services, run, options),
-    ),
-    command('ubp.exportRun', (run?: string, options?: { format?: 'csv' | 'jsonl'; out?: string }) =>
-      exportRunCommand(services, run, options),
-    ),
-    command('ubp.newEval', (args?: object) => newEvalCommand(services, args)),
-    command('ubp.newEvalFromDataset', (node?: { ref?: { path: string; bundled: boolean } }) =>
-      newEvalCommand(
-        services,
-        node?.ref ? { dataset: node.ref.bundled ? 'bundled:ml-latest-small' : node.ref.path } : {},
-      ),
-    ),
-    command('ubp.setApiKey', (origin?: string, key?: string) => setApiKey(services, origin, key)),
-    command('ubp.clearApiKey', (origin?: string) => clearApiKey(services, origin)),
-    command('ubp.downloadDataset', (name?: string, folder?: string) =>
-      downloadDatasetCommand(services, name, folder),
-    ),
-    command('ubp.testConnection', (endpoint?: string) => testConnection(services, endpoint)),
-    command('ubp.listEndpointModels', (endpoint?: string) => showEndpointModels(services, endpoint)),
+    codeLenses,
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, codeLenses),
+    results.disposable,
+    registerCommands({
+      showDatasetStats: (arg?: string | { ref?: { path: string } }) =>
+        showDatasetStats(context, datasets, log, arg),
+      openResults: (arg?: unknown) => openResults(panels, arg),
+      compareRuns: (first?: unknown, second?: unknown) => compareRuns(panels, first, second),
+      openPromptPreview: (uri?: vscode.Uri) => previews.show(uri),
+      refreshDatasets: () => datasetsView.refresh(),
+      refreshRuns: () => runsView.refresh(),
+      refreshModels: () => modelsView.refresh(),
+      runEval: (config?: vscode.Uri | string, args?: object) => runEvalCommand(services, config, args),
+      cancelRun: (run?: string) => cancelRun(services, run),
+      resumeRun: (run?: string) => resumeRun(services, run),
+      rerunFailed: (run?: string, args?: RerunArgs) => rerunFailed(services, run, args),
+      revealRun: (run?: string) => revealRun(services, run),
+      deleteRun: (run?: string, options?: { confirm?: boolean }) => deleteRun(services, run, options),
+      exportRun: (run?: string, options?: { format?: 'csv' | 'jsonl'; out?: string }) =>
+        exportRunCommand(services, run, options),
+      newEval: (args?: object) => newEvalCommand(services, args),
+      newEvalFromDataset: (node?: { ref?: { path: string; bundled: boolean } }) =>
+        newEvalCommand(
+          services,
+          node?.ref ? { dataset: node.ref.bundled ? 'bundled:ml-latest-small' : node.ref.path } : {},
+        ),
+      setApiKey: (origin?: string, key?: string) => setApiKey(services, origin, key),
+      clearApiKey: (origin?: string) => clearApiKey(services, origin),
+      downloadDataset: (name?: string, folder?: string) => downloadDatasetCommand(services, name, folder),
+      testConnection: (endpoint?: string) => testConnection(services, endpoint),
+      listEndpointModels: (endpoint?: string) => showEndpointModels(services, endpoint),
+      openCase: (arg?: unknown) => openCase(caseViews, tests, arg),
+      rerunCase: (arg?: unknown) => rerunCase(services, caseViews, tests, arg),
+      previewCase: (arg?: unknown) => previewCase(previews, tests, arg),
+      showFailures: (dir?: string, variant?: string) => showFailures(panels, dir, variant),
+    }),
   );
   void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', vscode.workspace.isTrusted);
   context.subscriptions.push(
@@ -114,6 +143,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     datasets,
     views: { datasets: datasetsView, runs: runsView, models: modelsView },
     previews,
+    caseViews,
+    tests,
   };
 }
 

@@ -32,6 +32,8 @@ export interface RunHeaderView {
   form: Form;
   /** Knowledge-probe run (titles replaced by opaque ids). */
   probe: boolean;
+  /** Split, K, negatives and probe in one line (the report's run.protocol). */
+  protocol?: string;
   users: number;
   cases: number;
   models: string[];
@@ -172,6 +174,8 @@ export interface ReferenceComparison {
 export interface CompareView {
   a: RunHeaderView;
   b: RunHeaderView;
+  /** The runs' cases differ (dataset, seed, split…): only shared case ids are paired. */
+  warnings: string[];
   headline: string;
   metrics: MetricDefView[];
   rows: {
@@ -216,6 +220,8 @@ export interface ResultsPanelProtocol extends Protocol {
     show: ResultsView;
     compare: CompareView;
     failures: FailuresBatch;
+    /** Shows the Failures tab filtered to one variant ("+N more" in the Test Explorer, the CodeLens). */
+    showFailures: { variant: string };
     error: { message: string };
   };
   toHost: {

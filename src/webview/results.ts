@@ -96,6 +96,7 @@ let current: ResultsView | undefined;
 let chartsDrawn = false;
 let tabs: HTMLElement | undefined;
 const TAB_CHARTS = 1;
+const TAB_FAILURES = 2;
 
 async function requestComparison(reference: string): Promise<void> {
   if (!reference) return;
@@ -238,6 +239,11 @@ channel
     failures.setRows(rows, reset);
     const count = document.getElementById('failures-tab-count');
     if (count) count.textContent = ` ${failures.visibleRows.length.toLocaleString('en-US')}`;
+  })
+  .on('showFailures', ({ variant }) => {
+    failures.setFilter({ variant });
+    tabs?.setAttribute('selected-index', String(TAB_FAILURES));
+    saveState({ tab: TAB_FAILURES });
   })
   .on('error', ({ message }) => {
     replace(app, h('p', { class: 'error', role: 'alert' }, message));

@@ -1,10 +1,14 @@
-// A local OpenAI-compatible server for tests and benchmarks: answers chat completions deterministically from
-// the prompt, reports `usage`, counts requests per prompt, logs every request and connection with timestamps,
-// and injects faults on demand (429 with Retry-After, 5xx, slow or hanging answers, dropped connections,
-// malformed JSON bodies, non-JSON model text). Plain node:http, bound to 127.0.0.1, port 0 by default.
+// A local model server for tests and benchmarks, speaking OpenAI's /v1/chat/completions and Anthropic's
+// /v1/messages: answers deterministically from the prompt, reports `usage`, counts requests per prompt, logs every
+// request (headers included) and connection with timestamps, and injects faults on demand, each in the shape the
+// real provider sends (429 with Retry-After, 5xx, Anthropic's 529, 401/403/404/400 error bodies, a context-length
+// 400, slow or hanging answers, dropped connections, malformed JSON bodies, non-JSON model text, cut answers,
+// refusals, reasoning-only replies). Reasoning models (o1, o3, o4-mini, gpt-5…) refuse a temperature or top_p other
+// than 1 with OpenAI's 400. Plain node:http, bound to 127.0.0.1, port 0 by default.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createBatchEmulator, type BatchEmulator } from './batch';
 
 /** The faults the server can inject into one request. */
 export type FaultKind =
@@ -16,7 +20,16 @@ export type FaultKind =
   | 'hang' // never answers (until the client gives up or the server closes)
   | 'drop' // sends the status line and half a body, then destroys the socket
   | 'malformed' // 200 with a truncated, unparseable JSON body
-  | 'nonjson'; // a valid completion whose model text is prose, not an answer
+  | 'nonjson' // a valid completion whose model text is prose, not an answer
+  | '401' // a wrong key, in the provider's words
+  | '403' // no permission for the model
+  | '404' // the model does not exist
+  | '400' // a parameter the model refuses (OpenAI: unsupported_parameter max_tokens; Anthropic: "max_tokens: …")
+  | 'context' // 400 about this prompt's length (not the model's fault: not fatal)
+  | '529' // Anthropic's overloaded_error (retryable, with retry-after)
+  | 'truncated' // the answer cut at the token limit (finish_reason length / stop_reason max_tokens)
+  | 'refusal' // the model refuses (OpenAI message.refusal / Anthropic stop_reason refusal)
+  | 'reasoning-only'; // only reasoning came back, no answer text
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   '429',
@@ -28,6 +41,15 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'drop',
   'malformed',
   'nonjson',
+  '401',
+  '403',
+  '404',
+  '400',
+  'context',
+  '529',
+  'truncated',
+  'refusal',
+  'reasoning-only',
 ];
 
 export interface ScriptEntry {
@@ -47,7 +69,7 @@ export interface FaultSpec {
   maxPerPrompt?: number;
   /** Per-prompt fault sequences; they take precedence over the rate. */
   script?: ScriptEntry[];
-  /** Retry-After header (seconds, integer) sent with 429s. */
+  /** Retry-After header (seconds, integer) sent with 429s and 529s. */
   retryAfterSec?: number;
   /** Send Retry-After as an HTTP date this many seconds ahead instead of as seconds. */
   retryAfterDate?: boolean;
@@ -63,6 +85,8 @@ export interface ChatRequestBody {
   model?: string;
   messages?: { role: string; content: unknown }[];
   response_format?: { type: string; json_schema?: unknown };
+  /** Anthropic: the system prompt (a string or text blocks). */
+  system?: unknown;
   [k: string]: unknown;
 }
 
@@ -73,8 +97,15 @@ export interface TestServerOptions {
   latencyMs?: number;
   /** Model ids listed by GET /v1/models. */
   models?: string[];
-  /** When set, requests must carry `Authorization: Bearer <apiKey>` (401 otherwise). */
+  /**
+   * When set, requests must carry the key: `Authorization: Bearer <apiKey>` or `api-key` (Azure) on the OpenAI
+   * routes, `x-api-key` on /v1/messages (401 in the provider's words otherwise).
+   */
   apiKey?: string;
+  /** Answer 404 model_not_found for a model not in `models`. Default false (any model name is served). */
+  strictModels?: boolean;
+  /** Models that refuse a temperature or top_p other than 1 (OpenAI's 400). Default: the reasoning families. */
+  refusesSampling?: (model: string) => boolean;
   /** The model's text for a request. Default: `defaultAnswer` (JSON, or bare values with `bareAnswers`). */
   answer?: (messages: { role: string; content: string }[], body: ChatRequestBody) => string;
   bareAnswers?: boolean;
@@ -90,6 +121,8 @@ export interface RequestRecord {
   seq: number;
   method: string;
   path: string;
+  /** Which API the request spoke (undefined for other routes). */
+  api?: 'chat' | 'messages';
   /** Hash of the messages (see `promptHash`), or '' for non-chat requests. */
   prompt: string;
   /** 0-based count of earlier chat requests with the same prompt. */
@@ -126,7 +159,10 @@ export interface RetryWait {
 
 export interface TestServerStats {
   requests: number;
+  /** Model requests on either API (chat completions and messages). */
   chatRequests: number;
+  /** Of which on /v1/messages. */
+  messagesRequests: number;
   /** Chat requests per prompt hash. */
   byPrompt: Map<string, number>;
   /** Chat requests answered 200 with a proper completion, per prompt hash. */
@@ -142,10 +178,14 @@ export interface TestServerStats {
 }
 
 export interface TestServer {
-  /** Base URL ending in /v1, e.g. http://127.0.0.1:54321/v1 */
+  /** Base URL ending in /v1, e.g. http://127.0.0.1:54321/v1 (the OpenAI provider's baseUrl) */
   url: string;
+  /** The API root, e.g. http://127.0.0.1:54321 (the Anthropic provider's baseUrl) */
+  root: string;
   port: number;
   setFaults(spec: FaultSpec | undefined): void;
+  /** The batch APIs (OpenAI /v1/files + /v1/batches, Anthropic /v1/messages/batches): see batch.ts. */
+  batches: BatchEmulator;
   setLatency(ms: number): void;
   stats(): TestServerStats;
   /** Forget all counts and logs. */
@@ -240,6 +280,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const answer =
     options.answer ?? ((m: { role: string; content: string }[]) => defaultAnswer(m, options.bareAnswers));
   let latencyMs = options.latencyMs ?? 0;
+  const refusesSampling =
+    options.refusesSampling ?? ((model: string) => /^(?:[\w.-]+\/)?(o\d|gpt-5)/i.test(model));
   let faults: Compiled | undefined;
   const setFaults = (spec: FaultSpec | undefined): void => {
     faults = spec
@@ -247,10 +289,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       : undefined;
   };
   setFaults(options.faults);
+  const batches = createBatchEmulator({
+    answer,
+    defaultModel: models[0] ?? 'test-model',
+    reasoningTokens: options.reasoningTokens,
+  });
 
   let seq = 0;
   let requests = 0;
   let chatRequests = 0;
+  let messagesRequests = 0;
   let firstChatAt: number | undefined;
   let lastAnsweredAt: number | undefined;
   let byPrompt = new Map<string, number>();
@@ -316,38 +364,128 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     rec.respondedAt = now();
   }
 
-  function handleChat(
+  /** An error answer in the shape of the API the request spoke. */
+  function sendError(
+    res: http.ServerResponse,
+    api: 'chat' | 'messages',
+    status: number,
+    error: {
+      message: string;
+      type: string;
+      anthropicType?: string;
+      param?: string | null;
+      code?: string | null;
+    },
+    headers: Record<string, string> = {},
+  ): void {
+    const body =
+      api === 'messages'
+        ? { type: 'error', error: { type: error.anthropicType ?? error.type, message: error.message } }
+        : {
+            error: {
+              message: error.message,
+              type: error.type,
+              param: error.param ?? null,
+              code: error.code ?? null,
+            },
+          };
+    sendJson(res, status, body, headers);
+  }
+
+  /** The text of a message's content: a string, or Anthropic's text blocks. */
+  function textOf(content: unknown): string {
+    if (typeof content === 'string') return content;
+    if (Array.isArray(content))
+      return content
+        .map((b) =>
+          b && typeof b === 'object' && typeof (b as { text?: unknown }).text === 'string'
+            ? (b as { text: string }).text
+            : JSON.stringify(b),
+        )
+        .join('');
+    return JSON.stringify(content);
+  }
+
+  /** A 400 the real API would send for this body before looking at the prompt, or undefined. */
+  function refusedParams(api: 'chat' | 'messages', body: ChatRequestBody, headers: http.IncomingHttpHeaders) {
+    const model = body.model ?? '';
+    if (api === 'chat') {
+      if (!refusesSampling(model)) return undefined;
+      for (const param of ['temperature', 'top_p'] as const) {
+        const v = body[param];
+        if (v !== undefined && v !== 1)
+          return {
+            message: `Unsupported value: '${param}' does not support ${String(v)} with this model. Only the default (1) value is supported.`,
+            type: 'invalid_request_error',
+            param,
+            code: 'unsupported_value',
+          };
+      }
+      return undefined;
+    }
+    const bad = (message: string) => ({ message, type: 'invalid_request_error' });
+    if (!headers['anthropic-version']) return bad('anthropic-version: header is required');
+    if (typeof body.max_tokens !== 'number') return bad('max_tokens: Field required');
+    if (typeof body.temperature === 'number' && (body.temperature < 0 || body.temperature > 1))
+      return bad('temperature: Input should be less than or equal to 1');
+    if (
+      body.temperature !== undefined &&
+      body.top_p !== undefined &&
+      /claude-(opus|sonnet|haiku)-(4-[1-9]|[5-9])/.test(model)
+    )
+      return bad('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+    const thinking = body.thinking as { type?: string } | undefined;
+    if (thinking?.type === 'enabled') {
+      if ((body.tool_choice as { type?: string } | undefined)?.type === 'tool')
+        return bad('Thinking may not be enabled when tool_choice forces tool use.');
+      if (body.temperature !== undefined && body.temperature !== 1)
+        return bad('temperature may only be set to 1 when thinking is enabled.');
+    }
+    return undefined;
+  }
+
+  function handleModel(
+    api: 'chat' | 'messages',
     req: http.IncomingMessage,
     res: http.ServerResponse,
     raw: string,
     rec: RequestRecord | undefined,
   ): void {
+    if (rec) rec.api = api;
     let body: ChatRequestBody;
     try {
       body = JSON.parse(raw) as ChatRequestBody;
     } catch {
-      sendJson(res, 400, { error: { message: 'request body is not JSON', type: 'invalid_request_error' } });
+      sendError(res, api, 400, { message: 'request body is not JSON', type: 'invalid_request_error' });
       return finish(rec, 400);
     }
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
-      sendJson(res, 400, { error: { message: "'messages' is required", type: 'invalid_request_error' } });
-      return finish(rec, 400);
-    }
-    if (body.stream) {
-      sendJson(res, 400, {
-        error: { message: 'streaming is not supported by the test server', type: 'invalid_request_error' },
+      sendError(res, api, 400, {
+        message: api === 'messages' ? 'messages: Field required' : "'messages' is required",
+        type: 'invalid_request_error',
       });
       return finish(rec, 400);
     }
-    const messages = body.messages.map((m) => ({
-      role: m.role,
-      content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content),
-    }));
+    if (body.stream) {
+      sendError(res, api, 400, {
+        message: 'streaming is not supported by the test server',
+        type: 'invalid_request_error',
+      });
+      return finish(rec, 400);
+    }
+    const messages = [
+      ...(api === 'messages' && body.system !== undefined
+        ? [{ role: 'system', content: textOf(body.system) }]
+        : []),
+      ...body.messages.map((m) => ({ role: m.role, content: textOf(m.content) })),
+    ];
     const prompt = promptHash(messages);
     const attempt = byPrompt.get(prompt) ?? 0;
     byPrompt.set(prompt, attempt + 1);
     if (chatRequests++ === 0) firstChatAt = now();
+    if (api === 'messages') messagesRequests++;
     const text = messages.map((m) => m.content).join('\n');
+    const model = body.model ?? models[0]!;
     const fault = pickFault(prompt, text, attempt);
     if (fault) faultCounts[fault] = (faultCounts[fault] ?? 0) + 1;
     if (rec) {
@@ -358,54 +496,148 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       rec.fault = fault;
     }
     const spec = faults?.spec ?? {};
+    const refused = refusedParams(api, body, req.headers);
+    if (refused) {
+      sendError(res, api, 400, refused);
+      return finish(rec, 400);
+    }
+    if (options.strictModels && !models.includes(model)) {
+      sendError(res, api, 404, {
+        message:
+          api === 'messages'
+            ? `model: ${model}`
+            : `The model \`${model}\` does not exist or you do not have access to it.`,
+        type: 'invalid_request_error',
+        anthropicType: 'not_found_error',
+        code: 'model_not_found',
+      });
+      return finish(rec, 404);
+    }
+
+    const retryHeaders = (): { headers: Record<string, string>; waitMs: number } => {
+      const headers: Record<string, string> = {};
+      let waitMs = 0;
+      const noneSet = spec.retryAfterSec === undefined && spec.retryAfterMs === undefined;
+      if (spec.retryAfterSec !== undefined) {
+        if (spec.retryAfterDate) {
+          // An HTTP date has whole seconds: what the server asks for is the time until that date.
+          const date = new Date(Date.now() + spec.retryAfterSec * 1000).toUTCString();
+          headers['retry-after'] = date;
+          waitMs = Math.max(0, Date.parse(date) - Date.now());
+        } else {
+          headers['retry-after'] = String(spec.retryAfterSec);
+          waitMs = spec.retryAfterSec * 1000;
+        }
+      }
+      const ms = noneSet ? 20 : spec.retryAfterMs;
+      if (ms !== undefined) {
+        headers['retry-after-ms'] = String(ms);
+        waitMs = Math.max(waitMs, ms);
+      }
+      return { headers, waitMs };
+    };
 
     const respond = (): void => {
       if (res.destroyed || req.socket.destroyed) return;
       switch (fault) {
-        case '429': {
-          const headers: Record<string, string> = {};
-          let waitMs = 0;
-          const noneSet = spec.retryAfterSec === undefined && spec.retryAfterMs === undefined;
-          if (spec.retryAfterSec !== undefined) {
-            if (spec.retryAfterDate) {
-              // An HTTP date has whole seconds: what the server asks for is the time until that date.
-              const date = new Date(Date.now() + spec.retryAfterSec * 1000).toUTCString();
-              headers['retry-after'] = date;
-              waitMs = Math.max(0, Date.parse(date) - Date.now());
-            } else {
-              headers['retry-after'] = String(spec.retryAfterSec);
-              waitMs = spec.retryAfterSec * 1000;
-            }
-          }
-          const ms = noneSet ? 20 : spec.retryAfterMs;
-          if (ms !== undefined) {
-            headers['retry-after-ms'] = String(ms);
-            waitMs = Math.max(waitMs, ms);
-          }
+        case '429':
+        case '529': {
+          const { headers, waitMs } = retryHeaders();
           if (rec) rec.retryAfterMs = waitMs;
-          sendJson(
+          const status = Number(fault);
+          sendError(
             res,
-            429,
-            {
-              error: {
-                message: 'Rate limit reached (test server)',
-                type: 'rate_limit_error',
-                code: 'rate_limit_exceeded',
-              },
-            },
+            api,
+            status,
+            status === 429
+              ? {
+                  message: 'Rate limit reached (test server)',
+                  type: 'rate_limit_error',
+                  code: 'rate_limit_exceeded',
+                }
+              : { message: 'Overloaded', type: 'overloaded_error' },
             headers,
           );
-          return finish(rec, 429);
+          return finish(rec, status);
         }
         case '500':
         case '502':
         case '503': {
           const status = Number(fault);
-          sendJson(res, status, {
-            error: { message: `Injected ${status} (test server)`, type: 'server_error' },
+          sendError(res, api, status, {
+            message: `Injected ${status} (test server)`,
+            type: 'server_error',
+            anthropicType: 'api_error',
           });
           return finish(rec, status);
         }
+        case '401':
+          sendError(res, api, 401, {
+            message:
+              api === 'messages'
+                ? 'invalid x-api-key'
+                : 'Incorrect API key provided: sk-wro*****-key. You can find your API key at https://platform.openai.com/account/api-keys.',
+            type: 'invalid_request_error',
+            anthropicType: 'authentication_error',
+            code: 'invalid_api_key',
+          });
+          return finish(rec, 401);
+        case '403':
+          sendError(res, api, 403, {
+            message:
+              api === 'messages'
+                ? 'Your API key does not have permission to use the specified resource.'
+                : `You are not allowed to sample from this model`,
+            type: 'invalid_request_error',
+            anthropicType: 'permission_error',
+          });
+          return finish(rec, 403);
+        case '404':
+          sendError(res, api, 404, {
+            message:
+              api === 'messages'
+                ? `model: ${model}`
+                : `The model \`${model}\` does not exist or you do not have access to it.`,
+            type: 'invalid_request_error',
+            anthropicType: 'not_found_error',
+            code: 'model_not_found',
+          });
+          return finish(rec, 404);
+        case '400':
+          sendError(
+            res,
+            api,
+            400,
+            api === 'messages'
+              ? { message: 'max_tokens: Input should be a valid integer', type: 'invalid_request_error' }
+              : {
+                  message:
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+                  type: 'invalid_request_error',
+                  param: 'max_tokens',
+                  code: 'unsupported_parameter',
+                },
+          );
+          return finish(rec, 400);
+        case 'context':
+          sendError(
+            res,
+            api,
+            400,
+            api === 'messages'
+              ? {
+                  message: 'prompt is too long: 210000 tokens > 200000 maximum',
+                  type: 'invalid_request_error',
+                }
+              : {
+                  message:
+                    "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+                  type: 'invalid_request_error',
+                  param: 'messages',
+                  code: 'context_length_exceeded',
+                },
+          );
+          return finish(rec, 400);
         case 'drop': {
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': '400' });
           res.write('{"id":"chatcmpl-drop","object":"chat.completion","choi');
@@ -429,30 +661,48 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         default:
           break;
       }
-      const content =
+      const full =
         fault === 'nonjson'
           ? 'Honestly, I think this person would probably enjoy it, but it is hard to say for sure!'
           : answer(messages, body);
+      const content =
+        fault === 'truncated'
+          ? full.slice(0, Math.max(1, Math.floor(full.length / 2)))
+          : fault === 'refusal' || fault === 'reasoning-only'
+            ? ''
+            : full;
+      const thought = 'The user rates dramas highly, so let me weigh the candidates one by one…';
       const promptTokens = tokens(text);
-      const reasoning = options.reasoningTokens ?? 0;
-      const completionTokens = tokens(content) + reasoning;
-      const usage: Record<string, unknown> = {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-      };
-      if (reasoning) usage.completion_tokens_details = { reasoning_tokens: reasoning };
-      sendJson(res, 200, {
-        id: `chatcmpl-${prompt}-${attempt}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: body.model ?? models[0],
-        choices: [
-          { index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null },
-        ],
-        usage,
-      });
-      if (fault !== 'nonjson') answeredByPrompt.set(prompt, (answeredByPrompt.get(prompt) ?? 0) + 1);
+      const reasoning = options.reasoningTokens ?? (fault === 'reasoning-only' ? tokens(thought) : 0);
+      const completionTokens = (content ? tokens(content) : 0) + reasoning;
+      if (api === 'messages')
+        sendMessage(
+          res,
+          body,
+          prompt,
+          attempt,
+          model,
+          fault,
+          content,
+          thought,
+          promptTokens,
+          completionTokens,
+        );
+      else
+        sendCompletion(
+          res,
+          prompt,
+          attempt,
+          model,
+          fault,
+          content,
+          thought,
+          promptTokens,
+          completionTokens,
+          reasoning,
+        );
+      const answered = fault === undefined || fault === 'slow';
+      if (answered) answeredByPrompt.set(prompt, (answeredByPrompt.get(prompt) ?? 0) + 1);
       lastAnsweredAt = now();
       finish(rec, 200);
     };
@@ -472,6 +722,85 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     }
     if (delay > 0) later(delay, respond);
     else respond();
+  }
+
+  function sendCompletion(
+    res: http.ServerResponse,
+    prompt: string,
+    attempt: number,
+    model: string,
+    fault: FaultKind | undefined,
+    content: string,
+    thought: string,
+    promptTokens: number,
+    completionTokens: number,
+    reasoning: number,
+  ): void {
+    const usage: Record<string, unknown> = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
+    if (reasoning) usage.completion_tokens_details = { reasoning_tokens: reasoning };
+    const message: Record<string, unknown> = { role: 'assistant', content };
+    if (fault === 'refusal') {
+      message.content = null;
+      message.refusal = "I'm sorry, I can't help with that.";
+    }
+    if (fault === 'reasoning-only') message.reasoning_content = thought;
+    const finishReason = fault === 'truncated' || fault === 'reasoning-only' ? 'length' : 'stop';
+    sendJson(res, 200, {
+      id: `chatcmpl-${prompt}-${attempt}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
+      usage,
+    });
+  }
+
+  function sendMessage(
+    res: http.ServerResponse,
+    body: ChatRequestBody,
+    prompt: string,
+    attempt: number,
+    model: string,
+    fault: FaultKind | undefined,
+    content: string,
+    thought: string,
+    promptTokens: number,
+    completionTokens: number,
+  ): void {
+    const blocks: Record<string, unknown>[] = [];
+    const thinking = (body.thinking as { type?: string } | undefined)?.type === 'enabled';
+    if (thinking || fault === 'reasoning-only')
+      blocks.push({ type: 'thinking', thinking: thought, signature: 'test-signature' });
+    const forced = body.tool_choice as { type?: string; name?: string } | undefined;
+    let stopReason = 'end_turn';
+    let input: unknown;
+    if (forced?.type === 'tool' && content && fault !== 'truncated' && fault !== 'nonjson') {
+      try {
+        input = JSON.parse(content);
+      } catch {
+        input = undefined;
+      }
+    }
+    if (input !== undefined) {
+      blocks.push({ type: 'tool_use', id: `toolu_${prompt}_${attempt}`, name: forced!.name, input });
+      stopReason = 'tool_use';
+    } else if (content) blocks.push({ type: 'text', text: content });
+    if (fault === 'truncated' || fault === 'reasoning-only') stopReason = 'max_tokens';
+    if (fault === 'refusal') stopReason = 'refusal';
+    sendJson(res, 200, {
+      id: `msg_${prompt}_${attempt}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: blocks,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage: { input_tokens: promptTokens, output_tokens: completionTokens },
+    });
   }
 
   const server = http.createServer((req, res) => {
@@ -495,13 +824,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         if (!res.writableFinished && rec.respondedAt === undefined) rec.aborted = true;
       });
     }
-    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      sendJson(res, 401, {
-        error: {
-          message: 'Incorrect API key provided (test server)',
-          type: 'invalid_request_error',
-          code: 'invalid_api_key',
-        },
+    // The key, where each API sends it: Anthropic's x-api-key on /v1/messages (and on /v1/models when the
+    // request names an anthropic-version), a bearer token or Azure's api-key elsewhere.
+    const anthropic = path.endsWith('/messages') || req.headers['anthropic-version'] !== undefined;
+    const keyOk =
+      options.apiKey === undefined ||
+      (anthropic
+        ? req.headers['x-api-key'] === options.apiKey
+        : req.headers.authorization === `Bearer ${options.apiKey}` ||
+          req.headers['api-key'] === options.apiKey);
+    if (!keyOk && !path.startsWith('/_')) {
+      sendError(res, anthropic ? 'messages' : 'chat', 401, {
+        message: anthropic ? 'invalid x-api-key' : 'Incorrect API key provided (test server)',
+        type: 'invalid_request_error',
+        anthropicType: 'authentication_error',
+        code: 'invalid_api_key',
       });
       return finish(rec, 401);
     }
@@ -520,17 +857,34 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return finish(rec, 200);
     }
     if (req.method === 'GET' && path.endsWith('/models')) {
-      sendJson(res, 200, {
-        object: 'list',
-        data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'ubp-test' })),
-      });
+      if (anthropic) {
+        sendJson(res, 200, {
+          data: models.map((id) => ({
+            type: 'model',
+            id,
+            display_name: id,
+            created_at: '2025-01-01T00:00:00Z',
+          })),
+          has_more: false,
+          first_id: models[0] ?? null,
+          last_id: models[models.length - 1] ?? null,
+        });
+      } else {
+        sendJson(res, 200, {
+          object: 'list',
+          data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'ubp-test' })),
+        });
+      }
       return finish(rec, 200);
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      if (req.method === 'POST' && path.endsWith('/chat/completions')) return handleChat(req, res, raw, rec);
+      if (req.method === 'POST' && path.endsWith('/chat/completions'))
+        return handleModel('chat', req, res, raw, rec);
+      if (req.method === 'POST' && path.endsWith('/v1/messages'))
+        return handleModel('messages', req, res, raw, rec);
       if (req.method === 'POST' && path === '/_faults') {
         try {
           setFaults(raw ? (JSON.parse(raw) as FaultSpec) : undefined);
@@ -546,6 +900,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         sendJson(res, 200, { ok: true });
         return;
       }
+      if (batches.handle(req, res, raw, path)) return finish(rec, res.statusCode);
       sendJson(res, 404, {
         error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' },
       });
@@ -583,6 +938,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     return {
       requests,
       chatRequests,
+      messagesRequests,
       byPrompt: new Map(byPrompt),
       answeredByPrompt: new Map(answeredByPrompt),
       faults: { ...faultCounts },
@@ -598,6 +954,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     seq = 0;
     requests = 0;
     chatRequests = 0;
+    messagesRequests = 0;
     firstChatAt = undefined;
     lastAnsweredAt = undefined;
     byPrompt = new Map();
@@ -616,8 +973,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   return {
     url: `http://${host}:${port}/v1`,
+    root: `http://${host}:${port}`,
     port,
     setFaults,
+    batches,
     setLatency(ms: number) {
       latencyMs = ms;
     },

@@ -1,8 +1,10 @@
-// `ubp compare <runA> <runB>`: paired differences per variant on the shared cases, changed cases, regressions.
-// `ubp compare <run> --variant-a X --variant-b Y`: two models (or prompts) of one run, paired the same way.
+// `ubp compare <runA> <runB>`: paired differences on the shared cases, changed cases, regressions. Variants are
+// paired by id, then the LLM variants by template (two models through one prompt), or as `--pair <a>=<b>` says
+// (variant ids, `x` for `×`, or model ids). `ubp compare <run> --pair X=Y`: two models of one run.
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
 import {
+  caseDifferences,
   compareRuns,
   findRegressions,
   loadRun,
@@ -18,7 +20,7 @@ export const compareCommand: CliCommand = {
   name: 'compare',
   summary: 'Compare two runs (or two models of a run) on shared cases: deltas with 95% intervals, p-values',
   usage:
-    'ubp compare <runA> [<runB>] [--variant-a V --variant-b W] [--json|--md] [--only-changed] [--max-changed N] ' +
+    'ubp compare <runA> [<runB>] [--pair A=B]... [--variant-a V --variant-b W] [--json|--md] [--only-changed] [--max-changed N] ' +
     '[--fail-on-regression] [--metric M]... [--alpha A] [--resamples N] [--seed N] [--root DIR]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -37,15 +39,22 @@ export const compareCommand: CliCommand = {
         root: { type: 'string' },
         'variant-a': { type: 'string' },
         'variant-b': { type: 'string' },
+        pair: { type: 'string', multiple: true },
       },
     });
     const va = values['variant-a'];
     const vb = values['variant-b'];
     if ((va === undefined) !== (vb === undefined))
       throw new UsageError('give both --variant-a and --variant-b');
-    if (positionals.length === 1 && va !== undefined) positionals.push(positionals[0]);
+    const pairs = (values.pair ?? []).map((p) => {
+      const m = /^(.+?)=(.+)$/.exec(p);
+      if (!m) throw new UsageError(`--pair "${p}": expected <a>=<b> (variant or model ids)`);
+      return { a: m[1].trim(), b: m[2].trim() };
+    });
+    if (va !== undefined && vb !== undefined) pairs.push({ a: va, b: vb });
+    if (positionals.length === 1 && pairs.length) positionals.push(positionals[0]);
     if (positionals.length !== 2) {
-      throw new UsageError('give two runs, or one run with --variant-a and --variant-b');
+      throw new UsageError('give two runs, or one run with --pair <a>=<b>');
     }
     if (values.json && values.md) throw new UsageError('--json and --md exclude each other');
     const resamples = intOption(values.resamples, '--resamples', 1000);
@@ -69,8 +78,13 @@ export const compareCommand: CliCommand = {
       { label: a.manifest.id, results: a.results },
       { label: b.manifest.id, results: b.results },
       ctx,
-      { ...(alpha !== undefined ? { alpha } : {}), ...(va && vb ? { pair: { a: va, b: vb } } : {}) },
+      {
+        ...(alpha !== undefined ? { alpha } : {}),
+        ...(pairs.length ? { pairs } : {}),
+        warnings: a.dir === b.dir ? [] : caseDifferences(a.manifest, b.manifest),
+      },
     );
+    if (values.json) for (const w of cmp.warnings) io.err(`ubp compare: warning: ${w}\n`);
     const probeA = Boolean((a.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
     const probeB = Boolean((b.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
     if (probeA !== probeB) cmp.probe = { titled: probeA ? 'b' : 'a' };

@@ -11,17 +11,21 @@ import { reportCommand } from './report';
 import { compareCommand } from './compare';
 import { exportCommand } from './export';
 import { rerunCommand } from './rerun';
+import { tableCommand } from './table';
+import { batchCommand } from './batch';
 
 export const commands: CliCommand[] = [
   versionCommand,
   schemaCommand,
   runCommand,
   rerunCommand,
+  batchCommand,
   casesCommand,
   statsCommand,
   downloadCommand,
   reportCommand,
   compareCommand,
   exportCommand,
+  tableCommand,
   previewCommand,
 ];

@@ -11,8 +11,10 @@ import {
   checkThresholds,
   parseThreshold,
   prepareEval,
+  PROVIDER_IDS,
   readRun,
   type ModelConfig,
+  type ProviderId,
   type Report,
   type RunProgress,
   type RunSummary,
@@ -20,7 +22,10 @@ import {
 
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
-  '        [--endpoint <base URL> --model <name> [--api-key-env VAR]] [--fail-under <metric>=<value> ...]\n' +
+  '        [--endpoint <base URL> --model <name> [--provider openai|anthropic] [--api-key-env VAR]]\n' +
+  '        [--fail-under <metric>=<value> ...]\n' +
+  '  --provider    the API the endpoint speaks (default: openai, any OpenAI-compatible server; anthropic: the\n' +
+  '                Messages API, --endpoint being the API root such as https://api.anthropic.com)\n' +
   '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05';
 
 export const runCommand: CliCommand = {
@@ -42,6 +47,7 @@ export const runCommand: CliCommand = {
         endpoint: { type: 'string' },
         model: { type: 'string' },
         'api-key-env': { type: 'string' },
+        provider: { type: 'string' },
         'fail-under': { type: 'string', multiple: true },
       },
     });
@@ -64,6 +70,10 @@ export const runCommand: CliCommand = {
       throw new UsageError('--endpoint needs --model (the model name to send)');
     if (values['api-key-env'] !== undefined && values.endpoint === undefined)
       throw new UsageError('--api-key-env goes with --endpoint');
+    if (values.provider !== undefined && values.endpoint === undefined)
+      throw new UsageError('--provider goes with --endpoint');
+    if (values.provider !== undefined && !(PROVIDER_IDS as readonly string[]).includes(values.provider))
+      throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, got "${values.provider}"`);
     const addModels: ModelConfig[] = [];
     if (values.endpoint !== undefined && values.model !== undefined) {
       try {
@@ -79,6 +89,7 @@ export const runCommand: CliCommand = {
         model: values.model,
       };
       if (values['api-key-env']) m.apiKeyEnv = values['api-key-env'];
+      if (values.provider) m.provider = values.provider as ProviderId;
       addModels.push(m);
     }
     const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');

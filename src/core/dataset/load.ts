@@ -8,6 +8,7 @@ import type { LoadContext } from './context';
 import { detectFormat } from './detect';
 import { DatasetError, IssueLog, type LoadMode } from './errors';
 import { BUNDLED_PREFIX, resolveBundledDataset } from './bundled';
+import { findDownloadable } from './download';
 import { fingerprintOf, manifestHash, readManifest, type DatasetManifest } from './manifest';
 import { loadMovielensCsv } from './formats/movielens-csv';
 import { loadMovielensDat } from './formats/movielens-dat';
@@ -38,6 +39,14 @@ export interface LoadedDataset {
   manifest: DatasetManifest | null;
 }
 
+/** For a missing folder named like a downloadable release: the one command that fetches it there. */
+function downloadHint(abs: string): string {
+  // Only the release's own folder name: an alias unpacks to another folder than the one the config names.
+  const entry = findDownloadable(path.basename(abs));
+  if (!entry || entry.name !== path.basename(abs)) return '';
+  return `; fetch it with: ubp download ${entry.name} --dir ${path.dirname(abs)}`;
+}
+
 export async function loadDataset(target: string, options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   const mode = options.mode ?? 'lenient';
   let display = target;
@@ -48,7 +57,7 @@ export async function loadDataset(target: string, options: LoadDatasetOptions = 
   try {
     isFile = statSync(abs).isFile();
   } catch {
-    throw new DatasetError(display, null, null, 'no such file or folder');
+    throw new DatasetError(display, null, null, `no such file or folder${downloadHint(abs)}`);
   }
   const dir = isFile ? path.dirname(abs) : abs;
   const displayDir = isFile ? path.dirname(display) : display;

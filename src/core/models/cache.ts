@@ -22,6 +22,10 @@ export interface CachedAnswer {
   usage?: TokenUsage;
   /** The model name the endpoint reported, when it differs from the one asked for. */
   model?: string;
+  /** The normalised finish reason, when not 'stop' (a cut or refused answer stays one when served again). */
+  finish?: string;
+  /** The reply held only reasoning. */
+  reasoningOnly?: boolean;
 }
 
 /** Everything that can change an answer. Two requests with equal parts get the same key. */
@@ -104,6 +108,8 @@ export class ResponseCache {
               const answer: CachedAnswer = { raw: e.raw };
               if (e.usage) answer.usage = e.usage;
               if (e.model) answer.model = e.model;
+              if (typeof e.finish === 'string') answer.finish = e.finish;
+              if (e.reasoningOnly === true) answer.reasoningOnly = true;
               loaded.push([e.k, answer]);
             } else skipped++;
           } catch {
@@ -141,6 +147,8 @@ export class ResponseCache {
     const line: Line = { k: key, raw: answer.raw };
     if (answer.usage) line.usage = answer.usage;
     if (answer.model) line.model = answer.model;
+    if (answer.finish) line.finish = answer.finish;
+    if (answer.reasoningOnly) line.reasoningOnly = true;
     line.t = new Date().toISOString();
     const text = JSON.stringify(line) + '\n';
     this.queue.push(text);

@@ -1,10 +1,11 @@
-// The model clients' public API (the baselines export theirs from ./baselines). The OpenAI-compatible predictor
-// itself (./openai, which loads the `openai` package) is reached through a dynamic import by the runner, so a
-// baselines-only run and CLI start-up never pay for it; its types are re-exported here.
+// The model clients' public API (the baselines export theirs from ./baselines). The providers themselves (which
+// load the `openai` package or talk to Anthropic) are reached through the registry's dynamic imports, so a
+// baselines-only run and CLI start-up never pay for them; their types are re-exported here.
 export * from './cache';
-export { assertKeyOrigin } from './openaiOrigin'; // originOf: the run area exports its own (same rule)
+export { assertKeyOrigin, originOf } from './origin';
 export * from './presets';
 export * from './pricing';
+export * from './providers';
 export * from './retry';
 export type {
   ChatParams,
@@ -13,3 +14,4 @@ export type {
   OpenAIPredictorDeps,
   OpenAIPredictorSpec,
 } from './openai';
+export type { AnthropicPredictor, AnthropicPredictorSpec } from './providers/anthropic';

@@ -1,23 +1,34 @@
 // The Predictor for OpenAI-compatible chat endpoints, over the `openai` package. The client's own retries and
-// timeout are off (maxRetries 0, the largest timer Node allows): retry.ts owns both, with the caller's signal
-// aborting the request in flight. A key is bound to the origin it was given for and never sent anywhere else;
-// errors carry a reason that is safe to store (the key and bearer tokens are scrubbed).
+// timeout are off (maxRetries 0, the largest timer Node allows): retry.ts owns retries, the lean transport the
+// connect and response timeouts, and the caller's signal aborts the request in flight. A key is bound to the
+// origin it was given for and never sent anywhere else; errors carry a reason that is safe to store (the key and
+// bearer tokens are scrubbed) and say whether the model is unusable (fatal). A sampling parameter the model
+// refuses (a reasoning model and `temperature`) is dropped and the request sent once more.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
-import type { ChatMessage, PredictRequest, PredictResponse, Predictor, TestCase, TokenUsage } from '../types';
+import type { ChatMessage, PredictRequest, TokenUsage } from '../types';
+import { answerJsonSchema } from './answerSchema';
 import { cacheKey, type ResponseCache } from './cache';
-import { assertKeyOrigin, originOf } from './openaiOrigin';
-import { nodeFetch } from './openaiTransport';
+import { cacheEntryOf, fromCache } from './providers/cached';
+import { assertKeyOrigin, originOf } from './origin';
+import {
+  isFatalHttp,
+  isRetryableStatus,
+  rejectedSamplingParam,
+  type DroppableParam,
+  type HttpErrorInfo,
+} from './providers/errors';
+import type { LlmPredictResponse, LlmPredictor, RetryListener } from './providers/types';
+import { TransportTimeoutError, createNodeFetch } from './transport';
 import {
   PredictorError,
   parseRetryAfter,
   redactSecrets,
   withRetries,
   type AttemptFailure,
-  type AttemptRecord,
   type RetryDeps,
   type RetryPolicy,
 } from './retry';
@@ -56,8 +67,10 @@ export interface OpenAIPredictorSpec {
   supportsJsonSchema?: boolean;
   /** Whether the endpoint understands json_object (default true); otherwise no response_format is sent. */
   supportsJsonObject?: boolean;
-  /** Per-attempt timeout, ms. Default 60 000. */
+  /** How long a connected request may wait for the answer's first byte, ms. Default 60 000 (300 000 for reasoning models). */
   timeoutMs?: number;
+  /** How long connecting may take, ms. Default 10 000. */
+  connectTimeoutMs?: number;
   /** Retries after the first attempt. Default 6. */
   maxRetries?: number;
   /** Backoff tuning (baseDelayMs, maxDelayMs, maxRetryAfterMs). */
@@ -69,28 +82,17 @@ export interface OpenAIPredictorDeps {
   cache?: ResponseCache;
   /** Clock, sleep and random for the retry loop (tests). */
   retryDeps?: RetryDeps;
-  /** The fetch the client uses (default: the lean node:http one, openaiTransport.ts); the origin guard wraps it. */
+  /** The fetch the client uses (default: the lean node:http one, transport.ts); the origin guard wraps it. */
   fetch?: typeof fetch;
   /** Told about every failed attempt that will be retried. */
-  onRetry?: (info: { predictor: string; caseId: string; attempt: AttemptRecord; index: number }) => void;
+  onRetry?: RetryListener;
 }
 
 /** A PredictResponse with what this predictor measured. */
-export interface OpenAIPredictResponse extends PredictResponse {
-  /** Wall time of predict(), ms (retries and waits included; ~0 for a cache hit). */
-  latencyMs: number;
-  /** One record per attempt (absent for a cache hit). */
-  attemptLog?: AttemptRecord[];
-  /** The model the endpoint says answered. */
-  servedModel?: string;
-}
+export type OpenAIPredictResponse = LlmPredictResponse;
 
-export interface OpenAIPredictor extends Predictor {
-  readonly kind: 'llm';
-  readonly model: string;
-  /** The endpoint origin, e.g. "https://api.openai.com" (the concurrency pool and the key's binding). */
-  readonly origin: string;
-  predict(request: PredictRequest): Promise<OpenAIPredictResponse>;
+export interface OpenAIPredictor extends LlmPredictor {
+  readonly provider: 'openai';
   /** The body that would be sent for a request (without sending it). */
   requestBody(
     request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>,
@@ -99,36 +101,27 @@ export interface OpenAIPredictor extends Predictor {
   cacheKeyOf(request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>): string;
 }
 
-export { assertKeyOrigin, originOf };
+export { answerJsonSchema, assertKeyOrigin, originOf };
 
 /** Node's largest timer: the client's own timeout, effectively off (retry.ts times attempts). */
 const NO_CLIENT_TIMEOUT = 2_147_483_647;
 
-/** Reasoning models take max_completion_tokens (OpenAI refuses max_tokens for them). */
+/**
+ * OpenAI's reasoning families by model name, on any endpoint (o1, o3, o4-mini, gpt-5…, also behind a
+ * "vendor/" prefix): they take max_completion_tokens, and refuse a temperature or top_p other than the default.
+ * gpt-5's chat snapshots are not reasoning models.
+ */
 export function isReasoningModel(model: string): boolean {
-  return /^(?:[\w.-]+\/)?(o\d|gpt-5)/i.test(model);
+  return /^(?:[\w.-]+\/)?(o\d|gpt-5)/i.test(model) && !/^(?:[\w.-]+\/)?gpt-5[\w.-]*-chat/i.test(model);
 }
 
-/** The JSON schema of a case's answer, for response_format json_schema (strict: every field required). */
-export function answerJsonSchema(testCase: TestCase): { name: string; schema: Record<string, unknown> } {
-  const labels = testCase.candidates?.map((c) => c.label) ?? [];
-  const obj = (properties: Record<string, unknown>) => ({
-    type: 'object',
-    properties,
-    required: Object.keys(properties),
-    additionalProperties: false,
-  });
-  const label = labels.length ? { type: 'string', enum: labels } : { type: 'string' };
-  switch (testCase.form) {
-    case 'rating':
-      return { name: 'rating_answer', schema: obj({ rating: { type: 'number' } }) };
-    case 'binary':
-      return { name: 'binary_answer', schema: obj({ like: { type: 'boolean' } }) };
-    case 'choice':
-      return { name: 'choice_answer', schema: obj({ choice: label }) };
-    case 'ranking':
-      return { name: 'ranking_answer', schema: obj({ ranking: { type: 'array', items: label } }) };
-  }
+/** The response timeout a model gets when its entry names none: reasoning models think for minutes. */
+export const REASONING_TIMEOUT_MS = 300_000;
+
+/** OpenAI's finish_reason in the shared words of PredictResponse.finishReason. */
+export function normaliseFinishReason(reason: string | null | undefined): string | undefined {
+  if (!reason) return undefined;
+  return reason === 'function_call' ? 'tool_calls' : reason;
 }
 
 function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {
@@ -161,28 +154,30 @@ export function classifyError(error: unknown, secrets: (string | undefined)[] = 
   };
   const own = findCause(error, PredictorError);
   if (own) {
-    return {
+    const failure: AttemptFailure = {
       retryable: own.details.retryable ?? false,
       kind: own.kind,
       reason: clean(own.reason),
       status: own.status,
     };
+    if (own.fatal || own.kind === 'origin' || own.kind === 'config') failure.fatal = true;
+    return failure;
   }
   if (error instanceof APIError && typeof error.status === 'number') {
-    const status = error.status;
-    const body = error.error as { message?: unknown } | undefined;
-    const message = typeof body?.message === 'string' ? body.message : '';
-    const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+    const info = httpErrorInfo(error);
     const failure: AttemptFailure = {
-      retryable,
+      retryable: isRetryableStatus(info.status),
       kind: 'http',
-      status,
-      reason: clean(`HTTP ${status}${message ? `: ${message}` : ''}`),
+      status: info.status,
+      reason: clean(`HTTP ${info.status}${info.message ? `: ${info.message}` : ''}`),
     };
+    failure.fatal = isFatalHttp(info);
     const wait = parseRetryAfter(error.headers);
     if (wait !== undefined) failure.retryAfterMs = wait;
     return failure;
   }
+  const timeout = findCause(error, TransportTimeoutError);
+  if (timeout) return { retryable: true, kind: 'timeout', reason: timeout.message };
   if (error instanceof APIConnectionTimeoutError)
     return { retryable: true, kind: 'timeout', reason: 'request timed out' };
   if (error instanceof APIConnectionError) {
@@ -190,6 +185,7 @@ export function classifyError(error: unknown, secrets: (string | undefined)[] = 
     if (/redirect/i.test(text)) {
       return {
         retryable: false,
+        fatal: true,
         kind: 'config',
         reason:
           'the endpoint answered with a redirect (not followed, to keep the key at its origin): set baseUrl to the final URL',
@@ -206,6 +202,21 @@ export function classifyError(error: unknown, secrets: (string | undefined)[] = 
   }
   // Body read failures (a connection dropped mid-answer surfaces as "TypeError: terminated") and the like.
   return { retryable: true, kind: 'network', reason: clean(`network error: ${causeText(error)}`) };
+}
+
+/** What an OpenAI-shaped error body says (`{"error": {"message", "type", "param", "code"}}`). */
+export function httpErrorInfo(error: APIError): HttpErrorInfo {
+  const body = error.error as
+    { message?: unknown; type?: unknown; param?: unknown; code?: unknown } | undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+  const info: HttpErrorInfo = { status: error.status ?? 0, message: str(body?.message) ?? '' };
+  const code = str(body?.code);
+  const type = str(body?.type);
+  const param = str(body?.param);
+  if (code) info.code = code;
+  if (type) info.type = type;
+  if (param) info.param = param;
+  return info;
 }
 
 function usageOf(c: ChatCompletion): TokenUsage | undefined {
@@ -228,15 +239,23 @@ export function createOpenAIPredictor(
   const keyOrigin = apiKey ? (spec.keyOrigin ? originOf(spec.keyOrigin) : origin) : undefined;
   if (keyOrigin) assertKeyOrigin(keyOrigin, baseUrl);
   const secrets = [apiKey];
+  const reasoning = isReasoningModel(spec.model);
+  const responseTimeoutMs = spec.timeoutMs ?? (reasoning ? REASONING_TIMEOUT_MS : 60_000);
+  const connectTimeoutMs = spec.connectTimeoutMs ?? 10_000;
   const baseFetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response> =
-    deps.fetch ?? nodeFetch;
+    deps.fetch ?? createNodeFetch({ connectTimeoutMs, responseTimeoutMs });
 
   // Every request this client makes goes through the guard: the key never leaves its origin, and redirects are
   // errors rather than followed (a redirect could carry the key elsewhere).
   const guardedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (keyOrigin) assertKeyOrigin(keyOrigin, url);
-    return baseFetch(input, { ...init, redirect: 'error' });
+    // The client turns any error that mentions a timeout into its own cause-less one: hand it ours, which it
+    // keeps as the cause, so the phase and the limit reach the stored reason.
+    return baseFetch(input, { ...init, redirect: 'error' }).catch((e: unknown) => {
+      const t = findCause(e, TransportTimeoutError);
+      throw t ? new PredictorError('timeout', t.message, { retryable: true }) : e;
+    });
   };
 
   const keyHeaders: Record<string, string | null> = {};
@@ -262,12 +281,15 @@ export function createOpenAIPredictor(
   const params = spec.params ?? {};
   const policy: RetryPolicy = {
     maxRetries: spec.maxRetries ?? 6,
-    timeoutMs: spec.timeoutMs ?? 60_000,
+    // The transport times each phase; this is the backstop for another fetch (and for a body that never ends).
+    timeoutMs: connectTimeoutMs + responseTimeoutMs,
     ...spec.retry,
   };
   const jsonSchemaOk = spec.supportsJsonSchema ?? true;
   const jsonObjectOk = spec.supportsJsonObject ?? true;
-  const reasoning = isReasoningModel(spec.model);
+  // Sampling parameters this model refused once: not sent again (the cache key still counts them, so answers
+  // stay found under the request the config asked for).
+  const dropped = new Set<DroppableParam>();
   // What besides the body can change an answer: the endpoint path, query and extra headers.
   const keyContext: Record<string, unknown> = {};
   if (spec.query && Object.keys(spec.query).length) keyContext.query = spec.query;
@@ -314,9 +336,58 @@ export function createOpenAIPredictor(
     });
   }
 
+  // Each attempt sends the intended body minus what the model refused so far. A 400 naming a sampling parameter
+  // still in the body drops it and counts as retryable once; refused again (or anything else) it stays fatal.
+  const send = (intended: ChatCompletionCreateParamsNonStreaming, request: PredictRequest) => {
+    let sent = intended;
+    return withRetries(
+      async (signal) => {
+        sent = without(intended, dropped);
+        const completion = await client.chat.completions.create(sent, {
+          signal,
+          timeout: NO_CLIENT_TIMEOUT,
+          maxRetries: 0,
+        });
+        if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
+          throw new PredictorError('bad-response', 'the response is not a chat completion', {
+            retryable: true,
+          });
+        }
+        const choice = completion.choices[0];
+        if (!choice)
+          throw new PredictorError('bad-response', 'the response has no choices', { retryable: true });
+        return completion;
+      },
+      {
+        policy,
+        signal: request.signal,
+        deps: deps.retryDeps,
+        classify: (e) => {
+          const failure = classifyError(e, secrets);
+          const param = e instanceof APIError ? rejectedSamplingParam(httpErrorInfo(e)) : undefined;
+          if (param && param in sent) {
+            dropped.add(param);
+            return {
+              ...failure,
+              retryable: true,
+              fatal: false,
+              reason: `${failure.reason} (sent again without ${param})`,
+            };
+          }
+          return failure;
+        },
+        onRetry: deps.onRetry
+          ? (attempt, index) =>
+              deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt, index })
+          : undefined,
+      },
+    );
+  };
+
   return {
     id: spec.id,
     kind: 'llm',
+    provider: 'openai',
     model: spec.model,
     origin,
     requestBody,
@@ -324,69 +395,66 @@ export function createOpenAIPredictor(
     async predict(request: PredictRequest): Promise<OpenAIPredictResponse> {
       const t0 = performance.now();
       if (request.signal.aborted) throw new PredictorError('aborted', 'cancelled', { attempts: 0 });
-      const body = requestBody(request);
+      const intended = requestBody(request);
       const cache = deps.cache;
-      const key = cache ? keyOf(body, request.messages, request.sample) : '';
+      const key = cache ? keyOf(intended, request.messages, request.sample) : '';
       if (cache) {
         const hit = cache.get(key);
-        if (hit) {
-          const r: OpenAIPredictResponse = {
-            raw: hit.raw,
-            cached: true,
-            attempts: 0,
-            latencyMs: performance.now() - t0,
-          };
-          if (hit.usage) r.usage = hit.usage;
-          return r;
-        }
+        if (hit) return fromCache(hit, performance.now() - t0);
       }
-      const outcome = await withRetries(
-        async (signal) => {
-          const completion = await client.chat.completions.create(body, {
-            signal,
-            timeout: NO_CLIENT_TIMEOUT,
-            maxRetries: 0,
-          });
-          if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
-            throw new PredictorError('bad-response', 'the response is not a chat completion', {
-              retryable: true,
-            });
-          }
-          const choice = completion.choices[0];
-          if (!choice)
-            throw new PredictorError('bad-response', 'the response has no choices', { retryable: true });
-          return completion;
-        },
-        {
-          policy,
-          signal: request.signal,
-          deps: deps.retryDeps,
-          classify: (e) => classifyError(e, secrets),
-          onRetry: deps.onRetry
-            ? (attempt, index) =>
-                deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt, index })
-            : undefined,
-        },
-      );
+      const outcome = await send(intended, request);
       const completion = outcome.value;
-      const message = completion.choices[0]!.message;
-      const raw = typeof message?.content === 'string' ? message.content : (message?.refusal ?? '');
-      const usage = usageOf(completion);
+      const answer = readCompletion(completion);
       const response: OpenAIPredictResponse = {
-        raw,
+        ...answer,
         attempts: outcome.attempts.length,
         latencyMs: performance.now() - t0,
         attemptLog: outcome.attempts,
       };
-      if (usage) response.usage = usage;
       if (completion.model && completion.model !== spec.model) response.servedModel = completion.model;
-      if (cache) {
-        const entry: { raw: string; usage?: TokenUsage; model?: string } = { raw };
-        if (usage) entry.usage = usage;
-        if (response.servedModel) entry.model = response.servedModel;
-        cache.put(key, entry);
-      }
+      if (cache) cache.put(key, cacheEntryOf(response));
       return response;
     },
   };
+}
+
+function without(
+  body: ChatCompletionCreateParamsNonStreaming,
+  dropped: ReadonlySet<DroppableParam>,
+): ChatCompletionCreateParamsNonStreaming {
+  if (!dropped.size) return body;
+  const copy = { ...body } as Record<string, unknown>;
+  for (const p of dropped) delete copy[p];
+  return copy as unknown as ChatCompletionCreateParamsNonStreaming;
+}
+
+/**
+ * The answer in a chat completion: the message text (or the refusal), usage, the finish reason ('refusal' when
+ * the model refused) and whether the reply held only reasoning (`reasoning_content` / `reasoning` from DeepSeek,
+ * vLLM, Ollama and OpenRouter, or every completion token spent on hidden reasoning).
+ */
+export function readCompletion(completion: ChatCompletion): {
+  raw: string;
+  usage?: TokenUsage;
+  finishReason?: string;
+  reasoningOnly?: boolean;
+} {
+  const choice = completion.choices[0]!;
+  const message = choice.message as
+    | (ChatCompletion['choices'][number]['message'] & { reasoning_content?: unknown; reasoning?: unknown })
+    | undefined;
+  const refusal = typeof message?.refusal === 'string' && message.refusal ? message.refusal : undefined;
+  const content = typeof message?.content === 'string' ? message.content : '';
+  const raw = content || refusal || '';
+  const usage = usageOf(completion);
+  const out: { raw: string; usage?: TokenUsage; finishReason?: string; reasoningOnly?: boolean } = { raw };
+  if (usage) out.usage = usage;
+  const finish = refusal && !content ? 'refusal' : normaliseFinishReason(choice.finish_reason);
+  if (finish) out.finishReason = finish;
+  const thought = [message?.reasoning_content, message?.reasoning].some(
+    (r) => typeof r === 'string' && r.trim() !== '',
+  );
+  if (!raw.trim() && !message?.tool_calls?.length && (thought || (usage?.reasoning ?? 0) > 0))
+    out.reasoningOnly = true;
+  return out;
 }

@@ -1,20 +1,33 @@
-// Endpoint presets: the usual base URL, key variable and abilities of the OpenAI-compatible services and local
-// servers people point UBP Eval at, and listing an endpoint's models through GET /v1/models.
-import { redactSecrets } from './retry';
+// Endpoint presets: the usual base URL, key variable, provider and abilities of the services and local servers
+// people point UBP Eval at. Which requests go there is the provider's business (providers/).
+import type { ProviderId } from './providers/types';
 
-export type PresetId = 'openai' | 'azure' | 'ollama' | 'vllm' | 'lmstudio' | 'llamacpp' | 'openrouter';
+/** The presets, by the name `models[].preset` takes (the config's enum comes from here). */
+export const PRESET_IDS = [
+  'openai',
+  'azure',
+  'ollama',
+  'vllm',
+  'lmstudio',
+  'llamacpp',
+  'openrouter',
+  'anthropic',
+] as const;
+export type PresetId = (typeof PRESET_IDS)[number];
 
 export interface EndpointPreset {
   id: PresetId;
   label: string;
+  /** The provider that speaks this endpoint's API. */
+  provider: ProviderId;
   /** Undefined for Azure: the URL names the user's resource. */
   baseUrl: string | undefined;
   /** The environment variable a key is usually kept in; undefined for local servers that need none. */
   apiKeyEnv: string | undefined;
   /** Whether a request needs a key at all. */
   needsKey: boolean;
-  /** How the key is sent: `Authorization: Bearer` or Azure's `api-key` header. */
-  keyHeader: 'authorization' | 'api-key';
+  /** How the key is sent: `Authorization: Bearer`, Azure's `api-key` or Anthropic's `x-api-key` header. */
+  keyHeader: 'authorization' | 'api-key' | 'x-api-key';
   /** Whether `response_format: {type: "json_schema"}` is understood (else json_object is sent instead). */
   supportsJsonSchema: boolean;
   /** Whether `response_format: {type: "json_object"}` is understood. */
@@ -30,6 +43,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   openai: {
     id: 'openai',
     label: 'OpenAI',
+    provider: 'openai',
     baseUrl: 'https://api.openai.com/v1',
     apiKeyEnv: 'OPENAI_API_KEY',
     needsKey: true,
@@ -44,6 +58,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   azure: {
     id: 'azure',
     label: 'Azure OpenAI',
+    provider: 'openai',
     baseUrl: undefined,
     apiKeyEnv: 'AZURE_OPENAI_API_KEY',
     needsKey: true,
@@ -58,6 +73,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   ollama: {
     id: 'ollama',
     label: 'Ollama',
+    provider: 'openai',
     baseUrl: 'http://localhost:11434/v1',
     apiKeyEnv: undefined,
     needsKey: false,
@@ -71,6 +87,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   vllm: {
     id: 'vllm',
     label: 'vLLM',
+    provider: 'openai',
     baseUrl: 'http://localhost:8000/v1',
     apiKeyEnv: 'VLLM_API_KEY',
     needsKey: false,
@@ -83,6 +100,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   lmstudio: {
     id: 'lmstudio',
     label: 'LM Studio',
+    provider: 'openai',
     baseUrl: 'http://localhost:1234/v1',
     apiKeyEnv: undefined,
     needsKey: false,
@@ -95,6 +113,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   llamacpp: {
     id: 'llamacpp',
     label: "llama.cpp's server",
+    provider: 'openai',
     baseUrl: 'http://localhost:8080/v1',
     apiKeyEnv: 'LLAMA_API_KEY',
     needsKey: false,
@@ -107,6 +126,7 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
   openrouter: {
     id: 'openrouter',
     label: 'OpenRouter',
+    provider: 'openai',
     baseUrl: 'https://openrouter.ai/api/v1',
     apiKeyEnv: 'OPENROUTER_API_KEY',
     needsKey: true,
@@ -117,6 +137,21 @@ export const PRESETS: Readonly<Record<PresetId, EndpointPreset>> = {
     notes:
       'Model names carry the vendor ("openai/gpt-4o-mini", "anthropic/claude-sonnet-4"). Structured outputs depend on ' +
       'the model behind it; prices follow the vendor.',
+  },
+  anthropic: {
+    id: 'anthropic',
+    label: 'Anthropic',
+    provider: 'anthropic',
+    baseUrl: 'https://api.anthropic.com',
+    apiKeyEnv: 'ANTHROPIC_API_KEY',
+    needsKey: true,
+    keyHeader: 'x-api-key',
+    supportsJsonSchema: true,
+    supportsJsonObject: true,
+    local: false,
+    notes:
+      'The Messages API (baseUrl is the API root). The answer shape is enforced with a forced tool, except with ' +
+      'extended thinking (reasoning_effort), where the prompt alone asks for it. temperature is 0..1.',
   },
 };
 
@@ -141,55 +176,4 @@ export function presetForUrl(baseUrl: string): EndpointPreset | undefined {
       return p;
   }
   return undefined;
-}
-
-/**
- * The model ids an endpoint offers, from GET <baseUrl>/models, sorted. Throws an Error with a readable message
- * (never containing the key) when the endpoint cannot be reached or answers something else.
- */
-export async function listModels(
-  baseUrl: string,
-  apiKey?: string,
-  options: {
-    timeoutMs?: number;
-    keyHeader?: 'authorization' | 'api-key';
-    headers?: Record<string, string>;
-  } = {},
-): Promise<string[]> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/models`;
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (apiKey) {
-    if (options.keyHeader === 'api-key') headers['api-key'] = apiKey;
-    else headers.authorization = `Bearer ${apiKey}`;
-  }
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers,
-      redirect: 'error',
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    });
-  } catch (e) {
-    const err = e as Error & { cause?: Error };
-    const why = err.name === 'TimeoutError' ? 'no answer in time' : (err.cause?.message ?? err.message);
-    throw new Error(redactSecrets(`cannot list models at ${url}: ${why}`, [apiKey]));
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    throw new Error(
-      redactSecrets(`cannot list models at ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, [apiKey]),
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`cannot list models at ${url}: the answer is not JSON`);
-  }
-  const data = (body as { data?: unknown }).data ?? (body as { models?: unknown }).models;
-  if (!Array.isArray(data)) throw new Error(`cannot list models at ${url}: no "data" list in the answer`);
-  return data
-    .map((m) => (typeof m === 'string' ? m : (m as { id?: unknown }).id))
-    .filter((id): id is string => typeof id === 'string')
-    .sort();
 }

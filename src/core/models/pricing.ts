@@ -31,6 +31,14 @@ export const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
   'o4-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4 },
   'gpt-4-turbo': { inputPerMTok: 10, outputPerMTok: 30 },
   'gpt-3.5-turbo': { inputPerMTok: 0.5, outputPerMTok: 1.5 },
+  // Anthropic, by the Messages API's names (dated snapshots such as claude-sonnet-4-5-20250929 match by prefix)
+  'claude-opus-4-5': { inputPerMTok: 5, outputPerMTok: 25 },
+  'claude-opus-4-1': { inputPerMTok: 15, outputPerMTok: 75 },
+  'claude-sonnet-4-5': { inputPerMTok: 3, outputPerMTok: 15 },
+  'claude-haiku-4-5': { inputPerMTok: 1, outputPerMTok: 5 },
+  'claude-3-7-sonnet': { inputPerMTok: 3, outputPerMTok: 15 },
+  'claude-3-5-haiku': { inputPerMTok: 0.8, outputPerMTok: 4 },
+  'claude-3-haiku': { inputPerMTok: 0.25, outputPerMTok: 1.25 },
   // Others, as reached through OpenRouter or their own OpenAI-compatible endpoints
   'claude-sonnet-4': { inputPerMTok: 3, outputPerMTok: 15 },
   'claude-3.5-sonnet': { inputPerMTok: 3, outputPerMTok: 15 },

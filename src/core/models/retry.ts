@@ -34,6 +34,7 @@ export class PredictorError extends Error {
    * True when no other case of the same model can succeed either, so the runner stops sending to it: a refused
    * key (401/403), an unknown model or route (404), a 400 that names the model or a parameter (not one about a
    * too-long prompt, which is the case's own), a bad configuration, or an endpoint the circuit breaker gave up.
+   * A provider that knows better sets `details.fatal` (providers/errors.ts).
    */
   get fatal(): boolean {
     if (this.details.fatal !== undefined) return this.details.fatal;
@@ -78,6 +79,8 @@ export interface AttemptFailure {
   status?: number;
   /** The server's requested wait, ms (from Retry-After / retry-after-ms). */
   retryAfterMs?: number;
+  /** No request to this model can succeed (see PredictorError.fatal). */
+  fatal?: boolean;
 }
 
 export interface RetryPolicy {
@@ -273,6 +276,7 @@ export async function withRetries<T>(
         status: failure.status,
         attempts: n,
         retryable: failure.retryable,
+        ...(failure.fatal !== undefined ? { fatal: failure.fatal } : {}),
       });
     }
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > maxRetryAfter) {

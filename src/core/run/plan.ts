@@ -47,6 +47,8 @@ export interface RunPlan {
   pending: { llm: number; baseline: number };
   /** Units by kind (all cases, every sample). */
   units: { llm: number; baseline: number };
+  /** Units left out by `skip` (e.g. held by an open provider batch). */
+  skipped: number;
 }
 
 export function planRun(
@@ -54,6 +56,8 @@ export function planRun(
   spent: Partial<RunTotals>,
   cases: readonly TestCase[],
   variants: readonly RunVariant[],
+  /** Unit keys not to run in this session (they stay without a line). */
+  skip?: ReadonlySet<string>,
 ): RunPlan {
   const totals: RunTotals = { ...emptyTotals(0), ...spent };
   const earlierErrors = new Set<string>();
@@ -62,16 +66,18 @@ export function planRun(
   const pendingByKind = { llm: 0, baseline: 0 };
   const unitsByKind = { llm: 0, baseline: 0 };
   let alreadyDone = 0;
+  let skipped = 0;
   for (const [index, v] of variants.entries()) {
     const samples = v.kind === 'baseline' ? 1 : Math.max(1, v.samples);
     const pending: number[] = [];
     for (let c = 0; c < cases.length; c++) {
       for (let s = 0; s < samples; s++) {
-        const key = previous.size ? unitKey(cases[c]!.id, v.id, s) : '';
+        const key = previous.size || skip?.size ? unitKey(cases[c]!.id, v.id, s) : '';
         const prev = previous.size ? previous.get(key) : undefined;
         if (prev) totals[prev]++;
         if (prev === 'error') earlierErrors.add(key);
         if (prev && prev !== 'error') alreadyDone++;
+        else if (skip?.has(key)) skipped++;
         else pending.push(c * samples + s);
       }
     }
@@ -100,7 +106,7 @@ export function planRun(
       outSeen: 0,
     });
   }
-  return { queues, totals, alreadyDone, earlierErrors, pending: pendingByKind, units: unitsByKind };
+  return { queues, totals, alreadyDone, earlierErrors, pending: pendingByKind, units: unitsByKind, skipped };
 }
 
 /** Groups queues by pool (the endpoint origin, or "local" for baselines): each pool has its own workers. */

@@ -18,6 +18,7 @@ import {
 } from '../config';
 import { fitBaselines } from '../models/baselines';
 import { flushResponseCaches } from '../models/cache';
+import { originOf } from '../models/origin';
 import {
   analyzePrompt,
   buildPromptVariables,
@@ -28,9 +29,10 @@ import {
 import { expectedAnswerTokens, loadChatTokenizer } from '../prompt/tokens';
 import { PromptError, hasErrors } from '../prompt/diagnostics';
 import type { PromptRenderInfo } from '../prompt/render';
-import { buildCases } from '../tasks';
+import { buildCases, CASES_VERSION } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
+import { openBatchUnits } from '../batch/state';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
 import {
@@ -152,16 +154,6 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The endpoint origin of a model entry ("local" for none): the concurrency pool and the key's scope. */
-export function originOf(url: string | undefined): string {
-  if (!url) return 'default';
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
-}
-
 export async function prepareEval(configFile: string, opts: PrepareOptions): Promise<PreparedEval> {
   const loaded = await loadConfig(configFile);
   let config = loaded.config;
@@ -281,7 +273,11 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     });
     // Keys first: a missing one is reported before anything is loaded or sent.
     const keys = new Map<string, string | undefined>();
-    for (const m of models) keys.set(m.id, await opts.getApiKey(m, originOf(baseUrlOf(m))));
+    for (const m of models) {
+      // No base URL: no key to look up; binding the entry reports what is missing.
+      const base = baseUrlOf(m);
+      keys.set(m.id, base ? await opts.getApiKey(m, originOf(base)) : undefined);
+    }
     const createLlm = opts.createLlm ?? (await llmFactory(opts.onRetry));
     // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
     const sample = cases.slice(0, Math.min(cases.length, 50));
@@ -303,6 +299,11 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
           renderVariables(t.parsed, buildPromptVariables(tc, renderInfo));
         const predictor = llm.forTemplate(t.parsed.frontMatter.params ?? {});
         const samples = config.run.samples;
+        const temperature = m.params?.temperature ?? t.parsed.frontMatter.params?.temperature;
+        if (samples > 1 && temperature === 0)
+          warnings.push(
+            `run.samples is ${samples} but ${t.name}×${m.id} runs at temperature 0: its samples will be (nearly) identical; raise the temperature or use samples: 1`,
+          );
         const expectedOut = expectedAnswerTokens(task.form, candidates);
         const variant: RunVariant = {
           id: `${t.name}×${m.id}`,
@@ -370,6 +371,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
       ...(v.kind === 'llm' ? { origin: v.pool } : {}),
     })),
     cases: caseCount,
+    casesVersion: CASES_VERSION,
+    split: { kind: built.split, ...(built.cutoff !== undefined ? { cutoff: built.cutoff } : {}) },
     ...(skippedRows ? { skippedRows } : {}),
     unpricedModels: estimate.unpriced,
   };
@@ -395,6 +398,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     openStore,
     async start(o = {}) {
       const store = await openStore();
+      // Units in a provider batch not imported yet are never sent interactively (no double spending).
+      const inBatches = openBatchUnits(store.dir);
       const handle = runEval({
         store,
         cases,
@@ -402,6 +407,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         scoring: { scale: data.scale, k: task.k, candidates },
         concurrency: config.run.concurrency,
         budgetUsd: config.run.budgetUsd,
+        ...(inBatches.size ? { skip: inBatches } : {}),
         ...o,
       });
       // The response cache appends in the background: make sure its lines are on disk when the run is done.

@@ -78,6 +78,10 @@ export interface RunEvalOptions {
   progressIntervalMs?: number;
   /** Per-origin circuit breaker settings (threshold, pause); `false` turns it off. */
   breaker?: BreakerOptions | false;
+  /** Unit keys (store.unitKey) not to run now, e.g. those in an open provider batch (src/core/batch). */
+  skip?: ReadonlySet<string>;
+  /** The run's status when it ends with only skipped units left. Default "batch". */
+  skippedStatus?: RunStatus;
 }
 
 export interface RunHandle {
@@ -167,7 +171,7 @@ async function execute(
 
   // Outcome counts describe the final state (last line per unit); tokens and cost add up every line ever
   // written, since superseded errors were paid for too.
-  const plan = planRun(store.previous, store.spent, cases, o.variants);
+  const plan = planRun(store.previous, store.spent, cases, o.variants, o.skip);
   const { queues, earlierErrors } = plan;
   const st: RunState = {
     status: 'running',
@@ -491,7 +495,7 @@ async function execute(
       .join('; ');
   }
   if (st.status === 'done' && totals.success + totals.invalid + totals.error < totals.units)
-    st.status = 'cancelled';
+    st.status = plan.skipped ? (o.skippedStatus ?? 'batch') : 'cancelled';
   maybeProgress(true);
   try {
     store.close({

@@ -17,7 +17,8 @@ import type { SkippedRows } from '../dataset/errors';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
 
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget';
+/** `batch`: waiting on provider batches (src/core/batch) for the units not yet answered. */
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'batch';
 
 export interface RunTotals {
   /** Units (case × variant × sample) with a final line, by outcome. */
@@ -69,6 +70,10 @@ export interface RunManifest {
   };
   variants: ManifestVariant[];
   cases: number;
+  /** Version of the case-building rules (tasks CASES_VERSION); absent in runs made before it was recorded (= 1). */
+  casesVersion?: number;
+  /** The split the cases were built with; `cutoff` in Unix seconds for the global split. */
+  split?: { kind: 'temporal' | 'global' | 'random'; cutoff?: number };
   status: RunStatus;
   startedAt: string;
   /** When the current (or last) session of this run started; differs from startedAt after a resume. */
@@ -347,6 +352,12 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
   const resumed = existsSync(manifestFile);
   if (resumed) {
     const prev = readRunManifest(dir);
+    const version = opts.manifest.casesVersion;
+    if (version !== undefined && (prev.casesVersion ?? 1) !== version)
+      throw new Error(
+        `run ${opts.runId} was built with case rules version ${prev.casesVersion ?? 1} and this UBP Eval builds version ${version} ` +
+          '(targets, histories or negatives differ, so its results cannot be continued); start a fresh run with --new',
+      );
     if (opts.onMismatch) opts.onMismatch(prev);
     else if (prev.dataset.fingerprint !== opts.manifest.dataset.fingerprint) {
       throw new Error(

@@ -286,11 +286,11 @@ export interface CalibrationBin {
 }
 
 export interface Agreement {
-  /** Cases with at least two samples. */
+  /** Cases with at least two valid answers (an error or an invalid answer is no answer to agree with). */
   cases: number;
   /**
-   * Mean over those cases of the share of sample pairs giving the same answer (choice: label; binary: like;
-   * ranking: the item put first; rating: the value; no valid answer counts as one more answer).
+   * Mean over those cases of the share of pairs of valid answers that are the same (choice: label; binary:
+   * like; ranking: the item put first; rating: the value).
    */
   pairwise: Estimate;
   /** Rating form: mean over cases of the standard deviation of the predicted ratings across samples. */
@@ -397,7 +397,7 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
     ...(ctx.form === 'binary' ? { probabilities } : {}),
     ...(probabilities ? { calibration: calibrationBins(valid) } : {}),
     ...(ctx.form === 'choice' || ctx.form === 'ranking' ? { positionBias: positionBias(obs, ctx) } : {}),
-    ...(obs.some((o) => o.sample > 0) ? { agreement: agreement(obs, ctx.form, boot) } : {}),
+    ...agreementOf(obs, ctx.form, boot),
     reasons: topReasons(results),
     usage: usageSummary(results),
   };
@@ -498,10 +498,22 @@ function answerKey(o: Observation, form: TaskForm): string {
   }
 }
 
-/** Agreement between the samples of each case (cases with at least two samples). */
+/** `{ agreement }` when some case has two valid answers (never for a variant whose answers all failed). */
+function agreementOf(
+  obs: Observation[],
+  form: TaskForm,
+  options: BootstrapOptions,
+): { agreement?: Agreement } {
+  if (!obs.some((o) => o.sample > 0)) return {};
+  const a = agreement(obs, form, options);
+  return a.cases > 0 ? { agreement: a } : {};
+}
+
+/** Agreement between the valid answers of each case (cases with at least two of them). */
 export function agreement(obs: Observation[], form: TaskForm, options: BootstrapOptions = {}): Agreement {
   const byCase = new Map<string, Observation[]>();
   for (const o of obs) {
+    if (o.outcome !== 'success') continue;
     const list = byCase.get(o.caseId);
     if (list) list.push(o);
     else byCase.set(o.caseId, [o]);

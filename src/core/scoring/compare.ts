@@ -1,5 +1,6 @@
-// Paired comparison of two sets of results (two variants of one run, or the same variant in two runs) on the
-// observations they share, matched by (case id, sample).
+// Paired comparison of two sets of results (two variants of one run, or two variants of two runs) on the CASES
+// they share, matched by case id. With several samples a case enters each side once, as the mean of its samples
+// (the bootstrap) or their majority vote (McNemar, a tie counted wrong): samples are not independent cases.
 //
 // Differences are B − A ("the change from A to B"). Intervals and p-values come from a paired cluster bootstrap:
 // one resample of users drives both sides, so what the two sides share cancels out. Binary and choice
@@ -28,9 +29,12 @@ export interface PairedMetricRow {
   key: string;
   label: string;
   higherIsBetter: boolean;
-  /** The metric on the shared observations, each side (invalid and error counted as wrong). */
+  /** The metric on the shared cases, each side (invalid and error counted as wrong). */
   a: number;
   b: number;
+  /** The same with each side's own bootstrap interval (absent where none is computed). */
+  aCI?: Estimate;
+  bCI?: Estimate;
   /** b − a with its paired-bootstrap interval. */
   diff: Estimate;
   /** Two-sided paired-bootstrap p-value for "no difference". */
@@ -54,8 +58,9 @@ export interface PairedComparison {
   b: string;
   form: TaskForm;
   headline: string;
+  /** Shared cases and users; observations = A's answers (case × sample) to them. */
   shared: { observations: number; cases: number; users: number };
-  /** Observations (case × sample) present on one side only: left out of every figure here. */
+  /** Cases answered on one side only: left out of every figure here. */
   onlyA: number;
   onlyB: number;
   metrics: PairedMetricRow[];
@@ -114,8 +119,50 @@ export function answerText(r: CaseResult): string {
   }
 }
 
+/** One observation per case: its samples' per-case values averaged (weight 1), and the share that failed. */
+type CaseObservation = Observation & { failShare: number; samples: number };
+
+/** The observations of one side merged per case, by case id. */
+export function caseObservations(results: CaseResult[], ctx: ScoringContext): Map<string, CaseObservation> {
+  const byCase = new Map<string, Observation[]>();
+  for (const o of toObservations(latestResults(results), ctx)) {
+    const list = byCase.get(o.caseId);
+    if (list) list.push(o);
+    else byCase.set(o.caseId, [o]);
+  }
+  const out = new Map<string, CaseObservation>();
+  for (const [id, list] of byCase) {
+    list.sort((x, y) => x.sample - y.sample);
+    const first = list[0];
+    const sums: Record<string, { total: number; count: number }> = {};
+    for (const o of list)
+      for (const [k, v] of Object.entries(o.score)) {
+        const e = (sums[k] ??= { total: 0, count: 0 });
+        e.total += v;
+        e.count++;
+      }
+    const score: Record<string, number> = {};
+    for (const [k, e] of Object.entries(sums)) score[k] = e.total / e.count;
+    const ok = list.find((o) => o.outcome === 'success');
+    out.set(id, {
+      ...first,
+      sample: 0,
+      weight: 1,
+      score,
+      outcome: ok ? 'success' : first.outcome,
+      result: (ok ?? first).result,
+      failShare: list.filter((o) => o.outcome !== 'success').length / list.length,
+      samples: list.length,
+    });
+  }
+  return out;
+}
+
+/** A case's majority vote on a 0/1 per-case value averaged over samples: a tie counts as 0 (wrong). */
+const majority = (mean: number | undefined): number => (mean !== undefined && mean > 0.5 ? 1 : 0);
+
 /**
- * Compares the results of two sides (each ONE variant's results) on their shared (case, sample) pairs.
+ * Compares the results of two sides (each ONE variant's results) on their shared cases (see the file comment).
  * Labels `a` and `b` name the sides in the output.
  */
 export function comparePaired(
@@ -127,18 +174,13 @@ export function comparePaired(
   const alpha = options.alpha ?? 0.05;
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
   const fs = formScoring(ctx.form, ctx.k);
-  const key = (r: CaseResult) => `${r.caseId}\u0000${r.sample}`;
-  const ra = latestResults(a.results);
-  const rb = latestResults(b.results);
-  const mapB = new Map(rb.map((r) => [key(r), r]));
-  const keysA = new Set(ra.map(key));
-  const sharedA = ra.filter((r) => mapB.has(key(r)));
-  const sharedB = sharedA.map((r) => mapB.get(key(r))!);
-  const onlyA = ra.length - sharedA.length;
-  const onlyB = rb.filter((r) => !keysA.has(key(r))).length;
-  // Weights come from the shared set on both sides (1 / shared samples of the case), so they match.
-  const oa = toObservations(sharedA, ctx);
-  const ob = toObservations(sharedB, ctx).map((o, i) => ({ ...o, user: oa[i].user }));
+  const ca = caseObservations(a.results, ctx);
+  const cb = caseObservations(b.results, ctx);
+  const ids = [...ca.keys()].filter((id) => cb.has(id));
+  const onlyA = ca.size - ids.length;
+  const onlyB = cb.size - ids.length;
+  const oa = ids.map((id) => ca.get(id)!);
+  const ob = ids.map((id) => ({ ...cb.get(id)!, user: ca.get(id)!.user }));
 
   const { index, count } = clustersOf(oa);
   const w = fs.components.length;
@@ -168,6 +210,7 @@ export function comparePaired(
     vb: number,
     diff: Estimate,
     boots: Float64Array,
+    sides?: [Estimate, Estimate],
   ): PairedMetricRow => {
     const p = bootstrapPValue(diff.value, boots);
     const significant = p < alpha && !(diff.lo <= 0 && diff.hi >= 0);
@@ -178,7 +221,8 @@ export function comparePaired(
       higherIsBetter: m.higherIsBetter,
       a: va,
       b: vb,
-      diff: { value: diff.value, lo: diff.lo, hi: diff.hi, n: diff.n },
+      ...(sides ? { aCI: plain(sides[0]), bCI: plain(sides[1]) } : {}),
+      diff: plain(diff),
       p,
       verdict: significant ? (up ? 'better' : 'worse') : 'same',
     };
@@ -187,7 +231,12 @@ export function comparePaired(
   for (const m of defs) {
     const i = linear.indexOf(m);
     if (i >= 0) {
-      rows.push(row(m, est[3 * i].value, est[3 * i + 1].value, est[3 * i + 2], est[3 * i + 2].boots));
+      rows.push(
+        row(m, est[3 * i].value, est[3 * i + 1].value, est[3 * i + 2], est[3 * i + 2].boots, [
+          est[3 * i],
+          est[3 * i + 1],
+        ]),
+      );
     } else if (m.general === 'auc') {
       rows.push(aucRow(m, oa, ob, index, count, boot, row));
     }
@@ -199,8 +248,10 @@ export function comparePaired(
     let bc = 0;
     let cb = 0;
     oa.forEach((o, i) => {
-      if (o.score.correct === 1 && ob[i].score.correct === 0) bc++;
-      if (o.score.correct === 0 && ob[i].score.correct === 1) cb++;
+      const ha = majority(o.score.correct);
+      const hb = majority(ob[i].score.correct);
+      if (ha === 1 && hb === 0) bc++;
+      if (ha === 0 && hb === 1) cb++;
     });
     mc = mcnemar(bc, cb);
   }
@@ -234,7 +285,7 @@ export function comparePaired(
     b: b.label,
     form: ctx.form,
     headline: fs.headline,
-    shared: { observations: oa.length, cases: new Set(oa.map((o) => o.caseId)).size, users: count },
+    shared: { observations: oa.reduce((n, o) => n + o.samples, 0), cases: oa.length, users: count },
     onlyA,
     onlyB,
     metrics: rows,
@@ -244,7 +295,19 @@ export function comparePaired(
   };
 }
 
-type RowMaker = (m: MetricDef, a: number, b: number, diff: Estimate, boots: Float64Array) => PairedMetricRow;
+type RowMaker = (
+  m: MetricDef,
+  a: number,
+  b: number,
+  diff: Estimate,
+  boots: Float64Array,
+  sides?: [Estimate, Estimate],
+) => PairedMetricRow;
+
+/** An estimate without its resamples (rows are JSON). */
+function plain(e: Estimate): Estimate {
+  return { value: e.value, lo: e.lo, hi: e.hi, n: e.n };
+}
 
 function aucRow(
   m: MetricDef,
@@ -275,8 +338,8 @@ function aucRow(
 
 /** The invalid-or-error share, compared like a metric (lower is better). */
 function shareRow(
-  oa: Observation[],
-  ob: Observation[],
+  oa: CaseObservation[],
+  ob: CaseObservation[],
   cluster: Int32Array,
   clusters: number,
   boot: typeof DEFAULT_BOOTSTRAP,
@@ -285,8 +348,8 @@ function shareRow(
   const sums = new ClusterSums(clusters, 3);
   oa.forEach((o, i) => {
     sums.add(cluster[i], 0, o.weight);
-    if (o.outcome !== 'success') sums.add(cluster[i], 1, o.weight);
-    if (ob[i].outcome !== 'success') sums.add(cluster[i], 2, ob[i].weight);
+    sums.add(cluster[i], 1, o.weight * o.failShare);
+    sums.add(cluster[i], 2, ob[i].weight * ob[i].failShare);
   });
   const n = oa.reduce((s, o) => s + o.weight, 0);
   const [ea, eb, d] = bootstrapDetailed(
@@ -305,70 +368,155 @@ function shareRow(
     higherIsBetter: false,
     description: 'Share of answers that were invalid or failed',
   };
-  return row(def, ea.value, eb.value, d, d.boots);
+  return row(def, ea.value, eb.value, d, d.boots, [ea, eb]);
 }
 
 export interface RunComparison {
   a: string;
   b: string;
-  /** Variants in both runs, compared pairwise. */
+  /** Paired variants: `a` and `b` are the variant ids of each pair (equal when the same variant is in both). */
   variants: PairedComparison[];
-  /** Variants present in one run only. */
+  /** Variants of one run that no variant of the other was paired with. */
   onlyA: string[];
   onlyB: string[];
+  /** Things a reader must know: the runs' cases differ (dataset, seed, split…), ambiguous pairings. */
+  warnings: string[];
   /** Set when the two runs are the titled and the knowledge-probe version of the same cases. */
   probe?: { titled: 'a' | 'b' };
 }
 
+/** A variant as the pairing sees it. */
+export interface VariantInfo {
+  id: string;
+  model: string;
+  template: string | null;
+  kind: 'llm' | 'baseline';
+}
+
+/** The variants of a set of results, in order of first appearance. */
+export function variantsOf(results: CaseResult[]): VariantInfo[] {
+  const seen = new Map<string, VariantInfo>();
+  for (const r of results)
+    if (!seen.has(r.variant))
+      seen.set(r.variant, {
+        id: r.variant,
+        model: r.model,
+        template: r.template,
+        kind: r.template === null || r.variant.startsWith('baseline:') ? 'baseline' : 'llm',
+      });
+  return [...seen.values()];
+}
+
 /**
- * Compares every variant present in both runs' results (matched by variant id), or with `pair` one variant of
- * A against one of B (two models of one run: pass the same results twice). An unknown variant throws.
+ * The variant a user means by `spec` in one run: a variant id (`x` accepted for `×`), a model id (when that
+ * model has one variant there), or a baseline name without its `baseline:` prefix. Throws, listing the choices.
+ */
+export function resolveVariant(spec: string, variants: VariantInfo[], run: string): string {
+  const s = spec.trim();
+  const exact = variants.find((v) => v.id === s);
+  if (exact) return exact.id;
+  const loose = (x: string) => x.replace(/×/g, 'x').toLowerCase();
+  const byId = variants.filter((v) => loose(v.id) === loose(s) || v.id === `baseline:${s}`);
+  if (byId.length === 1) return byId[0].id;
+  const byModel = variants.filter((v) => v.kind === 'llm' && v.model === s);
+  if (byModel.length === 1) return byModel[0].id;
+  const known = variants.map((v) => v.id).join(', ');
+  if (byModel.length > 1)
+    throw new Error(
+      `model "${s}" has ${byModel.length} variants in ${run} (${byModel.map((v) => v.id).join(', ')}): name one`,
+    );
+  throw new Error(`no variant or model "${s}" in ${run} (it has: ${known})`);
+}
+
+/**
+ * Which variant of A goes with which of B. With `pairs`: those, plus (two runs) the same id on both sides for
+ * the variants they do not name. Without `pairs`: the same variant id on both sides (baselines, the
+ * same model and template); then the LLM variants left, per template when each side has exactly one for it
+ * (two models run through the same prompt); then, when exactly one LLM variant is left on each side, those two.
+ */
+export function pairVariants(
+  va: VariantInfo[],
+  vb: VariantInfo[],
+  pairs?: { a: string; b: string }[],
+  names: { a: string; b: string } = { a: 'A', b: 'B' },
+): { pairs: { a: string; b: string }[]; onlyA: string[]; onlyB: string[] } {
+  if (pairs?.length) {
+    const out = pairs.map((p) => ({
+      a: resolveVariant(p.a, va, names.a),
+      b: resolveVariant(p.b, vb, names.b),
+    }));
+    // Two runs: the variants not named keep their same-id partner (the baselines stay compared).
+    if (names.a !== names.b) {
+      const idsB = new Set(vb.map((v) => v.id));
+      for (const v of va)
+        if (idsB.has(v.id) && !out.some((p) => p.a === v.id || p.b === v.id)) out.push({ a: v.id, b: v.id });
+    }
+    return {
+      pairs: out,
+      onlyA: va.map((v) => v.id).filter((id) => !out.some((p) => p.a === id)),
+      onlyB: vb.map((v) => v.id).filter((id) => !out.some((p) => p.b === id)),
+    };
+  }
+  const idsB = new Set(vb.map((v) => v.id));
+  const out = va.filter((v) => idsB.has(v.id)).map((v) => ({ a: v.id, b: v.id }));
+  const taken = new Set(out.map((p) => p.a));
+  let restA = va.filter((v) => v.kind === 'llm' && !taken.has(v.id));
+  let restB = vb.filter((v) => v.kind === 'llm' && !taken.has(v.id));
+  for (const t of new Set(restA.map((v) => v.template))) {
+    const x = restA.filter((v) => v.template === t);
+    const y = restB.filter((v) => v.template === t);
+    if (x.length === 1 && y.length === 1) out.push({ a: x[0].id, b: y[0].id });
+  }
+  restA = restA.filter((v) => !out.some((p) => p.a === v.id));
+  restB = restB.filter((v) => !out.some((p) => p.b === v.id));
+  if (restA.length === 1 && restB.length === 1) out.push({ a: restA[0].id, b: restB[0].id });
+  const order = va.map((v) => v.id);
+  out.sort((x, y) => order.indexOf(x.a) - order.indexOf(y.a));
+  return {
+    pairs: out,
+    onlyA: va.map((v) => v.id).filter((id) => !out.some((p) => p.a === id)),
+    onlyB: vb.map((v) => v.id).filter((id) => !out.some((p) => p.b === id)),
+  };
+}
+
+/**
+ * Compares the paired variants of two runs (pairVariants), or with `pairs` the named ones (two models of one
+ * run: pass the same results twice). `warnings` (e.g. caseDifferences of the manifests) are carried into the
+ * result. An unknown variant throws.
  */
 export function compareRuns(
   a: { label: string; results: CaseResult[] },
   b: { label: string; results: CaseResult[] },
   ctx: ScoringContext,
-  options: CompareOptions & { pair?: { a: string; b: string } } = {},
+  options: CompareOptions & {
+    pair?: { a: string; b: string };
+    pairs?: { a: string; b: string }[];
+    warnings?: string[];
+  } = {},
 ): RunComparison {
-  const variants = (rs: CaseResult[]) => [...new Set(rs.map((r) => r.variant))];
-  const va = variants(a.results);
-  const vb = new Set(variants(b.results));
-  if (options.pair) {
-    const { pair } = options;
-    if (!va.includes(pair.a))
-      throw new Error(`no variant "${pair.a}" in ${a.label} (it has: ${va.join(', ')})`);
-    if (!vb.has(pair.b))
-      throw new Error(`no variant "${pair.b}" in ${b.label} (it has: ${[...vb].join(', ')})`);
-    return {
-      a: a.label,
-      b: b.label,
-      variants: [
-        comparePaired(
-          { label: `${a.label}:${pair.a}`, results: a.results.filter((r) => r.variant === pair.a) },
-          { label: `${b.label}:${pair.b}`, results: b.results.filter((r) => r.variant === pair.b) },
-          ctx,
-          options,
-        ),
-      ],
-      onlyA: [],
-      onlyB: [],
-    };
-  }
-  const both = va.filter((v) => vb.has(v));
-  return {
+  const requested = options.pairs ?? (options.pair ? [options.pair] : undefined);
+  const paired = pairVariants(variantsOf(a.results), variantsOf(b.results), requested, {
     a: a.label,
     b: b.label,
-    variants: both.map((v) =>
-      comparePaired(
-        { label: `${a.label}:${v}`, results: a.results.filter((r) => r.variant === v) },
-        { label: `${b.label}:${v}`, results: b.results.filter((r) => r.variant === v) },
-        ctx,
-        options,
-      ),
-    ),
-    onlyA: va.filter((v) => !vb.has(v)),
-    onlyB: [...vb].filter((v) => !va.includes(v)),
-  };
+  });
+  const warnings = [...(options.warnings ?? [])];
+  const variants = paired.pairs.map((p) => {
+    const cmp = comparePaired(
+      { label: p.a, results: a.results.filter((r) => r.variant === p.a) },
+      { label: p.b, results: b.results.filter((r) => r.variant === p.b) },
+      ctx,
+      options,
+    );
+    if (cmp.shared.cases === 0)
+      warnings.push(`${pairName(cmp)}: no case id is in both runs, so nothing could be paired`);
+    return cmp;
+  });
+  return { a: a.label, b: b.label, variants, onlyA: paired.onlyA, onlyB: paired.onlyB, warnings };
+}
+
+/** "v" when both sides are the same variant, else "a → b". */
+export function pairName(v: { a: string; b: string }): string {
+  return v.a === v.b ? v.a : `${v.a} → ${v.b}`;
 }
 
 export interface Regression {
@@ -391,7 +539,7 @@ export function findRegressions(cmp: RunComparison, metrics?: string[]): Regress
     const keys = metrics?.length ? metrics : [v.headline];
     for (const row of v.metrics) {
       if (!keys.includes(row.key) || row.verdict !== 'worse') continue;
-      const variant = v.a.slice(cmp.a.length + 1);
+      const variant = pairName(v);
       out.push({
         variant,
         metric: row.key,

@@ -1,7 +1,7 @@
 // Renders reports and comparisons as terminal text, Markdown or JSON. Both text forms are built from one list
 // of sections (title, lines, tables), so they always show the same content.
 import type { Estimate } from './bootstrap';
-import type { PairedComparison, RunComparison } from './compare';
+import { pairName, type PairedComparison, type RunComparison } from './compare';
 import type { Report, VariantReport } from './report';
 
 interface Table {
@@ -63,6 +63,7 @@ function reportSections(r: Report): Section[] {
       (run.form === 'ranking' ? ` · k = ${run.k}` : '') +
       (run.samples > 1 ? ` · ${run.samples} samples per case` : '') +
       (run.probe ? ' · knowledge probe (opaque ids)' : ''),
+    ...(run.protocol ? [run.protocol] : []),
     `status ${run.status} · ${run.finishedUnits} of ${run.units} answers` +
       ` · duration ${fmtDuration(run.durationMs)}` +
       (run.startedAt ? ` · started ${run.startedAt}` : ''),
@@ -296,8 +297,10 @@ function comparisonSections(
     sections.push({
       title: `UBP compare: ${c.a} → ${c.b}`,
       lines: [
-        'Differences are B − A on the answers both runs have (matched by case and sample); 95% intervals and',
-        'p-values from a paired bootstrap over users; McNemar exact (mid-p) for per-case correctness.',
+        'Differences are B − A on the cases both runs have (matched by case id; several samples of a case enter',
+        'as their mean); 95% intervals and p-values from a paired bootstrap over users; McNemar exact (mid-p) on',
+        'per-case correctness (majority vote of the samples, a tie counted wrong).',
+        ...(c.warnings ?? []).map((w) => `Warning: ${w}`),
         ...(c.probe
           ? [`Knowledge probe: run ${c.probe.titled === 'a' ? c.a : c.b} has titles, the other opaque ids.`]
           : []),
@@ -305,11 +308,11 @@ function comparisonSections(
         ...(c.onlyB.length ? [`Variants only in ${c.b}: ${c.onlyB.join(', ')}`] : []),
       ],
     });
-    for (const v of c.variants) sections.push(...pairSections(v, c));
+    for (const v of c.variants) sections.push(...pairSections(v));
   }
   const changedLines: string[] = [];
   for (const v of c.variants) {
-    const name = v.a.slice(c.a.length + 1);
+    const name = pairName(v);
     const shown = v.changed.slice(0, max);
     for (const x of shown) {
       changedLines.push(
@@ -326,13 +329,11 @@ function comparisonSections(
   return sections;
 }
 
-function pairSections(v: PairedComparison, c: RunComparison): Section[] {
-  const nameA = v.a.slice(c.a.length + 1);
-  const nameB = v.b.slice(c.b.length + 1);
-  const name = nameA === nameB ? nameA : `${nameA} → ${nameB}`;
+function pairSections(v: PairedComparison): Section[] {
+  const name = pairName(v);
   const lines = [
-    `${v.shared.cases} shared cases (${v.shared.observations} answers, ${v.shared.users} users); ` +
-      `${v.onlyA} answers only in A and ${v.onlyB} only in B, left out.`,
+    `paired n = ${v.shared.cases} cases (${v.shared.users} users); ` +
+      `${v.onlyA} cases only in A and ${v.onlyB} only in B, left out.`,
     `changed: ${v.changes.improved} improved, ${v.changes.regressed} regressed, ${v.changes.unchanged} unchanged.`,
   ];
   if (v.mcnemar) {

@@ -21,6 +21,7 @@ import {
 } from './breakdown';
 import { comparePaired } from './compare';
 import { formScoring, normaliseMetricKey } from './metrics';
+import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
 
 export const REPORT_SCHEMA = 'ubp-report/1';
 
@@ -64,6 +65,16 @@ export interface Report {
     seed?: number;
     /** True when titles were replaced by opaque ids (knowledge probe run). */
     probe: boolean;
+    /** How the cases were split ('auto' only for runs made before the split was recorded). */
+    split: ReportSplit;
+    /** Global split: the cut (ISO time); null otherwise. */
+    cutoff: string | null;
+    /** How negative candidates were drawn (choice, ranking); null otherwise. */
+    negatives: string | null;
+    /** Choice and ranking: the metrics are sampled over K candidates. */
+    sampledMetrics?: SampledMetrics;
+    /** One line stating split, K, negatives and probe (report headers, the panel). */
+    protocol: string;
     /** Cases in the run and units (case × variant × sample) asked for and finished. */
     cases: number;
     units: number;
@@ -191,7 +202,8 @@ export function buildReport(
     const m = fs.metrics.find((d) => d.key === key)!;
     return { key: m.key, label: m.label, higherIsBetter: m.higherIsBetter, description: m.description };
   };
-  const notes: string[] = [];
+  const protocol = runProtocol(manifest, ctx.form);
+  const notes: string[] = [...protocol.notes];
   if (latest.length < units) {
     notes.push(
       `Partial run (${manifest.status}): ${latest.length} of ${units} answers finished; figures cover those.`,
@@ -257,7 +269,12 @@ export function buildReport(
         : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
-      probe: Boolean(task.probe),
+      probe: protocol.probe,
+      split: protocol.split,
+      cutoff: protocol.cutoff,
+      negatives: protocol.negatives,
+      ...(protocol.sampledMetrics ? { sampledMetrics: protocol.sampledMetrics } : {}),
+      protocol: protocol.summary,
       cases: manifest.cases,
       units,
       finishedUnits: latest.length,

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { DOWNLOADABLE_DATASETS, downloadDataset } from '../../core';
 import type { Services } from '../services';
+import { Command } from './ids';
 
 export async function downloadDatasetCommand(
   services: Services,
@@ -69,7 +70,7 @@ export async function downloadDatasetCommand(
     void vscode.window.showInformationMessage(
       `Dataset ${name} is ready in ${vscode.workspace.asRelativePath(result.dir)}.`,
     );
-    void vscode.commands.executeCommand('ubp.refreshDatasets');
+    void vscode.commands.executeCommand(Command.refreshDatasets);
     return result.dir;
   } catch (e) {
     const text = `Download of ${name} failed: ${e instanceof Error ? e.message : String(e)}`;

@@ -53,13 +53,8 @@ export function pickRun(panels: ResultsPanels, title: string, exclude?: string):
   );
 }
 
-export function registerOpenResults(panels: ResultsPanels): vscode.Disposable {
-  return vscode.commands.registerCommand(
-    'ubp.openResults',
-    async (arg?: unknown): Promise<OpenedResults | undefined> => {
-      const dir = runDirOf(arg) ?? (await pickRun(panels, 'Open the results of which run?'));
-      if (!dir) return undefined;
-      return panels.showRun(dir);
-    },
-  );
+export async function openResults(panels: ResultsPanels, arg?: unknown): Promise<OpenedResults | undefined> {
+  const dir = runDirOf(arg) ?? (await pickRun(panels, 'Open the results of which run?'));
+  if (!dir) return undefined;
+  return panels.showRun(dir);
 }

@@ -1,25 +1,31 @@
 // "UBP: Run UBP Eval": pick a config and models, see the estimate, run with a cancellable progress notification
 // and a status bar item, end with "Open Results". Every choice can be passed as an argument instead, so tests
-// and keybindings skip the pickers: executeCommand('ubp.runEval', configPath, { models, confirm: false }).
+// and keybindings skip the pickers: executeCommand(Command.runEval, configPath, { models, confirm: false }).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   apiKeyEnvOf,
   estimateCostText,
   fmtUsd,
+  manifestCostUsd,
   prepareEval,
   type PreparedEval,
+  type PrepareOptions,
+  type RunHandle,
   type RunSummary,
   type ModelConfig,
 } from '../../core';
 import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
+import { Command } from './ids';
 
 export interface RunEvalArgs {
   /** Model and baseline ids to run (default: all in the config; asks when called from the palette). */
   models?: string[];
-  /** false skips the cost confirmation. */
-  confirm?: boolean;
+  /** false skips the cost confirmation; 'whenPaid' asks only when the estimate costs money (or is unknown). */
+  confirm?: boolean | 'whenPaid';
+  /** Told the run's handle once it has started (the Test Explorer follows its events and cancels it). */
+  onStarted?: (handle: RunHandle) => void;
   /** Start a fresh run instead of resuming this config's latest. */
   fresh?: boolean;
   /** Run only the first N cases. */
@@ -81,8 +87,26 @@ export async function runEvalCommand(
     }
   }
   for (const w of prepared.warnings) services.log.warn(w);
-  if (args.confirm !== false && !(await confirmEstimate(prepared))) return undefined;
-  return execute(services, prepared);
+  const free = prepared.estimate.llmRequests === 0 || prepared.estimate.costUsd === 0;
+  const ask = args.confirm === 'whenPaid' ? !free : args.confirm !== false;
+  if (ask && !(await confirmEstimate(prepared))) return undefined;
+  return execute(services, {
+    title: `UBP: ${prepared.config.name}`,
+    units: prepared.cases.length * prepared.variants.length,
+    start: () => prepared.start(),
+    onStarted: args.onStarted,
+  });
+}
+
+/** A run about to start, as the progress notification and status bar need it. */
+export interface RunLaunch {
+  title: string;
+  /** Units it will ask (for the status bar before the first progress). */
+  units: number;
+  start: () => Promise<RunHandle>;
+  /** The end-of-run message; default: the run's answers by outcome. */
+  describe?: (summary: RunSummary) => string;
+  onStarted?: (handle: RunHandle) => void;
 }
 
 async function prepare(
@@ -94,12 +118,23 @@ async function prepare(
   const settings = vscode.workspace.getConfiguration('ubp');
   const concurrency = settings.get<number | null>('concurrency', null);
   return prepareEval(configFile, {
-    root,
+    ...engineOptions(services, root),
     only: args.models,
     fresh: args.fresh,
     limit: args.limit,
     cache: settings.get<boolean>('cache', true) ? undefined : false,
     concurrency: concurrency ?? undefined,
+  });
+}
+
+/** What every run started from this window passes the engine: keys, prices, the request log. */
+export function engineOptions(
+  services: Services,
+  root: string,
+): Pick<PrepareOptions, 'root' | 'packageRoot' | 'tool' | 'onRetry' | 'priceOverrides' | 'getApiKey'> {
+  const settings = vscode.workspace.getConfiguration('ubp');
+  return {
+    root,
     packageRoot: services.extensionUri.fsPath,
     tool: 'VS Code',
     onRetry: ({ predictor, caseId, attempt, index }) => {
@@ -119,25 +154,26 @@ async function prepare(
       );
       return key;
     },
-  });
+  };
 }
 
-async function execute(services: Services, prepared: PreparedEval): Promise<RunEvalResult | undefined> {
+export async function execute(services: Services, launch: RunLaunch): Promise<RunEvalResult | undefined> {
   const { runs, log } = services;
   const errors: string[] = [];
   const status = vscode.window.createStatusBarItem('ubp.run', vscode.StatusBarAlignment.Left, 50);
   status.name = 'UBP Eval run';
-  status.command = 'ubp.cancelRun';
+  status.command = Command.cancelRun;
   status.tooltip = 'UBP Eval run in progress: click to cancel';
-  let handle: Awaited<ReturnType<PreparedEval['start']>>;
+  let handle: RunHandle;
   try {
-    handle = await prepared.start();
+    handle = await launch.start();
   } catch (e) {
     status.dispose();
     return fail(services, message(e));
   }
   runs.track(handle.runId, handle);
-  log.info(`run ${handle.runId}: ${prepared.cases.length} cases × ${prepared.variants.length} variants`);
+  launch.onStarted?.(handle);
+  log.info(`run ${handle.runId}: ${launch.units} units to ask`);
   handle.on('run-started', (e) =>
     log.info(
       `run ${e.runId} ${e.resumed ? `resumed (${e.alreadyDone} answers kept)` : 'started'} in ${e.dir}`,
@@ -158,13 +194,13 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
         `${result.caseId} prompt: ${JSON.stringify(result.messages)} answer: ${JSON.stringify(result.raw)}`,
       );
   });
-  status.text = `$(beaker~spin) UBP 0/${prepared.cases.length * prepared.variants.length}`;
+  status.text = `$(beaker~spin) UBP 0/${launch.units}`;
   status.show();
 
   const summary = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `UBP: ${prepared.config.name}`,
+      title: launch.title,
       cancellable: true,
     },
     (progress, token) => {
@@ -182,9 +218,10 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
     },
   );
   status.dispose();
-  const t = summary.totals;
+  // The manifest's totals cover the whole run (a re-run's own totals cover only the units it asked).
+  const t = summary.manifest.totals ?? summary.totals;
   log.info(
-    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; cost ${fmtUsd(prepared.estimate.unpriced.length ? null : t.costUsd)}`,
+    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; cost ${fmtUsd(manifestCostUsd(summary.manifest))}`,
   );
   const open = 'Open Results';
   if (summary.status === 'failed') {
@@ -193,14 +230,23 @@ async function execute(services: Services, prepared: PreparedEval): Promise<RunE
       .then((a) => a && log.show());
   } else {
     const tail = errors.length ? ` ${errors.length} answers ended in error (first: ${errors[0]}).` : '';
-    const text = `UBP run ${summary.runId} ${summary.status === 'done' ? 'finished' : summary.status}: ${t.success} answered, ${t.invalid} invalid, ${t.error} errors.${tail}`;
-    const actions = errors.length ? [open, 'Show Log'] : [open];
+    const text =
+      launch.describe?.(summary) ??
+      `UBP run ${summary.runId} ${summary.status === 'done' ? 'finished' : summary.status}: ${t.success} answered, ${t.invalid} invalid, ${t.error} errors.`;
+    const resume = 'Resume';
+    // A cancelled or budget-stopped run can go on from where it stopped.
+    const actions = [
+      ...(summary.status === 'cancelled' || summary.status === 'budget' ? [resume] : []),
+      open,
+      ...(errors.length ? ['Show Log'] : []),
+    ];
     void (
       errors.length
-        ? vscode.window.showWarningMessage(text, ...actions)
-        : vscode.window.showInformationMessage(text, ...actions)
+        ? vscode.window.showWarningMessage(text + tail, ...actions)
+        : vscode.window.showInformationMessage(text + tail, ...actions)
     ).then((a) => {
-      if (a === open) void vscode.commands.executeCommand('ubp.openResults', summary.dir);
+      if (a === open) void vscode.commands.executeCommand(Command.openResults, summary.dir);
+      else if (a === resume) void vscode.commands.executeCommand(Command.resumeRun, summary.dir);
       else if (a === 'Show Log') log.show();
     });
   }
@@ -216,7 +262,7 @@ async function pickConfig(services: Services): Promise<string | undefined> {
       (await vscode.window.showInformationMessage('No *.ubp.json eval config in this workspace.', create)) ===
       create
     )
-      await vscode.commands.executeCommand('ubp.newEval');
+      await vscode.commands.executeCommand(Command.newEval);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(

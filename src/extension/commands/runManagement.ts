@@ -1,11 +1,21 @@
-// Commands on existing runs: cancel, resume (which also re-runs the cases that ended in error), export, reveal,
-// delete. Each takes the run folder (or a tree node) as its argument and asks only when given none.
+// Commands on existing runs: cancel, resume (which also re-runs the cases that ended in error), re-run failed
+// answers, reveal, delete. Each takes the run folder (or a tree node) as its argument and asks only when given none.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { readRunManifest, type RunListing } from '../../core';
+import {
+  DEFAULT_RERUN_OUTCOMES,
+  prepareRerun,
+  readRunManifest,
+  type FailureKind,
+  type PreparedRerun,
+  type RunHandle,
+  type RunListing,
+  type RunSummary,
+  type UnitRef,
+} from '../../core';
 import type { Services } from '../services';
-import { runEvalCommand, type RunEvalResult } from './runEval';
+import { engineOptions, execute, runEvalCommand, type RunEvalResult } from './runEval';
 import { chooseRun, runDirOf } from './openResults';
 
 type RunArg = Parameters<typeof runDirOf>[0];
@@ -58,6 +68,73 @@ export async function resumeRun(services: Services, arg?: RunArg): Promise<RunEv
   }
   const models = manifest.variants.map((v) => v.model);
   return runEvalCommand(services, manifest.configFile, { models, confirm: false });
+}
+
+export interface RerunArgs {
+  /** Which failures (default invalid and error: a wrong answer at temperature 0 would repeat). */
+  outcomes?: FailureKind[];
+  /** Only these models or baselines. */
+  models?: string[];
+  /** Exactly these units (one case from the Test Explorer), whatever their outcome. */
+  units?: UnitRef[];
+  /** Told the run's handle once it has started. */
+  onStarted?: (handle: RunHandle) => void;
+}
+
+export interface RerunResult {
+  runId: string;
+  dir: string;
+  /** Units it set out to re-ask (0: nothing to re-run). */
+  units: number;
+  summary?: RunSummary;
+}
+
+/** Re-asks exactly a run's failed answers (the engine's re-run) and appends the new ones to the same run. */
+export async function rerunFailed(
+  services: Services,
+  arg?: RunArg,
+  args: RerunArgs = {},
+): Promise<RerunResult | undefined> {
+  const root = services.runs.root();
+  const dir =
+    runDirOf(arg) ??
+    (await pickRun(
+      services,
+      'Re-run the failed cases of which run?',
+      (r) => r.manifest.totals.invalid + r.manifest.totals.error > 0,
+    ));
+  if (!dir || !root) return undefined;
+  let prepared: PreparedRerun;
+  try {
+    const { onStarted: _, ...selection } = args;
+    prepared = await prepareRerun(dir, { ...engineOptions(services, root), ...selection });
+  } catch (e) {
+    const text = `Cannot re-run ${path.basename(dir)}: ${e instanceof Error ? e.message : String(e)}`;
+    services.log.error(text);
+    void vscode.window.showErrorMessage(text);
+    return undefined;
+  }
+  const what = args.units
+    ? `chosen case${args.units.length === 1 ? '' : 's'}`
+    : `${(args.outcomes ?? DEFAULT_RERUN_OUTCOMES).join(' or ')} answers`;
+  const n = prepared.units.length;
+  if (!n) {
+    void vscode.window.showInformationMessage(`Run ${prepared.runId} has no ${what} to re-run.`);
+    return { runId: prepared.runId, dir: prepared.dir, units: 0 };
+  }
+  services.log.info(`re-run ${prepared.runId}: ${n} ${what} of ${prepared.variants.join(', ')}`);
+  const done = await execute(services, {
+    title: `UBP: re-asking ${n} ${what} of ${prepared.runId}`,
+    units: n,
+    start: () => prepared.start(),
+    onStarted: args.onStarted,
+    describe: (s) => {
+      const t = s.manifest.totals;
+      const r = s.manifest.reruns?.at(-1);
+      return `Re-asked ${r?.finished ?? 0} of ${n} ${what} of run ${s.runId}: it now has ${t.success} answered, ${t.invalid} invalid, ${t.error} errors.`;
+    },
+  });
+  return { runId: prepared.runId, dir: prepared.dir, units: n, summary: done?.summary };
 }
 
 export async function revealRun(services: Services, arg?: RunArg): Promise<void> {

@@ -13,43 +13,35 @@ export interface ShowStatsResult {
   rendered: Promise<{ at: number; rows: number }>;
 }
 
-export function registerShowDatasetStats(
+export async function showDatasetStats(
   context: vscode.ExtensionContext,
   datasets: DatasetService,
   log: vscode.LogOutputChannel,
-): vscode.Disposable {
-  return vscode.commands.registerCommand(
-    'ubp.showDatasetStats',
-    async (arg?: string | { ref?: { path: string } }): Promise<ShowStatsResult | undefined> => {
-      const folder = typeof arg === 'string' ? arg : (arg?.ref?.path ?? (await pickDataset(datasets)));
-      if (!folder) return undefined;
-      const panel = vscode.window.createWebviewPanel(
-        'ubp.datasetStats',
-        'Dataset statistics',
-        vscode.ViewColumn.Active,
-        webviewOptions(context.extensionUri),
-      );
-      let onRendered!: (v: { at: number; rows: number }) => void;
-      const rendered = new Promise<{ at: number; rows: number }>((r) => (onRendered = r));
-      const channel = new HostChannel<StatsPanelProtocol>(
-        panel.webview,
-        {},
-        { rendered: (v) => onRendered(v) },
-      );
-      panel.onDidDispose(() => channel.dispose());
-      panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'stats', 'Dataset statistics');
-      try {
-        const { loaded, stats, loadMs } = await datasets.load(folder);
-        panel.title = `Statistics: ${loaded.data.name}`;
-        channel.notify('show', toView(folder, loaded.data.name, loaded.data.format, stats, loadMs));
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        log.error(`statistics of ${folder}: ${message}`);
-        channel.notify('error', { message });
-      }
-      return { panel, rendered };
-    },
+  arg?: string | { ref?: { path: string } },
+): Promise<ShowStatsResult | undefined> {
+  const folder = typeof arg === 'string' ? arg : (arg?.ref?.path ?? (await pickDataset(datasets)));
+  if (!folder) return undefined;
+  const panel = vscode.window.createWebviewPanel(
+    'ubp.datasetStats',
+    'Dataset statistics',
+    vscode.ViewColumn.Active,
+    webviewOptions(context.extensionUri),
   );
+  let onRendered!: (v: { at: number; rows: number }) => void;
+  const rendered = new Promise<{ at: number; rows: number }>((r) => (onRendered = r));
+  const channel = new HostChannel<StatsPanelProtocol>(panel.webview, {}, { rendered: (v) => onRendered(v) });
+  panel.onDidDispose(() => channel.dispose());
+  panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'stats', 'Dataset statistics');
+  try {
+    const { loaded, stats, loadMs } = await datasets.load(folder);
+    panel.title = `Statistics: ${loaded.data.name}`;
+    channel.notify('show', toView(folder, loaded.data.name, loaded.data.format, stats, loadMs));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    log.error(`statistics of ${folder}: ${message}`);
+    channel.notify('error', { message });
+  }
+  return { panel, rendered };
 }
 
 async function pickDataset(datasets: DatasetService): Promise<string | undefined> {

@@ -4,6 +4,7 @@ import type { ConfigService } from './configService';
 import type { DatasetService } from './datasetService';
 import type { KeyService } from './keyService';
 import type { RunService } from './runService';
+import type { CaseService } from './caseService';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -13,4 +14,5 @@ export interface Services {
   configs: ConfigService;
   runs: RunService;
   datasets: DatasetService;
+  cases: CaseService;
 }

@@ -1,32 +1,48 @@
-// The Models tree: every endpoint the workspace's eval configs use, whether a key is set for its origin, and the
-// models behind it. Actions: set or clear the key, test the connection, list the endpoint's models.
+// The Models tree: every endpoint the workspace's eval configs use (by provider and origin), whether a key is set
+// for its origin, and the models behind it. Actions: set or clear the key, test the connection, list the
+// endpoint's models (both through the endpoint's provider, which knows its key header and query).
 import * as vscode from 'vscode';
-import { baseUrlOf, originOf, type ModelConfig } from '../../core';
+import { apiKeyEnvOf, endpointOf, PROVIDERS, type ModelConfig, type ProviderId } from '../../core';
 import type { Services } from '../services';
 
 export interface Endpoint {
   origin: string;
   baseUrl: string;
+  /** The API the endpoint speaks. */
+  provider: ProviderId;
   models: ModelConfig[];
-  /** Environment variables the configs name for this origin's key. */
+  /** Environment variables the configs (or their presets) name for this origin's key. */
   envVariables: string[];
 }
 
-/** The endpoints of all workspace configs, grouped by origin. */
+/** The endpoints of all workspace configs, grouped by provider and origin. */
 export async function endpointsOf(services: Services): Promise<Endpoint[]> {
-  const byOrigin = new Map<string, Endpoint>();
+  const byKey = new Map<string, Endpoint>();
   for (const c of await services.configs.list()) {
     for (const m of c.config?.models ?? []) {
-      const baseUrl = baseUrlOf(m);
-      if (!baseUrl) continue;
-      const origin = originOf(baseUrl);
-      const e = byOrigin.get(origin) ?? { origin, baseUrl, models: [], envVariables: [] };
+      let resolved;
+      try {
+        resolved = endpointOf(m);
+      } catch {
+        continue; // no base URL (an Azure preset without one): nothing to show or call
+      }
+      const key = `${resolved.provider} ${resolved.origin}`;
+      const e = byKey.get(key) ?? {
+        origin: resolved.origin,
+        baseUrl: resolved.baseUrl,
+        provider: resolved.provider,
+        models: [],
+        envVariables: [],
+      };
       if (!e.models.some((x) => x.id === m.id)) e.models.push(m);
-      if (m.apiKeyEnv && !e.envVariables.includes(m.apiKeyEnv)) e.envVariables.push(m.apiKeyEnv);
-      byOrigin.set(origin, e);
+      const env = apiKeyEnvOf(m);
+      if (env && !e.envVariables.includes(env)) e.envVariables.push(env);
+      byKey.set(key, e);
     }
   }
-  return [...byOrigin.values()].sort((a, b) => a.origin.localeCompare(b.origin));
+  return [...byKey.values()].sort(
+    (a, b) => a.origin.localeCompare(b.origin) || a.provider.localeCompare(b.provider),
+  );
 }
 
 type Node = { kind: 'endpoint'; endpoint: Endpoint; hasKey: boolean } | { kind: 'model'; model: ModelConfig };
@@ -49,11 +65,12 @@ export class ModelsView implements vscode.TreeDataProvider<Node> {
       const e = node.endpoint;
       const item = new vscode.TreeItem(e.origin, vscode.TreeItemCollapsibleState.Expanded);
       const env = e.envVariables.find((v) => process.env[v]);
-      item.description = node.hasKey ? 'key set' : env ? `key from $${env}` : 'no key';
+      const keyState = node.hasKey ? 'key set' : env ? `key from $${env}` : 'no key';
+      item.description = `${PROVIDERS[e.provider].label} · ${keyState}`;
       item.iconPath = new vscode.ThemeIcon(node.hasKey || env ? 'key' : 'circle-slash');
-      item.tooltip = `${e.baseUrl}\nKeys are stored per origin and only sent to ${e.origin}.`;
+      item.tooltip = `${e.baseUrl} (${PROVIDERS[e.provider].label})\nKeys are stored per origin and only sent to ${e.origin}.`;
       item.contextValue = node.hasKey ? 'endpoint.keyed' : 'endpoint';
-      item.id = `endpoint:${e.origin}`;
+      item.id = `endpoint:${e.provider}:${e.origin}`;
       return item;
     }
     const item = new vscode.TreeItem(node.model.id, vscode.TreeItemCollapsibleState.None);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { fmtUsd, manifestCostUsd, type RunListing, type VariantSummary } from '../../core';
 import type { RunService } from '../services/runService';
+import { Command } from '../commands/ids';
 
 export type RunsNode =
   | { kind: 'group'; name: string; runs: RunListing[] }
@@ -72,7 +73,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
         item.contextValue = `run.${state}`;
         item.id = `run:${node.run.dir}`;
-        item.command = { command: 'ubp.openResults', title: 'Open Results', arguments: [node.run.dir] };
+        item.command = { command: Command.openResults, title: 'Open Results', arguments: [node.run.dir] };
         return item;
       }
       case 'variant': {

@@ -103,6 +103,11 @@ export class PromptPreview implements vscode.Disposable {
     this.timer = setTimeout(() => void this.render(editAt), DEBOUNCE_MS);
   }
 
+  /** Shows the case with this id (the Test Explorer's and the case view's "open in prompt preview"). */
+  showCase(caseId: string): Promise<void> {
+    return this.navigate(undefined, caseId);
+  }
+
   private async navigate(delta?: number, caseId?: string): Promise<void> {
     const s = await this.source;
     if (caseId !== undefined) {

@@ -8,12 +8,14 @@ import path from 'node:path';
 import {
   answerText,
   buildReport,
+  caseDifferences,
   comparePaired,
   compareRuns,
   DEFAULT_BOOTSTRAP,
   latestResults,
   listRuns,
   manifestCostUsd,
+  pairName,
   probeComparison,
   readRunManifest,
   RUN_RESULTS_FILE,
@@ -225,6 +227,7 @@ export function headerView(run: LoadedRun, report: Report): RunHeaderView {
     dataset: m.dataset.name,
     form: m.dataset.form,
     probe: report.run.probe,
+    protocol: report.run.protocol,
     users: users.size,
     cases: m.cases,
     models: [...new Set(llms.map((v) => v.model))],
@@ -567,6 +570,7 @@ export function compareInProcess(a: LoadedRun, b: LoadedRun): RunComparison {
     { label: a.manifest.id, results: a.results },
     { label: b.manifest.id, results: b.results },
     scoringContext(a.manifest),
+    { warnings: caseDifferences(a.manifest, b.manifest) },
   );
 }
 
@@ -583,9 +587,10 @@ export function compareViewOf(
   const rows: CompareView['rows'] = [];
   const changed: FailureRow[] = [];
   for (const pc of cmp.variants) {
-    const variant = pc.a.slice(cmp.a.length + 1);
+    // The pair's name ("v", or "a → b" for two models); a changed row opens run B's variant.
+    const variant = pairName(pc);
     for (const c of pc.changed ?? []) {
-      const ref = refs.push({ dir: b.dir, caseId: c.caseId, variant, sample: c.sample }) - 1;
+      const ref = refs.push({ dir: b.dir, caseId: c.caseId, variant: pc.b, sample: c.sample }) - 1;
       changed.push({
         ref,
         caseId: c.caseId,
@@ -605,8 +610,9 @@ export function compareViewOf(
       rows.push({
         variant,
         metric: row.key,
-        a: { value: num(row.a), lo: null, hi: null, n: row.diff.n },
-        b: { value: num(row.b), lo: null, hi: null, n: row.diff.n },
+        // Each side's own interval when the comparison computed one; never a made-up ± 0.
+        a: row.aCI ? estimateView(row.aCI) : { value: num(row.a), lo: null, hi: null, n: row.diff.n },
+        b: row.bCI ? estimateView(row.bCI) : { value: num(row.b), lo: null, hi: null, n: row.diff.n },
         delta: estimateView(row.diff),
         p: num(row.p),
         paired: pc.shared.cases,
@@ -632,6 +638,7 @@ export function compareViewOf(
   return {
     a: headerView(a, reportA),
     b: headerView(b, reportB),
+    warnings: cmp.warnings ?? [],
     headline: reportA.headline.key,
     metrics,
     rows,
@@ -643,7 +650,12 @@ export function compareViewOf(
 
 function onlyRow(variant: string, report: Report, side: 'a' | 'b'): CompareView['rows'][number] {
   const v = report.variants.find((x) => x.variant === variant);
-  const e = estimateView(v?.metrics.find((m) => m.key === report.headline.key)?.all);
+  // The quick report has no real interval (one resample): show the value alone, not "± 0.000".
+  const e = {
+    ...estimateView(v?.metrics.find((m) => m.key === report.headline.key)?.all),
+    lo: null,
+    hi: null,
+  };
   return {
     variant,
     metric: report.headline.key,

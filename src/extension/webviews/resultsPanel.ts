@@ -25,8 +25,6 @@ import type {
   ResultsPanelState,
   ResultsView,
 } from '../../protocol/resultsPanel';
-import { registerCompareRuns } from '../commands/compareRuns';
-import { registerOpenResults } from '../commands/openResults';
 import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
 import { CASE_SCHEME, CaseDocumentProvider, showCase } from './resultsCaseDocument';
@@ -79,6 +77,8 @@ export interface OpenedResults {
   failures: Promise<FailureRow[]>;
   /** Resolves when the webview reports it has rendered `phase` (first time). */
   rendered(phase: Phase): Promise<Rendered>;
+  /** Shows the Failures tab filtered to one variant. */
+  showFailures(variant: string): void;
   /** Every view posted so far (live updates add more). */
   views(): ResultsView[];
 }
@@ -226,6 +226,7 @@ class ResultsPanel implements vscode.Disposable {
       report: this.reportDeferred.promise,
       failures: this.failuresDeferred.promise,
       rendered: (phase) => this.waiter(phase).promise,
+      showFailures: (variant) => this.channel.notify('showFailures', { variant }),
       views: () => this.posted.slice(),
     };
     void this.load();
@@ -585,19 +586,20 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer<ResultsPanel
 }
 
 /**
- * Registers the results panel: `ubp.openResults`, `ubp.compareRuns`, the serializer that restores panels after
- * a reload, and the read-only `ubp-case:` documents.
+ * The results panels (the Open Results and Compare Runs commands use them), the serializer that restores them
+ * after a reload, and the read-only `ubp-case:` documents.
  */
 export function registerResultsPanel(
   context: vscode.ExtensionContext,
   deps: ResultsPanelDeps,
-): vscode.Disposable {
+): { panels: ResultsPanels; disposable: vscode.Disposable } {
   const panels = new ResultsPanels(context, deps);
-  return vscode.Disposable.from(
+  return {
     panels,
-    vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels),
-    vscode.workspace.registerTextDocumentContentProvider(CASE_SCHEME, new CaseDocumentProvider()),
-    registerOpenResults(panels),
-    registerCompareRuns(panels),
-  );
+    disposable: vscode.Disposable.from(
+      panels,
+      vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels),
+      vscode.workspace.registerTextDocumentContentProvider(CASE_SCHEME, new CaseDocumentProvider()),
+    ),
+  };
 }

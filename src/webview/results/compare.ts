@@ -61,7 +61,7 @@ export class CompareTable {
             `B: ${view.b.runId}`,
             'Δ (B − A)',
             'p',
-            'Paired cases',
+            'Paired n (cases)',
           ].map((c, i) => h('th', { scope: 'col', class: i >= 2 ? 'num' : '' }, c)),
         ),
       ),
@@ -120,6 +120,9 @@ export class CompareTable {
           button('compare-export-csv', 'CSV', 'export', () => this.export('csv')),
           button('compare-export-json', 'JSON', 'json', () => this.export('json')),
         ),
+      ),
+      ...view.warnings.map((w) =>
+        h('p', { class: 'warning compare-warning' }, icon('warning', 'Warning'), ' ', w),
       ),
       h('div', { class: 'table-wrap' }, table),
       h(

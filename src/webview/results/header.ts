@@ -43,5 +43,6 @@ export function runHeader(r: RunHeaderView, live: boolean): HTMLElement {
       ),
     ),
     r.models.length ? h('p', { class: 'models' }, 'Models: ', r.models.join(', ')) : null,
+    r.protocol ? h('p', { class: 'protocol', id: 'run-protocol' }, r.protocol) : null,
   );
 }

@@ -1,16 +1,19 @@
-// From a config's model entry to predictors: presets, prices, params layering, the shared cache.
+// From a config's model entry to predictors through the provider registry: presets, prices, params layering,
+// reasoning models' sampling parameters, the shared cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createOpenAIBinding } from '../../../src/core/models/openaiBinding';
+import { llmFactory } from '../../../src/core/models/providers';
 import { PredictorError } from '../../../src/core/models/retry';
 import { DEFAULT_PRICES } from '../../../src/core/models/pricing';
 import { startTestServer } from '../../server/server';
 import type { EvalConfig, ModelConfig } from '../../../src/core/config';
 import type { TestCase } from '../../../src/core/types';
 import type { OpenAIPredictor } from '../../../src/core/models/openai';
+
+const createOpenAIBinding = llmFactory();
 
 const config = (cache: boolean) =>
   ({ run: { cache, timeoutMs: 5000, maxRetries: 1 } }) as unknown as EvalConfig;

@@ -87,55 +87,60 @@ test('answers with the raw text, usage and one attempt; the key is sent as a bea
 });
 
 test('sends the parameters: seed per sample, stop, json_schema with the labels, reasoning-model tokens', async () => {
-  await withServer(undefined, async (server, spec) => {
-    const p = createOpenAIPredictor({
-      ...spec,
-      model: 'o4-mini',
-      params: {
-        temperature: 0.3,
-        top_p: 0.9,
-        max_tokens: 50,
-        seed: 10,
-        stop: ['\n\n'],
-        reasoning_effort: 'low',
-        response_format: 'json_schema',
-      },
-    });
-    await p.predict(req('Pick one', undefined, 2, testCase('choice', ['A', 'B', 'C'])));
-    const body = server.stats().log[0]!.body!;
-    assert.equal(body.model, 'o4-mini');
-    assert.equal(body.temperature, 0.3);
-    assert.equal(body.top_p, 0.9);
-    assert.equal(body.max_completion_tokens, 50);
-    assert.equal(body.max_tokens, undefined);
-    assert.equal(body.seed, 12);
-    assert.deepEqual(body.stop, ['\n\n']);
-    assert.equal(body.reasoning_effort, 'low');
-    const rf = body.response_format as {
-      type: string;
-      json_schema: { strict: boolean; schema: { properties: { choice: { enum: string[] } } } };
-    };
-    assert.equal(rf.type, 'json_schema');
-    assert.equal(rf.json_schema.strict, true);
-    assert.deepEqual(rf.json_schema.schema.properties.choice.enum, ['A', 'B', 'C']);
+  await withServer(
+    undefined,
+    async (server, spec) => {
+      const p = createOpenAIPredictor({
+        ...spec,
+        model: 'o4-mini',
+        params: {
+          temperature: 0.3,
+          top_p: 0.9,
+          max_tokens: 50,
+          seed: 10,
+          stop: ['\n\n'],
+          reasoning_effort: 'low',
+          response_format: 'json_schema',
+        },
+      });
+      await p.predict(req('Pick one', undefined, 2, testCase('choice', ['A', 'B', 'C'])));
+      const body = server.stats().log[0]!.body!;
+      assert.equal(body.model, 'o4-mini');
+      assert.equal(body.temperature, 0.3);
+      assert.equal(body.top_p, 0.9);
+      assert.equal(body.max_completion_tokens, 50);
+      assert.equal(body.max_tokens, undefined);
+      assert.equal(body.seed, 12);
+      assert.deepEqual(body.stop, ['\n\n']);
+      assert.equal(body.reasoning_effort, 'low');
+      const rf = body.response_format as {
+        type: string;
+        json_schema: { strict: boolean; schema: { properties: { choice: { enum: string[] } } } };
+      };
+      assert.equal(rf.type, 'json_schema');
+      assert.equal(rf.json_schema.strict, true);
+      assert.deepEqual(rf.json_schema.schema.properties.choice.enum, ['A', 'B', 'C']);
 
-    const plain = createOpenAIPredictor({
-      ...spec,
-      params: { max_tokens: 50, response_format: 'json_schema' },
-      supportsJsonSchema: false,
-    });
-    await plain.predict(req('x'));
-    const b2 = server.stats().log[1]!.body!;
-    assert.equal(b2.max_tokens, 50);
-    assert.deepEqual(b2.response_format, { type: 'json_object' });
-    const none = createOpenAIPredictor({
-      ...spec,
-      params: { response_format: 'json_object' },
-      supportsJsonObject: false,
-    });
-    await none.predict(req('y'));
-    assert.equal(server.stats().log[2]!.body!.response_format, undefined);
-  });
+      const plain = createOpenAIPredictor({
+        ...spec,
+        params: { max_tokens: 50, response_format: 'json_schema' },
+        supportsJsonSchema: false,
+      });
+      await plain.predict(req('x'));
+      const b2 = server.stats().log[1]!.body!;
+      assert.equal(b2.max_tokens, 50);
+      assert.deepEqual(b2.response_format, { type: 'json_object' });
+      const none = createOpenAIPredictor({
+        ...spec,
+        params: { response_format: 'json_object' },
+        supportsJsonObject: false,
+      });
+      await none.predict(req('y'));
+      assert.equal(server.stats().log[2]!.body!.response_format, undefined);
+    },
+    // A server that accepts any sampling value: this test is about what is sent.
+    { refusesSampling: () => false },
+  );
 });
 
 test('extra headers, query (Azure api-version) and the api-key header instead of Authorization', async () => {

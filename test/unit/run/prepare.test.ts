@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { baseRunId, prepareEval, runKeyHash } from '../../../src/core/run/prepare';
+import { CASES_VERSION } from '../../../src/core/tasks';
 import { readRun } from '../../../src/core/run/store';
 import { loadConfig } from '../../../src/core/config';
 import type { LlmFactory } from '../../../src/core/run/wiring';
@@ -126,4 +127,37 @@ test('the run id follows the template text; --models subsets and execution setti
     builtinTemplates.choice.replace('builtin-choice', 'mine').replace('Which one is it?', 'Which one?'),
   );
   assert.notEqual((await prepareEval(cfg, opts)).runId, first.runId, 'an edited template is a new run');
+});
+
+test('prepareEval: samples > 1 at temperature 0 is a warning; the manifest records the split and casesVersion', async (t) => {
+  const root = tmpRoot(t);
+  const model = { id: 'm1', baseUrl: 'http://fake.test/v1', model: 'fake-1' };
+  const warm = await prepareEval(config, {
+    root,
+    getApiKey: () => undefined,
+    addModels: [{ ...model, params: { temperature: 0.7 } }],
+    createLlm: fakeLlm([]),
+  });
+  assert.ok(!warm.warnings.some((w) => /temperature 0/.test(w)));
+  assert.equal(warm.manifest.casesVersion, CASES_VERSION);
+  assert.deepEqual(warm.manifest.split, { kind: warm.split });
+  // The config's samples: 2 is set through a copy of the fixture.
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(root, 'cfg-'));
+  const text = JSON.parse(readFileSync(config, 'utf8')) as { dataset: { path: string }; run?: object };
+  text.dataset.path = path.resolve(fixtures, text.dataset.path);
+  text.run = { ...text.run, samples: 2 };
+  const file = path.join(dir, 'samples.ubp.json');
+  writeFileSync(file, JSON.stringify(text));
+  // The built-in template asks for temperature 0.
+  const cold = await prepareEval(file, {
+    root,
+    getApiKey: () => undefined,
+    addModels: [model],
+    createLlm: fakeLlm([]),
+  });
+  assert.ok(
+    cold.warnings.some((w) => /samples is 2 .*builtin-choice×m1 runs at temperature 0/.test(w)),
+    cold.warnings.join('\n'),
+  );
 });

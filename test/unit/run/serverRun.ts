@@ -1,7 +1,7 @@
 // Runs synthetic choice cases against the local test server through the real OpenAI-compatible client: shared
 // by the reliability tests (in process) and by child-run.ts (in a child process that the tests kill).
 import { parseConfig } from '../../../src/core/config';
-import { createOpenAIBinding } from '../../../src/core/models/openaiBinding';
+import { llmFactory } from '../../../src/core/models/providers';
 import { realSleep } from '../../../src/core/models/retry';
 import { runEval, type RunHandle, type RunVariant } from '../../../src/core/run/runner';
 import { openRunStore } from '../../../src/core/run/store';
@@ -46,16 +46,13 @@ export async function serverVariant(o: ServerRunOptions): Promise<RunVariant> {
   const model = config.models[0]!;
   // Short backoffs keep the test fast: the jitter draw is scaled down; Retry-After still sets the minimum wait.
   const scale = Math.min(1, (o.baseDelayMs ?? 20) / 500);
-  const llm = await createOpenAIBinding(
-    { model, config, cacheDir: '', apiKey: undefined },
-    {
-      retryDeps: {
-        now: Date.now,
-        sleep: (ms, signal) => realSleep(ms, signal),
-        random: () => Math.random() * scale,
-      },
+  const llm = await llmFactory({
+    retryDeps: {
+      now: Date.now,
+      sleep: (ms, signal) => realSleep(ms, signal),
+      random: () => Math.random() * scale,
     },
-  );
+  })({ model, config, cacheDir: '', apiKey: undefined });
   return {
     id: 'test×test-model',
     kind: 'llm',

@@ -150,3 +150,20 @@ test('a run made from other data is refused on resume', async (t) => {
   // The refusal released the lock.
   (await openRunStore({ root, runId: 'r', manifest: manifestFor() })).close({ status: 'done' });
 });
+
+test('a run built under other case rules (casesVersion) is refused on resume, saying why', async (t) => {
+  const root = tmpRoot(t);
+  // A run from before casesVersion was recorded counts as version 1.
+  (await openRunStore({ root, runId: 'old', manifest: manifestFor() })).close({ status: 'done' });
+  const now = { ...manifestFor(), casesVersion: 2 };
+  await assert.rejects(
+    openRunStore({ root, runId: 'old', manifest: now }),
+    /case rules version 1 .* version 2 .*--new/,
+  );
+  // The same version resumes.
+  (await openRunStore({ root, runId: 'v2', manifest: now })).close({ status: 'done' });
+  const again = await openRunStore({ root, runId: 'v2', manifest: now });
+  assert.equal(again.resumed, true);
+  assert.equal(again.manifest().casesVersion, 2);
+  again.close({ status: 'done' });
+});

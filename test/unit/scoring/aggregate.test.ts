@@ -144,9 +144,9 @@ test('choice: samples average within a case; agreement; position bias', () => {
   // valid only: a (0.5 weight each: 1 of 2), b 2 of 2, c's one valid sample wrong -> (0.5 + 1 + 0) / 2.5
   assert.ok(near(metric(s, 'accuracy').valid.value, 1.5 / 2.5));
   assert.equal(s.counts.samples, 2);
-  // pairs agree: a no, b yes, c no (A vs no answer)
-  assert.equal(s.agreement!.cases, 3);
-  assert.ok(near(s.agreement!.pairwise.value, 1 / 3));
+  // pairs of valid answers agree: a no, b yes; c has one valid answer, nothing to agree with
+  assert.equal(s.agreement!.cases, 2);
+  assert.ok(near(s.agreement!.pairwise.value, 1 / 2));
   const pb = s.positionBias!;
   assert.deepEqual(
     pb.positions.map((p) => [p.label, p.n, p.accuracy, p.headline, p.chosen]),
@@ -243,4 +243,23 @@ test('position bias: a model that always answers "A" is flagged, its accuracy si
   assert.equal(pb.test.df, 3);
   assert.equal(pb.test.statistic, 240); // (80 - 20)^2 / 20 + 3 * 20
   assert.ok(pb.test.p < 1e-40);
+});
+
+test('a variant whose answers all failed reports no agreement (not 1.000)', () => {
+  const ctx: ScoringContext = {
+    form: 'choice',
+    k: 10,
+    scale: null,
+    candidates: 3,
+    bootstrap: { resamples: 50 },
+  };
+  const exp = { form: 'choice' as const, label: 'A' };
+  const rs = ['a', 'b', 'c'].flatMap((caseId, i) =>
+    [0, 1, 2].map((sample) =>
+      result({ caseId, user: `u${i}`, sample, expected: exp, outcome: sample === 1 ? 'invalid' : 'error' }),
+    ),
+  );
+  const s = summariseVariant(rs, ctx);
+  assert.equal(s.agreement, undefined);
+  assert.equal(metric(s, 'accuracy').all.value, 0);
 });

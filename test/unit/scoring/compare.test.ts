@@ -147,7 +147,7 @@ test('compareRuns pairs variants by id and findRegressions reports significant d
   const cmp = compareRuns({ label: 'r1', results: runA }, { label: 'r2', results: runB }, ctx);
   assert.deepEqual(
     cmp.variants.map((v) => v.a),
-    ['r1:m', 'r1:baseline:random'],
+    ['m', 'baseline:random'],
   );
   assert.deepEqual(cmp.onlyA, ['old']);
   assert.deepEqual(cmp.onlyB, ['new']);

@@ -1,9 +1,10 @@
-// A lean `fetch` for the openai client over node:http(s) with keep-alive agents. The client's default (undici's
-// fetch and WHATWG streams) costs ~0.35-0.45 ms of CPU per request on these machines against ~0.2 ms for this
-// one (bench/runner.bench.ts); at 32 requests in flight on two shared cores that difference is the runner's
-// whole budget for rendering, parsing, scoring and storing. It does only what the client needs: a string body,
-// the response read whole, abort destroying the socket at once, and redirects refused (never followed: a
-// redirect could carry the key to another origin).
+// A lean `fetch` for every provider over node:http(s) with keep-alive agents. The default fetch (undici's and
+// WHATWG streams) costs ~0.35-0.45 ms of CPU per request on these machines against ~0.2 ms for this one
+// (bench/runner.bench.ts); at 32 requests in flight on two shared cores that difference is the runner's whole
+// budget for rendering, parsing, scoring and storing. It does only what a provider needs: a string body, the
+// response read whole, abort destroying the socket at once, redirects refused (never followed: a redirect could
+// carry the key to another origin), and two timeouts a dead endpoint cannot stretch: one to connect, one from the
+// request on the wire to the first byte of the answer.
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
@@ -13,6 +14,25 @@ const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' }),
   https: new https.Agent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' }),
 };
+
+/** Connect and response timeouts of the lean transport, ms (0 or absent: none). */
+export interface TransportTimeouts {
+  /** From the request to a connected socket (TLS included). */
+  connectTimeoutMs?: number;
+  /** From a connected socket to the first byte of the answer (for a whole-answer request: the model's time). */
+  responseTimeoutMs?: number;
+}
+
+/** A transport timeout: the cause of the `fetch failed` error a provider classifies as a retryable `timeout`. */
+export class TransportTimeoutError extends Error {
+  override readonly name = 'TransportTimeoutError';
+  constructor(
+    readonly phase: 'connect' | 'response',
+    readonly ms: number,
+  ) {
+    super(phase === 'connect' ? `no connection within ${ms} ms` : `no answer within ${ms} ms`);
+  }
+}
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
@@ -29,8 +49,23 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   return out;
 }
 
-/** A fetch good enough for the openai client: POST/GET with a string or bytes body, the answer read whole. */
+/** A fetch with the given timeouts (see `nodeFetch`). */
+export function createNodeFetch(
+  timeouts: TransportTimeouts,
+): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  return (input, init) => leanFetch(input, init, timeouts);
+}
+
+/** A fetch good enough for the providers: POST/GET with a string or bytes body, the answer read whole. */
 export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  return leanFetch(input, init, {});
+}
+
+function leanFetch(
+  input: string | URL | Request,
+  init: RequestInit = {},
+  timeouts: TransportTimeouts,
+): Promise<Response> {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
@@ -55,6 +90,7 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
         agent: isHttps ? agents.https : agents.http,
       },
       (res) => {
+        clearTimer();
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location) {
           res.resume();
@@ -100,12 +136,33 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
       },
     );
     let settled = false;
+    // One timer at a time: connecting, then waiting for the answer's first byte.
+    let timer: NodeJS.Timeout | undefined;
+    const clearTimer = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    };
+    const arm = (phase: 'connect' | 'response', ms: number | undefined): void => {
+      clearTimer();
+      if (!ms || !Number.isFinite(ms) || ms <= 0) return;
+      timer = setTimeout(
+        () => fail(new TypeError('fetch failed', { cause: new TransportTimeoutError(phase, ms) })),
+        ms,
+      );
+    };
+    const waitForAnswer = (): void => arm('response', timeouts.responseTimeoutMs);
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return waitForAnswer();
+      arm('connect', timeouts.connectTimeoutMs);
+      socket.once(isHttps ? 'secureConnect' : 'connect', waitForAnswer);
+    });
     const onAbort = (): void => {
       req.destroy();
       fail(abortError(signal!));
     };
     function done(): void {
       settled = true;
+      clearTimer();
       signal?.removeEventListener('abort', onAbort);
     }
     function fail(e: unknown): void {

@@ -1,5 +1,6 @@
-// Keys are bound to origins: a key given for https://api.openai.com is never sent anywhere else. Kept apart from
-// openai.ts so front ends can check origins without loading the openai package.
+// Keys are bound to origins: a key given for https://api.openai.com is never sent anywhere else. The one
+// `originOf` of the engine (key storage, concurrency pools, the guard every provider's requests go through); kept
+// apart from the providers so front ends can check origins without loading any of them.
 import { PredictorError, redactSecrets } from './retry';
 
 /** The origin of a URL ("https://api.openai.com"), lower-case, default port dropped. Throws on a bad URL. */

@@ -1,0 +1,235 @@
+// `ubp batch`: a run's requests through a provider's batch API at half price, or through a self-hosted engine.
+//   submit <config>   write the pending requests, upload, create the batches, record them in the run folder
+//   status <run>      poll the open batches (--wait: until they end); finished ones are imported into the run
+//   cancel <run>      cancel the open batches (their answers so far are imported by status)
+//   export <config> --out requests.jsonl   the requests in OpenAI's batch format, for `vllm run-batch`
+//   import <run> results.jsonl             OpenAI's or vLLM's output (any line order) into the run
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand, type CliIO } from '../command';
+import {
+  apiKeyEnvOf,
+  cancelBatches,
+  exportBatchFile,
+  importBatchResults,
+  isOpen,
+  prepareEval,
+  readBatchState,
+  readRunManifest,
+  refreshBatches,
+  RUN_MANIFEST_FILE,
+  runsDir,
+  submitBatches,
+  type BatchRecord,
+  type ModelConfig,
+} from '../../core';
+
+const USAGE = [
+  'ubp batch submit <config> [--models a,b] [--max-requests N] [--endpoint URL --model NAME [--api-key-env VAR]] [--new] [--runs-dir D]',
+  '       ubp batch status <run> [--wait] [--interval S] [--runs-dir D] [--json]',
+  '       ubp batch cancel <run> [--runs-dir D]',
+  '       ubp batch export <config> --out requests.jsonl [--models a,b] [--endpoint URL --model NAME] [--new] [--runs-dir D]',
+  '       ubp batch import <run> <results.jsonl>... [--runs-dir D]',
+].join('\n');
+
+export const batchCommand: CliCommand = {
+  name: 'batch',
+  summary: 'Send a run through a batch API (submit, status, cancel) or a self-hosted engine (export, import)',
+  usage: USAGE,
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        models: { type: 'string' },
+        'max-requests': { type: 'string' },
+        endpoint: { type: 'string' },
+        model: { type: 'string' },
+        'api-key-env': { type: 'string' },
+        new: { type: 'boolean', default: false },
+        'runs-dir': { type: 'string' },
+        out: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        interval: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
+    const getApiKey = keyFromEnv(io);
+    switch (sub) {
+      case 'submit':
+      case 'export': {
+        if (positionals.length !== 1) throw new UsageError('expected one config file');
+        if (sub === 'export' && !values.out) throw new UsageError('export needs --out <file.jsonl>');
+        const maxRequests = positiveInt('--max-requests', values['max-requests']);
+        const prepared = await prepareEval(path.resolve(io.cwd, positionals[0]!), {
+          root,
+          addModels: addedModel(values),
+          only: values.models
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          fresh: values.new,
+          // Export sends nothing: a missing key must not stop it.
+          getApiKey: sub === 'export' ? () => undefined : getApiKey,
+          tool: `ubp batch ${sub}`,
+        });
+        for (const w of prepared.warnings) io.err(`warning: ${w}\n`);
+        if (!prepared.variants.some((v) => v.kind === 'llm'))
+          throw new Error('the run has no model to batch (only baselines)');
+        if (sub === 'export') {
+          const out = path.resolve(io.cwd, values.out!);
+          const r = await exportBatchFile(prepared, out);
+          io.out(
+            `run ${r.runId}: ${r.requests} requests written to ${path.relative(io.cwd, out) || out}` +
+              `${r.renderErrors ? ` (${r.renderErrors} failed to render: \`ubp run\` records them)` : ''}\n` +
+              `run folder: ${path.relative(io.cwd, r.dir) || r.dir}\n` +
+              `then: ubp batch import ${path.relative(io.cwd, r.dir) || r.dir} <results.jsonl>  (see docs/batch.md for vllm run-batch)\n`,
+          );
+          return 0;
+        }
+        const r = await submitBatches(prepared, {
+          getApiKey,
+          ...(maxRequests ? { limits: { maxRequests } } : {}),
+          log: (line) => io.out(`${line}\n`),
+        });
+        const failed = r.batches.filter((b) => b.error);
+        io.out(
+          `run ${r.runId}: ${r.requests} requests in ${r.batches.length} batch${r.batches.length === 1 ? '' : 'es'}` +
+            `${r.inOpenBatches ? `; ${r.inOpenBatches} already in open batches` : ''}` +
+            `${r.renderErrors ? `; ${r.renderErrors} failed to render (\`ubp run\` records them)` : ''}\n` +
+            `status: ubp batch status ${path.relative(io.cwd, r.dir) || r.dir}\n`,
+        );
+        if (r.requests === 0) io.out('nothing to submit: every request is answered or in an open batch\n');
+        return failed.length ? 1 : 0;
+      }
+      case 'status': {
+        const dir = runDirOf(positionals, root);
+        const every = (positiveInt('--interval', values.interval) ?? 10) * 1000;
+        for (;;) {
+          const r = await refreshBatches(dir, {
+            getApiKey,
+            log: values.json ? undefined : (l) => io.out(`${l}\n`),
+          });
+          const state = readBatchState(dir).batches;
+          const open = state.filter(isOpen);
+          if (!values.wait || open.length === 0) {
+            if (values.json)
+              io.out(JSON.stringify({ run: dir, status: r.status, batches: state }, null, 2) + '\n');
+            else io.out(formatStatus(dir, state));
+            return 0;
+          }
+          if (!values.json) io.out(formatProgress(open));
+          await new Promise((resolve) => setTimeout(resolve, every));
+        }
+      }
+      case 'cancel': {
+        const dir = runDirOf(positionals, root);
+        const cancelled = await cancelBatches(dir, { getApiKey });
+        for (const b of cancelled) io.out(`batch ${b.name} (${b.batchId}): ${b.status}\n`);
+        io.out(
+          cancelled.length
+            ? 'answers made before the cancel are imported by `ubp batch status`\n'
+            : 'no open batch to cancel\n',
+        );
+        return 0;
+      }
+      case 'import': {
+        if (positionals.length < 2) throw new UsageError('expected a run and at least one results file');
+        const dir = runDirOf(positionals.slice(0, 1), root);
+        const files = positionals.slice(1).map((f) => path.resolve(io.cwd, f));
+        const open = readBatchState(dir).batches.some(isOpen);
+        const { stats, summary } = await importBatchResults(dir, {
+          files,
+          pendingStatus: open ? 'batch' : 'cancelled',
+        });
+        io.out(
+          `imported ${stats.answered} answers from ${stats.lines} lines` +
+            `${stats.notRun ? `; ${stats.notRun} never ran` : ''}${stats.unknown ? `; ${stats.unknown} unknown custom_id` : ''}` +
+            `${stats.duplicates ? `; ${stats.duplicates} duplicates (last kept)` : ''}${stats.corrupt ? `; ${stats.corrupt} unreadable lines` : ''}\n` +
+            `run ${summary.runId}: ${summary.status}; ${summary.totals.success} success, ${summary.totals.invalid} invalid, ${summary.totals.error} error of ${summary.totals.units}\n`,
+        );
+        return stats.unknown && !stats.answered ? 1 : 0;
+      }
+      default:
+        throw new UsageError(
+          sub ? `unknown batch command "${sub}"` : 'expected submit, status, cancel, export or import',
+        );
+    }
+  },
+};
+
+function formatStatus(dir: string, batches: BatchRecord[]): string {
+  const m = readRunManifest(dir);
+  const lines = [
+    `run ${m.id}: ${m.status}; ${m.totals.success + m.totals.invalid + m.totals.error} of ${m.totals.units} units have a result`,
+  ];
+  for (const b of batches) {
+    const c = b.counts;
+    const progress = c ? ` ${c.completed}/${c.total}${c.failed ? ` (${c.failed} failed)` : ''}` : '';
+    const where = b.format === 'offline' ? ` -> ${b.file}` : b.batchId ? ` ${b.batchId}` : '';
+    const done = b.importedAt
+      ? `, imported ${b.imported?.lines ?? 0}${b.imported?.notRun ? ` (${b.imported.notRun} never ran)` : ''}`
+      : '';
+    lines.push(
+      `  ${b.name}  ${b.model}  ${b.requests} requests  ${b.status}${progress}${where}${done}${b.error ? `  error: ${b.error}` : ''}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function formatProgress(open: BatchRecord[]): string {
+  const total = open.reduce((n, b) => n + (b.counts?.total || b.requests), 0);
+  const done = open.reduce((n, b) => n + (b.counts?.completed ?? 0), 0);
+  return `${open.length} open batch${open.length === 1 ? '' : 'es'}: ${done}/${total} (${total ? Math.floor((100 * done) / total) : 0}%) · ${open.map((b) => b.status).join(', ')}\n`;
+}
+
+function runDirOf(positionals: string[], root: string): string {
+  if (positionals.length !== 1) throw new UsageError('expected one run (a run folder or a run id)');
+  const p = positionals[0]!;
+  if (existsSync(path.join(p, RUN_MANIFEST_FILE))) return path.resolve(p);
+  const d = path.join(runsDir(root), p);
+  if (existsSync(path.join(d, RUN_MANIFEST_FILE))) return d;
+  throw new Error(`no run "${p}" (neither a run folder nor a run id in ${runsDir(root)})`);
+}
+
+function keyFromEnv(io: CliIO): (m: ModelConfig) => string | undefined {
+  return (m) => {
+    const name = apiKeyEnvOf(m);
+    if (!name) return undefined;
+    const key = io.env[name];
+    if (!key)
+      throw new Error(
+        `model "${m.id}" needs an API key in the environment variable ${name}, which is not set`,
+      );
+    return key;
+  };
+}
+
+function addedModel(values: { endpoint?: string; model?: string; 'api-key-env'?: string }): ModelConfig[] {
+  if (values.endpoint === undefined && values.model === undefined) return [];
+  if (values.endpoint === undefined || values.model === undefined)
+    throw new UsageError('--endpoint and --model go together');
+  try {
+    new URL(values.endpoint);
+  } catch {
+    throw new UsageError(`--endpoint must be a URL, got "${values.endpoint}"`);
+  }
+  // The same entry `ubp run --endpoint` adds, so both commands address the same run.
+  const m: ModelConfig = {
+    id: values.model.replace(/[^A-Za-z0-9._:@/-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'model',
+    baseUrl: values.endpoint,
+    model: values.model,
+  };
+  if (values['api-key-env']) m.apiKeyEnv = values['api-key-env'];
+  return [m];
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}

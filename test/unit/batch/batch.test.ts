@@ -1,0 +1,348 @@
+// Batch mode end to end against the local test server's batch APIs: submit (split at a limit), poll, import;
+// `ubp run` never sends a unit an open batch holds; cancel, failures and expiry; the offline export/import path
+// as `vllm run-batch` would serve it; the Anthropic Message Batches client. An imported run must equal an
+// interactive run of the same config line for line, timings aside.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { main } from '../../../src/cli/main';
+import {
+  CUSTOM_ID_RE,
+  createBatchClient,
+  isOpen,
+  parseOutputLine,
+  readBatchState,
+  submitBatches,
+} from '../../../src/core/batch';
+import type { ModelConfig } from '../../../src/core/config';
+import { prepareEval } from '../../../src/core/run/prepare';
+import { listRuns, readRun, unitKey } from '../../../src/core/run/store';
+import type { CaseResult } from '../../../src/core/types';
+import { buildReport } from '../../../src/core/scoring/report';
+import { defaultAnswer, startTestServer, type TestServer } from '../../server/server';
+import { bufferIO, tmpRoot } from '../run/helpers';
+
+const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
+
+async function cli(cwd: string, args: string[]): Promise<string> {
+  const io = bufferIO(cwd);
+  const code = await main(args, io);
+  assert.equal(code, 0, `ubp ${args.join(' ')}: ${io.stderr()}${io.stdout()}`);
+  return io.stdout();
+}
+
+const endpoint = (s: TestServer): string[] => ['--endpoint', s.url, '--model', 'test-model'];
+
+function runDir(cwd: string): string {
+  const runs = listRuns(path.join(cwd, '.ubp'));
+  assert.equal(runs.length, 1);
+  return runs[0]!.dir;
+}
+
+/** A results line without what differs between two runs of the same answers: timings. */
+function comparable(r: CaseResult): Omit<CaseResult, 'latencyMs' | 'finishedAt'> {
+  const { latencyMs: _l, finishedAt: _f, ...rest } = r;
+  return rest;
+}
+
+async function linesOf(dir: string): Promise<Map<string, unknown>> {
+  const run = await readRun(dir);
+  return new Map(run.results.map((r) => [unitKey(r.caseId, r.variant, r.sample), comparable(r)]));
+}
+
+/** A report's variants from results in a fixed order, timings left out (the bootstrap depends on line order). */
+function reportOf(manifest: Parameters<typeof buildReport>[0], results: CaseResult[]): unknown {
+  const sorted = [...results].sort((a, b) =>
+    unitKey(a.caseId, a.variant, a.sample) < unitKey(b.caseId, b.variant, b.sample) ? -1 : 1,
+  );
+  return JSON.parse(
+    JSON.stringify(buildReport(manifest, sorted).variants, (k, v: unknown) =>
+      k === 'latencyMs' ? undefined : v,
+    ),
+  );
+}
+
+async function interactive(server: TestServer, t: Parameters<typeof tmpRoot>[0]): Promise<string> {
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['run', config, ...endpoint(server)]);
+  return runDir(cwd);
+}
+
+async function pollUntilClosed(cwd: string, dir: string): Promise<void> {
+  for (let i = 0; i < 10 && readBatchState(dir).batches.some(isOpen); i++)
+    await cli(cwd, ['batch', 'status', dir]);
+  assert.equal(readBatchState(dir).batches.filter(isOpen).length, 0, 'every batch ended and was imported');
+}
+
+test('submit splits at the limit; ubp run sends nothing while batches are open; the imported run equals an interactive one', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const reference = await interactive(server, t);
+  const sentInteractively = server.stats().chatRequests;
+  assert.equal(sentInteractively, 30);
+
+  const cwd = tmpRoot(t);
+  const out = await cli(cwd, ['batch', 'submit', config, ...endpoint(server), '--max-requests', '12']);
+  assert.match(out, /30 requests in 3 batches/);
+  const dir = runDir(cwd);
+  const state = readBatchState(dir).batches;
+  assert.deepEqual(
+    state.map((b) => b.requests),
+    [12, 12, 6],
+  );
+  assert.ok(state.every((b) => isOpen(b) && b.batchId));
+  for (const b of state) {
+    const lines = readFileSync(path.join(dir, 'batch', `${b.name}.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(lines.length, b.requests);
+    for (const l of lines) {
+      const req = JSON.parse(l) as { custom_id: string; body: { model: string } };
+      assert.match(req.custom_id, CUSTOM_ID_RE);
+      assert.equal(req.body.model, 'test-model');
+    }
+  }
+  assert.equal((await readRun(dir)).manifest.status, 'batch');
+
+  // No double spending: the open batches hold every LLM unit.
+  await cli(cwd, ['run', config, ...endpoint(server)]);
+  assert.equal(server.stats().chatRequests, sentInteractively, 'ubp run sent no unit of an open batch');
+  assert.equal((await readRun(dir)).manifest.status, 'batch');
+
+  await pollUntilClosed(cwd, dir);
+  const got = await readRun(dir);
+  assert.equal(got.manifest.status, 'done');
+  assert.deepEqual(await linesOf(dir), await linesOf(reference));
+  const want = await readRun(reference);
+  assert.deepEqual(reportOf(got.manifest, got.results), reportOf(want.manifest, want.results));
+  assert.equal(server.stats().chatRequests, sentInteractively, 'answers came from the batch API only');
+});
+
+test('cancel: answers made before it are imported; the rest is sent by ubp run once', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const reference = await interactive(server, t);
+  server.reset();
+  server.batches.setRequestsPerPoll(10);
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['batch', 'submit', config, ...endpoint(server)]);
+  const dir = runDir(cwd);
+  await cli(cwd, ['batch', 'status', dir]); // validating -> in_progress
+  const progress = await cli(cwd, ['batch', 'status', dir]); // 10 answered
+  assert.match(progress, /in_progress 10\/30/);
+  assert.match(await cli(cwd, ['batch', 'cancel', dir]), /cancelling/);
+  await pollUntilClosed(cwd, dir);
+  const afterCancel = await readRun(dir);
+  assert.equal(afterCancel.results.filter((r) => r.template !== null).length, 10);
+  assert.equal(afterCancel.manifest.status, 'cancelled');
+
+  // A restart of the run finishes what the batch did not.
+  await cli(cwd, ['run', config, ...endpoint(server)]);
+  assert.equal(server.stats().chatRequests, 20);
+  assert.deepEqual(await linesOf(dir), await linesOf(reference));
+});
+
+test('failed requests become error lines (retried by ubp run); expired ones stay pending', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  let failures = 0;
+  server.batches.setFailures(() => (failures++ < 3 ? { status: 500, message: 'injected' } : undefined));
+  server.batches.setRequestsPerPoll(20);
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['batch', 'submit', config, ...endpoint(server)]);
+  const dir = runDir(cwd);
+  await cli(cwd, ['batch', 'status', dir]);
+  await cli(cwd, ['batch', 'status', dir]);
+  server.batches.expire(readBatchState(dir).batches[0]!.batchId!);
+  const out = await cli(cwd, ['batch', 'status', dir]);
+  assert.match(out, /expired; imported 20 answers, 10 never ran/);
+  const run = await readRun(dir);
+  const llm = run.results.filter((r) => r.template !== null);
+  assert.equal(llm.length, 20);
+  const errors = llm.filter((r) => r.outcome === 'error');
+  assert.equal(errors.length, 3);
+  assert.ok(
+    errors.every((r) => /HTTP 500: injected/.test(r.reason ?? '')),
+    errors[0]?.reason,
+  );
+
+  server.reset();
+  await cli(cwd, ['run', config, ...endpoint(server)]);
+  assert.equal(server.stats().chatRequests, 13, '3 errors retried and 10 expired units sent');
+  assert.equal((await readRun(dir)).manifest.status, 'done');
+});
+
+test('export for vllm run-batch, then import its output in any order: equals an interactive run', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const reference = await interactive(server, t);
+  const cwd = tmpRoot(t);
+  const file = path.join(cwd, 'requests.jsonl');
+  await cli(cwd, ['batch', 'export', config, ...endpoint(server), '--out', file]);
+  const dir = runDir(cwd);
+  const requests = readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(requests.length, 30);
+
+  // What `vllm run-batch` writes: one line per request, any order, {id, custom_id, response{status_code, body}, error}.
+  const output = requests
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          custom_id: string;
+          body: { model: string; messages: { role: string; content: string }[] };
+        },
+    )
+    .reverse()
+    .map((r, i) => {
+      assert.equal(r.body.model, 'test-model', 'the served model name must equal the config model');
+      const text = r.body.messages.map((m) => m.content).join('\n');
+      const content = defaultAnswer(r.body.messages);
+      return JSON.stringify({
+        id: `vllm-${i}`,
+        custom_id: r.custom_id,
+        response: {
+          status_code: 200,
+          request_id: `vllm-batch-${i}`,
+          body: {
+            id: `cmpl-${i}`,
+            object: 'chat.completion',
+            model: r.body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+            usage: {
+              prompt_tokens: Math.max(1, Math.ceil(text.length / 4)),
+              completion_tokens: Math.max(1, Math.ceil(content.length / 4)),
+            },
+          },
+        },
+        error: null,
+      });
+    });
+  output.push(JSON.stringify({ id: 'x', custom_id: 'not-ours', response: null, error: 'unknown' }));
+  const results = path.join(cwd, 'results.jsonl');
+  writeFileSync(results, output.join('\n') + '\n');
+  const out = await cli(cwd, ['batch', 'import', dir, results]);
+  assert.match(out, /imported 30 answers from 31 lines; 1 unknown custom_id/);
+  assert.deepEqual(await linesOf(dir), await linesOf(reference));
+  assert.equal((await readRun(dir)).manifest.status, 'done');
+});
+
+test('submit splits at the byte limit: no part over it', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const root = path.join(tmpRoot(t), '.ubp');
+  const prepared = await prepareEval(config, {
+    root,
+    addModels: [{ id: 'test-model', baseUrl: server.url, model: 'test-model' }],
+    getApiKey: () => undefined,
+  });
+  const maxBytes = 9000;
+  const r = await submitBatches(prepared, { getApiKey: () => undefined, limits: { maxBytes } });
+  assert.ok(r.batches.length > 1, `${r.batches.length} batches`);
+  let lines = 0;
+  for (const b of r.batches) {
+    const file = path.join(r.dir, 'batch', `${b.name}.jsonl`);
+    assert.ok(statSync(file).size <= maxBytes, `${b.name}: ${statSync(file).size} bytes`);
+    lines += readFileSync(file, 'utf8').trim().split('\n').length;
+  }
+  assert.equal(lines, 30);
+  assert.equal(server.batches.stats().created, r.batches.length);
+  assert.ok(readdirSync(path.join(r.dir, 'batch')).includes('ids.jsonl'));
+});
+
+test('Anthropic Message Batches: create, poll to the end, results; cancel ends the rest as canceled', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const model = {
+    id: 'claude',
+    baseUrl: server.url,
+    model: 'claude-x',
+    provider: 'anthropic',
+  } as ModelConfig;
+  const client = await createBatchClient(model, undefined);
+  assert.equal(client.format, 'anthropic');
+  const dir = tmpRoot(t);
+  const input = path.join(dir, 'in.jsonl');
+  const params = (n: number) => ({
+    model: 'claude-x',
+    max_tokens: 16,
+    system: 'Answer with one label.',
+    messages: [{ role: 'user', content: `Case ${n}. Which one?\nA. One\nB. Two\nC. Three` }],
+  });
+  writeFileSync(
+    input,
+    [0, 1, 2].map((n) => JSON.stringify({ custom_id: `c${n}`, params: params(n) })).join('\n') + '\n',
+  );
+  const made = await client.create(input, {});
+  let info = made.info;
+  for (let i = 0; i < 5 && !info.terminal; i++) info = await client.retrieve(made.batchId);
+  assert.equal(info.status, 'ended');
+  assert.deepEqual(info.counts, { total: 3, completed: 3, failed: 0 });
+  const files = await client.download(info, {
+    output: path.join(dir, 'out.jsonl'),
+    errors: path.join(dir, 'err.jsonl'),
+  });
+  const answers = readFileSync(files.output!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => parseOutputLine(JSON.parse(l) as Record<string, unknown>));
+  assert.deepEqual(
+    answers.map((a) => (a.kind === 'answer' ? (a.body.content as { text: string }[])[0]!.text : a.kind)),
+    [0, 1, 2].map((n) =>
+      defaultAnswer([
+        { role: 'system', content: params(n).system },
+        { role: 'user', content: params(n).messages[0]!.content },
+      ]),
+    ),
+  );
+
+  server.batches.setRequestsPerPoll(1);
+  const second = await client.create(input, {});
+  await client.retrieve(second.batchId); // one answered
+  assert.equal((await client.cancel(second.batchId)).status, 'canceling');
+  const ended = await client.retrieve(second.batchId);
+  assert.equal(ended.status, 'ended');
+  assert.deepEqual(ended.counts, { total: 3, completed: 3, failed: 2 });
+  const out2 = await client.download(ended, { output: path.join(dir, 'out2.jsonl'), errors: '' });
+  const kinds = readFileSync(out2.output!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => parseOutputLine(JSON.parse(l) as Record<string, unknown>).kind);
+  assert.deepEqual(kinds, ['answer', 'not-run', 'not-run']);
+});
+
+test('an Anthropic model: submit as a Message Batch, poll, import: equals its interactive run', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const dirOf = tmpRoot(t);
+  const anthropicConfig = path.join(dirOf, 'claude.ubp.json');
+  const fixture = JSON.parse(readFileSync(config, 'utf8')) as { dataset: { path: string } };
+  writeFileSync(
+    anthropicConfig,
+    JSON.stringify({
+      ...fixture,
+      name: 'claude choice',
+      dataset: { ...fixture.dataset, path: path.resolve(path.dirname(config), fixture.dataset.path) },
+      models: [
+        { id: 'claude', provider: 'anthropic', baseUrl: server.url.replace(/\/v1$/, ''), model: 'claude-x' },
+      ],
+    }),
+  );
+  const a = tmpRoot(t);
+  await cli(a, ['run', anthropicConfig]);
+  const sent = server.stats().chatRequests;
+  assert.equal(sent, 30);
+  const b = tmpRoot(t);
+  await cli(b, ['batch', 'submit', anthropicConfig]);
+  const dir = runDir(b);
+  const [part] = readBatchState(dir).batches;
+  assert.equal(part!.format, 'anthropic');
+  const first = JSON.parse(
+    readFileSync(path.join(dir, 'batch', `${part!.name}.jsonl`), 'utf8').split('\n')[0]!,
+  ) as { custom_id: string; params: { model: string; max_tokens: number } };
+  assert.equal(first.params.model, 'claude-x');
+  assert.equal(typeof first.params.max_tokens, 'number');
+  await pollUntilClosed(b, dir);
+  assert.equal(server.stats().chatRequests, sent, 'no interactive request');
+  assert.deepEqual(await linesOf(dir), await linesOf(runDir(a)));
+});

@@ -12,22 +12,23 @@ import { bufferIO, tmpRoot } from './helpers';
 
 const fixture = path.resolve(__dirname, '../../fixtures/run/mini-ml');
 
+/** `<cwd>/<name>.ubp.json`: a choice eval of `users` users on `<cwd>/data`, with the given models or baselines. */
+function writeConfig(cwd: string, name: string, users: number, rest: Record<string, unknown>): string {
+  const file = path.join(cwd, `${name}.ubp.json`);
+  const task = { form: 'choice', users, candidates: 5, history: 8 };
+  writeFileSync(
+    file,
+    JSON.stringify({ name, dataset: { path: 'data', format: 'movielens-csv' }, task, ...rest }),
+  );
+  return file;
+}
+
 /** A copy of the mini dataset with three malformed rating rows, and a baselines-only config over it. */
 function datasetWithBadRows(cwd: string): string {
   const dir = path.join(cwd, 'data');
   cpSync(fixture, dir, { recursive: true });
   appendFileSync(path.join(dir, 'ratings.csv'), '1,8,not-a-number,1000009999\n2,x,4,1\n3,40\n');
-  const config = path.join(cwd, 'bad.ubp.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      name: 'bad rows',
-      dataset: { path: 'data', format: 'movielens-csv' },
-      task: { form: 'choice', users: 10, candidates: 5, history: 8 },
-      baselines: ['popularity'],
-    }),
-  );
-  return config;
+  return writeConfig(cwd, 'bad', 10, { baselines: ['popularity'] });
 }
 
 test('skipped rows: ubp run prints what ubp stats prints; the manifest and every report format name them', async (t) => {
@@ -67,17 +68,8 @@ test('skipped rows: ubp run prints what ubp stats prints; the manifest and every
 
 test('a clean dataset: no skipped-rows warning, field or note', async (t) => {
   const cwd = tmpRoot(t);
-  const config = path.join(cwd, 'ok.ubp.json');
   cpSync(fixture, path.join(cwd, 'data'), { recursive: true });
-  writeFileSync(
-    config,
-    JSON.stringify({
-      name: 'ok',
-      dataset: { path: 'data', format: 'movielens-csv' },
-      task: { form: 'choice', users: 5, candidates: 5, history: 8 },
-      baselines: ['popularity'],
-    }),
-  );
+  const config = writeConfig(cwd, 'ok', 5, { baselines: ['popularity'] });
   const run = bufferIO(cwd);
   assert.equal(await main(['run', config, '--json'], run), 0, run.stderr());
   assert.doesNotMatch(run.stderr(), /malformed/);
@@ -91,19 +83,10 @@ test('cost: a model without a price is unknown (text, JSON, report), a zero pric
   t.after(() => server.close());
   const cwd = tmpRoot(t);
   cpSync(fixture, path.join(cwd, 'data'), { recursive: true });
-  const configWith = (name: string, price?: { inputPerMTok: number; outputPerMTok: number }) => {
-    const file = path.join(cwd, `${name}.ubp.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        name,
-        dataset: { path: 'data', format: 'movielens-csv' },
-        task: { form: 'choice', users: 4, candidates: 5, history: 8 },
-        models: [{ id: 'local', baseUrl: server.url, model: 'test-model', ...(price ? { price } : {}) }],
-      }),
-    );
-    return file;
-  };
+  const configWith = (name: string, price?: { inputPerMTok: number; outputPerMTok: number }) =>
+    writeConfig(cwd, name, 4, {
+      models: [{ id: 'local', baseUrl: server.url, model: 'test-model', ...(price ? { price } : {}) }],
+    });
 
   const unknown = bufferIO(cwd);
   assert.equal(await main(['run', configWith('unpriced'), '--no-cache'], unknown), 0, unknown.stderr());

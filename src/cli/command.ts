@@ -20,5 +20,5 @@ export interface CliCommand {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
-/** A mistake in how the command was called: printed with the usage, exit code 2. */
+/** A mistake in how the command was called: printed with the usage, exit code 1 (exitCodes.ts). */
 export class UsageError extends Error {}

@@ -1,6 +1,7 @@
 // `ubp`: the command line over the engine. Dispatches to one module per sub-command.
 import { commands } from './commands';
 import { UsageError, type CliIO } from './command';
+import { EXIT, EXIT_CODES_HELP } from './exitCodes';
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -14,13 +15,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const width = Math.max(...commands.map((c) => c.name.length));
     for (const c of commands) io.out(`  ${c.name.padEnd(width)}  ${c.summary}\n`);
     io.out('\n`ubp help <command>` shows its options.\n');
-    return name ? 0 : 2;
+    io.out(`${EXIT_CODES_HELP}\n`);
+    return name ? EXIT.ok : EXIT.error;
   }
   if (name === '--version' || name === '-v') return main(['version'], io);
   const command = commands.find((c) => c.name === name);
   if (!command) {
     io.err(`ubp: unknown command "${name}". Run \`ubp help\` for the list.\n`);
-    return 2;
+    return EXIT.error;
   }
   // `ubp <command> --help` shows that command's usage, whatever else is on the line.
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -32,11 +34,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`ubp ${name}: ${e.message}\nusage: ${command.usage}\n`);
-      return 2;
+      return EXIT.error;
     }
     io.err(`ubp ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     if (process.env.UBP_DEBUG && e instanceof Error) io.err(`${e.stack}\n`);
-    return 1;
+    return EXIT.error;
   }
 }
 

@@ -608,6 +608,25 @@ export function parseConfig(text: string, file: string): EvalConfig {
   return result.data;
 }
 
+/** K of a task: its own `candidates`, else the form's default; undefined for forms without candidates. */
+export function candidatesOf(task: { form: string; candidates?: number }): number | undefined {
+  if (task.candidates !== undefined) return task.candidates;
+  return task.form in DEFAULT_CANDIDATES
+    ? DEFAULT_CANDIDATES[task.form as keyof typeof DEFAULT_CANDIDATES]
+    : undefined;
+}
+
+/**
+ * The effective config a run records in its manifest: the parsed config (zod filled the plain defaults) with the
+ * defaults that depend on other fields filled too (`task.candidates`), so no reader derives them again. Hashes
+ * and run ids are computed from the parsed config, so they keep their meaning.
+ */
+export function effectiveConfig(config: EvalConfig): EvalConfig {
+  const candidates = candidatesOf(config.task);
+  if (candidates === undefined || config.task.candidates !== undefined) return config;
+  return { ...config, task: { ...config.task, candidates } };
+}
+
 // Re-exported where it was defined before it became one module for every hash (config, run key, cache).
 export { canonicalJson };
 

@@ -3,6 +3,8 @@
 // (variant ids, `x` for `×`, or model ids). `ubp compare <run> --pair X=Y`: two models of one run.
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
+import { EXIT } from '../exitCodes';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   caseDifferences,
   compareRuns,
@@ -21,7 +23,7 @@ export const compareCommand: CliCommand = {
   summary: 'Compare two runs (or two models of a run) on shared cases: deltas with 95% intervals, p-values',
   usage:
     'ubp compare <runA> [<runB>] [--pair A=B]... [--variant-a V --variant-b W] [--json|--md] [--only-changed] [--max-changed N] ' +
-    '[--fail-on-regression] [--metric M]... [--alpha A] [--resamples N] [--seed N] [--root DIR]',
+    '[--fail-on-regression] [--metric M]... [--alpha A] [--resamples N] [--seed N] [--runs-dir DIR]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -36,7 +38,7 @@ export const compareCommand: CliCommand = {
         alpha: { type: 'string' },
         resamples: { type: 'string' },
         seed: { type: 'string' },
-        root: { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
         'variant-a': { type: 'string' },
         'variant-b': { type: 'string' },
         pair: { type: 'string', multiple: true },
@@ -61,7 +63,7 @@ export const compareCommand: CliCommand = {
     const seed = intOption(values.seed, '--seed', 0);
     const maxChanged = intOption(values['max-changed'], '--max-changed', 0);
     const alpha = shareOption(values.alpha, '--alpha');
-    const where = { cwd: io.cwd, root: values.root };
+    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
     const [a, b] = await Promise.all([loadRun(positionals[0], where), loadRun(positionals[1], where)]);
     if (a.manifest.dataset.form !== b.manifest.dataset.form) {
       throw new Error(
@@ -85,8 +87,8 @@ export const compareCommand: CliCommand = {
       },
     );
     if (values.json) for (const w of cmp.warnings) io.err(`ubp compare: warning: ${w}\n`);
-    const probeA = Boolean((a.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
-    const probeB = Boolean((b.manifest.config as { task?: { probe?: boolean } })?.task?.probe);
+    const probeA = Boolean(a.manifest.config?.task?.probe);
+    const probeB = Boolean(b.manifest.config?.task?.probe);
     if (probeA !== probeB) cmp.probe = { titled: probeA ? 'b' : 'a' };
     const metrics = values.metric?.map(normaliseMetricKey);
     const regressions = findRegressions(cmp, metrics);
@@ -104,7 +106,7 @@ export const compareCommand: CliCommand = {
     if (values['fail-on-regression'] && regressions.length) {
       io.err(`ubp compare: ${regressions.length} significant regression(s):\n`);
       for (const r of regressions) io.err(`  ${r.message}\n`);
-      return 1;
+      return EXIT.gate;
     }
     return 0;
   },

@@ -3,24 +3,25 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core';
 
 export const exportCommand: CliCommand = {
   name: 'export',
   summary:
     'Export a run’s per-case results (one row per case and model, a column per metric) as CSV or JSONL',
-  usage: 'ubp export <run folder|run id> --format csv|jsonl [--out FILE] [--root DIR]',
+  usage: 'ubp export <run folder|run id> --format csv|jsonl [--out FILE] [--runs-dir DIR]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { format: { type: 'string' }, out: { type: 'string' }, root: { type: 'string' } },
+      options: { format: { type: 'string' }, out: { type: 'string' }, ...RUNS_DIR_OPTIONS },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one run (a run folder or a run id)');
     const format =
       values.format ?? (values.out?.endsWith('.jsonl') ? 'jsonl' : values.out ? 'csv' : undefined);
     if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
-    const run = await loadRun(positionals[0], { cwd: io.cwd, root: values.root });
+    const run = await loadRun(positionals[0], { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
     const { columns, rows } = exportRows(run.manifest.id, run.results, scoringContext(run.manifest));
     const text = format === 'csv' ? toCsv(columns, rows) : toJsonl(columns, rows);
     if (values.out) {

@@ -3,13 +3,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import { buildReport, loadRun, renderReportJson, renderReportMarkdown, renderReportText } from '../../core';
 
 export const reportCommand: CliCommand = {
   name: 'report',
   summary: 'Show a run’s metrics with 95% intervals, breakdowns, position bias, cost and time',
   usage:
-    'ubp report <run folder|run id> [--json|--md] [--out FILE] [--probe <run>] [--k N] [--resamples N] [--seed N] [--root DIR]',
+    'ubp report <run folder|run id> [--json|--md] [--out FILE] [--probe <run>] [--k N] [--resamples N] [--seed N] [--runs-dir DIR]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -22,7 +23,7 @@ export const reportCommand: CliCommand = {
         k: { type: 'string' },
         resamples: { type: 'string' },
         seed: { type: 'string' },
-        root: { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
       },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one run (a run folder or a run id)');
@@ -30,7 +31,7 @@ export const reportCommand: CliCommand = {
     const resamples = intOption(values.resamples, '--resamples', 1000);
     const seed = intOption(values.seed, '--seed', 0);
     const k = intOption(values.k, '--k', 1);
-    const where = { cwd: io.cwd, root: values.root };
+    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
     const run = await loadRun(positionals[0], where);
     const probe = values.probe ? await loadRun(values.probe, where) : undefined;
     const report = buildReport(run.manifest, run.results, {

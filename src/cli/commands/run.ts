@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { EXIT } from '../exitCodes';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   apiKeyEnvOf,
   buildReport,
@@ -16,6 +18,7 @@ import {
   type ModelConfig,
   type ProviderId,
   type Report,
+  type RunEventOf,
   type RunProgress,
   type RunSummary,
 } from '../../core';
@@ -26,7 +29,10 @@ const USAGE =
   '        [--fail-under <metric>=<value> ...]\n' +
   '  --provider    the API the endpoint speaks (default: openai, any OpenAI-compatible server; anthropic: the\n' +
   '                Messages API, --endpoint being the API root such as https://api.anthropic.com)\n' +
-  '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05';
+  '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05\n' +
+  '  --runs-dir    the store root holding runs/ (default .ubp; --root is an alias)\n' +
+  '  exit codes: 0 done · 1 usage/config/data error · 3 a gate failed · 4 a model failed or units ended in error ·\n' +
+  '              5 stopped at the budget · 130 interrupted';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -42,7 +48,7 @@ export const runCommand: CliCommand = {
         'no-cache': { type: 'boolean', default: false },
         new: { type: 'boolean', default: false },
         limit: { type: 'string' },
-        'runs-dir': { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
         json: { type: 'boolean', default: false },
         endpoint: { type: 'string' },
         model: { type: 'string' },
@@ -92,7 +98,7 @@ export const runCommand: CliCommand = {
       if (values.provider) m.provider = values.provider as ProviderId;
       addModels.push(m);
     }
-    const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
+    const root = runsDirOf(values, io.cwd) ?? path.resolve(io.cwd, '.ubp');
     const only = values.models
       ?.split(',')
       .map((s) => s.trim())
@@ -113,7 +119,6 @@ export const runCommand: CliCommand = {
     const t0 = performance.now();
     let retries = 0;
     const prepared = await prepareEval(configFile, {
-      onRetry: () => void retries++,
       root,
       addModels,
       only,
@@ -133,9 +138,12 @@ export const runCommand: CliCommand = {
     );
     if (est.llmRequests)
       log(
-        `estimate: ${est.llmRequests} requests, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
+        `estimate: ${est.llmRequests} requests${est.alreadyDone ? ` (${fmtInt(est.alreadyDone)} units already done)` : ''}, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
+          `${est.reasoningReserve ? ` (incl. ~${fmtInt(est.reasoningReserve)} reserved for reasoning)` : ''}` +
           `, ${estimateCostText(est)}\n`,
       );
+    else if (est.alreadyDone)
+      log(`estimate: nothing left to send (${fmtInt(est.alreadyDone)} units already done)\n`);
 
     const handle = await prepared.start();
     let interrupts = 0;
@@ -152,6 +160,28 @@ export const runCommand: CliCommand = {
       if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);
     });
     if (progress) handle.on('progress', (e) => progress.update(e.progress));
+    // Waits and retries are visible (on stderr, so --json output stays clean), throttled to a line a second.
+    const retryLog = new Throttled(io, 1000, (n) => `  (${n} more retr${n === 1 ? 'y' : 'ies'})\n`);
+    handle.on('retry', (e) => {
+      retries++;
+      retryLog.line(progress, retryLine(e));
+    });
+    handle.on('endpoint', (e) => {
+      const text =
+        e.state === 'open'
+          ? `endpoint ${e.origin}: ${e.failures} connection failures or timeouts in a row (last: ${e.reason}); pausing ${Math.round((e.pauseMs ?? 0) / 1000)} s, then one probe request`
+          : e.state === 'probing'
+            ? `endpoint ${e.origin}: probing`
+            : e.state === 'closed'
+              ? `endpoint ${e.origin}: answering again, resuming`
+              : `endpoint ${e.origin}: still not answering after the probe; stopping its models`;
+      progress?.clear();
+      io.err(`${text}\n`);
+    });
+    handle.on('model-stopped', (e) => {
+      progress?.clear();
+      io.err(`model ${e.model} stopped, nothing more is sent to it: ${e.reason}\n`);
+    });
     let summary: RunSummary;
     try {
       summary = await handle.done;
@@ -171,6 +201,8 @@ export const runCommand: CliCommand = {
             status: summary.status,
             // The cost of the answers as the report counts it: null when some model has no price.
             totals: { ...summary.totals, costUsd: report.totals.costUsd },
+            ...(summary.error ? { error: summary.error } : {}),
+            ...(summary.stoppedModels?.length ? { stoppedModels: summary.stoppedModels } : {}),
             report,
           },
           null,
@@ -186,23 +218,70 @@ export const runCommand: CliCommand = {
           `${est.llmRequests ? `; cost ${fmtUsd(report.totals.costUsd)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
+      if (tot.cached && values.new)
+        io.out(
+          `${tot.cached} of ${tot.units} answers came from the response cache (run with --no-cache to ask the models again)\n`,
+        );
       if (summary.status === 'cancelled') io.out('cancelled: run the same command again to resume.\n');
       if (summary.status === 'budget')
         io.out('stopped at the budget: raise run.budgetUsd and run again to continue.\n');
-      if (summary.error) io.err(`error: ${summary.error}\n`);
+      for (const m of summary.stoppedModels ?? [])
+        io.err(
+          `model ${m.model} failed: ${m.reason}${m.notSent ? ` (${m.notSent} units not sent; fix the cause and run the same command to ask them)` : ''}\n`,
+        );
+      if (summary.error && !summary.stoppedModels?.length) io.err(`error: ${summary.error}\n`);
     }
-    if (summary.status === 'failed') return 1;
-    if (summary.status === 'cancelled') return 130;
+    const code = exitCodeOf(summary);
+    if (code !== EXIT.ok) return code;
     if (thresholds.length) {
       // CI gate: every LLM variant (every variant when there is none) must reach each threshold.
       const { failures, checks } = checkThresholds(report, thresholds);
       for (const c of failures) io.err(`fail-under: ${c.message}\n`);
-      if (failures.length) return 3;
+      if (failures.length) return EXIT.gate;
       if (!values.json) io.out(`fail-under: all ${checks.length} checks passed\n`);
     }
-    return 0;
+    return EXIT.ok;
   },
 };
+
+/** How a run ended, as an exit code (exitCodes.ts); quality gates are checked after. */
+export function exitCodeOf(summary: Pick<RunSummary, 'status' | 'totals' | 'stoppedModels'>): number {
+  if (summary.status === 'cancelled') return EXIT.interrupted;
+  if (summary.stoppedModels?.length) return EXIT.unitsFailed;
+  if (summary.status === 'failed') return EXIT.error;
+  if (summary.status === 'budget') return EXIT.budget;
+  if (summary.totals.error > 0) return EXIT.unitsFailed;
+  return EXIT.ok;
+}
+
+/** `retry 2/6 in 4 s: HTTP 503: … (model, case)`. */
+function retryLine(e: RunEventOf<'retry'>): string {
+  const wait = e.waitMs >= 10_000 ? `${Math.round(e.waitMs / 1000)} s` : `${(e.waitMs / 1000).toFixed(1)} s`;
+  return `retry ${e.retry}/${e.maxRetries} in ${wait}: ${e.reason} (${e.model}, case ${e.caseId})\n`;
+}
+
+/** Prints at most one line per `everyMs`; says how many were held back when the next one goes out. */
+class Throttled {
+  private last = -Infinity;
+  private held = 0;
+  constructor(
+    private readonly io: CliIO,
+    private readonly everyMs: number,
+    private readonly more: (n: number) => string,
+  ) {}
+  line(progress: ProgressLine | null, text: string): void {
+    const t = performance.now();
+    if (t - this.last < this.everyMs) {
+      this.held++;
+      return;
+    }
+    this.last = t;
+    progress?.clear();
+    if (this.held) this.io.err(this.more(this.held));
+    this.held = 0;
+    this.io.err(text);
+  }
+}
 
 function positiveInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -240,6 +319,9 @@ class ProgressLine {
     if (p.error || p.invalid) parts.push(`${p.invalid} invalid, ${p.error} error`);
     const retries = this.retries();
     if (retries) parts.push(`${retries} retr${retries === 1 ? 'y' : 'ies'}`);
+    if (p.retrying) parts.push(`${p.retrying} waiting to retry`);
+    if (p.paused?.length) parts.push(`paused: ${p.paused.join(', ')}`);
+    if (p.inFlight && p.done < p.total) parts.push(`${p.inFlight} in flight`);
     if (p.promptTokens) parts.push(`${fmtInt(p.promptTokens + p.completionTokens)} tok`);
     if (p.costUsd) parts.push(`$${p.costUsd.toFixed(4)}`);
     if (p.etaMs !== null && p.done < p.total) parts.push(`ETA ${fmtDuration(p.etaMs)}`);
@@ -260,8 +342,14 @@ class ProgressLine {
     }
   }
 
-  end(): void {
+  /** Clears the terminal line before another message (the next update redraws it). */
+  clear(): void {
     if (this.shown) this.io.out('\r\x1b[K');
+    this.shown = false;
+  }
+
+  end(): void {
+    this.clear();
   }
 }
 

@@ -15,6 +15,8 @@ import { cacheKey, type ResponseCache } from './cache';
 import { cacheEntryOf, fromCache } from './providers/cached';
 import { assertKeyOrigin, originOf } from './origin';
 import {
+  causeText,
+  findCause,
   isFatalHttp,
   isRetryableStatus,
   rejectedSamplingParam,
@@ -122,28 +124,6 @@ export const REASONING_TIMEOUT_MS = 300_000;
 export function normaliseFinishReason(reason: string | null | undefined): string | undefined {
   if (!reason) return undefined;
   return reason === 'function_call' ? 'tool_calls' : reason;
-}
-
-function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {
-  let e: unknown = error;
-  for (let i = 0; i < 6 && e; i++) {
-    if (e instanceof type) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function causeText(error: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = error;
-  for (let i = 0; i < 4 && e; i++) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const code = (e as { code?: unknown }).code;
-    const part = typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
-    if (part && !parts.includes(part)) parts.push(part);
-    e = (e as { cause?: unknown }).cause;
-  }
-  return parts.join(': ');
 }
 
 /** Turns whatever one attempt threw into a decision and a storable reason. */

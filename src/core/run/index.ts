@@ -3,6 +3,7 @@ export * from './events';
 export * from './lock';
 export * from './runner';
 export * from './store';
+export * from './results';
 export * from './prepare';
 export * from './cost';
 export * from './rerun';

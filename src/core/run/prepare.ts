@@ -1,15 +1,18 @@
 // The high-level entry both front ends call: from a config file to everything a run needs (config, data, cases,
 // templates, fitted baselines, LLM predictors, the run id and a cost estimate), then `start()` opens the store and
 // runs. API keys come from the front end through `getApiKey` (CLI: an environment variable; VS Code:
-// SecretStorage); none is ever written anywhere.
+// SecretStorage); none is ever written anywhere. `prepareEval` is the recipe; each step below is a function of
+// its inputs that can be tested alone: overrides, run id, cases, variant selection, baselines, LLM variants,
+// estimate (estimate.ts), manifest.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { canonicalJson } from '../canonicalJson';
-import { skippedRowsOf, skippedRowsWarning } from '../dataset/errors';
+import { skippedRowsOf, skippedRowsWarning, type SkippedRows } from '../dataset/errors';
 import {
   BASELINES_BY_FORM,
-  DEFAULT_CANDIDATES,
+  candidatesOf,
   configHash,
+  effectiveConfig,
   loadConfig,
   parseConfig,
   resolveConfigPath,
@@ -29,9 +32,11 @@ import {
 import { expectedAnswerTokens, loadChatTokenizer } from '../prompt/tokens';
 import { PromptError, hasErrors } from '../prompt/diagnostics';
 import type { PromptRenderInfo } from '../prompt/render';
-import { buildCases, CASES_VERSION } from '../tasks';
+import type { ParsedPrompt } from '../prompt';
+import { buildCases, CASES_VERSION, type BuiltCases } from '../tasks';
 import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
+import { addToEstimate, emptyEstimate, finishedUnits, reasoningReserve, type RunEstimate } from './estimate';
 import { openBatchUnits } from '../batch/state';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
@@ -39,6 +44,7 @@ import {
   chooseRunId,
   openRunStore,
   RUN_LOCK_FILE,
+  RUN_RESULTS_FILE,
   runsDir,
   runSlug,
   type OpenRunStoreOptions,
@@ -82,17 +88,7 @@ export interface PrepareOptions {
   onRetry?: RetryListener;
 }
 
-export interface RunEstimate {
-  /** Units still to run (case × variant × sample), before resume skips finished ones. */
-  units: number;
-  llmRequests: number;
-  promptTokens: number;
-  completionTokens: number;
-  /** USD; null when some model has no known price. */
-  costUsd: number | null;
-  /** Models without a price (their cost is not counted and the budget cannot bound them). */
-  unpriced: string[];
-}
+export type { RunEstimate } from './estimate';
 
 export interface PreparedEval {
   config: EvalConfig;
@@ -114,7 +110,9 @@ export interface PreparedEval {
   /** Things a user should know (unpriced models, skipped baselines, …). */
   warnings: string[];
   /** Opens the store (taking the lock) and starts the run. */
-  start(options?: Partial<Pick<RunEvalOptions, 'signal' | 'progressIntervalMs'>>): Promise<RunHandle>;
+  start(
+    options?: Partial<Pick<RunEvalOptions, 'signal' | 'progressIntervalMs' | 'breaker'>>,
+  ): Promise<RunHandle>;
   /** Opens the store without running (e.g. to inspect what a resume would skip). */
   openStore(): Promise<RunStore>;
 }
@@ -154,164 +152,220 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export async function prepareEval(configFile: string, opts: PrepareOptions): Promise<PreparedEval> {
-  const loaded = await loadConfig(configFile);
-  let config = loaded.config;
+// ---------------------------------------------------------------------------------------------------------------
+// Steps
+
+/** The config this invocation runs: the file's, plus models from the command line, concurrency and cache. */
+export function applyOverrides(
+  config: EvalConfig,
+  file: string,
+  opts: Pick<PrepareOptions, 'addModels' | 'concurrency' | 'cache'>,
+): EvalConfig {
+  let out = config;
   if (opts.addModels?.length) {
-    const taken = new Set(config.models.map((m) => m.id));
+    const taken = new Set(out.models.map((m) => m.id));
     const added = opts.addModels.map((m) => {
       let id = m.id;
       for (let n = 2; taken.has(id); n++) id = `${m.id}-${n}`;
       taken.add(id);
       return { ...m, id };
     });
-    config = parseConfig(
-      JSON.stringify({ ...config, models: [...config.models, ...added] }),
-      `${loaded.file} (with models from the command line)`,
+    out = parseConfig(
+      JSON.stringify({ ...out, models: [...out.models, ...added] }),
+      `${file} (with models from the command line)`,
     );
   }
-  if (opts.concurrency !== undefined)
-    config = { ...config, run: { ...config.run, concurrency: opts.concurrency } };
-  if (opts.cache !== undefined) config = { ...config, run: { ...config.run, cache: opts.cache } };
-  const warnings: string[] = [];
-  const task = config.task;
+  if (opts.concurrency !== undefined) out = { ...out, run: { ...out.run, concurrency: opts.concurrency } };
+  if (opts.cache !== undefined) out = { ...out, run: { ...out.run, cache: opts.cache } };
+  return out;
+}
 
-  // The run id first: a run another process is writing is refused before any data is loaded.
+/** The run id (resume the latest of this config, or a fresh one) and its hashes; refuses a run being written. */
+export function chooseRun(
+  root: string,
+  config: EvalConfig,
+  configDir: string,
+  fresh: boolean,
+): { runId: string; configHash: string; runKeyHash: string } {
   const hash = configHash(config);
-  const keyHash = runKeyHash(config, templateHashesOf(config, loaded.dir));
-  const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}`;
-  const runId = chooseRunId(opts.root, base, Boolean(opts.fresh));
-  const lockFile = path.join(runsDir(opts.root), runId, RUN_LOCK_FILE);
+  const keyHash = runKeyHash(config, templateHashesOf(config, configDir));
+  const runId = chooseRunId(root, `${runSlug(config.name)}-${keyHash.slice(0, 8)}`, fresh);
+  const lockFile = path.join(runsDir(root), runId, RUN_LOCK_FILE);
   const holder = lockHolder(lockFile);
   if (holder) throw new RunLockedError(lockFile, holder);
+  return { runId, configHash: hash, runKeyHash: keyHash };
+}
 
-  // Data and cases.
+export interface LoadedCases {
+  data: Interactions;
+  fingerprint: string;
+  datasetPath: string;
+  built: BuiltCases;
+  /** The cases this invocation runs (after --limit). */
+  cases: TestCase[];
+  /** Malformed rows the load skipped (absent when none): never silent, see prepareEval's warnings. */
+  skippedRows?: SkippedRows;
+}
+
+/** The dataset and the test cases (all of them, and the --limit subset). */
+export async function loadCases(
+  config: EvalConfig,
+  configDir: string,
+  opts: Pick<PrepareOptions, 'limit' | 'packageRoot'>,
+): Promise<LoadedCases> {
   const datasetPath = config.dataset.path.startsWith('bundled:')
     ? config.dataset.path
-    : resolveConfigPath(config, loaded.dir, config.dataset.path);
+    : resolveConfigPath(config, configDir, config.dataset.path);
   const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
   const { data, fingerprint } = dataset;
-  // Never silent: the same count and first rows as `ubp stats`, in the warnings and the manifest.
-  const skippedRows = skippedRowsOf(dataset);
-  if (skippedRows) warnings.push(skippedRowsWarning(skippedRows).join('\n'));
-  const built = buildCases(data, task);
-  const caseCount = built.cases.length;
+  const built = buildCases(data, config.task);
   const cases = opts.limit !== undefined ? built.cases.slice(0, opts.limit) : built.cases;
-  const candidates =
-    task.form === 'choice' || task.form === 'ranking'
-      ? (task.candidates ?? DEFAULT_CANDIDATES[task.form])
-      : undefined;
+  const skippedRows = skippedRowsOf(dataset);
+  return { data, fingerprint, datasetPath, built, cases, ...(skippedRows ? { skippedRows } : {}) };
+}
 
-  const wanted = opts.only?.length ? new Set(opts.only.map((s) => s.trim()).filter(Boolean)) : null;
-  const isWanted = (id: string, alt?: string): boolean =>
-    !wanted || wanted.has(id) || (alt !== undefined && wanted.has(alt));
-
-  // Baselines, fitted on the training side only.
-  const variants: RunVariant[] = [];
-  const baselineNames = (config.baselines ?? BASELINES_BY_FORM[task.form]).filter((n) =>
-    isWanted(`baseline:${n}`, n),
-  );
-  if (baselineNames.length) {
-    const fitted = fitBaselines(
-      baselineNames,
-      data,
-      built.trainMask,
-      {
-        form: task.form,
-        seed: task.seed,
-        likeThreshold: task.likeThreshold,
-        topShare: task.topShare,
-      },
-      { scale: data.scale },
+/** Which models and baselines this invocation runs (--models); unknown names are an error naming the choices. */
+export function selectVariants(
+  config: EvalConfig,
+  only: readonly string[] | undefined,
+): { models: ModelConfig[]; baselines: string[] } {
+  const allBaselines = config.baselines ?? BASELINES_BY_FORM[config.task.form];
+  const wanted = only?.length ? new Set(only.map((s) => s.trim()).filter(Boolean)) : null;
+  if (!wanted) return { models: config.models, baselines: allBaselines };
+  const known = new Set([
+    ...config.models.map((m) => m.id),
+    ...allBaselines.flatMap((n) => [n, `baseline:${n}`]),
+  ]);
+  const unknown = [...wanted].filter((w) => !known.has(w));
+  if (unknown.length)
+    throw new Error(
+      `--models names ${unknown.map((u) => `"${u}"`).join(', ')}, not in the config (models: ${config.models.map((m) => m.id).join(', ') || 'none'}; baselines: ${allBaselines.join(', ')})`,
     );
-    for (const p of fitted) {
-      variants.push({
-        id: p.id,
-        kind: 'baseline',
-        predictor: p,
-        model: p.id,
-        template: null,
-        samples: 1,
-        pool: LOCAL_POOL,
-      });
-    }
-  }
+  return {
+    models: config.models.filter((m) => wanted.has(m.id)),
+    baselines: allBaselines.filter((n) => wanted.has(n) || wanted.has(`baseline:${n}`)),
+  };
+}
 
-  // Templates × models.
-  const models = config.models.filter((m) => isWanted(m.id));
-  if (wanted) {
-    const known = new Set([
-      ...config.models.map((m) => m.id),
-      ...(config.baselines ?? BASELINES_BY_FORM[task.form]).flatMap((n) => [n, `baseline:${n}`]),
-    ]);
-    const unknown = [...wanted].filter((w) => !known.has(w));
-    if (unknown.length)
-      throw new Error(
-        `--models names ${unknown.map((u) => `"${u}"`).join(', ')}, not in the config (models: ${config.models.map((m) => m.id).join(', ') || 'none'}; baselines: ${(config.baselines ?? BASELINES_BY_FORM[task.form]).join(', ')})`,
-      );
-  }
+/** The baselines, fitted on the training side of the split only. */
+export function baselineVariants(
+  names: readonly string[],
+  data: Interactions,
+  trainMask: Uint8Array,
+  task: EvalConfig['task'],
+): RunVariant[] {
+  if (!names.length) return [];
+  const fitted = fitBaselines(
+    [...names],
+    data,
+    trainMask,
+    { form: task.form, seed: task.seed, likeThreshold: task.likeThreshold, topShare: task.topShare },
+    { scale: data.scale },
+  );
+  return fitted.map((p) => ({
+    id: p.id,
+    kind: 'baseline',
+    predictor: p,
+    model: p.id,
+    template: null,
+    samples: 1,
+    pool: LOCAL_POOL,
+  }));
+}
+
+export interface LoadedTemplate {
+  ref: string;
+  parsed: ParsedPrompt;
+  name: string;
+}
+
+/** The templates the config names (the form's built-in one by default), checked: an error stops the run. */
+export function loadTemplates(config: EvalConfig, configDir: string): LoadedTemplate[] {
+  const refs = config.prompts ?? [`builtin:${config.task.form}`];
+  return refs.map((ref) => {
+    const parsed = loadPromptTemplate(ref, configDir);
+    const diagnostics = [...parsed.diagnostics, ...analyzePrompt(parsed)];
+    if (hasErrors(diagnostics)) throw new PromptError(parsed.file, diagnostics);
+    const name = parsed.frontMatter.name ?? path.basename(ref).replace(/\.prompt$/, '');
+    return { ref, parsed, name };
+  });
+}
+
+/** An LLM variant with what the estimate needs about it. */
+export interface LlmVariantPlan {
+  variant: RunVariant;
+  /** Mean prompt tokens of a sample of rendered cases. */
+  promptTokensPerUnit: number;
+  answerTokens: number;
+  reasoningTokens: number;
+}
+
+/** Templates × models: one variant each, with its predictor, renderer, pool, limits, price and token counts. */
+export async function llmVariants(args: {
+  config: EvalConfig;
+  models: readonly ModelConfig[];
+  templates: readonly LoadedTemplate[];
+  data: Interactions;
+  cases: readonly TestCase[];
+  root: string;
+  opts: Pick<PrepareOptions, 'getApiKey' | 'createLlm' | 'onRetry' | 'priceOverrides'>;
+  /** Things a user should know are added here. */
+  warnings: string[];
+}): Promise<LlmVariantPlan[]> {
+  const { config, models, templates, data, cases, opts, warnings } = args;
+  if (!models.length) return [];
+  const task = config.task;
   const renderInfo: PromptRenderInfo = {
     dataset: { name: data.name, kind: data.kind, scale: data.scale },
     task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k },
   };
-  const estimate: RunEstimate = {
-    units: variants.length * cases.length,
-    llmRequests: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    costUsd: 0,
-    unpriced: [],
-  };
-  if (models.length) {
-    const refs = config.prompts ?? [`builtin:${task.form}`];
-    const templates = refs.map((ref) => {
-      const parsed = loadPromptTemplate(ref, loaded.dir);
-      const diagnostics = [...parsed.diagnostics, ...analyzePrompt(parsed)];
-      if (hasErrors(diagnostics)) throw new PromptError(parsed.file, diagnostics);
-      const name = parsed.frontMatter.name ?? path.basename(ref).replace(/\.prompt$/, '');
-      return { ref, parsed, name };
+  // Keys first: a missing one is reported before anything is loaded or sent.
+  const keys = new Map<string, string | undefined>();
+  for (const m of models) {
+    // No base URL: no key to look up; binding the entry reports what is missing.
+    const base = baseUrlOf(m);
+    keys.set(m.id, base ? await opts.getApiKey(m, originOf(base)) : undefined);
+  }
+  const createLlm = opts.createLlm ?? (await llmFactory(opts.onRetry));
+  // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
+  const sample = cases.slice(0, Math.min(cases.length, 50));
+  const answerTokens = expectedAnswerTokens(task.form, candidatesOf(task));
+  const out: LlmVariantPlan[] = [];
+  for (const m of models) {
+    const llm = await createLlm({
+      model: m,
+      config,
+      cacheDir: path.join(args.root, 'cache'),
+      apiKey: keys.get(m.id),
+      priceOverrides: opts.priceOverrides,
     });
-    // Keys first: a missing one is reported before anything is loaded or sent.
-    const keys = new Map<string, string | undefined>();
-    for (const m of models) {
-      // No base URL: no key to look up; binding the entry reports what is missing.
-      const base = baseUrlOf(m);
-      keys.set(m.id, base ? await opts.getApiKey(m, originOf(base)) : undefined);
+    let countTokens = llm.countTokens;
+    if (!countTokens) {
+      const tokenizer = await loadChatTokenizer(m.model);
+      countTokens = (msgs: ChatMessage[]) => tokenizer.count(msgs).total;
     }
-    const createLlm = opts.createLlm ?? (await llmFactory(opts.onRetry));
-    // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
-    const sample = cases.slice(0, Math.min(cases.length, 50));
-    for (const m of models) {
-      const llm = await createLlm({
-        model: m,
-        config,
-        cacheDir: path.join(opts.root, 'cache'),
-        apiKey: keys.get(m.id),
-        priceOverrides: opts.priceOverrides,
-      });
-      let countTokens = llm.countTokens;
-      if (!countTokens) {
-        const tokenizer = await loadChatTokenizer(m.model);
-        countTokens = (msgs: ChatMessage[]) => tokenizer.count(msgs).total;
-      }
-      for (const t of templates) {
-        const render = (tc: TestCase): ChatMessage[] =>
-          renderVariables(t.parsed, buildPromptVariables(tc, renderInfo));
-        const predictor = llm.forTemplate(t.parsed.frontMatter.params ?? {});
-        const samples = config.run.samples;
-        const temperature = m.params?.temperature ?? t.parsed.frontMatter.params?.temperature;
-        if (samples > 1 && temperature === 0)
-          warnings.push(
-            `run.samples is ${samples} but ${t.name}×${m.id} runs at temperature 0: its samples will be (nearly) identical; raise the temperature or use samples: 1`,
-          );
-        const expectedOut = expectedAnswerTokens(task.form, candidates);
-        const variant: RunVariant = {
+    for (const t of templates) {
+      const render = (tc: TestCase): ChatMessage[] =>
+        renderVariables(t.parsed, buildPromptVariables(tc, renderInfo));
+      const templateParams = t.parsed.frontMatter.params ?? {};
+      // The model's params win over the template's (as the binding merges them).
+      const params = { ...templateParams, ...(m.params ?? {}) } as Record<string, unknown>;
+      const reasoning = reasoningReserve(m.model, params, answerTokens);
+      const temperature = m.params?.temperature ?? templateParams.temperature;
+      if (config.run.samples > 1 && temperature === 0)
+        warnings.push(
+          `run.samples is ${config.run.samples} but ${t.name}×${m.id} runs at temperature 0: its samples will be (nearly) identical; raise the temperature or use samples: 1`,
+        );
+      let promptTokens = 0;
+      for (const tc of sample) promptTokens += countTokens(render(tc));
+      out.push({
+        variant: {
           id: `${t.name}×${m.id}`,
           kind: 'llm',
-          predictor,
+          predictor: llm.forTemplate(templateParams),
           model: m.id,
           template: t.name,
-          samples,
+          samples: config.run.samples,
           render,
           pool: llm.origin,
           concurrency: m.concurrency,
@@ -319,50 +373,89 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
           tpm: m.tpm,
           cost: llm.cost,
           countTokens,
-          expectedOutputTokens: expectedOut,
-        };
-        variants.push(variant);
-        let promptTokens = 0;
-        for (const tc of sample) promptTokens += countTokens(render(tc));
-        const perCase = sample.length ? promptTokens / sample.length : 0;
-        const n = cases.length * samples;
-        estimate.units += n;
-        estimate.llmRequests += n;
-        estimate.promptTokens += Math.round(perCase * n);
-        estimate.completionTokens += expectedOut * n;
-        const c = llm.cost?.({ prompt: Math.round(perCase * n), completion: expectedOut * n });
-        if (c === undefined) {
-          if (!estimate.unpriced.includes(m.id)) estimate.unpriced.push(m.id);
-        } else if (estimate.costUsd !== null) estimate.costUsd += c;
-      }
-    }
-    const budget = config.run.budgetUsd;
-    if (budget !== undefined && estimate.costUsd !== null && estimate.costUsd > budget)
-      warnings.push(
-        `the estimated cost ($${estimate.costUsd.toFixed(2)}) is above run.budgetUsd ($${budget}): the run will stop at the budget`,
-      );
-    if (estimate.unpriced.length) {
-      warnings.push(
-        `no price known for ${estimate.unpriced.join(', ')}: their cost is not counted${config.run.budgetUsd !== undefined ? ' and the budget cannot bound them' : ''} (set "price" on the model)`,
-      );
-      if (estimate.unpriced.length === models.length) estimate.costUsd = null;
+          expectedOutputTokens: answerTokens + reasoning,
+        },
+        promptTokensPerUnit: sample.length ? promptTokens / sample.length : 0,
+        answerTokens,
+        reasoningTokens: reasoning,
+      });
     }
   }
-  if (!variants.length) throw new Error('nothing to run: no model and no baseline selected');
+  return out;
+}
 
-  const manifest: OpenRunStoreOptions['manifest'] = {
+/** What is left to send and what it may cost, with the warnings a user should read before it starts. */
+export function estimateRun(
+  config: EvalConfig,
+  baselines: readonly RunVariant[],
+  llms: readonly LlmVariantPlan[],
+  cases: number,
+  done: ReadonlyMap<string, number>,
+): { estimate: RunEstimate; warnings: string[] } {
+  const estimate = emptyEstimate();
+  for (const v of baselines)
+    addToEstimate(estimate, { kind: 'baseline', model: v.model, units: cases, done: done.get(v.id) ?? 0 });
+  for (const p of llms) {
+    const v = p.variant;
+    addToEstimate(estimate, {
+      kind: 'llm',
+      model: v.model,
+      units: cases * v.samples,
+      done: done.get(v.id) ?? 0,
+      promptTokensPerUnit: p.promptTokensPerUnit,
+      answerTokens: p.answerTokens,
+      reasoningTokens: p.reasoningTokens,
+      ...(v.cost ? { cost: v.cost } : {}),
+    });
+  }
+  const warnings: string[] = [];
+  const budget = config.run.budgetUsd;
+  if (budget !== undefined && estimate.costUsd !== null && estimate.costUsd > budget)
+    warnings.push(
+      `the estimated cost ($${estimate.costUsd.toFixed(2)}) is above run.budgetUsd ($${budget}): the run will stop at the budget`,
+    );
+  if (estimate.unpriced.length) {
+    warnings.push(
+      `no price known for ${estimate.unpriced.join(', ')}: their cost is not counted${budget !== undefined ? ' and the budget cannot bound them' : ''} (set "price" on the model)`,
+    );
+    const llmModels = new Set(llms.map((p) => p.variant.model));
+    if (estimate.unpriced.length === llmModels.size) estimate.costUsd = null;
+  }
+  return { estimate, warnings };
+}
+
+/** The manifest of the run: the effective config (defaults filled, see config.ts), data, variants, versions. */
+export function buildManifest(args: {
+  runId: string;
+  config: EvalConfig;
+  configFile: string;
+  configHash: string;
+  runKeyHash: string;
+  loaded: LoadedCases;
+  variants: readonly RunVariant[];
+  /** Models without a price (the estimate's `unpriced`): the run's cost is unknown. */
+  unpricedModels: string[];
+}): OpenRunStoreOptions['manifest'] {
+  const { config, loaded } = args;
+  return {
     format: 1,
-    id: runId,
+    id: args.runId,
     name: config.name,
-    configFile: loaded.file,
-    config,
-    configHash: hash,
-    runKeyHash: keyHash,
+    configFile: args.configFile,
+    config: effectiveConfig(config),
+    configHash: args.configHash,
+    runKeyHash: args.runKeyHash,
     engineVersion: ENGINE_VERSION,
     openaiVersion: openaiVersion(),
     node: process.version,
-    dataset: { name: data.name, path: datasetPath, fingerprint, form: task.form, scale: data.scale },
-    variants: variants.map((v) => ({
+    dataset: {
+      name: loaded.data.name,
+      path: loaded.datasetPath,
+      fingerprint: loaded.fingerprint,
+      form: config.task.form,
+      scale: loaded.data.scale,
+    },
+    variants: args.variants.map((v) => ({
       id: v.id,
       kind: v.kind,
       model: v.model,
@@ -370,28 +463,78 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
       samples: v.kind === 'baseline' ? 1 : v.samples,
       ...(v.kind === 'llm' ? { origin: v.pool } : {}),
     })),
-    cases: caseCount,
+    cases: loaded.built.cases.length,
     casesVersion: CASES_VERSION,
-    split: { kind: built.split, ...(built.cutoff !== undefined ? { cutoff: built.cutoff } : {}) },
-    ...(skippedRows ? { skippedRows } : {}),
-    unpricedModels: estimate.unpriced,
+    split: {
+      kind: loaded.built.split,
+      ...(loaded.built.cutoff !== undefined ? { cutoff: loaded.built.cutoff } : {}),
+    },
+    ...(loaded.skippedRows ? { skippedRows: loaded.skippedRows } : {}),
+    unpricedModels: args.unpricedModels,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The recipe
+
+export async function prepareEval(configFile: string, opts: PrepareOptions): Promise<PreparedEval> {
+  const loaded = await loadConfig(configFile);
+  const config = applyOverrides(loaded.config, loaded.file, opts);
+  const task = config.task;
+  // The run id first: a run another process is writing is refused before any data is loaded.
+  const run = chooseRun(opts.root, config, loaded.dir, Boolean(opts.fresh));
+  const data = await loadCases(config, loaded.dir, opts);
+  const { cases } = data;
+  const selected = selectVariants(config, opts.only);
+  const variants = baselineVariants(selected.baselines, data.data, data.built.trainMask, task);
+  const baselines = [...variants];
+  const templates = selected.models.length ? loadTemplates(config, loaded.dir) : [];
+  const llmWarnings: string[] = [];
+  const llms = await llmVariants({
+    config,
+    models: selected.models,
+    templates,
+    data: data.data,
+    cases,
+    root: opts.root,
+    opts,
+    warnings: llmWarnings,
+  });
+  variants.push(...llms.map((p) => p.variant));
+  if (!variants.length) throw new Error('nothing to run: no model and no baseline selected');
+  // A resume estimates only what is left: units with a final line in the run being continued are not counted.
+  const done = await finishedUnits(path.join(runsDir(opts.root), run.runId, RUN_RESULTS_FILE), cases);
+  const { estimate, warnings: costWarnings } = estimateRun(config, baselines, llms, cases.length, done);
+  // Never silent: the same count and first rows as `ubp stats`, in the warnings and the manifest.
+  const skipped = data.skippedRows ? [skippedRowsWarning(data.skippedRows).join('\n')] : [];
+  const warnings = [...skipped, ...llmWarnings, ...costWarnings];
+  const manifest = buildManifest({
+    runId: run.runId,
+    config,
+    configFile: loaded.file,
+    configHash: run.configHash,
+    runKeyHash: run.runKeyHash,
+    loaded: data,
+    variants,
+    unpricedModels: estimate.unpriced,
+  });
+  const candidates = candidatesOf(task);
 
   const openStore = (): Promise<RunStore> =>
-    openRunStore({ root: opts.root, runId, manifest, tool: opts.tool });
+    openRunStore({ root: opts.root, runId: run.runId, manifest, tool: opts.tool });
   return {
     config,
     configFile: loaded.file,
-    configHash: hash,
-    runKeyHash: keyHash,
-    data,
-    fingerprint,
+    configHash: run.configHash,
+    runKeyHash: run.runKeyHash,
+    data: data.data,
+    fingerprint: data.fingerprint,
     cases,
-    caseCount,
-    trainMask: built.trainMask,
-    split: built.split,
+    caseCount: data.built.cases.length,
+    trainMask: data.built.trainMask,
+    split: data.built.split,
     variants,
-    runId,
+    runId: run.runId,
     estimate,
     manifest,
     warnings,
@@ -404,7 +547,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
         store,
         cases,
         variants,
-        scoring: { scale: data.scale, k: task.k, candidates },
+        scoring: { scale: data.data.scale, k: task.k, ...(candidates !== undefined ? { candidates } : {}) },
         concurrency: config.run.concurrency,
         budgetUsd: config.run.budgetUsd,
         ...(inBatches.size ? { skip: inBatches } : {}),
@@ -412,7 +555,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
       });
       // The response cache appends in the background: make sure its lines are on disk when the run is done.
       const done = handle.done.then(async (summary) => {
-        if (models.length) await flushResponseCaches();
+        if (selected.models.length) await flushResponseCaches();
         return summary;
       });
       return { ...handle, done, [Symbol.asyncIterator]: () => handle[Symbol.asyncIterator]() };

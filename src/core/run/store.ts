@@ -2,23 +2,21 @@
 // `results.jsonl` (append-only, one CaseResult per line). Readers take the LAST line per (case, variant,
 // sample), so a retried error is superseded by appending, never by rewriting. A torn last line (a crash mid-write)
 // is ignored by readers and cut off by the next writer before it appends. See docs/runner.md.
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-} from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { SkippedRows } from '../dataset/errors';
+import type { EvalConfig } from '../config';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
+import { readResults, type ResultsScan } from './results';
 
-/** `batch`: waiting on provider batches (src/core/batch) for the units not yet answered. */
-export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'batch';
+/**
+ * How a run stands. `batch`: waiting on provider batches (src/core/batch) for the units not yet answered.
+ * `interrupted` is never written: readers report it for a run that says `running` while no live process holds
+ * its lock (killed or crashed; resumable).
+ */
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed' | 'budget' | 'batch' | 'interrupted';
 
 export interface RunTotals {
   /** Units (case × variant × sample) with a final line, by outcome. */
@@ -52,8 +50,12 @@ export interface RunManifest {
   name: string;
   /** Absolute path of the config file, when there is one. */
   configFile?: string;
-  /** The effective config (the file plus models added on the command line), defaults filled. */
-  config: unknown;
+  /**
+   * The effective config (the file plus models added on the command line) with every default filled, once, by
+   * config.ts (`effectiveConfig`): readers take values from it as they are. Typed as written by this engine;
+   * every field optional because runs recorded by older versions (and test fixtures) may lack some.
+   */
+  config: ManifestConfig;
   /** sha256 of the canonical effective config. */
   configHash: string;
   /** sha256 of the parts that decide the answers (the run id's hash; see runKey.ts). */
@@ -88,6 +90,8 @@ export interface RunManifest {
   stoppedModels?: { model: string; reason: string; notSent: number }[];
   /** Last time a live session wrote its totals (a heartbeat: readers date a run whose process is gone by it). */
   updatedAt?: string;
+  /** Time the run has actually run, ms: every session's, up to its end or last heartbeat (gaps left out). */
+  activeMs?: number;
   /** Every re-run of chosen units (`ubp rerun`, "Re-run Failed Cases"), oldest first. */
   reruns?: RerunRecord[];
   /** Malformed dataset rows the load skipped: the count and the first few (absent when none). */
@@ -110,6 +114,16 @@ export interface RerunRecord {
   finished: number;
   status: RunStatus;
 }
+
+/** Every field optional, at every level. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? DeepPartial<U>[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** The config as a manifest holds it (see RunManifest.config). */
+export type ManifestConfig = DeepPartial<EvalConfig>;
 
 export const RUN_RESULTS_FILE = 'results.jsonl';
 export const RUN_MANIFEST_FILE = 'manifest.json';
@@ -142,45 +156,12 @@ export function runsDir(root: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
-export interface ScanResult {
-  /** Bytes up to and including the last complete line. */
-  validBytes: number;
-  lines: number;
-  /** Complete lines that did not parse (reported, skipped). */
-  corrupt: number;
-  /** True when the file ends in a partial line (ignored). */
-  tornTail: boolean;
-}
+/** What a read of results.jsonl found (see results.ts, the one reader). */
+export type ScanResult = ResultsScan;
 
 /** Streams results.jsonl line by line (complete lines only), calling `onResult` for each parsed line. */
-export async function scanResults(file: string, onResult: (r: CaseResult) => void): Promise<ScanResult> {
-  const out: ScanResult = { validBytes: 0, lines: 0, corrupt: 0, tornTail: false };
-  if (!existsSync(file)) return out;
-  let carry: Buffer = Buffer.alloc(0);
-  let offset = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0;
-    let nl = buf.indexOf(10, start);
-    while (nl !== -1) {
-      const line = buf.toString('utf8', start, nl);
-      out.lines++;
-      if (line.trim() !== '') {
-        try {
-          onResult(JSON.parse(line) as CaseResult);
-        } catch {
-          out.corrupt++;
-        }
-      }
-      start = nl + 1;
-      nl = buf.indexOf(10, start);
-    }
-    offset += start;
-    carry = buf.subarray(start);
-  }
-  out.validBytes = offset;
-  out.tornTail = carry.length > 0;
-  return out;
+export function scanResults(file: string, onResult: (r: CaseResult) => void): Promise<ScanResult> {
+  return readResults(file, onResult);
 }
 
 export interface ReadRun {
@@ -194,7 +175,7 @@ export interface ReadRun {
 /** Reads a run folder (or a run id under `<root>/runs`). Tolerates a torn last line. */
 export async function readRun(dirOrId: string, root?: string): Promise<ReadRun> {
   const dir = resolveRunDir(dirOrId, root);
-  const manifest = readRunManifest(dir);
+  const manifest = withLiveStatus(dir, readRunManifest(dir));
   const byKey = new Map<string, CaseResult>();
   const scan = await scanResults(path.join(dir, RUN_RESULTS_FILE), (r) => {
     byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
@@ -209,6 +190,12 @@ function resolveRunDir(dirOrId: string, root?: string): string {
     if (existsSync(path.join(d, RUN_MANIFEST_FILE))) return d;
   }
   throw new Error(`no run "${dirOrId}"${root ? ` in ${runsDir(root)}` : ''} (no ${RUN_MANIFEST_FILE} found)`);
+}
+
+/** The manifest with status `interrupted` when it says `running` but no live process holds the run's lock. */
+export function withLiveStatus(dir: string, manifest: RunManifest): RunManifest {
+  if (manifest.status !== 'running' || lockHolder(path.join(dir, RUN_LOCK_FILE))) return manifest;
+  return { ...manifest, status: 'interrupted' };
 }
 
 export function readRunManifest(dir: string): RunManifest {
@@ -245,7 +232,9 @@ export function listRuns(root: string): RunListing[] {
       continue;
     }
     const activeBy = lockHolder(path.join(d, RUN_LOCK_FILE));
-    out.push({ id, dir: d, manifest, activeBy, interrupted: manifest.status === 'running' && !activeBy });
+    const interrupted = manifest.status === 'running' && !activeBy;
+    if (interrupted) manifest = { ...manifest, status: 'interrupted' };
+    out.push({ id, dir: d, manifest, activeBy, interrupted });
   }
   return out.sort((a, b) => (a.manifest.sessionStartedAt < b.manifest.sessionStartedAt ? 1 : -1));
 }
@@ -420,6 +409,14 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
   // Cut a torn tail so the next line starts on a line of its own (O_APPEND writes go to the new end).
   if (scan.tornTail) ftruncateSync(fd, scan.validBytes);
 
+  // Active time: earlier sessions' plus this one's so far (written with every manifest update).
+  const activeBefore = manifest.activeMs ?? 0;
+  const sessionT0 = performance.now();
+  const stamp = (m: RunManifest): RunManifest => ({
+    ...m,
+    activeMs: Math.round(activeBefore + performance.now() - sessionT0),
+  });
+  manifest = stamp(manifest);
   writeManifest(manifestFile, manifest);
 
   let pending: string[] = [];
@@ -460,7 +457,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
     },
     flush,
     updateManifest(patch) {
-      manifest = { ...manifest, ...patch };
+      manifest = stamp({ ...manifest, ...patch });
       writeManifest(manifestFile, manifest);
     },
     close(patch) {
@@ -468,7 +465,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
       try {
         flush();
         closeSync(fd);
-        manifest = { ...manifest, ...patch };
+        manifest = stamp({ ...manifest, ...patch });
         if (manifest.status !== 'running') manifest.finishedAt ??= new Date().toISOString();
         writeManifest(manifestFile, manifest);
       } finally {

@@ -1,5 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
+import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import { skippedRowsLine, type SkippedRows } from '../dataset/errors';
 import type { RunManifest, ScanResult } from '../run/store';
@@ -132,15 +133,18 @@ interface TaskLike {
 }
 
 function taskOf(manifest: RunManifest): TaskLike {
-  const cfg = manifest.config as { task?: TaskLike } | undefined;
-  return cfg?.task ?? {};
+  return (manifest.config?.task as TaskLike | undefined) ?? {};
 }
 
 /** The scoring context a run's manifest implies. */
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? (form === 'choice' ? 5 : form === 'ranking' ? 20 : undefined);
+  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
+  const candidates = candidatesOf({
+    form,
+    ...(task.candidates !== undefined ? { candidates: task.candidates } : {}),
+  });
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -197,7 +201,10 @@ export function buildReport(
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
   const lastLine = latest.reduce((m, r) => Math.max(m, Date.parse(r.finishedAt) || 0), 0);
-  const ended = manifest.finishedAt ? Date.parse(manifest.finishedAt) : lastLine || NaN;
+  // A run whose process is gone has no finishedAt: its last heartbeat (updatedAt) or last line dates it.
+  const ended = manifest.finishedAt
+    ? Date.parse(manifest.finishedAt)
+    : Math.max(lastLine, Date.parse(manifest.updatedAt ?? '') || 0) || NaN;
   const info = (key: string) => {
     const m = fs.metrics.find((d) => d.key === key)!;
     return { key: m.key, label: m.label, higherIsBetter: m.higherIsBetter, description: m.description };
@@ -281,7 +288,12 @@ export function buildReport(
       partial: latest.length < units,
       ...(manifest.startedAt ? { startedAt: manifest.startedAt } : {}),
       ...(manifest.finishedAt ? { finishedAt: manifest.finishedAt } : {}),
-      ...(Number.isFinite(ended - started) ? { durationMs: ended - started } : {}),
+      // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
+      ...(manifest.activeMs !== undefined
+        ? { durationMs: manifest.activeMs }
+        : Number.isFinite(ended - started)
+          ? { durationMs: ended - started }
+          : {}),
       ...(manifest.resumes !== undefined ? { resumes: manifest.resumes } : {}),
       ...(manifest.engineVersion ? { engineVersion: manifest.engineVersion } : {}),
       ...(manifest.configFile ? { configFile: manifest.configFile } : {}),

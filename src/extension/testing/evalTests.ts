@@ -239,7 +239,9 @@ export class EvalTests implements vscode.Disposable {
       onStarted: (handle) => this.follow(testRun, handle, item, token),
     });
     if (!result) {
-      for (const t of targets) testRun.skipped(t);
+      testRun.appendOutput(`${item.label}: the run did not start (the UBP Eval log says why)\r\n`);
+      this.services.log.warn(`Test Explorer: ${item.label} did not run`);
+      for (const t of targets) this.skipped(testRun, t);
       return;
     }
     await this.report(
@@ -370,7 +372,7 @@ export class EvalTests implements vscode.Disposable {
       if (!node || (onlyVariants && !onlyVariants.has(node.variant))) continue;
       const list = byVariant.get(node.variant);
       if (!list) {
-        if (onlyVariants) testRun.skipped(variant);
+        if (onlyVariants) this.skipped(testRun, variant);
         continue;
       }
       const failed = list.flatMap((r) => {
@@ -472,6 +474,11 @@ export class EvalTests implements vscode.Disposable {
       testRun.errored(leaf, msg, r.latencyMs);
       this.record(leaf, 'errored', msg);
     } else this.failed(testRun, leaf, msg, r.latencyMs);
+  }
+
+  private skipped(testRun: vscode.TestRun, item: vscode.TestItem): void {
+    testRun.skipped(item);
+    this.record(item, 'skipped');
   }
 
   private passed(testRun: vscode.TestRun, item: vscode.TestItem): void {

@@ -2,7 +2,6 @@
 // report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
 // their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
 import { fork } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import {
@@ -17,6 +16,7 @@ import {
   manifestCostUsd,
   pairName,
   probeComparison,
+  readResults,
   readRunManifest,
   RUN_RESULTS_FILE,
   scoreResult,
@@ -116,28 +116,13 @@ export function parseSlimLine(buf: Buffer, start: number, end: number): CaseResu
 export async function readSlimRun(dir: string): Promise<LoadedRun & { bytes: number }> {
   const manifest = readRunManifest(dir);
   const byKey = new Map<string, CaseResult>();
-  let bytes = 0;
-  const file = path.join(dir, RUN_RESULTS_FILE);
-  if (existsSync(file)) {
-    let carry: Buffer = Buffer.alloc(0);
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) {
-      const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-      let start = 0;
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        if (nl > start) {
-          try {
-            const r = parseSlimLine(buf, start, nl);
-            byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
-          } catch {
-            /* an unreadable line: readers skip it */
-          }
-        }
-        start = nl + 1;
-      }
-      bytes += start;
-      carry = buf.subarray(start);
-    }
-  }
+  // The engine's one streaming reader, with the slim parser.
+  const scan = await readResults(
+    path.join(dir, RUN_RESULTS_FILE),
+    (r) => byKey.set(unitKey(r.caseId, r.variant, r.sample), r),
+    { parse: parseSlimLine },
+  );
+  const bytes = scan.validBytes;
   return { dir: path.resolve(dir), manifest, results: [...byKey.values()], bytes };
 }
 

@@ -4,11 +4,12 @@
 // is still being written (a debounced watcher on results.jsonl, reading only the appended bytes), and restores
 // itself after a window reload through a WebviewPanelSerializer.
 import * as vscode from 'vscode';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
   latestResults,
   listRuns,
+  readAppendedResults,
   readRunManifest,
   RUN_RESULTS_FILE,
   scoringContext,
@@ -114,52 +115,30 @@ class LiveRun {
   /** Reads what was appended since the last call. `replaced` is true when a line superseded an earlier one. */
   poll(): { added: CaseResult[]; replaced: boolean; changed: boolean } {
     const file = path.join(this.dir, RUN_RESULTS_FILE);
-    let size = 0;
-    try {
-      size = statSync(file).size;
-    } catch {
-      return { added: [], replaced: false, changed: false };
-    }
     try {
       this.manifest = readRunManifest(this.dir);
     } catch {
       /* being rewritten: keep the last one */
     }
-    if (size < this.offset) {
+    const added: CaseResult[] = [];
+    let replaced = false;
+    // The engine's incremental reader: complete lines appended since the offset. Same order as readRun: a unit
+    // keeps the place of its first line (the bootstrap's clusters follow it).
+    const onLine = (r: CaseResult): void => {
+      const key = unitKey(r.caseId, r.variant, r.sample);
+      if (this.byKey.has(key)) replaced = true;
+      this.byKey.set(key, r);
+      added.push(r);
+    };
+    let scan = readAppendedResults(file, this.offset, onLine, parseSlimLine);
+    if (scan.truncated) {
       // Truncated (a torn tail was cut): start over.
       this.offset = 0;
       this.byKey.clear();
+      scan = readAppendedResults(file, 0, onLine, parseSlimLine);
     }
-    if (size === this.offset) return { added: [], replaced: false, changed: false };
-    const fd = openSync(file, 'r');
-    const buf = Buffer.alloc(size - this.offset);
-    try {
-      readSync(fd, buf, 0, buf.length, this.offset);
-    } finally {
-      closeSync(fd);
-    }
-    const end = buf.lastIndexOf(10);
-    if (end < 0) return { added: [], replaced: false, changed: false };
-    const added: CaseResult[] = [];
-    let replaced = false;
-    // Same order as readRun: a unit keeps the place of its first line (the bootstrap's clusters follow it).
-    for (
-      let start = 0, nl = buf.indexOf(10);
-      nl !== -1 && nl <= end;
-      start = nl + 1, nl = buf.indexOf(10, start)
-    ) {
-      if (nl === start) continue;
-      try {
-        const r = parseSlimLine(buf, start, nl);
-        const key = unitKey(r.caseId, r.variant, r.sample);
-        if (this.byKey.has(key)) replaced = true;
-        this.byKey.set(key, r);
-        added.push(r);
-      } catch {
-        /* a corrupt line: readers skip it */
-      }
-    }
-    this.offset += end + 1;
+    if (scan.validBytes === this.offset) return { added: [], replaced: false, changed: false };
+    this.offset = scan.validBytes;
     return { added, replaced, changed: true };
   }
 }

@@ -41,7 +41,15 @@ describe('Test Explorer', () => {
           name: 'it-tests',
           dataset: { path: 'bundled:ml-latest-small' },
           task: { form: 'choice', users: 16, seed: 5 },
-          models: [{ id: 'local-llm', baseUrl: server.url, model: 'test-model' }],
+          // Priced at zero: a free run starts from the Test Explorer without the cost question.
+          models: [
+            {
+              id: 'local-llm',
+              baseUrl: server.url,
+              model: 'test-model',
+              price: { inputPerMTok: 0, outputPerMTok: 0 },
+            },
+          ],
           baselines: ['popularity'],
           run: { concurrency: 4, maxRetries: 0, timeoutMs: 10_000, cache: false },
         },
@@ -71,7 +79,11 @@ describe('Test Explorer', () => {
 
     await vscode.window.showTextDocument(vscode.Uri.file(config));
     await testRunOf(() => vscode.commands.executeCommand('testing.runCurrentFile'));
-    assert.equal(server.stats().chatRequests, 16, 'one request per case');
+    assert.equal(
+      server.stats().chatRequests,
+      16,
+      `one request per case; reported: ${JSON.stringify([...api.tests.reported])}`,
+    );
 
     const [run] = api.services.runs.list().filter((r) => r.manifest.configFile === config);
     assert.ok(run, 'the run is in the run store');

@@ -27,7 +27,7 @@ test('ubp stats --json gives the stats, files, fingerprint and issues', async ()
   assert.match(io.err, /ratings\.csv:3:5: non-numeric rating "abc"/);
 });
 
-test('ubp stats --as and --strict; errors exit 1 with the message, misuse exits 2', async () => {
+test('ubp stats --as and --strict; errors and misuse exit 1 (exitCodes.ts)', async () => {
   let { io, cli } = bufferIO(fixtures);
   assert.equal(await main(['stats', 'ml-csv-ugly', '--strict'], cli), 1);
   assert.match(io.err, /movies\.csv:5:3: unterminated quote/);
@@ -35,10 +35,10 @@ test('ubp stats --as and --strict; errors exit 1 with the message, misuse exits 
   assert.equal(await main(['stats', 'ml-csv', '--as', 'movielens-dat'], cli), 1);
   assert.match(io.err, /movies\.dat: file not found/);
   ({ io, cli } = bufferIO(fixtures));
-  assert.equal(await main(['stats', 'ml-csv', '--as', 'parquet'], cli), 2);
+  assert.equal(await main(['stats', 'ml-csv', '--as', 'parquet'], cli), 1);
   assert.match(io.err, /--as must be one of/);
   ({ io, cli } = bufferIO(fixtures));
-  assert.equal(await main(['stats'], cli), 2);
+  assert.equal(await main(['stats'], cli), 1);
 });
 
 test('ubp stats --columns reads a generic file', async () => {

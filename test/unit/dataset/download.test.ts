@@ -189,7 +189,7 @@ test('ubp download ml-latest-small: the 2018 release, saved as such, through UBP
   });
 });
 
-test('ubp download fails with exit 1 on a wrong row count, and exit 2 on an unknown name', async () => {
+test('ubp download fails with exit 1 on a wrong row count, and exit 1 on an unknown name (exitCodes.ts)', async () => {
   await withTmp(async (dir) => {
     routes.set('/movielens/ml-latest-small.zip', latestSmall2018(100835));
     let { io, cli } = bufferIO(dir, { UBP_DATASET_MIRROR: mirror });
@@ -197,7 +197,7 @@ test('ubp download fails with exit 1 on a wrong row count, and exit 2 on an unkn
     assert.match(io.err, /ratings\.csv has 100835 rows, expected 100836/);
     assert.deepEqual(readdirSync(path.join(dir, 'data')), []);
     ({ io, cli } = bufferIO(dir, { UBP_DATASET_MIRROR: mirror }));
-    assert.equal(await main(['download', 'ml-100m'], cli), 2);
+    assert.equal(await main(['download', 'ml-100m'], cli), 1);
     assert.match(io.err, /unknown dataset "ml-100m"/);
     ({ io, cli } = bufferIO(dir));
     assert.equal(await main(['download', '--list'], cli), 0);

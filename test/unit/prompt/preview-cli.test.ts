@@ -129,14 +129,14 @@ test('a .prompt file with --config renders that config’s cases; errors exit 1'
   assert.match(bad.err, /^broken\.prompt:6:43: error: /);
 });
 
-test('misuse is a usage error (exit 2); a missing file a clear error (exit 1)', async () => {
-  assert.equal((await run([])).code, 2);
+test('misuse and a missing file both exit 1 (exitCodes.ts), with different messages', async () => {
+  assert.equal((await run([])).code, 1);
   const caseOut = await run(['test/fixtures/prompt/tiny.ubp.json', '--case', '99']);
-  assert.equal(caseOut.code, 2);
+  assert.equal(caseOut.code, 1);
   assert.match(caseOut.err, /--case 99: there are 3 case\(s\) \(0\.\.2\)/);
-  assert.equal((await run(['test/fixtures/prompt/tiny.ubp.json', '--prompt', '5'])).code, 2);
-  assert.equal((await run(['test/fixtures/prompt/tiny.ubp.json', '--case', 'nope'])).code, 2);
-  assert.equal((await run(['x.prompt', '--form', 'essay'], fixtures)).code, 2);
+  assert.equal((await run(['test/fixtures/prompt/tiny.ubp.json', '--prompt', '5'])).code, 1);
+  assert.equal((await run(['test/fixtures/prompt/tiny.ubp.json', '--case', 'nope'])).code, 1);
+  assert.equal((await run(['x.prompt', '--form', 'essay'], fixtures)).code, 1);
   const missing = await run(['nothing.prompt'], fixtures);
   assert.equal(missing.code, 1);
   assert.match(missing.err, /cannot read nothing\.prompt: ENOENT/);

@@ -56,7 +56,7 @@ test('ubp run --json --limit --new --runs-dir --models', async (t) => {
   assert.match((JSON.parse(b.stdout()) as { runId: string }).runId, /-2$/);
 });
 
-test('ubp run: misuse is a usage error (exit 2); a locked run names its holder (exit 1)', async (t) => {
+test('ubp run: misuse is a usage error (exit 1, with the usage); a locked run names its holder (exit 1)', async (t) => {
   const cwd = tmpRoot(t);
   const cases: [string[], RegExp][] = [
     [['run'], /expected one config file/],
@@ -67,7 +67,8 @@ test('ubp run: misuse is a usage error (exit 2); a locked run names its holder (
   ];
   for (const [argv, message] of cases) {
     const x = io(cwd);
-    assert.equal(await main(argv, x), 2, argv.join(' '));
+    assert.equal(await main(argv, x), 1, argv.join(' '));
+    assert.match(x.stderr(), /usage: ubp run/);
     assert.match(x.stderr(), message);
   }
   const p = await prepareEval(config, { root: path.join(cwd, '.ubp'), getApiKey: () => undefined });

@@ -32,6 +32,10 @@ test('ubp run --endpoint: requests once; a re-run resumes with none; --new is se
   const c = io(cwd);
   assert.equal(await main([...args, '--new'], c), 0, c.stderr());
   assert.equal(server.stats().chatRequests, 30, 'a fresh run of the same config is answered from the cache');
+  assert.match(
+    c.stdout(),
+    /30 of \d+ answers came from the response cache \(run with --no-cache to ask the models again\)/,
+  );
   const fresh = listRuns(path.join(cwd, '.ubp')).find((r) => r.id.endsWith('-2'))!;
   const cached = (await readRun(fresh.dir)).results;
   assert.equal(cached.length, 30);

@@ -29,7 +29,7 @@ test('--fail-under passes when every variant reaches the bar and exits 3 naming 
 test('a malformed --fail-under is a usage error before anything runs', async (t) => {
   const cwd = tmpRoot(t);
   const bad = io(cwd);
-  assert.equal(await main(['run', config, '--fail-under', 'ndcg@10 at least 0.3'], bad), 2);
+  assert.equal(await main(['run', config, '--fail-under', 'ndcg@10 at least 0.3'], bad), 1);
   assert.match(bad.stderr(), /--fail-under: bad threshold "ndcg@10 at least 0.3"/);
   assert.doesNotMatch(bad.stdout(), /run mini-choice/);
 });

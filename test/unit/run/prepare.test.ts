@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { baseRunId, prepareEval, runKeyHash } from '../../../src/core/run/prepare';
+import {
+  applyOverrides,
+  baseRunId,
+  prepareEval,
+  runKeyHash,
+  selectVariants,
+} from '../../../src/core/run/prepare';
 import { CASES_VERSION } from '../../../src/core/tasks';
 import { readRun } from '../../../src/core/run/store';
 import { loadConfig } from '../../../src/core/config';
@@ -160,4 +166,48 @@ test('prepareEval: samples > 1 at temperature 0 is a warning; the manifest recor
     cold.warnings.some((w) => /samples is 2 .*builtin-choice×m1 runs at temperature 0/.test(w)),
     cold.warnings.join('\n'),
   );
+});
+
+test('prepare steps: overrides, selection, a resume estimate of what is left, the effective config in the manifest', async (t) => {
+  const { config: parsed, file } = await loadConfig(config);
+  const withModel = applyOverrides(parsed, file, {
+    addModels: [{ id: 'o3', baseUrl: 'http://fake.test/v1', model: 'o3' }],
+    concurrency: 3,
+    cache: false,
+  });
+  assert.deepEqual(
+    withModel.models.map((m) => m.id),
+    ['o3'],
+  );
+  assert.equal(withModel.run.concurrency, 3);
+  assert.equal(withModel.run.cache, false);
+  assert.deepEqual(selectVariants(withModel, ['popularity']), { models: [], baselines: ['popularity'] });
+  assert.throws(() => selectVariants(withModel, ['nope']), /--models names "nope", not in the config/);
+
+  const root = tmpRoot(t);
+  const p = await prepareEval(config, {
+    root,
+    getApiKey: () => undefined,
+    addModels: [{ id: 'o3', baseUrl: 'http://fake.test/v1', model: 'o3' }],
+    createLlm: fakeLlm([]),
+    limit: 10,
+  });
+  // A reasoning model: completion tokens reserved for its reasoning (medium effort).
+  assert.equal(p.estimate.reasoningReserve, 10 * 2048);
+  assert.equal(p.estimate.units, 10 * 4);
+  assert.equal(p.estimate.alreadyDone, 0);
+  const m = p.manifest.config;
+  assert.equal(m.task?.candidates, 5, 'the manifest holds the effective config');
+  const handle = await p.start();
+  await handle.done;
+  const again = await prepareEval(config, {
+    root,
+    getApiKey: () => undefined,
+    addModels: [{ id: 'o3', baseUrl: 'http://fake.test/v1', model: 'o3' }],
+    createLlm: fakeLlm([]),
+  });
+  assert.equal(again.runId, p.runId);
+  assert.equal(again.estimate.alreadyDone, 40, 'the 10 cases run before count as done');
+  assert.equal(again.estimate.units, 30 * 4 - 40, 'the resume estimates only what is left');
+  assert.equal(again.estimate.llmRequests, 20);
 });

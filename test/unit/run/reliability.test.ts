@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promptHash, startTestServer, now, type TestServer } from '../../server/server';
-import { readRun } from '../../../src/core/run/store';
+import { readRun, readRunManifest } from '../../../src/core/run/store';
 import type { CaseResult } from '../../../src/core/types';
 import { tmpRoot } from './helpers';
 import { renderCase, startServerRun } from './serverRun';
@@ -161,7 +161,8 @@ test('a run killed with SIGKILL at several points, then resumed, equals an unint
     const r = await runChild(options, killAfter);
     assert.ok(r.killed, `the child was killed after ${killAfter} reports`);
     const onDisk = await readRun('r', rootB);
-    assert.equal(onDisk.manifest.status, 'running', 'a killed run stays "running" on disk');
+    assert.equal(readRunManifest(onDisk.dir).status, 'running', 'a killed run stays "running" on disk');
+    assert.equal(onDisk.manifest.status, 'interrupted', 'and readers see it as interrupted');
     snapshots.push({ finished: onDisk.results.map((x) => x.caseId), counts: server.stats().byPrompt });
   }
   const lastOnDisk = snapshots[snapshots.length - 1]!.finished.length;

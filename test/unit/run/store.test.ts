@@ -9,9 +9,11 @@ import {
   listRuns,
   openRunStore,
   readRun,
+  readRunManifest,
   RUN_RESULTS_FILE,
   runSlug,
 } from '../../../src/core/run/store';
+import { buildReport } from '../../../src/core/scoring/report';
 import { RunLockedError } from '../../../src/core/run/lock';
 import type { CaseResult } from '../../../src/core/types';
 import { manifestFor, tmpRoot } from './helpers';
@@ -123,8 +125,10 @@ test('a killed writer leaves status running: listRuns reports it as interrupted'
     JSON.stringify({ pid: Number(child.stdout.toString()), hostname: os.hostname(), startedAt: 'x' }),
   );
   const [run] = listRuns(root);
-  assert.equal(run!.manifest.status, 'running');
+  assert.equal(readRunManifest(run!.dir).status, 'running', 'the file still says running');
+  assert.equal(run!.manifest.status, 'interrupted', 'readers say interrupted');
   assert.equal(run!.interrupted, true);
+  assert.equal((await readRun(run!.dir)).manifest.status, 'interrupted');
 });
 
 test('run ids: resume the latest of a base, --new takes the next free suffix', (t) => {
@@ -166,4 +170,27 @@ test('a run built under other case rules (casesVersion) is refused on resume, sa
   assert.equal(again.resumed, true);
   assert.equal(again.manifest().casesVersion, 2);
   again.close({ status: 'done' });
+});
+
+test('durations are real: activeMs sums the sessions (gaps left out) and is the report duration', async (t) => {
+  const root = tmpRoot(t);
+  const busy = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const a = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  busy(60);
+  a.updateManifest({ updatedAt: new Date().toISOString() });
+  const live = a.manifest().activeMs!;
+  assert.ok(live >= 60 && live < 5000, `live activeMs ${live}`);
+  a.close({ status: 'cancelled' });
+  const first = readRunManifest(path.join(root, 'runs', 'r')).activeMs!;
+  busy(100); // a gap between sessions: not counted
+  const b = await openRunStore({ root, runId: 'r', manifest: manifestFor() });
+  busy(60);
+  b.close({ status: 'done' });
+  const total = readRunManifest(path.join(root, 'runs', 'r')).activeMs!;
+  assert.ok(total >= first + 60 && total < first + 100, `first ${first}, total ${total}`);
+  const report = buildReport((await readRun(path.join(root, 'runs', 'r'))).manifest, []);
+  assert.equal(report.run.durationMs, total);
 });

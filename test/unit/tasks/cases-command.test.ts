@@ -81,9 +81,9 @@ test('ubp cases: bad config, bad dataset and misuse give clear errors', async ()
   assert.match(m.err, /nowhere/);
   const tooMuch = await configDir({ form: 'rating', minHistory: 100 });
   assert.match((await run(['cases', 'e.ubp.json'], tooMuch)).err, /minHistory \+ casesPerUser = 101/);
-  assert.equal((await run(['cases'], bad)).code, 2);
+  assert.equal((await run(['cases'], bad)).code, 1);
   const lim = await run(['cases', 'e.ubp.json', '--limit', 'ten'], bad);
-  assert.equal(lim.code, 2);
+  assert.equal(lim.code, 1);
   assert.match(lim.err, /--limit expects a positive integer/);
 });
 

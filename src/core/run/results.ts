@@ -1,0 +1,126 @@
+// The one reader of a run's results.jsonl, streaming (a million lines never become one string): complete lines
+// only (a torn last line, mid-write or from a crash, is left for the next read), unreadable lines counted and
+// skipped. Two ways in: a full read (`readResults`, async) and an incremental one for live views
+// (`readAppendedResults`, sync: the complete lines appended after a byte offset, and the offset to continue from).
+// Callers may pass their own line parser (the results panel keeps slim copies of big lines).
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { CaseResult } from '../types';
+
+/** Turns bytes [start, end) of `buf` (one line without its newline) into a value; throws when unreadable. */
+export type LineParser<T> = (buf: Buffer, start: number, end: number) => T;
+
+export const parseResultLine: LineParser<CaseResult> = (buf, start, end) =>
+  JSON.parse(buf.toString('utf8', start, end)) as CaseResult;
+
+export interface ResultsScan {
+  /** Byte offset just past the last complete line read: where the next incremental read starts. */
+  validBytes: number;
+  /** Complete lines read (blank ones included). */
+  lines: number;
+  /** Complete lines that did not parse (skipped). */
+  corrupt: number;
+  /** True when the file ends in a partial line (not read). */
+  tornTail: boolean;
+}
+
+export interface AppendedScan extends ResultsScan {
+  /** The file is shorter than the offset asked for (a torn tail was cut, or it was replaced): read it again from 0. */
+  truncated: boolean;
+}
+
+/** Splits `buf` into complete lines, feeding each; returns the index just past the last newline. */
+function eachLine<T>(buf: Buffer, parse: LineParser<T>, onResult: (r: T) => void, scan: ResultsScan): number {
+  let start = 0;
+  for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+    scan.lines++;
+    let end = nl;
+    if (end > start && buf[end - 1] === 13) end--; // tolerate CRLF written by hand
+    if (end > start && !isBlank(buf, start, end)) {
+      let value: T;
+      try {
+        value = parse(buf, start, end);
+      } catch {
+        scan.corrupt++;
+        start = nl + 1;
+        continue;
+      }
+      onResult(value);
+    }
+    start = nl + 1;
+  }
+  return start;
+}
+
+function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** Streams every complete line of `file` (from byte `from`, default 0) to `onResult`. A missing file reads as empty. */
+export async function readResults<T = CaseResult>(
+  file: string,
+  onResult: (r: T) => void,
+  options: { from?: number; parse?: LineParser<T> } = {},
+): Promise<ResultsScan> {
+  const from = options.from ?? 0;
+  const parse = (options.parse ?? parseResultLine) as LineParser<T>;
+  const scan: ResultsScan = { validBytes: from, lines: 0, corrupt: 0, tornTail: false };
+  if (!existsSync(file)) return scan;
+  let carry: Buffer = Buffer.alloc(0);
+  let offset = from;
+  for await (const chunk of createReadStream(file, { start: from, highWaterMark: 1 << 20 })) {
+    const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const used = eachLine(buf, parse, onResult, scan);
+    offset += used;
+    carry = buf.subarray(used);
+  }
+  scan.validBytes = offset;
+  scan.tornTail = carry.length > 0;
+  return scan;
+}
+
+/**
+ * The complete lines appended to `file` after byte `offset` (a live view's poll), read in chunks. Returns the
+ * offset to continue from; `truncated` when the file is now shorter than `offset` (nothing is read then).
+ */
+export function readAppendedResults<T = CaseResult>(
+  file: string,
+  offset: number,
+  onResult: (r: T) => void,
+  parse: LineParser<T> = parseResultLine as unknown as LineParser<T>,
+): AppendedScan {
+  const scan: AppendedScan = { validBytes: offset, lines: 0, corrupt: 0, tornTail: false, truncated: false };
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return scan;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < offset) {
+      scan.truncated = true;
+      return scan;
+    }
+    const chunkSize = 1 << 22;
+    let carry: Buffer = Buffer.alloc(0);
+    let pos = offset;
+    while (pos < size) {
+      const chunk = Buffer.alloc(Math.min(chunkSize, size - pos));
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n <= 0) break;
+      pos += n;
+      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const used = eachLine(buf, parse, onResult, scan);
+      scan.validBytes += used;
+      carry = buf.subarray(used);
+    }
+    scan.tornTail = carry.length > 0;
+    return scan;
+  } finally {
+    closeSync(fd);
+  }
+}

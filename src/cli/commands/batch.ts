@@ -10,17 +10,11 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import {
   apiKeyEnvOf,
-  cancelBatches,
-  exportBatchFile,
-  importBatchResults,
-  isOpen,
+  loadBatch,
   prepareEval,
-  readBatchState,
   readRunManifest,
-  refreshBatches,
   RUN_MANIFEST_FILE,
   runsDir,
-  submitBatches,
   type BatchRecord,
   type ModelConfig,
 } from '../../core';
@@ -58,6 +52,15 @@ export const batchCommand: CliCommand = {
     });
     const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
     const getApiKey = keyFromEnv(io);
+    const {
+      cancelBatches,
+      exportBatchFile,
+      importBatchResults,
+      isOpen,
+      readBatchState,
+      refreshBatches,
+      submitBatches,
+    } = await loadBatch();
     switch (sub) {
       case 'submit':
       case 'export': {

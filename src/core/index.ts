@@ -4,6 +4,7 @@ export * from './types';
 export { ENGINE_VERSION } from './version';
 export * from './config';
 export { closestName, editDistance } from './closestName';
+export * from './forms';
 export * from './tasks';
 export * from './scoring';
 export * from './prompt';

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { canonicalJson } from '../canonicalJson';
 import { skippedRowsOf, skippedRowsWarning, type SkippedRows } from '../dataset/errors';
 import {
-  BASELINES_BY_FORM,
   candidatesOf,
   configHash,
   effectiveConfig,
@@ -229,7 +228,7 @@ export function selectVariants(
   config: EvalConfig,
   only: readonly string[] | undefined,
 ): { models: ModelConfig[]; baselines: string[] } {
-  const allBaselines = config.baselines ?? BASELINES_BY_FORM[config.task.form];
+  const allBaselines = config.baselines;
   const wanted = only?.length ? new Set(only.map((s) => s.trim()).filter(Boolean)) : null;
   if (!wanted) return { models: config.models, baselines: allBaselines };
   const known = new Set([

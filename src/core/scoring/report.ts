@@ -1,6 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
-import { candidatesOf } from '../config';
+import { getForm } from '../forms';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import { skippedRowsLine, type SkippedRows } from '../dataset/errors';
 import type { RunManifest, ScanResult } from '../run/store';
@@ -29,7 +29,8 @@ export const REPORT_SCHEMA = 'ubp-report/1';
 export interface MetricInfo {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction (bias). */
+  higherIsBetter: boolean | null;
   description: string;
 }
 
@@ -91,6 +92,8 @@ export interface Report {
   };
   bootstrap: Required<BootstrapOptions> & { method: 'percentile'; cluster: 'user' };
   headline: MetricInfo;
+  /** Metrics shown beside the headline where reported (binary: AUC when probabilities are given). */
+  besideHeadline?: string[];
   /** Every metric reported for this form, in display order. */
   metrics: MetricInfo[];
   variants: VariantReport[];
@@ -140,11 +143,7 @@ function taskOf(manifest: RunManifest): TaskLike {
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
-  const candidates = candidatesOf({
-    form,
-    ...(task.candidates !== undefined ? { candidates: task.candidates } : {}),
-  });
+  const candidates = task.candidates ?? getForm(form).candidates?.default;
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -161,7 +160,7 @@ export function buildReport(
   options: ReportOptions = {},
 ): Report {
   const ctx = scoringContext(manifest, options);
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const latest = latestResults(results).filter((r) => r.expected?.form === ctx.form);
   const thresholds = popularityThresholds(latest);
   const groups = groupByVariant(latest);
@@ -197,6 +196,9 @@ export function buildReport(
   }
 
   const task = taskOf(manifest);
+  const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter(
+    (key) => variants.some((v) => v.metrics.some((m) => m.key === key)),
+  );
   const units =
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
@@ -271,9 +273,7 @@ export function buildReport(
         ...(manifest.skippedRows?.count ? { skippedRows: manifest.skippedRows } : {}),
       },
       k: ctx.k,
-      ...(ctx.candidates !== undefined && ctx.form !== 'rating' && ctx.form !== 'binary'
-        ? { candidates: ctx.candidates }
-        : {}),
+      ...(ctx.candidates !== undefined && getForm(ctx.form).candidates ? { candidates: ctx.candidates } : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
       probe: protocol.probe,
@@ -300,6 +300,7 @@ export function buildReport(
     },
     bootstrap: { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap, method: 'percentile', cluster: 'user' },
     headline: info(fs.headline),
+    ...(beside.length ? { besideHeadline: beside } : {}),
     metrics: fs.metrics.map((m) => info(m.key)),
     variants,
     totals,

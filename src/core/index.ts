@@ -16,3 +16,4 @@ export * from './run';
 // entry point stays light (a unit test checks that no provider loads with it).
 export type { BatchRecord } from './batch';
 export const loadBatch = (): Promise<typeof import('./batch')> => import('./batch');
+export * from './shard';

@@ -98,6 +98,6 @@ test('ubp run --provider anthropic --endpoint <API root> --model: the CLI model 
   assert.ok(server.stats().log.every((r) => r.headers['x-api-key'] === KEY));
 
   const bad = bufferIO(cwd);
-  assert.equal(await main([...args.slice(0, 4), '--provider', 'gemini', '--model', 'x'], bad), 2);
+  assert.equal(await main([...args.slice(0, 4), '--provider', 'gemini', '--model', 'x'], bad), 1);
   assert.match(bad.stderr(), /--provider must be one of openai, anthropic/);
 });

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { PRESET_IDS } from './models/presets';
 import { PROVIDER_IDS } from './models/providers/types';
 
 export const TASK_FORMS = ['rating', 'binary', 'choice', 'ranking'] as const;
@@ -18,16 +19,8 @@ export const DATASET_FORMATS = [
 ] as const;
 export const BASELINES = ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'] as const;
 export type BaselineName = (typeof BASELINES)[number];
-export const MODEL_PRESETS = [
-  'openai',
-  'azure',
-  'ollama',
-  'vllm',
-  'lmstudio',
-  'llamacpp',
-  'openrouter',
-  'anthropic',
-] as const;
+/** The endpoint presets `models[].preset` takes (models/presets.ts). */
+export const MODEL_PRESETS = PRESET_IDS;
 
 /** Baselines that give a meaningful answer for each form; the default of `baselines`. */
 export const BASELINES_BY_FORM: Record<(typeof TASK_FORMS)[number], BaselineName[]> = {

@@ -68,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   const previews = new PromptPreviews(services);
   registerPromptLanguage(context, previews);
   const caseViews = new CaseViews(services);
+  const codeLenses = new RunCodeLensProvider(services.runs);
   const tests = new EvalTests(services);
   const results = registerResultsPanel(context, {
     log,
@@ -91,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       showCollapseAll: true,
     }),
     vscode.window.registerTreeDataProvider('ubp.models', modelsView),
-    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, new RunCodeLensProvider()),
+    codeLenses,
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.ubp.json' }, codeLenses),
     results.disposable,
     registerCommands({
       showDatasetStats: (arg?: string | { ref?: { path: string } }) =>
@@ -133,6 +135,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       () => void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', true),
     ),
   );
+  // After activation, off its clock: the welcome views' context and the Test Explorer's latest results.
+  setImmediate(() => void tests.load());
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {

@@ -38,6 +38,23 @@ export interface PreviewView {
   /** Epoch ms of the edit that caused this render (null for navigation), and of the render itself. */
   editAt: number | null;
   renderedAt: number;
+  /** Answers to this case in the latest runs of configs using this template (empty: none ran it yet). */
+  answers: PreviewAnswer[];
+}
+
+/** What one model answered for the previewed case in the latest run of a config that uses this template. */
+export interface PreviewAnswer {
+  variant: string;
+  runId: string;
+  /** The run's start, in the user's locale. */
+  when: string;
+  outcome: 'right' | 'wrong' | 'invalid' | 'error';
+  expected: string;
+  /** The parsed answer in human terms, or the reason there is none. */
+  predicted: string;
+  raw: string | null;
+  /** Opens the case view on this answer. */
+  ref: { dir: string; caseId: string; variant: string; sample: number };
 }
 
 export interface PromptPreviewProtocol extends Protocol {
@@ -46,6 +63,7 @@ export interface PromptPreviewProtocol extends Protocol {
   toHost: {
     navigate: { delta?: number; caseId?: string };
     openProblem: { line: number; character: number };
+    openAnswer: PreviewAnswer['ref'];
     rendered: { seq: number; at: number; editAt: number | null };
   };
 }

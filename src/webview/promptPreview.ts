@@ -43,6 +43,61 @@ function header(view: PreviewView): HTMLElement {
   );
 }
 
+const OUTCOME_ICON = { right: 'pass', wrong: 'close', invalid: 'warning', error: 'error' } as const;
+
+/** What each model answered for this case in the latest runs of configs using this template. */
+function answers(view: PreviewView): HTMLElement {
+  return h(
+    'section',
+    { class: 'answers', id: 'answers', 'aria-label': 'Answers in the latest runs' },
+    h('h2', {}, 'Answers to this case in the latest runs'),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, ''),
+          h('th', {}, 'Variant'),
+          h('th', {}, 'Expected'),
+          h('th', {}, 'Predicted'),
+          h('th', {}, 'Run'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...view.answers.map((a) => {
+          const open = h('a', { tabindex: 0, role: 'link', title: 'Open the case view' }, a.variant);
+          const go = () => channel.notify('openAnswer', a.ref);
+          open.addEventListener('click', go);
+          open.addEventListener('keydown', (e) => e.key === 'Enter' && go());
+          return h(
+            'tr',
+            { class: `answer outcome-${a.outcome}` },
+            h(
+              'td',
+              {},
+              h('span', {
+                class: `codicon codicon-${OUTCOME_ICON[a.outcome]}`,
+                role: 'img',
+                'aria-label': a.outcome,
+              }),
+            ),
+            h('td', {}, open),
+            h('td', {}, h('pre', {}, a.expected)),
+            h('td', {}, h('pre', {}, a.predicted)),
+            h('td', { class: 'dim' }, `${a.runId} · ${a.when}`),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
 function render(view: PreviewView): void {
   const body: Node[] = [];
   if (view.messages) {
@@ -69,6 +124,7 @@ function render(view: PreviewView): void {
       ),
     );
   }
+  if (view.answers.length) body.push(answers(view));
   if (view.problems.length) {
     const list = h('ul', { class: 'problems', id: 'problems', role: 'alert' });
     for (const p of view.problems) {

@@ -26,7 +26,7 @@ async function runInElectron(ws) {
     extensionDevelopmentPath: root,
     extensionTestsPath: testsPath,
     launchArgs: [ws, '--disable-workspace-trust', '--disable-extensions'],
-    extensionTestsEnv: { UBP_WORKSPACE: ws },
+    extensionTestsEnv: { UBP_WORKSPACE: ws, UBP_TEST_GREP: process.env.UBP_TEST_GREP },
   });
   return 0;
 }
@@ -36,7 +36,9 @@ async function runInCodeServer(ws) {
   // A key only this run knows: the suite stores it in SecretStorage and sends it to a local server; afterwards
   // no file of the workspace, the user-data folder or the browser profile may contain it.
   const secret = `sk-ubp-sentinel-${randomBytes(12).toString('hex')}`;
-  const server = await startCodeServer({ tools, env: { UBP_TEST_SECRET: secret } });
+  // UBP_TEST_GREP runs the integration tests whose title matches (while developing one suite).
+  const grep = process.env.UBP_TEST_GREP ? { UBP_TEST_GREP: process.env.UBP_TEST_GREP } : {};
+  const server = await startCodeServer({ tools, env: { UBP_TEST_SECRET: secret, ...grep } });
   const browser = await openBrowser({ keepProfile: true });
   let code = 1;
   try {

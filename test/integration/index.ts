@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  if (process.env.UBP_TEST_GREP) mocha.grep(process.env.UBP_TEST_GREP);
   const dir = path.join(__dirname, 'suite');
   for (const f of fs
     .readdirSync(dir)

@@ -1,8 +1,10 @@
-// Runs the local OpenAI-compatible test server on its own, for the VS Code tests and the benchmark:
+// Runs the local test server (OpenAI's /v1/chat/completions and Anthropic's /v1/messages) on its own, for the
+// VS Code tests and the benchmark:
 //   node --import tsx test/server/main.ts [--port 0] [--latency 50] [--api-key KEY] [--fault-rate 0.2]
 //     [--faults 429,500,drop] [--seed 0] [--retry-after-ms 20] [--retry-after 1] [--max-faults-per-prompt N]
-//     [--models a,b] [--bare-answers] [--reasoning-tokens N] [--no-record]
-// Prints one line, the base URL (ending in /v1), then serves until SIGINT/SIGTERM. A child process can be
+//     [--models a,b] [--strict-models] [--bare-answers] [--reasoning-tokens N] [--no-record]
+// Prints one line, the base URL (ending in /v1; Anthropic's baseUrl is the same without /v1), then serves until
+// SIGINT/SIGTERM. A child process can be
 // inspected and steered over HTTP: GET /_stats, POST /_faults (a FaultSpec as JSON), POST /_reset.
 import { parseArgs } from 'node:util';
 import { FAULT_KINDS, startTestServer, type FaultKind, type FaultSpec } from './server';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     'max-faults-per-prompt': { type: 'string' },
     models: { type: 'string' },
     'bare-answers': { type: 'boolean', default: false },
+    'strict-models': { type: 'boolean', default: false },
     'reasoning-tokens': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
   },
@@ -65,6 +68,7 @@ void startTestServer({
   record: !values['no-record'],
   models: values.models ? values.models.split(',').map((m) => m.trim()) : undefined,
   bareAnswers: values['bare-answers'],
+  strictModels: values['strict-models'],
   reasoningTokens: num('reasoning-tokens', values['reasoning-tokens']),
 }).then((server) => {
   process.stdout.write(`${server.url}\n`);

@@ -50,7 +50,14 @@ test('defaults: every documented default is filled in', () => {
   assert.deepEqual(c.prompts, ['builtin:choice']);
   assert.deepEqual(c.models, []);
   assert.deepEqual(c.baselines, ['random', 'popularity', 'item-mean', 'item-knn', 'mf']);
-  assert.deepEqual(c.run, { concurrency: 8, samples: 1, timeoutMs: 60000, maxRetries: 6, cache: true });
+  assert.deepEqual(c.run, {
+    concurrency: 8,
+    samples: 1,
+    timeoutMs: 60000,
+    connectTimeoutMs: 10000,
+    maxRetries: 6,
+    cache: true,
+  });
 });
 
 test('defaults depend on the form: K = 20 for ranking, none for rating; baselines that fit the form', () => {

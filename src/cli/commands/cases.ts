@@ -39,7 +39,7 @@ export const casesCommand: CliCommand = {
     const text = cases.map((c) => caseToJson(c) + '\n').join('');
     const summary =
       `${cases.length} ${config.task.form} case(s) from ${loaded.data.name}` +
-      ` (${built.split} split, ${built.sampledUsers} of ${built.eligibleUsers} eligible users` +
+      ` (${built.split} split${built.cutoff !== undefined ? ` at ${new Date(built.cutoff * 1000).toISOString()}` : ''}, ${built.sampledUsers} of ${built.eligibleUsers} eligible users` +
       `${built.skippedUsers ? `, ${built.skippedUsers} passed over for lack of negatives at their time` : ''}` +
       `${config.task.probe ? ', knowledge probe' : ''})`;
     if (values.out) {

@@ -15,6 +15,8 @@ import { cacheKey, type ResponseCache } from './cache';
 import { cacheEntryOf, fromCache } from './providers/cached';
 import { assertKeyOrigin, originOf } from './origin';
 import {
+  causeText,
+  findCause,
   isFatalHttp,
   isRetryableStatus,
   rejectedSamplingParam,
@@ -124,28 +126,6 @@ export function normaliseFinishReason(reason: string | null | undefined): string
   return reason === 'function_call' ? 'tool_calls' : reason;
 }
 
-function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {
-  let e: unknown = error;
-  for (let i = 0; i < 6 && e; i++) {
-    if (e instanceof type) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function causeText(error: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = error;
-  for (let i = 0; i < 4 && e; i++) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const code = (e as { code?: unknown }).code;
-    const part = typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
-    if (part && !parts.includes(part)) parts.push(part);
-    e = (e as { cause?: unknown }).cause;
-  }
-  return parts.join(': ');
-}
-
 /** Turns whatever one attempt threw into a decision and a storable reason. */
 export function classifyError(error: unknown, secrets: (string | undefined)[] = []): AttemptFailure {
   const clean = (s: string): string => {
@@ -250,7 +230,12 @@ export function createOpenAIPredictor(
   const guardedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (keyOrigin) assertKeyOrigin(keyOrigin, url);
-    return baseFetch(input, { ...init, redirect: 'error' });
+    // The client turns any error that mentions a timeout into its own cause-less one: hand it ours, which it
+    // keeps as the cause, so the phase and the limit reach the stored reason.
+    return baseFetch(input, { ...init, redirect: 'error' }).catch((e: unknown) => {
+      const t = findCause(e, TransportTimeoutError);
+      throw t ? new PredictorError('timeout', t.message, { retryable: true }) : e;
+    });
   };
 
   const keyHeaders: Record<string, string | null> = {};

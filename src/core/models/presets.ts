@@ -2,8 +2,18 @@
 // people point UBP Eval at. Which requests go there is the provider's business (providers/).
 import type { ProviderId } from './providers/types';
 
-export type PresetId =
-  'openai' | 'azure' | 'ollama' | 'vllm' | 'lmstudio' | 'llamacpp' | 'openrouter' | 'anthropic';
+/** The presets, by the name `models[].preset` takes (the config's enum comes from here). */
+export const PRESET_IDS = [
+  'openai',
+  'azure',
+  'ollama',
+  'vllm',
+  'lmstudio',
+  'llamacpp',
+  'openrouter',
+  'anthropic',
+] as const;
+export type PresetId = (typeof PRESET_IDS)[number];
 
 export interface EndpointPreset {
   id: PresetId;

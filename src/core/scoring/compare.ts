@@ -429,7 +429,8 @@ export function resolveVariant(spec: string, variants: VariantInfo[], run: strin
 }
 
 /**
- * Which variant of A goes with which of B. Without `pairs`: the same variant id on both sides (baselines, the
+ * Which variant of A goes with which of B. With `pairs`: those, plus (two runs) the same id on both sides for
+ * the variants they do not name. Without `pairs`: the same variant id on both sides (baselines, the
  * same model and template); then the LLM variants left, per template when each side has exactly one for it
  * (two models run through the same prompt); then, when exactly one LLM variant is left on each side, those two.
  */
@@ -444,6 +445,12 @@ export function pairVariants(
       a: resolveVariant(p.a, va, names.a),
       b: resolveVariant(p.b, vb, names.b),
     }));
+    // Two runs: the variants not named keep their same-id partner (the baselines stay compared).
+    if (names.a !== names.b) {
+      const idsB = new Set(vb.map((v) => v.id));
+      for (const v of va)
+        if (idsB.has(v.id) && !out.some((p) => p.a === v.id || p.b === v.id)) out.push({ a: v.id, b: v.id });
+    }
     return {
       pairs: out,
       onlyA: va.map((v) => v.id).filter((id) => !out.some((p) => p.a === id)),

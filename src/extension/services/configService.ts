@@ -28,7 +28,13 @@ export class ConfigService implements vscode.Disposable {
   }
 
   list(): Promise<WorkspaceConfig[]> {
-    this.configs ??= this.scan();
+    if (!this.configs) {
+      this.configs = this.scan();
+      // Welcome views say what is true: "create an eval" only while there is none.
+      void this.configs.then((list) =>
+        vscode.commands.executeCommand('setContext', 'ubp.hasEvalConfig', list.length > 0),
+      );
+    }
     return this.configs;
   }
 

@@ -7,6 +7,7 @@ import {
   readRun,
   summariseVariant,
   groupByVariant,
+  failureOf,
   scoringContext,
   type RunHandle,
   type RunListing,
@@ -15,6 +16,11 @@ import {
 } from '../../core';
 
 const DEBOUNCE_MS = 300;
+
+interface RunFigures {
+  summaries: VariantSummary[];
+  failures: Map<string, number>;
+}
 
 export interface ActiveRun {
   handle: RunHandle;
@@ -26,7 +32,7 @@ export class RunService implements vscode.Disposable {
   /** Fires (debounced) when run folders change on disk or an active run progresses. */
   readonly onDidChange = this.changed.event;
   private readonly active = new Map<string, ActiveRun>();
-  private readonly summaryCache = new Map<string, { stamp: string; value: Promise<VariantSummary[]> }>();
+  private readonly summaryCache = new Map<string, { stamp: string; value: Promise<RunFigures> }>();
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -57,7 +63,16 @@ export class RunService implements vscode.Disposable {
   }
 
   /** Per-variant headline metrics of a run, cached until its results change. */
-  variantSummaries(run: RunListing): Promise<VariantSummary[]> {
+  async variantSummaries(run: RunListing): Promise<VariantSummary[]> {
+    return (await this.figures(run)).summaries;
+  }
+
+  /** Failed answers per variant (wrong by the form's per-case indicator, invalid or error). */
+  async failureCounts(run: RunListing): Promise<Map<string, number>> {
+    return (await this.figures(run)).failures;
+  }
+
+  private figures(run: RunListing): Promise<RunFigures> {
     // Recomputed when the results change: for a run going on here, every 5% of its units (at least 25), so a
     // refresh every 300 ms does not re-read and re-bootstrap the whole results file each time.
     const p = this.active.get(run.id)?.progress;
@@ -71,9 +86,13 @@ export class RunService implements vscode.Disposable {
       const { manifest, results } = await readRun(run.dir);
       const ctx = scoringContext(manifest, { bootstrap: { resamples: 1000 } });
       const byVariant = groupByVariant(results);
-      return manifest.variants
+      const failures = new Map<string, number>();
+      for (const r of results)
+        if (failureOf(r, ctx)) failures.set(r.variant, (failures.get(r.variant) ?? 0) + 1);
+      const summaries = manifest.variants
         .filter((v) => byVariant.has(v.id))
         .map((v) => summariseVariant(byVariant.get(v.id)!, ctx));
+      return { summaries, failures };
     })();
     this.summaryCache.set(run.dir, { stamp, value });
     return value;

@@ -56,12 +56,25 @@ export interface CaseNode {
 }
 type Node = ConfigNode | VariantNode | CaseNode;
 
+/** What was last reported for a test item (the TestRun API cannot be read back: the integration tests read this). */
+export interface Reported {
+  state: 'passed' | 'failed' | 'errored' | 'skipped';
+  message?: string;
+  expected?: string;
+  actual?: string;
+}
+
 export class EvalTests implements vscode.Disposable {
   readonly controller: vscode.TestController;
   private readonly nodes = new Map<string, Node>();
   private readonly disposables: vscode.Disposable[] = [];
   private loading: Promise<void> | undefined;
   private running = Promise.resolve();
+  /** The last state reported per test item id. */
+  readonly reported = new Map<string, Reported>();
+  private readonly finished = new vscode.EventEmitter<vscode.TestRunRequest>();
+  /** Fires when a run started from the Test Explorer has ended and been reported. */
+  readonly onDidFinishRun = this.finished.event;
 
   constructor(private readonly services: Services) {
     this.controller = vscode.tests.createTestController(TEST_CONTROLLER_ID, 'UBP Eval');
@@ -77,6 +90,7 @@ export class EvalTests implements vscode.Disposable {
     );
     this.disposables.push(
       this.controller,
+      this.finished,
       services.configs.onDidChange(() => void this.load(true)),
     );
   }
@@ -203,6 +217,7 @@ export class EvalTests implements vscode.Disposable {
       this.services.log.error(`Test Explorer run: ${message(e)}`);
     } finally {
       testRun.end();
+      this.finished.fire(request);
     }
   }
 
@@ -224,7 +239,9 @@ export class EvalTests implements vscode.Disposable {
       onStarted: (handle) => this.follow(testRun, handle, item, token),
     });
     if (!result) {
-      for (const t of targets) testRun.skipped(t);
+      testRun.appendOutput(`${item.label}: the run did not start (the UBP Eval log says why)\r\n`);
+      this.services.log.warn(`Test Explorer: ${item.label} did not run`);
+      for (const t of targets) this.skipped(testRun, t);
       return;
     }
     await this.report(
@@ -341,7 +358,7 @@ export class EvalTests implements vscode.Disposable {
             contextFor(r),
           );
         else {
-          testRun.passed(leaf);
+          this.passed(testRun, leaf);
           leaf.parent?.children.delete(leaf.id);
           this.nodes.delete(leaf.id);
         }
@@ -355,7 +372,7 @@ export class EvalTests implements vscode.Disposable {
       if (!node || (onlyVariants && !onlyVariants.has(node.variant))) continue;
       const list = byVariant.get(node.variant);
       if (!list) {
-        if (onlyVariants) testRun.skipped(variant);
+        if (onlyVariants) this.skipped(testRun, variant);
         continue;
       }
       const failed = list.flatMap((r) => {
@@ -370,9 +387,10 @@ export class EvalTests implements vscode.Disposable {
       }));
       variant.children.replace(leaves.map((l) => l.leaf));
       for (const { r, kind, leaf } of leaves) this.reportCase(testRun, leaf, dir, r, kind, contextFor(r));
-      if (!failed.length) testRun.passed(variant);
+      if (!failed.length) this.passed(testRun, variant);
       else
-        testRun.failed(
+        this.failed(
+          testRun,
           variant,
           this.variantMessage(
             manifest,
@@ -452,8 +470,35 @@ export class EvalTests implements vscode.Disposable {
       new vscode.Position(0, 0),
     );
     msg.contextValue = CASE_MESSAGE_CONTEXT;
-    if (kind === 'error') testRun.errored(leaf, msg, r.latencyMs);
-    else testRun.failed(leaf, msg, r.latencyMs);
+    if (kind === 'error') {
+      testRun.errored(leaf, msg, r.latencyMs);
+      this.record(leaf, 'errored', msg);
+    } else this.failed(testRun, leaf, msg, r.latencyMs);
+  }
+
+  private skipped(testRun: vscode.TestRun, item: vscode.TestItem): void {
+    testRun.skipped(item);
+    this.record(item, 'skipped');
+  }
+
+  private passed(testRun: vscode.TestRun, item: vscode.TestItem): void {
+    testRun.passed(item);
+    this.record(item, 'passed');
+  }
+
+  private failed(testRun: vscode.TestRun, item: vscode.TestItem, msg: vscode.TestMessage, ms?: number): void {
+    testRun.failed(item, msg, ms);
+    this.record(item, 'failed', msg);
+  }
+
+  private record(item: vscode.TestItem, state: Reported['state'], msg?: vscode.TestMessage): void {
+    const text = msg ? (typeof msg.message === 'string' ? msg.message : msg.message.value) : undefined;
+    this.reported.set(item.id, {
+      state,
+      message: text,
+      expected: msg?.expectedOutput,
+      actual: msg?.actualOutput,
+    });
   }
 
   dispose(): void {

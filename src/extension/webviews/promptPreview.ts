@@ -25,6 +25,9 @@ import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
 import type { PreviewView, PromptPreviewProtocol } from '../../protocol/promptPreview';
 import { PROMPT_LANGUAGE, type HoverCaseSource } from '../prompt/promptLanguage';
+import { LatestAnswers } from './previewAnswers';
+import { contextOf, expectedHuman } from '../caseText';
+import { Command } from '../commands/ids';
 
 const DEBOUNCE_MS = 100;
 const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -57,6 +60,7 @@ export class PromptPreview implements vscode.Disposable {
   /** Fires when the webview reports a render (tests and the latency figure read it). */
   readonly onRendered = this.renderedEmitter.event;
   private lastView: PreviewView | undefined;
+  private readonly answers: LatestAnswers;
   private cached: CaseSource | undefined;
 
   constructor(
@@ -66,6 +70,7 @@ export class PromptPreview implements vscode.Disposable {
     private readonly onDispose: () => void,
   ) {
     this.source = this.loadSource();
+    this.answers = new LatestAnswers(services);
     // The tokenizer's rank table takes a second to build: start it now, beside the dataset load.
     void loadChatTokenizer(DEFAULT_MODEL).catch(() => undefined);
     this.channel = new HostChannel<PromptPreviewProtocol>(
@@ -74,6 +79,7 @@ export class PromptPreview implements vscode.Disposable {
       {
         navigate: ({ delta, caseId }) => void this.navigate(delta, caseId),
         openProblem: ({ line, character }) => void this.reveal(line, character),
+        openAnswer: (ref) => void vscode.commands.executeCommand(Command.openCase, ref),
         rendered: (r) => {
           if (this.lastView && this.lastView.seq === r.seq)
             this.renderedEmitter.fire({ ...r, view: this.lastView });
@@ -186,7 +192,7 @@ export class PromptPreview implements vscode.Disposable {
       caseCount: s.cases.length,
       caseId: testCase.id,
       user: testCase.user,
-      expected: expectedText(testCase),
+      expected: expectedHuman(testCase.expected, contextOf(testCase)),
       messages,
       problems,
       totalTokens: tokens?.total ?? null,
@@ -196,6 +202,13 @@ export class PromptPreview implements vscode.Disposable {
       costEval: preview?.eval?.costUsd ?? null,
       editAt,
       renderedAt: Date.now(),
+      answers: await this.answers
+        .forCase(
+          this.document.uri.fsPath,
+          parsed.frontMatter.name ?? path.basename(this.document.uri.fsPath).replace(/\.prompt$/, ''),
+          testCase,
+        )
+        .catch(() => []),
     };
     this.lastView = view;
     this.channel.notify('render', view);
@@ -256,17 +269,6 @@ export class PromptPreview implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.onDispose();
   }
-}
-
-function expectedText(c: TestCase): string {
-  const e = c.expected;
-  return e.form === 'rating'
-    ? `${e.value}`
-    : e.form === 'binary'
-      ? e.like
-        ? 'like'
-        : 'dislike'
-      : `${e.label} (${c.target.title})`;
 }
 
 /** Opens previews and answers hovers with the case the preview of that document shows. */

@@ -3,11 +3,15 @@
 // finish reasons, reasoning-only), retries on 429/529 after retry-after, fatal errors, and the key's origin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import {
   DEFAULT_MAX_TOKENS,
   createAnthropicPredictor,
+  type AnthropicPredictor,
   type AnthropicPredictorSpec,
 } from '../../../src/core/models/providers/anthropic';
+import { apiKeyEnvOf, llmFactory, providerIdOf } from '../../../src/core/models/providers';
+import type { EvalConfig, ModelConfig } from '../../../src/core/config';
 import { PredictorError } from '../../../src/core/models/retry';
 import { defaultAnswer, startTestServer, type FaultSpec, type TestServer } from '../../server/server';
 import type { ChatMessage, TestCase } from '../../../src/core/types';
@@ -237,5 +241,43 @@ test('the key is bound to its origin: a predictor refuses to be built for anothe
         keyOrigin: 'https://api.anthropic.com',
       }),
     (e: unknown) => e instanceof PredictorError && e.kind === 'origin' && !e.reason.includes(KEY),
+  );
+});
+
+test('binding: the provider and key variable come from the preset; a /v1 base URL is refused with the API root named', async () => {
+  const config = {
+    run: { cache: false, timeoutMs: 1000, connectTimeoutMs: 1000, maxRetries: 0 },
+  } as unknown as EvalConfig;
+  const entry = { id: 'c', preset: 'anthropic', model: 'claude-sonnet-4-5-20250929' } as ModelConfig;
+  assert.equal(providerIdOf(entry), 'anthropic');
+  assert.equal(apiKeyEnvOf(entry), 'ANTHROPIC_API_KEY');
+  const b = await llmFactory()({ model: entry, config, cacheDir: os.tmpdir(), apiKey: KEY });
+  assert.equal(b.origin, 'https://api.anthropic.com');
+  assert.equal(b.cost?.({ prompt: 1e6, completion: 1e6 }), 3 + 15, 'a dated snapshot priced by its family');
+  const p = b.forTemplate({ temperature: 0 }) as AnthropicPredictor;
+  assert.equal(p.provider, 'anthropic');
+  assert.equal(p.requestBody({ testCase: choiceCase(), messages: msgs('x'), sample: 0 }).temperature, 0);
+  await assert.rejects(
+    llmFactory()({
+      model: {
+        id: 'c',
+        provider: 'anthropic',
+        baseUrl: 'https://api.anthropic.com/v1',
+        model: 'x',
+      } as ModelConfig,
+      config,
+      cacheDir: os.tmpdir(),
+      apiKey: KEY,
+    }),
+    (e: unknown) => e instanceof PredictorError && e.fatal && /API root/.test(e.reason),
+  );
+  await assert.rejects(
+    llmFactory()({
+      model: { id: 'c', provider: 'openai', preset: 'anthropic', model: 'x' } as ModelConfig,
+      config,
+      cacheDir: os.tmpdir(),
+      apiKey: KEY,
+    }),
+    /speaks the "anthropic" API, not "openai"/,
   );
 });

@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildReport, DEFAULT_BOOTSTRAP, readRun, toCsv, type CaseResult } from '../../../src/core';
 import {
+  compareInProcess,
+  compareViewOf,
   comparisonResamples,
   confusionOf,
   failureRows,
@@ -238,4 +240,36 @@ test('a line parsed without its messages equals the full parse minus the message
   const slim = await readSlimRun(dir);
   for (const r of full.results) delete r.messages;
   assert.deepEqual(slim.results, full.results);
+});
+
+test('compare view: two runs of different models are paired with paired n, each side with its real interval', async () => {
+  const mini = await writeFixtureRun({
+    root,
+    id: 'cmp-mini',
+    cases: 60,
+    users: 20,
+    models: ['mini'],
+    baselines: ['popularity'],
+  });
+  const big = await writeFixtureRun({ root, id: 'cmp-big', cases: 60, users: 20, models: ['big'] });
+  const [ra, rb] = [await readSlimRun(mini), await readSlimRun(big)];
+  const cmp = compareInProcess(ra, rb);
+  const view = compareViewOf(cmp, ra, rb, quickReportOf(ra), quickReportOf(rb), {
+    openedAt: 1,
+    computeMs: 1,
+  });
+  const pairRows = view.rows.filter((r) => r.variant === 'builtin:rating×mini → builtin:rating×big');
+  assert.ok(pairRows.length > 0, view.rows.map((r) => r.variant).join(', '));
+  for (const r of pairRows) {
+    assert.equal(r.paired, 60);
+    if (r.a?.value === null) continue;
+    // An interval computed on the paired cases: never the quick report's one-resample "± 0.000".
+    assert.ok(r.a!.lo !== null && r.a!.hi !== null && r.a!.hi! >= r.a!.lo!, JSON.stringify(r.a));
+  }
+  // The baseline only run A has: a value without a made-up interval.
+  const only = view.rows.find((r) => r.variant === 'baseline:popularity')!;
+  assert.equal(only.paired, 0);
+  assert.equal(only.a!.lo, null);
+  assert.deepEqual(view.warnings, []);
+  assert.match(view.a.protocol ?? '', /^protocol: /);
 });

@@ -168,3 +168,48 @@ test('ubp report, compare and export on run folders', async (t) => {
   b = io(root);
   assert.equal(await main(['report', 'run-a', '--resamples', '10'], b), 1);
 });
+
+test('ubp compare pairs two runs of different models, accepts --pair with x for ×, warns when cases differ', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-pair-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = path.join(root, '.ubp');
+  const llm = (model: string, right: (i: number) => boolean) =>
+    choiceResults(`builtin-choice×${model}`, right).map((r) => ({ ...r, model, template: 'builtin-choice' }));
+  const manifest = (id: string, model: string, seed: number) => {
+    const m = manifestFor(id, 'choice', [`builtin-choice×${model}`, 'baseline:random'], {
+      cases: 120,
+      candidates: 5,
+    });
+    (m.config as { task: { seed: number } }).task.seed = seed;
+    return m;
+  };
+  const random = choiceResults('baseline:random', (i) => i % 5 === 0);
+  writeRun(store, manifest('run-mini', 'mini', 0), [...llm('mini', (i) => i % 5 === 0), ...random]);
+  writeRun(store, manifest('run-big', 'big', 0), [...llm('big', (i) => i % 2 === 0), ...random]);
+  writeRun(store, manifest('run-seed', 'big', 7), [...llm('big', (i) => i % 2 === 0), ...random]);
+
+  let b = io(root);
+  assert.equal(await main(['compare', 'run-mini', 'run-big', '--json'], b), 0, b.stderr);
+  const cmp = JSON.parse(b.stdout);
+  assert.deepEqual(
+    cmp.variants.map((v: { a: string; b: string }) => [v.a, v.b]),
+    [
+      ['builtin-choice×mini', 'builtin-choice×big'],
+      ['baseline:random', 'baseline:random'],
+    ],
+  );
+  assert.equal(cmp.variants[0].shared.cases, 120);
+  assert.deepEqual([cmp.onlyA, cmp.onlyB, cmp.warnings], [[], [], []]);
+  assert.equal(b.stderr, '');
+
+  b = io(root);
+  assert.equal(await main(['compare', 'run-mini', 'run-seed', '--pair', 'builtin-choicexmini=big'], b), 0);
+  assert.match(b.stdout, /^builtin-choice×mini → builtin-choice×big$/m);
+  assert.match(b.stdout, /Warning: The runs' cases differ \(seed 0 vs 7\)/);
+  assert.match(b.stdout, /paired n = 120 cases/);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-mini', 'run-seed', '--pair', 'mini=big', '--json'], b), 0);
+  assert.match(b.stderr, /warning: The runs' cases differ \(seed 0 vs 7\)/);
+  b = io(root);
+  assert.equal(await main(['compare', 'run-mini', 'run-big', '--pair', 'mini'], b), 2);
+});

@@ -167,3 +167,16 @@ test("the runs' cases differ: a warning names what differs; the same settings gi
   assert.equal(cmp.warnings.length, 2);
   assert.match(cmp.warnings[1], /no case id is in both runs/);
 });
+
+test('--pair across two runs keeps the other variants paired by id; within one run only the named pair', () => {
+  const A = variantsOf([answer({ model: 'mA', template: 't' }, 'c0', true), answer(pop, 'c0', true)]);
+  const B = variantsOf([answer({ model: 'mB', template: 't' }, 'c0', true), answer(pop, 'c0', true)]);
+  const two = pairVariants(A, B, [{ a: 'mA', b: 'mB' }], { a: 'ra', b: 'rb' });
+  assert.deepEqual(two.pairs, [
+    { a: 't×mA', b: 't×mB' },
+    { a: 'baseline:popularity', b: 'baseline:popularity' },
+  ]);
+  assert.deepEqual([two.onlyA, two.onlyB], [[], []]);
+  const one = pairVariants(A, A, [{ a: 'mA', b: 'popularity' }], { a: 'ra', b: 'ra' });
+  assert.deepEqual(one.pairs, [{ a: 't×mA', b: 'baseline:popularity' }]);
+});

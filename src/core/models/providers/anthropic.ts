@@ -24,6 +24,8 @@ import {
 import { TransportTimeoutError, createNodeFetch } from '../transport';
 import { cacheEntryOf, fromCache } from './cached';
 import {
+  causeText,
+  findCause,
   isFatalHttp,
   isRetryableStatus,
   rejectedSamplingParam,
@@ -188,15 +190,6 @@ export function readMessage(
   return out;
 }
 
-function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {
-  let e: unknown = error;
-  for (let i = 0; i < 6 && e; i++) {
-    if (e instanceof type) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** Turns whatever one attempt threw into a decision and a storable reason. */
 export function classifyAnthropicError(error: unknown, secrets: (string | undefined)[] = []): AttemptFailure {
   const clean = (s: string): string => {
@@ -245,19 +238,6 @@ export function classifyAnthropicError(error: unknown, secrets: (string | undefi
     };
   }
   return { retryable: true, kind: 'network', reason: clean(`network error: ${text}`) };
-}
-
-function causeText(error: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = error;
-  for (let i = 0; i < 4 && e; i++) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const code = (e as { code?: unknown }).code;
-    const part = typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
-    if (part && !parts.includes(part)) parts.push(part);
-    e = (e as { cause?: unknown }).cause;
-  }
-  return parts.join(': ');
 }
 
 /** The system prompt and the turns: system messages joined into `system`, consecutive turns of one role merged. */
@@ -494,6 +474,14 @@ export async function createAnthropicBinding(
   deps: ProviderDeps = {},
 ): Promise<LlmBinding> {
   const { model, config } = args;
+  // Requests go to <root>/v1/messages: a base URL copied in the OpenAI style would double the /v1.
+  if (/\/v1\/?$/.test(new URL(endpoint.baseUrl).pathname)) {
+    throw new PredictorError(
+      'config',
+      `model "${model.id}": the Anthropic provider takes the API root as baseUrl (e.g. https://api.anthropic.com), not ${endpoint.baseUrl}`,
+      { fatal: true },
+    );
+  }
   const price = priceOf(model, endpoint, args.priceOverrides);
   const cache = config.run.cache ? sharedResponseCache(args.cacheDir) : undefined;
   return {

@@ -74,3 +74,27 @@ export function rejectedSamplingParam(info: HttpErrorInfo): DroppableParam | und
     );
   return refused ? named : undefined;
 }
+
+/** The first error of `type` in an error's cause chain (fetch wraps transport errors, clients wrap fetch's). */
+export function findCause<T>(error: unknown, type: abstract new (...a: never[]) => T): T | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 6 && e; i++) {
+    if (e instanceof type) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** An error's messages down its cause chain, with system error codes ("fetch failed: connect ECONNREFUSED"). */
+export function causeText(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 4 && e; i++) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const code = (e as { code?: unknown }).code;
+    const part = typeof code === 'string' && !msg.includes(code) ? `${msg} (${code})` : msg;
+    if (part && !parts.includes(part)) parts.push(part);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(': ');
+}

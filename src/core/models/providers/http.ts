@@ -4,7 +4,7 @@
 import { assertKeyOrigin } from '../origin';
 import { redactSecrets } from '../retry';
 import { TransportTimeoutError, createNodeFetch } from '../transport';
-import type { ListModelsOptions } from './types';
+import type { ConnectionCheck, ListModelsOptions } from './types';
 
 /** GET `url` and parse its JSON. `what` starts every error message ("cannot list models at …"). */
 export async function getJson(
@@ -56,9 +56,7 @@ function errorText(text: string): string {
 }
 
 /** Times a listing into a ConnectionCheck (the shared `testConnection` of providers that test by listing). */
-export async function checkByListing(
-  list: () => Promise<string[]>,
-): Promise<{ ok: boolean; models?: string[]; error?: string; latencyMs: number }> {
+export async function checkByListing(list: () => Promise<string[]>): Promise<ConnectionCheck> {
   const t0 = performance.now();
   try {
     const models = await list();

@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { PRESET_IDS } from './models/presets';
+import { formIds, forms, getForm, hasForm } from './forms';
 import { PROVIDER_IDS } from './models/providers/types';
 
-export const TASK_FORMS = ['rating', 'binary', 'choice', 'ranking'] as const;
 export const DATASET_FORMATS = [
   'auto',
   'movielens-csv',
@@ -17,26 +17,29 @@ export const DATASET_FORMATS = [
   'lastfm-hetrec',
   'generic',
 ] as const;
-export const BASELINES = ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'] as const;
+export const BASELINES = [
+  'random',
+  'popularity',
+  'user-mean',
+  'item-mean',
+  'item-knn',
+  'mf',
+  'recency',
+  'majority',
+] as const;
 export type BaselineName = (typeof BASELINES)[number];
 /** The endpoint presets `models[].preset` takes (models/presets.ts). */
 export const MODEL_PRESETS = PRESET_IDS;
 
-/** Baselines that give a meaningful answer for each form; the default of `baselines`. */
-export const BASELINES_BY_FORM: Record<(typeof TASK_FORMS)[number], BaselineName[]> = {
-  // Popularity says nothing about a star value.
-  rating: ['random', 'user-mean', 'item-mean', 'item-knn', 'mf'],
-  binary: ['random', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'],
-  // A user mean is the same for every candidate: it cannot choose between them.
-  choice: ['random', 'popularity', 'item-mean', 'item-knn', 'mf'],
-  ranking: ['random', 'popularity', 'item-mean', 'item-knn', 'mf'],
-};
+/** The baselines that give a meaningful answer for a form: the default of `baselines` (the form says). */
+export function baselinesByForm(form: string): BaselineName[] {
+  return [...getForm(form).baselines];
+}
 
-/** Default K by form (choice: A–E; ranking: 20, the field's usual setting). */
-export const DEFAULT_CANDIDATES = { choice: 5, ranking: 20 } as const;
-/** Labels are A..Z, so a choice question has at most 26 options; rankings go on to AA, AB… */
-export const MAX_CHOICE_CANDIDATES = 26;
-export const MAX_RANKING_CANDIDATES = 100;
+/** K when the config does not say: the form's default; undefined for a form without candidates. */
+export function defaultCandidates(form: string): number | undefined {
+  return hasForm(form) ? getForm(form).candidates?.default : undefined;
+}
 
 const posInt = () => z.number().int().min(1);
 const nonNegInt = () => z.number().int().min(0);
@@ -125,9 +128,20 @@ export type GenericColumns = z.output<ReturnType<typeof z.strictObject<typeof co
 // ── task ─────────────────────────────────────────────────────────────────────────────────────────────────
 const taskShape = {
   form: z
-    .enum(TASK_FORMS)
+    .string()
+    .superRefine((f, ctx) => {
+      if (!hasForm(f))
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected one of ${formIds()
+            .map((id) => `"${id}"`)
+            .join(', ')}, got "${f}"`,
+        });
+    })
     .describe(
-      'What the model predicts: "rating" (a star value), "binary" (like or not), "choice" (one of K labelled candidates), "ranking" (a full order of K candidates). The form owns the answer\'s shape.',
+      `What the model predicts: ${forms()
+        .map((f) => `"${f.id}" (${f.summary})`)
+        .join(', ')}. The form owns the answer's shape.`,
     ),
   users: posInt()
     .default(200)
@@ -154,7 +168,10 @@ const taskShape = {
     .min(2)
     .optional()
     .describe(
-      `K, the number of candidates (1 true + K-1 negatives) for "choice" (default ${DEFAULT_CANDIDATES.choice}, at most ${MAX_CHOICE_CANDIDATES}) and "ranking" (default ${DEFAULT_CANDIDATES.ranking}, at most ${MAX_RANKING_CANDIDATES}); ignored by "rating" and "binary".`,
+      `K, the number of candidates (1 true + K-1 negatives) for ${forms()
+        .filter((f) => f.candidates)
+        .map((f) => `"${f.id}" (default ${f.candidates!.default}, at most ${f.candidates!.max})`)
+        .join(' and ')}; ignored by the other forms.`,
     ),
   negatives: z
     .enum(['uniform', 'popularity'])
@@ -334,35 +351,23 @@ const topShape = {
   task: z
     .strictObject(taskShape)
     .superRefine((t, ctx) => {
-      if (t.candidates !== undefined) {
-        const max =
-          t.form === 'choice'
-            ? MAX_CHOICE_CANDIDATES
-            : t.form === 'ranking'
-              ? MAX_RANKING_CANDIDATES
-              : Infinity;
-        if (t.candidates > max)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['candidates'],
-            message: `expected at most ${max} candidates for the ${t.form} form, got ${t.candidates}`,
-          });
-      }
       if (t.cutoff !== undefined && t.split !== 'global')
         ctx.addIssue({
           code: 'custom',
           path: ['cutoff'],
           message: `task.cutoff applies to the global split only, but task.split is "${t.split}"`,
         });
-      if (t.form === 'ranking') {
-        const k = t.candidates ?? DEFAULT_CANDIDATES.ranking;
-        if (t.k > k)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['k'],
-            message: `expected a cut-off no larger than the ${k} candidates, got ${t.k}`,
-          });
-      }
+      if (!hasForm(t.form)) return; // reported at task.form
+      const form = getForm(t.form);
+      if (t.candidates !== undefined && form.candidates && t.candidates > form.candidates.max)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['candidates'],
+          message: `expected at most ${form.candidates.max} candidates for the ${t.form} form, got ${t.candidates}`,
+        });
+      const effective = { ...t, candidates: t.candidates ?? form.candidates?.default };
+      for (const issue of form.checkConfig?.(effective as TaskConfig) ?? [])
+        ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
     })
     .describe('How test cases are built from the data.'),
   prompts: z
@@ -392,7 +397,7 @@ export const evalConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['prompts', i],
-          message: (TASK_FORMS as readonly string[]).includes(m[1])
+          message: hasForm(m[1])
             ? `"${p}" is the ${m[1]} template, but task.form is "${t.form}" (the task form owns the answer's shape)`
             : `unknown built-in template "${p}"; expected "builtin:${t.form}"`,
         });
@@ -400,13 +405,12 @@ export const evalConfigSchema = z
   })
   .transform((c) => {
     const form = c.task.form;
-    const candidates =
-      c.task.candidates ?? (form === 'choice' || form === 'ranking' ? DEFAULT_CANDIDATES[form] : undefined);
+    const candidates = c.task.candidates ?? defaultCandidates(form);
     return {
       ...c,
       task: { ...c.task, candidates },
       prompts: c.prompts ?? [`builtin:${form}`],
-      baselines: c.baselines ?? [...BASELINES_BY_FORM[form]],
+      baselines: c.baselines ?? baselinesByForm(form),
     };
   });
 
@@ -630,9 +634,7 @@ export function parseConfig(text: string, file: string): EvalConfig {
 /** K of a task: its own `candidates`, else the form's default; undefined for forms without candidates. */
 export function candidatesOf(task: { form: string; candidates?: number }): number | undefined {
   if (task.candidates !== undefined) return task.candidates;
-  return task.form in DEFAULT_CANDIDATES
-    ? DEFAULT_CANDIDATES[task.form as keyof typeof DEFAULT_CANDIDATES]
-    : undefined;
+  return defaultCandidates(task.form);
 }
 
 /**
@@ -703,5 +705,11 @@ export function resolveConfigPath(_config: EvalConfig | null, dir: string, p: st
 
 /** The JSON schema of what a user may write, for the editor's `jsonValidation`. */
 export function configJsonSchema(): object {
-  return z.toJSONSchema(evalConfigSchema, { io: 'input', unrepresentable: 'any' });
+  const schema = z.toJSONSchema(evalConfigSchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: { task?: { properties?: { form?: Record<string, unknown> } } };
+  };
+  // The form is checked against the registry at parse time; the editor gets the registered ids as an enum.
+  const form = schema.properties?.task?.properties?.form;
+  if (form) form.enum = formIds();
+  return schema;
 }

@@ -3,6 +3,7 @@
 export * from './types';
 export { ENGINE_VERSION } from './version';
 export * from './config';
+export * from './forms';
 export * from './tasks';
 export * from './scoring';
 export * from './prompt';

@@ -64,7 +64,8 @@ export interface DataIssue {
   reason: string;
 }
 
-export type TaskForm = 'rating' | 'binary' | 'choice' | 'ranking';
+/** A task form's id: the forms registry (src/core/forms) knows them and what they mean. */
+export type TaskForm = string;
 
 /** One past interaction shown to the model, oldest first. */
 export interface HistoryEntry {
@@ -76,32 +77,32 @@ export interface HistoryEntry {
   time: number | null;
 }
 
-/** An item the model is asked about (rating and binary forms). */
+/** An item the model is asked about (the held-out item, or the true one among the candidates). */
 export interface TargetItem {
   item: string;
   title: string;
   genres: string[];
 }
 
-/** One labelled candidate (choice and ranking forms). */
+/** One labelled candidate (forms with candidates). */
 export interface Candidate extends TargetItem {
   /** "A", "B", … */
   label: string;
 }
 
-/** What the correct answer is, by task form. */
-export type Expected =
-  | { form: 'rating'; value: number }
-  | { form: 'binary'; like: boolean; value: number }
-  | { form: 'choice'; label: string }
-  | { form: 'ranking'; label: string };
+/** What the correct answer is: the form's id and its own fields (see the form's module in src/core/forms). */
+export interface Expected {
+  form: TaskForm;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fields are the form's own (JSON from results files)
+  [field: string]: any;
+}
 
-/** A model's parsed answer, by task form. */
-export type Prediction =
-  | { form: 'rating'; value: number }
-  | { form: 'binary'; like: boolean; probability?: number }
-  | { form: 'choice'; label: string }
-  | { form: 'ranking'; order: string[] };
+/** A model's parsed answer: the form's id and its own fields (see the form's module in src/core/forms). */
+export interface Prediction {
+  form: TaskForm;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fields are the form's own (JSON from results files)
+  [field: string]: any;
+}
 
 /** One prediction task built from one user's real history. */
 export interface TestCase {
@@ -114,9 +115,9 @@ export interface TestCase {
   historyLength: number;
   /** The most recent interactions before the target, oldest first. */
   history: HistoryEntry[];
-  /** The held-out item (rating, binary) or the true item among the candidates (choice, ranking). */
+  /** The held-out item, or the true item among the candidates. */
   target: TargetItem;
-  /** Labelled candidates (choice, ranking); absent otherwise. */
+  /** Labelled candidates (forms with candidates); absent otherwise. */
   candidates?: Candidate[];
   expected: Expected;
   /** Number of training interactions of the target item: drives the head/torso/tail breakdown. */

@@ -5,7 +5,8 @@ import type { Protocol } from './channel';
 /** A number that may be undefined (NaN on the host). */
 export type Num = number | null;
 
-export type Form = 'rating' | 'binary' | 'choice' | 'ranking';
+/** A task form id (the engine's forms registry knows them; the panel treats it as a name). */
+export type Form = string;
 
 /** A point estimate with its interval. */
 export interface EstimateView {
@@ -19,7 +20,8 @@ export interface EstimateView {
 export interface MetricDefView {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction (bias). */
+  higherIsBetter: boolean | null;
   description?: string;
 }
 

@@ -175,7 +175,7 @@ test('bad values name the file and the field path', () => {
     [withTask({ candidates: 1 }), /task\.candidates: expected a number >= 2, got 1/],
     [
       withTask({ form: 'ranking', k: 25 }),
-      /task\.k: expected a cut-off no larger than the 20 candidates, got 25/,
+      /task\.k: expected a cut-off smaller than the 20 candidates \(HR@k is always 1 when k >= K\), got 25/,
     ],
     [withTask({ probe: 'yes' }), /task\.probe: expected true or false, got "yes"/],
     [withTask({}, { dataset: { path: '' } }), /dataset\.path: must not be empty/],

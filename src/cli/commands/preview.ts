@@ -21,10 +21,11 @@ import {
   type PromptRenderInfo,
   type TestCase,
   type TokenPrice,
+  formIds,
+  hasForm,
 } from '../../core';
 import { readFile } from 'node:fs/promises';
 
-const FORMS = ['rating', 'binary', 'choice', 'ranking'] as const;
 const DEFAULT_MODEL = 'gpt-4o-mini';
 
 /** Renders one case of an eval (or a sample case) through a prompt template, with token counts and cost. */
@@ -56,8 +57,8 @@ export const previewCommand: CliCommand = {
       throw new UsageError('expected one config (.ubp.json) or template (.prompt) file');
     const target = path.resolve(io.cwd, positionals[0]!);
     const isPrompt = target.endsWith('.prompt');
-    if (values.form !== undefined && !(FORMS as readonly string[]).includes(values.form)) {
-      throw new UsageError(`--form expects one of ${FORMS.join(', ')}, got "${values.form}"`);
+    if (values.form !== undefined && !hasForm(values.form)) {
+      throw new UsageError(`--form expects one of ${formIds().join(', ')}, got "${values.form}"`);
     }
     if (values.config && !isPrompt) throw new UsageError('--config goes with a .prompt file');
     const show = (file: string) => displayPath(file, io.cwd);
@@ -105,7 +106,7 @@ export const previewCommand: CliCommand = {
       };
       source = `${show(configFile)}: ${cases.length} ${config.task.form} case(s) from ${data.name}`;
     } else {
-      const form = (values.form ?? chosen!.frontMatter.forms?.[0] ?? 'rating') as (typeof FORMS)[number];
+      const form = values.form ?? chosen!.frontMatter.forms?.[0] ?? formIds()[0]!;
       cases = [sampleCase(form)];
       info = SAMPLE_INFO;
       source = `the built-in sample ${form} case (ml-latest-small user 1); pass --config to render real cases`;

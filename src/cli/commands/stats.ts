@@ -94,7 +94,7 @@ export const statsCommand: CliCommand = {
         columns = JSON.parse(values.columns) as GenericColumnMap;
       } catch {
         throw new UsageError(
-          '--columns takes a JSON column map, e.g. {"user":"user_id","item":"item_id","value":"rating"}',
+          '--columns takes a JSON column map, e.g. {"user":"user_id","item":"item_id","value":"score"}',
         );
       }
       if (format && format !== 'generic') throw new UsageError('--columns goes with the generic format');

@@ -5,7 +5,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_CANDIDATES, loadConfig, type ModelConfig } from '../config';
+import { candidatesOf, loadConfig, type ModelConfig } from '../config';
 import { prepareEval, type PrepareOptions, type PreparedEval } from '../run/prepare';
 import { runEval, type RunEvalOptions, type RunVariant } from '../run/runner';
 import { openRunStore, readRunManifest, unitKey, type RunManifest, type RunStatus } from '../run/store';
@@ -204,9 +204,6 @@ export async function prepareRun(
 /** The scoring settings of a prepared eval, as its start() passes them to the runner. */
 export function scoringOf(prepared: PreparedEval): RunEvalOptions['scoring'] {
   const task = prepared.config.task;
-  const candidates =
-    task.form === 'choice' || task.form === 'ranking'
-      ? (task.candidates ?? DEFAULT_CANDIDATES[task.form])
-      : undefined;
+  const candidates = candidatesOf(task);
   return { scale: prepared.data.scale, k: task.k, candidates };
 }

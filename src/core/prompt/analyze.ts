@@ -3,6 +3,7 @@
 // and filter in the Liquid AST is checked, following scopes: `for` loop variables get the element type of their
 // collection, `assign` the type of its value, `capture` a string.
 import { Output, TypeGuards, Value, type Template, type Token } from 'liquidjs';
+import { getForm, hasForm } from '../forms';
 import type { Diagnostic, LineIndex } from './diagnostics';
 import { promptEngine } from './engine';
 import { lineIndexOf, sectionTemplates, type ParsedPrompt, type PromptSection } from './parse';
@@ -440,10 +441,10 @@ function applyFilters(start: Typed, filters: readonly { name: string; args: unkn
   return t;
 }
 
-/** Choice and ranking need the candidates: a template that serves them and never shows them is a mistake. */
+/** Forms with candidates need them shown: a template that serves them and never shows them is a mistake. */
 function checkForms(parsed: ParsedPrompt, used: Set<string>, diagnostics: Diagnostic[]): void {
   const forms = parsed.frontMatter.forms;
-  if (!forms || !forms.some((f) => f === 'choice' || f === 'ranking')) return;
+  if (!forms || !forms.some((f) => hasForm(f) && getForm(f).candidates)) return;
   // Through a loop variable or an assignment the root is still `candidates`, read once at least.
   if (used.has('candidates')) return;
   const lines = lineIndexOf(parsed);

@@ -6,7 +6,8 @@ import type { TestCase } from '../types';
 import { documentedScope, lookup, typeOfToken, typeOfValue, type Binding } from './analyze';
 import type { Range } from './diagnostics';
 import { promptEngine } from './engine';
-import { FRONT_MATTER_KEYS, PARAM_NAMES, TASK_FORMS } from './frontMatter';
+import { forms } from '../forms';
+import { FRONT_MATTER_KEYS, PARAM_NAMES } from './frontMatter';
 import { lineIndexOf, parsePromptFile, type ParsedPrompt, type PromptSection } from './parse';
 import { buildPromptVariables, type PromptRenderInfo } from './render';
 import {
@@ -41,7 +42,7 @@ type Stack = Map<string, Binding>[];
 const TAG_DOCS: Record<string, string> = {
   if: 'Renders its body when a condition holds: `{% if h.value >= 4 %}…{% elsif … %}…{% else %}…{% endif %}`.',
   unless: 'Renders its body when a condition does not hold.',
-  case: 'Chooses a branch by value: `{% case task.form %}{% when "rating" %}…{% endcase %}`.',
+  case: 'Chooses a branch by value: `{% case dataset.kind %}{% when "explicit" %}…{% endcase %}`.',
   for: 'Repeats its body for each element: `{% for h in history %}…{% endfor %}` (`limit:`, `offset:`, `reversed`).',
   assign: 'Names a value for the rest of the section: `{% assign recent = history | slice: -5, 5 %}`.',
   capture: 'Names the text its body renders: `{% capture intro %}…{% endcapture %}`.',
@@ -269,7 +270,7 @@ function frontMatterCompletions(text: string, offset: number): CompletionItem[] 
   }
   // A task form in `forms: [...]` or `forms: rating`.
   if (/^forms\s*:/.test(lineBefore)) {
-    return TASK_FORMS.map((f) => item(f, 'task form', `Serves the ${f} task form.`));
+    return forms().map((f) => item(f.id, 'task form', `Serves the ${f.id} task form (${f.summary}).`));
   }
   // A key indented under `params:`.
   if (/^\s+[A-Za-z_]*$/.test(lineBefore)) {

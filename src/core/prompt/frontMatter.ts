@@ -1,11 +1,10 @@
 // The YAML front matter of a .prompt file: parsed with `yaml` (which keeps node ranges), then checked key by key
 // so that every problem points at the key or value it is about.
 import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
+import { formIds, formList } from '../forms';
 import type { TaskForm } from '../types';
 import type { Diagnostic, LineIndex } from './diagnostics';
 import { closestName } from './variables';
-
-export const TASK_FORMS: readonly TaskForm[] = ['rating', 'binary', 'choice', 'ranking'];
 
 /** Default request parameters a template may suggest; a model's own `params` in the config win. */
 export interface PromptParams {
@@ -24,7 +23,7 @@ export interface PromptFrontMatter {
   description?: string;
   /** The task forms the template serves; absent = any. */
   forms?: TaskForm[];
-  /** A description of the answer the template asks for, e.g. `{"rating": number}`. */
+  /** A description of the answer the template asks for, e.g. `{"like": boolean}`. */
   answer?: string;
   params?: PromptParams;
 }
@@ -70,7 +69,7 @@ export const FRONT_MATTER_KEYS: Record<keyof PromptFrontMatter, string> = {
   name: 'A short name for the template, shown in results (defaults to the file name).',
   description: 'What the template is for.',
   forms: 'The task forms it serves: rating, binary, choice, ranking (one or a list).',
-  answer: 'The answer shape it asks the model for, e.g. {"rating": number}.',
+  answer: 'The answer shape it asks the model for, e.g. {"like": boolean}.',
   params: `Default request parameters (${Object.keys(PARAM_CHECKS).join(', ')}); a model's params in the config win.`,
 };
 
@@ -131,22 +130,20 @@ export function parseFrontMatter(
       case 'forms': {
         const list = typeof value === 'string' ? [value] : value;
         if (!Array.isArray(list) || list.length === 0) {
-          invalid(
-            'front matter "forms" must be a task form or a list of them (rating, binary, choice, ranking)',
-          );
+          invalid(`front matter "forms" must be a task form or a list of them (${formIds().join(', ')})`);
           break;
         }
         const forms: TaskForm[] = [];
         list.forEach((f, i) => {
-          if (typeof f === 'string' && (TASK_FORMS as readonly string[]).includes(f)) {
-            forms.push(f as TaskForm);
+          if (typeof f === 'string' && formIds().includes(f)) {
+            forms.push(f);
             return;
           }
           const item = isSeq(pair.value) ? pair.value.items[i] : pair.value;
-          const hint = typeof f === 'string' ? closestName(f, TASK_FORMS) : undefined;
+          const hint = typeof f === 'string' ? closestName(f, formIds()) : undefined;
           invalid(
             `front matter "forms": unknown task form ${JSON.stringify(f)}` +
-              (hint ? ` (did you mean "${hint}"?)` : ' (rating, binary, choice, ranking)'),
+              (hint ? ` (did you mean "${hint}"?)` : ` (${formList('', 'or')})`),
             at(rangeOf(item as Node | undefined)),
           );
         });

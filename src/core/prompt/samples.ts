@@ -1,5 +1,6 @@
 // A small, fixed example case per task form (real MovieLens titles), for previewing a template when no eval
 // config or dataset is at hand, and for tests.
+import { getForm } from '../forms';
 import type { Candidate, HistoryEntry, TaskForm, TestCase } from '../types';
 import type { PromptRenderInfo } from './render';
 
@@ -45,8 +46,8 @@ export function sampleCase(form: TaskForm): TestCase {
     target: { ...TARGET, genres: [...TARGET.genres] },
     targetPopularity: 211,
   };
-  if (form === 'rating') return { ...base, expected: { form, value: 5 } };
-  if (form === 'binary') return { ...base, expected: { form, like: true, value: 5 } };
+  const def = getForm(form);
+  if (!def.candidates) return { ...base, expected: def.example('') };
   // The true item sits third, so a template that leaks the order is visible in a preview.
   const items = [OTHERS[0]!, OTHERS[1]!, TARGET, OTHERS[2]!, OTHERS[3]!];
   const candidates: Candidate[] = items.map((it, i) => ({
@@ -54,7 +55,7 @@ export function sampleCase(form: TaskForm): TestCase {
     genres: [...it.genres],
     label: String.fromCharCode(65 + i),
   }));
-  return { ...base, candidates, expected: { form, label: 'C' } };
+  return { ...base, candidates, expected: def.example('C') };
 }
 
 /** The render info that goes with sampleCase. */

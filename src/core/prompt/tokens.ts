@@ -2,7 +2,8 @@
 // The BPE tables are megabytes of data: they are imported on first use only, so neither the CLI's start-up nor
 // the extension's activation pays for them.
 import type { Tiktoken } from 'js-tiktoken/lite';
-import type { ChatMessage } from '../types';
+import { getForm } from '../forms';
+import type { ChatMessage, TaskForm } from '../types';
 
 export type TokenizerEncoding = 'o200k_base' | 'cl100k_base';
 
@@ -128,18 +129,6 @@ export function estimateCost(tokens: { input: number; output: number }, price: T
  * A planning guess of the completion tokens of one answer in the JSON the built-in templates ask for (a model
  * that reasons first writes more: set max_tokens for a ceiling).
  */
-export function expectedAnswerTokens(
-  form: 'rating' | 'binary' | 'choice' | 'ranking',
-  candidates = 0,
-): number {
-  switch (form) {
-    case 'rating':
-      return 8;
-    case 'binary':
-      return 14;
-    case 'choice':
-      return 8;
-    case 'ranking':
-      return 6 + 4 * Math.max(1, candidates);
-  }
+export function expectedAnswerTokens(form: TaskForm, candidates = 0): number {
+  return getForm(form).answerTokens(candidates);
 }

@@ -1,5 +1,6 @@
 // The documented template variables: ONE table that drives static analysis, completion, hover and the reference
 // in docs/prompt-format.md. A field that is not here does not exist for a template.
+import { formList, forms } from '../forms';
 import type { FeedbackKind, TaskForm } from '../types';
 
 /** The shape of a template value, as far as analysis needs to know it. */
@@ -105,7 +106,9 @@ export const PROMPT_VARIABLES: Record<string, FieldSpec> = {
   candidates: {
     doc: 'The labelled candidates, in the order shown (choice, ranking); empty for rating and binary.',
     type: { kind: 'array', of: candidate },
-    forms: ['choice', 'ranking'],
+    forms: forms()
+      .filter((f) => f.candidates)
+      .map((f) => f.id),
   },
   task: {
     doc: 'The task being asked.',
@@ -113,7 +116,7 @@ export const PROMPT_VARIABLES: Record<string, FieldSpec> = {
       kind: 'object',
       name: 'task',
       fields: {
-        form: { type: str, doc: 'The task form: "rating", "binary", "choice" or "ranking".' },
+        form: { type: str, doc: `The task form: ${formList()}.` },
         scale: {
           type: scale,
           nullable: true,

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import {
-  BASELINES_BY_FORM,
   candidatesOf,
   canonicalJson,
   configHash,
@@ -224,7 +223,7 @@ export function selectVariants(
   config: EvalConfig,
   only: readonly string[] | undefined,
 ): { models: ModelConfig[]; baselines: string[] } {
-  const allBaselines = config.baselines ?? BASELINES_BY_FORM[config.task.form];
+  const allBaselines = config.baselines;
   const wanted = only?.length ? new Set(only.map((s) => s.trim()).filter(Boolean)) : null;
   if (!wanted) return { models: config.models, baselines: allBaselines };
   const known = new Set([

@@ -45,6 +45,8 @@ export function interpretResponse(
   const ctx: ParseContext & { finishReason?: string; reasoningOnly?: boolean } = {
     scale,
     labels: tc.candidates?.map((c) => c.label),
+    // A candidate's title alone (as the model saw it) names its label.
+    titles: tc.candidates?.map((c) => c.title),
   };
   if (resp.finishReason !== undefined) ctx.finishReason = resp.finishReason;
   if (resp.reasoningOnly !== undefined) ctx.reasoningOnly = resp.reasoningOnly;

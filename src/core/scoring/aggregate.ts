@@ -6,8 +6,9 @@
 //
 // Invalid and error outcomes: in `all` they are scored as wrong (scoreCase); `valid` is the same metric over
 // the successful observations only. Their shares are reported beside the metrics.
+import { candidateLabel, getForm, labelIndex } from '../forms';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
-import { labelIndex, scoreCase } from './caseScore';
+import { scoreCase } from './caseScore';
 import {
   bootstrapGeneral,
   bootstrapStatistics,
@@ -86,13 +87,8 @@ export function scoreResult(r: CaseResult, ctx: ScoringContext): Record<string, 
   return scoreCase(r.expected, r.outcome === 'success' ? r.prediction : undefined, {
     scale: ctx.scale,
     k: ctx.k,
-    candidates: r.expected.form === 'ranking' ? candidatesOf(r, ctx) : ctx.candidates,
+    ...(ctx.candidates !== undefined ? { candidates: ctx.candidates } : {}),
   });
-}
-
-function candidatesOf(r: CaseResult, ctx: ScoringContext): number | undefined {
-  if (ctx.candidates) return ctx.candidates;
-  return r.prediction?.form === 'ranking' ? r.prediction.order.length : undefined;
 }
 
 /** The observations of ONE variant's results (already deduplicated with latestResults). */
@@ -249,7 +245,8 @@ export function estimateShare(
 export interface MetricRow {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction (bias). */
+  higherIsBetter: boolean | null;
   /** Invalid and error outcomes scored as wrong: the headline figure. */
   all: Estimate;
   /** Over successful answers only. */
@@ -297,7 +294,7 @@ export interface Agreement {
    * like; ranking: the item put first; rating: the value).
    */
   pairwise: Estimate;
-  /** Rating form: mean over cases of the standard deviation of the predicted ratings across samples. */
+  /** Forms with a numeric answer (rating): mean over cases of its standard deviation across samples. */
   ratingSd?: number;
 }
 
@@ -340,6 +337,10 @@ export interface VariantSummary {
   agreement?: Agreement;
   /** The most common reasons for invalid and error outcomes. */
   reasons: { outcome: Outcome; reason: string; count: number }[];
+  /** Invalid and error outcomes by reason code (docs/scoring.md); "unknown" for results without one. */
+  reasonCodes: Record<string, number>;
+  /** Valid answers the form flags although it scores them (binary: "contradictory" like and probability). */
+  flags?: Record<string, number>;
   usage: UsageSummary;
 }
 
@@ -351,11 +352,13 @@ export function isBaseline(variant: string): boolean {
 /** Summarises one variant's (deduplicated) results. */
 export function summariseVariant(results: CaseResult[], ctx: ScoringContext): VariantSummary {
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
+  const form = getForm(ctx.form);
   const obs = toObservations(results, ctx);
   const valid = obs.filter((o) => o.outcome === 'success');
-  const probabilities = ctx.form === 'binary' && valid.some((o) => typeof o.score.prob === 'number');
-  const metrics = fs.metrics.filter((m) => probabilities || !['auc', 'brier', 'ece'].includes(m.key));
+  const probabilistic = fs.metrics.some((m) => m.needsProbabilities);
+  const probabilities = probabilistic && valid.some((o) => typeof o.score.prob === 'number');
+  const metrics = fs.metrics.filter((m) => probabilities || !m.needsProbabilities);
   // One bootstrap pass: every metric, the valid-only figures (the same as `all` when nothing failed) and the
   // outcome shares share their resamples of the users.
   const failures = valid.length < obs.length;
@@ -392,14 +395,17 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
       key: m.key,
       label: m.label,
       higherIsBetter: m.higherIsBetter,
-      all: all[m.key],
+      // A valid-only figure (bias) is the same in both columns: imputed non-answers say nothing about it.
+      all: m.validOnly ? val[m.key] : all[m.key],
       valid: val[m.key],
     })),
-    ...(ctx.form === 'binary' ? { probabilities } : {}),
+    ...(probabilistic ? { probabilities } : {}),
     ...(probabilities ? { calibration: calibrationBins(valid) } : {}),
-    ...(ctx.form === 'choice' || ctx.form === 'ranking' ? { positionBias: positionBias(obs, ctx) } : {}),
+    ...(form.candidates ? { positionBias: positionBias(obs, ctx) } : {}),
     ...agreementOf(obs, ctx.form, boot),
     reasons: topReasons(results),
+    reasonCodes: reasonCodes(results),
+    ...(form.flags ? { flags: flagCounts(results, form.flags) } : {}),
     usage: usageSummary(results),
   };
 }
@@ -423,47 +429,38 @@ export function calibrationBins(valid: Observation[]): CalibrationBin[] {
   }));
 }
 
-/** The label a valid choice/ranking answer picked first, or undefined. */
+/** The label a valid answer of a form with candidates put first, or undefined. */
 function chosenLabel(o: Observation): string | undefined {
-  if (o.outcome !== 'success') return undefined;
   const p = o.result.prediction;
-  if (p?.form === 'choice') return p.label.trim().toUpperCase();
-  if (p?.form === 'ranking') return p.order[0]?.trim().toUpperCase();
-  return undefined;
+  if (o.outcome !== 'success' || !p) return undefined;
+  return getForm(p.form).candidates?.firstLabel(p);
 }
 
-function labelOf(index: number): string {
-  let s = '';
-  let n = index + 1;
-  while (n > 0) {
-    const r = (n - 1) % 26;
-    s = String.fromCharCode(65 + r) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return s;
+/** The true item's label of a result of a form with candidates, or undefined. */
+function trueLabel(r: CaseResult): string | undefined {
+  return getForm(r.expected.form).candidates?.trueLabel(r.expected);
 }
 
 /** Accuracy by the true item's position and the distribution of chosen labels. */
 export function positionBias(obs: Observation[], ctx: ScoringContext): PositionBias {
   let k = ctx.candidates ?? 0;
   for (const o of obs) {
-    const e = o.result.expected;
-    if (e.form === 'choice' || e.form === 'ranking') k = Math.max(k, labelIndex(e.label) + 1);
+    const t = trueLabel(o.result);
+    if (t !== undefined) k = Math.max(k, labelIndex(t) + 1);
   }
   const n = new Array<number>(k).fill(0);
   const hits = new Array<number>(k).fill(0);
   const head = new Array<number>(k).fill(0);
-  const headKey = ctx.form === 'ranking' ? `ndcg${ctx.k}` : 'correct';
+  const outcome = getForm(ctx.form).caseOutcome;
   const chosen = new Array<number>(k).fill(0);
   let validTotal = 0;
   for (const o of obs) {
-    const e = o.result.expected;
-    if (e.form !== 'choice' && e.form !== 'ranking') continue;
-    const t = labelIndex(e.label);
+    const label = trueLabel(o.result);
+    const t = label === undefined ? -1 : labelIndex(label);
     if (t < 0) continue;
     n[t] += o.weight;
     hits[t] += o.weight * (o.score.correct ?? o.score.hr1 ?? 0);
-    head[t] += o.weight * (o.score[headKey] ?? 0);
+    head[t] += o.weight * outcome(o.score, ctx.k).value;
     const c = chosenLabel(o);
     const ci = c === undefined ? -1 : labelIndex(c);
     if (ci >= 0 && ci < k) {
@@ -473,7 +470,7 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
   }
   return {
     positions: n.map((count, i) => ({
-      label: labelOf(i),
+      label: candidateLabel(i),
       n: count,
       accuracy: count > 0 ? hits[i] / count : NaN,
       headline: count > 0 ? head[i] / count : NaN,
@@ -485,18 +482,9 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
 }
 
 function answerKey(o: Observation, form: TaskForm): string {
-  if (o.outcome !== 'success' || !o.result.prediction) return '\u2205';
   const p = o.result.prediction;
-  switch (p.form) {
-    case 'choice':
-      return p.label.trim().toUpperCase();
-    case 'binary':
-      return p.like ? 'like' : 'dislike';
-    case 'ranking':
-      return p.order[0]?.trim().toUpperCase() ?? '\u2205';
-    case 'rating':
-      return form === 'rating' ? String(p.value) : '\u2205';
-  }
+  if (o.outcome !== 'success' || !p || p.form !== form) return '\u2205';
+  return getForm(form).answerKey(p);
 }
 
 /** `{ agreement }` when some case has two valid answers (never for a variant whose answers all failed). */
@@ -521,6 +509,7 @@ export function agreement(obs: Observation[], form: TaskForm, options: Bootstrap
   }
   const rows: { user: string; value: number }[] = [];
   const sds: number[] = [];
+  const numeric = getForm(form).numericAnswer;
   for (const list of byCase.values()) {
     const m = list.length;
     if (m < 2) continue;
@@ -532,9 +521,9 @@ export function agreement(obs: Observation[], form: TaskForm, options: Bootstrap
     let same = 0;
     for (const c of counts.values()) same += c * (c - 1);
     rows.push({ user: list[0].user, value: same / (m * (m - 1)) });
-    if (form === 'rating') {
+    if (numeric) {
       const vals = list.flatMap((o) =>
-        o.outcome === 'success' && o.result.prediction?.form === 'rating' ? [o.result.prediction.value] : [],
+        o.outcome === 'success' && o.result.prediction?.form === form ? [numeric(o.result.prediction)] : [],
       );
       if (vals.length >= 2) {
         const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
@@ -557,8 +546,31 @@ export function agreement(obs: Observation[], form: TaskForm, options: Bootstrap
   return {
     cases: rows.length,
     pairwise,
-    ...(form === 'rating' && sds.length ? { ratingSd: sds.reduce((a, b) => a + b, 0) / sds.length } : {}),
+    ...(numeric && sds.length ? { ratingSd: sds.reduce((a, b) => a + b, 0) / sds.length } : {}),
   };
+}
+
+/** Invalid and error outcomes counted by reason code. */
+export function reasonCodes(results: CaseResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    if (r.outcome === 'success') continue;
+    const code = r.reasonCode ?? 'unknown';
+    out[code] = (out[code] ?? 0) + 1;
+  }
+  return out;
+}
+
+function flagCounts(
+  results: CaseResult[],
+  flagsOf: (p: NonNullable<CaseResult['prediction']>) => string[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    if (r.outcome !== 'success' || !r.prediction) continue;
+    for (const f of flagsOf(r.prediction)) out[f] = (out[f] ?? 0) + 1;
+  }
+  return out;
 }
 
 function topReasons(results: CaseResult[], limit = 5): VariantSummary['reasons'] {

@@ -70,7 +70,7 @@ export function breakdowns(
   options: { users?: number } = {},
 ): VariantBreakdowns {
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const hs = headlineScoring(ctx.form, ctx.k);
+  const hs = headlineScoring(ctx.form, ctx.k, ctx.candidates);
   const def = hs.metrics[0];
   interface Bucket {
     group: 'history' | 'popularity';
@@ -124,7 +124,7 @@ export function breakdowns(
     };
     (b.group === 'history' ? historyLength : popularity).push(row);
   });
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const full = fs.metrics.find((m) => m.key === fs.headline)!;
   return { metric: def.key, historyLength, popularity, users: perUser(obs, fs, full, options.users ?? 5) };
 }
@@ -190,7 +190,7 @@ export function probeComparison(
   probe: CaseResult[],
   ctx: ScoringContext,
 ): ProbeComparison {
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const def = fs.metrics.find((m) => m.key === fs.headline)!;
   const t = latestResults(titled);
   const p = latestResults(probe);
@@ -217,5 +217,5 @@ export function probeComparison(
       onlyProbe: cmp.onlyA,
     };
   });
-  return { metric: def.key, higherIsBetter: def.higherIsBetter, rows };
+  return { metric: def.key, higherIsBetter: def.higherIsBetter !== false, rows };
 }

@@ -6,6 +6,7 @@
 // one resample of users drives both sides, so what the two sides share cancels out. Binary and choice
 // correctness also get McNemar's exact test (and its mid-p) on the discordant pairs. Observations present on one
 // side only are counted and reported, never mixed in.
+import { getForm, predictionText } from '../forms';
 import type { CaseResult, Outcome, TaskForm } from '../types';
 import {
   bootstrapDetailed,
@@ -28,7 +29,7 @@ import { aucMannWhitney, mcnemar, sortedOrder, type McNemarResult } from './stat
 export interface PairedMetricRow {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  higherIsBetter: boolean | null;
   /** The metric on the shared cases, each side (invalid and error counted as wrong). */
   a: number;
   b: number;
@@ -79,48 +80,15 @@ export interface CompareOptions {
   maxChanged?: number;
 }
 
-/** Per-case value that decides "changed outcome": correctness, or hit@k for rankings, within-½ for ratings. */
-function caseIndicator(o: Observation, form: TaskForm, k: number): number {
-  switch (form) {
-    case 'rating':
-      return o.score.within05;
-    case 'ranking':
-      return o.score[`hr${k}`];
-    default:
-      return o.score.correct;
-  }
-}
-
-/** Per-case headline value (higher = better) that orders a change. */
-function caseHeadline(o: Observation, form: TaskForm, k: number): number {
-  switch (form) {
-    case 'rating':
-      return -o.score.absError;
-    case 'ranking':
-      return o.score[`ndcg${k}`];
-    default:
-      return o.score.correct;
-  }
-}
-
-/** A short text of what an observation answered, for change lists. */
+/** A short text of what an observation answered, for change lists and exports. */
 export function answerText(r: CaseResult): string {
   if (r.outcome !== 'success' || !r.prediction) return r.outcome;
-  const p = r.prediction;
-  switch (p.form) {
-    case 'rating':
-      return String(p.value);
-    case 'binary':
-      return (p.like ? 'like' : 'dislike') + (p.probability !== undefined ? ` (${p.probability})` : '');
-    case 'choice':
-      return p.label;
-    case 'ranking':
-      return p.order.join(' ');
-  }
+  return predictionText(r.prediction);
 }
 
 /** One observation per case: its samples' per-case values averaged (weight 1), and the share that failed. */
-type CaseObservation = Observation & { failShare: number; samples: number };
+/** One case's samples merged: mean scores, and the share of samples the form counts as a hit (McNemar). */
+type CaseObservation = Observation & { failShare: number; samples: number; hitShare: number };
 
 /** The observations of one side merged per case, by case id. */
 export function caseObservations(results: CaseResult[], ctx: ScoringContext): Map<string, CaseObservation> {
@@ -130,6 +98,7 @@ export function caseObservations(results: CaseResult[], ctx: ScoringContext): Ma
     if (list) list.push(o);
     else byCase.set(o.caseId, [o]);
   }
+  const form = getForm(ctx.form);
   const out = new Map<string, CaseObservation>();
   for (const [id, list] of byCase) {
     list.sort((x, y) => x.sample - y.sample);
@@ -153,6 +122,7 @@ export function caseObservations(results: CaseResult[], ctx: ScoringContext): Ma
       result: (ok ?? first).result,
       failShare: list.filter((o) => o.outcome !== 'success').length / list.length,
       samples: list.length,
+      hitShare: list.reduce((t, o) => t + form.caseOutcome(o.score, ctx.k).hit, 0) / list.length,
     });
   }
   return out;
@@ -173,7 +143,8 @@ export function comparePaired(
 ): PairedComparison {
   const alpha = options.alpha ?? 0.05;
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
+  const form = getForm(ctx.form);
   const ca = caseObservations(a.results, ctx);
   const cb = caseObservations(b.results, ctx);
   const ids = [...ca.keys()].filter((id) => cb.has(id));
@@ -190,11 +161,12 @@ export function comparePaired(
     fs.fill(o.score, (j, v) => sums.add(c, j, o.weight * v));
     fs.fill(ob[i].score, (j, v) => sums.add(c, w + j, ob[i].weight * v));
   });
-  const probabilities =
-    ctx.form === 'binary' &&
-    [...oa, ...ob].some((o) => o.outcome === 'success' && typeof o.score.prob === 'number');
+  const probabilities = [...oa, ...ob].some(
+    (o) => o.outcome === 'success' && typeof o.score.prob === 'number',
+  );
+  // Valid-only figures (bias) are left out: on paired observations they would mix imputed non-answers in.
   const defs: MetricDef[] = fs.metrics.filter(
-    (m) => probabilities || !['auc', 'brier', 'ece'].includes(m.key),
+    (m) => (probabilities || !m.needsProbabilities) && !m.validOnly,
   );
   const linear = defs.filter((m) => m.stat);
   const n = oa.reduce((s, o) => s + o.weight, 0);
@@ -215,6 +187,8 @@ export function comparePaired(
     const p = bootstrapPValue(diff.value, boots);
     const significant = p < alpha && !(diff.lo <= 0 && diff.hi >= 0);
     const up = diff.value > 0 === m.higherIsBetter;
+    // A figure with no better direction (bias) differs or not; it is never "better".
+    const verdict = !significant || m.higherIsBetter === null ? 'same' : up ? 'better' : 'worse';
     return {
       key: m.key,
       label: m.label,
@@ -224,7 +198,7 @@ export function comparePaired(
       ...(sides ? { aCI: plain(sides[0]), bCI: plain(sides[1]) } : {}),
       diff: plain(diff),
       p,
-      verdict: significant ? (up ? 'better' : 'worse') : 'same',
+      verdict,
     };
   };
   const rows: PairedMetricRow[] = [];
@@ -244,12 +218,12 @@ export function comparePaired(
   rows.push(shareRow(oa, ob, index, count, boot, row));
 
   let mc: McNemarResult | undefined;
-  if (ctx.form === 'binary' || ctx.form === 'choice') {
+  if (form.pairedHits) {
     let bc = 0;
     let cb = 0;
     oa.forEach((o, i) => {
-      const ha = majority(o.score.correct);
-      const hb = majority(ob[i].score.correct);
+      const ha = majority(o.hitShare);
+      const hb = majority(ob[i]!.hitShare);
       if (ha === 1 && hb === 0) bc++;
       if (ha === 0 && hb === 1) cb++;
     });
@@ -260,14 +234,16 @@ export function comparePaired(
   let unchanged = 0;
   oa.forEach((o, i) => {
     const p = ob[i];
-    const ia = caseIndicator(o, ctx.form, ctx.k);
-    const ib = caseIndicator(p, ctx.form, ctx.k);
+    const ca = form.caseOutcome(o.score, ctx.k);
+    const cb = form.caseOutcome(p.score, ctx.k);
+    const ia = ca.hit;
+    const ib = cb.hit;
     if (ia === ib && o.outcome === p.outcome) {
       unchanged++;
       return;
     }
-    const ha = caseHeadline(o, ctx.form, ctx.k);
-    const hb = caseHeadline(p, ctx.form, ctx.k);
+    const ha = ca.value;
+    const hb = cb.value;
     const improved = ib !== ia ? ib > ia : hb !== ha ? hb > ha : p.outcome === 'success';
     changed.push({
       caseId: o.caseId,

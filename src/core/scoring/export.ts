@@ -2,7 +2,8 @@
 // answer in its own column. CSV follows RFC 4180 (fields with a comma, quote, CR or LF are quoted, quotes
 // doubled, CRLF between records) and is guarded against spreadsheet formulas and control characters; JSONL
 // writes one object per line with the same fields.
-import type { CaseResult, Expected } from '../types';
+import { expectedText } from '../forms';
+import type { CaseResult } from '../types';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './compare';
 
@@ -36,18 +37,6 @@ export const EXPORT_COLUMNS = [
   'finishedAt',
 ] as const;
 
-function expectedText(e: Expected): string {
-  switch (e.form) {
-    case 'rating':
-      return String(e.value);
-    case 'binary':
-      return `${e.like ? 'like' : 'dislike'} (${e.value})`;
-    case 'choice':
-    case 'ranking':
-      return e.label;
-  }
-}
-
 /**
  * Rows of a run's results (the last line per case, variant and sample; a partial run exports what it has).
  * Metric columns are the per-case values (scoreCase; invalid and error scored as wrong), the union over rows.
@@ -75,7 +64,7 @@ export function exportRows(
       reason: r.reason ?? null,
       expected: r.expected ? expectedText(r.expected) : null,
       prediction: r.outcome === 'success' && r.prediction ? answerText(r) : null,
-      probability: r.prediction?.form === 'binary' ? (r.prediction.probability ?? null) : null,
+      probability: typeof r.prediction?.probability === 'number' ? r.prediction.probability : null,
       raw: r.raw ?? null,
       historyLength: r.historyLength,
       targetPopularity: r.targetPopularity,
@@ -101,7 +90,7 @@ export type CsvCell = string | number | boolean | null | undefined;
 // = + - @, or starts with a tab or CR. Plain numbers ("-1.5") are data, not formulas.
 const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@])/;
 const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
-// Control characters other than tab, LF and CR (which RFC 4180 quoting carries) turn a CSV into a "binary"
+// Control characters other than tab, LF and CR (which RFC 4180 quoting carries) turn a CSV into a binary
 // file for grep and confuse spreadsheets: they are written as visible \uXXXX escapes instead.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;

@@ -1,178 +1,115 @@
 // Answer parsing: turns a model's raw text into a Prediction for the case's task form, or says precisely why it
-// cannot. Models wrap their JSON in fences, prose, <think> blocks or Python-style dicts; we find the object, then
-// validate its fields with zod. A small set of bare-text fallbacks (a number, yes/no, a letter, a list of letters)
-// covers models that ignore the JSON instruction. Anything else is `invalid`, recorded with the raw text.
+// cannot. Models wrap their JSON in fences, prose, <think> blocks or Python-style dicts; we find the objects, and
+// the form's reader (src/core/forms/<form>.ts) validates the one that carries its key. A small set of bare-text
+// fallbacks (a number, yes/no, a letter, a list of letters, a title) covers models that ignore the JSON
+// instruction. Anything else is `invalid`, recorded with the raw text and a reason code.
 //
-// Decisions (see docs/runner.md):
+// Decisions (see docs/scoring.md):
 // - rating: the number is kept as given (no snapping to the scale's step); outside the scale is invalid.
-// - ranking: labels must be known and appear at most once. A partial list is accepted as the top of the order
-//   (models often return only their top 10); the missing labels are NOT filled in, so they earn no credit.
-// - several JSON objects: the last one that has the form's key wins (models show an example, then answer).
-import { z } from 'zod';
-import type { Prediction, TaskForm, ValueScale } from '../types';
+// - ranking: labels must be known. A partial list is accepted as the top of the order (models often return only
+//   their top 10); the missing labels are NOT filled in, so they earn no credit.
+// - several JSON objects with the form's key: one answer repeated counts; answers that disagree are invalid
+//   (`ambiguous`); objects that fail the form's checks (an echoed "<label>" placeholder) do not count.
+// - finish reason "length": only a complete JSON answer before the cut counts (`cut`); "refusal" and prose that
+//   declines are `refusal`; a reply with only reasoning is `reasoning-only`.
+import { getForm, type AnswerContext, type ParseResult } from '../forms';
+import type { ReasonCode, TaskForm } from '../types';
 
-export interface ParseContext {
-  /** The rating scale (rating form); null or absent accepts any finite non-negative number. */
-  scale?: ValueScale | null;
-  /** The candidate labels in order (choice, ranking), e.g. ["A", "B", "C"]. */
-  labels?: readonly string[];
+export type ParseContext = AnswerContext;
+export type { ParseResult };
+
+/** An answer that opens by declining to answer ("I cannot predict this.", "I'm sorry, but …"). */
+const REFUSAL =
+  /^\W*(?:i\s+(?:cannot|can't|can not|am unable to|am not able to|won't|will not|do not|don't)\b|i'm\s+(?:sorry|unable|not able)\b|sorry\b|as an ai\b|unfortunately\b)/i;
+
+function fail(reason: string, reasonCode: ReasonCode): ParseResult {
+  return { ok: false, reason, reasonCode };
 }
 
-export type ParseResult =
-  { ok: true; prediction: Prediction; via: 'json' | 'text' } | { ok: false; reason: string };
-
-const KEY: Record<TaskForm, string> = {
-  rating: 'rating',
-  binary: 'like',
-  choice: 'choice',
-  ranking: 'ranking',
-};
-
-// A number written as a number or as a numeric string ("4.5").
-const numeric = z.union([
-  z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'not a number')
-    .transform(Number),
-]);
-const booleanish = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', 'yes', 'no']))
-    .transform((s) => s === 'true' || s === 'yes'),
-]);
-const ratingSchema = z.object({ rating: numeric });
-const binarySchema = z.object({
-  like: booleanish,
-  probability: numeric.pipe(z.number().min(0).max(1)).optional().nullable(),
-});
-const choiceSchema = z.object({ choice: z.string() });
-const rankingSchema = z.object({ ranking: z.array(z.union([z.string(), z.number()])).min(1) });
-
-/** Parses a raw answer for `form`. Never throws. */
+/**
+ * Parses a raw answer for `form`. Never throws (an unknown form is a caller's bug and does throw). The context
+ * may carry the provider's finish reason and whether the reply held only reasoning (the runner passes both).
+ */
 export function parseAnswer(raw: string, form: TaskForm, ctx: ParseContext = {}): ParseResult {
-  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'empty answer' };
+  const reader = getForm(form).answer;
+  const empty = typeof raw !== 'string' || raw.trim() === '';
+  if (ctx.finishReason === 'refusal' || ctx.finishReason === 'content_filter')
+    return fail(`the provider reports a refusal (finish reason "${ctx.finishReason}")`, 'refusal');
+  if (ctx.reasoningOnly && (empty || stripThinking(raw).trim() === ''))
+    return fail('the reply holds only reasoning, no answer', 'reasoning-only');
+  const cut = ctx.finishReason === 'length';
+  if (empty)
+    return cut
+      ? fail('the answer was cut at the token limit before any text', 'cut')
+      : ctx.finishReason === 'tool_calls'
+        ? fail('the model called a tool instead of answering', 'tool-call')
+        : fail('empty answer', 'no-answer');
   const text = stripThinking(raw);
-  if (text.trim() === '') return { ok: false, reason: 'the answer holds only a <think> block' };
+  if (text.trim() === '')
+    return cut
+      ? fail('the answer was cut at the token limit inside its reasoning', 'cut')
+      : fail('the answer holds only a <think> block', 'reasoning-only');
 
-  // 1. JSON objects, last first; the first one that carries the form's key decides.
+  // 1. JSON objects that carry the form's key. Several that disagree are no answer (which one would count?);
+  //    repeats of one answer are fine. When any is valid, prose mentions are not read at all.
   const objects = findJsonObjects(text);
-  let firstProblem: string | undefined;
-  for (let i = objects.length - 1; i >= 0; i--) {
-    const obj = lowerKeys(objects[i]!);
-    if (!(KEY[form] in obj)) continue;
-    const r = fromObject(obj, form, ctx);
-    if (r.ok) return r;
-    firstProblem ??= r.reason;
+  const answers: Extract<ParseResult, { ok: true }>[] = [];
+  let lastProblem: ParseResult | undefined;
+  for (const o of objects) {
+    const obj = lowerKeys(o);
+    if (!(reader.key in obj)) continue;
+    const r = reader.fromObject(obj, ctx);
+    if (r.ok) answers.push(r);
+    else lastProblem = r;
   }
-  if (firstProblem) return { ok: false, reason: firstProblem };
+  if (answers.length) {
+    const first = answers[0]!;
+    const same = reader.same ?? ((x, y) => stableJson(x) === stableJson(y));
+    const other = answers.find((r) => !same(first.prediction, r.prediction));
+    if (other)
+      return fail(
+        `${answers.length} JSON answers in one reply disagree (${stableJson(first.prediction)} and ${stableJson(other.prediction)})`,
+        'ambiguous',
+      );
+    return answers[answers.length - 1]!;
+  }
+  if (lastProblem) return lastProblem;
+  // A reply cut at the token limit counts only through a complete JSON answer before the cut: a list or a
+  // sentence that stops there may be missing its end.
+  if (cut) return fail('the answer was cut at the token limit before a complete JSON answer', 'cut');
 
   // 2. Bare-text fallbacks.
   const fallback = fromText(text, form, ctx);
   if (fallback) return fallback;
 
+  if (ctx.finishReason === 'tool_calls')
+    return fail('the model called a tool instead of answering', 'tool-call');
+  if (REFUSAL.test(cleanLine(text))) return fail(`the model declined to answer: "${clip(text)}"`, 'refusal');
   if (objects.length > 0) {
     const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))].slice(0, 8);
-    return {
-      ok: false,
-      reason: `JSON object lacks the "${KEY[form]}" key (keys: ${keys.join(', ') || 'none'})`,
-    };
+    return fail(
+      `JSON object lacks the "${reader.key}" key (keys: ${keys.join(', ') || 'none'})`,
+      'no-answer',
+    );
   }
-  const hint = {
-    rating: 'a number',
-    binary: 'yes/no or true/false',
-    choice: 'a single candidate letter',
-    ranking: 'a list of candidate letters',
-  }[form];
-  return { ok: false, reason: `no JSON object with a "${KEY[form]}" key and no bare answer (${hint}) found` };
+  return fail(
+    `no JSON object with a "${reader.key}" key and no bare answer (${reader.hint}) found`,
+    'no-answer',
+  );
 }
 
-function fromObject(obj: Record<string, unknown>, form: TaskForm, ctx: ParseContext): ParseResult {
-  switch (form) {
-    case 'rating': {
-      const r = ratingSchema.safeParse(obj);
-      if (!r.success) return bad('rating', r.error);
-      return rating(r.data.rating, ctx, 'json');
-    }
-    case 'binary': {
-      const r = binarySchema.safeParse(obj);
-      if (!r.success) return bad('binary', r.error);
-      const prediction: Prediction = { form: 'binary', like: r.data.like };
-      if (r.data.probability != null) prediction.probability = r.data.probability;
-      return { ok: true, prediction, via: 'json' };
-    }
-    case 'choice': {
-      const r = choiceSchema.safeParse(obj);
-      if (!r.success) return bad('choice', r.error);
-      return choice(r.data.choice, ctx, 'json');
-    }
-    case 'ranking': {
-      const r = rankingSchema.safeParse(obj);
-      if (!r.success) return bad('ranking', r.error);
-      return ranking(r.data.ranking.map(String), ctx, 'json');
-    }
-  }
+function clip(s: string, n = 80): string {
+  const t = s.trim().replace(/\s+/g, ' ');
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
 }
 
-function bad(form: TaskForm, error: z.ZodError): ParseResult {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : KEY[form];
-  return {
-    ok: false,
-    reason: `invalid "${where}": ${issue?.message ?? 'does not match the expected shape'}`,
-  };
-}
-
-function rating(value: number, ctx: ParseContext, via: 'json' | 'text'): ParseResult {
-  if (!Number.isFinite(value)) return { ok: false, reason: `rating ${value} is not a finite number` };
-  const s = ctx.scale;
-  if (s && (value < s.min || value > s.max)) {
-    return { ok: false, reason: `rating ${value} is outside the scale ${s.min}..${s.max}` };
-  }
-  if (!s && value < 0) return { ok: false, reason: `rating ${value} is negative` };
-  return { ok: true, prediction: { form: 'rating', value }, via };
-}
-
-/** Reduces "(C)", "c.", "Option C", "C) Title" to "C" when that is a known label. */
-function normaliseLabel(input: string, labels: readonly string[] | undefined): string {
-  let s = input.trim().replace(/^[*_`"'\s]+|[*_`"'\s]+$/g, '');
-  s = s.replace(/^(?:option|candidate|choice|answer|item)\s*[:#-]?\s*/i, '');
-  const m = /^\(?\[?([A-Za-z]{1,2})\]?\)?(?:[.:,)\]]|\s|$)/.exec(s);
-  if (m) return m[1]!.toUpperCase();
-  return labels ? s.toUpperCase() : s;
-}
-
-function choice(value: string, ctx: ParseContext, via: 'json' | 'text'): ParseResult {
-  const label = normaliseLabel(value, ctx.labels);
-  if (ctx.labels && !ctx.labels.includes(label)) {
-    return { ok: false, reason: `choice "${value}" is not one of the labels ${describeLabels(ctx.labels)}` };
-  }
-  return { ok: true, prediction: { form: 'choice', label }, via };
-}
-
-function ranking(values: string[], ctx: ParseContext, via: 'json' | 'text'): ParseResult {
-  const order: string[] = [];
-  const seen = new Set<string>();
-  for (const v of values) {
-    const label = normaliseLabel(v, ctx.labels);
-    if (ctx.labels && !ctx.labels.includes(label)) {
-      return { ok: false, reason: `ranking has "${v}", not one of the labels ${describeLabels(ctx.labels)}` };
-    }
-    if (seen.has(label)) return { ok: false, reason: `ranking lists "${label}" more than once` };
-    seen.add(label);
-    order.push(label);
-  }
-  if (order.length === 0) return { ok: false, reason: 'ranking is empty' };
-  return { ok: true, prediction: { form: 'ranking', order }, via };
-}
-
-function describeLabels(labels: readonly string[]): string {
-  return labels.length > 4 ? `${labels[0]}..${labels[labels.length - 1]}` : labels.join(', ');
+/** JSON with sorted keys: equal answers give equal text. */
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -180,6 +117,7 @@ function describeLabels(labels: readonly string[]): string {
 // letter buried in prose is never mistaken for an answer.
 
 function fromText(text: string, form: TaskForm, ctx: ParseContext): ParseResult | undefined {
+  const reader = getForm(form).answer;
   const whole = cleanLine(text);
   const lines = text
     .split(/\r?\n/)
@@ -190,30 +128,8 @@ function fromText(text: string, form: TaskForm, ctx: ParseContext): ParseResult 
     const r = bareAnswer(line, form, ctx);
     if (r) return r;
   }
-  const first = lines[0] ?? '';
-  if (form === 'binary') {
-    // "Yes, they would enjoy it." / "No. The user dislikes horror." : a leading yes/no, then punctuation.
-    const m = /^(yes|no)\s*[,.!:;]\s*\S/i.exec(first);
-    if (m)
-      return { ok: true, prediction: { form: 'binary', like: m[1]!.toLowerCase() === 'yes' }, via: 'text' };
-  }
-  if (form === 'choice' && lines.length === 1 && ctx.labels) {
-    // A one-line answer naming a candidate as listed: "C. The Matrix (1999)", "(B) Heat".
-    const m = /^(?:\(([A-Z]{1,2})\)|\[([A-Z]{1,2})\]|([A-Z]{1,2})[.):])\s+\S/.exec(first);
-    const label = m ? (m[1] ?? m[2] ?? m[3])! : undefined;
-    if (label && ctx.labels.includes(label)) return choice(label, ctx, 'text');
-  }
-  if (form === 'ranking') {
-    // A numbered list, one label per line ("1. C", "2) A - Title"), possibly after a lead-in line.
-    const numbered = lines.map((l) => /^\d+\s*[.):-]\s*\(?\[?([A-Za-z]{1,2})\]?\)?(?:[.:)\s-]|$)/.exec(l));
-    const items = numbered.filter((m) => m !== null);
-    if (items.length >= 2)
-      return ranking(
-        items.map((m) => m[1]!),
-        ctx,
-        'text',
-      );
-  }
+  const byLines = reader.lines?.(lines, ctx);
+  if (byLines) return byLines;
   // "The answer is C." / "Rating: 4" inside prose: accepted only when exactly one such phrase exists.
   const phrase =
     /\b(?:answer|rating|prediction|choice|pick|ranking)\s*(?:is|would be|:|=)\s*([^\n]+?)\s*(?:[.!]\s|[.!]?$)/gim;
@@ -235,54 +151,7 @@ function bareAnswer(line: string, form: TaskForm, ctx: ParseContext): ParseResul
     .replace(/^(?:final\s+)?(?:answer|rating|prediction|choice|ranking|output)\s*[:=-]\s*/i, '')
     .trim();
   if (body === '') return undefined;
-  switch (form) {
-    case 'rating': {
-      const m = /^(-?\d+(?:\.\d+)?)\s*(?:(?:\/|out of)\s*\d+(?:\.\d+)?)?\s*(?:stars?)?\s*[.!]?$/i.exec(body);
-      return m ? rating(Number(m[1]), ctx, 'text') : undefined;
-    }
-    case 'binary': {
-      const m = /^(yes|no|true|false|like|dislike|likes|dislikes|would like|would not like)\s*[.!]?$/i.exec(
-        body,
-      );
-      if (!m) return undefined;
-      const w = m[1]!.toLowerCase();
-      const like = w === 'yes' || w === 'true' || w === 'like' || w === 'likes' || w === 'would like';
-      return { ok: true, prediction: { form: 'binary', like }, via: 'text' };
-    }
-    case 'choice': {
-      const m = /^(?:option\s+|candidate\s+)?\(?\[?([A-Za-z]{1,2})\]?\)?\s*[.!]?$/i.exec(body);
-      if (!m) return undefined;
-      // A lone lower-case word like "a" or "i" is prose, not a label, unless it is a known label.
-      return choice(m[1]!, ctx, 'text');
-    }
-    case 'ranking': {
-      // "C, A, B", "C > A > B", "1. C\n2. A" (after line joining), or a JSON array.
-      const arr = tryJsonArray(body);
-      if (arr) return ranking(arr.map(String), ctx, 'text');
-      return undefined;
-    }
-  }
-}
-
-/** The ranking fallback reads the whole text, since a numbered list spans several lines. */
-function tryJsonArray(s: string): unknown[] | undefined {
-  const t = s.trim();
-  if (t.startsWith('[')) {
-    try {
-      const v: unknown = JSON.parse(t);
-      if (Array.isArray(v)) return v;
-    } catch {
-      /* fall through to the list forms */
-    }
-  }
-  const tokens = t
-    .replace(/^\[|\]$/g, '')
-    .split(/\s*(?:,|>|;|\s->\s|\s+)\s*/)
-    .filter((x) => x !== '');
-  if (tokens.length >= 2 && tokens.every((x) => /^\(?["']?[A-Za-z]{1,2}["']?\)?\.?$/.test(x))) {
-    return tokens.map((x) => x.replace(/[()"'.]/g, ''));
-  }
-  return undefined;
+  return getForm(form).answer.bare(body, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

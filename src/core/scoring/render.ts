@@ -1,5 +1,6 @@
 // Renders reports and comparisons as terminal text, Markdown or JSON. Both text forms are built from one list
 // of sections (title, lines, tables), so they always show the same content.
+import { getForm, hasForm } from '../forms';
 import type { Estimate } from './bootstrap';
 import { pairName, type PairedComparison, type RunComparison } from './compare';
 import type { Report, VariantReport } from './report';
@@ -58,7 +59,7 @@ function reportSections(r: Report): Section[] {
   const header = [
     `${run.form} · ${run.dataset.name} · ${run.cases} cases` +
       (run.candidates ? ` · ${run.candidates} candidates` : '') +
-      (run.form === 'ranking' ? ` · k = ${run.k}` : '') +
+      (hasForm(run.form) && getForm(run.form).usesCutoff ? ` · k = ${run.k}` : '') +
       (run.samples > 1 ? ` · ${run.samples} samples per case` : '') +
       (run.probe ? ' · knowledge probe (opaque ids)' : ''),
     ...(run.protocol ? [run.protocol] : []),
@@ -69,11 +70,12 @@ function reportSections(r: Report): Section[] {
       r.totals.completionTokens,
     )} out` + (r.totals.cached ? ` · ${fmtInt(r.totals.cached)} cached answers` : ''),
     `95% intervals: ${r.bootstrap.method} bootstrap over users, ${r.bootstrap.resamples} resamples, seed ${r.bootstrap.seed}.` +
-      ' Invalid and error answers count as wrong; "valid only" leaves them out.',
+      ' Invalid and error answers are scored as the worst valid answer for the case; "valid only" leaves them out.',
   ];
   sections.push({ title: `UBP report: ${run.name} (${run.id})`, lines: header });
 
   const vs = r.variants;
+  const beside = r.besideHeadline ?? [];
   if (vs.length === 0) {
     sections.push({ title: 'No finished answers yet', lines: ['Run it (or wait for it) and report again.'] });
     if (r.notes.length) sections.push({ title: 'Notes', lines: r.notes });
@@ -92,6 +94,7 @@ function reportSections(r: Report): Section[] {
           'variant',
           h.label,
           'valid only',
+          ...beside.map((key) => r.metrics.find((m) => m.key === key)?.label ?? key),
           'invalid',
           'error',
           'cases',
@@ -105,6 +108,7 @@ function reportSections(r: Report): Section[] {
             v.variant,
             fmtCI(m?.all),
             fmtCI(m?.valid),
+            ...beside.map((key) => fmtCI(v.metrics.find((x) => x.key === key)?.all)),
             fmtPct(v.invalidShare.value),
             fmtPct(v.errorShare.value),
             fmtInt(v.counts.cases),
@@ -167,12 +171,14 @@ function reportSections(r: Report): Section[] {
   }
 
   const biased = vs.filter((v) => v.positionBias);
+  // Beside HR@1, the headline by true label when the headline is another figure (ranking: NDCG@k).
+  const headByLabel = h.key !== 'accuracy';
   if (biased.length) {
     const labels = biased[0].positionBias!.positions.map((p) => p.label);
     sections.push({
       title:
         'Position bias: share of answers choosing each label (ranking: put first), and HR@1 by true label' +
-        (r.run.form === 'ranking' ? ` (and ${h.label})` : ''),
+        (headByLabel ? ` (and ${h.label})` : ''),
       lines: biased.map(
         (v) =>
           `${v.variant}: χ² = ${fmtNum(v.positionBias!.test.statistic, 1)}, df ${v.positionBias!.test.df}, ` +
@@ -181,18 +187,14 @@ function reportSections(r: Report): Section[] {
       tables: chunks(biased, 4).map((group) => ({
         headers: [
           'label',
-          ...group.flatMap((v) => [
-            `${v.variant} chosen`,
-            'HR@1',
-            ...(r.run.form === 'ranking' ? [h.label] : []),
-          ]),
+          ...group.flatMap((v) => [`${v.variant} chosen`, 'HR@1', ...(headByLabel ? [h.label] : [])]),
         ],
         rows: labels.map((label, i) => [
           label,
           ...group.flatMap((v) => {
             const p = v.positionBias!.positions[i];
             const cells = [fmtPct(p?.chosenShare ?? NaN), fmtNum(p?.accuracy ?? NaN, 2)];
-            return r.run.form === 'ranking' ? [...cells, fmtNum(p?.headline ?? NaN, 2)] : cells;
+            return headByLabel ? [...cells, fmtNum(p?.headline ?? NaN, 2)] : cells;
           }),
         ]),
       })),
@@ -271,6 +273,37 @@ function reportSections(r: Report): Section[] {
       },
     ],
   });
+
+  const coded = vs.filter((v) => Object.keys(v.reasonCodes ?? {}).length);
+  if (coded.length) {
+    const codes = [...new Set(coded.flatMap((v) => Object.keys(v.reasonCodes)))].sort();
+    sections.push({
+      title: 'Invalid and error answers by reason code (docs/scoring.md)',
+      tables: [
+        {
+          headers: ['variant', ...codes],
+          rows: coded.map((v) => [v.variant, ...codes.map((c) => fmtInt(v.reasonCodes[c] ?? 0))]),
+        },
+      ],
+    });
+  }
+  const flagged = vs.filter((v) => Object.values(v.flags ?? {}).some((n) => n > 0));
+  if (flagged.length) {
+    sections.push({
+      title: 'Flagged valid answers (counted and scored as given)',
+      lines: flagged.map(
+        (v) =>
+          `${v.variant}: ` +
+          Object.entries(v.flags!)
+            .map(([flag, n]) =>
+              flag === 'contradictory'
+                ? `${fmtInt(n)} contradictory (like with a probability of like under ½, or the reverse)`
+                : `${fmtInt(n)} ${flag}`,
+            )
+            .join(', '),
+      ),
+    });
+  }
 
   const reasons = vs.filter((v) => v.reasons.length);
   if (reasons.length) {

@@ -1,6 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
-import { candidatesOf } from '../config';
+import { getForm } from '../forms';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -28,7 +28,8 @@ export const REPORT_SCHEMA = 'ubp-report/1';
 export interface MetricInfo {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction (bias). */
+  higherIsBetter: boolean | null;
   description: string;
 }
 
@@ -84,6 +85,8 @@ export interface Report {
   };
   bootstrap: Required<BootstrapOptions> & { method: 'percentile'; cluster: 'user' };
   headline: MetricInfo;
+  /** Metrics shown beside the headline where reported (binary: AUC when probabilities are given). */
+  besideHeadline?: string[];
   /** Every metric reported for this form, in display order. */
   metrics: MetricInfo[];
   variants: VariantReport[];
@@ -130,11 +133,7 @@ function taskOf(manifest: RunManifest): TaskLike {
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
-  const candidates = candidatesOf({
-    form,
-    ...(task.candidates !== undefined ? { candidates: task.candidates } : {}),
-  });
+  const candidates = task.candidates ?? getForm(form).candidates?.default;
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -151,7 +150,7 @@ export function buildReport(
   options: ReportOptions = {},
 ): Report {
   const ctx = scoringContext(manifest, options);
-  const fs = formScoring(ctx.form, ctx.k);
+  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const latest = latestResults(results).filter((r) => r.expected?.form === ctx.form);
   const thresholds = popularityThresholds(latest);
   const groups = groupByVariant(latest);
@@ -187,6 +186,9 @@ export function buildReport(
   }
 
   const task = taskOf(manifest);
+  const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter(
+    (key) => variants.some((v) => v.metrics.some((m) => m.key === key)),
+  );
   const units =
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
@@ -241,9 +243,7 @@ export function buildReport(
       form: ctx.form,
       dataset: { name: manifest.dataset.name, path: manifest.dataset.path, scale: manifest.dataset.scale },
       k: ctx.k,
-      ...(ctx.candidates !== undefined && ctx.form !== 'rating' && ctx.form !== 'binary'
-        ? { candidates: ctx.candidates }
-        : {}),
+      ...(ctx.candidates !== undefined && getForm(ctx.form).candidates ? { candidates: ctx.candidates } : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
       probe: protocol.probe,
@@ -270,6 +270,7 @@ export function buildReport(
     },
     bootstrap: { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap, method: 'percentile', cluster: 'user' },
     headline: info(fs.headline),
+    ...(beside.length ? { besideHeadline: beside } : {}),
     metrics: fs.metrics.map((m) => info(m.key)),
     variants,
     totals,

@@ -3,6 +3,7 @@
 // the same cases (same data set and task settings) share a column, so two runs of two models pair by model id
 // on their shared case ids. Rendered as Markdown, CSV (the one CSV writer) or LaTeX (booktabs).
 import { canonicalJson } from '../config';
+import { getForm, hasForm } from '../forms';
 import type { RunManifest } from '../run/store';
 import type { CaseResult, TaskForm } from '../types';
 import { latestResults, summariseVariant, type VariantSummary } from './aggregate';
@@ -32,7 +33,8 @@ export interface TableOptions {
 export interface TableMetric {
   key: string;
   label: string;
-  higherIsBetter: boolean;
+  /** null: a signed figure with no better direction. */
+  higherIsBetter: boolean | null;
 }
 
 export interface TableColumn {
@@ -198,7 +200,7 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
         caseIds.add(r.caseId);
       }
     const ctx = scoringContext(first);
-    const choiceLike = first.dataset.form === 'choice' || first.dataset.form === 'ranking';
+    const choiceLike = Boolean(getForm(first.dataset.form).candidates);
     return {
       title: '',
       form: first.dataset.form,
@@ -347,7 +349,7 @@ function footnotes(
     ];
     if (c.candidates !== undefined)
       bits.push(`K = ${c.candidates} candidates (1 true + ${c.candidates - 1} ${c.negatives} negatives)`);
-    if (c.form === 'ranking') bits.push(`cut-off k = ${c.k}`);
+    if (hasForm(c.form) && getForm(c.form).usesCutoff) bits.push(`cut-off k = ${c.k}`);
     if (c.probe) bits.push('knowledge probe (titles replaced by opaque ids)');
     if (c.partial) bits.push('partial run (figures cover the finished answers)');
     out.push(bits.join('; ') + '.');

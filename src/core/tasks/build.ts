@@ -1,10 +1,10 @@
 // From Interactions and the task config to test cases: sample users, hold out items (temporal or random split),
-// build the history shown, the expected answer of the form, and the candidates (choice, ranking). Every random
+// build the history shown, the candidates (forms that show them) and the expected answer (the form builds it). Every random
 // choice comes from a stream keyed by (seed, purpose, user or case), so the same config gives byte-identical
 // cases and a prefix of the list does not depend on its length.
 import type { TaskConfig } from '../config';
-import { DEFAULT_CANDIDATES } from '../config';
-import type { Candidate, Expected, HistoryEntry, Interactions, TargetItem, TestCase } from '../types';
+import { candidateLabel, getForm, type TaskFormDef } from '../forms';
+import type { Candidate, HistoryEntry, Interactions, TargetItem, TestCase } from '../types';
 import { NegativeSampler } from './negatives';
 import { opaqueItemNames } from './probe';
 import { Rng } from './random';
@@ -47,12 +47,7 @@ export interface BuiltCases {
   cutoff?: number;
 }
 
-/** Candidate labels: A..Z, then AA, AB, … (bijective base 26). */
-export function candidateLabel(i: number): string {
-  let s = '';
-  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-  return s;
-}
+export { candidateLabel };
 
 /** One case as one JSONL line (keys in a fixed order, so equal cases give equal bytes). */
 export function caseToJson(c: TestCase): string {
@@ -120,19 +115,10 @@ function countBefore(time: Float64Array, rows: Int32Array, cut: number): number 
   return lo;
 }
 
-function checkTask(data: Interactions, task: TaskConfig, k: number): void {
-  if (task.form === 'rating' && data.kind === 'implicit')
-    throw new TaskError(
-      `the rating form needs explicit ratings, but ${data.name} has implicit feedback (counts); use binary, choice or ranking`,
-    );
-  if (task.form === 'binary' && data.kind === 'explicit' && data.scale) {
-    const { min, max } = data.scale;
-    if (task.likeThreshold > max || task.likeThreshold <= min)
-      throw new TaskError(
-        `task.likeThreshold ${task.likeThreshold} is outside ${data.name}'s scale (${min}..${max}): every case would have the same answer`,
-      );
-  }
-  if ((task.form === 'choice' || task.form === 'ranking') && k > data.itemIds.length)
+function checkTask(data: Interactions, task: TaskConfig, form: TaskFormDef, k: number): void {
+  const problem = form.checkData?.(data, task);
+  if (problem) throw new TaskError(problem);
+  if (form.candidates && k > data.itemIds.length)
     throw new TaskError(`task.candidates is ${k} but ${data.name} has only ${data.itemIds.length} items`);
 }
 
@@ -142,9 +128,11 @@ export interface BuildOptions {
 }
 
 export function buildCases(data: Interactions, task: TaskConfig, options: BuildOptions = {}): BuiltCases {
-  const form = task.form;
-  const k = form === 'choice' || form === 'ranking' ? (task.candidates ?? DEFAULT_CANDIDATES[form]) : 0;
-  checkTask(data, task, k);
+  const formDef = getForm(task.form);
+  const form = formDef.id;
+  // K candidates for a form that shows them (1 true item + K-1 negatives); 0 otherwise.
+  const k = formDef.candidates ? (task.candidates ?? formDef.candidates.default) : 0;
+  checkTask(data, task, formDef, k);
   const split = resolveSplit(data, task);
   const index = options.index ?? buildUserIndex(data);
   const perUser = task.casesPerUser;
@@ -273,8 +261,6 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     const targets = orderOf(u).filter((r) => held.has(r));
     const touched = new Set<number>();
     for (const r of rows) touched.add(data.item[r]);
-    const likeFrom =
-      form === 'binary' && data.kind === 'implicit' ? topShareThreshold(data, rows, task.topShare) : 0;
 
     for (const row of targets) {
       const target = data.item[row];
@@ -305,17 +291,9 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
           .map((i) => before[i]);
       }
 
-      const value = data.value[row];
-      let expected: Expected;
       let candidates: Candidate[] | undefined;
-      if (form === 'rating') expected = { form, value };
-      else if (form === 'binary')
-        expected = {
-          form,
-          like: data.kind === 'implicit' ? value >= likeFrom : value >= task.likeThreshold,
-          value,
-        };
-      else {
+      let label: string | undefined;
+      if (k) {
         const at = cut ?? (time ? time[row] : Infinity);
         const existed = firstSeen ? (item: number) => firstSeen[item] < at : undefined;
         const negatives = sampler!.sample(Rng.of(task.seed, 'negatives', id), k - 1, touched, existed);
@@ -326,8 +304,9 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
         }
         const shuffled = Rng.of(task.seed, 'order', id).shuffle([target, ...negatives]);
         candidates = shuffled.map((item, i) => ({ label: candidateLabel(i), ...itemText(item) }));
-        expected = { form, label: candidateLabel(shuffled.indexOf(target)) };
+        label = candidateLabel(shuffled.indexOf(target));
       }
+      const expected = formDef.expected({ data, task, row, userRows: rows, ...(label ? { label } : {}) });
       const c: TestCase = {
         id,
         form,
@@ -360,11 +339,4 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     skippedUsers,
     ...(cut !== undefined ? { cutoff: cut } : {}),
   };
-}
-
-/** Implicit "like": the smallest value still inside the user's top share by count (ties at the edge count). */
-function topShareThreshold(data: Interactions, rows: Int32Array, share: number): number {
-  const values = Array.from(rows, (r) => data.value[r]).sort((a, b) => b - a);
-  const m = Math.max(1, Math.ceil(share * values.length - 1e-9));
-  return values[m - 1];
 }

@@ -2,7 +2,7 @@
 // form) for a chosen dataset, then opens the config. Arguments skip the pickers: { name, form, dataset, folder }.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { builtinTemplates, TASK_FORMS, type TaskForm } from '../../core';
+import { forms, getForm, type TaskForm } from '../../core';
 import type { Services } from '../services';
 
 export interface NewEvalArgs {
@@ -15,13 +15,6 @@ export interface NewEvalArgs {
   /** false: do not open the new config. */
   open?: boolean;
 }
-
-const FORM_HELP: Record<TaskForm, string> = {
-  rating: 'predict the star rating of a held-out item (RMSE, MAE)',
-  binary: 'will the user like the held-out item (accuracy, F1, AUC)',
-  choice: 'which of K candidates the user picks (accuracy = HR@1)',
-  ranking: 'order K candidates (HR@k, NDCG@k, MRR)',
-};
 
 export async function newEvalCommand(
   services: Services,
@@ -38,7 +31,7 @@ export async function newEvalCommand(
     args.form ??
     ((
       await vscode.window.showQuickPick(
-        TASK_FORMS.map((f) => ({ label: f, detail: FORM_HELP[f] })),
+        forms().map((f) => ({ label: f.id, detail: `predict ${f.summary} (${f.metricsSummary})` })),
         { title: 'Which task form?' },
       )
     )?.label as TaskForm | undefined);
@@ -73,7 +66,7 @@ export async function newEvalCommand(
   const config = {
     $schema: './node_modules/ubp-eval/schemas/ubp-config.schema.json',
     name,
-    description: `${form}: ${FORM_HELP[form]}`,
+    description: `${form}: predict ${getForm(form).summary} (${getForm(form).metricsSummary})`,
     dataset: { path: datasetRef },
     task: { form, users: 200, seed: 0 },
     prompts: [`./${name}.prompt`],
@@ -82,7 +75,7 @@ export async function newEvalCommand(
   delete (config as { $schema?: string }).$schema; // the editor validates *.ubp.json through the extension's schema
   const encoder = new TextEncoder();
   await vscode.workspace.fs.writeFile(configUri, encoder.encode(JSON.stringify(config, null, 2) + '\n'));
-  await vscode.workspace.fs.writeFile(promptUri, encoder.encode(builtinTemplates[form]));
+  await vscode.workspace.fs.writeFile(promptUri, encoder.encode(getForm(form).template));
   services.log.info(`new eval ${configUri.fsPath}`);
   if (args.open !== false) await vscode.window.showTextDocument(configUri);
   return configUri;

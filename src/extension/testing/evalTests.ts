@@ -7,7 +7,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
-  BASELINES_BY_FORM,
   failureOf,
   loadPromptTemplate,
   readRun,
@@ -512,7 +511,7 @@ export function variantsOf(
   dir: string,
 ): { id: string; model: string; baseline: boolean }[] {
   const out: { id: string; model: string; baseline: boolean }[] = [];
-  for (const b of config.baselines ?? BASELINES_BY_FORM[config.task.form])
+  for (const b of config.baselines)
     out.push({ id: `baseline:${b}`, model: `baseline:${b}`, baseline: true });
   if (!config.models.length) return out;
   const names = (config.prompts ?? [`builtin:${config.task.form}`]).map((ref) => {

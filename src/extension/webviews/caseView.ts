@@ -201,7 +201,7 @@ function candidatesOf(
   const truth = 'label' in r.expected ? r.expected.label.trim().toUpperCase() : undefined;
   const p = r.outcome === 'success' ? r.prediction : undefined;
   const chosen = p && 'label' in p ? p.label.trim().toUpperCase() : undefined;
-  const order = p && 'order' in p ? p.order.map((l) => l.trim().toUpperCase()) : undefined;
+  const order = p && 'order' in p ? (p.order as string[]).map((l) => l.trim().toUpperCase()) : undefined;
   return candidates.map((c) => {
     const rank = order ? order.indexOf(c.label) : -1;
     return {

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   buildCases,
+  formIds,
+  forms,
   loadChatTokenizer,
   lookupPrice,
   parseConfig,
@@ -225,7 +227,9 @@ export class PromptPreview implements vscode.Disposable {
       return this.casesFor(c.config, dir, `from ${path.basename(c.uri.fsPath)}`);
     }
     const parsed = parsePromptFile(this.document.getText(), file);
-    const form: TaskForm = parsed.frontMatter.forms?.[0] ?? 'choice';
+    // A template that names no form previews the first form with candidates (the richest case to look at).
+    const form: TaskForm =
+      parsed.frontMatter.forms?.[0] ?? forms().find((f) => f.candidates)?.id ?? formIds()[0]!;
     const config = parseConfig(
       JSON.stringify({
         name: 'preview',

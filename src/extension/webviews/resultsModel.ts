@@ -9,6 +9,8 @@ import {
   buildReport,
   caseDifferences,
   comparePaired,
+  expectedText,
+  getForm,
   compareRuns,
   DEFAULT_BOOTSTRAP,
   latestResults,
@@ -424,19 +426,6 @@ function withoutIntervals(view: ResultsView): ResultsView {
 // ---------------------------------------------------------------------------------------------------------------
 // Failed predictions
 
-function expectedText(r: CaseResult): string {
-  const e = r.expected;
-  switch (e.form) {
-    case 'rating':
-      return String(e.value);
-    case 'binary':
-      return `${e.like ? 'like' : 'dislike'} (${e.value})`;
-    case 'choice':
-    case 'ranking':
-      return e.label;
-  }
-}
-
 /** The target's title when the result carries one (an optional field some runners add). */
 function titleOf(r: CaseResult): string {
   const t =
@@ -457,26 +446,9 @@ export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: Ca
     let error = Infinity;
     if (r.outcome !== 'success') outcome = r.outcome;
     else {
-      const s = scoreResult(r, ctx);
-      let wrong: boolean;
-      switch (ctx.form) {
-        case 'rating':
-          wrong = s.exact === 0;
-          error = s.absError;
-          break;
-        case 'binary':
-          wrong = s.correct === 0;
-          error = typeof s.prob === 'number' ? Math.abs(s.prob - s.truth) : 1;
-          break;
-        case 'choice':
-          wrong = s.correct === 0;
-          error = 1;
-          break;
-        case 'ranking':
-          wrong = s.rank > 1;
-          error = s.rank - 1;
-          break;
-      }
+      const c = getForm(ctx.form).caseOutcome(scoreResult(r, ctx), ctx.k);
+      const wrong = !c.right;
+      error = c.error;
       if (!wrong) continue;
       outcome = 'wrong';
     }
@@ -489,7 +461,7 @@ export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: Ca
       user: r.user,
       outcome,
       error: Number.isFinite(error) ? error : 1e9,
-      expected: expectedText(r),
+      expected: expectedText(r.expected),
       predicted: r.outcome === 'success' ? answerText(r) : '',
       answer: (r.raw ?? '').slice(0, 400),
       reason: (r.reason ?? '').slice(0, 300),

@@ -99,7 +99,7 @@ export function fixtureResults(o: FixtureRunOptions): CaseResult[] {
         finishedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + (vi * o.cases + ci) * 100).toISOString(),
         ...(messages ? { messages } : {}),
         ...(llm ? { usage: { prompt: 400, completion: 8 }, costUsd: 0.0001 } : {}),
-        target: { item: `m${ci}`, title: c.title },
+        target: { item: `m${ci}`, title: c.title, genres: [] },
       };
       // Hostile answers on the first cases of the first LLM variant; a few invalid and error outcomes elsewhere.
       if (llm && vi === 0 && ci === 0) {

@@ -145,8 +145,7 @@ describe('results panel', function () {
     const expectedFailures = run.results.filter(
       (r) =>
         r.outcome !== 'success' ||
-        (r.prediction?.form === 'rating' &&
-          Math.abs(r.prediction.value - (r.expected as { value: number }).value) > 1e-9),
+        (r.prediction?.form === 'rating' && Math.abs(r.prediction.value - r.expected.value) > 1e-9),
     );
     assert.equal(ctx.form, 'rating');
     assert.equal(rows.length, expectedFailures.length);

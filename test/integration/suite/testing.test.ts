@@ -108,8 +108,8 @@ describe('Test Explorer', () => {
     const wrong = llmFailed.find((r) => failureOf(r, ctx) === 'wrong')!;
     const w = api.tests.reported.get(leafOf(wrong).id)!;
     assert.equal(w.state, 'failed');
-    const label = (wrong.prediction as { label: string }).label;
-    const expectedLabel = (wrong.expected as { label: string }).label;
+    const label = String(wrong.prediction?.label);
+    const expectedLabel = String(wrong.expected.label);
     assert.equal(
       w.expected,
       `${expectedLabel} · ${wrong.target!.title}`,

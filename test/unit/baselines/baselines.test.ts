@@ -30,7 +30,7 @@ async function ranking(p: BaselinePredictor, id: string, user: string, items: st
   const pr = await ask(p, makeCase(id, 'ranking', user, items));
   assert.equal(pr.form, 'ranking');
   // Labels back to item ids (A = items[0], …).
-  return pr.order.map((l) => items[l.charCodeAt(0) - 65]);
+  return pr.order.map((l: string) => items[l.charCodeAt(0) - 65]);
 }
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 

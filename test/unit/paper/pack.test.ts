@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';
-import { BASELINES_BY_FORM, loadConfig, resolveConfigPath } from '../../../src/core/config';
+import { baselinesByForm, loadConfig, resolveConfigPath } from '../../../src/core/config';
+import { hasForm } from '../../../src/core/forms';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const packDir = path.join(repoRoot, 'configs/paper');
@@ -44,8 +45,8 @@ test('every paper config names GPT-4o, GPT-4o-mini, Llama-3.1-8B-Instruct (Ollam
       ],
       file,
     );
-    const form = config.task.form as keyof typeof BASELINES_BY_FORM;
-    if (form in BASELINES_BY_FORM) assert.deepEqual(config.baselines, BASELINES_BY_FORM[form], file);
+    const form = config.task.form;
+    if (hasForm(form)) assert.deepEqual(config.baselines, baselinesByForm(form), file);
   }
   for (const f of [
     'movies:rating',

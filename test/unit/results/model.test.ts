@@ -84,11 +84,7 @@ test('failure rows: every invalid, errored or inexact rating, with its error siz
     { form: 'rating', k: 10, scale: { min: 0.5, max: 5, step: 0.5 } },
     refs,
   );
-  const want = run.results.filter(
-    (r) =>
-      r.outcome !== 'success' ||
-      (r.prediction as { value: number }).value !== (r.expected as { value: number }).value,
-  );
+  const want = run.results.filter((r) => r.outcome !== 'success' || r.prediction!.value !== r.expected.value);
   assert.equal(rows.length, want.length);
   assert.equal(refs.length, rows.length);
   const hostile = rows.find((r) => r.answer === HOSTILE_IMG)!;
@@ -96,10 +92,7 @@ test('failure rows: every invalid, errored or inexact rating, with its error siz
   assert.deepEqual(refs[hostile.ref], { caseId: hostile.caseId, variant: hostile.variant, sample: 0 });
   for (const r of rows.filter((x) => x.outcome === 'wrong')) {
     const res = run.results.find((x) => x.caseId === r.caseId && x.variant === r.variant)!;
-    assert.equal(
-      r.error,
-      Math.abs((res.prediction as { value: number }).value - (res.expected as { value: number }).value),
-    );
+    assert.equal(r.error, Math.abs(res.prediction!.value - res.expected.value));
   }
 });
 

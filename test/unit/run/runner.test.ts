@@ -87,7 +87,8 @@ test('every unit ends as success, invalid or error, once; events and totals agre
   assert.ok(err.score && err.score.correct === 0, 'an error is scored as wrong');
   const inv = run.results.find((r) => r.outcome === 'invalid')!;
   assert.equal(inv.raw, 'I cannot decide.');
-  assert.match(inv.reason!, /no JSON object/);
+  assert.match(inv.reason!, /declined to answer/); // "I cannot decide." is a refusal
+  assert.equal(inv.reasonCode, 'refusal');
   const ok = run.results.find((r) => r.outcome === 'success' && r.variant === 't×m')!;
   assert.equal(ok.score!.correct, 1);
   assert.deepEqual(ok.messages, render(cases.find((c) => c.id === ok.caseId)!));

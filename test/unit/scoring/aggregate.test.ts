@@ -6,7 +6,7 @@ import { near, result } from './fixtures';
 const ml = { min: 0.5, max: 5, step: 0.5 };
 const metric = (s: ReturnType<typeof summariseVariant>, key: string) => s.metrics.find((m) => m.key === key)!;
 
-test('rating: RMSE, MAE, exact, within 0.5 by hand; invalid at the midpoint; valid-only beside it', () => {
+test('rating: RMSE, MAE, exact, within 0.5 by hand; invalid at the farthest scale end; valid-only beside it', () => {
   const ctx: ScoringContext = { form: 'rating', k: 10, scale: ml, bootstrap: { resamples: 500 } };
   const rs = [
     result({
@@ -37,13 +37,17 @@ test('rating: RMSE, MAE, exact, within 0.5 by hand; invalid at the midpoint; val
   ];
   const s = summariseVariant(rs, ctx);
   assert.equal(s.headline, 'rmse');
-  assert.ok(near(metric(s, 'rmse').all.value, Math.sqrt((0 + 1 + 2.25 * 2.25 + 1) / 4)));
+  // The invalid case (truth 5) is scored as 0.5, the end of the scale farthest from it.
+  assert.ok(near(metric(s, 'rmse').all.value, Math.sqrt((0 + 1 + 4.5 * 4.5 + 1) / 4)));
   assert.ok(near(metric(s, 'rmse').valid.value, Math.sqrt(2 / 3)));
-  assert.ok(near(metric(s, 'mae').all.value, (0 + 1 + 2.25 + 1) / 4));
+  assert.ok(near(metric(s, 'mae').all.value, (0 + 1 + 4.5 + 1) / 4));
   assert.ok(near(metric(s, 'exact').all.value, 1 / 4));
   assert.ok(near(metric(s, 'exact').valid.value, 1 / 3));
   assert.ok(near(metric(s, 'within0.5').all.value, 1 / 4));
-  assert.ok(near(metric(s, 'bias').all.value, (0 - 1 - 2.25 + 1) / 4));
+  // Bias is signed, has no better direction and is over valid answers only, in both columns.
+  assert.ok(near(metric(s, 'bias').all.value, (0 - 1 + 1) / 3));
+  assert.ok(near(metric(s, 'bias').valid.value, (0 - 1 + 1) / 3));
+  assert.equal(metric(s, 'bias').higherIsBetter, null);
   assert.ok(near(s.invalidShare.value, 1 / 4));
   assert.equal(s.errorShare.value, 0);
   assert.deepEqual(s.counts, {
@@ -191,7 +195,12 @@ test('ranking: NDCG@k, HR@k, MRR by hand; the headline is NDCG at the configured
   assert.ok(near(metric(s, 'mrr').all.value, (1 + 1 / 2 + 1 / 4) / 3));
   assert.ok(near(metric(s, 'meanRank').all.value, (1 + 2 + 4) / 3));
   assert.ok(near(metric(s, 'mrr').valid.value, 0.75));
-  assert.ok(near(metric(s, 'ndcg@5').all.value, (1 + 1 / Math.log2(3) + 1 / Math.log2(5)) / 3));
+  // With K = 4 candidates, cut-offs at or above 4 are not reported; the full-list NDCG is, once.
+  assert.ok(near(metric(s, 'ndcg').all.value, (1 + 1 / Math.log2(3) + 1 / Math.log2(5)) / 3));
+  assert.deepEqual(
+    s.metrics.map((m) => m.key),
+    ['ndcg@1', 'hr@1', 'ndcg@2', 'hr@2', 'ndcg', 'mrr', 'meanRank'],
+  );
 });
 
 test('latestResults keeps the last line per (case, variant, sample)', () => {

@@ -17,12 +17,16 @@ test('rating: errors, exact after rounding to the scale, within half a star', ()
   assert.equal(far.within05, 0);
 });
 
-test('rating: a missing answer is the scale midpoint', () => {
+test('rating: a missing answer is the scale end farthest from the truth', () => {
   const s = scoreCase({ form: 'rating', value: 5 }, undefined, { scale: ml, k: 10 });
-  assert.equal(s.pred, 2.75);
-  assert.equal(s.absError, 2.25);
-  assert.equal(s.sqError, 2.25 * 2.25);
+  assert.equal(s.pred, 0.5);
+  assert.equal(s.absError, 4.5);
+  assert.equal(s.sqError, 4.5 * 4.5);
   assert.equal(s.exact, 0);
+  assert.equal(s.within05, 0);
+  const low = scoreCase({ form: 'rating', value: 2 }, undefined, { scale: ml, k: 10 });
+  assert.equal(low.pred, 5);
+  assert.equal(low.absError, 3);
 });
 
 test('binary: correctness, probability and Brier; missing is wrong', () => {
@@ -57,7 +61,7 @@ test('ranking: rank, MRR, HR@k, NDCG@k against hand values', () => {
   const s = scoreCase(
     { form: 'ranking', label: 'A' },
     { form: 'ranking', order },
-    { scale: null, k: 2, candidates: 4 },
+    { scale: null, k: 2, candidates: 6 },
   );
   assert.equal(s.rank, 3);
   assert.ok(Math.abs(s.mrr - 1 / 3) < 1e-12);
@@ -66,6 +70,8 @@ test('ranking: rank, MRR, HR@k, NDCG@k against hand values', () => {
   assert.equal(s.hr5, 1);
   assert.equal(s.ndcg2, 0);
   assert.ok(Math.abs(s.ndcg5 - 0.5) < 1e-12); // 1/log2(4)
+  assert.ok(Math.abs(s.ndcg - 0.5) < 1e-12); // the full list
+  assert.equal(s.hr10, undefined, 'no cut-off at or above K = 6');
   assert.equal(s.truePos, 0);
 });
 

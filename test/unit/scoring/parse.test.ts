@@ -28,7 +28,13 @@ test('rating: JSON in many wrappings', () => {
   ok("{'rating': 3}", 'rating', v(3));
   ok('{rating: 3, }', 'rating', v(3));
   ok('<think>The user likes dramas {maybe 5}</think>\n{"rating": 4}', 'rating', v(4));
-  ok('Example: {"rating": 1}. My answer: {"rating": 4.5}', 'rating', v(4.5));
+  // Two JSON answers that disagree are no answer (issue 12): which one would count?
+  invalid(
+    'Example: {"rating": 1}. My answer: {"rating": 4.5}',
+    'rating',
+    /2 JSON answers in one reply disagree/,
+  );
+  ok('{"rating": 4.5} … so, again: {"rating": 4.5}', 'rating', v(4.5)); // a repeat of one answer is fine
   ok('{"reasoning": "liked {similar} films", "rating": 3.7}', 'rating', v(3.7)); // kept, not snapped
 });
 
@@ -104,11 +110,12 @@ test('ranking: JSON, partial lists, fallbacks', () => {
   ok('C > A > B', 'ranking', r('C', 'A', 'B'));
   ok('["D","E"]', 'ranking', r('D', 'E'));
   ok('My ranking:\n1. C - Heat\n2. A\n3) B', 'ranking', r('C', 'A', 'B'));
-  invalid('{"ranking": ["C", "A", "C"]}', 'ranking', /lists "C" more than once/);
+  ok('{"ranking": ["C", "A", "C"]}', 'ranking', r('C', 'A')); // a repeated label keeps its first place
   invalid('{"ranking": ["C", "Z"]}', 'ranking', /"Z", not one of the labels/);
   invalid('{"ranking": []}', 'ranking', /invalid "ranking"/);
-  invalid('{"ranking": "C, A"}', 'ranking', /invalid "ranking"/);
-  invalid('I cannot rank these.', 'ranking', /list of candidate letters/);
+  ok('{"ranking": "C, A"}', 'ranking', r('C', 'A')); // one string is split
+  invalid('I cannot rank these.', 'ranking', /declined to answer/);
+  invalid('These all look alike to me.', 'ranking', /list of candidate letters/);
 });
 
 test('labels beyond Z and no label list', () => {

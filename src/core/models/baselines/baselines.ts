@@ -10,12 +10,15 @@ import type {
   TestCase,
   ValueScale,
 } from '../../types';
-import { BASELINES, BASELINES_BY_FORM, type BaselineName } from '../../config';
+import { BASELINES, type BaselineName } from '../../config';
+import { getForm } from '../../forms';
 import { hashParts } from './hash';
 import type { MfOptions } from './mf';
 import {
   ItemKnnModel,
   ItemMeanModel,
+  MajorityModel,
+  RecencyModel,
   MfBaselineModel,
   PopularityModel,
   RandomModel,
@@ -74,7 +77,7 @@ export interface BaselinePredictor extends Predictor {
  * star value, so it is left out of rating (asked anyway, it answers the global training mean).
  */
 export function baselinesForForm(form: TaskForm): BaselineName[] {
-  return [...BASELINES_BY_FORM[form]];
+  return [...getForm(form).baselines];
 }
 
 /** Fits one baseline on the rows of `data` where trainMask is 1. */
@@ -137,18 +140,25 @@ function fitOn(
     case 'user-mean':
       model = new UserMeanModel(train);
       break;
+    case 'recency':
+      model = new RecencyModel(train);
+      break;
+    case 'majority':
+      model = new MajorityModel(train, train.implicit ? topShare : likeShare(train, likeThreshold));
+      break;
     case 'item-mean':
       model = new ItemMeanModel(train, options.itemMeanShrinkage ?? 10);
       break;
     case 'item-knn': {
       const knn = new ItemKnnModel(train, options.neighbours ?? 20, options.similarityCacheRows ?? 256);
       if (options.form)
-        knn.prepare(options.form === 'choice' || options.form === 'ranking' ? 'interaction' : 'centred');
+        knn.prepare(getForm(options.form).baselineObjective === 'interaction' ? 'interaction' : 'centred');
       model = knn;
       break;
     }
     case 'mf': {
-      const objective = options.form === 'choice' || options.form === 'ranking' ? 'interaction' : 'value';
+      const objective =
+        options.form && getForm(options.form).baselineObjective === 'interaction' ? 'interaction' : 'value';
       model = new MfBaselineModel(train, objective, options.seed, options.mf ?? {});
       break;
     }
@@ -206,27 +216,25 @@ class Baseline implements BaselinePredictor {
       }),
     };
     const item = (id: string) => this.train.itemIndex.get(id) ?? -1;
-    switch (tc.form) {
-      case 'rating':
-        return { form: 'rating', value: this.toOutput(this.model.value(ctx, item(tc.target.item))) };
-      case 'binary': {
-        const a = this.binary(ctx, item(tc.target.item));
-        return { form: 'binary', like: a.like, probability: a.probability };
-      }
-      case 'choice':
-      case 'ranking': {
+    // The form takes what it needs; each answer is computed only when asked for.
+    const form = getForm(tc.form);
+    if (!form.baselinePrediction)
+      throw new Error(`the ${form.id} form has no baseline answers (baseline:${this.name} cannot answer it)`);
+    return form.baselinePrediction(tc, {
+      value: () => this.toOutput(this.model.value(ctx, item(tc.target.item))),
+      like: () => this.binary(ctx, item(tc.target.item)),
+      order: () => {
         const candidates = tc.candidates ?? [];
         if (candidates.length === 0) throw new Error(`case ${tc.id}: a ${tc.form} case without candidates`);
         const scores = this.model.scores(
           ctx,
           Int32Array.from(candidates, (c) => item(c.item)),
         );
-        const order = rankCandidates(candidates, scores, this.options.seed, tc.id, sample);
-        return tc.form === 'choice'
-          ? { form: 'choice', label: candidates[order[0]].label }
-          : { form: 'ranking', order: order.map((k) => candidates[k].label) };
-      }
-    }
+        return rankCandidates(candidates, scores, this.options.seed, tc.id, sample).map(
+          (k) => candidates[k].label,
+        );
+      },
+    });
   }
 
   /** Model space -> the dataset's unit, clipped to the scale. */

@@ -121,6 +121,47 @@ export class PopularityModel implements BaselineModel {
   }
 }
 
+/**
+ * Recency: the newest release first (the release year a title carries; items without one last). Not personal at
+ * all: it shows how far the release-year cue alone goes in choice and ranking (issue 12: always picking the
+ * newest scores well above chance on 5-way choice).
+ */
+export class RecencyModel implements BaselineModel {
+  private readonly year: Float64Array;
+
+  constructor(private readonly train: TrainingIndex) {
+    this.year = Float64Array.from(train.data.items, (it) => it.year ?? -Infinity);
+  }
+
+  value(): number {
+    return this.train.globalMean;
+  }
+
+  scores(_ctx: CaseContext, items: Int32Array): Float64Array {
+    return Float64Array.from(items, (i) => (i >= 0 ? this.year[i]! : -Infinity));
+  }
+}
+
+/** Majority: the more common training label for every case (binary), with the training like share as p. */
+export class MajorityModel implements BaselineModel {
+  constructor(
+    private readonly train: TrainingIndex,
+    private readonly likeRate: number,
+  ) {}
+
+  value(): number {
+    return this.train.globalMean;
+  }
+
+  scores(_ctx: CaseContext, items: Int32Array): Float64Array {
+    return new Float64Array(items.length);
+  }
+
+  binary(): BinaryAnswer {
+    return { like: this.likeRate >= 0.5, probability: this.likeRate };
+  }
+}
+
 /** The user's mean training value (the global mean for a user without training rows). */
 export class UserMeanModel implements BaselineModel {
   constructor(private readonly train: TrainingIndex) {}

@@ -53,8 +53,9 @@ export function diffSides(r: CaseResult, ctx: CaseContext): { expected: string; 
     const rest = (r.prediction!.order as string[]).filter(
       (l) => l.trim().toUpperCase() !== e.label.trim().toUpperCase(),
     );
-    const order = [e.label, ...rest];
-    return { expected: order.map((l, i) => `${i + 1}. ${labelled(l, ctx)}`).join('\n'), actual };
+    // Written like the answer (the form's own text), so the diff shows only the move of the true item.
+    const expected = predictedHuman({ ...r.prediction!, order: [e.label, ...rest] } as Prediction, ctx);
+    return { expected, actual };
   }
   return { expected: expectedHuman(e, ctx), actual };
 }

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PRESET_IDS } from './models/presets';
 import { formIds, forms, getForm, hasForm } from './forms';
+import { PRESET_IDS } from './models/presets';
 import { PROVIDER_IDS } from './models/providers/types';
 
 export const DATASET_FORMATS = [
@@ -638,8 +638,7 @@ export function parseConfig(text: string, file: string): EvalConfig {
 
 /** K of a task: its own `candidates`, else the form's default; undefined for forms without candidates. */
 export function candidatesOf(task: { form: string; candidates?: number }): number | undefined {
-  if (task.candidates !== undefined) return task.candidates;
-  return defaultCandidates(task.form);
+  return task.candidates ?? defaultCandidates(task.form);
 }
 
 /**

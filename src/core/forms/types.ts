@@ -143,6 +143,13 @@ export interface OwnCases {
   sampledUsers: number;
 }
 
+/** What human text may use beside the answer: the candidates, the target, the rating scale. */
+export interface TextContext {
+  candidates?: readonly Candidate[];
+  target?: TargetItem;
+  scale?: ValueScale | null;
+}
+
 /** A problem with a task config, at a field of `task`. */
 export interface ConfigIssue {
   field: string;
@@ -211,10 +218,10 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
   flags?(prediction: P): string[];
 
   // ── human text ──
-  /** The expected answer for people: "4.5 stars", "like", "C (Heat (1995))". */
-  expectedText(expected: E, target?: TargetItem): string;
-  /** A prediction for people: "4 stars", "like (p = 0.7)", "C", ranked labels (with titles when given). */
-  predictionText(prediction: P, candidates?: readonly Candidate[]): string;
+  /** The expected answer for people: "4.5 stars", "likes it (rated 4 stars)", "C · Heat (1995)". */
+  expectedText(expected: E, ctx?: TextContext): string;
+  /** A prediction for people: "4 stars", "likes it (probability 0.7)", "C · Heat (1995)", a numbered order. */
+  predictionText(prediction: P, ctx?: TextContext): string;
 
   // ── baselines ──
   /** Baselines that give a meaningful answer (the config's default list; empty: none fits). */

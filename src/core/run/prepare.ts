@@ -233,7 +233,7 @@ export function selectVariants(
   config: EvalConfig,
   only: readonly string[] | undefined,
 ): { models: ModelConfig[]; baselines: string[] } {
-  const allBaselines = config.baselines;
+  const allBaselines = config.baselines; // the config fills the form's default list
   const wanted = only?.length ? new Set(only.map((s) => s.trim()).filter(Boolean)) : null;
   if (!wanted) return { models: config.models, baselines: allBaselines };
   const known = new Set([
@@ -321,7 +321,7 @@ export async function llmVariants(args: {
   const task = config.task;
   const renderInfo: PromptRenderInfo = {
     dataset: { name: data.name, kind: data.kind, scale: data.scale },
-    task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k },
+    task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k, probe: task.probe },
   };
   // Keys first: a missing one is reported before anything is loaded or sent.
   const keys = new Map<string, string | undefined>();

@@ -2,6 +2,7 @@
 // manifest, with the plain-language caveats every report carries: what the baselines could see, and that choice
 // and ranking metrics are sampled (Krichene & Rendle, KDD 2020).
 import type { RunManifest } from '../run/store';
+import { getForm, hasForm } from '../forms';
 import type { TaskForm } from '../types';
 
 /**
@@ -61,8 +62,9 @@ export function runProtocol(manifest: RunManifest, form: TaskForm): RunProtocol 
     (task.split === 'temporal' || task.split === 'global' || task.split === 'random' ? task.split : 'auto');
   const cut = manifest.split?.cutoff;
   const cutoff = split === 'global' && cut !== undefined ? new Date(cut * 1000).toISOString() : null;
-  const candidates = form === 'choice' || form === 'ranking';
-  const K = task.candidates ?? (form === 'choice' ? 5 : 20);
+  const spec = hasForm(form) ? getForm(form).candidates : undefined;
+  const candidates = Boolean(spec);
+  const K = task.candidates ?? spec?.default ?? 0;
   const negatives = candidates ? (task.negatives ?? 'uniform') : null;
   const probe = Boolean(task.probe);
   const notes: string[] = [];

@@ -1,6 +1,7 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
 import { getForm } from '../forms';
+import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -138,7 +139,11 @@ function taskOf(manifest: RunManifest): TaskLike {
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? getForm(form).candidates?.default;
+  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
+  const candidates = candidatesOf({
+    form,
+    ...(task.candidates !== undefined ? { candidates: task.candidates } : {}),
+  });
   return {
     form,
     k: options.k ?? task.k ?? 10,

@@ -275,7 +275,7 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
     const values = rows.flatMap((r) =>
       r.cells[ci] && Number.isFinite(r.cells[ci]!.value.value) ? [r.cells[ci]!.value.value] : [],
     );
-    if (!values.length) return;
+    if (!values.length || col.metric.higherIsBetter === null) return; // no better direction: nothing is best
     const best = col.metric.higherIsBetter ? Math.max(...values) : Math.min(...values);
     for (const r of rows) if (r.cells[ci]?.value.value === best) r.cells[ci]!.best = true;
   });
@@ -338,7 +338,7 @@ function footnotes(
   );
   for (const c of columns) {
     const bits = [
-      `${c.title}: ${c.dataset}, ${c.form}${c.metric ? ` (${c.metric.label}, ${c.metric.higherIsBetter ? 'higher' : 'lower'} is better)` : ' (no such metric for this form)'}`,
+      `${c.title}: ${c.dataset}, ${c.form}${c.metric ? ` (${c.metric.label}, ${c.metric.higherIsBetter === null ? 'no better direction' : c.metric.higherIsBetter ? 'higher is better' : 'lower is better'})` : ' (no such metric for this form)'}`,
       `${c.cases} cases of ${c.users} users`,
       `split ${c.split}`,
     ];

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   apiKeyEnvOf,
   loadBatch,
@@ -49,14 +50,14 @@ export const batchCommand: CliCommand = {
         provider: { type: 'string' },
         shard: { type: 'string' },
         new: { type: 'boolean', default: false },
-        'runs-dir': { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
         out: { type: 'string' },
         wait: { type: 'boolean', default: false },
         interval: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
-    const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
+    const root = runsDirOf(values, io.cwd) ?? path.resolve(io.cwd, '.ubp');
     const getApiKey = keyFromEnv(io);
     const {
       cancelBatches,

@@ -210,6 +210,11 @@ const taskShape = {
       'Global split only: the cut, an ISO date ("2015-01-01") or a share in (0, 1), the timestamp below which that share of all interactions lies. Default 0.9.',
     ),
   k: posInt().default(10).describe('Cut-off of the ranking metrics (HR@k, NDCG@k). Default 10.'),
+  items: posInt()
+    .optional()
+    .describe(
+      'Recall form: items asked, sampled by the seed in equal shares of head, torso and tail. Default 200.',
+    ),
 };
 
 /** Field names that would hold a credential: never accepted in a config file. */

@@ -35,6 +35,7 @@ export function expectedHuman(e: Expected, ctx: CaseContext): string {
   return expectedText(e, ctx);
 }
 
+/** A model's (or baseline's) answer in words, candidates named by their titles. */
 export function predictedHuman(p: Prediction, ctx: CaseContext): string {
   return predictionText(p, ctx);
 }
@@ -47,13 +48,14 @@ export function diffSides(r: CaseResult, ctx: CaseContext): { expected: string; 
   const actual =
     r.outcome === 'success' && r.prediction ? predictedHuman(r.prediction, ctx) : `(${r.outcome}: no answer)`;
   const e = r.expected;
-  // A ranking (an order of labels, and one true label): the true item first, then the order given.
   if (typeof e.label === 'string' && Array.isArray(r.prediction?.order)) {
-    const rest = (r.prediction.order as string[]).filter(
+    // An order of candidates: the expected side is the same order with the true item first.
+    const rest = (r.prediction!.order as string[]).filter(
       (l) => l.trim().toUpperCase() !== e.label.trim().toUpperCase(),
     );
-    const order = [e.label, ...rest];
-    return { expected: order.map((l, i) => `${i + 1}. ${labelled(l, ctx)}`).join('\n'), actual };
+    // Written like the answer (the form's own text), so the diff shows only the move of the true item.
+    const expected = predictedHuman({ ...r.prediction!, order: [e.label, ...rest] } as Prediction, ctx);
+    return { expected, actual };
   }
   return { expected: expectedHuman(e, ctx), actual };
 }
@@ -68,10 +70,10 @@ export function failureHeadline(
   const e = r.expected;
   const p = r.prediction;
   if (typeof e.label === 'string' && Array.isArray(p?.order)) {
-    const rank = (p.order as string[]).findIndex(
+    const rank = (p!.order as string[]).findIndex(
       (l) => l.trim().toUpperCase() === e.label.trim().toUpperCase(),
     );
-    return `wrong: ${labelled(e.label, ctx)} ranked ${rank < 0 ? 'nowhere' : `${rank + 1} of ${p.order.length}`}`;
+    return `wrong: ${labelled(e.label, ctx)} ranked ${rank < 0 ? 'nowhere' : `${rank + 1} of ${p!.order.length}`}`;
   }
   return `wrong: answered ${p ? predictedHuman(p, ctx) : '(nothing)'}, expected ${expectedHuman(e, ctx)}`;
 }

@@ -87,7 +87,8 @@ export function answerText(r: CaseResult): string {
 }
 
 /** One observation per case: its samples' per-case values averaged (weight 1), and the share that failed. */
-type CaseObservation = Observation & { failShare: number; samples: number };
+/** One case's samples merged: mean scores, and the share of samples the form counts as a hit (McNemar). */
+type CaseObservation = Observation & { failShare: number; samples: number; hitShare: number };
 
 /** The observations of one side merged per case, by case id. */
 export function caseObservations(results: CaseResult[], ctx: ScoringContext): Map<string, CaseObservation> {
@@ -97,6 +98,7 @@ export function caseObservations(results: CaseResult[], ctx: ScoringContext): Ma
     if (list) list.push(o);
     else byCase.set(o.caseId, [o]);
   }
+  const form = getForm(ctx.form);
   const out = new Map<string, CaseObservation>();
   for (const [id, list] of byCase) {
     list.sort((x, y) => x.sample - y.sample);
@@ -120,6 +122,7 @@ export function caseObservations(results: CaseResult[], ctx: ScoringContext): Ma
       result: (ok ?? first).result,
       failShare: list.filter((o) => o.outcome !== 'success').length / list.length,
       samples: list.length,
+      hitShare: list.reduce((t, o) => t + form.caseOutcome(o.score, ctx.k).hit, 0) / list.length,
     });
   }
   return out;
@@ -219,8 +222,8 @@ export function comparePaired(
     let bc = 0;
     let cb = 0;
     oa.forEach((o, i) => {
-      const ha = majority(form.caseOutcome(o.score, ctx.k).hit);
-      const hb = majority(form.caseOutcome(ob[i]!.score, ctx.k).hit);
+      const ha = majority(o.hitShare);
+      const hb = majority(ob[i]!.hitShare);
       if (ha === 1 && hb === 0) bc++;
       if (ha === 0 && hb === 1) cb++;
     });

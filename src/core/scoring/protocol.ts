@@ -5,8 +5,11 @@ import type { RunManifest } from '../run/store';
 import { getForm, hasForm } from '../forms';
 import type { TaskForm } from '../types';
 
-/** 'auto' only for runs made before the manifest recorded the resolved split. */
-export type ReportSplit = 'temporal' | 'global' | 'random' | 'auto';
+/**
+ * 'auto' only for runs made before the manifest recorded the resolved split; 'items' and 'file order' for the
+ * memorisation probes, which hold nothing out (forms/recall.ts, forms/completion.ts).
+ */
+export type ReportSplit = 'temporal' | 'global' | 'random' | 'auto' | 'items' | 'file order';
 
 export interface SampledMetrics {
   /** Candidates per case: 1 true item + K − 1 negatives. */
@@ -46,6 +49,8 @@ const SPLIT_TEXT: Record<ReportSplit, string> = {
   global: 'global temporal',
   random: 'random hold-out',
   auto: 'auto (temporal when the data has timestamps; recorded by older versions)',
+  items: 'no (items sampled by popularity stratum, a memorisation probe)',
+  'file order': "no (each user's first rows in file order, a memorisation probe)",
 };
 
 /** The protocol of a run, from its manifest (older manifests fall back to the config). */

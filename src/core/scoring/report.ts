@@ -21,6 +21,7 @@ import {
   type VariantBreakdowns,
 } from './breakdown';
 import { comparePaired } from './compare';
+import type { MemorisationRow } from './memorisation';
 import { formScoring, normaliseMetricKey } from './metrics';
 import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
 
@@ -101,6 +102,8 @@ export interface Report {
   };
   /** Side by side with the probe run when one was given. */
   probe?: ProbeComparison & { probeRun: string };
+  /** Each model's recall rate from recall runs over the same data set (memorisation.ts), when there are any. */
+  memorisation?: MemorisationRow[];
   /** Things a reader must know (partial run, skipped lines, clustering). */
   notes: string[];
 }
@@ -117,6 +120,8 @@ export interface ReportOptions {
   users?: number;
   /** The knowledge-probe twin of this run. */
   probe?: { manifest: RunManifest; results: CaseResult[] };
+  /** The models' recall rates over the same data set (memorisationBeside), shown beside their scores. */
+  memorisation?: MemorisationRow[];
 }
 
 interface TaskLike {
@@ -281,6 +286,10 @@ export function buildReport(
     totals,
     notes,
   };
+  if (options.memorisation?.length) {
+    report.memorisation = options.memorisation;
+    report.notes.push(...options.memorisation.map((m) => m.note));
+  }
   if (options.probe) {
     const probeResults = latestResults(options.probe.results);
     report.probe = {

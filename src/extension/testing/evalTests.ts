@@ -7,7 +7,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
-  baselinesByForm,
   failureOf,
   loadPromptTemplate,
   readRun,
@@ -512,8 +511,7 @@ export function variantsOf(
   dir: string,
 ): { id: string; model: string; baseline: boolean }[] {
   const out: { id: string; model: string; baseline: boolean }[] = [];
-  for (const b of config.baselines ?? baselinesByForm(config.task.form))
-    out.push({ id: `baseline:${b}`, model: `baseline:${b}`, baseline: true });
+  for (const b of config.baselines) out.push({ id: `baseline:${b}`, model: `baseline:${b}`, baseline: true });
   if (!config.models.length) return out;
   const names = (config.prompts ?? [`builtin:${config.task.form}`]).map((ref) => {
     try {

@@ -1,5 +1,6 @@
 // Number formatting shared by the results panel's tables and charts. Missing values show as an en dash.
 import type { EstimateView, Num } from '../../protocol/resultsPanel';
+import { formatDate } from '../../protocol/dates';
 
 export const DASH = '–';
 
@@ -49,8 +50,5 @@ export function duration(ms: number | null): string {
 
 export function date(iso: string | null): string {
   if (!iso) return DASH;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? iso
-    : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return formatDate(iso);
 }

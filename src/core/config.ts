@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PRESET_IDS } from './models/presets';
 import { formIds, forms, getForm, hasForm } from './forms';
+import { PRESET_IDS } from './models/presets';
 import { PROVIDER_IDS } from './models/providers/types';
 
 export const DATASET_FORMATS = [
@@ -210,6 +210,11 @@ const taskShape = {
       'Global split only: the cut, an ISO date ("2015-01-01") or a share in (0, 1), the timestamp below which that share of all interactions lies. Default 0.9.',
     ),
   k: posInt().default(10).describe('Cut-off of the ranking metrics (HR@k, NDCG@k). Default 10.'),
+  items: posInt()
+    .optional()
+    .describe(
+      'Recall form: items asked, sampled by the seed in equal shares of head, torso and tail. Default 200.',
+    ),
 };
 
 /** Field names that would hold a credential: never accepted in a config file. */
@@ -633,8 +638,7 @@ export function parseConfig(text: string, file: string): EvalConfig {
 
 /** K of a task: its own `candidates`, else the form's default; undefined for forms without candidates. */
 export function candidatesOf(task: { form: string; candidates?: number }): number | undefined {
-  if (task.candidates !== undefined) return task.candidates;
-  return defaultCandidates(task.form);
+  return task.candidates ?? defaultCandidates(task.form);
 }
 
 /**

@@ -11,3 +11,5 @@ export * from './models/baselines';
 export * from './models';
 export * from './dataset';
 export * from './run';
+export * from './batch';
+export * from './shard';

@@ -30,14 +30,14 @@ export function labelled(label: string, ctx: CaseContext): string {
   return c ? `${c.label} · ${c.title}` : label;
 }
 
-/** The expected answer in words: the form's own text (docs/architecture.md, the form registry). */
+/** The expected answer in words: the form registry's human text (one function for every view). */
 export function expectedHuman(e: Expected, ctx: CaseContext): string {
-  return expectedText(e, ctx.target);
+  return expectedText(e, ctx);
 }
 
 /** A model's (or baseline's) answer in words, candidates named by their titles. */
 export function predictedHuman(p: Prediction, ctx: CaseContext): string {
-  return predictionText(p, ctx.candidates);
+  return predictionText(p, ctx);
 }
 
 /**

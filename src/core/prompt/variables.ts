@@ -34,7 +34,7 @@ const itemFields: Record<string, FieldSpec> = {
     type: strList,
     doc: 'Genres (MovieLens) or the most common tags (Last.fm), possibly empty. A list: use `| join: ", "`.',
   },
-  item: { type: str, doc: "The dataset's item id." },
+  item: { type: str, doc: "The dataset's item id (in a knowledge probe, the opaque id: the title)." },
 };
 
 const historyEntry: VarType = {
@@ -100,7 +100,7 @@ export const PROMPT_VARIABLES: Record<string, FieldSpec> = {
     type: { kind: 'array', of: historyEntry },
   },
   target: {
-    doc: 'The item asked about (rating, binary); in choice and ranking the true item, which must NOT be revealed.',
+    doc: 'The item asked about (rating, binary). In choice and ranking it is the answer: reading it is an error, and it renders empty.',
     type: target,
   },
   candidates: {

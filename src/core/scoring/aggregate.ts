@@ -291,7 +291,7 @@ export interface Agreement {
   cases: number;
   /**
    * Mean over those cases of the share of pairs of valid answers that are the same (choice: label; binary:
-   * like; ranking: the item put first; rating: the value).
+   * like; ranking: the item put first; rating: the value; the form's answerKey).
    */
   pairwise: Estimate;
   /** Forms with a numeric answer (rating): mean over cases of its standard deviation across samples. */

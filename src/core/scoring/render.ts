@@ -52,6 +52,12 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out.length ? out : [[]];
 }
 
+/** A model's recall rate from a recall run over the same data set (memorisation beside behaviour). */
+function recallCell(r: Report, v: VariantReport): string {
+  const m = v.kind === 'llm' ? r.memorisation?.find((x) => x.model === v.model) : undefined;
+  return m ? `${fmtPct(m.exact.value, 0)} [${fmtPct(m.exact.lo, 0)}, ${fmtPct(m.exact.hi, 0)}]` : '';
+}
+
 function reportSections(r: Report): Section[] {
   const sections: Section[] = [];
   const h = r.headline;
@@ -100,6 +106,7 @@ function reportSections(r: Report): Section[] {
           'cases',
           'users',
           ...(vs.some((v) => v.vsBestBaseline) ? ['vs best baseline [95% CI]', 'p'] : []),
+          ...(r.memorisation?.length ? ['recalls titles [95% CI]'] : []),
         ],
         rows: vs.map((v) => {
           const m = v.metrics.find((x) => x.key === h.key);
@@ -114,6 +121,7 @@ function reportSections(r: Report): Section[] {
             fmtInt(v.counts.cases),
             fmtInt(v.counts.users),
             ...(vs.some((x) => x.vsBestBaseline) ? (vb ? [fmtDiffCI(vb.diff), fmtP(vb.p)] : ['', '']) : []),
+            ...(r.memorisation?.length ? [recallCell(r, v)] : []),
           ];
         }),
       },

@@ -1,6 +1,7 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
 import { getForm } from '../forms';
+import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
@@ -20,6 +21,7 @@ import {
   type VariantBreakdowns,
 } from './breakdown';
 import { comparePaired } from './compare';
+import type { MemorisationRow } from './memorisation';
 import { formScoring, normaliseMetricKey } from './metrics';
 import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
 
@@ -100,6 +102,8 @@ export interface Report {
   };
   /** Side by side with the probe run when one was given. */
   probe?: ProbeComparison & { probeRun: string };
+  /** Each model's recall rate from recall runs over the same data set (memorisation.ts), when there are any. */
+  memorisation?: MemorisationRow[];
   /** Things a reader must know (partial run, skipped lines, clustering). */
   notes: string[];
 }
@@ -116,6 +120,8 @@ export interface ReportOptions {
   users?: number;
   /** The knowledge-probe twin of this run. */
   probe?: { manifest: RunManifest; results: CaseResult[] };
+  /** The models' recall rates over the same data set (memorisationBeside), shown beside their scores. */
+  memorisation?: MemorisationRow[];
 }
 
 interface TaskLike {
@@ -133,7 +139,11 @@ function taskOf(manifest: RunManifest): TaskLike {
 export function scoringContext(manifest: RunManifest, options: ReportOptions = {}): ScoringContext {
   const task = taskOf(manifest);
   const form = manifest.dataset.form;
-  const candidates = task.candidates ?? getForm(form).candidates?.default;
+  // Manifests record the effective config (candidates filled); candidatesOf covers runs recorded before that.
+  const candidates = candidatesOf({
+    form,
+    ...(task.candidates !== undefined ? { candidates: task.candidates } : {}),
+  });
   return {
     form,
     k: options.k ?? task.k ?? 10,
@@ -276,6 +286,10 @@ export function buildReport(
     totals,
     notes,
   };
+  if (options.memorisation?.length) {
+    report.memorisation = options.memorisation;
+    report.notes.push(...options.memorisation.map((m) => m.note));
+  }
   if (options.probe) {
     const probeResults = latestResults(options.probe.results);
     report.probe = {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import {
   buildReport,
   compareRuns,
+  pairName,
   readRun,
   scoringContext,
   type CaseResult,
@@ -195,7 +196,7 @@ describe('results panel', function () {
     );
     assert.ok(cmp.variants.length >= 3);
     for (const pc of cmp.variants) {
-      const variant = pc.a.slice(a.manifest.id.length + 1);
+      const variant = pairName(pc);
       for (const m of pc.metrics) {
         const row = view.rows.find((r) => r.variant === variant && r.metric === m.key)!;
         assert.ok(row, `${variant} ${m.key}`);
@@ -208,7 +209,7 @@ describe('results panel', function () {
     assert.ok(view.rows.some((r) => r.variant.startsWith('terse×') && r.b === null));
     // The cases that changed, as compareRuns lists them (regressions first), each opening run B's case.
     const want = cmp.variants.flatMap((pc) =>
-      pc.changed.map((c) => `${pc.a.slice(a.manifest.id.length + 1)} ${c.caseId} ${c.change}`),
+      pc.changed.map((c) => `${pairName(pc)} ${c.caseId} ${c.change}`),
     );
     assert.ok(want.length > 0);
     assert.deepEqual(

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { EXIT } from '../../../src/cli/exitCodes';
 import { main } from '../../../src/cli/main';
 import { listRuns, readRun } from '../../../src/core/run/store';
 import { startTestServer } from '../../server/server';
@@ -98,6 +99,6 @@ test('ubp run --provider anthropic --endpoint <API root> --model: the CLI model 
   assert.ok(server.stats().log.every((r) => r.headers['x-api-key'] === KEY));
 
   const bad = bufferIO(cwd);
-  assert.equal(await main([...args.slice(0, 4), '--provider', 'gemini', '--model', 'x'], bad), 2);
+  assert.equal(await main([...args.slice(0, 4), '--provider', 'gemini', '--model', 'x'], bad), EXIT.error);
   assert.match(bad.stderr(), /--provider must be one of openai, anthropic/);
 });

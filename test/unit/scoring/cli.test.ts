@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
+import { EXIT } from '../../../src/cli/exitCodes';
 import type { CliIO } from '../../../src/cli/command';
 import type { CaseResult } from '../../../src/core/types';
 import { result } from './fixtures';
@@ -211,5 +212,6 @@ test('ubp compare pairs two runs of different models, accepts --pair with x for 
   assert.equal(await main(['compare', 'run-mini', 'run-seed', '--pair', 'mini=big', '--json'], b), 0);
   assert.match(b.stderr, /warning: The runs' cases differ \(seed 0 vs 7\)/);
   b = io(root);
-  assert.equal(await main(['compare', 'run-mini', 'run-big', '--pair', 'mini'], b), 2);
+  assert.equal(await main(['compare', 'run-mini', 'run-big', '--pair', 'mini'], b), EXIT.error);
+  assert.match(b.stderr, /--pair "mini": expected <a>=<b>/);
 });

@@ -1,7 +1,7 @@
 // The Runs tree: runs grouped by eval, newest first; each with its status and date, and under it every variant's
 // headline metric with its 95% interval and invalid share. Refreshes live from the run service.
 import * as vscode from 'vscode';
-import type { RunListing, VariantSummary } from '../../core';
+import { fmtUsd, manifestCostUsd, type RunListing, type VariantSummary } from '../../core';
 import type { RunService } from '../services/runService';
 import { Command } from '../commands/ids';
 import { formatDate as formatWhen } from '../../protocol/dates';
@@ -78,7 +78,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
           : '';
         item.tooltip = new vscode.MarkdownString(
           `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
-            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; $${m.totals.costUsd.toFixed(4)}`,
+            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}`,
         );
         item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
         item.contextValue = `run.${state}`;

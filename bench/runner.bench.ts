@@ -7,7 +7,9 @@
 // request in to last answer out), which leaves process start-up out of promptfoo's figure. Also: the per-case
 // overhead of the product path with an instant predictor, a re-run served from the response cache, and the
 // start-up of `ubp version` and `ubp run` on a tiny config.
-//   npm run bench -- runner   (UBP_BENCH_QUICK=1: 1 run each, 400 prompts, no promptfoo unless UBP_BENCH_PROMPTFOO=1)
+//   npm run bench -- runner   (UBP_BENCH_QUICK=1: 1 run each, 400 prompts, no promptfoo unless UBP_BENCH_PROMPTFOO=1;
+//   UBP_BENCH_PROMPTFOO=0 skips it; UBP_BENCH_PAIRS=N product/bareLean pairs, default 5; UBP_BENCH_PARTS=
+//   throughput,cache,overhead,memory,startup picks parts; UBP_BENCH_LATENCY=0 one latency only)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -384,6 +386,23 @@ function timeCommand(args: string[], cwd: string, times = 5): number {
   return round(median(xs), 3);
 }
 
+/** Median seconds from spawning `node <args>` to the first byte on its stdout (the run's first event line). */
+async function timeToFirstOutput(args: string[], cwd: string, times = 5): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    let first: number | undefined;
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout!.on('data', () => (first ??= performance.now()));
+      child.on('close', resolve);
+    });
+    if (code !== 0 || first === undefined) throw new Error(`node ${args.join(' ')} exited ${code}`);
+    xs.push((first - t0) / 1000);
+  }
+  return round(median(xs), 3);
+}
+
 // ── peak memory of a 100,000-case run (a child process: this file, with UBP_BENCH_CHILD=memory) ──────────────
 async function memoryChild(): Promise<void> {
   const n = Number(process.env.UBP_BENCH_MEMORY_CASES ?? 100_000);
@@ -508,7 +527,10 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     `${N} distinct prompts, median ${median(lengths)} chars (history ${history}), concurrency ${CONCURRENCY}`,
   );
 
-  const pfMain = QUICK && process.env.UBP_BENCH_PROMPTFOO !== '1' ? undefined : ensurePromptfoo(ctx);
+  const pfMain =
+    process.env.UBP_BENCH_PROMPTFOO === '0' || (QUICK && process.env.UBP_BENCH_PROMPTFOO !== '1')
+      ? undefined
+      : ensurePromptfoo(ctx);
   const figures: Record<string, unknown> = {
     prompts: N,
     promptChars: median(lengths),
@@ -537,7 +559,9 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
         // Alternate the order so neither side always runs on a warmer machine; product and bareLean run back to
         // back (a pair) PAIRS times, the stock client and promptfoo RUNS times.
         const order = (rep % 2 ? ['product', 'bareLean', 'bare'] : ['bare', 'bareLean', 'product']).filter(
-          (who) => (who === 'bare' ? rep < RUNS : rep < PAIRS),
+          (who) =>
+            (who === 'bare' ? rep < RUNS : rep < PAIRS) &&
+            (!process.env.UBP_BENCH_ONLY || process.env.UBP_BENCH_ONLY === who),
         );
         for (const who of order) {
           const m =
@@ -715,8 +739,17 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
           startup.ubpRunTinyBaselines = timeCommand(
             [cli, 'run', tiny, '--runs-dir', runs, '--new', '--json'],
             root,
-            3,
+            5,
           );
+          // "Starts" as a user sees it: the first line `ubp run` prints (the run id, cases and variants, after
+          // the config is read, the data loaded and the cases built), against bare node printing one line.
+          startup.nodeBareFirstLine = await timeToFirstOutput(['-e', 'process.stdout.write("x\\n")'], root);
+          startup.ubpRunTinyFirstLine = await timeToFirstOutput(
+            [cli, 'run', tiny, '--runs-dir', runs, '--new'],
+            root,
+          );
+          startup.runOverBare = round(startup.ubpRunTinyBaselines / startup.nodeBare, 2);
+          startup.firstLineOverBare = round(startup.ubpRunTinyFirstLine / startup.nodeBareFirstLine, 2);
         } catch (e) {
           ctx.log(`ubp run on the tiny config failed: ${(e as Error).message}`);
         }

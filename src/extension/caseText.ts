@@ -30,14 +30,14 @@ export function labelled(label: string, ctx: CaseContext): string {
   return c ? `${c.label} · ${c.title}` : label;
 }
 
-/** The expected answer in words: the form's own text (docs/architecture.md, the form registry). */
+/** The expected answer in words: the form registry's human text (one function for every view). */
 export function expectedHuman(e: Expected, ctx: CaseContext): string {
-  return expectedText(e, ctx.target);
+  return expectedText(e, ctx);
 }
 
 /** A model's (or baseline's) answer in words, candidates named by their titles. */
 export function predictedHuman(p: Prediction, ctx: CaseContext): string {
-  return predictionText(p, ctx.candidates);
+  return predictionText(p, ctx);
 }
 
 /**
@@ -53,8 +53,9 @@ export function diffSides(r: CaseResult, ctx: CaseContext): { expected: string; 
     const rest = (r.prediction!.order as string[]).filter(
       (l) => l.trim().toUpperCase() !== e.label.trim().toUpperCase(),
     );
-    const order = [e.label, ...rest];
-    return { expected: order.map((l, i) => `${i + 1}. ${labelled(l, ctx)}`).join('\n'), actual };
+    // Written like the answer (the form's own text), so the diff shows only the move of the true item.
+    const expected = predictedHuman({ ...r.prediction!, order: [e.label, ...rest] } as Prediction, ctx);
+    return { expected, actual };
   }
   return { expected: expectedHuman(e, ctx), actual };
 }

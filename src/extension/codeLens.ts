@@ -7,6 +7,7 @@ import type { RunListing, VariantSummary } from '../core';
 import type { RunService } from './services/runService';
 import { Command } from './commands/ids';
 import { baselineEntryAt, modelEntryAt } from './configLocations';
+import { formatDate } from '../protocol/dates';
 
 export class RunCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -77,7 +78,7 @@ export function variantLenses(
   const figure = row
     ? `${row.label} ${row.all.value.toFixed(3)}${Number.isFinite(row.all.lo) && Number.isFinite(row.all.hi) ? ` ± ${((row.all.hi - row.all.lo) / 2).toFixed(3)}` : ''}`
     : 'no metric';
-  const when = new Date(run.manifest.startedAt).toLocaleString();
+  const when = formatDate(run.manifest.startedAt, vscode.env.language);
   return [
     new vscode.CodeLens(range, {
       title: `${who}: ${figure}`,

@@ -19,6 +19,10 @@ let status = 1;
 try {
   const files = readdirSync(path.join(root, 'test/ui'))
     .filter((f) => f.endsWith('.ui.test.ts'))
+    // UBP_UI_FILES=failures,results runs only the files whose names contain one of the words.
+    .filter(
+      (f) => !process.env.UBP_UI_FILES || process.env.UBP_UI_FILES.split(',').some((w) => f.includes(w)),
+    )
     .sort()
     .map((f) => path.join('test/ui', f));
   const r = spawnSync(

@@ -167,19 +167,15 @@ test('filters the failures and opens a case; hostile answers show as text and no
   await wb.page.keyboard.press('End');
   await frame.locator('#failures-grid .vt-row.active', { hasText: HOSTILE_SCRIPT }).waitFor();
   await wb.page.keyboard.press('Enter');
-  await wb.page
-    .locator('.tab', { hasText: /case-000001 · builtin:rating×model-a\.md/ })
-    .waitFor({ timeout: 30_000 });
+  const caseView = await webviewFrame(wb.page, 'Case');
+  await caseView.locator('#raw-answer', { hasText: HOSTILE_SCRIPT }).waitFor({ timeout: 30_000 });
 
-  // Choosing the row with the mouse opens the case as a read-only document with the answer as text.
+  // Choosing the row with the mouse opens that case in the same case view, the answer as text.
   await frame.locator('#failures-grid .vt-row:not([hidden])', { hasText: HOSTILE_IMG }).first().click();
-  const editor = wb.page.locator('.editor-instance .monaco-editor .view-lines').last();
-  await wb.page
-    .locator('.tab', { hasText: /case-000000 · builtin:rating×model-a\.md/ })
-    .waitFor({ timeout: 30_000 });
-  await editor.filter({ hasText: 'onerror=alert(1)' }).waitFor({ timeout: 30_000 });
+  await caseView.locator('#raw-answer', { hasText: HOSTILE_IMG }).waitFor({ timeout: 30_000 });
+  assert.equal(await caseView.locator('#app img').count(), 0, 'the answer made no element');
   assert.equal(dialogs, 0, 'no dialog opened');
-  await screenshot(wb.page, 'results-case-document');
+  await screenshot(wb.page, 'results-case-view-hostile');
 });
 
 test('charts render in a light and a dark theme', async () => {

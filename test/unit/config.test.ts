@@ -69,7 +69,7 @@ test('defaults depend on the form: K = 20 for ranking, none for rating; baseline
   assert.ok(!rating.baselines.includes('popularity'));
   assert.ok(rating.baselines.includes('user-mean'));
   const binary = parseConfig(withTask({ form: 'binary' }), FILE);
-  assert.equal(binary.baselines.length, 6);
+  assert.equal(binary.baselines.length, 7); // majority joined the six (issue 12)
 });
 
 test('a full config with every field parses and keeps its values', () => {
@@ -163,7 +163,7 @@ test('bad values name the file and the field path', () => {
     [withTask({ seed: 'one' }), /^eval\.ubp\.json: task\.seed: expected a number, got "one"$/],
     [
       withTask({ form: 'regression' }),
-      /task\.form: expected one of "rating", "binary", "choice", "ranking", got "regression"/,
+      /task\.form: expected one of "rating", "binary", "choice", "ranking", "recall", "completion", got "regression"/,
     ],
     [withTask({ negatives: 'hard' }), /task\.negatives: expected one of "uniform", "popularity", got "hard"/],
     [withTask({ topShare: 1.5 }), /task\.topShare: expected a number <= 1, got 1\.5/],

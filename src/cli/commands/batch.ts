@@ -8,26 +8,27 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
-import type { ModelConfig } from '../../core/config';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  cancelBatches,
-  exportBatchFile,
-  importBatchResults,
-  isOpen,
-  readBatchState,
-  refreshBatches,
-  submitBatches,
+  apiKeyEnvOf,
+  loadBatch,
+  parseShard,
+  prepareEval,
+  PROVIDER_IDS,
+  readRunManifest,
+  RUN_MANIFEST_FILE,
+  runsDir,
   type BatchRecord,
-} from '../../core/batch';
-import { prepareEval } from '../../core/run/prepare';
-import { RUN_MANIFEST_FILE, readRunManifest, runsDir } from '../../core/run/store';
-import { apiKeyEnvOf } from '../../core/run/wiring';
+  type ModelConfig,
+  type ProviderId,
+} from '../../core';
 
 const USAGE = [
-  'ubp batch submit <config> [--models a,b] [--max-requests N] [--endpoint URL --model NAME [--api-key-env VAR]] [--new] [--runs-dir D]',
+  'ubp batch submit <config> [--models a,b] [--max-requests N] [--shard i/n] [--new] [--runs-dir D]',
+  '         [--endpoint URL --model NAME [--provider openai|anthropic] [--api-key-env VAR]]',
   '       ubp batch status <run> [--wait] [--interval S] [--runs-dir D] [--json]',
   '       ubp batch cancel <run> [--runs-dir D]',
-  '       ubp batch export <config> --out requests.jsonl [--models a,b] [--endpoint URL --model NAME] [--new] [--runs-dir D]',
+  '       ubp batch export <config> --out requests.jsonl [--models a] [--shard i/n] [--endpoint URL --model NAME] [--new] [--runs-dir D]',
   '       ubp batch import <run> <results.jsonl>... [--runs-dir D]',
 ].join('\n');
 
@@ -46,16 +47,27 @@ export const batchCommand: CliCommand = {
         endpoint: { type: 'string' },
         model: { type: 'string' },
         'api-key-env': { type: 'string' },
+        provider: { type: 'string' },
+        shard: { type: 'string' },
         new: { type: 'boolean', default: false },
-        'runs-dir': { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
         out: { type: 'string' },
         wait: { type: 'boolean', default: false },
         interval: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
-    const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
+    const root = runsDirOf(values, io.cwd) ?? path.resolve(io.cwd, '.ubp');
     const getApiKey = keyFromEnv(io);
+    const {
+      cancelBatches,
+      exportBatchFile,
+      importBatchResults,
+      isOpen,
+      readBatchState,
+      refreshBatches,
+      submitBatches,
+    } = await loadBatch();
     switch (sub) {
       case 'submit':
       case 'export': {
@@ -70,6 +82,7 @@ export const batchCommand: CliCommand = {
             .map((s) => s.trim())
             .filter(Boolean),
           fresh: values.new,
+          ...(values.shard !== undefined ? { shard: shardOf(values.shard) } : {}),
           // Export sends nothing: a missing key must not stop it.
           getApiKey: sub === 'export' ? () => undefined : getApiKey,
           tool: `ubp batch ${sub}`,
@@ -206,7 +219,12 @@ function keyFromEnv(io: CliIO): (m: ModelConfig) => string | undefined {
   };
 }
 
-function addedModel(values: { endpoint?: string; model?: string; 'api-key-env'?: string }): ModelConfig[] {
+function addedModel(values: {
+  endpoint?: string;
+  model?: string;
+  'api-key-env'?: string;
+  provider?: string;
+}): ModelConfig[] {
   if (values.endpoint === undefined && values.model === undefined) return [];
   if (values.endpoint === undefined || values.model === undefined)
     throw new UsageError('--endpoint and --model go together');
@@ -222,7 +240,20 @@ function addedModel(values: { endpoint?: string; model?: string; 'api-key-env'?:
     model: values.model,
   };
   if (values['api-key-env']) m.apiKeyEnv = values['api-key-env'];
+  if (values.provider !== undefined) {
+    if (!(PROVIDER_IDS as readonly string[]).includes(values.provider))
+      throw new UsageError(`--provider must be one of ${PROVIDER_IDS.join(', ')}, got "${values.provider}"`);
+    m.provider = values.provider as ProviderId;
+  }
   return [m];
+}
+
+function shardOf(text: string): ReturnType<typeof parseShard> {
+  try {
+    return parseShard(text);
+  } catch (e) {
+    throw new UsageError(`--shard: ${(e as Error).message}`);
+  }
 }
 
 function positiveInt(flag: string, v: string | undefined): number | undefined {

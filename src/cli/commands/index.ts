@@ -13,6 +13,7 @@ import { exportCommand } from './export';
 import { rerunCommand } from './rerun';
 import { tableCommand } from './table';
 import { batchCommand } from './batch';
+import { mergeCommand } from './merge';
 
 export const commands: CliCommand[] = [
   versionCommand,
@@ -20,6 +21,7 @@ export const commands: CliCommand[] = [
   runCommand,
   rerunCommand,
   batchCommand,
+  mergeCommand,
   casesCommand,
   statsCommand,
   downloadCommand,

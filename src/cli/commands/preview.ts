@@ -102,7 +102,12 @@ export const previewCommand: CliCommand = {
       cases = buildCases(data, config.task).cases;
       info = {
         dataset: { name: data.name, kind: data.kind, scale: data.scale },
-        task: { likeThreshold: config.task.likeThreshold, topShare: config.task.topShare, k: config.task.k },
+        task: {
+          likeThreshold: config.task.likeThreshold,
+          topShare: config.task.topShare,
+          k: config.task.k,
+          probe: config.task.probe,
+        },
       };
       source = `${show(configFile)}: ${cases.length} ${config.task.form} case(s) from ${data.name}`;
     } else {

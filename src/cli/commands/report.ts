@@ -4,7 +4,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import { buildReport, loadRun, renderReportJson, renderReportMarkdown, renderReportText } from '../../core';
+import {
+  buildReport,
+  loadRun,
+  memorisationBeside,
+  renderReportJson,
+  renderReportMarkdown,
+  renderReportText,
+  siblingRecallRuns,
+} from '../../core';
 
 export const reportCommand: CliCommand = {
   name: 'report',
@@ -34,13 +42,21 @@ export const reportCommand: CliCommand = {
     const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
     const run = await loadRun(positionals[0], where);
     const probe = values.probe ? await loadRun(values.probe, where) : undefined;
+    const bootstrap = {
+      ...(resamples !== undefined ? { resamples } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    };
+    // Recall runs beside this one over the same data set: each model's memorisation beside its scores.
+    const memorisation = memorisationBeside(
+      run.manifest,
+      await siblingRecallRuns(run.dir, run.manifest),
+      bootstrap,
+    );
     const report = buildReport(run.manifest, run.results, {
       dir: run.dir,
       scan: run.scan,
-      bootstrap: {
-        ...(resamples !== undefined ? { resamples } : {}),
-        ...(seed !== undefined ? { seed } : {}),
-      },
+      bootstrap,
+      ...(memorisation.length ? { memorisation } : {}),
       ...(k !== undefined ? { k } : {}),
       ...(probe ? { probe: { manifest: probe.manifest, results: probe.results } } : {}),
     });

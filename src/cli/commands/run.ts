@@ -8,7 +8,10 @@ import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   apiKeyEnvOf,
   buildReport,
+  estimateCostText,
+  fmtUsd,
   checkThresholds,
+  parseShard,
   parseThreshold,
   prepareEval,
   PROVIDER_IDS,
@@ -24,9 +27,10 @@ import {
 const USAGE =
   'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
   '        [--endpoint <base URL> --model <name> [--provider openai|anthropic] [--api-key-env VAR]]\n' +
-  '        [--fail-under <metric>=<value> ...]\n' +
+  '        [--fail-under <metric>=<value> ...] [--shard i/n]\n' +
   '  --provider    the API the endpoint speaks (default: openai, any OpenAI-compatible server; anthropic: the\n' +
   '                Messages API, --endpoint being the API root such as https://api.anthropic.com)\n' +
+  '  --shard       run slice i of n of the cases (by case id) as a run of its own; `ubp merge` joins the slices\n' +
   '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05\n' +
   '  --runs-dir    the store root holding runs/ (default .ubp; --root is an alias)\n' +
   '  exit codes: 0 done · 1 usage/config/data error · 3 a gate failed · 4 a model failed or units ended in error ·\n' +
@@ -53,6 +57,7 @@ export const runCommand: CliCommand = {
         'api-key-env': { type: 'string' },
         provider: { type: 'string' },
         'fail-under': { type: 'string', multiple: true },
+        shard: { type: 'string' },
       },
     });
     // Checked before the run so a typo fails fast, not after an expensive run.
@@ -68,6 +73,12 @@ export const runCommand: CliCommand = {
     const configFile = path.resolve(io.cwd, positionals[0]!);
     const concurrency = positiveInt('--concurrency', values.concurrency);
     const limit = positiveInt('--limit', values.limit);
+    let shard;
+    try {
+      shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+    } catch (e) {
+      throw new UsageError(`--shard: ${(e as Error).message}`);
+    }
     if (values.endpoint === undefined && values.model !== undefined)
       throw new UsageError('--model needs --endpoint (the base URL of an OpenAI-compatible server)');
     if (values.endpoint !== undefined && values.model === undefined)
@@ -123,6 +134,7 @@ export const runCommand: CliCommand = {
       concurrency,
       cache: values['no-cache'] ? false : undefined,
       limit,
+      ...(shard ? { shard } : {}),
       fresh: values.new,
       getApiKey,
       tool: 'ubp run',
@@ -138,7 +150,7 @@ export const runCommand: CliCommand = {
       log(
         `estimate: ${est.llmRequests} requests${est.alreadyDone ? ` (${fmtInt(est.alreadyDone)} units already done)` : ''}, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
           `${est.reasoningReserve ? ` (incl. ~${fmtInt(est.reasoningReserve)} reserved for reasoning)` : ''}` +
-          `${est.costUsd !== null ? `, ~$${est.costUsd.toFixed(2)}` : ''}\n`,
+          `, ${estimateCostText(est)}\n`,
       );
     else if (est.alreadyDone)
       log(`estimate: nothing left to send (${fmtInt(est.alreadyDone)} units already done)\n`);
@@ -197,7 +209,8 @@ export const runCommand: CliCommand = {
             runId: summary.runId,
             dir: summary.dir,
             status: summary.status,
-            totals: summary.totals,
+            // The cost of the answers as the report counts it: null when some model has no price.
+            totals: { ...summary.totals, costUsd: report.totals.costUsd },
             ...(summary.error ? { error: summary.error } : {}),
             ...(summary.stoppedModels?.length ? { stoppedModels: summary.stoppedModels } : {}),
             report,
@@ -212,7 +225,7 @@ export const runCommand: CliCommand = {
       io.out(
         `${summary.status}: ${tot.success} success, ${tot.invalid} invalid, ${tot.error} error of ${tot.units}` +
           `${tot.requests ? `; ${tot.requests} requests` : ''}${tot.cached ? `, ${tot.cached} cached` : ''}` +
-          `${tot.costUsd ? `; $${tot.costUsd.toFixed(4)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+          `${est.llmRequests ? `; cost ${fmtUsd(report.totals.costUsd)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
       if (tot.cached && values.new)
@@ -220,6 +233,10 @@ export const runCommand: CliCommand = {
           `${tot.cached} of ${tot.units} answers came from the response cache (run with --no-cache to ask the models again)\n`,
         );
       if (summary.status === 'cancelled') io.out('cancelled: run the same command again to resume.\n');
+      if (summary.status === 'batch')
+        io.out(
+          'waiting on open batches for the rest: `ubp batch status <run>` imports them when they end.\n',
+        );
       if (summary.status === 'budget')
         io.out('stopped at the budget: raise run.budgetUsd and run again to continue.\n');
       for (const m of summary.stoppedModels ?? [])

@@ -6,12 +6,11 @@ import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ModelConfig } from '../config';
 import { assertKeyOrigin, originOf } from '../models/origin';
 import { endpointOf, loadProvider } from '../models/providers';
 import { redactSecrets } from '../models/retry';
-import { ANTHROPIC_VERSION } from '../models/providers/anthropic';
 import { OPENAI_BATCH_ENDPOINT, type BatchFormatId } from './formats';
 import type { BatchCounts } from './state';
 
@@ -88,10 +87,16 @@ export async function createBatchClient(
   const keyOrigin = apiKey ? originOf(baseUrl) : undefined;
   const safe = (e: unknown): Error =>
     new Error(redactSecrets(e instanceof Error ? e.message : String(e), [apiKey]));
+  // The provider modules (and the openai package) load on first use, as for interactive runs.
   const client =
     f.format === 'openai'
-      ? openaiClient(baseUrl, apiKey, keyOrigin)
-      : anthropicClient(baseUrl, apiKey, keyOrigin);
+      ? openaiClient((await import('openai')).default, baseUrl, apiKey, keyOrigin)
+      : anthropicClient(
+          (await import('../models/providers/anthropic')).ANTHROPIC_VERSION,
+          baseUrl,
+          apiKey,
+          keyOrigin,
+        );
   // Every failure leaves here with the key scrubbed from its message.
   const wrap =
     <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
@@ -121,11 +126,12 @@ async function saveBody(body: ReadableStream<Uint8Array> | null, file: string): 
 const OPENAI_TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 function openaiClient(
+  OpenAIClient: typeof OpenAI,
   baseUrl: string,
   apiKey: string | undefined,
   keyOrigin: string | undefined,
 ): BatchClient {
-  const client = new OpenAI({
+  const client = new OpenAIClient({
     baseURL: baseUrl,
     apiKey: apiKey ?? 'no-key',
     organization: null,
@@ -178,6 +184,7 @@ function openaiClient(
 // ── Anthropic Message Batches ─────────────────────────────────────────────────────────────────────────────────
 
 function anthropicClient(
+  version: string,
   baseUrl: string,
   apiKey: string | undefined,
   keyOrigin: string | undefined,
@@ -186,7 +193,7 @@ function anthropicClient(
   // The provider's base URL is the API root (requests go to <root>/v1/…), as for interactive requests.
   const root = `${baseUrl.replace(/\/v1$/, '')}/v1`;
   const headers = (json: boolean): Record<string, string> => ({
-    'anthropic-version': ANTHROPIC_VERSION,
+    'anthropic-version': version,
     ...(apiKey ? { 'x-api-key': apiKey } : {}),
     ...(json ? { 'content-type': 'application/json' } : {}),
   });

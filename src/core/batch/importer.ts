@@ -11,9 +11,7 @@ import { runEval, type RunEvalOptions, type RunVariant } from '../run/runner';
 import { openRunStore, readRunManifest, unitKey, type RunManifest, type RunStatus } from '../run/store';
 import type { RunSummary } from '../run/events';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { readCompletion } from '../models/openai';
 import type { LlmPredictor } from '../models/providers';
-import { readMessage } from '../models/providers/anthropic';
 import type { PredictResponse, Predictor } from '../types';
 import { parseOutputLine, type BatchAnswer } from './formats';
 import { IdTable } from './ids';
@@ -34,12 +32,26 @@ export interface ImportStats {
   corrupt: number;
 }
 
-/** Reads output files (any order of lines, OpenAI / vLLM / Anthropic) into answers by unit key. */
+/** What a batch said for one unit, ready to replay: the answer as the provider's reader made it, or the failure. */
+export type Replay =
+  { ok: true; response: PredictResponse } | { ok: false; status?: number; message: string };
+
+/** Turns an answer's response body into what the interactive predictor would have returned. */
+export type BatchAnswerReader = (
+  answer: BatchAnswer & { kind: 'answer' },
+  variant: string,
+) => PredictResponse;
+
+/**
+ * Reads output files (any order of lines, OpenAI / vLLM / Anthropic) into replies by unit key. Bodies are read at
+ * once (only the answer is kept), so a million-line output does not hold a million response objects.
+ */
 export async function readAnswers(
   files: readonly string[],
   table: IdTable,
-): Promise<{ answers: Map<string, BatchAnswer>; stats: ImportStats }> {
-  const answers = new Map<string, BatchAnswer>();
+  read: BatchAnswerReader,
+): Promise<{ answers: Map<string, Replay>; stats: ImportStats }> {
+  const answers = new Map<string, Replay>();
   const stats: ImportStats = { lines: 0, answered: 0, notRun: 0, unknown: 0, duplicates: 0, corrupt: 0 };
   const seen = new Set<string>();
   for (const file of files) {
@@ -68,41 +80,57 @@ export async function readAnswers(
       if (seen.has(key)) stats.duplicates++;
       seen.add(key);
       if (a.kind === 'not-run') answers.delete(key);
-      else answers.set(key, a);
+      else if (a.kind === 'error')
+        answers.set(key, { ok: false, message: a.message, ...(a.status ? { status: a.status } : {}) });
+      else answers.set(key, { ok: true, response: { ...read(a, unit.variant), attempts: 1 } });
     }
   }
-  for (const a of answers.values()) if (a.kind !== 'not-run') stats.answered++;
+  stats.answered = answers.size;
   stats.notRun = seen.size - answers.size;
   return { answers, stats };
 }
 
-/**
- * A predictor answering from imported batch results: what the model said when the batch ran the unit, read by
- * the provider's own reader (the same one its interactive predictor uses), so text, usage and finish reason match.
- */
-function replayPredictor(
-  live: Predictor,
-  variant: string,
-  answers: ReadonlyMap<string, BatchAnswer>,
-): Predictor {
+/** A predictor answering from imported batch results: what the model said when the batch ran the unit. */
+function replayPredictor(id: string, variant: string, answers: ReadonlyMap<string, Replay>): Predictor {
   return {
-    id: live.id,
+    id,
     kind: 'llm',
     predict(req): Promise<PredictResponse> {
       const a = answers.get(unitKey(req.testCase.id, variant, req.sample));
-      if (!a || a.kind === 'not-run') return Promise.reject(new Error('no batch answer for this unit'));
-      if (a.kind === 'error')
+      if (!a) return Promise.reject(new Error('no batch answer for this unit'));
+      if (!a.ok)
         return Promise.reject(Object.assign(new Error(a.message), { status: a.status, attempts: 1 }));
-      let read: PredictResponse;
-      if (a.format === 'anthropic') {
-        // The answer tool the request forced (if any) is where the answer arrives.
-        const sent = (live as Partial<LlmPredictor>).requestBody?.(req) as
-          { tool_choice?: { name?: string } } | undefined;
-        read = readMessage(a.body as Parameters<typeof readMessage>[0], sent?.tool_choice?.name);
-      } else read = readCompletion(a.body as unknown as ChatCompletion);
-      return Promise.resolve({ ...read, attempts: 1 });
+      return Promise.resolve(a.response);
     },
   };
+}
+
+/**
+ * The providers' own readers (the ones their interactive predictors use, loaded on first use), so text, usage
+ * and finish reason match an interactive call. An Anthropic answer arrives in the answer tool its request forced.
+ */
+async function answerReader(prepared: PreparedEval): Promise<BatchAnswerReader> {
+  const { readCompletion } = await import('../models/openai');
+  const { readMessage } = await import('../models/providers/anthropic');
+  const tools = new Map<string, string | undefined>();
+  const toolOf = (variant: string): string | undefined => {
+    if (tools.has(variant)) return tools.get(variant);
+    const v = prepared.variants.find((x) => x.id === variant);
+    const tc = prepared.cases[0];
+    const live = v?.predictor as Partial<LlmPredictor> | undefined;
+    const sent =
+      v && tc && live?.requestBody
+        ? (live.requestBody({ testCase: tc, messages: v.render?.(tc) ?? [], sample: 0 }) as {
+            tool_choice?: { name?: string };
+          })
+        : undefined;
+    tools.set(variant, sent?.tool_choice?.name);
+    return sent?.tool_choice?.name;
+  };
+  return (a, variant) =>
+    a.format === 'anthropic'
+      ? readMessage(a.body as Parameters<typeof readMessage>[0], toolOf(variant))
+      : readCompletion(a.body as unknown as ChatCompletion);
 }
 
 export interface ImportOptions {
@@ -136,8 +164,8 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     throw new Error(
       `run ${manifest.id} has no batch requests (${path.join(batchDir(runDir), 'ids.jsonl')} is missing)`,
     );
-  const { answers, stats } = await readAnswers(o.files, table);
   const prepared = await prepareRun(runDir, manifest, o);
+  const { answers, stats } = await readAnswers(o.files, table, await answerReader(prepared));
   const root = path.dirname(path.dirname(runDir));
   const store = await openRunStore({
     root,
@@ -151,7 +179,7 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     const base = v.cost;
     return {
       ...v,
-      predictor: replayPredictor(v.predictor, v.id, answers),
+      predictor: replayPredictor(v.predictor.id, v.id, answers),
       ...(base && factor !== 1 ? { cost: (u) => (base(u) ?? 0) * factor } : {}),
     };
   });
@@ -193,6 +221,7 @@ export async function prepareRun(
     getApiKey: o.getApiKey ?? (() => undefined),
     ...(o.only ? { only: o.only } : {}),
     ...(o.packageRoot ? { packageRoot: o.packageRoot } : {}),
+    ...(manifest.shard ? { shard: { index: manifest.shard.index, count: manifest.shard.count } } : {}),
   });
   if (prepared.runKeyHash !== manifest.runKeyHash)
     throw new Error(

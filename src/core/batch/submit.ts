@@ -9,8 +9,8 @@ import { baseUrlOf } from '../models/providers';
 import type { PrepareOptions, PreparedEval } from '../run/prepare';
 import { runEval } from '../run/runner';
 import { readRunManifest, unitKey, type RunStore } from '../run/store';
-import { createBatchClient, type BatchClient, type BatchInfo } from './clients';
-import type { BatchLimits } from './formats';
+import { batchFormatFor, createBatchClient, type BatchClient, type BatchInfo } from './clients';
+import type { BatchFormatId, BatchLimits } from './formats';
 import { importBatchResults, scoringOf, type ImportStats } from './importer';
 import { writeBatchRequests } from './requests';
 import {
@@ -259,6 +259,14 @@ export interface ExportResult {
  * batch format (what `vllm run-batch` reads), and computes the baselines. `importBatchResults` reads the answers.
  */
 export async function exportBatchFile(prepared: PreparedEval, out: string): Promise<ExportResult> {
+  const models = [...new Set(prepared.variants.filter((v) => v.kind === 'llm').map((v) => v.model))];
+  // vLLM serves one model per process and refuses bodies naming another.
+  if (models.length !== 1)
+    throw new Error(
+      models.length
+        ? `the run has ${models.length} models (${models.join(', ')}): export one at a time with --models (vLLM serves one model per process)`
+        : 'the run has no model to export (only baselines)',
+    );
   const store = await prepared.openStore();
   let written;
   try {
@@ -286,4 +294,33 @@ export async function exportBatchFile(prepared: PreparedEval, out: string): Prom
     renderErrors: written.renderErrors,
     summary,
   };
+}
+
+export interface BatchOffer {
+  /** Model entries whose provider batches (their requests can go in a batch). */
+  models: { id: string; format: BatchFormatId; priceFactor: number }[];
+  /** Model entries that cannot, and why (a local server, a provider without a batch API…). */
+  refused: { id: string; reason: string }[];
+  /** The estimate's cost at batch prices (null when some model has no price or cannot batch). */
+  costUsd: number | null;
+}
+
+/**
+ * What batch mode would do for a prepared eval, for a front end to offer it (e.g. "Run UBP Eval": interactive at
+ * $x, or as a batch at $y within 24 hours): which of its models can batch, and the estimated cost at batch prices.
+ */
+export async function batchOffer(prepared: PreparedEval): Promise<BatchOffer> {
+  const ids = [...new Set(prepared.variants.filter((v) => v.kind === 'llm').map((v) => v.model))];
+  const offer: BatchOffer = { models: [], refused: [], costUsd: prepared.estimate.costUsd };
+  for (const id of ids) {
+    const model = prepared.config.models.find((m) => m.id === id)!;
+    const f = await batchFormatFor(model);
+    if ('refused' in f) offer.refused.push({ id, reason: f.refused });
+    else offer.models.push({ id, format: f.format, priceFactor: f.priceFactor });
+  }
+  // A submit takes every model of the run or none: with a refused model there is no batch price to show.
+  if (offer.refused.length || !offer.models.length) offer.costUsd = null;
+  // Every batching provider bills at one factor today (0.5); the largest is the safe side.
+  else if (offer.costUsd !== null) offer.costUsd *= Math.max(...offer.models.map((m) => m.priceFactor));
+  return offer;
 }

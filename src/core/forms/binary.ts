@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Interactions } from '../types';
 import { badShape, booleanish, numeric, strictObject, valid } from './answer';
+import { stars } from './rating';
 import { HISTORY, SYSTEM } from './templateParts';
 import type { CaseScore, TaskFormDef } from './types';
 
@@ -250,9 +251,11 @@ Answer with a JSON object only, e.g. {"like": true, "probability": 0.7}, where "
       ? ['contradictory']
       : [],
 
-  expectedText: (e) => `${e.like ? 'like' : 'dislike'} (${e.value})`,
+  // Without a scale (play counts) the value is not a rating.
+  expectedText: (e, ctx) =>
+    `${e.like ? 'likes it' : 'does not like it'} (${ctx?.scale === null ? `value ${e.value}` : `rated ${stars(e.value, ctx?.scale)}`})`,
   predictionText: (p) =>
-    (p.like ? 'like' : 'dislike') + (p.probability !== undefined ? ` (${p.probability})` : ''),
+    `${p.like ? 'likes it' : 'does not like it'}${p.probability !== undefined ? ` (probability ${p.probability})` : ''}`,
 
   // majority: the more common label every time, what balanced accuracy holds at 0.5.
   baselines: ['random', 'majority', 'popularity', 'user-mean', 'item-mean', 'item-knn', 'mf'],

@@ -1,7 +1,7 @@
 // Candidate labels (A..Z, AA, AB, …) and reading a label out of what a model wrote: "(C)", "c.", "Option C",
 // "C) Title", or the candidate's title alone ("the matrix" for "Matrix, The (1999)"). Shared by the forms that
 // show candidates.
-import type { AnswerContext } from './types';
+import type { AnswerContext, TextContext } from './types';
 
 /** Candidate labels: A..Z, then AA, AB, … (bijective base 26). */
 export function candidateLabel(i: number): string {
@@ -76,11 +76,17 @@ export function describeLabels(labels: readonly string[]): string {
   return labels.length > 4 ? `${labels[0]}..${labels[labels.length - 1]}` : labels.join(', ');
 }
 
-/** "C (Heat (1995))" when the candidates are known, else the label. */
+/** "C · Heat (1995)" when the candidates are known, else the label. */
 export function labelWithTitle(
   label: string,
   candidates?: readonly { label: string; title: string }[],
 ): string {
-  const c = candidates?.find((x) => x.label === label);
-  return c ? `${label} (${c.title})` : label;
+  const c = candidates?.find((x) => x.label === label.trim().toUpperCase());
+  return c ? `${c.label} · ${c.title}` : label;
+}
+
+/** The true label with its title: from the candidates, else from the target. */
+export function trueWithTitle(label: string, ctx: TextContext = {}): string {
+  if (ctx.candidates) return labelWithTitle(label, ctx.candidates);
+  return ctx.target ? `${label} · ${ctx.target.title}` : label;
 }

@@ -1,7 +1,14 @@
 // The choice form: the model sees K labelled candidates (the held-out item and K−1 negatives) and picks one.
 import { z } from 'zod';
 import { badShape, invalid, strictObject, valid } from './answer';
-import { describeLabels, labelIndex, labelOfTitle, labelWithTitle, readLabel } from './candidates';
+import {
+  describeLabels,
+  labelIndex,
+  labelOfTitle,
+  labelWithTitle,
+  readLabel,
+  trueWithTitle,
+} from './candidates';
 import { CANDIDATES, HISTORY, SYSTEM } from './templateParts';
 import type { AnswerContext, CaseScore, ParseResult, TaskFormDef } from './types';
 
@@ -123,8 +130,8 @@ Which one is it? Answer with a JSON object only: {"choice": "<label>"}, where <l
   pairedHits: true,
   answerKey: (p) => p.label.trim().toUpperCase(),
 
-  expectedText: (e, target) => (target ? `${e.label} (${target.title})` : e.label),
-  predictionText: (p, candidates) => labelWithTitle(p.label, candidates),
+  expectedText: (e, ctx) => trueWithTitle(e.label, ctx),
+  predictionText: (p, ctx) => labelWithTitle(p.label, ctx?.candidates),
 
   // A user mean is the same for every candidate: it cannot choose between them.
   // recency: the newest release, the non-personal release-year cue.

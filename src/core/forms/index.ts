@@ -4,12 +4,16 @@ import { binaryForm } from './binary';
 import { choiceForm } from './choice';
 import { rankingForm } from './ranking';
 import { ratingForm } from './rating';
+import { completionForm } from './completion';
+import { recallForm } from './recall';
 import { registerForm } from './registry';
 
 registerForm(ratingForm);
 registerForm(binaryForm);
 registerForm(choiceForm);
 registerForm(rankingForm);
+registerForm(recallForm);
+registerForm(completionForm);
 
 export * from './types';
 export {

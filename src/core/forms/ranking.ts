@@ -2,7 +2,7 @@
 // first. Metrics look at the true item's rank: HR@k, NDCG@k, MRR, mean rank.
 import { z } from 'zod';
 import { badShape, invalid, strictObject, valid } from './answer';
-import { describeLabels, labelIndex, labelWithTitle, readLabel } from './candidates';
+import { describeLabels, labelIndex, labelWithTitle, readLabel, trueWithTitle } from './candidates';
 import { CANDIDATES, HISTORY, SYSTEM } from './templateParts';
 import type { AnswerContext, CaseScore, FormMetric, ParseResult, TaskFormDef } from './types';
 
@@ -287,10 +287,10 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
   }),
   answerKey: (p) => p.order[0]?.trim().toUpperCase() ?? '\u2205',
 
-  expectedText: (e, target) => (target ? `${e.label} (${target.title})` : e.label),
-  predictionText: (p, candidates) =>
-    candidates
-      ? p.order.map((l, i) => `${i + 1}. ${labelWithTitle(l, candidates)}`).join('; ')
+  expectedText: (e, ctx) => `${trueWithTitle(e.label, ctx)} ranked first`,
+  predictionText: (p, ctx) =>
+    ctx?.candidates
+      ? p.order.map((l, i) => `${i + 1}. ${labelWithTitle(l, ctx.candidates)}`).join('\n')
       : p.order.join(' '),
 
   baselines: ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf'],

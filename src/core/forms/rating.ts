@@ -49,7 +49,11 @@ function rating(value: number, ctx: AnswerContext, via: 'json' | 'text'): ParseR
 
 const schema = z.object({ rating: z.union([numeric, z.string()]) });
 
-const stars = (x: number) => `${x} star${x === 1 ? '' : 's'}`;
+/** "4.5 stars", or "7 of 10" on a scale that does not end at 5. */
+export function stars(v: number, scale?: ValueScale | null): string {
+  const n = Number.isInteger(v) ? String(v) : v.toFixed(1);
+  return scale && scale.max !== 5 ? `${n} of ${scale.max}` : `${n} star${v === 1 ? '' : 's'}`;
+}
 
 export const ratingForm: TaskFormDef<RatingExpected, RatingPrediction> = {
   id: 'rating',
@@ -179,8 +183,8 @@ Answer with a JSON object only, e.g. {"rating": 3.5}, where the rating is betwee
   answerKey: (p) => String(p.value),
   numericAnswer: (p) => p.value,
 
-  expectedText: (e) => stars(e.value),
-  predictionText: (p) => String(p.value),
+  expectedText: (e, ctx) => stars(e.value, ctx?.scale),
+  predictionText: (p, ctx) => stars(p.value, ctx?.scale),
 
   baselines: ['random', 'user-mean', 'item-mean', 'item-knn', 'mf'],
   baselineObjective: 'value',

@@ -1,7 +1,7 @@
 // The registry of task forms: the built-in four register themselves (index.ts); anything else (a test's toy form)
 // calls registerForm. Every other module asks getForm(id) or iterates forms(), so a new form is one file.
-import type { Expected, Prediction, TargetItem } from '../types';
-import type { TaskFormDef } from './types';
+import type { Expected, Prediction } from '../types';
+import type { TaskFormDef, TextContext } from './types';
 
 const registry = new Map<string, TaskFormDef>();
 
@@ -53,14 +53,15 @@ export function formList(quote = '"', last = 'or'): string {
   return ids.length < 2 ? (ids[0] ?? '') : `${ids.slice(0, -1).join(', ')} ${last} ${ids[ids.length - 1]}`;
 }
 
-/** The expected answer for people ("4.5 stars", "like", "C (Heat (1995))"): the one such function. */
-export function expectedText(expected: Expected, target?: TargetItem): string {
-  return getForm(expected.form).expectedText(expected, target);
+/**
+ * The expected answer for people ("4.5 stars", "likes it (rated 4 stars)", "C · Heat (1995)"): the one such
+ * function (CLI, export, results panel, case view, prompt preview, Test Explorer).
+ */
+export function expectedText(expected: Expected, ctx: TextContext = {}): string {
+  return getForm(expected.form).expectedText(expected, ctx);
 }
 
-/** A prediction for people, with candidate titles when given. */
-export function predictionText(prediction: Prediction, candidates?: TaskFormCandidates): string {
-  return getForm(prediction.form).predictionText(prediction, candidates);
+/** A prediction for people, with candidate titles when the candidates are given. */
+export function predictionText(prediction: Prediction, ctx: TextContext = {}): string {
+  return getForm(prediction.form).predictionText(prediction, ctx);
 }
-
-type TaskFormCandidates = Parameters<TaskFormDef['predictionText']>[1];

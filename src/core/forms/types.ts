@@ -134,6 +134,22 @@ export interface CandidateSpec<E extends Expected = Expected, P extends Predicti
   firstLabel(prediction: P): string | undefined;
 }
 
+/** The cases of a form that builds them itself (see TaskFormDef.buildCases). */
+export interface OwnCases {
+  cases: TestCase[];
+  /** How the cases were drawn, for summaries: sampled items, or user prefixes in file order. */
+  split: 'items' | 'file order';
+  eligibleUsers: number;
+  sampledUsers: number;
+}
+
+/** What human text may use beside the answer: the candidates, the target, the rating scale. */
+export interface TextContext {
+  candidates?: readonly Candidate[];
+  target?: TargetItem;
+  scale?: ValueScale | null;
+}
+
 /** A problem with a task config, at a field of `task`. */
 export interface ConfigIssue {
   field: string;
@@ -157,6 +173,11 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
   checkConfig?(task: TaskConfig): ConfigIssue[];
   /** Why the form cannot be built on this dataset, or undefined. */
   checkData?(data: Interactions, task: TaskConfig): string | undefined;
+  /**
+   * Forms whose cases are not held-out interactions (memorisation probes: items, file prefixes) build them
+   * here; the others leave it out and get the held-out protocol of tasks/build.ts.
+   */
+  buildCases?(data: Interactions, task: TaskConfig): OwnCases;
   /** The expected answer of a held-out interaction. */
   expected(held: HeldOut): E;
   /** The expected answer of the fixed preview case (samples.ts), whose true item is labelled `label`. */
@@ -197,10 +218,10 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
   flags?(prediction: P): string[];
 
   // ── human text ──
-  /** The expected answer for people: "4.5 stars", "like", "C (Heat (1995))". */
-  expectedText(expected: E, target?: TargetItem): string;
-  /** A prediction for people: "4 stars", "like (p = 0.7)", "C", ranked labels (with titles when given). */
-  predictionText(prediction: P, candidates?: readonly Candidate[]): string;
+  /** The expected answer for people: "4.5 stars", "likes it (rated 4 stars)", "C · Heat (1995)". */
+  expectedText(expected: E, ctx?: TextContext): string;
+  /** A prediction for people: "4 stars", "likes it (probability 0.7)", "C · Heat (1995)", a numbered order. */
+  predictionText(prediction: P, ctx?: TextContext): string;
 
   // ── baselines ──
   /** Baselines that give a meaningful answer (the config's default list; empty: none fits). */

@@ -4,7 +4,7 @@
 // collection, `assign` the type of its value, `capture` a string.
 import { Output, TypeGuards, Value, type Template, type Token } from 'liquidjs';
 import { getForm, hasForm } from '../forms';
-import type { Diagnostic, LineIndex } from './diagnostics';
+import type { Diagnostic, LineIndex, Range } from './diagnostics';
 import { promptEngine } from './engine';
 import { lineIndexOf, sectionTemplates, type ParsedPrompt, type PromptSection } from './parse';
 import {
@@ -99,6 +99,8 @@ interface Walk {
   diagnostics: Diagnostic[];
   /** Documented variables the section reads (for the form checks). */
   used: Set<string>;
+  /** Where the section reads `target` (an error in a template for a form with candidates). */
+  targetReads: Range[];
 }
 
 /**
@@ -111,8 +113,10 @@ export function analyzePrompt(parsed: ParsedPrompt): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const lines = lineIndexOf(parsed);
   const used = new Set<string>();
-  for (const section of parsed.sections) walkSection({ section, lines, diagnostics, used });
+  const targetReads: Range[] = [];
+  for (const section of parsed.sections) walkSection({ section, lines, diagnostics, used, targetReads });
   checkForms(parsed, used, diagnostics);
+  checkTargetLeak(parsed, targetReads, diagnostics);
   diagnostics.sort(byPosition);
   analysisCache.set(parsed, diagnostics);
   return diagnostics;
@@ -314,7 +318,10 @@ function checkAccess(
   if (TypeGuards.isWordToken(root) || TypeGuards.isQuotedToken(root)) {
     const name = String(root.content);
     const binding = lookup(stack, name);
-    if (binding?.origin === 'documented') walk.used.add(name);
+    if (binding?.origin === 'documented') {
+      walk.used.add(name);
+      if (name === 'target') walk.targetReads.push(walk.lines.range(o + root.begin, o + root.end));
+    }
     if (!binding) {
       const hint = closestName(name, names());
       walk.diagnostics.push({
@@ -439,6 +446,19 @@ function applyFilters(start: Typed, filters: readonly { name: string; args: unkn
     }
   }
   return t;
+}
+
+/** A template for a form with candidates that reads `target` would give the answer away. */
+function checkTargetLeak(parsed: ParsedPrompt, reads: Range[], diagnostics: Diagnostic[]): void {
+  const leaky = (parsed.frontMatter.forms ?? []).filter((f) => hasForm(f) && getForm(f).candidates);
+  if (!leaky.length) return;
+  for (const range of reads)
+    diagnostics.push({
+      severity: 'error',
+      code: 'target-leak',
+      message: `the template serves ${leaky.join(', ')}, where "target" is the answer: showing it gives the answer away (show the candidates instead)`,
+      range,
+    });
 }
 
 /** Forms with candidates need them shown: a template that serves them and never shows them is a mistake. */

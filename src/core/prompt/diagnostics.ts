@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = [
   'unknown-filter',
   'structured-output',
   'form-mismatch',
+  'target-leak',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

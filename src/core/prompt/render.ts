@@ -1,5 +1,6 @@
 // Rendering: a test case becomes the documented variables, and each section becomes one chat message. A template
 // with any error-severity diagnostic never renders (PromptError), so a run cannot start from a broken template.
+import { getForm, hasForm } from '../forms';
 import type { ChatMessage, FeedbackKind, TaskForm, TestCase, ValueScale } from '../types';
 import { promptDiagnostics } from './analyze';
 import { PromptError, hasErrors } from './diagnostics';
@@ -10,8 +11,8 @@ import type { PromptVariables } from './variables';
 /** What a template needs to know besides the case: where it comes from and how the task is set up. */
 export interface PromptRenderInfo {
   dataset: { name: string; kind: FeedbackKind; scale: ValueScale | null };
-  /** The config's task settings (defaults: likeThreshold 4, topShare 0.2, k 10). */
-  task?: { likeThreshold?: number; topShare?: number; k?: number };
+  /** The config's task settings (defaults: likeThreshold 4, topShare 0.2, k 10, probe false). */
+  task?: { likeThreshold?: number; topShare?: number; k?: number; probe?: boolean };
 }
 
 /** The day of a Unix time as YYYY-MM-DD (UTC), or null. */
@@ -22,12 +23,18 @@ export function isoDate(seconds: number | null): string | null {
 
 /** The values a template sees for one case (a fresh object each call: templates may write to their scope). */
 export function buildPromptVariables(testCase: TestCase, info: PromptRenderInfo): PromptVariables {
+  // Knowledge probe: the dataset's ids would name the items again (MovieLens ids are public), so `item` is the
+  // opaque id the title already is.
+  const itemOf = (x: { item: string; title: string }) => (info.task?.probe ? x.title : x.item);
   const candidates = (testCase.candidates ?? []).map((c) => ({
     label: c.label,
     title: c.title,
     genres: [...c.genres],
-    item: c.item,
+    item: itemOf(c),
   }));
+  // In a form with candidates the target is the answer: it never reaches a prompt, whatever a template prints
+  // (analysis reports reading it as an error where the template says it serves such a form).
+  const hidden = hasForm(testCase.form) && Boolean(getForm(testCase.form).candidates);
   const form: TaskForm = testCase.form;
   const explicit = info.dataset.kind === 'explicit';
   return {
@@ -37,9 +44,11 @@ export function buildPromptVariables(testCase: TestCase, info: PromptRenderInfo)
       genres: [...h.genres],
       value: h.value,
       date: isoDate(h.time),
-      item: h.item,
+      item: itemOf(h),
     })),
-    target: { title: testCase.target.title, genres: [...testCase.target.genres], item: testCase.target.item },
+    target: hidden
+      ? { title: '', genres: [], item: '' }
+      : { title: testCase.target.title, genres: [...testCase.target.genres], item: itemOf(testCase.target) },
     candidates,
     task: {
       form,

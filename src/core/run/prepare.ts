@@ -6,9 +6,10 @@
 // estimate (estimate.ts), manifest.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { canonicalJson } from '../canonicalJson';
+import { skippedRowsOf, skippedRowsWarning, type SkippedRows } from '../dataset/errors';
 import {
   candidatesOf,
-  canonicalJson,
   configHash,
   effectiveConfig,
   loadConfig,
@@ -36,6 +37,7 @@ import type { ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { addToEstimate, emptyEstimate, finishedUnits, reasoningReserve, type RunEstimate } from './estimate';
 import { openBatchUnits } from '../batch/state';
+import { casesOfShard, shardLabel, type ShardSpec } from '../shard/shard';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
 import {
@@ -70,6 +72,8 @@ export interface PrepareOptions {
   cache?: boolean;
   /** Run only the first N cases (the run keeps its id: a later run without a limit continues it). */
   limit?: number;
+  /** Run one deterministic slice of the cases (by case id): its own run, `ubp merge` joins the slices. */
+  shard?: ShardSpec;
   /** Start a fresh run instead of resuming the latest one of this config. */
   fresh?: boolean;
   /** The API key of an LLM entry, by the front end (never stored). Undefined: no key (local servers). */
@@ -184,14 +188,18 @@ export function chooseRun(
   config: EvalConfig,
   configDir: string,
   fresh: boolean,
-): { runId: string; configHash: string; runKeyHash: string } {
+  shard?: ShardSpec,
+): { runId: string; configHash: string; runKeyHash: string; wholeRunKeyHash: string } {
   const hash = configHash(config);
-  const keyHash = runKeyHash(config, templateHashesOf(config, configDir));
-  const runId = chooseRunId(root, `${runSlug(config.name)}-${keyHash.slice(0, 8)}`, fresh);
+  const wholeRunKeyHash = runKeyHash(config, templateHashesOf(config, configDir));
+  // A shard is its own run: its key and id name it, so shard 2 never resumes shard 1 (nor the whole run).
+  const keyHash = shard ? sha256(`${wholeRunKeyHash}\u0000${shardLabel(shard)}`) : wholeRunKeyHash;
+  const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}${shard ? `-${shardLabel(shard)}` : ''}`;
+  const runId = chooseRunId(root, base, fresh);
   const lockFile = path.join(runsDir(root), runId, RUN_LOCK_FILE);
   const holder = lockHolder(lockFile);
   if (holder) throw new RunLockedError(lockFile, holder);
-  return { runId, configHash: hash, runKeyHash: keyHash };
+  return { runId, configHash: hash, runKeyHash: keyHash, wholeRunKeyHash };
 }
 
 export interface LoadedCases {
@@ -199,23 +207,30 @@ export interface LoadedCases {
   fingerprint: string;
   datasetPath: string;
   built: BuiltCases;
+  /** The run's cases: all built, or the shard's (before --limit). */
+  runCases: TestCase[];
   /** The cases this invocation runs (after --limit). */
   cases: TestCase[];
+  /** Malformed rows the load skipped (absent when none): never silent, see prepareEval's warnings. */
+  skippedRows?: SkippedRows;
 }
 
 /** The dataset and the test cases (all of them, and the --limit subset). */
 export async function loadCases(
   config: EvalConfig,
   configDir: string,
-  opts: Pick<PrepareOptions, 'limit' | 'packageRoot'>,
+  opts: Pick<PrepareOptions, 'limit' | 'packageRoot' | 'shard'>,
 ): Promise<LoadedCases> {
   const datasetPath = config.dataset.path.startsWith('bundled:')
     ? config.dataset.path
     : resolveConfigPath(config, configDir, config.dataset.path);
-  const { data, fingerprint } = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const { data, fingerprint } = dataset;
   const built = buildCases(data, config.task);
-  const cases = opts.limit !== undefined ? built.cases.slice(0, opts.limit) : built.cases;
-  return { data, fingerprint, datasetPath, built, cases };
+  const runCases = opts.shard ? casesOfShard(built.cases, opts.shard) : built.cases;
+  const cases = opts.limit !== undefined ? runCases.slice(0, opts.limit) : runCases;
+  const skippedRows = skippedRowsOf(dataset);
+  return { data, fingerprint, datasetPath, built, runCases, cases, ...(skippedRows ? { skippedRows } : {}) };
 }
 
 /** Which models and baselines this invocation runs (--models); unknown names are an error naming the choices. */
@@ -223,7 +238,7 @@ export function selectVariants(
   config: EvalConfig,
   only: readonly string[] | undefined,
 ): { models: ModelConfig[]; baselines: string[] } {
-  const allBaselines = config.baselines;
+  const allBaselines = config.baselines; // the config fills the form's default list
   const wanted = only?.length ? new Set(only.map((s) => s.trim()).filter(Boolean)) : null;
   if (!wanted) return { models: config.models, baselines: allBaselines };
   const known = new Set([
@@ -311,7 +326,7 @@ export async function llmVariants(args: {
   const task = config.task;
   const renderInfo: PromptRenderInfo = {
     dataset: { name: data.name, kind: data.kind, scale: data.scale },
-    task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k },
+    task: { likeThreshold: task.likeThreshold, topShare: task.topShare, k: task.k, probe: task.probe },
   };
   // Keys first: a missing one is reported before anything is loaded or sent.
   const keys = new Map<string, string | undefined>();
@@ -427,6 +442,10 @@ export function buildManifest(args: {
   runKeyHash: string;
   loaded: LoadedCases;
   variants: readonly RunVariant[];
+  /** Models without a price (the estimate's `unpriced`): the run's cost is unknown. */
+  unpricedModels: string[];
+  /** A shard run: its slice and the run key of the whole eval. */
+  shard?: ShardSpec & { wholeRunKeyHash: string };
 }): OpenRunStoreOptions['manifest'] {
   const { config, loaded } = args;
   return {
@@ -455,12 +474,24 @@ export function buildManifest(args: {
       samples: v.kind === 'baseline' ? 1 : v.samples,
       ...(v.kind === 'llm' ? { origin: v.pool } : {}),
     })),
-    cases: loaded.built.cases.length,
+    cases: loaded.runCases.length,
     casesVersion: CASES_VERSION,
     split: {
       kind: loaded.built.split,
       ...(loaded.built.cutoff !== undefined ? { cutoff: loaded.built.cutoff } : {}),
     },
+    ...(loaded.skippedRows ? { skippedRows: loaded.skippedRows } : {}),
+    unpricedModels: args.unpricedModels,
+    ...(args.shard
+      ? {
+          shard: {
+            index: args.shard.index,
+            count: args.shard.count,
+            casesOfAll: loaded.built.cases.length,
+            runKeyHash: args.shard.wholeRunKeyHash,
+          },
+        }
+      : {}),
   };
 }
 
@@ -472,7 +503,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const config = applyOverrides(loaded.config, loaded.file, opts);
   const task = config.task;
   // The run id first: a run another process is writing is refused before any data is loaded.
-  const run = chooseRun(opts.root, config, loaded.dir, Boolean(opts.fresh));
+  const run = chooseRun(opts.root, config, loaded.dir, Boolean(opts.fresh), opts.shard);
   const data = await loadCases(config, loaded.dir, opts);
   const { cases } = data;
   const selected = selectVariants(config, opts.only);
@@ -495,7 +526,9 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   // A resume estimates only what is left: units with a final line in the run being continued are not counted.
   const done = await finishedUnits(path.join(runsDir(opts.root), run.runId, RUN_RESULTS_FILE), cases);
   const { estimate, warnings: costWarnings } = estimateRun(config, baselines, llms, cases.length, done);
-  const warnings = [...llmWarnings, ...costWarnings];
+  // Never silent: the same count and first rows as `ubp stats`, in the warnings and the manifest.
+  const skipped = data.skippedRows ? [skippedRowsWarning(data.skippedRows).join('\n')] : [];
+  const warnings = [...skipped, ...llmWarnings, ...costWarnings];
   const manifest = buildManifest({
     runId: run.runId,
     config,
@@ -504,6 +537,8 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     runKeyHash: run.runKeyHash,
     loaded: data,
     variants,
+    unpricedModels: estimate.unpriced,
+    ...(opts.shard ? { shard: { ...opts.shard, wholeRunKeyHash: run.wholeRunKeyHash } } : {}),
   });
   const candidates = candidatesOf(task);
 
@@ -517,7 +552,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     data: data.data,
     fingerprint: data.fingerprint,
     cases,
-    caseCount: data.built.cases.length,
+    caseCount: data.runCases.length,
     trainMask: data.built.trainMask,
     split: data.built.split,
     variants,

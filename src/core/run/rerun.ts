@@ -5,6 +5,7 @@
 // ran (that is what resume is for).
 import path from 'node:path';
 import { loadConfig, type EvalConfig } from '../config';
+import { getForm } from '../forms';
 import { scoreResult, type ScoringContext } from '../scoring/aggregate';
 import { scoringContext } from '../scoring/report';
 import type { CaseResult, Outcome } from '../types';
@@ -28,16 +29,13 @@ export const FAILURE_KINDS: readonly FailureKind[] = ['invalid', 'error', 'wrong
 export const DEFAULT_RERUN_OUTCOMES: readonly FailureKind[] = ['invalid', 'error'];
 
 /**
- * A valid answer that is wrong by its form's own per-case indicator: choice and binary not correct, a rating off
- * by more than half a star, a ranking without the true item in the top k. Read from the per-case score (the form
- * registry's indicator replaces this when it lands), so no form is spelled out here.
+ * A valid answer that is wrong by its form's own per-case indicator (the form registry's `caseOutcome().hit`):
+ * choice and binary not correct, a rating off by more than half a star, a ranking without the true item in the
+ * top k.
  */
 export function isWrongAnswer(r: CaseResult, ctx: ScoringContext): boolean {
   if (r.outcome !== 'success') return false;
-  const s = scoreResult(r, ctx);
-  if (s.within05 !== undefined) return s.within05 === 0;
-  if (s.rank !== undefined) return s.rank > ctx.k;
-  return s.correct === 0;
+  return getForm(r.expected.form).caseOutcome(scoreResult(r, ctx), ctx.k).hit === 0;
 }
 
 /** The failure kind of a result, or undefined when it is a right answer. */

@@ -5,6 +5,7 @@
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { SkippedRows } from '../dataset/errors';
 import type { EvalConfig } from '../config';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
@@ -74,7 +75,7 @@ export interface RunManifest {
   /** Version of the case-building rules (tasks CASES_VERSION); absent in runs made before it was recorded (= 1). */
   casesVersion?: number;
   /** The split the cases were built with; `cutoff` in Unix seconds for the global split. */
-  split?: { kind: 'temporal' | 'global' | 'random'; cutoff?: number };
+  split?: { kind: 'temporal' | 'global' | 'random' | 'items' | 'file order'; cutoff?: number };
   status: RunStatus;
   startedAt: string;
   /** When the current (or last) session of this run started; differs from startedAt after a resume. */
@@ -85,6 +86,13 @@ export interface RunManifest {
   totals: RunTotals;
   /** Why the run failed (status failed). */
   error?: string;
+  /**
+   * A shard run (`ubp run --shard i/n`): which slice, how many cases the whole run has, and the run key of the
+   * whole run (shards of one eval share it; `ubp merge` checks).
+   */
+  shard?: { index: number; count: number; casesOfAll: number; runKeyHash: string };
+  /** A merged run (`ubp merge`): the runs it was made of. */
+  mergedFrom?: { id: string; shard?: { index: number; count: number } }[];
   /** Models stopped after a fatal error: nothing more was sent to them (see runner.ts). */
   stoppedModels?: { model: string; reason: string; notSent: number }[];
   /** Last time a live session wrote its totals (a heartbeat: readers date a run whose process is gone by it). */
@@ -93,6 +101,10 @@ export interface RunManifest {
   activeMs?: number;
   /** Every re-run of chosen units (`ubp rerun`, "Re-run Failed Cases"), oldest first. */
   reruns?: RerunRecord[];
+  /** Malformed dataset rows the load skipped: the count and the first few (absent when none). */
+  skippedRows?: SkippedRows;
+  /** Models without a known price: their cost is unknown (never counted as $0). */
+  unpricedModels?: string[];
 }
 
 /** One re-run of a run's failed (or chosen) units, as recorded in its manifest. */

@@ -62,7 +62,7 @@ export function exportRows(
       form: r.form,
       outcome: r.outcome,
       reason: r.reason ?? null,
-      expected: r.expected ? expectedText(r.expected) : null,
+      expected: r.expected ? expectedText(r.expected, { scale: ctx.scale }) : null,
       prediction: r.outcome === 'success' && r.prediction ? answerText(r) : null,
       probability: typeof r.prediction?.probability === 'number' ? r.prediction.probability : null,
       raw: r.raw ?? null,

@@ -14,3 +14,4 @@ export * from './render';
 export * from './export';
 export * from './load';
 export * from './table';
+export * from './memorisation';

@@ -2,10 +2,14 @@
 // manifest, with the plain-language caveats every report carries: what the baselines could see, and that choice
 // and ranking metrics are sampled (Krichene & Rendle, KDD 2020).
 import type { RunManifest } from '../run/store';
+import { getForm, hasForm } from '../forms';
 import type { TaskForm } from '../types';
 
-/** 'auto' only for runs made before the manifest recorded the resolved split. */
-export type ReportSplit = 'temporal' | 'global' | 'random' | 'auto';
+/**
+ * 'auto' only for runs made before the manifest recorded the resolved split; 'items' and 'file order' for the
+ * memorisation probes, which hold nothing out (forms/recall.ts, forms/completion.ts).
+ */
+export type ReportSplit = 'temporal' | 'global' | 'random' | 'auto' | 'items' | 'file order';
 
 export interface SampledMetrics {
   /** Candidates per case: 1 true item + K − 1 negatives. */
@@ -45,6 +49,8 @@ const SPLIT_TEXT: Record<ReportSplit, string> = {
   global: 'global temporal',
   random: 'random hold-out',
   auto: 'auto (temporal when the data has timestamps; recorded by older versions)',
+  items: 'no (items sampled by popularity stratum, a memorisation probe)',
+  'file order': "no (each user's first rows in file order, a memorisation probe)",
 };
 
 /** The protocol of a run, from its manifest (older manifests fall back to the config). */
@@ -56,8 +62,9 @@ export function runProtocol(manifest: RunManifest, form: TaskForm): RunProtocol 
     (task.split === 'temporal' || task.split === 'global' || task.split === 'random' ? task.split : 'auto');
   const cut = manifest.split?.cutoff;
   const cutoff = split === 'global' && cut !== undefined ? new Date(cut * 1000).toISOString() : null;
-  const candidates = form === 'choice' || form === 'ranking';
-  const K = task.candidates ?? (form === 'choice' ? 5 : 20);
+  const spec = hasForm(form) ? getForm(form).candidates : undefined;
+  const candidates = Boolean(spec);
+  const K = task.candidates ?? spec?.default ?? 0;
   const negatives = candidates ? (task.negatives ?? 'uniform') : null;
   const probe = Boolean(task.probe);
   const notes: string[] = [];

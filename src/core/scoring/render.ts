@@ -29,7 +29,9 @@ export const fmtCI = (e: Estimate | undefined, digits = 3): string =>
       : fmtNum(e.value, digits);
 export const fmtP = (p: number): string => (!Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtUsd = (x: number): string => (x > 0 ? `$${x < 0.01 ? x.toFixed(5) : x.toFixed(4)}` : '$0');
+/** USD as text; null (no price known) is "unknown", never "$0". */
+export const fmtUsd = (x: number | null): string =>
+  x === null ? 'unknown' : x > 0 ? `$${x < 0.01 ? x.toFixed(5) : x.toFixed(4)}` : '$0';
 const signed = (x: number, digits = 3): string =>
   Number.isFinite(x) ? (x > 0 ? '+' : '') + x.toFixed(digits) : '–';
 const fmtDiffCI = (e: Estimate, digits = 3): string =>
@@ -50,6 +52,12 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out.length ? out : [[]];
+}
+
+/** A model's recall rate from a recall run over the same data set (memorisation beside behaviour). */
+function recallCell(r: Report, v: VariantReport): string {
+  const m = v.kind === 'llm' ? r.memorisation?.find((x) => x.model === v.model) : undefined;
+  return m ? `${fmtPct(m.exact.value, 0)} [${fmtPct(m.exact.lo, 0)}, ${fmtPct(m.exact.hi, 0)}]` : '';
 }
 
 function reportSections(r: Report): Section[] {
@@ -100,6 +108,7 @@ function reportSections(r: Report): Section[] {
           'cases',
           'users',
           ...(vs.some((v) => v.vsBestBaseline) ? ['vs best baseline [95% CI]', 'p'] : []),
+          ...(r.memorisation?.length ? ['recalls titles [95% CI]'] : []),
         ],
         rows: vs.map((v) => {
           const m = v.metrics.find((x) => x.key === h.key);
@@ -114,6 +123,7 @@ function reportSections(r: Report): Section[] {
             fmtInt(v.counts.cases),
             fmtInt(v.counts.users),
             ...(vs.some((x) => x.vsBestBaseline) ? (vb ? [fmtDiffCI(vb.diff), fmtP(vb.p)] : ['', '']) : []),
+            ...(r.memorisation?.length ? [recallCell(r, v)] : []),
           ];
         }),
       },

@@ -2,7 +2,7 @@
 // the best per column marked, and a paired test of every row against a chosen reference row. Runs that asked
 // the same cases (same data set and task settings) share a column, so two runs of two models pair by model id
 // on their shared case ids. Rendered as Markdown, CSV (the one CSV writer) or LaTeX (booktabs).
-import { canonicalJson } from '../config';
+import { canonicalJson } from '../canonicalJson';
 import { getForm, hasForm } from '../forms';
 import type { RunManifest } from '../run/store';
 import type { CaseResult, TaskForm } from '../types';
@@ -11,6 +11,7 @@ import type { Estimate } from './bootstrap';
 import { comparePaired } from './compare';
 import { toCsv, type ExportRow } from './export';
 import { formScoring, normaliseMetricKey } from './metrics';
+import { runProtocol } from './protocol';
 import { scoringContext, variantEstimate } from './report';
 
 export interface TableRun {
@@ -51,6 +52,8 @@ export interface TableColumn {
   candidates?: number;
   negatives?: string;
   split: string;
+  /** The protocol's caveats (what baselines saw, sampled metrics), as every report states them. */
+  caveats: string[];
   probe: boolean;
   partial: boolean;
 }
@@ -109,16 +112,6 @@ const taskOf = (m: RunManifest): TaskSettings =>
 /** What decides the cases of a run: the data set's fingerprint and the task settings. */
 function casesKey(m: RunManifest): string {
   return canonicalJson({ data: m.dataset.fingerprint, form: m.dataset.form, task: taskOf(m) });
-}
-
-/** The split a run used: recorded by newer runs, else what "auto" means for its data. */
-function splitOf(m: RunManifest): string {
-  const recorded = (m as { split?: string }).split;
-  if (recorded) return recorded;
-  const task = taskOf(m);
-  const s = task.split ?? 'auto';
-  if (s === 'global') return `global temporal (cut-off ${task.cutoff ?? 0.9})`;
-  return s === 'auto' ? 'auto (temporal leave-last-out where the data has timestamps, else random)' : s;
 }
 
 /** Builds the table. Throws when the reference names no row, listing the rows. */
@@ -200,6 +193,7 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
         caseIds.add(r.caseId);
       }
     const ctx = scoringContext(first);
+    const protocol = runProtocol(first, first.dataset.form);
     const choiceLike = Boolean(getForm(first.dataset.form).candidates);
     return {
       title: '',
@@ -212,7 +206,8 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
       k: ctx.k,
       ...(choiceLike && ctx.candidates !== undefined ? { candidates: ctx.candidates } : {}),
       ...(choiceLike ? { negatives: task.negatives ?? 'uniform' } : {}),
-      split: splitOf(first),
+      split: protocol.split + (protocol.cutoff ? ` at ${protocol.cutoff}` : ''),
+      caveats: protocol.notes,
       probe: Boolean(task.probe),
       partial: ordered.some((r) => latestResults(r.results).length < (r.manifest.totals?.units ?? 0)),
     };
@@ -280,7 +275,7 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
     const values = rows.flatMap((r) =>
       r.cells[ci] && Number.isFinite(r.cells[ci]!.value.value) ? [r.cells[ci]!.value.value] : [],
     );
-    if (!values.length) return;
+    if (!values.length || col.metric.higherIsBetter === null) return; // no better direction: nothing is best
     const best = col.metric.higherIsBetter ? Math.max(...values) : Math.min(...values);
     for (const r of rows) if (r.cells[ci]?.value.value === best) r.cells[ci]!.best = true;
   });
@@ -343,7 +338,7 @@ function footnotes(
   );
   for (const c of columns) {
     const bits = [
-      `${c.title}: ${c.dataset}, ${c.form}${c.metric ? ` (${c.metric.label}, ${c.metric.higherIsBetter ? 'higher' : 'lower'} is better)` : ' (no such metric for this form)'}`,
+      `${c.title}: ${c.dataset}, ${c.form}${c.metric ? ` (${c.metric.label}, ${c.metric.higherIsBetter === null ? 'no better direction' : c.metric.higherIsBetter ? 'higher is better' : 'lower is better'})` : ' (no such metric for this form)'}`,
       `${c.cases} cases of ${c.users} users`,
       `split ${c.split}`,
     ];
@@ -354,17 +349,8 @@ function footnotes(
     if (c.partial) bits.push('partial run (figures cover the finished answers)');
     out.push(bits.join('; ') + '.');
   }
-  if (columns.some((c) => c.candidates !== undefined)) {
-    out.push(
-      'Choice and ranking metrics are sampled: computed over the K candidates, not the whole catalogue ' +
-        '(Krichene & Rendle, KDD 2020); they compare only at the same K and negatives.',
-    );
-  }
-  if (columns.some((c) => c.split.startsWith('temporal') || c.split.startsWith('auto'))) {
-    out.push(
-      "Under leave-last-out, baselines were fitted on other users' interactions that may come after a target.",
-    );
-  }
+  // The protocol's caveats (runProtocol, the same words as every report), once each.
+  for (const note of new Set(columns.flatMap((c) => c.caveats))) out.push(note);
   if (reference !== undefined) {
     out.push(
       `Markers: ▲ better, ▼ worse than ${reference} (paired cluster bootstrap over users on the cases both answered, ` +

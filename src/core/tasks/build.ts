@@ -3,7 +3,7 @@
 // choice comes from a stream keyed by (seed, purpose, user or case), so the same config gives byte-identical
 // cases and a prefix of the list does not depend on its length.
 import type { TaskConfig } from '../config';
-import { candidateLabel, getForm, type TaskFormDef } from '../forms';
+import { candidateLabel, getForm, type OwnCases, type TaskFormDef } from '../forms';
 import type { Candidate, HistoryEntry, Interactions, TargetItem, TestCase } from '../types';
 import { NegativeSampler } from './negatives';
 import { opaqueItemNames } from './probe';
@@ -36,7 +36,8 @@ export interface BuiltCases {
   cases: TestCase[];
   /** Per row: 1 = usable for fitting baselines, 0 = a held-out target. */
   trainMask: Uint8Array;
-  split: SplitKind;
+  /** The split, or how a form that builds its own cases drew them. */
+  split: SplitKind | OwnCases['split'];
   /** Users with at least minHistory + casesPerUser interactions (the pool users are sampled from). */
   eligibleUsers: number;
   /** Users the cases come from (min(users, eligible) unless some had to be passed over). */
@@ -133,6 +134,11 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   // K candidates for a form that shows them (1 true item + K-1 negatives); 0 otherwise.
   const k = formDef.candidates ? (task.candidates ?? formDef.candidates.default) : 0;
   checkTask(data, task, formDef, k);
+  if (formDef.buildCases) {
+    // A memorisation probe: no split, nothing held out, so every interaction is on the training side.
+    const own = formDef.buildCases(data, task);
+    return { ...own, trainMask: new Uint8Array(data.n).fill(1), skippedUsers: 0 };
+  }
   const split = resolveSplit(data, task);
   const index = options.index ?? buildUserIndex(data);
   const perUser = task.casesPerUser;

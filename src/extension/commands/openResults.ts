@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunListing } from '../../core';
 import type { OpenedResults, ResultsPanels } from '../webviews/resultsPanel';
+import { formatDate } from '../../protocol/dates';
 
 /** A run folder from whatever a caller passes: a path, a Uri, `{ dir }`, `{ run: { dir } }`. */
 export function runDirOf(arg: unknown): string | undefined {
@@ -24,7 +25,7 @@ export function runItem(r: RunListing): vscode.QuickPickItem & { dir: string } {
   return {
     label: m.name,
     description: r.id,
-    detail: `${m.status}${r.interrupted ? ' (interrupted)' : ''} · ${m.dataset.form} on ${m.dataset.name} · ${new Date(m.startedAt).toLocaleString()} · ${done}/${m.totals?.units ?? '?'} answers`,
+    detail: `${m.status}${r.interrupted ? ' (interrupted)' : ''} · ${m.dataset.form} on ${m.dataset.name} · ${formatDate(m.startedAt, vscode.env.language)} · ${done}/${m.totals?.units ?? '?'} answers`,
     dir: r.dir,
   };
 }

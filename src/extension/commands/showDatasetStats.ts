@@ -52,6 +52,11 @@ async function pickDataset(datasets: DatasetService): Promise<string | undefined
   return picked?.path;
 }
 
+/** A day in the user's locale (the dataset's time span has no meaningful time of day). */
+function day(iso: string): string {
+  return new Date(iso).toLocaleDateString(vscode.env.language, { dateStyle: 'medium' });
+}
+
 function toView(
   folder: string,
   name: string,
@@ -79,7 +84,7 @@ function toView(
   if (stats.timeSpan)
     rows.push({
       label: 'Time span',
-      value: `${stats.timeSpan.firstIso.slice(0, 10)} – ${stats.timeSpan.lastIso.slice(0, 10)}`,
+      value: `${day(stats.timeSpan.firstIso)} – ${day(stats.timeSpan.lastIso)}`,
     });
   return {
     title: name,

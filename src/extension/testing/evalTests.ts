@@ -107,6 +107,7 @@ export class EvalTests implements vscode.Disposable {
   /** Lists the configs and their variants; the first time, reports each config's latest finished run. */
   load(reload = false): Promise<void> {
     if (!this.loading || reload) {
+      if (reload) this.services.configs.refresh();
       const first = !this.loading;
       this.loading = this.loadConfigs().then(() => (first ? this.reportLatest() : undefined));
     }
@@ -511,8 +512,7 @@ export function variantsOf(
   dir: string,
 ): { id: string; model: string; baseline: boolean }[] {
   const out: { id: string; model: string; baseline: boolean }[] = [];
-  for (const b of config.baselines)
-    out.push({ id: `baseline:${b}`, model: `baseline:${b}`, baseline: true });
+  for (const b of config.baselines) out.push({ id: `baseline:${b}`, model: `baseline:${b}`, baseline: true });
   if (!config.models.length) return out;
   const names = (config.prompts ?? [`builtin:${config.task.form}`]).map((ref) => {
     try {

@@ -1,9 +1,10 @@
 // The Runs tree: runs grouped by eval, newest first; each with its status and date, and under it every variant's
 // headline metric with its 95% interval and invalid share. Refreshes live from the run service.
 import * as vscode from 'vscode';
-import type { RunListing, VariantSummary } from '../../core';
+import { fmtUsd, manifestCostUsd, type RunListing, type VariantSummary } from '../../core';
 import type { RunService } from '../services/runService';
 import { Command } from '../commands/ids';
+import { formatDate as formatWhen } from '../../protocol/dates';
 
 export type RunsNode =
   | { kind: 'group'; name: string; runs: RunListing[] }
@@ -27,6 +28,12 @@ export function runState(run: RunListing): string {
 export function formatEstimate(value: number, lo: number, hi: number): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
   return `${f(value)} [${f(lo)}, ${f(hi)}]`;
+}
+
+/** "HR@1 0.412 [0.310, 0.520]": a variant's headline metric with its 95% interval. */
+export function headlineFigure(s: VariantSummary): string {
+  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
+  return row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
 }
 
 export function headlineText(s: VariantSummary): string {
@@ -59,16 +66,19 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
       case 'run': {
         const m = node.run.manifest;
         const state = runState(node.run);
-        const when = new Date(m.sessionStartedAt);
-        const item = new vscode.TreeItem(`${formatDate(when)}`, vscode.TreeItemCollapsibleState.Collapsed);
         const active = this.runs.activeRun(node.run.id)?.progress;
         const done = active
           ? `${active.done}/${active.total}`
           : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
-        item.description = `${state} · ${done} · ${m.dataset.form}`;
+        // Status and the key figure first: a narrow sidebar cuts the end of a row, not its start.
+        const item = new vscode.TreeItem(`${state} · ${done}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${m.dataset.form} · ${formatDate(m.startedAt)}`;
+        const reruns = m.reruns?.length
+          ? `; re-run ${m.reruns.length}× (last ${formatDate(m.reruns.at(-1)!.at)})`
+          : '';
         item.tooltip = new vscode.MarkdownString(
-          `**${m.name}** (${node.run.id})\n\n${state}, started ${m.startedAt}${m.finishedAt ? `, finished ${m.finishedAt}` : ''}\n\n` +
-            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; $${m.totals.costUsd.toFixed(4)}`,
+          `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
+            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}`,
         );
         item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
         item.contextValue = `run.${state}`;
@@ -77,8 +87,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         return item;
       }
       case 'variant': {
-        const item = new vscode.TreeItem(node.summary.variant, vscode.TreeItemCollapsibleState.None);
-        item.description = headlineText(node.summary);
+        // The key figure first, then whose it is.
+        const item = new vscode.TreeItem(headlineFigure(node.summary), vscode.TreeItemCollapsibleState.None);
+        item.description = `${node.summary.variant} · invalid ${(node.summary.invalidShare.value * 100).toFixed(1)}%`;
+        item.tooltip = `${node.summary.variant}: ${headlineText(node.summary)}`;
         item.iconPath = new vscode.ThemeIcon(node.summary.kind === 'baseline' ? 'symbol-constant' : 'hubot');
         item.contextValue = 'variant';
         return item;
@@ -115,7 +127,4 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
   }
 }
 
-function formatDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
+const formatDate = (iso: string): string => formatWhen(iso, vscode.env.language);

@@ -21,6 +21,7 @@ import { contextOf, expectedHuman, predictedHuman } from '../caseText';
 import type { CaseCandidateView, CaseViewData, CaseViewProtocol } from '../../protocol/caseView';
 import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
+import { formatDate } from '../../protocol/dates';
 
 export const CASE_VIEW_TYPE = 'ubp.caseView';
 
@@ -222,7 +223,7 @@ function factsOf(r: CaseResult, runId: string): { label: string; value: string }
     { label: 'History length', value: String(r.historyLength) },
     { label: 'Target popularity', value: String(r.targetPopularity) },
     { label: 'Latency', value: `${Math.round(r.latencyMs).toLocaleString()} ms` },
-    { label: 'Answered', value: new Date(r.finishedAt).toLocaleString() },
+    { label: 'Answered', value: formatDate(r.finishedAt, vscode.env.language) },
   ];
   if (r.usage) facts.push({ label: 'Tokens', value: `${r.usage.prompt} in, ${r.usage.completion} out` });
   if (r.costUsd) facts.push({ label: 'Cost', value: `$${r.costUsd.toFixed(5)}` });

@@ -1,6 +1,7 @@
 // Failures beside the template: for the case the prompt preview shows, what each model answered in the latest
 // finished run of every workspace config that uses this template, expected against predicted in human terms.
 // Each run is read once per size of its results file and indexed by case.
+import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   failureOf,
@@ -15,6 +16,7 @@ import {
 import type { Services } from '../services';
 import { contextOf, expectedHuman, predictedHuman } from '../caseText';
 import type { PreviewAnswer } from '../../protocol/promptPreview';
+import { formatDate } from '../../protocol/dates';
 
 interface Indexed {
   size: number;
@@ -55,7 +57,7 @@ export class LatestAnswers {
         out.push({
           variant: r.variant,
           runId,
-          when: new Date(startedAt).toLocaleString(),
+          when: formatDate(startedAt, vscode.env.language),
           outcome: failure ?? 'right',
           expected: expectedHuman(r.expected, cctx),
           predicted:

@@ -259,7 +259,12 @@ export class PromptPreview implements vscode.Disposable {
       cases,
       info: {
         dataset: { name: loaded.data.name, kind: loaded.data.kind, scale: loaded.data.scale },
-        task: { likeThreshold: config.task.likeThreshold, topShare: config.task.topShare, k: config.task.k },
+        task: {
+          likeThreshold: config.task.likeThreshold,
+          topShare: config.task.topShare,
+          k: config.task.k,
+          probe: config.task.probe,
+        },
       },
       samples: config.run.samples,
       model: model?.model ?? DEFAULT_MODEL,

@@ -4,17 +4,18 @@
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import path from 'node:path';
+import { expectedHuman, predictedHuman } from '../caseText';
 import {
-  answerText,
   buildReport,
+  failureOf,
   caseDifferences,
   comparePaired,
-  expectedText,
   getForm,
   compareRuns,
   DEFAULT_BOOTSTRAP,
   latestResults,
   listRuns,
+  manifestCostUsd,
   pairName,
   probeComparison,
   readResults,
@@ -257,7 +258,7 @@ export function manifestHeaderView(dir: string, m: RunManifest): RunHeaderView {
     promptTokens: t?.promptTokens ?? 0,
     completionTokens: t?.completionTokens ?? 0,
     reasoningTokens: t?.reasoningTokens ?? 0,
-    costUsd: t?.costUsd ?? 0,
+    costUsd: t ? manifestCostUsd(m) : 0,
     done: t ? t.success + t.invalid + t.error : 0,
     total: t?.units ?? 0,
   };
@@ -435,23 +436,20 @@ function titleOf(r: CaseResult): string {
 }
 
 /**
- * Every wrong, invalid or errored result, with the size of its error. Wrong means: rating not exact (error
- * |pred − truth|), binary or choice not correct (error |p − truth| with a stated probability, else 1), ranking
- * with the true item not first (error rank − 1). `refs` receives each row's handle.
+ * Every failed result (wrong by the form's per-case indicator, invalid or error: the engine's failureOf), with the
+ * size of its error: rating |pred − truth|, binary |p − truth| with a stated probability (else 1), choice 1,
+ * ranking rank − 1. Expected and predicted read in human terms; a baseline's answer is its prediction (its raw
+ * text is internal). `refs` receives each row's handle.
  */
 export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: CaseRef[]): FailureRow[] {
   const rows: FailureRow[] = [];
   for (const r of results) {
-    let outcome: FailureRow['outcome'];
-    let error = Infinity;
-    if (r.outcome !== 'success') outcome = r.outcome;
-    else {
-      const c = getForm(ctx.form).caseOutcome(scoreResult(r, ctx), ctx.k);
-      const wrong = !c.right;
-      error = c.error;
-      if (!wrong) continue;
-      outcome = 'wrong';
-    }
+    const kind = failureOf(r, ctx);
+    if (!kind) continue;
+    const error = kind === 'wrong' ? getForm(ctx.form).caseOutcome(scoreResult(r, ctx), ctx.k).error : 1e9;
+    const human = { target: r.target, scale: ctx.scale };
+    const predicted =
+      r.outcome === 'success' && r.prediction ? predictedHuman(r.prediction, human).replace(/\n/g, ' ') : '';
     const ref = refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
     rows.push({
       ref,
@@ -459,11 +457,11 @@ export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: Ca
       variant: r.variant,
       sample: r.sample,
       user: r.user,
-      outcome,
-      error: Number.isFinite(error) ? error : 1e9,
-      expected: expectedText(r.expected),
-      predicted: r.outcome === 'success' ? answerText(r) : '',
-      answer: (r.raw ?? '').slice(0, 400),
+      outcome: kind,
+      error,
+      expected: expectedHuman(r.expected, human),
+      predicted,
+      answer: r.template === null ? predicted : (r.raw ?? '').slice(0, 400),
       reason: (r.reason ?? '').slice(0, 300),
       title: titleOf(r).slice(0, 200),
     });

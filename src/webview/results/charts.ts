@@ -67,6 +67,14 @@ export function readTheme(): Theme {
   };
 }
 
+/** `#rrggbb` with an alpha; other colour forms are returned as they are. */
+export function withAlpha(colour: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour.trim());
+  if (!m) return colour;
+  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((x) => parseInt(x, 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
 /** Per data point interval bounds, carried on the dataset. */
 type Whiskers = { lo: Num; hi: Num }[];
 type WithWhiskers = { whiskers?: Whiskers };
@@ -183,9 +191,19 @@ export class Charts {
     return this.view?.metrics.find((m) => m.key === key)?.label ?? key;
   }
 
-  private colour(variant: VariantView | undefined, index: number): string {
-    if (variant?.kind === 'baseline') return this.theme.baseline;
-    return this.theme.palette[index % this.theme.palette.length];
+  /**
+   * One colour per variant, distinct across every chart: models take the theme's chart colours from the start,
+   * baselines from the end, lighter (and dashed in line charts), so two baselines never share a grey.
+   */
+  private colour(variant: VariantView | undefined): string {
+    const all = this.view?.variants ?? [];
+    const p = this.theme.palette;
+    if (variant?.kind === 'baseline') {
+      const i = all.filter((v) => v.kind === 'baseline').findIndex((v) => v.id === variant.id);
+      return withAlpha(p[(p.length - 1 - (Math.max(0, i) % p.length)) % p.length]!, 0.6);
+    }
+    const i = all.filter((v) => v.kind === 'llm').findIndex((v) => v.id === variant?.id);
+    return p[Math.max(0, i) % p.length]!;
   }
 
   private baseOptions(yTitle: string, xTitle?: string, fromZero = true): ChartConfiguration['options'] {
@@ -262,8 +280,7 @@ export class Charts {
     const variants = view.variants;
     const build = (): ChartConfiguration => {
       const est = variants.map((v) => v.metrics[this.metric]?.all);
-      let llm = 0;
-      const colours = variants.map((v) => this.colour(v, v.kind === 'llm' ? llm++ : 0));
+      const colours = variants.map((v) => this.colour(v));
       return {
         type: 'bar',
         data: {
@@ -328,10 +345,9 @@ export class Charts {
     const view = this.view!;
     const variantIds = view.variants.map((v) => v.id);
     const build = (): ChartConfiguration => {
-      let llm = 0;
       const datasets = variantIds.map((id) => {
         const variant = view.variants.find((v) => v.id === id);
-        const colour = this.colour(variant, variant?.kind === 'llm' ? llm++ : 0);
+        const colour = this.colour(variant);
         const est = buckets.map((b) => b.values.find((x) => x.variant === id)?.estimate);
         return {
           label: id,
@@ -363,14 +379,13 @@ export class Charts {
   private positionChart(view: ResultsView): HTMLElement {
     const pos = view.charts.position!;
     const build = (): ChartConfiguration => {
-      let llm = 0;
       return {
         type: 'bar',
         data: {
           labels: pos.labels,
           datasets: pos.byVariant.map((v) => {
             const variant = view.variants.find((x) => x.id === v.variant);
-            const colour = this.colour(variant, variant?.kind === 'llm' ? llm++ : 0);
+            const colour = this.colour(variant);
             return {
               label: `${v.variant} (χ² p ${pValue(v.p)})`,
               data: v.accuracy,

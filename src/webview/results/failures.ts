@@ -376,21 +376,24 @@ function columnsFor(rows: FailureRow[]): Column[] {
     },
     { key: 'user', label: 'User', cls: 'c-user', text: (r) => r.user },
     { key: 'outcome', label: 'Outcome', cls: 'c-outcome', text: (r) => r.outcome },
-    {
+  ];
+  // The size of an error says something only where it varies (a wrong choice is simply wrong).
+  if (rows.some((r) => r.outcome === 'wrong' && r.error !== 1))
+    cols.push({
       key: 'error',
       label: 'Error',
       cls: 'c-error num',
       text: (r) => (r.outcome === 'wrong' ? fmt(r.error, 2) : ''),
-    },
-  ];
+    });
   if (rows.some((r) => r.title))
     cols.push({ key: 'title', label: 'Item', cls: 'c-title', text: (r) => r.title });
   cols.push(
     { key: 'expected', label: 'Expected', cls: 'c-expected', text: (r) => r.expected },
     { key: 'predicted', label: 'Predicted', cls: 'c-predicted', text: (r) => r.predicted },
-    { key: 'answer', label: 'Answer', cls: 'c-answer', text: (r) => r.answer.replace(/\s+/g, ' ') },
-    { key: 'reason', label: 'Reason', cls: 'c-reason', text: (r) => r.reason },
   );
+  if (rows.some((r) => r.reason))
+    cols.push({ key: 'reason', label: 'Reason', cls: 'c-reason', text: (r) => r.reason });
+  cols.push({ key: 'answer', label: 'Answer', cls: 'c-answer', text: (r) => r.answer.replace(/\s+/g, ' ') });
   return cols;
 }
 

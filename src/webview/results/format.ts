@@ -1,5 +1,6 @@
 // Number formatting shared by the results panel's tables and charts. Missing values show as an en dash.
 import type { EstimateView, Num } from '../../protocol/resultsPanel';
+import { formatDate } from '../../protocol/dates';
 
 export const DASH = '–';
 
@@ -33,7 +34,9 @@ export function int(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function usd(n: number): string {
+/** USD as text; null (a model without a price) is "unknown", never "$0". */
+export function usd(n: number | null): string {
+  if (n === null) return 'unknown';
   if (!(n > 0)) return '$0';
   return n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 }
@@ -49,8 +52,5 @@ export function duration(ms: number | null): string {
 
 export function date(iso: string | null): string {
   if (!iso) return DASH;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? iso
-    : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return formatDate(iso);
 }

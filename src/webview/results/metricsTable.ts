@@ -79,7 +79,7 @@ export class MetricsTable {
           {
             scope: 'col',
             class: 'num',
-            title: `${m.description ?? m.label} (${m.higherIsBetter ? 'higher' : 'lower'} is better)`,
+            title: `${m.description ?? m.label} (${m.higherIsBetter === null ? 'no better direction' : m.higherIsBetter ? 'higher is better' : 'lower is better'})`,
           },
           m.label,
           m.key === view.headline
@@ -259,7 +259,8 @@ function bestPerMetric(view: ResultsView, validOnly: boolean): Map<string, Set<s
   const out = new Map<string, Set<string>>();
   if (view.variants.length < 2) return out;
   for (const m of view.metrics) {
-    if (m.key === 'bias') continue; // closest to zero is best, not the extreme: leave unmarked
+    // No better direction (bias: closest to zero is best, not the extreme): leave unmarked.
+    if (m.higherIsBetter === null || m.key === 'bias') continue;
     let bestValue: number | null = null;
     let ids = new Set<string>();
     for (const v of view.variants) {

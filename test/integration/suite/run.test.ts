@@ -70,13 +70,19 @@ describe('Run UBP Eval', () => {
     );
     const [runNode] = (await runsView.getChildren(group)) as RunsNode[];
     const runItem = runsView.getTreeItem(runNode);
-    assert.match(String(runItem.description), /^done · 24\/24 · choice$/);
+    assert.equal(runItem.label, 'done · 24/24', 'status and the key figure first');
+    assert.match(String(runItem.description), /^choice · .*\d/);
     const variants = (await runsView.getChildren(runNode)) as RunsNode[];
     const labels = variants.map(
       (v) => `${runsView.getTreeItem(v).label} ${runsView.getTreeItem(v).description}`,
     );
     assert.equal(labels.length, 2, labels.join(' | '));
-    for (const l of labels) assert.match(l, /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
+    for (const l of labels)
+      assert.match(
+        l,
+        /^(\S+ \()?HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \S+ · invalid \d+\.\d%$/,
+        'the figure first',
+      );
 
     // Export: one row per case and variant, the raw answer in its own column.
     const out = path.join(ws(), 'it-run-export.csv');

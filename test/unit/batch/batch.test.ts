@@ -9,6 +9,7 @@ import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import {
   CUSTOM_ID_RE,
+  batchOffer,
   createBatchClient,
   isOpen,
   parseOutputLine,
@@ -105,7 +106,12 @@ test('submit splits at the limit; ubp run sends nothing while batches are open; 
   }
   assert.equal((await readRun(dir)).manifest.status, 'batch');
 
-  // No double spending: the open batches hold every LLM unit.
+  // No double spending: the open batches hold every LLM unit, for a second submit and for ubp run.
+  assert.match(
+    await cli(cwd, ['batch', 'submit', config, ...endpoint(server)]),
+    /30 already in open batches/,
+  );
+  assert.equal(server.batches.stats().created, 3);
   await cli(cwd, ['run', config, ...endpoint(server)]);
   assert.equal(server.stats().chatRequests, sentInteractively, 'ubp run sent no unit of an open batch');
   assert.equal((await readRun(dir)).manifest.status, 'batch');
@@ -345,4 +351,31 @@ test('an Anthropic model: submit as a Message Batch, poll, import: equals its in
   await pollUntilClosed(b, dir);
   assert.equal(server.stats().chatRequests, sent, 'no interactive request');
   assert.deepEqual(await linesOf(dir), await linesOf(runDir(a)));
+});
+
+test('batchOffer: which models can batch, and the estimate at batch prices', async (t) => {
+  const root = path.join(tmpRoot(t), '.ubp');
+  const priced = { inputPerMTok: 1, outputPerMTok: 2 };
+  const remote = await prepareEval(config, {
+    root,
+    addModels: [{ id: 'remote', baseUrl: 'http://127.0.0.1:9/v1', model: 'test-model', price: priced }],
+    only: ['remote'],
+    getApiKey: () => undefined,
+  });
+  const offer = await batchOffer(remote);
+  assert.deepEqual(offer.models, [{ id: 'remote', format: 'openai', priceFactor: 0.5 }]);
+  assert.deepEqual(offer.refused, []);
+  assert.ok(remote.estimate.costUsd! > 0);
+  assert.equal(offer.costUsd, remote.estimate.costUsd! * 0.5);
+
+  const local = await prepareEval(config, {
+    root,
+    addModels: [{ id: 'llama', baseUrl: 'http://localhost:11434/v1', model: 'llama3' }],
+    only: ['llama'],
+    getApiKey: () => undefined,
+  });
+  const none = await batchOffer(local);
+  assert.deepEqual(none.models, []);
+  assert.match(none.refused[0]!.reason, /local Ollama server.*ubp batch export/);
+  assert.equal(none.costUsd, null);
 });

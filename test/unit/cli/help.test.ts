@@ -33,6 +33,6 @@ test('`ubp help <command>` prints the same usage; an unknown command is a usage 
   assert.equal(await main(['help', 'run'], o), 0);
   assert.match(o.text(), /^usage: ubp run/);
   const bad = io();
-  assert.notEqual(await main(["nope"], bad), 0);
+  assert.notEqual(await main(['nope'], bad), 0);
   assert.match(bad.text(), /unknown command "nope"/);
 });

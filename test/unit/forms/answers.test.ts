@@ -2,7 +2,16 @@
 // labels, rankings as one string, "4.5 stars" inside JSON; each invalid answer with its reason code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAnswer, summariseVariant, type ParseContext } from '../../../src/core';
+import {
+  buildPromptVariables,
+  parseAnswer,
+  parsePromptFile,
+  promptDiagnostics,
+  SAMPLE_INFO,
+  sampleCase,
+  summariseVariant,
+  type ParseContext,
+} from '../../../src/core';
 import type { CaseResult, Prediction } from '../../../src/core/types';
 
 const scale = { min: 0.5, max: 5, step: 0.5 };
@@ -103,4 +112,36 @@ test('a like with a contradicting probability is counted as given and flagged', 
   assert.deepEqual(s.flags, { contradictory: 2 });
   assert.equal(s.metrics.find((m) => m.key === 'accuracy')!.all.value, 1, 'scored as the like it says');
   assert.equal(s.headline, 'balancedAccuracy');
+});
+
+test('a choice or ranking template that reads target is an error at its position; the target renders empty', () => {
+  const text =
+    '---\nforms: [choice]\n---\nuser:\n{% for c in candidates %}{{ c.label }}. {{ c.title }}\n{% endfor %}' +
+    'Hint: {{ target.title }}\n';
+  const parsed = parsePromptFile(text, 'leak.prompt');
+  const leaks = promptDiagnostics(parsed).filter((d) => d.code === 'target-leak');
+  assert.equal(leaks.length, 1);
+  assert.equal(leaks[0]!.severity, 'error');
+  assert.equal(
+    leaks[0]!.range.start.line,
+    text.split('\n').findIndex((l) => l.includes('Hint')),
+  );
+  // A rating template may show its target; a template without forms is not checked statically, but a choice
+  // case never carries its target into the variables.
+  const rating = parsePromptFile('---\nforms: [rating]\n---\nuser:\n{{ target.title }}\n', 'r.prompt');
+  assert.deepEqual(
+    promptDiagnostics(rating).filter((d) => d.code === 'target-leak'),
+    [],
+  );
+  const vars = buildPromptVariables(sampleCase('choice'), SAMPLE_INFO);
+  assert.deepEqual(vars.target, { title: '', genres: [], item: '' });
+  assert.ok(buildPromptVariables(sampleCase('rating'), SAMPLE_INFO).target.title.length > 0);
+});
+
+test('knowledge probe: external item ids are not template variables (item reads the opaque id)', () => {
+  const tc = sampleCase('choice');
+  const probe = { ...SAMPLE_INFO, task: { ...SAMPLE_INFO.task, probe: true } };
+  const vars = buildPromptVariables(tc, probe);
+  for (const x of [...vars.history, ...vars.candidates]) assert.equal(x.item, x.title);
+  assert.equal(buildPromptVariables(tc, SAMPLE_INFO).history[0]!.item, tc.history[0]!.item);
 });

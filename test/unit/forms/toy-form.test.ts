@@ -133,7 +133,7 @@ test('a toy fifth form registered from the test folder runs an eval end to end',
   assert.throws(
     () =>
       parseConfig(JSON.stringify({ name: 'x', dataset: { path: 'd' }, task: { form: 'next-title' } }), 'x'),
-    /task\.form: expected one of "rating", "binary", "choice", "ranking", got "next-title"/,
+    /task\.form: expected one of "rating", "binary", "choice", "ranking", "recall", "completion", got "next-title"/,
   );
   registerForm(nextTitleForm);
 });

@@ -31,7 +31,7 @@ function io(cwd: string): CliIO & { stdout: string; stderr: string } {
 }
 
 test('every paper config names GPT-4o, GPT-4o-mini, Llama-3.1-8B-Instruct (Ollama) and every fitting baseline', async () => {
-  assert.ok(files.length >= 11, `only ${files.length} configs in ${packDir}`);
+  assert.ok(files.length >= 14, `only ${files.length} configs in ${packDir}`);
   const forms = new Set<string>();
   for (const file of files) {
     const { config } = await loadConfig(file);
@@ -56,6 +56,8 @@ test('every paper config names GPT-4o, GPT-4o-mini, Llama-3.1-8B-Instruct (Ollam
     'music:binary',
     'music:choice',
     'music:ranking',
+    'movies:recall',
+    'music:recall',
   ])
     assert.ok(forms.has(f), `no ${f} config`);
 });

@@ -349,6 +349,10 @@ test('every diagnostic code has a case here, with its exact range', () => {
     'unknown-filter': ['user:\n{{ user.id | shout }}', 'shout'],
     'structured-output': ['user:\n{{ task.labels }}', 'task.labels'],
     'form-mismatch': ['---\nforms: ranking\n---\nuser:\n{{ target.title }}\n', 'user:'],
+    'target-leak': [
+      '---\nforms: choice\n---\nuser:\n{{ candidates | map: "title" | join: ", " }} {{ target.title }}\n',
+      'target',
+    ],
   };
   for (const code of DIAGNOSTIC_CODES) {
     const [text, snippet] = cases[code];

@@ -93,7 +93,14 @@ test('filters after a pipe, tags after {% (without the disabled ones)', () => {
 });
 
 test('front matter: task forms after forms:, request parameters under params:, nothing after the fence', () => {
-  assert.deepEqual(complete('---\nforms: [ra¦\n---\nuser:\nhi\n'), ['rating', 'binary', 'choice', 'ranking']);
+  assert.deepEqual(complete('---\nforms: [ra¦\n---\nuser:\nhi\n'), [
+    'rating',
+    'binary',
+    'choice',
+    'ranking',
+    'recall',
+    'completion',
+  ]);
   const params = complete('---\nname: x\nparams:\n  temperature: 0\n  ¦\n---\nuser:\nhi\n');
   assert.ok(params.includes('max_tokens') && params.includes('response_format'));
   assert.deepEqual(complete('---\nname: x\n---\n¦\nuser:\nhi\n'), []);

@@ -76,7 +76,7 @@ test('the view carries the report: metrics, shares, breakdowns; the quick view h
   );
 });
 
-test('failure rows: every invalid, errored or inexact rating, with its error size and hostile text kept verbatim', async () => {
+test('failure rows: every invalid, errored or wrong rating (off by more than half a star), with its error size and hostile text kept verbatim', async () => {
   const run = await readSlimRun(dir);
   const refs: CaseRef[] = [];
   const rows = failureRows(
@@ -84,7 +84,13 @@ test('failure rows: every invalid, errored or inexact rating, with its error siz
     { form: 'rating', k: 10, scale: { min: 0.5, max: 5, step: 0.5 } },
     refs,
   );
-  const want = run.results.filter((r) => r.outcome !== 'success' || r.prediction!.value !== r.expected.value);
+  const want = run.results.filter(
+    (r) => r.outcome !== 'success' || Math.abs(Number(r.prediction!.value) - Number(r.expected.value)) > 0.5,
+  );
+  assert.ok(
+    rows.some((r) => r.outcome === 'wrong'),
+    'the fixture has wrong ratings',
+  );
   assert.equal(rows.length, want.length);
   assert.equal(refs.length, rows.length);
   const hostile = rows.find((r) => r.answer === HOSTILE_IMG)!;

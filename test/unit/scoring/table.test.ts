@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../../src/cli/main';
+import { EXIT } from '../../../src/cli/exitCodes';
 import type { CliIO } from '../../../src/cli/command';
 import type { CaseResult } from '../../../src/core/types';
 import { buildPaperTable, latexEscape } from '../../../src/core/scoring/table';
@@ -252,7 +253,7 @@ test('ubp table: Markdown, CSV and LaTeX on three finished runs', async (t) => {
   assert.match(latex, /gpt-4o-mini & -- & 0\.200 \{\\scriptsize [^}]*\} & \d\.\d{3}\$\^\{\\downarrow\}\$/);
 
   const bad = io(root);
-  assert.equal(await main(['table', ...runs, '--format', 'pdf'], bad), 2);
+  assert.equal(await main(['table', ...runs, '--format', 'pdf'], bad), EXIT.error);
   assert.match(bad.stderr, /--format must be one of md, csv, latex, json/);
 });
 

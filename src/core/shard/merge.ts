@@ -1,0 +1,140 @@
+// `ubp merge`: joins shard runs (or any runs of one config and data) into one run folder that every command
+// reads like any other. Refuses runs whose config hash or dataset fingerprint differ (or shards of different
+// evals); reports shards not given, units without a result, and units present in more than one run (the first
+// run's line is kept).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  RUN_MANIFEST_FILE,
+  RUN_RESULTS_FILE,
+  emptyTotals,
+  readRun,
+  unitKey,
+  type ManifestVariant,
+  type ReadRun,
+  type RunManifest,
+} from '../run/store';
+
+export interface MergeResult {
+  dir: string;
+  manifest: RunManifest;
+  /** Results lines written. */
+  lines: number;
+  /** Units with a line in more than one run (the first run's kept). */
+  duplicates: number;
+  /** Shard indices of 1..n no run was given for. */
+  missingShards: number[];
+  /** Units asked for in the runs given that have no result. */
+  missingUnits: number;
+}
+
+export async function mergeRuns(dirs: readonly string[], out: string): Promise<MergeResult> {
+  if (!dirs.length) throw new Error('nothing to merge: give the runs');
+  if (existsSync(out) && readdirSync(out).length)
+    throw new Error(`${out} exists and is not empty: give a new folder to --out`);
+  const runs: ReadRun[] = [];
+  for (const d of dirs) runs.push(await readRun(d));
+  const first = runs[0]!.manifest;
+  for (const r of runs.slice(1)) {
+    const m = r.manifest;
+    if (m.configHash !== first.configHash)
+      throw new Error(
+        `run ${m.id} has config hash ${m.configHash.slice(0, 12)}, run ${first.id} ${first.configHash.slice(0, 12)}: they are not the same eval`,
+      );
+    if (m.dataset.fingerprint !== first.dataset.fingerprint)
+      throw new Error(
+        `run ${m.id} was made from different data (fingerprint ${m.dataset.fingerprint.slice(0, 12)}, run ${first.id} ${first.dataset.fingerprint.slice(0, 12)})`,
+      );
+    if ((m.shard?.runKeyHash ?? m.runKeyHash) !== (first.shard?.runKeyHash ?? first.runKeyHash))
+      throw new Error(
+        `run ${m.id} asks different questions than run ${first.id} (templates or models differ)`,
+      );
+    if (m.shard && first.shard && m.shard.count !== first.shard.count)
+      throw new Error(`run ${m.id} is a shard of ${m.shard.count}, run ${first.id} of ${first.shard.count}`);
+  }
+
+  // Shards: which of 1..n are here.
+  const sharded = runs.every((r) => r.manifest.shard);
+  const count = first.shard?.count ?? 0;
+  const given = new Set(runs.map((r) => r.manifest.shard?.index).filter((i): i is number => i !== undefined));
+  const missingShards = sharded
+    ? Array.from({ length: count }, (_, i) => i + 1).filter((i) => !given.has(i))
+    : [];
+
+  // Lines: the last line per unit of each run, in run order; a unit already taken from an earlier run is a duplicate.
+  const taken = new Set<string>();
+  const text: string[] = [];
+  let duplicates = 0;
+  let missingUnits = 0;
+  const totals = emptyTotals(0);
+  for (const r of runs) {
+    for (const line of r.results) {
+      const key = unitKey(line.caseId, line.variant, line.sample);
+      if (taken.has(key)) {
+        duplicates++;
+        continue;
+      }
+      taken.add(key);
+      totals[line.outcome]++;
+      text.push(JSON.stringify(line) + '\n');
+    }
+    missingUnits += Math.max(0, unitsOf(r.manifest) - r.results.length);
+    // Spend adds up over every run: superseded and duplicated answers were paid for too.
+    const t = r.manifest.totals ?? emptyTotals(0);
+    totals.promptTokens += t.promptTokens;
+    totals.completionTokens += t.completionTokens;
+    totals.reasoningTokens += t.reasoningTokens ?? 0;
+    totals.costUsd += t.costUsd;
+    totals.requests += t.requests;
+    totals.cached += t.cached;
+  }
+
+  // Variants: the union, in order of first appearance.
+  const variants = new Map<string, ManifestVariant>();
+  for (const r of runs) for (const v of r.manifest.variants) if (!variants.has(v.id)) variants.set(v.id, v);
+  const cases =
+    sharded && missingShards.length === 0
+      ? first.shard!.casesOfAll
+      : runs.reduce((n, r) => n + (sharded ? r.manifest.cases : 0), 0) ||
+        Math.max(...runs.map((r) => r.manifest.cases));
+  totals.units = [...variants.values()].reduce((n, v) => n + cases * Math.max(1, v.samples), 0);
+  const complete =
+    missingShards.length === 0 &&
+    totals.success + totals.invalid + totals.error >= totals.units &&
+    runs.every((r) => r.manifest.status === 'done');
+  const times = (pick: (m: RunManifest) => string | undefined): string[] =>
+    runs
+      .map((r) => pick(r.manifest))
+      .filter((t): t is string => typeof t === 'string')
+      .sort();
+
+  const { shard: _s, ...base } = first;
+  const manifest: RunManifest = {
+    ...base,
+    id: path.basename(path.resolve(out)),
+    runKeyHash: first.shard?.runKeyHash ?? first.runKeyHash,
+    variants: [...variants.values()],
+    cases,
+    status: complete ? 'done' : 'cancelled',
+    startedAt: times((m) => m.startedAt)[0] ?? first.startedAt,
+    sessionStartedAt: times((m) => m.sessionStartedAt).at(-1) ?? first.sessionStartedAt,
+    finishedAt: times((m) => m.finishedAt).at(-1) ?? new Date().toISOString(),
+    resumes: 0,
+    totals,
+    mergedFrom: runs.map((r) => ({
+      id: r.manifest.id,
+      ...(r.manifest.shard
+        ? { shard: { index: r.manifest.shard.index, count: r.manifest.shard.count } }
+        : {}),
+    })),
+  };
+  delete manifest.error;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, RUN_RESULTS_FILE), text.join(''));
+  writeFileSync(path.join(out, RUN_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  return { dir: path.resolve(out), manifest, lines: text.length, duplicates, missingShards, missingUnits };
+}
+
+function unitsOf(m: RunManifest): number {
+  return m.variants.reduce((n, v) => n + m.cases * Math.max(1, v.samples), 0);
+}

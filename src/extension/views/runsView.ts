@@ -1,7 +1,8 @@
 // The Runs tree: runs grouped by eval, newest first; each with its status and date, and under it every variant's
 // headline metric with its 95% interval and invalid share. Refreshes live from the run service.
 import * as vscode from 'vscode';
-import type { RunListing, VariantSummary } from '../../core';
+import { readBatchState, type RunListing, type VariantSummary } from '../../core';
+import { batchLines, batchProgress } from '../batchText';
 import type { RunService } from '../services/runService';
 import { Command } from '../commands/ids';
 import { formatDate as formatWhen } from '../../protocol/dates';
@@ -19,6 +20,7 @@ const STATUS_ICON: Record<string, string> = {
   failed: 'error',
   budget: 'warning',
   interrupted: 'debug-pause',
+  batch: 'cloud-upload',
 };
 
 export function runState(run: RunListing): string {
@@ -72,13 +74,16 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
           : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
         // Status and the key figure first: a narrow sidebar cuts the end of a row, not its start.
         const item = new vscode.TreeItem(`${state} · ${done}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${m.dataset.form} · ${formatDate(m.startedAt)}`;
+        // A run waiting on provider batches: their progress (as last polled) instead of the form.
+        const batches = state === 'batch' ? readBatchState(node.run.dir).batches : [];
+        item.description = `${batches.length ? batchProgress(batches) : m.dataset.form} · ${formatDate(m.startedAt)}`;
         const reruns = m.reruns?.length
           ? `; re-run ${m.reruns.length}× (last ${formatDate(m.reruns.at(-1)!.at)})`
           : '';
         item.tooltip = new vscode.MarkdownString(
           `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
-            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; $${m.totals.costUsd.toFixed(4)}`,
+            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; $${m.totals.costUsd.toFixed(4)}` +
+            (batches.length ? `\n\n${batchLines(batches).join('  \n')}` : ''),
         );
         item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
         item.contextValue = `run.${state}`;

@@ -5,6 +5,7 @@
 //   3. UI tests: the packaged .vsix in code-server, driven through Chromium (node:test + playwright-core)
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ensureSystemDeps } from './system-deps.mjs';
 import { mochaCounts, nodeTestCounts } from './test-counts.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -46,6 +47,10 @@ const layers = [
   },
   { name: 'ui', cmd: [process.execPath, ['test/harness/run-ui.mjs']], counts: nodeTestCounts },
 ].filter((l) => !only || only.includes(l.name));
+
+// The integration and UI layers need system packages (code-server's native build, ripgrep, Chromium): install
+// them when allowed (root or password-less sudo), else stop now with the one command, before any layer runs.
+if (layers.some((l) => l.name !== 'unit') && !ensureSystemDeps()) process.exit(1);
 
 let passed = 0;
 let failed = 0;

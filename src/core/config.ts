@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { canonicalJson } from './canonicalJson';
+import { closestName } from './closestName';
 import { formIds, forms, getForm, hasForm } from './forms';
 import { PRESET_IDS } from './models/presets';
 import { PROVIDER_IDS } from './models/providers/types';
@@ -460,24 +462,6 @@ const KNOWN_FIELDS = [
   ),
 ];
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j];
-      d[j] = Math.min(
-        d[j] + 1,
-        d[j - 1] + 1,
-        prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
-      );
-      prev = cur;
-    }
-  }
-  return d[b.length];
-}
-
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
@@ -517,11 +501,8 @@ function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string
       return issue.keys.map((key) => {
         const at = formatPath([...issue.path, key]);
         if (SECRET_FIELD.test(key)) return { path: at, message: `"${key}" is not allowed. ${KEY_HOME}` };
-        const best = KNOWN_FIELDS.map((f) => [f, editDistance(key, f)] as const).sort(
-          (a, b) => a[1] - b[1],
-        )[0];
-        const hint =
-          best && best[1] <= Math.max(1, Math.floor(key.length / 3)) ? ` (did you mean "${best[0]}"?)` : '';
+        const best = closestName(key, KNOWN_FIELDS, Math.max(1, Math.floor(key.length / 3)));
+        const hint = best ? ` (did you mean "${best}"?)` : '';
         return { path: at, message: `unknown field${hint}` };
       });
     case 'invalid_type': {
@@ -652,16 +633,8 @@ export function effectiveConfig(config: EvalConfig): EvalConfig {
   return { ...config, task: { ...config.task, candidates } };
 }
 
-/** Canonical JSON: keys sorted at every level, undefined dropped. Equal configs give equal strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
-}
+// Re-exported where it was defined before it became one module for every hash (config, run key, cache).
+export { canonicalJson };
 
 /** sha256 (hex) of the canonical JSON of an effective config: the run's fingerprint of its settings. */
 export function configHash(config: EvalConfig): string {

@@ -1,6 +1,13 @@
 // Words for batch mode in the extension (the run's batches in the Runs tree, the choice in "Run UBP Eval").
 // No `vscode` import: unit-tested in plain Node.
-import type { BatchOffer, BatchRecord } from '../core';
+import type { BatchRecord } from '../core';
+
+/** What the engine's `batchOffer` says, as far as the choice needs it (batch mode loads on demand). */
+export interface BatchOfferLike {
+  models: { id: string }[];
+  refused: { id: string; reason: string }[];
+  costUsd: number | null;
+}
 
 /** "2 batches · 120/300 answered" (open ones only; none open: how many were imported). */
 export function batchProgress(batches: readonly BatchRecord[]): string {
@@ -32,7 +39,7 @@ const money = (usd: number | null): string => (usd === null ? 'cost unknown' : `
  */
 export function runModeChoices(
   interactiveUsd: number | null,
-  offer: BatchOffer,
+  offer: BatchOfferLike,
 ): { mode: 'interactive' | 'batch'; label: string; detail: string }[] | undefined {
   if (!offer.models.length || offer.refused.length) return undefined;
   return [

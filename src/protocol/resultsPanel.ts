@@ -48,7 +48,8 @@ export interface RunHeaderView {
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
-  costUsd: number;
+  /** USD; null when some model has no price (unknown, never $0). */
+  costUsd: number | null;
   /** Units with a result / units asked for. */
   done: number;
   total: number;
@@ -71,7 +72,8 @@ export interface VariantView {
   metrics: Record<string, { all: EstimateView; valid: EstimateView }>;
   invalidShare: EstimateView;
   errorShare: EstimateView;
-  costUsd: number;
+  /** USD; null when some model has no price (unknown, never $0). */
+  costUsd: number | null;
   latencyP50: Num;
 }
 

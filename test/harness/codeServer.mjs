@@ -6,9 +6,11 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { findChromium } from '../../scripts/system-deps.mjs';
 
 const here = import.meta.dirname;
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/lib/chromium/chromium';
+// $CHROMIUM_PATH, else Debian's or Ubuntu's Chromium (the same search as the system-deps check).
+export const CHROMIUM_PATH = findChromium() ?? '/usr/lib/chromium/chromium';
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -8,21 +8,16 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliIO } from '../command';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  RUN_MANIFEST_FILE,
   apiKeyEnvOf,
-  cancelBatches,
-  exportBatchFile,
-  importBatchResults,
-  isOpen,
-  prepareEval,
-  readBatchState,
-  readRunManifest,
-  refreshBatches,
-  runsDir,
-  submitBatches,
+  loadBatch,
   parseShard,
+  prepareEval,
   PROVIDER_IDS,
+  readRunManifest,
+  RUN_MANIFEST_FILE,
+  runsDir,
   type BatchRecord,
   type ModelConfig,
   type ProviderId,
@@ -55,15 +50,24 @@ export const batchCommand: CliCommand = {
         provider: { type: 'string' },
         shard: { type: 'string' },
         new: { type: 'boolean', default: false },
-        'runs-dir': { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
         out: { type: 'string' },
         wait: { type: 'boolean', default: false },
         interval: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
-    const root = path.resolve(io.cwd, values['runs-dir'] ?? '.ubp');
+    const root = runsDirOf(values, io.cwd) ?? path.resolve(io.cwd, '.ubp');
     const getApiKey = keyFromEnv(io);
+    const {
+      cancelBatches,
+      exportBatchFile,
+      importBatchResults,
+      isOpen,
+      readBatchState,
+      refreshBatches,
+      submitBatches,
+    } = await loadBatch();
     switch (sub) {
       case 'submit':
       case 'export': {

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
+import { exitCodeOf } from './run';
 import { envApiKey } from '../apiKey';
 import {
   DEFAULT_RERUN_OUTCOMES,
@@ -14,7 +16,7 @@ import {
 } from '../../core';
 
 const USAGE =
-  'ubp rerun <run folder|run id> [--outcome invalid,error,wrong] [--models a,b] [--root DIR] [--json]\n' +
+  'ubp rerun <run folder|run id> [--outcome invalid,error,wrong] [--models a,b] [--runs-dir DIR] [--json]\n' +
   `  --outcome  which failures to ask again (default ${DEFAULT_RERUN_OUTCOMES.join(',')}); "wrong" = valid but wrong answers`;
 
 export const rerunCommand: CliCommand = {
@@ -28,7 +30,7 @@ export const rerunCommand: CliCommand = {
       options: {
         outcome: { type: 'string' },
         models: { type: 'string' },
-        root: { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
         json: { type: 'boolean', default: false },
       },
     });
@@ -42,7 +44,7 @@ export const rerunCommand: CliCommand = {
     for (const o of outcomes ?? [])
       if (!FAILURE_KINDS.includes(o as FailureKind))
         throw new UsageError(`--outcome: "${o}" is not one of ${FAILURE_KINDS.join(', ')}`);
-    const run = await loadRun(positionals[0]!, { cwd: io.cwd, root: values.root });
+    const run = await loadRun(positionals[0]!, { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
     const prepared = await prepareRerun(run.dir, {
       root: path.dirname(path.dirname(run.dir)),
       outcomes: outcomes as FailureKind[] | undefined,
@@ -85,6 +87,7 @@ export const rerunCommand: CliCommand = {
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
     if (summary.error) io.err(`error: ${summary.error}\n`);
-    return summary.status === 'failed' ? 1 : summary.status === 'cancelled' ? 130 : 0;
+    // The one exit code table (exitCodes.ts): 4 when a model failed or units still end in error.
+    return exitCodeOf(summary);
   },
 };

@@ -8,6 +8,8 @@ import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   apiKeyEnvOf,
   buildReport,
+  estimateCostText,
+  fmtUsd,
   checkThresholds,
   parseShard,
   parseThreshold,
@@ -148,7 +150,7 @@ export const runCommand: CliCommand = {
       log(
         `estimate: ${est.llmRequests} requests${est.alreadyDone ? ` (${fmtInt(est.alreadyDone)} units already done)` : ''}, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
           `${est.reasoningReserve ? ` (incl. ~${fmtInt(est.reasoningReserve)} reserved for reasoning)` : ''}` +
-          `${est.costUsd !== null ? `, ~$${est.costUsd.toFixed(2)}` : ''}\n`,
+          `, ${estimateCostText(est)}\n`,
       );
     else if (est.alreadyDone)
       log(`estimate: nothing left to send (${fmtInt(est.alreadyDone)} units already done)\n`);
@@ -207,7 +209,8 @@ export const runCommand: CliCommand = {
             runId: summary.runId,
             dir: summary.dir,
             status: summary.status,
-            totals: summary.totals,
+            // The cost of the answers as the report counts it: null when some model has no price.
+            totals: { ...summary.totals, costUsd: report.totals.costUsd },
             ...(summary.error ? { error: summary.error } : {}),
             ...(summary.stoppedModels?.length ? { stoppedModels: summary.stoppedModels } : {}),
             report,
@@ -222,7 +225,7 @@ export const runCommand: CliCommand = {
       io.out(
         `${summary.status}: ${tot.success} success, ${tot.invalid} invalid, ${tot.error} error of ${tot.units}` +
           `${tot.requests ? `; ${tot.requests} requests` : ''}${tot.cached ? `, ${tot.cached} cached` : ''}` +
-          `${tot.costUsd ? `; $${tot.costUsd.toFixed(4)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+          `${est.llmRequests ? `; cost ${fmtUsd(report.totals.costUsd)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
       if (tot.cached && values.new)

@@ -5,6 +5,8 @@ import { UsageError, type CliCommand } from '../command';
 import {
   datasetStats,
   loadDataset,
+  skippedRowsOf,
+  skippedRowsWarning,
   BUNDLED_PREFIX,
   type DatasetStats,
   type GenericColumnMap,
@@ -110,10 +112,8 @@ export const statsCommand: CliCommand = {
     });
     const ms = performance.now() - t0;
     const stats = datasetStats(loaded.data);
-    if (loaded.skippedRows > 0) {
-      io.err(`warning: ${num(loaded.skippedRows)} malformed rows skipped; the first:\n`);
-      for (const i of loaded.issues.slice(0, 5)) io.err(`  ${i.file}:${i.line}:${i.column}: ${i.reason}\n`);
-    }
+    const skipped = skippedRowsOf(loaded);
+    if (skipped) io.err(`warning: ${skippedRowsWarning(skipped).join('\n')}\n`);
     if (values.json) {
       const out = {
         path: target,

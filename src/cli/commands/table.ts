@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command';
+import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   buildPaperTable,
   loadRun,
@@ -22,7 +23,7 @@ export const tableCommand: CliCommand = {
     'A paper-ready table of models by runs (Markdown, CSV or LaTeX): intervals, best, tests vs a reference',
   usage:
     'ubp table <run>... [--format md|csv|latex|json] [--metric M] [--reference MODEL] [--columns cases|run]\n' +
-    '          [--alpha A] [--resamples N] [--seed N] [--out FILE] [--root DIR]\n' +
+    '          [--alpha A] [--resamples N] [--seed N] [--out FILE] [--runs-dir DIR]\n' +
     '  runs over the same cases (data set and task settings) share a column unless --columns run',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -37,7 +38,7 @@ export const tableCommand: CliCommand = {
         resamples: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string', short: 'o' },
-        root: { type: 'string' },
+        ...RUNS_DIR_OPTIONS,
       },
     });
     if (!positionals.length) throw new UsageError('name at least one run (folder or id)');
@@ -49,7 +50,7 @@ export const tableCommand: CliCommand = {
     const resamples = intOption(values.resamples, '--resamples', 100);
     const seed = intOption(values.seed, '--seed', 0);
     const alpha = shareOption(values.alpha, '--alpha');
-    const where = { cwd: io.cwd, root: values.root };
+    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
     const runs = await Promise.all(positionals.map((r) => loadRun(r, where)));
     const table = buildPaperTable(runs, {
       ...(values.metric ? { metric: values.metric } : {}),

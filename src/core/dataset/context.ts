@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FileHasher } from './hasher';
 import type { Interactions, ItemMeta } from '../types';
 import type { IssueLog } from './errors';
+import type { ReadTextOptions } from './text-lines';
 
 export interface LoadContext {
   /** The dataset folder, absolute. */
@@ -25,6 +26,15 @@ export function dataFile(ctx: LoadContext, name: string): { file: string; displa
   const file = path.join(ctx.dir, name);
   if (!ctx.read.includes(file)) ctx.read.push(file);
   return { file, display: path.join(ctx.displayDir, name) };
+}
+
+/** The options every reader of a dataset file takes: its name in messages, the issue log, cancel, the hash. */
+export function readingOf(
+  ctx: LoadContext,
+  file: string,
+  display: string,
+): Pick<ReadTextOptions, 'display' | 'log' | 'signal' | 'hash'> {
+  return { display, log: ctx.log, signal: ctx.signal, hash: ctx.hashFor(file) };
 }
 
 /** Release year at the end of a MovieLens title: "Heat (1995)" -> 1995. */

@@ -54,3 +54,38 @@ export class IssueLog {
     }
   }
 }
+
+/** Malformed rows a lenient load skipped: how many, and the first few (a run's manifest records it). */
+export interface SkippedRows {
+  count: number;
+  first: DataIssue[];
+}
+
+/** How many skipped-row examples the CLI prints and a manifest keeps. */
+export const SKIPPED_EXAMPLES = 5;
+
+/** The skipped rows of a load, or undefined when none was skipped. */
+export function skippedRowsOf(loaded: { skippedRows: number; issues: DataIssue[] }): SkippedRows | undefined {
+  return loaded.skippedRows > 0
+    ? { count: loaded.skippedRows, first: loaded.issues.slice(0, SKIPPED_EXAMPLES) }
+    : undefined;
+}
+
+const where = (i: DataIssue): string => `${i.file}:${i.line}:${i.column}`;
+
+/** The CLI's warning (`ubp stats`, `ubp run`): the count, then one `file:line:col: reason` line per example. */
+export function skippedRowsWarning(s: SkippedRows): string[] {
+  return [
+    `${s.count.toLocaleString('en-US')} malformed rows skipped; the first:`,
+    ...s.first.slice(0, SKIPPED_EXAMPLES).map((i) => `  ${where(i)}: ${i.reason}`),
+  ];
+}
+
+/** One line for reports and the results panel: "n malformed rows skipped (first: file:line:col reason; …)". */
+export function skippedRowsLine(s: SkippedRows, examples = 3): string {
+  const first = s.first
+    .slice(0, examples)
+    .map((i) => `${where(i)} ${i.reason}`)
+    .join('; ');
+  return `${s.count.toLocaleString('en-US')} malformed rows skipped from the dataset${first ? ` (first: ${first})` : ''}.`;
+}

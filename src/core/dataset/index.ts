@@ -10,7 +10,16 @@ export {
   type PopularItem,
 } from './stats';
 export { resolveBundledDataset, findPackageRoot, BUNDLED_DATASETS, BUNDLED_PREFIX } from './bundled';
-export { DatasetError, IssueLog, type LoadMode } from './errors';
+export {
+  DatasetError,
+  IssueLog,
+  SKIPPED_EXAMPLES,
+  skippedRowsLine,
+  skippedRowsOf,
+  skippedRowsWarning,
+  type LoadMode,
+  type SkippedRows,
+} from './errors';
 export type { GenericColumnMap, GenericItemFileMap, ColumnRef } from './formats/generic';
 export {
   readManifest,

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync, readdirSync, mkdirSync, type Stats } from 'node:fs';
 import fs from 'node:fs';
 import path from 'node:path';
+import { canonicalJson } from '../canonicalJson';
 import type { ChatMessage, TokenUsage } from '../types';
 
 export const CACHE_FORMAT = 'v1';
@@ -38,24 +39,12 @@ export interface CacheKeyParts {
   sample: number;
 }
 
-/** JSON with object keys sorted, so equal values hash equally whatever the order they were built in. */
-export function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : stableJson(v))).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
-}
-
 /** The content address of an answer: sha256 hex of the canonical parts. */
 export function cacheKey(parts: CacheKeyParts): string {
   const h = createHash('sha256');
   h.update(`${CACHE_FORMAT}\n${parts.endpoint}\n${parts.model}\n${parts.sample}\n`);
   for (const m of parts.messages) h.update(`${m.role}\u0000${m.content}\u0001`);
-  h.update(stableJson(parts.params));
+  h.update(canonicalJson(parts.params));
   return h.digest('hex');
 }
 

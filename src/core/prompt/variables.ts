@@ -155,6 +155,15 @@ export const PROMPT_VARIABLES: Record<string, FieldSpec> = {
   },
 };
 
+// What `forloop` and `tablerowloop` share.
+const LOOP_STATE: Record<string, FieldSpec> = {
+  index: { type: num, doc: 'The current iteration, from 1.' },
+  index0: { type: num, doc: 'The current iteration, from 0.' },
+  first: { type: bool, doc: 'True in the first iteration.' },
+  last: { type: bool, doc: 'True in the last iteration.' },
+  length: { type: num, doc: 'The number of iterations.' },
+};
+
 /** Variables Liquid defines inside loops. */
 export const LOOP_VARIABLES: Record<string, FieldSpec> = {
   forloop: {
@@ -163,13 +172,9 @@ export const LOOP_VARIABLES: Record<string, FieldSpec> = {
       kind: 'object',
       name: 'forloop',
       fields: {
-        index: { type: num, doc: 'The current iteration, from 1.' },
-        index0: { type: num, doc: 'The current iteration, from 0.' },
+        ...LOOP_STATE,
         rindex: { type: num, doc: 'Iterations left, counting this one (ends at 1).' },
         rindex0: { type: num, doc: 'Iterations left after this one (ends at 0).' },
-        first: { type: bool, doc: 'True in the first iteration.' },
-        last: { type: bool, doc: 'True in the last iteration.' },
-        length: { type: num, doc: 'The number of iterations.' },
         name: { type: str, doc: 'The loop variable and collection, e.g. "h-history".' },
       },
     },
@@ -180,14 +185,10 @@ export const LOOP_VARIABLES: Record<string, FieldSpec> = {
       kind: 'object',
       name: 'tablerowloop',
       fields: {
-        index: { type: num, doc: 'The current iteration, from 1.' },
-        index0: { type: num, doc: 'The current iteration, from 0.' },
+        ...LOOP_STATE,
         col: { type: num, doc: 'The current column, from 1.' },
         col0: { type: num, doc: 'The current column, from 0.' },
         row: { type: num, doc: 'The current row, from 1.' },
-        first: { type: bool, doc: 'True in the first iteration.' },
-        last: { type: bool, doc: 'True in the last iteration.' },
-        length: { type: num, doc: 'The number of iterations.' },
       },
     },
   },
@@ -230,35 +231,8 @@ export function describeType(type: VarType, nullable = false): string {
   return nullable ? `${base} or null` : base;
 }
 
-/** The closest name within edit distance 2, for "did you mean" hints. */
-export function closestName(name: string, names: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  const lower = name.toLowerCase();
-  for (const n of names) {
-    const d = editDistance(lower, n.toLowerCase());
-    if (d < bestDistance) {
-      best = n;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
+// The "did you mean" helper lives with the config's in one module; re-exported for the prompt area.
+export { closestName } from '../closestName';
 
 /** The values a template sees: the runtime counterpart of PROMPT_VARIABLES. */
 export interface PromptVariables {

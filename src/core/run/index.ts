@@ -5,6 +5,7 @@ export * from './runner';
 export * from './store';
 export * from './results';
 export * from './prepare';
+export * from './cost';
 export * from './rerun';
 export type { LlmBinding, LlmFactory, LlmFactoryArgs, RetryListener } from './wiring';
 export { apiKeyEnvOf, baseUrlOf } from './wiring';

@@ -6,9 +6,10 @@
 // estimate (estimate.ts), manifest.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { canonicalJson } from '../canonicalJson';
+import { skippedRowsOf, skippedRowsWarning, type SkippedRows } from '../dataset/errors';
 import {
   candidatesOf,
-  canonicalJson,
   configHash,
   effectiveConfig,
   loadConfig,
@@ -210,6 +211,8 @@ export interface LoadedCases {
   runCases: TestCase[];
   /** The cases this invocation runs (after --limit). */
   cases: TestCase[];
+  /** Malformed rows the load skipped (absent when none): never silent, see prepareEval's warnings. */
+  skippedRows?: SkippedRows;
 }
 
 /** The dataset and the test cases (all of them, and the --limit subset). */
@@ -221,11 +224,13 @@ export async function loadCases(
   const datasetPath = config.dataset.path.startsWith('bundled:')
     ? config.dataset.path
     : resolveConfigPath(config, configDir, config.dataset.path);
-  const { data, fingerprint } = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const { data, fingerprint } = dataset;
   const built = buildCases(data, config.task);
   const runCases = opts.shard ? casesOfShard(built.cases, opts.shard) : built.cases;
   const cases = opts.limit !== undefined ? runCases.slice(0, opts.limit) : runCases;
-  return { data, fingerprint, datasetPath, built, runCases, cases };
+  const skippedRows = skippedRowsOf(dataset);
+  return { data, fingerprint, datasetPath, built, runCases, cases, ...(skippedRows ? { skippedRows } : {}) };
 }
 
 /** Which models and baselines this invocation runs (--models); unknown names are an error naming the choices. */
@@ -437,6 +442,8 @@ export function buildManifest(args: {
   runKeyHash: string;
   loaded: LoadedCases;
   variants: readonly RunVariant[];
+  /** Models without a price (the estimate's `unpriced`): the run's cost is unknown. */
+  unpricedModels: string[];
   /** A shard run: its slice and the run key of the whole eval. */
   shard?: ShardSpec & { wholeRunKeyHash: string };
 }): OpenRunStoreOptions['manifest'] {
@@ -473,6 +480,8 @@ export function buildManifest(args: {
       kind: loaded.built.split,
       ...(loaded.built.cutoff !== undefined ? { cutoff: loaded.built.cutoff } : {}),
     },
+    ...(loaded.skippedRows ? { skippedRows: loaded.skippedRows } : {}),
+    unpricedModels: args.unpricedModels,
     ...(args.shard
       ? {
           shard: {
@@ -517,7 +526,9 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   // A resume estimates only what is left: units with a final line in the run being continued are not counted.
   const done = await finishedUnits(path.join(runsDir(opts.root), run.runId, RUN_RESULTS_FILE), cases);
   const { estimate, warnings: costWarnings } = estimateRun(config, baselines, llms, cases.length, done);
-  const warnings = [...llmWarnings, ...costWarnings];
+  // Never silent: the same count and first rows as `ubp stats`, in the warnings and the manifest.
+  const skipped = data.skippedRows ? [skippedRowsWarning(data.skippedRows).join('\n')] : [];
+  const warnings = [...skipped, ...llmWarnings, ...costWarnings];
   const manifest = buildManifest({
     runId: run.runId,
     config,
@@ -526,6 +537,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     runKeyHash: run.runKeyHash,
     loaded: data,
     variants,
+    unpricedModels: estimate.unpriced,
     ...(opts.shard ? { shard: { ...opts.shard, wholeRunKeyHash: run.wholeRunKeyHash } } : {}),
   });
   const candidates = candidatesOf(task);

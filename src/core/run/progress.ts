@@ -40,6 +40,8 @@ export class ProgressTracker {
     private readonly units: Record<Kind, number>,
     private readonly pendingAtStart: Record<Kind, number>,
     private readonly now: () => number = () => performance.now(),
+    /** Model units left out of this session (held by an open provider batch): not done, not pending here. */
+    private readonly skipped = 0,
   ) {
     this.t0 = now();
     this.rates = { llm: new RecentRate(this.t0), baseline: new RecentRate(this.t0) };
@@ -72,7 +74,7 @@ export class ProgressTracker {
     // The two kinds run in parallel pools: the run ends when the slower one does.
     const etaMs = llm === null || base === null ? null : Math.max(llm, base);
     return {
-      done: totals.units - remaining,
+      done: totals.units - remaining - this.skipped,
       total: totals.units,
       success: totals.success,
       invalid: totals.invalid,
@@ -84,7 +86,7 @@ export class ProgressTracker {
       promptTokens: totals.promptTokens,
       completionTokens: totals.completionTokens,
       costUsd: totals.costUsd,
-      models: { done: this.units.llm - this.remaining('llm'), total: this.units.llm },
+      models: { done: this.units.llm - this.remaining('llm') - this.skipped, total: this.units.llm },
       baselines: {
         done: this.units.baseline - this.remaining('baseline'),
         total: this.units.baseline,

@@ -42,7 +42,7 @@ export function interpretResponse(
         };
   }
   // The parser decides what a cut or reasoning-only reply means (scoring/parse.ts); the runner only passes them.
-  const ctx: ParseContext & { finishReason?: string; reasoningOnly?: boolean } = {
+  const ctx: ParseContext = {
     scale,
     labels: tc.candidates?.map((c) => c.label),
     // A candidate's title alone (as the model saw it) names its label.
@@ -52,21 +52,7 @@ export function interpretResponse(
   if (resp.reasoningOnly !== undefined) ctx.reasoningOnly = resp.reasoningOnly;
   const parsed = parseAnswer(resp.raw, tc.form, ctx);
   if (parsed.ok) return { ...base, outcome: 'success', prediction: parsed.prediction };
-  const code =
-    (parsed as { reasonCode?: ReasonCode; code?: ReasonCode }).reasonCode ??
-    (parsed as { code?: ReasonCode }).code ??
-    fallbackInvalidCode(resp);
-  return { ...base, outcome: 'invalid', reason: parsed.reason, ...(code ? { reasonCode: code } : {}) };
-}
-
-/** A code for an invalid answer when the parser gives none: what the provider said about the reply. */
-function fallbackInvalidCode(resp: PredictResponse): ReasonCode | undefined {
-  if (resp.reasoningOnly) return 'reasoning-only';
-  if (resp.finishReason === 'length') return 'cut';
-  if (resp.finishReason === 'refusal' || resp.finishReason === 'content_filter') return 'refusal';
-  if (resp.finishReason === 'tool_calls') return 'tool-call';
-  if (!resp.raw || resp.raw.trim() === '') return 'no-answer';
-  return undefined;
+  return { ...base, outcome: 'invalid', reason: parsed.reason, reasonCode: parsed.reasonCode };
 }
 
 export interface InterpretedError {

@@ -182,7 +182,7 @@ async function execute(
     stopped: [],
   };
   const totals = st.totals;
-  const tracker = new ProgressTracker(plan.units, plan.pending);
+  const tracker = new ProgressTracker(plan.units, plan.pending, undefined, plan.skipped);
 
   events.emit({
     type: 'run-started',

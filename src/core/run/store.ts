@@ -5,6 +5,7 @@
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { SkippedRows } from '../dataset/errors';
 import type { EvalConfig } from '../config';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
@@ -100,6 +101,10 @@ export interface RunManifest {
   activeMs?: number;
   /** Every re-run of chosen units (`ubp rerun`, "Re-run Failed Cases"), oldest first. */
   reruns?: RerunRecord[];
+  /** Malformed dataset rows the load skipped: the count and the first few (absent when none). */
+  skippedRows?: SkippedRows;
+  /** Models without a known price: their cost is unknown (never counted as $0). */
+  unpricedModels?: string[];
 }
 
 /** One re-run of a run's failed (or chosen) units, as recorded in its manifest. */

@@ -18,13 +18,20 @@ export async function loadEvalDataset(
   target: string,
   config: DatasetConfig,
   packageRoot?: string,
-): Promise<{ data: Interactions; fingerprint: string; skippedRows: number }> {
+): Promise<{
+  data: Interactions;
+  fingerprint: string;
+  skippedRows: number;
+  /** The first malformed rows skipped (see dataset/errors.ts). */
+  issues: Awaited<ReturnType<typeof loadDataset>>['issues'];
+}> {
   const where =
     target.startsWith('bundled:') && packageRoot ? resolveBundledDataset(target, packageRoot) : target;
   const options: LoadDatasetOptions = { format: config.format, mode: config.mode };
   if (config.columns) options.columns = config.columns as unknown as LoadDatasetOptions['columns'];
   const loaded = await loadDataset(where, options);
-  return { data: loaded.data, fingerprint: loaded.fingerprint, skippedRows: loaded.skippedRows };
+  const { data, fingerprint, skippedRows, issues } = loaded;
+  return { data, fingerprint, skippedRows, issues };
 }
 
 /** The default factory: each model entry bound by its provider, loaded on first use. */

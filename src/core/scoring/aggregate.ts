@@ -7,6 +7,7 @@
 // Invalid and error outcomes: in `all` they are scored as wrong (scoreCase); `valid` is the same metric over
 // the successful observations only. Their shares are reported beside the metrics.
 import { candidateLabel, getForm, labelIndex } from '../forms';
+import { unitKey } from '../run/store';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { scoreCase } from './caseScore';
 import {
@@ -55,16 +56,11 @@ export interface Observation {
   result: CaseResult;
 }
 
-/** Identifies one line of results.jsonl: later lines replace earlier ones (retries, resumed runs). */
-export function resultKey(r: Pick<CaseResult, 'caseId' | 'variant' | 'sample'>): string {
-  return `${r.caseId}\u0000${r.variant}\u0000${r.sample}`;
-}
-
 /** Keeps the last result per (caseId, variant, sample), in first-seen order. */
 export function latestResults(results: CaseResult[]): CaseResult[] {
   const byKey = new Map<string, CaseResult>();
   for (const r of results) {
-    const key = resultKey(r);
+    const key = unitKey(r.caseId, r.variant, r.sample);
     if (byKey.has(key)) byKey.delete(key); // re-insert so the map's order follows the latest line
     byKey.set(key, r);
   }
@@ -302,7 +298,10 @@ export interface UsageSummary {
   promptTokens: number;
   completionTokens: number;
   reasoningTokens: number;
-  costUsd: number;
+  /** USD of the priced answers; null when some answer's model has no price (unknown is never $0). */
+  costUsd: number | null;
+  /** Answers a model was asked for (not cached) whose cost is unknown: the model has no price. */
+  unpriced: number;
   /** Answers taken from the response cache. */
   cached: number;
   /** Requests actually sent (retries included). */
@@ -586,12 +585,21 @@ function topReasons(results: CaseResult[], limit = 5): VariantSummary['reasons']
   return [...counts.values()].sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
+/**
+ * A model answered (it has usage) and was not served from the cache, yet the line has no cost: the model has no
+ * price. Baselines have no usage; a priced or cached answer has a cost (0 for the cache).
+ */
+export function isUnpriced(r: CaseResult): boolean {
+  return r.costUsd === undefined && r.usage !== undefined && !r.cached;
+}
+
 /** Token, cost and latency totals of results. */
 export function usageSummary(results: CaseResult[]): UsageSummary {
   let promptTokens = 0;
   let completionTokens = 0;
   let reasoningTokens = 0;
   let costUsd = 0;
+  let unpriced = 0;
   let cached = 0;
   let attempts = 0;
   const lat: number[] = [];
@@ -600,6 +608,7 @@ export function usageSummary(results: CaseResult[]): UsageSummary {
     completionTokens += r.usage?.completion ?? 0;
     reasoningTokens += r.usage?.reasoning ?? 0;
     costUsd += r.costUsd ?? 0;
+    if (isUnpriced(r)) unpriced++;
     if (r.cached) cached++;
     attempts += r.attempts ?? 0;
     if (Number.isFinite(r.latencyMs)) lat.push(r.latencyMs);
@@ -609,7 +618,8 @@ export function usageSummary(results: CaseResult[]): UsageSummary {
     promptTokens,
     completionTokens,
     reasoningTokens,
-    costUsd,
+    costUsd: unpriced ? null : costUsd,
+    unpriced,
     cached,
     attempts,
     latencyMs: {

@@ -24,6 +24,8 @@ export interface MemorisationRow {
   exact: Estimate;
   /** Mean token F1 of the named titles. */
   partial?: Estimate;
+  /** Share of the recall answers that were invalid or failed (counted as not recalled). */
+  failShare: number;
   /** One plain sentence for reports. */
   note: string;
 }
@@ -64,7 +66,11 @@ const pct = (x: number) => `${Math.round(100 * x)}%`;
 export function memorisationNote(row: Omit<MemorisationRow, 'note'>): string {
   const e = row.exact;
   const ci = Number.isFinite(e.lo) ? ` (95% CI ${pct(e.lo)}–${pct(e.hi)})` : '';
-  const head = `${row.model} recalls ${pct(e.value)}${ci} of ${row.items} ${row.dataset} item titles from their ids (recall run ${row.run})`;
+  const failed =
+    row.failShare >= 0.05
+      ? `; ${pct(row.failShare)} of its answers could not be read, so this is a lower bound`
+      : '';
+  const head = `${row.model} recalls ${pct(e.value)}${ci} of ${row.items} ${row.dataset} item titles from their ids (recall run ${row.run}${failed})`;
   if (e.value >= 0.2)
     return `${head}: the data set is in its training data, so its behaviour scores may rest partly on memory of the data set, not on the user's history alone.`;
   if (e.value >= 0.05)
@@ -104,6 +110,7 @@ export function memorisationBeside(
         dataset: run.manifest.dataset.name,
         items: summary.counts.cases,
         exact,
+        failShare: summary.invalidShare.value + summary.errorShare.value,
         ...(partial ? { partial } : {}),
       };
       rows.push({ ...base, note: memorisationNote(base) });

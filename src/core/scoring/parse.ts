@@ -12,6 +12,7 @@
 //   (`ambiguous`); objects that fail the form's checks (an echoed "<label>" placeholder) do not count.
 // - finish reason "length": only a complete JSON answer before the cut counts (`cut`); "refusal" and prose that
 //   declines are `refusal`; a reply with only reasoning is `reasoning-only`.
+import { canonicalJson } from '../canonicalJson';
 import { getForm, type AnswerContext, type ParseResult } from '../forms';
 import type { ReasonCode, TaskForm } from '../types';
 
@@ -64,11 +65,11 @@ export function parseAnswer(raw: string, form: TaskForm, ctx: ParseContext = {})
   }
   if (answers.length) {
     const first = answers[0]!;
-    const same = reader.same ?? ((x, y) => stableJson(x) === stableJson(y));
+    const same = reader.same ?? ((x, y) => canonicalJson(x) === canonicalJson(y));
     const other = answers.find((r) => !same(first.prediction, r.prediction));
     if (other)
       return fail(
-        `${answers.length} JSON answers in one reply disagree (${stableJson(first.prediction)} and ${stableJson(other.prediction)})`,
+        `${answers.length} JSON answers in one reply disagree (${canonicalJson(first.prediction)} and ${canonicalJson(other.prediction)})`,
         'ambiguous',
       );
     return answers[answers.length - 1]!;
@@ -101,15 +102,6 @@ export function parseAnswer(raw: string, form: TaskForm, ctx: ParseContext = {})
 function clip(s: string, n = 80): string {
   const t = s.trim().replace(/\s+/g, ' ');
   return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-}
-
-/** JSON with sorted keys: equal answers give equal text. */
-function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : x,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

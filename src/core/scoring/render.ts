@@ -29,7 +29,9 @@ export const fmtCI = (e: Estimate | undefined, digits = 3): string =>
       : fmtNum(e.value, digits);
 export const fmtP = (p: number): string => (!Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtUsd = (x: number): string => (x > 0 ? `$${x < 0.01 ? x.toFixed(5) : x.toFixed(4)}` : '$0');
+/** USD as text; null (no price known) is "unknown", never "$0". */
+export const fmtUsd = (x: number | null): string =>
+  x === null ? 'unknown' : x > 0 ? `$${x < 0.01 ? x.toFixed(5) : x.toFixed(4)}` : '$0';
 const signed = (x: number, digits = 3): string =>
   Number.isFinite(x) ? (x > 0 ? '+' : '') + x.toFixed(digits) : '–';
 const fmtDiffCI = (e: Estimate, digits = 3): string =>

@@ -3,6 +3,7 @@
 import { getForm } from '../forms';
 import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
+import { skippedRowsLine, type SkippedRows } from '../dataset/errors';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
 import {
@@ -53,7 +54,13 @@ export interface Report {
     dir?: string;
     status: string;
     form: TaskForm;
-    dataset: { name: string; path: string; scale: ValueScale | null };
+    dataset: {
+      name: string;
+      path: string;
+      scale: ValueScale | null;
+      /** Malformed rows the load skipped (count and first few); absent when none. */
+      skippedRows?: SkippedRows;
+    };
     /** Cut-off of HR@k / NDCG@k. */
     k: number;
     candidates?: number;
@@ -93,7 +100,10 @@ export interface Report {
   metrics: MetricInfo[];
   variants: VariantReport[];
   totals: {
-    costUsd: number;
+    /** USD; null when some model has no price (then `unpricedModels` names them). */
+    costUsd: number | null;
+    /** Models that answered without a known price: their cost is unknown, never counted as $0. */
+    unpricedModels: string[];
     promptTokens: number;
     completionTokens: number;
     reasoningTokens: number;
@@ -218,6 +228,7 @@ export function buildReport(
       `Partial run (${manifest.status}): ${latest.length} of ${units} answers finished; figures cover those.`,
     );
   }
+  if (manifest.skippedRows?.count) notes.push(skippedRowsLine(manifest.skippedRows));
   if (options.scan?.corrupt)
     notes.push(`${options.scan.corrupt} unreadable line(s) in results.jsonl were skipped.`);
   if (options.scan?.tornTail) notes.push('The last line of results.jsonl was incomplete and was ignored.');
@@ -230,16 +241,30 @@ export function buildReport(
   if (variants.some((v) => v.counts.cases > v.counts.users)) {
     notes.push('Some users have several cases: intervals resample users, not cases.');
   }
+  const unpricedModels = [...new Set(variants.filter((v) => v.usage.unpriced).map((v) => v.model))];
+  if (unpricedModels.length)
+    notes.push(
+      `Cost unknown for ${unpricedModels.join(', ')}: no price (set "price" on the model; 0 for a free local server).`,
+    );
   const totals = variants.reduce(
     (t, v) => ({
-      costUsd: t.costUsd + v.usage.costUsd,
+      costUsd: t.costUsd === null || v.usage.costUsd === null ? null : t.costUsd + v.usage.costUsd,
+      unpricedModels,
       promptTokens: t.promptTokens + v.usage.promptTokens,
       completionTokens: t.completionTokens + v.usage.completionTokens,
       reasoningTokens: t.reasoningTokens + v.usage.reasoningTokens,
       cached: t.cached + v.usage.cached,
       attempts: t.attempts + v.usage.attempts,
     }),
-    { costUsd: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, cached: 0, attempts: 0 },
+    {
+      costUsd: 0 as number | null,
+      unpricedModels,
+      promptTokens: 0,
+      completionTokens: 0,
+      reasoningTokens: 0,
+      cached: 0,
+      attempts: 0,
+    },
   );
 
   const report: Report = {
@@ -251,7 +276,12 @@ export function buildReport(
       ...(options.dir ? { dir: options.dir } : {}),
       status: manifest.status,
       form: ctx.form,
-      dataset: { name: manifest.dataset.name, path: manifest.dataset.path, scale: manifest.dataset.scale },
+      dataset: {
+        name: manifest.dataset.name,
+        path: manifest.dataset.path,
+        scale: manifest.dataset.scale,
+        ...(manifest.skippedRows?.count ? { skippedRows: manifest.skippedRows } : {}),
+      },
       k: ctx.k,
       ...(ctx.candidates !== undefined && getForm(ctx.form).candidates ? { candidates: ctx.candidates } : {}),
       samples: Math.max(1, ...manifest.variants.map((v) => v.samples)),

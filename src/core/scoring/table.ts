@@ -2,7 +2,7 @@
 // the best per column marked, and a paired test of every row against a chosen reference row. Runs that asked
 // the same cases (same data set and task settings) share a column, so two runs of two models pair by model id
 // on their shared case ids. Rendered as Markdown, CSV (the one CSV writer) or LaTeX (booktabs).
-import { canonicalJson } from '../config';
+import { canonicalJson } from '../canonicalJson';
 import { getForm, hasForm } from '../forms';
 import type { RunManifest } from '../run/store';
 import type { CaseResult, TaskForm } from '../types';

@@ -1,7 +1,7 @@
 // Batch mode from the extension: submitting a prepared run's requests as provider batches (from "Run UBP Eval")
 // and "Refresh Batch Status" on a run, which polls its open batches once and imports the finished ones.
 import * as vscode from 'vscode';
-import { readBatchState, refreshBatches, submitBatches, type PreparedEval } from '../../core';
+import { loadBatch, type PreparedEval } from '../../core';
 import type { Services } from '../services';
 import { batchProgress } from '../batchText';
 import { Command } from './ids';
@@ -15,6 +15,7 @@ export async function submitBatchRun(
 ): Promise<RunEvalResult | undefined> {
   const { getApiKey } = engineOptions(services, root);
   try {
+    const { submitBatches } = await loadBatch();
     const r = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -46,6 +47,7 @@ export async function refreshBatchStatus(services: Services, arg?: unknown): Pro
   if (!dir || !root) return undefined;
   const { getApiKey, packageRoot } = engineOptions(services, root);
   try {
+    const { readBatchState, refreshBatches } = await loadBatch();
     const r = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'UBP: batch status…' },
       () => refreshBatches(dir, { getApiKey, packageRoot, log: (line) => services.log.info(line) }),
@@ -70,6 +72,7 @@ async function pickBatchRun(services: Services): Promise<string | undefined> {
     void vscode.window.showInformationMessage('No run of this workspace has open batches.');
     return undefined;
   }
+  const { readBatchState } = await loadBatch();
   const picked = await vscode.window.showQuickPick(
     runs.map((r) => ({
       label: r.manifest.name,

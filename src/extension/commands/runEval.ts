@@ -5,7 +5,10 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   apiKeyEnvOf,
-  batchOffer,
+  loadBatch,
+  estimateCostText,
+  fmtUsd,
+  manifestCostUsd,
   prepareEval,
   type PreparedEval,
   type PrepareOptions,
@@ -227,7 +230,7 @@ export async function execute(services: Services, launch: RunLaunch): Promise<Ru
   // The manifest's totals cover the whole run (a re-run's own totals cover only the units it asked).
   const t = summary.manifest.totals ?? summary.totals;
   log.info(
-    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; $${t.costUsd.toFixed(4)}`,
+    `run ${summary.runId} ${summary.status}: ${t.success} success, ${t.invalid} invalid, ${t.error} error; cost ${fmtUsd(manifestCostUsd(summary.manifest))}`,
   );
   const open = 'Open Results';
   if (summary.status === 'failed') {
@@ -303,6 +306,7 @@ async function pickVariants(prepared: PreparedEval): Promise<string[] | undefine
 /** Interactive or batch, when every model of the run can batch; interactive without asking otherwise. */
 async function pickMode(prepared: PreparedEval): Promise<'interactive' | 'batch' | undefined> {
   if (prepared.estimate.llmRequests === 0) return 'interactive';
+  const { batchOffer } = await loadBatch();
   const choices = runModeChoices(prepared.estimate.costUsd, await batchOffer(prepared));
   if (!choices) return 'interactive';
   const picked = await vscode.window.showQuickPick(choices, {
@@ -314,8 +318,7 @@ async function pickMode(prepared: PreparedEval): Promise<'interactive' | 'batch'
 async function confirmEstimate(prepared: PreparedEval): Promise<boolean> {
   const e = prepared.estimate;
   if (e.llmRequests === 0) return true; // baselines only: free and local
-  const cost =
-    e.costUsd === null ? 'cost unknown (no price for these models)' : `about $${e.costUsd.toFixed(4)}`;
+  const cost = estimateCostText(e);
   const run = 'Run';
   const answer = await vscode.window.showInformationMessage(
     `Run ${prepared.config.name}: ${e.llmRequests.toLocaleString('en-US')} requests, ~${(e.promptTokens + e.completionTokens).toLocaleString('en-US')} tokens, ${cost}.`,

@@ -27,6 +27,11 @@ export class ConfigService implements vscode.Disposable {
     this.watcher.onDidDelete(invalidate);
   }
 
+  /** Forgets the scan: the next list() looks again (a refresh may come before the watcher's event). */
+  refresh(): void {
+    this.configs = undefined;
+  }
+
   list(): Promise<WorkspaceConfig[]> {
     if (!this.configs) {
       this.configs = this.scan();

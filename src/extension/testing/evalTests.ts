@@ -107,6 +107,7 @@ export class EvalTests implements vscode.Disposable {
   /** Lists the configs and their variants; the first time, reports each config's latest finished run. */
   load(reload = false): Promise<void> {
     if (!this.loading || reload) {
+      if (reload) this.services.configs.refresh();
       const first = !this.loading;
       this.loading = this.loadConfigs().then(() => (first ? this.reportLatest() : undefined));
     }

@@ -15,6 +15,7 @@ import {
   DEFAULT_BOOTSTRAP,
   latestResults,
   listRuns,
+  manifestCostUsd,
   pairName,
   probeComparison,
   readResults,
@@ -257,7 +258,7 @@ export function manifestHeaderView(dir: string, m: RunManifest): RunHeaderView {
     promptTokens: t?.promptTokens ?? 0,
     completionTokens: t?.completionTokens ?? 0,
     reasoningTokens: t?.reasoningTokens ?? 0,
-    costUsd: t?.costUsd ?? 0,
+    costUsd: t ? manifestCostUsd(m) : 0,
     done: t ? t.success + t.invalid + t.error : 0,
     total: t?.units ?? 0,
   };

@@ -34,7 +34,9 @@ export function int(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function usd(n: number): string {
+/** USD as text; null (a model without a price) is "unknown", never "$0". */
+export function usd(n: number | null): string {
+  if (n === null) return 'unknown';
   if (!(n > 0)) return '$0';
   return n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 }

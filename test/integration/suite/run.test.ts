@@ -80,7 +80,7 @@ describe('Run UBP Eval', () => {
     for (const l of labels)
       assert.match(
         l,
-        /^HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \S+ · invalid \d+\.\d%$/,
+        /^(\S+ \()?HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \S+ · invalid \d+\.\d%$/,
         'the figure first',
       );
 

@@ -1,8 +1,13 @@
 // Batch mode's words in the extension: the Runs tree's batch progress and the choice offered by "Run UBP Eval".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchLines, batchProgress, runModeChoices } from '../../../src/extension/batchText';
-import type { BatchOffer, BatchRecord } from '../../../src/core';
+import {
+  batchLines,
+  batchProgress,
+  runModeChoices,
+  type BatchOfferLike,
+} from '../../../src/extension/batchText';
+import type { BatchRecord } from '../../../src/core';
 
 const at = '2026-12-07T06:00:00.000Z';
 const part = (name: string, patch: Partial<BatchRecord>): BatchRecord => ({
@@ -39,8 +44,8 @@ test('open batches: their states and answered count, imported and never-created 
   assert.match(lines[3]!, /not created: HTTP 400/);
 });
 
-const offer = (o: Partial<BatchOffer>): BatchOffer => ({
-  models: [{ id: 'gpt', format: 'openai', priceFactor: 0.5 }],
+const offer = (o: Partial<BatchOfferLike>): BatchOfferLike => ({
+  models: [{ id: 'gpt' }],
   refused: [],
   costUsd: 0.05,
   ...o,

@@ -25,15 +25,21 @@ const req = (content: string) => ({
   signal: new AbortController().signal,
 });
 
-test('a local preset is free and points at its port; the origin is the pool', async () => {
-  const b = await createOpenAIBinding({
-    model: { id: 'llama', preset: 'ollama', model: 'llama3.1:8b' } as ModelConfig,
-    config: config(false),
-    cacheDir: os.tmpdir(),
-    apiKey: undefined,
-  });
+test('a local preset has an unknown price (0 only when set) and points at its port; the origin is the pool', async () => {
+  const local = (model: Partial<ModelConfig>) =>
+    createOpenAIBinding({
+      model: { id: 'llama', preset: 'ollama', model: 'llama3.1:8b', ...model } as ModelConfig,
+      config: config(false),
+      cacheDir: os.tmpdir(),
+      apiKey: undefined,
+    });
+  const b = await local({});
   assert.equal(b.origin, 'http://localhost:11434');
-  assert.equal(b.cost?.({ prompt: 1000, completion: 1000 }), 0);
+  assert.equal(b.cost, undefined, 'unknown, not $0');
+  // A local server serving a hosted model's name does not borrow the hosted price.
+  assert.equal((await local({ model: 'gpt-4o-mini' })).cost, undefined);
+  const free = await local({ price: { inputPerMTok: 0, outputPerMTok: 0 } });
+  assert.equal(free.cost?.({ prompt: 1000, completion: 1000 }), 0);
   const p = b.forTemplate({}) as OpenAIPredictor;
   assert.equal(p.id, 'llama');
   assert.equal(p.model, 'llama3.1:8b');

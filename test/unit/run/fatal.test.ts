@@ -226,3 +226,28 @@ test('a cut, refused or reasoning-only reply is an invalid line with the finish 
     }
   }
 });
+
+test('a run stopped by its budget exits 5 and says how to continue; raising the budget finishes it (exit 0)', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const cwd = tmpRoot(t);
+  const models = [
+    {
+      id: 'priced',
+      baseUrl: server.url,
+      model: 'test-model',
+      price: { inputPerMTok: 1000, outputPerMTok: 1000 },
+    },
+  ];
+  // About 450 prompt tokens per request at $1000/Mtok: ~$0.45 each, so $2 stops after a few requests.
+  const config = writeEval(cwd, 20, { models, run: { cache: false, budgetUsd: 2, concurrency: 1 } });
+  const io = bufferIO(cwd);
+  assert.equal(await main(['run', config, '--models', 'priced'], io), EXIT.budget, io.stderr());
+  assert.match(io.stdout(), /stopped at the budget: raise run\.budgetUsd and run again to continue/);
+  const sent = server.stats().chatRequests;
+  assert.ok(sent > 0 && sent < 20, `${sent} requests before the budget`);
+  writeEval(cwd, 20, { models, run: { cache: false, budgetUsd: 1000, concurrency: 1 } });
+  const again = bufferIO(cwd);
+  assert.equal(await main(['run', config, '--models', 'priced'], again), EXIT.ok, again.stderr());
+  assert.equal(server.stats().chatRequests, 20, 'the resume asked only the rest');
+});

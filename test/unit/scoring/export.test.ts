@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import { csvField, toCsv } from '../../../src/core';
 import { result } from './fixtures';
 import { manifestFor, writeRun } from './runFixture';
+import { bufferIO } from '../run/helpers';
 
 /** Answers a model (or an attacker steering it) could return, with what a spreadsheet must show for each. */
 const HOSTILE: [answer: string, shown: string][] = [
@@ -61,19 +61,6 @@ test('numbers stay numbers; null and NaN are empty; array rows (the panel) equal
   assert.equal(toCsv(['a', 'b'], [['=1', 2]]), keyed);
 });
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
-
 test('ubp export writes hostile raw answers safely (CSV is text, parses back, formulas neutralised)', async (t) => {
   const root = mkdtempSync(path.join(tmpdir(), 'ubp-export-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
@@ -89,11 +76,11 @@ test('ubp export writes hostile raw answers safely (CSV is text, parses back, fo
   );
   writeRun(root, manifestFor('hostile', 'choice', ['m'], { cases: results.length }), results);
   const out = path.join(root, 'out.csv');
-  const b = io(root);
+  const b = bufferIO(root);
   assert.equal(
     await main(['export', 'hostile', '--format', 'csv', '--out', out, '--root', root], b),
     0,
-    b.stderr,
+    b.stderr(),
   );
   const bytes = readFileSync(out);
   assert.equal(bytes.includes(0), false, 'no NUL byte in the file');

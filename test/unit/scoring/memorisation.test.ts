@@ -89,9 +89,11 @@ test('ubp report shows the recall rate of a recall run over the same data set be
 });
 
 test('the memorisation note says plainly what a rate means', () => {
-  const base = { model: 'm', run: 'r', dataset: 'd', items: 200 };
+  const base = { model: 'm', run: 'r', dataset: 'd', items: 200, failShare: 0 };
   const note = (v: number) => memorisationNote({ ...base, exact: { value: v, lo: v, hi: v, n: 200 } });
   assert.match(note(0.8), /is in its training data/);
   assert.match(note(0.1), /part of the data set is in its training data/);
   assert.match(note(0.01), /little sign/);
+  const unread = memorisationNote({ ...base, failShare: 1, exact: { value: 0, lo: 0, hi: 0, n: 200 } });
+  assert.match(unread, /100% of its answers could not be read, so this is a lower bound/);
 });

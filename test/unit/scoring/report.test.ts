@@ -101,7 +101,7 @@ test('buildReport: header, variants in manifest order, totals, notes for a parti
   assert.equal(report.run.finishedUnits, 120);
   assert.equal(report.run.partial, true);
   assert.equal(report.run.durationMs, 90_000);
-  assert.ok(near(report.totals.costUsd, 0.12));
+  assert.ok(near(report.totals.costUsd!, 0.12));
   assert.equal(report.totals.promptTokens, 12_000);
   assert.match(report.notes.join('\n'), /Partial run \(cancelled\): 120 of 180/);
   assert.match(report.notes.join('\n'), /resample users/);

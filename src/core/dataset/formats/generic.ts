@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FeedbackKind, Interactions, ItemMeta, ValueScale } from '../../types';
-import { dataFile, type LoadContext } from '../context';
+import { dataFile, type LoadContext, readingOf } from '../context';
 import { readDelimited } from '../delimited';
 import { DatasetError } from '../errors';
 import { IdTable, RowColumns } from '../rows';
@@ -110,13 +110,10 @@ async function readItemFile(
     null;
   let width = 0;
   for await (const records of readDelimited(file, {
-    display,
+    ...readingOf(ctx, file, display),
     delimiter: map.delimiter,
     encoding: 'utf8',
     maxRecordLines: 100,
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const rec of records) {
       const { line, fields } = rec;
@@ -198,13 +195,10 @@ export async function loadGeneric(ctx: LoadContext, map: GenericColumnMap): Prom
   let width = 0;
   let header: string[] | null = null;
   for await (const records of readDelimited(file, {
-    display,
+    ...readingOf(ctx, file, display),
     delimiter: map.delimiter,
     encoding: 'utf8',
     maxRecordLines: 100,
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const rec of records) {
       const { line, fields } = rec;

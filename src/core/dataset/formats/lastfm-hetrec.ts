@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Interactions, ItemMeta } from '../../types';
-import { addTag, dataFile, itemsByDenseId, topTags, type LoadContext } from '../context';
+import { addTag, dataFile, itemsByDenseId, topTags, type LoadContext, readingOf } from '../context';
 import { DatasetError } from '../errors';
 import { scanNumericFile } from '../numeric-scanner';
 import { IdTable } from '../rows';
@@ -22,11 +22,8 @@ async function readTabbed(
   const { file, display } = dataFile(ctx, name);
   let first = true;
   for await (const records of readSplitLines(file, '\t', {
-    display,
+    ...readingOf(ctx, file, display),
     encoding: 'auto',
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const { line, fields, columns } of records) {
       if (first) {

@@ -1,7 +1,7 @@
 // MovieLens 100k: tab-separated u.data (user item rating timestamp, no header) and `|`-separated u.item
 // (id|title|release date|video release date|IMDb URL|19 genre flags), ISO-8859-1.
 import type { Interactions, ItemMeta } from '../../types';
-import { dataFile, titleYear, type LoadContext } from '../context';
+import { dataFile, titleYear, type LoadContext, readingOf } from '../context';
 import { DatasetError } from '../errors';
 import { loadMovielensRatings } from './movielens-ratings';
 import { readSplitLines } from '../split-lines';
@@ -34,11 +34,8 @@ async function readUItem(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
   const { file, display } = dataFile(ctx, 'u.item');
   const movies = new Map<number, ItemMeta>();
   for await (const records of readSplitLines(file, '|', {
-    display,
+    ...readingOf(ctx, file, display),
     encoding: 'latin1',
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const { line, fields, columns } of records) {
       const bad = (column: number, reason: string) =>

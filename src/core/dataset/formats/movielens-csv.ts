@@ -2,7 +2,7 @@
 // scanner; movies.csv (quoted titles with commas and quotes, `|` genres) and the optional tags.csv through the
 // delimited reader.
 import type { Interactions, ItemMeta } from '../../types';
-import { addTag, dataFile, titleYear, topTags, type LoadContext } from '../context';
+import { addTag, dataFile, titleYear, topTags, type LoadContext, readingOf } from '../context';
 import { readDelimited } from '../delimited';
 import { DatasetError } from '../errors';
 import { loadMovielensRatings } from './movielens-ratings';
@@ -33,12 +33,9 @@ async function readMovies(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
   const badRow = (column: number, reason: string) =>
     ctx.log.skip(display, badLine, column, reason, movies.size);
   for await (const records of readDelimited(file, {
-    display,
+    ...readingOf(ctx, file, display),
     delimiter: ',',
     encoding: 'utf8',
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const rec of records) {
       const { line, fields } = rec;
@@ -102,12 +99,9 @@ async function readTags(
   const { file, display } = dataFile(ctx, 'tags.csv');
   let header = true;
   for await (const records of readDelimited(file, {
-    display,
+    ...readingOf(ctx, file, display),
     delimiter: ',',
     encoding: 'utf8',
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const rec of records) {
       const { line, fields } = rec;

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Interactions, ItemMeta, ValueScale } from '../../types';
-import { dataFile, titleYear, type LoadContext } from '../context';
+import { dataFile, titleYear, type LoadContext, readingOf } from '../context';
 import { DatasetError } from '../errors';
 import { loadMovielensRatings } from './movielens-ratings';
 import { readSplitLines } from '../split-lines';
@@ -14,11 +14,8 @@ async function readMoviesDat(ctx: LoadContext): Promise<Map<number, ItemMeta>> {
   const { file, display } = dataFile(ctx, 'movies.dat');
   const movies = new Map<number, ItemMeta>();
   for await (const records of readSplitLines(file, '::', {
-    display,
+    ...readingOf(ctx, file, display),
     encoding: 'auto',
-    log: ctx.log,
-    signal: ctx.signal,
-    hash: ctx.hashFor(file),
   })) {
     for (const { line, fields, columns } of records) {
       const bad = (column: number, reason: string) =>

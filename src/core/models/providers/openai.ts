@@ -6,7 +6,7 @@
 import type { ModelConfig } from '../../config';
 import { sharedResponseCache } from '../cache';
 import { REASONING_TIMEOUT_MS, createOpenAIPredictor, isReasoningModel, type ChatParams } from '../openai';
-import { FREE, costOf, lookupPrice, type Price } from '../pricing';
+import { costOf, lookupPrice, type Price } from '../pricing';
 import { checkByListing, getJson } from './http';
 import type {
   Endpoint,
@@ -58,7 +58,9 @@ function priceOf(
   endpoint: Endpoint,
   overrides?: Readonly<Record<string, Price>>,
 ): Price | undefined {
-  return model.price ?? (endpoint.preset?.local ? FREE : lookupPrice(model.model, overrides));
+  // A local server is not free by assumption, nor priced like the hosted model whose name it may serve: its
+  // cost is unknown unless the entry sets `price` (0 included).
+  return model.price ?? (endpoint.preset?.local ? undefined : lookupPrice(model.model, overrides));
 }
 
 /**

@@ -131,7 +131,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
       const batch = node.runs.some((r) => runState(r) === 'batch') ? await loadBatch() : undefined;
       return node.runs.map((run) =>
         batch && runState(run) === 'batch'
-          ? { kind: 'run', run, batches: batch.readBatchState(run.dir).batches }
+          ? { kind: 'run', run, batches: batchesOf(batch.readBatchState, run.dir) }
           : { kind: 'run', run },
       );
     }
@@ -144,6 +144,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         return [{ kind: 'message', text: e instanceof Error ? e.message : String(e), icon: 'error' }];
       }
     }
+    return [];
+  }
+}
+
+/** A run's batches; a damaged state file shows as none rather than breaking the tree. */
+function batchesOf(read: (dir: string) => { batches: BatchRecord[] }, dir: string): BatchRecord[] {
+  try {
+    return read(dir).batches;
+  } catch {
     return [];
   }
 }

@@ -31,6 +31,7 @@ import { newEvalCommand } from './commands/newEval';
 import { clearApiKey, setApiKey } from './commands/apiKeys';
 import { downloadDatasetCommand } from './commands/downloadDataset';
 import { showEndpointModels, testConnection } from './commands/endpointCommands';
+import { refreshBatchStatus } from './commands/batchCommands';
 import { exportRunCommand } from './commands/exportRun';
 import { registerPromptLanguage } from './prompt/promptLanguage';
 import { PromptPreviews } from './webviews/promptPreview';
@@ -127,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       rerunCase: (arg?: unknown) => rerunCase(services, caseViews, tests, arg),
       previewCase: (arg?: unknown) => previewCase(previews, tests, arg),
       showFailures: (dir?: string, variant?: string) => showFailures(panels, dir, variant),
+      refreshBatchStatus: (run?: unknown) => refreshBatchStatus(services, run),
     }),
   );
   void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', vscode.workspace.isTrusted);

@@ -2,9 +2,17 @@
 // header, its query such as Azure's api-version, its model list), with the key stored for that origin (or the
 // approved environment variable).
 import * as vscode from 'vscode';
-import { listModelsOf, originOf, providerIdOf, testConnectionOf, type ModelConfig } from '../../core';
+import {
+  listModelsOf,
+  originOf,
+  presetOf,
+  providerIdOf,
+  testConnectionOf,
+  type ModelConfig,
+} from '../../core';
 import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
+import { connectionResults } from '../views/endpointRow';
 import { endpointsOf, type Endpoint } from '../views/modelsView';
 
 async function endpointFrom(
@@ -17,7 +25,8 @@ async function endpointFrom(
     if (known) return known;
     // A URL typed by hand: its provider follows from the preset it points at, else OpenAI-compatible.
     const provider = providerIdOf({ baseUrl: arg });
-    return { origin: originOf(arg), baseUrl: arg, provider, models: [], envVariables: [] };
+    const keyNeeded = presetOf({ baseUrl: arg })?.needsKey ?? true;
+    return { origin: originOf(arg), baseUrl: arg, provider, models: [], envVariables: [], keyNeeded };
   }
   if (arg?.endpoint) return arg.endpoint;
   const picked = await vscode.window.showQuickPick(
@@ -44,6 +53,9 @@ export async function testConnection(
 ): Promise<{ ok: boolean; models?: number; error?: string; provider?: string } | undefined> {
   const e = await endpointFrom(services, arg);
   if (!e) return undefined;
+  // The Models view shows the last result in the endpoint's row (it refreshes on each one).
+  const record = (r: { ok: boolean; models?: number; error?: string }): void =>
+    connectionResults.set(e.provider, e.origin, { ...r, at: Date.now() });
   try {
     const check = await testConnectionOf(representative(e), await keyFor(services, e));
     if (check.ok) {
@@ -52,15 +64,18 @@ export async function testConnection(
       services.log.info(
         `test connection ${e.origin} (${check.provider}, key in ${check.keyHeader}): ok, ${n} models, ${Math.round(check.latencyMs)} ms`,
       );
+      record({ ok: true, models: n });
       return { ok: true, models: n, provider: check.provider };
     }
     services.log.warn(`test connection ${e.origin} (${check.provider}): ${check.error}`);
     void vscode.window.showErrorMessage(`${e.origin} did not answer: ${check.error}`);
+    record({ ok: false, error: check.error });
     return { ok: false, error: check.error, provider: check.provider };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     services.log.warn(`test connection ${e.origin}: ${error}`);
     void vscode.window.showErrorMessage(`${e.origin} did not answer: ${error}`);
+    record({ ok: false, error });
     return { ok: false, error };
   }
 }

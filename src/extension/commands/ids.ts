@@ -27,6 +27,7 @@ export const Command = {
   rerunCase: 'ubp.rerunCase',
   previewCase: 'ubp.previewCase',
   showFailures: 'ubp.showFailures',
+  refreshBatchStatus: 'ubp.refreshBatchStatus',
 } as const;
 
 export type CommandName = keyof typeof Command;

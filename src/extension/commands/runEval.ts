@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
   apiKeyEnvOf,
+  loadBatch,
   estimateCostText,
   fmtUsd,
   manifestCostUsd,
@@ -17,6 +18,8 @@ import {
 } from '../../core';
 import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
+import { runModeChoices } from '../batchText';
+import { submitBatchRun } from './batchCommands';
 import { Command } from './ids';
 
 export interface RunEvalArgs {
@@ -30,6 +33,8 @@ export interface RunEvalArgs {
   fresh?: boolean;
   /** Run only the first N cases. */
   limit?: number;
+  /** 'batch' sends the requests through the providers' batch APIs (asked from the palette when on offer). */
+  mode?: 'interactive' | 'batch';
 }
 
 export interface RunEvalResult {
@@ -87,6 +92,10 @@ export async function runEvalCommand(
     }
   }
   for (const w of prepared.warnings) services.log.warn(w);
+  const mode = args.mode ?? (interactive ? await pickMode(prepared) : 'interactive');
+  if (!mode) return undefined;
+  // The mode's quick pick showed both estimates: choosing batch is the confirmation.
+  if (mode === 'batch') return submitBatchRun(services, root, prepared);
   const free = prepared.estimate.llmRequests === 0 || prepared.estimate.costUsd === 0;
   const ask = args.confirm === 'whenPaid' ? !free : args.confirm !== false;
   if (ask && !(await confirmEstimate(prepared))) return undefined;
@@ -292,6 +301,18 @@ async function pickVariants(prepared: PreparedEval): Promise<string[] | undefine
   );
   if (!picked || picked.length === 0) return undefined;
   return picked.map((p) => p.label);
+}
+
+/** Interactive or batch, when every model of the run can batch; interactive without asking otherwise. */
+async function pickMode(prepared: PreparedEval): Promise<'interactive' | 'batch' | undefined> {
+  if (prepared.estimate.llmRequests === 0) return 'interactive';
+  const { batchOffer } = await loadBatch();
+  const choices = runModeChoices(prepared.estimate.costUsd, await batchOffer(prepared));
+  if (!choices) return 'interactive';
+  const picked = await vscode.window.showQuickPick(choices, {
+    title: `Run ${prepared.config.name}: ${prepared.estimate.llmRequests.toLocaleString('en-US')} requests`,
+  });
+  return picked?.mode;
 }
 
 async function confirmEstimate(prepared: PreparedEval): Promise<boolean> {

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { apiKeyEnvOf, endpointOf, PROVIDERS, type ModelConfig, type ProviderId } from '../../core';
 import type { Services } from '../services';
+import { connectionResults, endpointRow } from './endpointRow';
 
 export interface Endpoint {
   origin: string;
@@ -13,6 +14,8 @@ export interface Endpoint {
   models: ModelConfig[];
   /** Environment variables the configs (or their presets) name for this origin's key. */
   envVariables: string[];
+  /** False when a preset says the server needs no key (local servers). */
+  keyNeeded: boolean;
 }
 
 /** The endpoints of all workspace configs, grouped by provider and origin. */
@@ -33,6 +36,7 @@ export async function endpointsOf(services: Services): Promise<Endpoint[]> {
         provider: resolved.provider,
         models: [],
         envVariables: [],
+        keyNeeded: resolved.preset?.needsKey ?? true,
       };
       if (!e.models.some((x) => x.id === m.id)) e.models.push(m);
       const env = apiKeyEnvOf(m);
@@ -54,6 +58,8 @@ export class ModelsView implements vscode.TreeDataProvider<Node> {
   constructor(private readonly services: Services) {
     services.configs.onDidChange(() => this.refresh());
     services.keys.onDidChange(() => this.refresh());
+    // Kept for the extension's lifetime, like the view itself.
+    connectionResults.onDidChange(() => this.refresh());
   }
 
   refresh(): void {
@@ -64,11 +70,24 @@ export class ModelsView implements vscode.TreeDataProvider<Node> {
     if (node.kind === 'endpoint') {
       const e = node.endpoint;
       const item = new vscode.TreeItem(e.origin, vscode.TreeItemCollapsibleState.Expanded);
-      const env = e.envVariables.find((v) => process.env[v]);
-      const keyState = node.hasKey ? 'key set' : env ? `key from $${env}` : 'no key';
-      item.description = `${PROVIDERS[e.provider].label} · ${keyState}`;
-      item.iconPath = new vscode.ThemeIcon(node.hasKey || env ? 'key' : 'circle-slash');
-      item.tooltip = `${e.baseUrl} (${PROVIDERS[e.provider].label})\nKeys are stored per origin and only sent to ${e.origin}.`;
+      const row = endpointRow({
+        providerLabel: PROVIDERS[e.provider].label,
+        keyNeeded: e.keyNeeded,
+        hasStoredKey: node.hasKey,
+        envKey: e.envVariables.find((v) => process.env[v]),
+        lastTest: connectionResults.get(e.provider, e.origin),
+      });
+      item.description = row.description;
+      item.iconPath = new vscode.ThemeIcon(row.icon);
+      item.tooltip = [
+        `${e.baseUrl} (${PROVIDERS[e.provider].label})`,
+        e.keyNeeded
+          ? `Keys are stored per origin and only sent to ${e.origin}.`
+          : 'A local server: no key needed.',
+        row.tooltip,
+      ]
+        .filter(Boolean)
+        .join('\n');
       item.contextValue = node.hasKey ? 'endpoint.keyed' : 'endpoint';
       item.id = `endpoint:${e.provider}:${e.origin}`;
       return item;

@@ -1,14 +1,23 @@
 // The Runs tree: runs grouped by eval, newest first; each with its status and date, and under it every variant's
 // headline metric with its 95% interval and invalid share. Refreshes live from the run service.
 import * as vscode from 'vscode';
-import { fmtUsd, manifestCostUsd, type RunListing, type VariantSummary } from '../../core';
+import {
+  fmtUsd,
+  loadBatch,
+  manifestCostUsd,
+  type BatchRecord,
+  type RunListing,
+  type VariantSummary,
+} from '../../core';
+import { batchLines, batchProgress } from '../batchText';
 import type { RunService } from '../services/runService';
 import { Command } from '../commands/ids';
 import { formatDate as formatWhen } from '../../protocol/dates';
 
 export type RunsNode =
   | { kind: 'group'; name: string; runs: RunListing[] }
-  | { kind: 'run'; run: RunListing }
+  /** `batches`: a run waiting on provider batches, as last polled. */
+  | { kind: 'run'; run: RunListing; batches?: BatchRecord[] }
   | { kind: 'variant'; run: RunListing; summary: VariantSummary }
   | { kind: 'message'; text: string; icon: string };
 
@@ -19,6 +28,7 @@ const STATUS_ICON: Record<string, string> = {
   failed: 'error',
   budget: 'warning',
   interrupted: 'debug-pause',
+  batch: 'cloud-upload',
 };
 
 export function runState(run: RunListing): string {
@@ -72,13 +82,16 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
           : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
         // Status and the key figure first: a narrow sidebar cuts the end of a row, not its start.
         const item = new vscode.TreeItem(`${state} · ${done}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${m.dataset.form} · ${formatDate(m.startedAt)}`;
+        // A run waiting on provider batches: their progress (as last polled) instead of the form.
+        const batches = node.batches ?? [];
+        item.description = `${batches.length ? batchProgress(batches) : m.dataset.form} · ${formatDate(m.startedAt)}`;
         const reruns = m.reruns?.length
           ? `; re-run ${m.reruns.length}× (last ${formatDate(m.reruns.at(-1)!.at)})`
           : '';
         item.tooltip = new vscode.MarkdownString(
           `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
-            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}`,
+            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}` +
+            (batches.length ? `\n\n${batchLines(batches).join('  \n')}` : ''),
         );
         item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
         item.contextValue = `run.${state}`;
@@ -113,7 +126,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
       }
       return [...groups.entries()].map(([name, runs]) => ({ kind: 'group', name, runs }));
     }
-    if (node.kind === 'group') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node.kind === 'group') {
+      // Batch mode loads only when some run waits on batches.
+      const batch = node.runs.some((r) => runState(r) === 'batch') ? await loadBatch() : undefined;
+      return node.runs.map((run) =>
+        batch && runState(run) === 'batch'
+          ? { kind: 'run', run, batches: batchesOf(batch.readBatchState, run.dir) }
+          : { kind: 'run', run },
+      );
+    }
     if (node.kind === 'run') {
       try {
         const summaries = await this.runs.variantSummaries(node.run);
@@ -123,6 +144,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         return [{ kind: 'message', text: e instanceof Error ? e.message : String(e), icon: 'error' }];
       }
     }
+    return [];
+  }
+}
+
+/** A run's batches; a damaged state file shows as none rather than breaking the tree. */
+function batchesOf(read: (dir: string) => { batches: BatchRecord[] }, dir: string): BatchRecord[] {
+  try {
+    return read(dir).batches;
+  } catch {
     return [];
   }
 }

@@ -216,6 +216,7 @@ function showCompare(view: CompareView): void {
   replace(
     app,
     compare.element,
+    paperTableBar((format) => void exportPaperTable(format)),
     h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }),
   );
   app.setAttribute('aria-busy', 'false');

@@ -24,7 +24,7 @@ export function memorisationBlock(view: ResultsView): HTMLElement | null {
     h('h3', {}, 'Memorisation of the data set (recall runs beside this one)'),
     h(
       'table',
-      {},
+      { class: 'data' },
       h(
         'thead',
         {},

@@ -7,7 +7,9 @@
 // request in to last answer out), which leaves process start-up out of promptfoo's figure. Also: the per-case
 // overhead of the product path with an instant predictor, a re-run served from the response cache, and the
 // start-up of `ubp version` and `ubp run` on a tiny config.
-//   npm run bench -- runner   (UBP_BENCH_QUICK=1: 1 run each, 400 prompts, no promptfoo unless UBP_BENCH_PROMPTFOO=1)
+//   npm run bench -- runner   (UBP_BENCH_QUICK=1: 1 run each, 400 prompts, no promptfoo unless UBP_BENCH_PROMPTFOO=1;
+//   UBP_BENCH_PROMPTFOO=0 skips it; UBP_BENCH_PAIRS=N product/bareLean pairs, default 5; UBP_BENCH_PARTS=
+//   throughput,cache,overhead,memory,startup picks parts; UBP_BENCH_LATENCY=0 one latency only)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +31,12 @@ const QUICK = process.env.UBP_BENCH_QUICK === '1';
 const N = Number(process.env.UBP_BENCH_N ?? (QUICK ? 400 : 2000));
 const CONCURRENCY = 32;
 const RUNS = QUICK ? 1 : 3;
+// The product/bareLean ratio is the target: at least 5 interleaved pairs, its median quoted.
+const PAIRS = Number(process.env.UBP_BENCH_PAIRS ?? (QUICK ? 1 : 5));
+// UBP_BENCH_PARTS=throughput,cache,overhead,memory,startup (default all): run only some parts.
+const PARTS = new Set(
+  (process.env.UBP_BENCH_PARTS ?? 'throughput,cache,overhead,memory,startup').split(',').map((s) => s.trim()),
+);
 const ONLY_LATENCY = process.env.UBP_BENCH_LATENCY;
 const LATENCIES = [0, 50];
 const PROMPTFOO_VERSION = '0.121.20';
@@ -144,7 +152,15 @@ interface Measured {
   /** Requests per second as the server saw them (first request in to last answer out). */
   serverRps: number;
   seconds: number;
+  /** This process's CPU time (user + system) per case, ms: steadier than wall time on a loaded machine. */
+  cpuMsPerCase?: number;
 }
+
+/** CPU time of this process since `from` (a process.cpuUsage() reading), in ms. */
+const cpuMsSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 
 async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -165,21 +181,28 @@ async function bareLoop(server: ServerChild, prompts: ChatMessage[][], lean = fa
   });
   let chars = 0;
   await serverReset(server);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(prompts.length, CONCURRENCY, async (i) => {
     const r = await client.chat.completions.create({ model: MODEL, messages: prompts[i]! });
     chars += r.choices[0]!.message.content!.length;
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = cpuMsSince(cpu0);
   if (chars === 0) throw new Error('bare loop: no answers');
-  return measured(server, prompts.length, seconds);
+  return measured(server, prompts.length, seconds, cpuMs);
 }
 
-async function measured(server: ServerChild, n: number, seconds: number): Promise<Measured> {
+async function measured(server: ServerChild, n: number, seconds: number, cpuMs?: number): Promise<Measured> {
   const span = await serverSpan(server);
   if (span.chatRequests !== n) throw new Error(`the server saw ${span.chatRequests} requests, expected ${n}`);
   const serverSeconds = (span.lastAnsweredAt! - span.firstChatAt!) / 1000;
-  return { wallRps: round(n / seconds), serverRps: round(n / serverSeconds), seconds: round(seconds, 3) };
+  return {
+    wallRps: round(n / seconds),
+    serverRps: round(n / serverSeconds),
+    seconds: round(seconds, 3),
+    ...(cpuMs !== undefined ? { cpuMsPerCase: round(cpuMs / n, 4) } : {}),
+  };
 }
 
 async function productRun(
@@ -189,7 +212,7 @@ async function productRun(
   predictor: Predictor,
   render: (tc: TestCase) => ChatMessage[],
   pool: string,
-): Promise<{ seconds: number; success: number; invalid: number; error: number }> {
+): Promise<{ seconds: number; cpuMs: number; success: number; invalid: number; error: number }> {
   const rootDir = path.join(ctx.tmpDir, `store-${label}`);
   rmSync(rootDir, { recursive: true, force: true });
   const store = await openRunStore({
@@ -208,6 +231,7 @@ async function productRun(
     render,
     pool,
   };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const handle = runEval({
     store,
@@ -218,11 +242,12 @@ async function productRun(
   });
   const summary = await handle.done;
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = cpuMsSince(cpu0);
   rmSync(rootDir, { recursive: true, force: true });
   if (summary.status !== 'done')
     throw new Error(`product run ${label} ended ${summary.status}: ${summary.error ?? ''}`);
   const t = summary.totals;
-  return { seconds, success: t.success, invalid: t.invalid, error: t.error };
+  return { seconds, cpuMs, success: t.success, invalid: t.invalid, error: t.error };
 }
 
 async function product(
@@ -247,7 +272,7 @@ async function product(
       `product run: ${r.success} success, ${r.invalid} invalid, ${r.error} errors of ${cases.length}`,
     );
   }
-  return measured(server, cases.length, r.seconds);
+  return measured(server, cases.length, r.seconds, r.cpuMs);
 }
 
 // ── promptfoo ────────────────────────────────────────────────────────────────────────────────────────────
@@ -357,6 +382,23 @@ function timeCommand(args: string[], cwd: string, times = 5): number {
     const r = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
     if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
     xs.push((performance.now() - t0) / 1000);
+  }
+  return round(median(xs), 3);
+}
+
+/** Median seconds from spawning `node <args>` to the first byte on its stdout (the run's first event line). */
+async function timeToFirstOutput(args: string[], cwd: string, times = 5): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    let first: number | undefined;
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout!.on('data', () => (first ??= performance.now()));
+      child.on('close', resolve);
+    });
+    if (code !== 0 || first === undefined) throw new Error(`node ${args.join(' ')} exited ${code}`);
+    xs.push((first - t0) / 1000);
   }
   return round(median(xs), 3);
 }
@@ -485,7 +527,10 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     `${N} distinct prompts, median ${median(lengths)} chars (history ${history}), concurrency ${CONCURRENCY}`,
   );
 
-  const pfMain = QUICK && process.env.UBP_BENCH_PROMPTFOO !== '1' ? undefined : ensurePromptfoo(ctx);
+  const pfMain =
+    process.env.UBP_BENCH_PROMPTFOO === '0' || (QUICK && process.env.UBP_BENCH_PROMPTFOO !== '1')
+      ? undefined
+      : ensurePromptfoo(ctx);
   const figures: Record<string, unknown> = {
     prompts: N,
     promptChars: median(lengths),
@@ -496,7 +541,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     note: 'rps = requests/s; wall = in-process for bare/product, whole process for promptfoo; server = first request in to last answer out',
   };
 
-  for (const latency of ONLY_LATENCY ? [Number(ONLY_LATENCY)] : LATENCIES) {
+  for (const latency of !PARTS.has('throughput') ? [] : ONLY_LATENCY ? [Number(ONLY_LATENCY)] : LATENCIES) {
     const server = await startServer(latency);
     try {
       // Warm-up (JIT, connections), not measured.
@@ -510,9 +555,14 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
         promptfooWrite: [],
         promptfooNoWrite: [],
       };
-      for (let rep = 0; rep < RUNS; rep++) {
-        // Alternate the order so neither side always runs on a warmer machine.
-        const order = rep % 2 ? ['product', 'bareLean', 'bare'] : ['bare', 'bareLean', 'product'];
+      for (let rep = 0; rep < Math.max(RUNS, PAIRS); rep++) {
+        // Alternate the order so neither side always runs on a warmer machine; product and bareLean run back to
+        // back (a pair) PAIRS times, the stock client and promptfoo RUNS times.
+        const order = (rep % 2 ? ['product', 'bareLean', 'bare'] : ['bare', 'bareLean', 'product']).filter(
+          (who) =>
+            (who === 'bare' ? rep < RUNS : rep < PAIRS) &&
+            (!process.env.UBP_BENCH_ONLY || process.env.UBP_BENCH_ONLY === who),
+        );
         for (const who of order) {
           const m =
             who === 'product'
@@ -523,7 +573,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
             `${latency} ms  ${who.padEnd(16)} ${m.wallRps} rps in-process, ${m.serverRps} rps at the server`,
           );
         }
-        if (pfMain) {
+        if (pfMain && rep < RUNS) {
           for (const write of [false, true]) {
             const m = await promptfooRun(ctx, pfMain, server, prompts, write);
             runs[write ? 'promptfooWrite' : 'promptfooNoWrite']!.push(m);
@@ -555,10 +605,12 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
       };
       const ratio = (a?: number, b?: number): number | undefined => (a && b ? round(a / b, 2) : undefined);
       const p = med('product', 'wallRps');
-      out.ratios = {
+      const ratios = {
         productOverBare: ratio(p, med('bare', 'wallRps')),
         productOverBareAtServer: ratio(med('product', 'serverRps'), med('bare', 'serverRps')),
-        productOverBareLeanTransport: ratio(p, med('bareLean', 'wallRps')),
+        // The target: the median of the PAIRS interleaved product/bareLean ratios (set below, once paired exists).
+        productOverBareLeanTransport: undefined as number | undefined,
+        productOverBareLeanTransportOfMedians: ratio(p, med('bareLean', 'wallRps')),
         productOverPromptfoo: ratio(p, med('promptfooWrite', 'wallRps')),
         productOverPromptfooNoWrite: ratio(p, med('promptfooNoWrite', 'wallRps')),
         productOverPromptfooAtServer: ratio(med('product', 'serverRps'), med('promptfooWrite', 'serverRps')),
@@ -567,12 +619,21 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
           med('promptfooNoWrite', 'serverRps'),
         ),
       };
+      out.ratios = ratios;
       // The machine's load drifts between repetitions: ratios of runs measured back to back (same repetition)
       // are steadier than ratios of medians taken across repetitions. Both are reported.
-      const paired = (a: string, b: string, k: 'wallRps' | 'serverRps' = 'wallRps'): number | undefined =>
-        runs[a]!.length && runs[a]!.length === runs[b]!.length
-          ? round(median(runs[a]!.map((m, i) => m[k] / runs[b]![i]![k])), 2)
-          : undefined;
+      const paired = (a: string, b: string, k: 'wallRps' | 'serverRps' = 'wallRps'): number | undefined => {
+        const n = Math.min(runs[a]!.length, runs[b]!.length);
+        return n ? round(median(runs[a]!.slice(0, n).map((m, i) => m[k] / runs[b]![i]![k])), 2) : undefined;
+      };
+      const cpu = (who: string): number | undefined =>
+        runs[who]!.length ? round(median(runs[who]!.map((m) => m.cpuMsPerCase ?? NaN)), 4) : undefined;
+      out.medianCpuMsPerCase = {
+        bare: cpu('bare'),
+        bareLeanTransport: cpu('bareLean'),
+        product: cpu('product'),
+      };
+      ratios.productOverBareLeanTransport = paired('product', 'bareLean');
       out.pairedRatios = {
         productOverBare: paired('product', 'bare'),
         productOverBareLeanTransport: paired('product', 'bareLean'),
@@ -595,7 +656,7 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
         `${latency} ms  ratios ${JSON.stringify(out.ratios)} paired ${JSON.stringify(out.pairedRatios)}${bound ? ` share of bound ${JSON.stringify(out.shareOfBound)}` : ''}`,
       );
 
-      if (latency === 0) {
+      if (latency === 0 && PARTS.has('cache')) {
         // A finished eval run again: every answer from the response cache, no request.
         const cacheDir = path.join(ctx.tmpDir, 'cache');
         rmSync(cacheDir, { recursive: true, force: true });
@@ -624,62 +685,80 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     }
   }
 
-  // Per-case overhead of render + parse + score + store: the product path with an instant predictor.
-  const M = QUICK ? 5000 : 20_000;
-  const many = makeCases(M, history);
-  const instant: Predictor = {
-    id: 'instant',
-    kind: 'llm',
-    predict: (req) =>
-      Promise.resolve({
-        raw: `{"choice": "${req.testCase.candidates![req.testCase.user.length % 5]!.label}"}`,
-      }),
-  };
-  const overhead: number[] = [];
-  for (let rep = 0; rep < RUNS; rep++) {
-    const r = await productRun(ctx, `overhead-${rep}`, many, instant, render, 'instant');
-    overhead.push((r.seconds * 1000) / M);
-  }
-  const renderT0 = performance.now();
-  for (let i = 0; i < 2000; i++) render(many[i]!);
-  const renderMs = (performance.now() - renderT0) / 2000;
-  figures.perCaseOverheadMs = {
-    cases: M,
-    median: round(median(overhead), 4),
-    renderOnly: round(renderMs, 4),
-  };
-  ctx.log(
-    `per-case overhead (render+parse+score+store+runner): ${JSON.stringify(figures.perCaseOverheadMs)}`,
-  );
-
-  // Peak memory of a 100,000-case run through the real client, with the response cache on.
-  figures.peakMemory = await peakMemory(ctx);
-  ctx.log(`peak memory: ${JSON.stringify(figures.peakMemory)}`);
-
-  // Start-up.
-  const cli = path.join(root, 'dist', 'cli.js');
-  if (existsSync(cli)) {
-    const startup: Record<string, number> = {
-      nodeBare: timeCommand(['-e', '0'], root),
-      ubpVersion: timeCommand([cli, 'version'], root),
+  if (PARTS.has('overhead')) {
+    // Per-case overhead of render + parse + score + store: the product path with an instant predictor.
+    const M = QUICK ? 5000 : 20_000;
+    const many = makeCases(M, history);
+    const instant: Predictor = {
+      id: 'instant',
+      kind: 'llm',
+      predict: (req) =>
+        Promise.resolve({
+          raw: `{"choice": "${req.testCase.candidates![req.testCase.user.length % 5]!.label}"}`,
+        }),
     };
-    const tiny = path.join(root, 'test', 'fixtures', 'run', 'mini-choice.ubp.json');
-    if (existsSync(tiny)) {
-      const runs = path.join(ctx.tmpDir, 'startup-runs');
-      try {
-        startup.ubpRunTinyBaselines = timeCommand(
-          [cli, 'run', tiny, '--runs-dir', runs, '--new', '--json'],
-          root,
-          3,
-        );
-      } catch (e) {
-        ctx.log(`ubp run on the tiny config failed: ${(e as Error).message}`);
-      }
-      rmSync(runs, { recursive: true, force: true });
+    const overhead: number[] = [];
+    const overheadCpu: number[] = [];
+    for (let rep = 0; rep < RUNS; rep++) {
+      const r = await productRun(ctx, `overhead-${rep}`, many, instant, render, 'instant');
+      overhead.push((r.seconds * 1000) / M);
+      overheadCpu.push(r.cpuMs / M);
     }
-    figures.startupSeconds = startup;
-    ctx.log(`start-up (s, median): ${JSON.stringify(startup)}`);
-  } else ctx.log('dist/cli.js missing (npm run bench builds it): start-up not measured');
+    const renderT0 = performance.now();
+    for (let i = 0; i < 2000; i++) render(many[i]!);
+    const renderMs = (performance.now() - renderT0) / 2000;
+    figures.perCaseOverheadMs = {
+      cases: M,
+      median: round(median(overhead), 4),
+      cpuMedian: round(median(overheadCpu), 4),
+      renderOnly: round(renderMs, 4),
+    };
+    ctx.log(
+      `per-case overhead (render+parse+score+store+runner): ${JSON.stringify(figures.perCaseOverheadMs)}`,
+    );
+  }
+
+  if (PARTS.has('memory')) {
+    // Peak memory of a 100,000-case run through the real client, with the response cache on.
+    figures.peakMemory = await peakMemory(ctx);
+    ctx.log(`peak memory: ${JSON.stringify(figures.peakMemory)}`);
+  }
+
+  if (PARTS.has('startup')) {
+    // Start-up.
+    const cli = path.join(root, 'dist', 'cli.js');
+    if (existsSync(cli)) {
+      const startup: Record<string, number> = {
+        nodeBare: timeCommand(['-e', '0'], root),
+        ubpVersion: timeCommand([cli, 'version'], root),
+      };
+      const tiny = path.join(root, 'test', 'fixtures', 'run', 'mini-choice.ubp.json');
+      if (existsSync(tiny)) {
+        const runs = path.join(ctx.tmpDir, 'startup-runs');
+        try {
+          startup.ubpRunTinyBaselines = timeCommand(
+            [cli, 'run', tiny, '--runs-dir', runs, '--new', '--json'],
+            root,
+            5,
+          );
+          // "Starts" as a user sees it: the first line `ubp run` prints (the run id, cases and variants, after
+          // the config is read, the data loaded and the cases built), against bare node printing one line.
+          startup.nodeBareFirstLine = await timeToFirstOutput(['-e', 'process.stdout.write("x\\n")'], root);
+          startup.ubpRunTinyFirstLine = await timeToFirstOutput(
+            [cli, 'run', tiny, '--runs-dir', runs, '--new'],
+            root,
+          );
+          startup.runOverBare = round(startup.ubpRunTinyBaselines / startup.nodeBare, 2);
+          startup.firstLineOverBare = round(startup.ubpRunTinyFirstLine / startup.nodeBareFirstLine, 2);
+        } catch (e) {
+          ctx.log(`ubp run on the tiny config failed: ${(e as Error).message}`);
+        }
+        rmSync(runs, { recursive: true, force: true });
+      }
+      figures.startupSeconds = startup;
+      ctx.log(`start-up (s, median): ${JSON.stringify(startup)}`);
+    } else ctx.log('dist/cli.js missing (npm run bench builds it): start-up not measured');
+  }
 
   rmSync(ctx.tmpDir, { recursive: true, force: true });
   return figures;

@@ -76,8 +76,21 @@ test('the peek shows a failed prediction as a diff of titles, reported on openin
   const { page } = wb;
   await runCommand(page, 'View: Show Testing');
   const tree = page.locator('.test-explorer .monaco-list-row');
-  await tree.filter({ hasText: 'taste' }).first().waitFor({ timeout: 60_000 });
-  await runCommand(page, 'Test: Go to Next Test Failure');
+  const config = tree.filter({ hasText: 'taste' }).first();
+  await config.waitFor({ timeout: 60_000 });
+  // Expand the config and its model's variant, then open a failed case: VS Code peeks the failure of an opened
+  // test that failed in the latest results (here reported on opening, without a run).
+  const expand = async (row: typeof config) => {
+    if ((await row.getAttribute('aria-expanded')) === 'false')
+      await row.locator('.monaco-tl-twistie').click();
+  };
+  await expand(config);
+  const variant = tree.filter({ hasText: 'taste-choice×local-llm' }).first();
+  await variant.waitFor({ timeout: 60_000 });
+  await expand(variant);
+  const leaf = tree.filter({ hasText: /(wrong|invalid) · u/ }).first();
+  await leaf.waitFor({ timeout: 60_000 });
+  await leaf.click();
   const peek = page.locator('.peekview-widget').first();
   await peek.waitFor({ timeout: 60_000 });
   const text = await peek.innerText();

@@ -122,7 +122,32 @@ export interface ResultsView {
   computeMs: number;
   /** Milliseconds since epoch when the host started opening the panel (the UI test's clock origin). */
   openedAt: number;
+  /**
+   * Each LLM model's recall rate from a recall run over the same data set in the same runs folder (the report's
+   * `memorisation`), shown beside its behaviour scores; absent when there is no such run.
+   */
+  memorisation?: MemorisationView[];
 }
+
+/** A model's memorisation of the data set (the engine's MemorisationRow, as JSON values). */
+export interface MemorisationView {
+  model: string;
+  /** The recall run it comes from. */
+  run: string;
+  dataset: string;
+  items: number;
+  /** Share of item titles named exactly from their ids. */
+  exact: EstimateView;
+  /** Mean token F1 of the named titles. */
+  partial?: EstimateView;
+  /** Share of recall answers that were invalid or failed. */
+  failShare: Num;
+  /** The report's plain-language sentence. */
+  note: string;
+}
+
+/** Formats of the paper table (`ubp table`) the panel exports. */
+export type PaperTableFormat = 'md' | 'csv' | 'latex';
 
 export type FailureOutcome = 'wrong' | 'invalid' | 'error';
 /** Compare mode lists cases whose outcome changed between the runs in the same table. */
@@ -214,6 +239,8 @@ export interface ResultsPanelProtocol extends Protocol {
     compareWith: { params: { reference: string }; result: ReferenceComparison };
     exportTable: { params: ExportRequest; result: { saved: string | null } };
     exportChart: { params: { suggestedName: string; dataUrl: string }; result: { saved: string | null } };
+    /** Saves the run's paper table (`ubp table`) through a save dialog. */
+    exportPaperTable: { params: { format: PaperTableFormat }; result: { saved: string | null } };
   };
   toWebview: {
     loading: { title: string; openedAt: number };

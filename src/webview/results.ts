@@ -6,6 +6,7 @@ import { h, replace } from './lib/dom';
 import type {
   CompareView,
   ExportRequest,
+  PaperTableFormat,
   ResultsPanelProtocol,
   ResultsPanelState,
   ResultsView,
@@ -14,6 +15,7 @@ import { Charts } from './results/charts';
 import { CompareTable } from './results/compare';
 import { FailuresTable } from './results/failures';
 import { runHeader } from './results/header';
+import { memorisationBlock, otherNotes, paperTableBar } from './results/memorisation';
 import { MetricsTable } from './results/metricsTable';
 import './results.css';
 
@@ -44,6 +46,15 @@ function rendered(phase: ResultsPanelProtocol['toHost']['rendered']['phase'], ro
   };
   requestAnimationFrame(() => setTimeout(send));
   setTimeout(send, 250);
+}
+
+async function exportPaperTable(format: PaperTableFormat): Promise<void> {
+  try {
+    const { saved } = await channel.request('exportPaperTable', { format });
+    if (saved) status(`Saved ${saved}`);
+  } catch (e) {
+    status(`Export failed: ${(e as Error).message}`);
+  }
 }
 
 async function exportTable(
@@ -158,6 +169,12 @@ function drawCharts(): void {
   rendered('charts');
 }
 
+function notesList(notes: string[]): HTMLElement | null {
+  return notes.length
+    ? h('ul', { class: 'notes', 'aria-label': 'Notes' }, ...notes.map((n) => h('li', {}, n)))
+    : null;
+}
+
 function show(view: ResultsView): void {
   const first = !current;
   current = view;
@@ -171,9 +188,9 @@ function show(view: ResultsView): void {
   replace(
     headerSlot,
     runHeader(view.header, view.live),
-    view.notes.length
-      ? h('ul', { class: 'notes', 'aria-label': 'Notes' }, ...view.notes.map((n) => h('li', {}, n)))
-      : null,
+    notesList(otherNotes(view)),
+    memorisationBlock(view),
+    paperTableBar((format) => void exportPaperTable(format)),
     view.intervals
       ? null
       : h(
@@ -199,6 +216,7 @@ function showCompare(view: CompareView): void {
   replace(
     app,
     compare.element,
+    paperTableBar((format) => void exportPaperTable(format)),
     h('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }),
   );
   app.setAttribute('aria-busy', 'false');

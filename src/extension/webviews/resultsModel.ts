@@ -15,7 +15,14 @@ import {
   DEFAULT_BOOTSTRAP,
   latestResults,
   listRuns,
+  buildPaperTable,
   manifestCostUsd,
+  memorisationBeside,
+  renderTableCsv,
+  renderTableLatex,
+  renderTableMarkdown,
+  siblingRecallRuns,
+  type MemorisationRow,
   pairName,
   probeComparison,
   readResults,
@@ -42,6 +49,8 @@ import {
   type DeltaView,
   type EstimateView,
   type FailureRow,
+  type MemorisationView,
+  type PaperTableFormat,
   type ReferenceComparison,
   type ResultsView,
   type RunHeaderView,
@@ -128,17 +137,45 @@ export async function readSlimRun(dir: string): Promise<LoadedRun & { bytes: num
   return { dir: path.resolve(dir), manifest, results: [...byKey.values()], bytes };
 }
 
-/** The run's report, as `ubp report --json` computes it (default bootstrap). */
-export function reportOf(run: LoadedRun): Report {
-  return buildReport(run.manifest, run.results, { dir: run.dir });
+/** The run's report, as `ubp report --json` computes it (default bootstrap; memorisation from memorisationOf). */
+export function reportOf(run: LoadedRun, memorisation: MemorisationRow[] = []): Report {
+  return buildReport(run.manifest, run.results, {
+    dir: run.dir,
+    ...(memorisation.length ? { memorisation } : {}),
+  });
 }
 
 /**
  * The same report's point estimates only (one bootstrap resample: the values are computed from the totals, so
  * they equal the full report's; the intervals are meaningless and dropped from the view).
  */
-export function quickReportOf(run: LoadedRun): Report {
-  return buildReport(run.manifest, run.results, { dir: run.dir, bootstrap: { resamples: 1 } });
+export function quickReportOf(run: LoadedRun, memorisation: MemorisationRow[] = []): Report {
+  return buildReport(run.manifest, run.results, {
+    dir: run.dir,
+    bootstrap: { resamples: 1 },
+    ...(memorisation.length ? { memorisation } : {}),
+  });
+}
+
+/**
+ * Each model's recall rate from the recall runs beside this run (same runs folder and data set), as
+ * `ubp report` finds them; empty when there are none.
+ */
+export async function memorisationOf(run: LoadedRun): Promise<MemorisationRow[]> {
+  return memorisationBeside(run.manifest, await siblingRecallRuns(run.dir, run.manifest));
+}
+
+function memorisationView(m: MemorisationRow): MemorisationView {
+  return {
+    model: m.model,
+    run: m.run,
+    dataset: m.dataset,
+    items: m.items,
+    exact: estimateView(m.exact),
+    ...(m.partial ? { partial: estimateView(m.partial) } : {}),
+    failShare: num(m.failShare),
+    note: m.note,
+  };
 }
 
 /** Runs above this many results get their full report from a child process (`ubp report --json`). */
@@ -404,6 +441,7 @@ export function resultsView(
     notes: report.notes ?? [],
     computeMs: timing.computeMs,
     openedAt: timing.openedAt,
+    ...(report.memorisation?.length ? { memorisation: report.memorisation.map(memorisationView) } : {}),
   };
   return intervals ? view : withoutIntervals(view);
 }
@@ -683,4 +721,17 @@ export function toJsonRows(columns: string[], rows: (string | number | null)[][]
       2,
     ) + '\n'
   );
+}
+
+/** File extension of each paper-table format. */
+export const PAPER_TABLE_EXT: Record<PaperTableFormat, string> = { md: 'md', csv: 'csv', latex: 'tex' };
+
+/** The run's paper table as `ubp table <run> --format <format>` writes it (the engine's table, same defaults). */
+export function paperTableText(runs: LoadedRun[], format: PaperTableFormat): string {
+  const table = buildPaperTable(runs.map((r) => ({ manifest: r.manifest, results: r.results })));
+  return format === 'csv'
+    ? renderTableCsv(table)
+    : format === 'latex'
+      ? renderTableLatex(table)
+      : renderTableMarkdown(table);
 }

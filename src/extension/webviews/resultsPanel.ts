@@ -16,12 +16,14 @@ import {
   toCsv,
   unitKey,
   type CaseResult,
+  type MemorisationRow,
   type Report,
 } from '../../core';
 import type {
   CompareView,
   ExportRequest,
   FailureRow,
+  PaperTableFormat,
   ResultsPanelProtocol,
   ResultsPanelState,
   ResultsView,
@@ -37,7 +39,10 @@ import {
   failureRows,
   findProbeTwin,
   manifestHeaderView,
+  memorisationOf,
   OFF_THREAD_RESULTS,
+  PAPER_TABLE_EXT,
+  paperTableText,
   probeChart,
   quickReportOf,
   readSlimRun,
@@ -162,6 +167,10 @@ class ResultsPanel implements vscode.Disposable {
   private refreshing = false;
   private dirty = false;
   private probe?: ResultsView['charts']['probe'];
+  /** Recall rates from recall runs beside this run (read once when the run is opened). */
+  private memorisation: MemorisationRow[] = [];
+  /** The runs of a compare panel (the paper table's columns). */
+  private compared: LoadedRun[] = [];
   private disposed = false;
   private readonly abort = new AbortController();
   private readonly extensionPath: string;
@@ -186,6 +195,7 @@ class ResultsPanel implements vscode.Disposable {
         },
         exportTable: (p) => this.exportTable(p),
         exportChart: (p) => this.exportChart(p),
+        exportPaperTable: (p) => this.exportPaperTable(p.format),
       },
       {
         rendered: (r) => {
@@ -246,10 +256,15 @@ class ResultsPanel implements vscode.Disposable {
     this.panel.title = `Results: ${read.manifest.name}`;
     this.live = new LiveRun(read.dir, read.results, read.manifest, read.bytes);
     const run = this.live.run;
+    try {
+      this.memorisation = await memorisationOf(run);
+    } catch (e) {
+      this.deps.log.warn(`results panel: recall runs beside this run: ${(e as Error).message}`);
+    }
     // Small runs: the full report right here. Large ones: point estimates now (the values equal the full
     // report's), intervals from a child process a moment later.
     const big = run.results.length > OFF_THREAD_RESULTS;
-    const report = big ? quickReportOf(run) : reportOf(run);
+    const report = big ? quickReportOf(run, this.memorisation) : reportOf(run, this.memorisation);
     const view = resultsView(run, report, this.timing(t0), this.isLive(), !big);
     this.post(view);
     if (!big) this.reportDeferred.resolve(report);
@@ -297,7 +312,7 @@ class ResultsPanel implements vscode.Disposable {
         this.deps.log.warn(
           `results panel: ubp report in a child process failed (${(e as Error).message}); computing here`,
         );
-        report = reportOf(this.live.run);
+        report = reportOf(this.live.run, this.memorisation);
       }
       if (this.disposed) return;
       this.post(resultsView(this.live.run, report, this.timing(t0), this.isLive(), true), false);
@@ -352,6 +367,7 @@ class ResultsPanel implements vscode.Disposable {
     });
     const t0 = performance.now();
     const [ra, rb] = await Promise.all([readSlimRun(a), readSlimRun(b)]);
+    this.compared = [ra, rb];
     if (ra.manifest.dataset.form !== rb.manifest.dataset.form) {
       throw new Error(
         `cannot compare a ${ra.manifest.dataset.form} run with a ${rb.manifest.dataset.form} run`,
@@ -400,7 +416,7 @@ class ResultsPanel implements vscode.Disposable {
       if (!changed && stillLive) return;
       const run = this.live.run;
       const big = run.results.length > OFF_THREAD_RESULTS;
-      const report = big ? quickReportOf(run) : reportOf(run);
+      const report = big ? quickReportOf(run, this.memorisation) : reportOf(run, this.memorisation);
       this.post(resultsView(run, report, this.timing(t0), stillLive, !big), false);
       if (big) void this.fullReport();
       if (replaced && added.some((r) => this.failureKeys.has(unitKey(r.caseId, r.variant, r.sample)))) {
@@ -455,6 +471,26 @@ class ResultsPanel implements vscode.Disposable {
     const text = p.format === 'csv' ? toCsv(p.columns, p.rows) : toJsonRows(p.columns, p.rows);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     this.deps.log.info(`results panel: exported ${p.rows.length} rows to ${uri.fsPath}`);
+    return { saved: uri.fsPath };
+  }
+
+  /** The paper table (`ubp table`'s engine function) of this run, or of both runs in compare mode. */
+  private async exportPaperTable(format: PaperTableFormat): Promise<{ saved: string | null }> {
+    const runs = this.live ? [this.live.run] : this.compared;
+    if (!runs.length) throw new Error('no run loaded');
+    const name = runs.map((r) => r.manifest.id).join('-vs-');
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(
+        this.defaultFolder(),
+        `${safeName(`table-${name}`)}.${PAPER_TABLE_EXT[format]}`,
+      ),
+      filters:
+        format === 'csv' ? { CSV: ['csv'] } : format === 'latex' ? { LaTeX: ['tex'] } : { Markdown: ['md'] },
+      title: 'Export paper table',
+    });
+    if (!uri) return { saved: null };
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(paperTableText(runs, format), 'utf8'));
+    this.deps.log.info(`results panel: exported the paper table to ${uri.fsPath}`);
     return { saved: uri.fsPath };
   }
 

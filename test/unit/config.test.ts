@@ -49,7 +49,7 @@ test('defaults: every documented default is filled in', () => {
   });
   assert.deepEqual(c.prompts, ['builtin:choice']);
   assert.deepEqual(c.models, []);
-  assert.deepEqual(c.baselines, ['random', 'popularity', 'item-mean', 'item-knn', 'mf']);
+  assert.deepEqual(c.baselines, ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf']);
   assert.deepEqual(c.run, {
     concurrency: 8,
     samples: 1,

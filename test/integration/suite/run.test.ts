@@ -99,7 +99,8 @@ describe('Run UBP Eval', () => {
 
   it('cancels a run mid-way and resumes it without repeating a finished case', async () => {
     server.reset();
-    server.setLatency(150);
+    // Slow enough answers that the cancel always finds requests in flight, even on a loaded machine.
+    server.setLatency(400);
     const config = writeConfig(
       'it-cancel',
       [{ id: 'slow-llm', baseUrl: server.url, model: 'test-model' }],

@@ -398,7 +398,14 @@ test('implicit data: log(1 + plays), the user top share for binary', async () =>
 
 test('fitBaselines: shared fit, form lists, clear errors', () => {
   const { data, mask } = makeData(A);
-  assert.deepEqual(baselinesForForm('ranking'), ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf']);
+  assert.deepEqual(baselinesForForm('ranking'), [
+    'random',
+    'popularity',
+    'recency',
+    'item-mean',
+    'item-knn',
+    'mf',
+  ]);
   assert.deepEqual(baselinesForForm('rating'), ['random', 'user-mean', 'item-mean', 'item-knn', 'mf']);
   const all = fitBaselines(baselinesForForm('binary'), data, mask, { form: 'binary', seed: 0 });
   assert.deepEqual(

@@ -28,8 +28,10 @@ test('an empty workspace shows welcome views with actions', async () => {
     await openUbpContainer(wb.page);
     const runs = viewPane(wb.page, 'Runs');
     await runs.locator('.welcome-view-content', { hasText: 'No runs yet' }).waitFor({ timeout: 60_000 });
-    assert.ok(await runs.locator('.monaco-button', { hasText: 'Run UBP Eval' }).isVisible());
+    // No config yet: the welcome offers to create one, and says so, rather than a run that has nothing to run.
     assert.ok(await runs.locator('.monaco-button', { hasText: 'Create an Eval' }).isVisible());
+    assert.match(await runs.locator('.welcome-view-content').innerText(), /no eval config/);
+    assert.equal(await runs.locator('.monaco-button', { hasText: 'Run UBP Eval' }).count(), 0);
     const models = viewPane(wb.page, 'Models');
     if (!(await models.locator('.welcome-view-content').isVisible()))
       await models.locator('.pane-header').click();

@@ -75,6 +75,12 @@ test('a run started from the Command Palette shows in the Runs tree with its met
     // Models and baselines: keep the default (all picked).
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'local-llm' }).waitFor();
     await page.keyboard.press('Enter');
+    // The endpoint speaks OpenAI's Batch API too (the test server emulates it), so the mode is asked: interactive,
+    // with both estimates shown.
+    const interactive = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Interactive' });
+    await interactive.waitFor();
+    assert.ok(await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Batch' }).isVisible());
+    await interactive.click();
     // The estimate, in a modal.
     const dialog = page.locator('.monaco-dialog-box', { hasText: '15 requests' });
     await dialog.waitFor();

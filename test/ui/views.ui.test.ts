@@ -84,7 +84,7 @@ test('a run started from the Command Palette shows in the Runs tree with its met
     // The estimate, in a modal.
     const dialog = page.locator('.monaco-dialog-box', { hasText: '15 requests' });
     await dialog.waitFor();
-    assert.match(await dialog.innerText(), /about \$0\.\d+/);
+    assert.match(await dialog.innerText(), /~\$0\.\d+/);
     await dialog.locator('.monaco-button', { hasText: 'Run' }).click();
     await page.locator('.notifications-toasts', { hasText: 'finished' }).waitFor({ timeout: 120_000 });
     const runs = viewPane(page, 'Runs');

@@ -89,12 +89,18 @@ test('a run started from the Command Palette shows in the Runs tree with its met
     await page.locator('.notifications-toasts', { hasText: 'finished' }).waitFor({ timeout: 120_000 });
     const runs = viewPane(page, 'Runs');
     await runs.locator('.monaco-list-row', { hasText: 'ui-run' }).waitFor();
-    const runRow = runs.locator('.monaco-list-row', { hasText: 'done · 30/30 · choice' });
+    // Status and the key figure lead the row; the form and the date follow as its description.
+    const runRow = runs.locator('.monaco-list-row', { hasText: 'done · 30/30' });
     await runRow.waitFor();
+    assert.match(await runRow.innerText(), /done · 30\/30[\s\S]*choice · /);
     await runRow.locator('.monaco-tl-twistie').click();
     const variant = runs.locator('.monaco-list-row', { hasText: 'local-llm' });
     await variant.waitFor();
-    assert.match(await variant.innerText(), /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] · invalid \d+\.\d%/);
+    // The headline figure first, then whose it is and its invalid share.
+    assert.match(
+      await variant.innerText(),
+      /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\][\s\S]*local-llm · invalid \d+\.\d%/,
+    );
     await runs.locator('.monaco-list-row', { hasText: 'baseline:popularity' }).waitFor();
     assert.equal(server.stats().chatRequests, 15);
     await screenshot(page, 'runs-tree-after-run');

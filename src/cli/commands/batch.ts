@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { envApiKey } from '../apiKey';
+import { UsageError, type CliCommand } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  apiKeyEnvOf,
   loadBatch,
   parseShard,
   prepareEval,
@@ -58,7 +58,7 @@ export const batchCommand: CliCommand = {
       },
     });
     const root = runsDirOf(values, io.cwd) ?? path.resolve(io.cwd, '.ubp');
-    const getApiKey = keyFromEnv(io);
+    const getApiKey = (m: ModelConfig): string | undefined => envApiKey(io, m);
     const {
       cancelBatches,
       exportBatchFile,
@@ -204,19 +204,6 @@ function runDirOf(positionals: string[], root: string): string {
   const d = path.join(runsDir(root), p);
   if (existsSync(path.join(d, RUN_MANIFEST_FILE))) return d;
   throw new Error(`no run "${p}" (neither a run folder nor a run id in ${runsDir(root)})`);
-}
-
-function keyFromEnv(io: CliIO): (m: ModelConfig) => string | undefined {
-  return (m) => {
-    const name = apiKeyEnvOf(m);
-    if (!name) return undefined;
-    const key = io.env[name];
-    if (!key)
-      throw new Error(
-        `model "${m.id}" needs an API key in the environment variable ${name}, which is not set`,
-      );
-    return key;
-  };
 }
 
 function addedModel(values: {

@@ -2,11 +2,11 @@
 // progress, and prints the headline metric of every variant. SIGINT cancels cleanly (the run stays resumable).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { envApiKey } from '../apiKey';
 import { UsageError, type CliCommand, type CliIO } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  apiKeyEnvOf,
   buildReport,
   estimateCostText,
   fmtUsd,
@@ -113,17 +113,7 @@ export const runCommand: CliCommand = {
       .map((s) => s.trim())
       .filter(Boolean);
 
-    const getApiKey = (m: ModelConfig): string | undefined => {
-      const name = apiKeyEnvOf(m);
-      if (!name) return undefined;
-      const key = io.env[name];
-      if (!key)
-        throw new Error(
-          `model "${m.id}" needs an API key in the environment variable ${name}, which is not set` +
-            (m.apiKeyEnv ? ' (apiKeyEnv in the config)' : " (the preset's default)"),
-        );
-      return key;
-    };
+    const getApiKey = (m: ModelConfig): string | undefined => envApiKey(io, m);
 
     const t0 = performance.now();
     let retries = 0;

@@ -19,7 +19,7 @@ import {
   findCause,
   isFatalHttp,
   isRetryableStatus,
-  rejectedSamplingParam,
+  retryWithoutRefusedParam,
   type DroppableParam,
   type HttpErrorInfo,
 } from './providers/errors';
@@ -342,20 +342,13 @@ export function createOpenAIPredictor(
         policy,
         signal: request.signal,
         deps: deps.retryDeps,
-        classify: (e) => {
-          const failure = classifyError(e, secrets);
-          const param = e instanceof APIError ? rejectedSamplingParam(httpErrorInfo(e)) : undefined;
-          if (param && param in sent) {
-            dropped.add(param);
-            return {
-              ...failure,
-              retryable: true,
-              fatal: false,
-              reason: `${failure.reason} (sent again without ${param})`,
-            };
-          }
-          return failure;
-        },
+        classify: (e) =>
+          retryWithoutRefusedParam(
+            classifyError(e, secrets),
+            e instanceof APIError ? httpErrorInfo(e) : undefined,
+            sent,
+            dropped,
+          ),
         onRetry: deps.onRetry
           ? (attempt, index) =>
               deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt, index })

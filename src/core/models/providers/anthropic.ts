@@ -28,7 +28,7 @@ import {
   findCause,
   isFatalHttp,
   isRetryableStatus,
-  rejectedSamplingParam,
+  retryWithoutRefusedParam,
   type DroppableParam,
   type HttpErrorInfo,
 } from './errors';
@@ -391,20 +391,13 @@ export function createAnthropicPredictor(
           policy,
           signal: request.signal,
           deps: deps.retryDeps,
-          classify: (e) => {
-            const failure = classifyAnthropicError(e, secrets);
-            const param = e instanceof AnthropicHttpError ? rejectedSamplingParam(e.info) : undefined;
-            if (param && param in sent) {
-              dropped.add(param);
-              return {
-                ...failure,
-                retryable: true,
-                fatal: false,
-                reason: `${failure.reason} (sent again without ${param})`,
-              };
-            }
-            return failure;
-          },
+          classify: (e) =>
+            retryWithoutRefusedParam(
+              classifyAnthropicError(e, secrets),
+              e instanceof AnthropicHttpError ? e.info : undefined,
+              sent,
+              dropped,
+            ),
           onRetry: deps.onRetry
             ? (a, index) =>
                 deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt: a, index })

@@ -98,3 +98,25 @@ export function causeText(error: unknown): string {
   }
   return parts.join(': ');
 }
+
+/**
+ * A failed attempt seen through a sampling parameter the model refuses: when `info` names one that `sent` carried,
+ * it is remembered in `dropped` (later attempts and requests leave it out) and the attempt is retried once without
+ * it instead of counting as fatal. Otherwise the failure stands as classified.
+ */
+export function retryWithoutRefusedParam<F extends { retryable: boolean; fatal?: boolean; reason: string }>(
+  failure: F,
+  info: HttpErrorInfo | undefined,
+  sent: object,
+  dropped: Set<string>,
+): F {
+  const param = info ? rejectedSamplingParam(info) : undefined;
+  if (!param || !(param in sent)) return failure;
+  dropped.add(param);
+  return {
+    ...failure,
+    retryable: true,
+    fatal: false,
+    reason: `${failure.reason} (sent again without ${param})`,
+  };
+}

@@ -1,6 +1,7 @@
 // How a run's cost is stated: unknown stays unknown. A model without a price (hosted and missing from the table,
 // or a local server without `price`) makes the cost null, shown as "unknown", never $0; $0 only when every model
 // that answered has a price, zero included.
+import { fmtUsd } from '../scoring/render';
 import type { RunEstimate } from './prepare';
 import type { RunManifest } from './store';
 
@@ -11,7 +12,8 @@ export function manifestCostUsd(m: Pick<RunManifest, 'totals' | 'unpricedModels'
 
 /** The estimate's cost in words: the priced models' sum, and the models it (and the budget) cannot bound. */
 export function estimateCostText(e: Pick<RunEstimate, 'costUsd' | 'unpriced'>): string {
-  const known = e.costUsd === null ? '' : `~$${e.costUsd.toFixed(2)}`;
+  // fmtUsd keeps small sums readable: a $0.0019 estimate is "~$0.00190", not "~$0.00".
+  const known = e.costUsd === null ? '' : `~${fmtUsd(e.costUsd)}`;
   if (!e.unpriced.length) return known;
   const unknown = `cost unknown for ${e.unpriced.join(', ')} (no price)`;
   return known ? `${known} for the priced models; ${unknown}` : unknown;

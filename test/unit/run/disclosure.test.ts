@@ -116,3 +116,10 @@ test('cost: a model without a price is unknown (text, JSON, report), a zero pric
   assert.equal(out.report.totals.costUsd, 0);
   assert.deepEqual(out.report.totals.unpricedModels, []);
 });
+
+test('the estimate states a small cost in readable digits, not rounded to ~$0.00', async () => {
+  const { estimateCostText } = await import('../../../src/core');
+  assert.equal(estimateCostText({ costUsd: 0.0019, unpriced: [] }), '~$0.00190');
+  assert.equal(estimateCostText({ costUsd: 2.5, unpriced: [] }), '~$2.5000');
+  assert.equal(estimateCostText({ costUsd: 0, unpriced: [] }), '~$0');
+});

@@ -26,7 +26,11 @@ export function goldenConfigs(): GoldenConfig[] {
   const implicit = () => syntheticData({ users: 80, kind: 'implicit' });
   for (const form of FORMS) {
     out.push({ name: `${form}-temporal`, data: timed, task: { form, users: 60, casesPerUser: 2 } });
-    out.push({ name: `${form}-random`, data: untimed, task: { form, users: 60, casesPerUser: 2, history: 5 } });
+    out.push({
+      name: `${form}-random`,
+      data: untimed,
+      task: { form, users: 60, casesPerUser: 2, history: 5 },
+    });
     out.push({ name: `${form}-global`, data: timed, task: { form, users: 60, split: 'global' } });
     out.push({ name: `${form}-probe`, data: timed, task: { form, users: 40, probe: true, history: 6 } });
   }
@@ -36,7 +40,11 @@ export function goldenConfigs(): GoldenConfig[] {
     task: { form: 'choice', users: 60, negatives: 'popularity', candidates: 5 },
   });
   out.push({ name: 'binary-implicit', data: implicit, task: { form: 'binary', users: 60 } });
-  out.push({ name: 'ranking-implicit-random', data: implicit, task: { form: 'ranking', users: 60, split: 'random' } });
+  out.push({
+    name: 'ranking-implicit-random',
+    data: implicit,
+    task: { form: 'ranking', users: 60, split: 'random' },
+  });
   return out;
 }
 

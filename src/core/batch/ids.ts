@@ -2,9 +2,11 @@
 // [A-Za-z0-9_-], Anthropic's rule, which OpenAI and vLLM accept too), derived from the unit so the same unit has
 // the same key in every export, and kept in a table in the run folder (`batch/ids.jsonl`) that maps it back.
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { readAppendedResults } from '../run/results';
 import { unitKey } from '../run/store';
+import { IntPool } from '../tasks/caseList';
 
 export const CUSTOM_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -24,27 +26,38 @@ export function customIdOf(unit: BatchUnit): string {
 
 export const ID_TABLE_FILE = 'ids.jsonl';
 
-/** The custom_id → unit table of a run (`<run>/batch/ids.jsonl`, append-only, one {id, caseId, variant, sample} per line). */
+/**
+ * The custom_id → unit table of a run (`<run>/batch/ids.jsonl`, append-only, one {id, caseId, variant, sample}
+ * per line). Read line by line and held compactly (a slot per id: the case id, an interned variant, the sample),
+ * and appended through a buffer, so a million units stay in bounded memory.
+ */
 export class IdTable {
-  private readonly byId = new Map<string, BatchUnit>();
+  private readonly slotOf = new Map<string, number>();
+  private readonly caseIds: string[] = [];
+  private readonly variantOf = new IntPool();
+  private readonly samples = new IntPool();
+  private readonly variants: string[] = [];
+  private readonly variantIndex = new Map<string, number>();
   private readonly file: string;
+  private pending: string[] = [];
+  private pendingBytes = 0;
 
   constructor(batchDir: string) {
     this.file = path.join(batchDir, ID_TABLE_FILE);
     if (!existsSync(this.file)) return;
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        const r = JSON.parse(line) as BatchUnit & { id: string };
-        this.byId.set(r.id, { caseId: r.caseId, variant: r.variant, sample: r.sample });
-      } catch {
-        // A torn last line of an interrupted write: its units are written again by the next export.
-      }
-    }
+    // A torn last line of an interrupted write is not read: its units are written again by the next export.
+    readAppendedResults<(BatchUnit & { id: string }) | null>(
+      this.file,
+      0,
+      (r) => {
+        if (r && !this.slotOf.has(r.id)) this.put(r.id, r);
+      },
+      (buf, start, end) => JSON.parse(buf.toString('utf8', start, end)) as BatchUnit & { id: string },
+    );
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.caseIds.length;
   }
 
   /** The id a unit has (or will have once added). */
@@ -52,29 +65,68 @@ export class IdTable {
     return customIdOf(unit);
   }
 
-  get(id: string): BatchUnit | undefined {
-    return this.byId.get(id);
+  /** The table's slot of an id (0..size-1), or undefined. */
+  slot(id: string): number | undefined {
+    return this.slotOf.get(id);
   }
 
-  /** Adds units not in the table yet and writes them in one append; returns their ids in the order given. */
-  add(units: readonly BatchUnit[]): string[] {
-    const ids: string[] = [];
-    const fresh: string[] = [];
-    for (const u of units) {
-      const id = customIdOf(u);
-      const had = this.byId.get(id);
-      if (!had) {
-        this.byId.set(id, u);
-        fresh.push(JSON.stringify({ id, caseId: u.caseId, variant: u.variant, sample: u.sample }) + '\n');
-      } else if (had.caseId !== u.caseId || had.variant !== u.variant || had.sample !== u.sample) {
+  get(id: string): BatchUnit | undefined {
+    const s = this.slotOf.get(id);
+    return s === undefined ? undefined : this.unitAt(s);
+  }
+
+  unitAt(slot: number): BatchUnit {
+    return {
+      caseId: this.caseIds[slot],
+      variant: this.variants[this.variantOf.get(slot)],
+      sample: this.samples.get(slot),
+    };
+  }
+
+  /** Adds a unit if it is not in the table yet (the line is buffered: call flush); returns its id. */
+  addOne(u: BatchUnit): string {
+    const id = customIdOf(u);
+    const s = this.slotOf.get(id);
+    if (s === undefined) {
+      this.put(id, u);
+      const line = JSON.stringify({ id, caseId: u.caseId, variant: u.variant, sample: u.sample }) + '\n';
+      this.pending.push(line);
+      this.pendingBytes += line.length;
+      if (this.pendingBytes >= 1 << 20) this.flush();
+    } else {
+      const had = this.unitAt(s);
+      if (had.caseId !== u.caseId || had.variant !== u.variant || had.sample !== u.sample)
         throw new Error(`custom_id ${id} would name two units: a hash collision (report it)`);
-      }
-      ids.push(id);
     }
-    if (fresh.length) {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      appendFileSync(this.file, fresh.join(''));
-    }
+    return id;
+  }
+
+  /** Adds units not in the table yet and writes them; returns their ids in the order given. */
+  add(units: readonly BatchUnit[]): string[] {
+    const ids = units.map((u) => this.addOne(u));
+    this.flush();
     return ids;
+  }
+
+  /** Appends the buffered lines to the file. */
+  flush(): void {
+    if (!this.pending.length) return;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    appendFileSync(this.file, this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private put(id: string, u: BatchUnit): void {
+    let v = this.variantIndex.get(u.variant);
+    if (v === undefined) {
+      v = this.variants.length;
+      this.variants.push(u.variant);
+      this.variantIndex.set(u.variant, v);
+    }
+    this.slotOf.set(id, this.caseIds.length);
+    this.caseIds.push(u.caseId);
+    this.variantOf.push(v);
+    this.samples.push(u.sample);
   }
 }

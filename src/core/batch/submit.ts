@@ -13,6 +13,7 @@ import { batchFormatFor, createBatchClient, type BatchClient, type BatchInfo } f
 import type { BatchFormatId, BatchLimits } from './formats';
 import { importBatchResults, scoringOf, type ImportStats } from './importer';
 import { writeBatchRequests } from './requests';
+import { caseIdAt } from '../tasks/caseList';
 import {
   batchDir,
   isOpen,
@@ -124,8 +125,10 @@ async function runLocalOnly(prepared: PreparedEval, store: RunStore): Promise<Ru
   const skip = new Set<string>();
   for (const v of prepared.variants) {
     if (v.kind !== 'llm') continue;
-    for (const tc of prepared.cases)
-      for (let s = 0; s < Math.max(1, v.samples); s++) skip.add(unitKey(tc.id, v.id, s));
+    for (let c = 0; c < prepared.cases.length; c++) {
+      const id = caseIdAt(prepared.cases, c);
+      for (let s = 0; s < Math.max(1, v.samples); s++) skip.add(unitKey(id, v.id, s));
+    }
   }
   const open = readBatchState(store.dir).batches.some(isOpen);
   return runEval({

@@ -1,7 +1,8 @@
 // Step: the cost estimate of what a run still has to send. Only units without a final line count (a resume
 // estimates what is left); reasoning models get completion tokens reserved for their hidden reasoning, since
 // they are billed for it and an estimate of ~8 tokens per answer would be wrong by orders of magnitude.
-import type { Outcome, TestCase } from '../types';
+import { caseIdAt } from '../tasks/caseList';
+import type { CaseList, Outcome } from '../types';
 import { readResults } from './results';
 import { unitKey } from './store';
 
@@ -39,11 +40,9 @@ export function reasoningReserve(
 }
 
 /** Units of each variant that already have a final line (success or invalid) among `cases`. */
-export async function finishedUnits(
-  resultsFile: string,
-  cases: readonly TestCase[],
-): Promise<Map<string, number>> {
-  const wanted = new Set(cases.map((c) => c.id));
+export async function finishedUnits(resultsFile: string, cases: CaseList): Promise<Map<string, number>> {
+  const wanted = new Set<string>();
+  for (let i = 0; i < cases.length; i++) wanted.add(caseIdAt(cases, i));
   const last = new Map<string, { variant: string; outcome: Outcome }>();
   await readResults(resultsFile, (r) => {
     if (wanted.has(r.caseId))

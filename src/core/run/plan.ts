@@ -1,7 +1,8 @@
 // Step 1 of a run: from the store's earlier outcomes, the cases and the variants to the work queues. A unit
 // (case × variant × sample) is pending unless its last line is a success or an invalid answer: an earlier error
 // is asked again. Variants of one model share a gate (its concurrency cap, rate limits and fatal stop).
-import type { Outcome, TestCase } from '../types';
+import { caseIdAt } from '../tasks/caseList';
+import type { CaseList, Outcome } from '../types';
 import { RateLimiter } from './limits';
 import type { RunVariant } from './runner';
 import { emptyTotals, unitKey, type RunTotals } from './store';
@@ -54,7 +55,7 @@ export interface RunPlan {
 export function planRun(
   previous: ReadonlyMap<string, Outcome>,
   spent: Partial<RunTotals>,
-  cases: readonly TestCase[],
+  cases: CaseList,
   variants: readonly RunVariant[],
   /** Unit keys not to run in this session (they stay without a line). */
   skip?: ReadonlySet<string>,
@@ -72,7 +73,7 @@ export function planRun(
     const pending: number[] = [];
     for (let c = 0; c < cases.length; c++) {
       for (let s = 0; s < samples; s++) {
-        const key = previous.size || skip?.size ? unitKey(cases[c]!.id, v.id, s) : '';
+        const key = previous.size || skip?.size ? unitKey(caseIdAt(cases, c), v.id, s) : '';
         const prev = previous.size ? previous.get(key) : undefined;
         if (prev) totals[prev]++;
         if (prev === 'error') earlierErrors.add(key);

@@ -51,7 +51,7 @@ function eachLine<T>(buf: Buffer, parse: LineParser<T>, onResult: (r: T) => void
   return start;
 }
 
-function isBlank(buf: Buffer, start: number, end: number): boolean {
+export function isBlank(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = buf[i];
     if (c !== 32 && c !== 9 && c !== 13) return false;
@@ -122,5 +122,34 @@ export function readAppendedResults<T = CaseResult>(
     return scan;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Streams the lines of any text file: each as bytes [start, end) of `buf` (no newline, no CR) with its byte
+ * offset in the file. Lines are complete ones only, unless `lastLine` (a file not being written, such as a batch
+ * output whose last line may lack its newline).
+ */
+export async function scanLines(
+  file: string,
+  onLine: (buf: Buffer, start: number, end: number, offset: number) => void,
+  options: { lastLine?: boolean } = {},
+): Promise<void> {
+  let carry: Buffer = Buffer.alloc(0);
+  let base = 0; // file offset of buf[0]
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      onLine(buf, start, end, base + start);
+      start = nl + 1;
+    }
+    carry = buf.subarray(start);
+    base += start;
+  }
+  if (options.lastLine && carry.length) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    onLine(carry, 0, end, base);
   }
 }

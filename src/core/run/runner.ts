@@ -8,7 +8,15 @@
 // progress.ts (pace and ETA), breaker.ts (per-origin circuit breaker). See docs/runner.md.
 import { setMaxListeners } from 'node:events';
 import { attemptGates, type AttemptGate } from '../models/retry';
-import type { ChatMessage, Predictor, PredictResponse, TestCase, TokenUsage, ValueScale } from '../types';
+import type {
+  CaseList,
+  ChatMessage,
+  Predictor,
+  PredictResponse,
+  TestCase,
+  TokenUsage,
+  ValueScale,
+} from '../types';
 import { CircuitBreaker, type BreakerOptions } from './breaker';
 import {
   RunEvents,
@@ -63,7 +71,7 @@ export interface RunEvalOptions {
   /** An opened store (it holds the lock); the runner closes it when the run ends. */
   store: RunStore;
   /** The cases to run (possibly a --limit subset of the run's cases). */
-  cases: readonly TestCase[];
+  cases: CaseList;
   variants: readonly RunVariant[];
   /** Scoring settings: the rating scale, the ranking cut-off, the number of candidates. */
   scoring: { scale: ValueScale | null; k: number; candidates?: number };
@@ -243,7 +251,7 @@ async function execute(
 
   async function runUnit(q: VariantQueue, unit: Unit): Promise<void> {
     const v = q.v;
-    const tc = cases[unit.caseIndex]!;
+    const tc = cases.at(unit.caseIndex)!;
     let messages = EMPTY;
     let renderError: string | undefined;
     if (v.render) {
@@ -529,7 +537,7 @@ async function execute(
       if (!entry) byModel.set(q.model.model, (entry = { model: q.model.model, reason, notSent: 0 }));
       for (; q.next < q.pending.length; q.next++) {
         const unit = unitAt(q, q.next);
-        const tc = cases[unit.caseIndex]!;
+        const tc = cases.at(unit.caseIndex)!;
         const line = notSentResult(tc, q.v, unit.sample, reason);
         const scored = scoreOf(tc, undefined, o.scoring);
         if (scored.score) line.score = scored.score;

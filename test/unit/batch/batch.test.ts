@@ -276,6 +276,11 @@ test('import: failed lines leave units in error, exit 4 naming `ubp rerun`, whic
   const io = bufferIO(cwd);
   assert.equal(await main(['batch', 'import', dir, results], io), 4, io.stdout() + io.stderr());
   assert.match(io.stderr(), /3 units ended in error: `ubp rerun .+` asks them again/);
+  const failed = (await readRun(dir)).results.filter((r) => r.outcome === 'error');
+  assert.deepEqual(
+    failed.map((r) => [r.reasonCode, r.reason]),
+    Array.from({ length: 3 }, () => ['batch-error', 'model overloaded']),
+  );
   const before = server.stats().requests;
   const rerun = bufferIO(cwd);
   assert.equal(await main(['rerun', dir], rerun), 0, rerun.stdout() + rerun.stderr());

@@ -31,6 +31,8 @@ function writeConfig(name: string, server: TestServer): string {
 
 interface Line {
   variant: string;
+  /** null for a baseline. */
+  template: string | null;
   outcome: string;
 }
 const resultLines = (dir: string): Line[] =>
@@ -134,7 +136,7 @@ describe('Batch mode in the Runs tree', () => {
     assert.equal(end.imported, 6, 'the six answers imported by the poll that saw the batch end');
     assert.equal(end.status, 'done');
     const lines = resultLines(result.dir);
-    assert.equal(lines.filter((l) => l.variant === 'batch-llm').length, 6);
+    assert.equal(lines.filter((l) => l.template !== null).length, 6);
     assert.equal(lines.length, 12, '6 cases × (the model + the baseline)');
     assert.equal(manifestOf(result.dir).status, 'done');
     assert.equal(server.stats().chatRequests, 0, 'the answers came from the batch');
@@ -179,7 +181,7 @@ describe('Batch mode in the Runs tree', () => {
     const end = await finished;
     assert.equal(end.imported, 2);
     assert.equal(end.status, 'cancelled', 'four units were never answered: the run can be resumed');
-    assert.equal(resultLines(result.dir).filter((l) => l.variant === 'batch-llm').length, 2);
+    assert.equal(resultLines(result.dir).filter((l) => l.template !== null).length, 2);
     assert.equal(server.stats().chatRequests, 0);
   });
 

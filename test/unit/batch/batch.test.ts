@@ -160,6 +160,13 @@ test('failed requests become error lines (retried by ubp run); expired ones stay
   const dir = runDir(cwd);
   await cli(cwd, ['batch', 'status', dir]);
   await cli(cwd, ['batch', 'status', dir]);
+  // `completed` counts every answered request, failed ones too (OpenAI's own `completed` counts successes only),
+  // and the provider's expiry is kept.
+  const polled = readBatchState(dir).batches[0]!;
+  assert.deepEqual(polled.counts, { total: 30, completed: 20, failed: 3 });
+  assert.ok(polled.expiresAt, 'the expiry the provider gave');
+  const window = Date.parse(polled.expiresAt) - Date.parse(polled.createdAt);
+  assert.ok(Math.abs(window - 24 * 3600_000) < 5000, `expires 24 h after its creation, not ${window} ms`);
   server.batches.expire(readBatchState(dir).batches[0]!.batchId!);
   // The batch ended with 3 failed lines: units in error, exit 4 as `ubp run` would, naming what re-asks them.
   const io = bufferIO(cwd);

@@ -186,7 +186,7 @@ export type Outcome = 'success' | 'invalid' | 'error';
 
 /**
  * Why an answer was invalid or a request failed, as a stable code a report can count (docs/scoring.md):
- * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `fatal` (the model was stopped after a
+ * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `batch-error` (a batch engine's failed line without an HTTP status), `fatal` (the model was stopped after a
  * fatal error of another case) among the rest.
  */
 export type ReasonCode =
@@ -202,6 +202,7 @@ export type ReasonCode =
   | 'timeout'
   | 'aborted'
   | 'bad-response'
+  | 'batch-error'
   | 'fatal'
   | `http-${number}`;
 

@@ -41,10 +41,14 @@ export function reasoningReserve(
 
 /** Units of each variant that already have a final line (success or invalid) among `cases`. */
 export async function finishedUnits(resultsFile: string, cases: CaseList): Promise<Map<string, number>> {
-  const wanted = new Set<string>();
-  for (let i = 0; i < cases.length; i++) wanted.add(caseIdAt(cases, i));
+  // The ids are gathered only when the file has lines (a fresh run of a million cases needs no set of them).
+  let wanted: Set<string> | undefined;
   const last = new Map<string, { variant: string; outcome: Outcome }>();
   await readResults(resultsFile, (r) => {
+    if (!wanted) {
+      wanted = new Set<string>();
+      for (let i = 0; i < cases.length; i++) wanted.add(caseIdAt(cases, i));
+    }
     if (wanted.has(r.caseId))
       last.set(unitKey(r.caseId, r.variant, r.sample), { variant: r.variant, outcome: r.outcome });
   });

@@ -257,8 +257,10 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
   });
   // Everything without an answer waits: its batch is still running, or it was never sent.
   const skip = new Set<string>();
+  const skipVariants = new Set(variants.filter((v) => v.kind === 'baseline').map((v) => v.id));
   for (const v of variants) {
-    const samples = v.kind === 'baseline' ? 1 : Math.max(1, v.samples);
+    if (v.kind === 'baseline') continue;
+    const samples = Math.max(1, v.samples);
     for (let c = 0; c < prepared.cases.length; c++) {
       const id = caseIdAt(prepared.cases, c);
       for (let s = 0; s < samples; s++) if (!answers.has(id, v.id, s)) skip.add(unitKey(id, v.id, s));
@@ -271,6 +273,7 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     scoring: prepared.scoring,
     concurrency: 64,
     skip,
+    skipVariants,
     skippedStatus: o.pendingStatus ?? 'cancelled',
   });
   try {

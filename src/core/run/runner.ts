@@ -88,6 +88,8 @@ export interface RunEvalOptions {
   breaker?: BreakerOptions | false;
   /** Unit keys (store.unitKey) not to run now, e.g. those in an open provider batch (src/core/batch). */
   skip?: ReadonlySet<string>;
+  /** Variants (ids) none of whose units run now (e.g. every LLM unit of a batch export). */
+  skipVariants?: ReadonlySet<string>;
   /** The run's status when it ends with only skipped units left. Default "batch". */
   skippedStatus?: RunStatus;
 }
@@ -179,7 +181,7 @@ async function execute(
 
   // Outcome counts describe the final state (last line per unit); tokens and cost add up every line ever
   // written, since superseded errors were paid for too.
-  const plan = planRun(store.previous, store.spent, cases, o.variants, o.skip);
+  const plan = planRun(store.previous, store.spent, cases, o.variants, o.skip, o.skipVariants);
   const { queues, earlierErrors } = plan;
   const st: RunState = {
     status: 'running',

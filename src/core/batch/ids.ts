@@ -108,8 +108,12 @@ export class IdTable {
   private readonly file: string;
   private pending: string[] = [];
   private pendingBytes = 0;
+  private count = 0;
+  /** False: only ids and slots are kept (an import needs no more); `get` and `unitAt` then throw. */
+  private readonly units: boolean;
 
-  constructor(batchDir: string) {
+  constructor(batchDir: string, options: { units?: boolean } = {}) {
+    this.units = options.units ?? true;
     this.file = path.join(batchDir, ID_TABLE_FILE);
     if (!existsSync(this.file)) return;
     // A torn last line of an interrupted write is not read: its units are written again by the next export.
@@ -124,7 +128,7 @@ export class IdTable {
   }
 
   get size(): number {
-    return this.caseIds.length;
+    return this.count;
   }
 
   /** The id a unit has (or will have once added). */
@@ -143,6 +147,7 @@ export class IdTable {
   }
 
   unitAt(slot: number): BatchUnit {
+    if (!this.units) throw new Error('this id table keeps ids only');
     return {
       caseId: this.caseIds[slot],
       variant: this.variants[this.variantOf.get(slot)],
@@ -191,7 +196,8 @@ export class IdTable {
       this.variants.push(u.variant);
       this.variantIndex.set(u.variant, v);
     }
-    this.slotOf.set(id, this.caseIds.length);
+    this.slotOf.set(id, this.count++);
+    if (!this.units) return;
     this.caseIds.push(u.caseId);
     this.variantOf.push(v);
     this.samples.push(u.sample);

@@ -231,7 +231,8 @@ export interface ImportResult {
 export async function importBatchResults(runDir: string, o: ImportOptions): Promise<ImportResult> {
   for (const f of o.files) if (!existsSync(f)) throw new Error(`no such file: ${f}`);
   const manifest = readRunManifest(runDir);
-  const table = new IdTable(batchDir(runDir));
+  // Ids and slots only: the answers are looked up by unit, never the other way round.
+  const table = new IdTable(batchDir(runDir), { units: false });
   if (!table.size)
     throw new Error(
       `run ${manifest.id} has no batch requests (${path.join(batchDir(runDir), 'ids.jsonl')} is missing)`,

@@ -35,4 +35,9 @@ test('the id table: thousands of units added, found again after a reload, unknow
   assert.deepEqual(again.get('my-own'), { caseId: 'c1', variant: 'v', sample: 0 });
   assert.equal(again.get(customIdOf({ caseId: 'nope', variant: 't×a', sample: 0 })), undefined);
   assert.equal(again.get('u' + '0'.repeat(24)), undefined);
+  // Ids only (what an import needs): the same slots, no units.
+  const slots = new IdTable(dir, { units: false });
+  assert.equal(slots.size, again.size);
+  for (const [i, u] of units.entries()) assert.equal(slots.slot(customIdOf(u)), i);
+  assert.throws(() => slots.get(customIdOf(units[0])), /ids only/);
 });

@@ -296,6 +296,8 @@ export async function prepareRun(
   const runModels = (manifest.config as { models?: ModelConfig[] }).models ?? [];
   const prepared = await prepareEval(manifest.configFile, {
     root: path.dirname(path.dirname(runDir)),
+    // Nothing is sent: no tokenizer (its tables are ~75 MB at a million units' scale).
+    tokenizer: false,
     addModels: runModels.filter((m) => !fileModels.has(m.id)),
     getApiKey: o.getApiKey ?? (() => undefined),
     ...(o.only ? { only: o.only } : {}),

@@ -89,6 +89,11 @@ export interface PrepareOptions {
   createLlm?: LlmFactory;
   /** Told about every failed request that will be retried (for a request log). */
   onRetry?: RetryListener;
+  /**
+   * false: no tokenizer is loaded (the estimate and token limits count ~4 characters a token). A batch import
+   * sends nothing, and the o200k tokenizer holds ~75 MB.
+   */
+  tokenizer?: boolean;
 }
 
 export type { RunEstimate } from './estimate';
@@ -321,7 +326,7 @@ export async function llmVariants(args: {
   data: Interactions;
   cases: CaseList;
   root: string;
-  opts: Pick<PrepareOptions, 'getApiKey' | 'createLlm' | 'onRetry' | 'priceOverrides'>;
+  opts: Pick<PrepareOptions, 'getApiKey' | 'createLlm' | 'onRetry' | 'priceOverrides' | 'tokenizer'>;
   /** Things a user should know are added here. */
   warnings: string[];
 }): Promise<LlmVariantPlan[]> {
@@ -353,7 +358,8 @@ export async function llmVariants(args: {
       priceOverrides: opts.priceOverrides,
     });
     let countTokens = llm.countTokens;
-    if (!countTokens) {
+    if (!countTokens && opts.tokenizer === false) countTokens = roughTokenCount;
+    else if (!countTokens) {
       const tokenizer = await loadChatTokenizer(m.model);
       countTokens = (msgs: ChatMessage[]) => tokenizer.count(msgs).total;
     }
@@ -395,6 +401,13 @@ export async function llmVariants(args: {
     }
   }
   return out;
+}
+
+/** About 4 characters a token, and 4 tokens of overhead a message (when no tokenizer is loaded). */
+function roughTokenCount(messages: ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) n += m.content.length;
+  return Math.ceil(n / 4) + 4 * messages.length;
 }
 
 /** What is left to send and what it may cost, with the warnings a user should read before it starts. */

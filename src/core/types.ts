@@ -124,6 +124,15 @@ export interface TestCase {
   targetPopularity: number;
 }
 
+/**
+ * Cases by position: an array, or a compact list that builds each case when asked (tasks/caseList.ts), so a
+ * million cases need not be held as objects. `at` may build a new object on every call.
+ */
+export interface CaseList extends Iterable<TestCase> {
+  readonly length: number;
+  at(index: number): TestCase | undefined;
+}
+
 /** A chat message as sent to an OpenAI-compatible endpoint. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -79,9 +79,10 @@ async function runRow(dir: string): Promise<vscode.TreeItem> {
 }
 /** A row's tooltip as read: markdown's escapes of the text parts undone. */
 const tooltipOf = (item: vscode.TreeItem): string =>
-  (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip))
-    .replace(/&nbsp;/g, ' ')
-    .replace(/\\([\\`*_{}[\]()#+\-.!>~|$])/g, '$1');
+  (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip)).replace(
+    /\\([\\`*_{}[\]()#+\-.!<>~|$])/g,
+    '$1',
+  );
 
 async function submit(config: string): Promise<RunEvalResult> {
   const result = (await vscode.commands.executeCommand('ubp.runEval', config, {

@@ -1,7 +1,7 @@
 // Builds the three bundles (extension, webviews, CLI) and, with --tests, the integration suite.
 //   node scripts/build.mjs [--watch] [--tests] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, mkdirSync, cpSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -23,16 +23,42 @@ const webviewEntries = readdirSync(path.join(root, 'src/webview'))
 
 // js-tiktoken's rank tables (3 MB) are loaded only when tokens are counted: keep them out of the main bundles,
 // so `ubp` and the extension start fast, and ship each as its own ES module in dist/ranks/ (a native import()).
+// `from` is the path from the importing bundle's folder to dist/.
 const RANKS = ['o200k_base', 'cl100k_base'];
-const ranksApart = {
+const ranksApart = (from) => ({
   name: 'ranks-apart',
   setup(build) {
     build.onResolve({ filter: /^js-tiktoken\/ranks\/\w+$/ }, (args) => ({
-      path: `./ranks/${args.path.split('/').pop()}.mjs`,
+      path: `${from}ranks/${args.path.split('/').pop()}.mjs`,
       external: true,
     }));
   },
-};
+});
+
+// The CLI is ES modules split by command: dist/cli/bin.mjs holds the dispatcher and the command table, and each
+// command (with the engine code only it needs) is a chunk beside it that `ubp <command>` imports on demand, so
+// `ubp run` evaluates neither the batch, download, preview nor compare code, nor the provider clients when no
+// model needs them. dist/cli.js stays the bin (CommonJS, as package.json has no "type") and only imports bin.mjs.
+// Bundled CommonJS packages still call require() and some code reads __dirname: each chunk defines them.
+const CLI_CHUNK_PRELUDE = [
+  "import { createRequire as __ubpCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __ubpFileURLToPath } from 'node:url';",
+  "import { dirname as __ubpDirname } from 'node:path';",
+  'const require = __ubpCreateRequire(import.meta.url);',
+  'const __filename = __ubpFileURLToPath(import.meta.url);',
+  'const __dirname = __ubpDirname(__filename);',
+].join('\n');
+const CLI_LAUNCHER = `#!/usr/bin/env node
+// ubp: the commands are ES modules in dist/cli/, each loaded when it runs (scripts/build.mjs).
+import('./cli/bin.mjs').catch((e) => {
+  process.stderr.write(\`ubp: \${e instanceof Error ? e.stack : String(e)}\\n\`);
+  process.exitCode = 1;
+});
+`;
+function writeCliLauncher() {
+  mkdirSync(path.join(root, 'dist'), { recursive: true });
+  writeFileSync(path.join(root, 'dist/cli.js'), CLI_LAUNCHER, { mode: 0o755 });
+}
 
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
@@ -44,17 +70,20 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [ranksApart],
+    plugins: [ranksApart('./')],
   },
   {
     ...common,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
+    entryPoints: { bin: 'src/cli/bin.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     platform: 'node',
-    format: 'cjs',
+    format: 'esm',
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    plugins: [ranksApart],
+    banner: { js: CLI_CHUNK_PRELUDE },
+    plugins: [ranksApart('../')],
   },
   {
     ...common,
@@ -117,6 +146,7 @@ function copyAssets() {
 }
 
 if (watch) {
+  writeCliLauncher();
   for (const b of builds) (await esbuild.context(b)).watch();
   copyAssets();
   console.log('watching for changes…');
@@ -125,6 +155,7 @@ if (watch) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const t0 = performance.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  writeCliLauncher();
   copyAssets();
   writeConfigSchema();
   console.log(`built ${builds.length} bundles in ${Math.round(performance.now() - t0)} ms`);

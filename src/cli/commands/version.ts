@@ -1,10 +1,7 @@
-import type { CliCommand } from '../command';
+import type { CommandModule } from '../command';
 import { ENGINE_VERSION } from '../../core';
 
-export const versionCommand: CliCommand = {
-  name: 'version',
-  summary: 'Print the engine version',
-  usage: 'ubp version',
+export const versionCommand: CommandModule = {
   async run(_argv, io) {
     io.out(`ubp ${ENGINE_VERSION} (node ${process.versions.node})\n`);
     return 0;

@@ -1,9 +1,10 @@
 // Builds the three bundles (extension, webviews, CLI) and, with --tests, the integration suite.
 //   node scripts/build.mjs [--watch] [--tests] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, mkdirSync, cpSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { cliBuilds, writeCliLauncher } from './cli-build.mjs';
 
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
@@ -35,31 +36,6 @@ const ranksApart = (from) => ({
   },
 });
 
-// The CLI is ES modules split by command: dist/cli/bin.mjs holds the dispatcher and the command table, and each
-// command (with the engine code only it needs) is a chunk beside it that `ubp <command>` imports on demand, so
-// `ubp run` evaluates neither the batch, download, preview nor compare code, nor the provider clients when no
-// model needs them. dist/cli.js stays the bin (CommonJS, as package.json has no "type") and only imports bin.mjs.
-// Bundled CommonJS packages still call require() and some code reads __dirname: each chunk defines them.
-const CLI_CHUNK_PRELUDE = [
-  "import { createRequire as __ubpCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __ubpFileURLToPath } from 'node:url';",
-  "import { dirname as __ubpDirname } from 'node:path';",
-  'const require = __ubpCreateRequire(import.meta.url);',
-  'const __filename = __ubpFileURLToPath(import.meta.url);',
-  'const __dirname = __ubpDirname(__filename);',
-].join('\n');
-const CLI_LAUNCHER = `#!/usr/bin/env node
-// ubp: the commands are ES modules in dist/cli/, each loaded when it runs (scripts/build.mjs).
-import('./cli/bin.mjs').catch((e) => {
-  process.stderr.write(\`ubp: \${e instanceof Error ? e.stack : String(e)}\\n\`);
-  process.exitCode = 1;
-});
-`;
-function writeCliLauncher() {
-  mkdirSync(path.join(root, 'dist'), { recursive: true });
-  writeFileSync(path.join(root, 'dist/cli.js'), CLI_LAUNCHER, { mode: 0o755 });
-}
-
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -72,19 +48,8 @@ const builds = [
     external: ['vscode'],
     plugins: [ranksApart('./')],
   },
-  {
-    ...common,
-    entryPoints: { bin: 'src/cli/bin.ts' },
-    outdir: 'dist/cli',
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    chunkNames: '[name]-[hash]',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: CLI_CHUNK_PRELUDE },
-    plugins: [ranksApart('../')],
-  },
+  // `ubp`: ES modules split by command, in dist/cli/ (scripts/cli-build.mjs), and the bin dist/cli.js.
+  ...cliBuilds({ outDir: 'dist', common, ranksApart: ranksApart('../') }),
   {
     ...common,
     sourcemap: false,
@@ -146,7 +111,7 @@ function copyAssets() {
 }
 
 if (watch) {
-  writeCliLauncher();
+  writeCliLauncher(path.join(root, 'dist'));
   for (const b of builds) (await esbuild.context(b)).watch();
   copyAssets();
   console.log('watching for changes…');
@@ -155,7 +120,7 @@ if (watch) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const t0 = performance.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  writeCliLauncher();
+  writeCliLauncher(path.join(root, 'dist'));
   copyAssets();
   writeConfigSchema();
   console.log(`built ${builds.length} bundles in ${Math.round(performance.now() - t0)} ms`);

@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, mkdirSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { cliBuilds, writeCliLauncher } from './cli-build.mjs';
+import { cliBuilds, ranksApart, ranksBuild, writeCliLauncher } from './cli-build.mjs';
 
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
@@ -22,20 +22,6 @@ const webviewEntries = readdirSync(path.join(root, 'src/webview'))
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
   .map((f) => path.join('src/webview', f));
 
-// js-tiktoken's rank tables (3 MB) are loaded only when tokens are counted: keep them out of the main bundles,
-// so `ubp` and the extension start fast, and ship each as its own ES module in dist/ranks/ (a native import()).
-// `from` is the path from the importing bundle's folder to dist/.
-const RANKS = ['o200k_base', 'cl100k_base'];
-const ranksApart = (from) => ({
-  name: 'ranks-apart',
-  setup(build) {
-    build.onResolve({ filter: /^js-tiktoken\/ranks\/\w+$/ }, (args) => ({
-      path: `${from}ranks/${args.path.split('/').pop()}.mjs`,
-      external: true,
-    }));
-  },
-});
-
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -49,17 +35,8 @@ const builds = [
     plugins: [ranksApart('./')],
   },
   // `ubp`: ES modules split by command, in dist/cli/ (scripts/cli-build.mjs), and the bin dist/cli.js.
-  ...cliBuilds({ outDir: 'dist', common, ranksApart: ranksApart('../') }),
-  {
-    ...common,
-    sourcemap: false,
-    entryPoints: Object.fromEntries(RANKS.map((r) => [r, `node_modules/js-tiktoken/dist/ranks/${r}.js`])),
-    outdir: 'dist/ranks',
-    outExtension: { '.js': '.mjs' },
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-  },
+  ...cliBuilds({ outDir: 'dist', common }),
+  ranksBuild({ outDir: 'dist', common }),
   {
     ...common,
     entryPoints: webviewEntries,

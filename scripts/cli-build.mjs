@@ -10,6 +10,39 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+// js-tiktoken's rank tables (3 MB) are loaded only when tokens are counted: keep them out of the main bundles,
+// so `ubp` and the extension start fast, and ship each as its own ES module in dist/ranks/ (a native import()).
+// `from` is the path from the importing bundle's folder to dist/.
+const RANKS = ['o200k_base', 'cl100k_base'];
+/** @returns {import('esbuild').Plugin} */
+export const ranksApart = (from) => ({
+  name: 'ranks-apart',
+  setup(build) {
+    build.onResolve({ filter: /^js-tiktoken\/ranks\/\w+$/ }, (args) => ({
+      path: `${from}ranks/${args.path.split('/').pop()}.mjs`,
+      external: true,
+    }));
+  },
+});
+
+/**
+ * The rank tables as ES modules in `<outDir>/ranks/`.
+ * @param {{ outDir: string, common: import('esbuild').BuildOptions }} o
+ * @returns {import('esbuild').BuildOptions}
+ */
+export function ranksBuild({ outDir, common }) {
+  return {
+    ...common,
+    sourcemap: false,
+    entryPoints: Object.fromEntries(RANKS.map((r) => [r, `node_modules/js-tiktoken/dist/ranks/${r}.js`])),
+    outdir: path.join(outDir, 'ranks'),
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+  };
+}
+
 // Bundled CommonJS packages call require() and some code reads __dirname: each chunk defines them.
 const CHUNK_PRELUDE = [
   "import { createRequire as __ubpCreateRequire } from 'node:module';",
@@ -49,11 +82,11 @@ import('./cli/bin.mjs').catch((e) => {
 
 /**
  * The esbuild builds of the CLI into `<outDir>/cli/` (`common` holds the shared options: bundle, sourcemap,
- * minify, absWorkingDir). `ranksApart` keeps the tokenizer's rank tables out (they live in `<outDir>/ranks/`).
- * @param {{ outDir: string, common: import('esbuild').BuildOptions, ranksApart: import('esbuild').Plugin }} o
+ * minify, absWorkingDir); the rank tables it imports are ranksBuild's, in `<outDir>/ranks/`.
+ * @param {{ outDir: string, common: import('esbuild').BuildOptions }} o
  * @returns {import('esbuild').BuildOptions[]}
  */
-export function cliBuilds({ outDir, common, ranksApart }) {
+export function cliBuilds({ outDir, common }) {
   const requireHere = createRequire(import.meta.url);
   return [
     {
@@ -67,7 +100,7 @@ export function cliBuilds({ outDir, common, ranksApart }) {
       format: 'esm',
       target: 'node20',
       banner: { js: CHUNK_PRELUDE },
-      plugins: [ranksApart, vendorApart],
+      plugins: [ranksApart('../'), vendorApart],
     },
     {
       ...common,

@@ -1,5 +1,6 @@
 import type { CommandModule } from '../command';
-import { ENGINE_VERSION } from '../../core';
+// The one constant it needs, not the index: `ubp version` then loads none of the engine.
+import { ENGINE_VERSION } from '../../core/version';
 
 export const versionCommand: CommandModule = {
   async run(_argv, io) {

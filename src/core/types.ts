@@ -125,6 +125,15 @@ export interface TestCase {
   targetPopularity: number;
 }
 
+/**
+ * Cases by position: an array, or a compact list that builds each case when asked (tasks/caseList.ts), so a
+ * million cases need not be held as objects. `at` may build a new object on every call.
+ */
+export interface CaseList extends Iterable<TestCase> {
+  readonly length: number;
+  at(index: number): TestCase | undefined;
+}
+
 /** A chat message as sent to an OpenAI-compatible endpoint. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -180,7 +189,7 @@ export type Outcome = 'success' | 'invalid' | 'error';
 
 /**
  * Why an answer was invalid or a request failed, as a stable code a report can count (docs/scoring.md):
- * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `fatal` (the model was stopped after a
+ * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `batch-error` (a batch engine's failed line without an HTTP status), `fatal` (the model was stopped after a
  * fatal error of another case) among the rest.
  */
 export type ReasonCode =
@@ -196,6 +205,7 @@ export type ReasonCode =
   | 'timeout'
   | 'aborted'
   | 'bad-response'
+  | 'batch-error'
   | 'fatal'
   | `http-${number}`;
 

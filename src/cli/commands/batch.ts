@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envApiKey } from '../apiKey';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CliIO, type CommandModule } from '../command';
+import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   loadBatch,
@@ -23,19 +24,7 @@ import {
   type ProviderId,
 } from '../../core';
 
-const USAGE = [
-  'ubp batch submit <config> [--models a,b] [--max-requests N] [--shard i/n] [--new] [--runs-dir D]',
-  '         [--endpoint URL --model NAME [--provider openai|anthropic] [--api-key-env VAR]]',
-  '       ubp batch status <run> [--wait] [--interval S] [--runs-dir D] [--json]',
-  '       ubp batch cancel <run> [--runs-dir D]',
-  '       ubp batch export <config> --out requests.jsonl [--models a] [--shard i/n] [--endpoint URL --model NAME] [--new] [--runs-dir D]',
-  '       ubp batch import <run> <results.jsonl>... [--runs-dir D]',
-].join('\n');
-
-export const batchCommand: CliCommand = {
-  name: 'batch',
-  summary: 'Send a run through a batch API (submit, status, cancel) or a self-hosted engine (export, import)',
-  usage: USAGE,
+export const batchCommand: CommandModule = {
   async run(argv, io) {
     const [sub, ...rest] = argv;
     const { values, positionals } = parseArgs({
@@ -130,7 +119,10 @@ export const batchCommand: CliCommand = {
             if (values.json)
               io.out(JSON.stringify({ run: dir, status: r.status, batches: state }, null, 2) + '\n');
             else io.out(formatStatus(dir, state));
-            return 0;
+            // Ended batches with failed lines leave units in error: exit as `ubp run` does and say what re-asks them.
+            return open.length
+              ? EXIT.ok
+              : unitsInError(io, dir, readRunManifest(dir).totals.error, values.json);
           }
           if (!values.json) io.out(formatProgress(open));
           await new Promise((resolve) => setTimeout(resolve, every));
@@ -162,7 +154,8 @@ export const batchCommand: CliCommand = {
             `${stats.duplicates ? `; ${stats.duplicates} duplicates (last kept)` : ''}${stats.corrupt ? `; ${stats.corrupt} unreadable lines` : ''}\n` +
             `run ${summary.runId}: ${summary.status}; ${summary.totals.success} success, ${summary.totals.invalid} invalid, ${summary.totals.error} error of ${summary.totals.units}\n`,
         );
-        return stats.unknown && !stats.answered ? 1 : 0;
+        if (stats.unknown && !stats.answered) return EXIT.error;
+        return unitsInError(io, dir, summary.totals.error);
       }
       default:
         throw new UsageError(
@@ -171,6 +164,16 @@ export const batchCommand: CliCommand = {
     }
   },
 };
+
+/** Exit 4 when units ended in error (the exit-code table's rule), naming the command that asks them again. */
+function unitsInError(io: CliIO, dir: string, errors: number, quiet = false): number {
+  if (!errors) return EXIT.ok;
+  if (!quiet)
+    io.err(
+      `${errors} unit${errors === 1 ? '' : 's'} ended in error: \`ubp rerun ${path.relative(io.cwd, dir) || dir}\` asks ${errors === 1 ? 'it' : 'them'} again interactively\n`,
+    );
+  return EXIT.unitsFailed;
+}
 
 function formatStatus(dir: string, batches: BatchRecord[]): string {
   const m = readRunManifest(dir);

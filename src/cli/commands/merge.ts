@@ -3,14 +3,12 @@
 // other data; says which shards or units are missing and how many units were duplicated.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
+import { EXIT } from '../exitCodes';
 import { RUN_MANIFEST_FILE, mergeRuns, runsDir } from '../../core';
 import { existsSync } from 'node:fs';
 
-export const mergeCommand: CliCommand = {
-  name: 'merge',
-  summary: 'Join shard runs (ubp run --shard i/n) into one run',
-  usage: 'ubp merge <run folder|run id>... --out <dir> [--runs-dir D] [--json]',
+export const mergeCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -19,6 +17,7 @@ export const mergeCommand: CliCommand = {
         out: { type: 'string' },
         'runs-dir': { type: 'string' },
         json: { type: 'boolean', default: false },
+        partial: { type: 'boolean', default: false },
       },
     });
     if (!values.out) throw new UsageError('--out <dir> names the merged run folder');
@@ -51,6 +50,14 @@ export const mergeCommand: CliCommand = {
       if (r.duplicates)
         io.err(`warning: ${r.duplicates} units appear in more than one run (the first run's line kept)\n`);
     }
-    return 0;
+    // A merge missing shards or units is written (to look at) but fails unless --partial says it is wanted: a CI
+    // job that lost a shard must not report a complete eval.
+    if ((r.missingShards.length || r.missingUnits) && !values.partial) {
+      io.err(
+        `ubp merge: the merged run is partial (${r.lines} of ${r.manifest.totals.units} units); give every shard, or --partial to accept it\n`,
+      );
+      return EXIT.error;
+    }
+    return EXIT.ok;
   },
 };

@@ -1,6 +1,6 @@
 // The ranking form: the model orders K labelled candidates (the held-out item and K−1 negatives), most likely
 // first. Metrics look at the true item's rank: HR@k, NDCG@k, MRR, mean rank.
-import { z } from 'zod';
+import * as z from 'zod';
 import { badShape, invalid, strictObject, valid } from './answer';
 import { describeLabels, labelIndex, labelWithTitle, readLabel, trueWithTitle } from './candidates';
 import { CANDIDATES, HISTORY, SYSTEM } from './templateParts';
@@ -292,6 +292,18 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
     ctx?.candidates
       ? p.order.map((l, i) => `${i + 1}. ${labelWithTitle(l, ctx.candidates)}`).join('\n')
       : p.order.join(' '),
+  // The answer's own order with the true item moved first: the diff then shows only how far down it landed.
+  diffExpectedText: (e, p, ctx) => {
+    const truth = e.label.trim().toUpperCase();
+    const order = [e.label, ...p.order.filter((l) => l.trim().toUpperCase() !== truth)];
+    return ctx?.candidates
+      ? order.map((l, i) => `${i + 1}. ${labelWithTitle(l, ctx.candidates)}`).join('\n')
+      : order.join(' ');
+  },
+  wrongText: (e, p, ctx) => {
+    const rank = p.order.findIndex((l) => l.trim().toUpperCase() === e.label.trim().toUpperCase());
+    return `${trueWithTitle(e.label, ctx)} ranked ${rank < 0 ? 'nowhere' : `${rank + 1} of ${p.order.length}`}`;
+  },
 
   baselines: ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf'],
   baselineObjective: 'interaction',

@@ -15,18 +15,10 @@ import { COMPILED_TEMPLATE_HASHES, compiledRenderer, templateHash } from '../../
 import { MEMORY_LIMIT } from '../../../src/core/prompt/engine';
 import { renderWithLiquid } from '../../../src/core/prompt/render';
 import type { TaskForm, TestCase } from '../../../src/core/types';
+import { mulberry32 } from '../../../src/core/models/baselines/hash';
 
-/** Seeded PRNG (mulberry32): the same cases on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: the same cases on every run. */
+const rng = mulberry32;
 
 const PIECES = [
   'Toy Story (1995)',

@@ -13,7 +13,10 @@ function find(dir) {
 }
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
-const files = only.length ? only : find(path.join(root, 'test/unit')).sort();
+// A folder among the arguments stands for the test files under it.
+const files = (only.length ? only : [path.join(root, 'test/unit')]).flatMap((p) =>
+  statSync(p).isDirectory() ? find(p).sort() : [p],
+);
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...flags, ...files],

@@ -1,5 +1,6 @@
 // The engine's shared vocabulary: the shapes that flow between its stages (see docs/architecture.md).
 // Every stage module imports its inputs and outputs from here, so the contracts live in one place.
+import type { AttemptGate } from './models/retry';
 
 /** How a dataset's values are to be read. */
 export type FeedbackKind = 'explicit' | 'implicit';
@@ -124,6 +125,15 @@ export interface TestCase {
   targetPopularity: number;
 }
 
+/**
+ * Cases by position: an array, or a compact list that builds each case when asked (tasks/caseList.ts), so a
+ * million cases need not be held as objects. `at` may build a new object on every call.
+ */
+export interface CaseList extends Iterable<TestCase> {
+  readonly length: number;
+  at(index: number): TestCase | undefined;
+}
+
 /** A chat message as sent to an OpenAI-compatible endpoint. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -145,6 +155,8 @@ export interface PredictRequest {
   /** Sample index, 0..samples-1. */
   sample: number;
   signal: AbortSignal;
+  /** What every attempt of an LLM request passes through: the runner's per-origin circuit breaker. */
+  gate?: AttemptGate;
 }
 
 /** What a predictor returns: its raw text, and a structured prediction when it has one already (baselines). */
@@ -177,7 +189,7 @@ export type Outcome = 'success' | 'invalid' | 'error';
 
 /**
  * Why an answer was invalid or a request failed, as a stable code a report can count (docs/scoring.md):
- * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `fatal` (the model was stopped after a
+ * `http-<status>` for HTTP failures, `network`, `timeout`, `aborted`, `batch-error` (a batch engine's failed line without an HTTP status), `fatal` (the model was stopped after a
  * fatal error of another case) among the rest.
  */
 export type ReasonCode =
@@ -193,6 +205,7 @@ export type ReasonCode =
   | 'timeout'
   | 'aborted'
   | 'bad-response'
+  | 'batch-error'
   | 'fatal'
   | `http-${number}`;
 

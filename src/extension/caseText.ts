@@ -2,8 +2,10 @@
 // bare labels, "4.5 stars", "likes it", a ranking as its ordered titles. Used by the Test Explorer's diff
 // messages, the case view and the prompt preview. No `vscode` import: unit-tested in plain Node.
 import {
+  diffExpectedText,
   expectedText,
   predictionText,
+  wrongText,
   type CaseResult,
   type Candidate,
   type Expected,
@@ -41,39 +43,25 @@ export function predictedHuman(p: Prediction, ctx: CaseContext): string {
 }
 
 /**
- * The two sides of a failure's diff: for a ranking the expected side puts the true item first and the answer is
- * the order given, so the diff shows how far down it landed.
+ * The two sides of a failure's diff: the form's own expected side (a ranking puts the true item first in the
+ * answer's order, so the diff shows how far down it landed) against the answer in words.
  */
 export function diffSides(r: CaseResult, ctx: CaseContext): { expected: string; actual: string } {
-  const actual =
-    r.outcome === 'success' && r.prediction ? predictedHuman(r.prediction, ctx) : `(${r.outcome}: no answer)`;
-  const e = r.expected;
-  if (typeof e.label === 'string' && Array.isArray(r.prediction?.order)) {
-    // An order of candidates: the expected side is the same order with the true item first.
-    const rest = (r.prediction!.order as string[]).filter(
-      (l) => l.trim().toUpperCase() !== e.label.trim().toUpperCase(),
-    );
-    // Written like the answer (the form's own text), so the diff shows only the move of the true item.
-    const expected = predictedHuman({ ...r.prediction!, order: [e.label, ...rest] } as Prediction, ctx);
-    return { expected, actual };
-  }
-  return { expected: expectedHuman(e, ctx), actual };
+  const answered = r.outcome === 'success' && r.prediction;
+  const actual = answered ? predictedHuman(r.prediction!, ctx) : `(${r.outcome}: no answer)`;
+  const expected = answered
+    ? diffExpectedText(r.expected, r.prediction!, ctx)
+    : expectedHuman(r.expected, ctx);
+  return { expected, actual };
 }
 
-/** One line for a failure: "wrong: chose C · Casino (1995), expected B · Heat (1995)". */
+/** One line for a failure: "wrong: answered C · Casino (1995), expected B · Heat (1995)". */
 export function failureHeadline(
   r: CaseResult,
   ctx: CaseContext,
   kind: 'invalid' | 'error' | 'wrong',
 ): string {
   if (kind !== 'wrong') return `${kind}: ${r.reason ?? 'no reason recorded'}`;
-  const e = r.expected;
   const p = r.prediction;
-  if (typeof e.label === 'string' && Array.isArray(p?.order)) {
-    const rank = (p!.order as string[]).findIndex(
-      (l) => l.trim().toUpperCase() === e.label.trim().toUpperCase(),
-    );
-    return `wrong: ${labelled(e.label, ctx)} ranked ${rank < 0 ? 'nowhere' : `${rank + 1} of ${p!.order.length}`}`;
-  }
-  return `wrong: answered ${p ? predictedHuman(p, ctx) : '(nothing)'}, expected ${expectedHuman(e, ctx)}`;
+  return `wrong: ${p ? wrongText(r.expected, p, ctx) : `answered (nothing), expected ${expectedHuman(r.expected, ctx)}`}`;
 }

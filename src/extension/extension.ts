@@ -31,7 +31,8 @@ import { newEvalCommand } from './commands/newEval';
 import { clearApiKey, setApiKey } from './commands/apiKeys';
 import { downloadDatasetCommand } from './commands/downloadDataset';
 import { showEndpointModels, testConnection } from './commands/endpointCommands';
-import { refreshBatchStatus } from './commands/batchCommands';
+import { cancelBatch, refreshBatchStatus, type CancelBatchOptions } from './commands/batchCommands';
+import { BatchPoller } from './services/batchPoller';
 import { exportRunCommand } from './commands/exportRun';
 import { registerPromptLanguage } from './prompt/promptLanguage';
 import { PromptPreviews } from './webviews/promptPreview';
@@ -44,6 +45,8 @@ export interface UbpExtensionApi {
   services: Services;
   datasets: DatasetService;
   views: { datasets: DatasetsView; runs: RunsView; models: ModelsView };
+  /** Follows the runs' provider batches (polls, imports). */
+  batches: BatchPoller;
   previews: PromptPreviews;
   caseViews: CaseViews;
   tests: EvalTests;
@@ -64,7 +67,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     cases: new CaseService(datasets, context.extensionUri.fsPath),
   };
   const datasetsView = new DatasetsView(datasets, services.configs);
-  const runsView = new RunsView(services.runs);
+  const batches = new BatchPoller(services);
+  const runsView = new RunsView(services.runs, batches);
   const modelsView = new ModelsView(services);
   const previews = new PromptPreviews(services);
   registerPromptLanguage(context, previews);
@@ -83,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     services.keys,
     services.configs,
     services.runs,
+    batches,
     previews,
     caseViews,
     tests,
@@ -128,7 +133,9 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
       rerunCase: (arg?: unknown) => rerunCase(services, caseViews, tests, arg),
       previewCase: (arg?: unknown) => previewCase(previews, tests, arg),
       showFailures: (dir?: string, variant?: string) => showFailures(panels, dir, variant),
-      refreshBatchStatus: (run?: unknown) => refreshBatchStatus(services, run),
+      refreshBatchStatus: (run?: unknown) => refreshBatchStatus(services, batches, run),
+      cancelBatch: (run?: unknown, options?: CancelBatchOptions) =>
+        cancelBatch(services, batches, run, options),
     }),
   );
   void vscode.commands.executeCommand('setContext', 'ubp.workspaceTrusted', vscode.workspace.isTrusted);
@@ -139,6 +146,8 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
   );
   // After activation, off its clock: the welcome views' context and the Test Explorer's latest results.
   setImmediate(() => void tests.load());
+  // Open batches left by an earlier session (or the CLI) are looked at shortly after start-up.
+  batches.start();
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
@@ -146,6 +155,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     services,
     datasets,
     views: { datasets: datasetsView, runs: runsView, models: modelsView },
+    batches,
     previews,
     caseViews,
     tests,

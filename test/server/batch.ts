@@ -33,6 +33,8 @@ export interface BatchEmulator {
 const tokens = (s: string): number => Math.max(1, Math.ceil(s.length / 4));
 const CUSTOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const nowSec = (): number => Math.floor(Date.now() / 1000);
+/** Both APIs give a batch 24 hours. */
+const DAY_SEC = 24 * 3600;
 
 interface StoredFile {
   id: string;
@@ -234,6 +236,7 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
     output_file_id: b.output_file_id,
     error_file_id: b.error_file_id,
     created_at: b.created_at,
+    expires_at: b.created_at + DAY_SEC,
     metadata: b.metadata,
     errors: b.validation ? { object: 'list', data: b.validation } : null,
     request_counts: { total: b.jobs.length, completed: b.next - b.failed, failed: b.failed },
@@ -314,6 +317,7 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
     processing_status: b.status,
     request_counts: { processing: b.jobs.length - b.next, ...b.counts },
     created_at: b.created_at,
+    expires_at: new Date(Date.parse(b.created_at) + DAY_SEC * 1000).toISOString(),
     ended_at: b.status === 'ended' ? new Date().toISOString() : null,
     results_url: b.resultsUrl,
   });

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envApiKey } from '../apiKey';
-import { UsageError, type CommandModule } from '../command';
+import { UsageError, type CliIO, type CommandModule } from '../command';
+import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   loadBatch,
@@ -118,7 +119,10 @@ export const batchCommand: CommandModule = {
             if (values.json)
               io.out(JSON.stringify({ run: dir, status: r.status, batches: state }, null, 2) + '\n');
             else io.out(formatStatus(dir, state));
-            return 0;
+            // Ended batches with failed lines leave units in error: exit as `ubp run` does and say what re-asks them.
+            return open.length
+              ? EXIT.ok
+              : unitsInError(io, dir, readRunManifest(dir).totals.error, values.json);
           }
           if (!values.json) io.out(formatProgress(open));
           await new Promise((resolve) => setTimeout(resolve, every));
@@ -150,7 +154,8 @@ export const batchCommand: CommandModule = {
             `${stats.duplicates ? `; ${stats.duplicates} duplicates (last kept)` : ''}${stats.corrupt ? `; ${stats.corrupt} unreadable lines` : ''}\n` +
             `run ${summary.runId}: ${summary.status}; ${summary.totals.success} success, ${summary.totals.invalid} invalid, ${summary.totals.error} error of ${summary.totals.units}\n`,
         );
-        return stats.unknown && !stats.answered ? 1 : 0;
+        if (stats.unknown && !stats.answered) return EXIT.error;
+        return unitsInError(io, dir, summary.totals.error);
       }
       default:
         throw new UsageError(
@@ -159,6 +164,16 @@ export const batchCommand: CommandModule = {
     }
   },
 };
+
+/** Exit 4 when units ended in error (the exit-code table's rule), naming the command that asks them again. */
+function unitsInError(io: CliIO, dir: string, errors: number, quiet = false): number {
+  if (!errors) return EXIT.ok;
+  if (!quiet)
+    io.err(
+      `${errors} unit${errors === 1 ? '' : 's'} ended in error: \`ubp rerun ${path.relative(io.cwd, dir) || dir}\` asks ${errors === 1 ? 'it' : 'them'} again interactively\n`,
+    );
+  return EXIT.unitsFailed;
+}
 
 function formatStatus(dir: string, batches: BatchRecord[]): string {
   const m = readRunManifest(dir);

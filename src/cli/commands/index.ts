@@ -60,7 +60,7 @@ export const commands: CliCommand[] = [
   {
     name: 'merge',
     summary: 'Join shard runs (ubp run --shard i/n) into one run',
-    usage: 'ubp merge <run folder|run id>... --out <dir> [--runs-dir D] [--json]',
+    usage: 'ubp merge <run folder|run id>... --out <dir> [--partial] [--runs-dir D] [--json]',
     load: async () => (await import('./merge')).mergeCommand,
   },
   {

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
+import { EXIT } from '../exitCodes';
 import { RUN_MANIFEST_FILE, mergeRuns, runsDir } from '../../core';
 import { existsSync } from 'node:fs';
 
@@ -16,6 +17,7 @@ export const mergeCommand: CommandModule = {
         out: { type: 'string' },
         'runs-dir': { type: 'string' },
         json: { type: 'boolean', default: false },
+        partial: { type: 'boolean', default: false },
       },
     });
     if (!values.out) throw new UsageError('--out <dir> names the merged run folder');
@@ -48,6 +50,14 @@ export const mergeCommand: CommandModule = {
       if (r.duplicates)
         io.err(`warning: ${r.duplicates} units appear in more than one run (the first run's line kept)\n`);
     }
-    return 0;
+    // A merge missing shards or units is written (to look at) but fails unless --partial says it is wanted: a CI
+    // job that lost a shard must not report a complete eval.
+    if ((r.missingShards.length || r.missingUnits) && !values.partial) {
+      io.err(
+        `ubp merge: the merged run is partial (${r.lines} of ${r.manifest.totals.units} units); give every shard, or --partial to accept it\n`,
+      );
+      return EXIT.error;
+    }
+    return EXIT.ok;
   },
 };

@@ -23,6 +23,8 @@ export interface BatchInfo {
   outputFileId?: string;
   errorFileId?: string;
   resultsUrl?: string;
+  /** When the provider gives up on the batch (ISO 8601), when it says. */
+  expiresAt?: string;
 }
 
 export interface BatchClient {
@@ -143,13 +145,16 @@ function openaiClient(
   });
   const info = (b: OpenAI.Batches.Batch): BatchInfo => {
     const c = b.request_counts;
+    // OpenAI's `completed` counts successes only; ours counts every answered request (as Anthropic's does).
+    const failed = c?.failed ?? 0;
     const i: BatchInfo = {
       status: b.status,
       terminal: OPENAI_TERMINAL.has(b.status),
-      counts: { total: c?.total ?? 0, completed: c?.completed ?? 0, failed: c?.failed ?? 0 },
+      counts: { total: c?.total ?? 0, completed: (c?.completed ?? 0) + failed, failed },
     };
     if (b.output_file_id) i.outputFileId = b.output_file_id;
     if (b.error_file_id) i.errorFileId = b.error_file_id;
+    if (typeof b.expires_at === 'number') i.expiresAt = new Date(b.expires_at * 1000).toISOString();
     return i;
   };
   return {
@@ -223,6 +228,7 @@ function anthropicClient(
       expired?: number;
     };
     results_url?: string | null;
+    expires_at?: string | null;
   }
   const info = (b: MessageBatch): BatchInfo => {
     const c = b.request_counts ?? {};
@@ -234,6 +240,7 @@ function anthropicClient(
       counts: { total: completed + (c.processing ?? 0), completed, failed },
     };
     if (b.results_url) i.resultsUrl = b.results_url;
+    if (b.expires_at) i.expiresAt = b.expires_at;
     return i;
   };
   return {

@@ -99,7 +99,14 @@ function replayPredictor(id: string, variant: string, answers: ReadonlyMap<strin
       const a = answers.get(unitKey(req.testCase.id, variant, req.sample));
       if (!a) return Promise.reject(new Error('no batch answer for this unit'));
       if (!a.ok)
-        return Promise.reject(Object.assign(new Error(a.message), { status: a.status, attempts: 1 }));
+        return Promise.reject(
+          Object.assign(new Error(a.message), {
+            status: a.status,
+            attempts: 1,
+            // A failed line the engine gave no HTTP status for: not a network fault of ours.
+            ...(a.status === undefined ? { kind: 'batch-error' } : {}),
+          }),
+        );
       return Promise.resolve(a.response);
     },
   };

@@ -46,6 +46,8 @@ export interface BatchRecord {
   resultsUrl?: string;
   createdAt: string;
   updatedAt: string;
+  /** When the provider gives up on it (ISO 8601), as last polled. */
+  expiresAt?: string;
   /** Set when its output and errors are in results.jsonl. */
   importedAt?: string;
   /** What the import found: lines written, and requests the batch never ran (expired, cancelled). */

@@ -143,6 +143,7 @@ function infoPatch(i: BatchInfo): Partial<BatchRecord> {
   if (i.outputFileId) p.outputFileId = i.outputFileId;
   if (i.errorFileId) p.errorFileId = i.errorFileId;
   if (i.resultsUrl) p.resultsUrl = i.resultsUrl;
+  if (i.expiresAt) p.expiresAt = i.expiresAt;
   return p;
 }
 

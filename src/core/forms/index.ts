@@ -26,6 +26,8 @@ export {
   formList,
   expectedText,
   predictionText,
+  diffExpectedText,
+  wrongText,
   UnknownFormError,
 } from './registry';
 export { candidateLabel, labelIndex, normaliseTitle, labelOfTitle, readLabel } from './candidates';

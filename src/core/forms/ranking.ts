@@ -292,6 +292,18 @@ Rank all {{ task.K }} candidates from most to least likely to be that item. Answ
     ctx?.candidates
       ? p.order.map((l, i) => `${i + 1}. ${labelWithTitle(l, ctx.candidates)}`).join('\n')
       : p.order.join(' '),
+  // The answer's own order with the true item moved first: the diff then shows only how far down it landed.
+  diffExpectedText: (e, p, ctx) => {
+    const truth = e.label.trim().toUpperCase();
+    const order = [e.label, ...p.order.filter((l) => l.trim().toUpperCase() !== truth)];
+    return ctx?.candidates
+      ? order.map((l, i) => `${i + 1}. ${labelWithTitle(l, ctx.candidates)}`).join('\n')
+      : order.join(' ');
+  },
+  wrongText: (e, p, ctx) => {
+    const rank = p.order.findIndex((l) => l.trim().toUpperCase() === e.label.trim().toUpperCase());
+    return `${trueWithTitle(e.label, ctx)} ranked ${rank < 0 ? 'nowhere' : `${rank + 1} of ${p.order.length}`}`;
+  },
 
   baselines: ['random', 'popularity', 'recency', 'item-mean', 'item-knn', 'mf'],
   baselineObjective: 'interaction',

@@ -65,3 +65,19 @@ export function expectedText(expected: Expected, ctx: TextContext = {}): string 
 export function predictionText(prediction: Prediction, ctx: TextContext = {}): string {
   return getForm(prediction.form).predictionText(prediction, ctx);
 }
+
+/** The expected side of a failure's diff (the form's `diffExpectedText`, else `expectedText`). */
+export function diffExpectedText(expected: Expected, prediction: Prediction, ctx: TextContext = {}): string {
+  const form = getForm(expected.form);
+  return form.diffExpectedText && prediction.form === expected.form
+    ? form.diffExpectedText(expected, prediction, ctx)
+    : form.expectedText(expected, ctx);
+}
+
+/** A wrong answer in words, after "wrong: ": the form's `wrongText`, else "answered X, expected Y". */
+export function wrongText(expected: Expected, prediction: Prediction, ctx: TextContext = {}): string {
+  const form = getForm(expected.form);
+  return form.wrongText && prediction.form === expected.form
+    ? form.wrongText(expected, prediction, ctx)
+    : `answered ${predictionText(prediction, ctx)}, expected ${form.expectedText(expected, ctx)}`;
+}

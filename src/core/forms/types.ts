@@ -222,6 +222,13 @@ export interface TaskFormDef<E extends Expected = Expected, P extends Prediction
   expectedText(expected: E, ctx?: TextContext): string;
   /** A prediction for people: "4 stars", "likes it (probability 0.7)", "C · Heat (1995)", a numbered order. */
   predictionText(prediction: P, ctx?: TextContext): string;
+  /**
+   * The expected side of a failure's diff, written like `predictionText` when that reads better (a ranking: the
+   * answer's own order with the true item moved first, so the diff shows only that move). Default: `expectedText`.
+   */
+  diffExpectedText?(expected: E, prediction: P, ctx?: TextContext): string;
+  /** What was wrong, after "wrong: " (a ranking: "B · Heat (1995) ranked 3 of 5"). Default: answered … expected …. */
+  wrongText?(expected: E, prediction: P, ctx?: TextContext): string;
 
   // ── baselines ──
   /** Baselines that give a meaningful answer (the config's default list; empty: none fits). */

@@ -19,6 +19,9 @@ const noFileSystem: FS = {
   resolve: (_dir, file) => file,
 };
 
+/** LiquidJS' memoryLimit per render (chars charged by filters such as `join`); compiled.ts keeps the same budget. */
+export const MEMORY_LIMIT = 64 * 1024 * 1024;
+
 function createEngine(): Liquid {
   const { Liquid } = liquidjs();
   const liquid = new Liquid({
@@ -34,7 +37,7 @@ function createEngine(): Liquid {
     relativeReference: false,
     // A template runs once per case: a runaway loop must fail fast, not hang a run.
     renderLimit: 2000,
-    memoryLimit: 64 * 1024 * 1024,
+    memoryLimit: MEMORY_LIMIT,
     parseLimit: 4 * 1024 * 1024,
   });
   for (const tag of DISABLED_TAGS) delete (liquid.tags as Record<string, unknown>)[tag];

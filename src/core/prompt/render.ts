@@ -3,6 +3,7 @@
 import { getForm, hasForm } from '../forms';
 import type { ChatMessage, FeedbackKind, TaskForm, TestCase, ValueScale } from '../types';
 import { promptDiagnostics } from './analyze';
+import { compiledRenderer } from './compiled';
 import { PromptError, hasErrors } from './diagnostics';
 import { promptEngine } from './engine';
 import { sectionTemplates, type ParsedPrompt } from './parse';
@@ -77,8 +78,16 @@ export function renderPrompt(
   return renderVariables(parsed, buildPromptVariables(testCase, info));
 }
 
-/** Renders against ready-made variables (the preview uses it with sample values). */
+/**
+ * Renders against ready-made variables (the preview uses it with sample values). A built-in template, byte for
+ * byte, takes its compiled fast path (compiled.ts), which produces LiquidJS's exact bytes; anything else LiquidJS.
+ */
 export function renderVariables(parsed: ParsedPrompt, variables: PromptVariables): ChatMessage[] {
+  return compiledRenderer(parsed)?.(variables) ?? renderWithLiquid(parsed, variables);
+}
+
+/** Renders every section with LiquidJS (what the compiled fast path must equal). */
+export function renderWithLiquid(parsed: ParsedPrompt, variables: PromptVariables): ChatMessage[] {
   const liquid = promptEngine();
   return parsed.sections.map((section) => {
     const templates = sectionTemplates(section);

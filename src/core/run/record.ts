@@ -76,7 +76,11 @@ export function interpretError(e: unknown): InterpretedError {
   const reasonCode: ReasonCode =
     kind === 'http' && status !== undefined
       ? `http-${status}`
-      : kind === 'network' || kind === 'timeout' || kind === 'aborted' || kind === 'bad-response'
+      : kind === 'network' ||
+          kind === 'timeout' ||
+          kind === 'aborted' ||
+          kind === 'bad-response' ||
+          kind === 'batch-error'
         ? kind
         : kind === 'config' || kind === 'origin'
           ? 'fatal'

@@ -106,14 +106,16 @@ export function toObservations(results: CaseResult[], ctx: ScoringContext): Obse
 
 /** Dense cluster (user) indices of observations. */
 export function clustersOf(obs: { user: string }[]): { index: Int32Array; count: number } {
-  const ids = new Map<string, number>();
+  // Clusters are numbered in user-id order, not in the order lines were written: the same answers give the same
+  // intervals whether they came from one run, merged shards, a batch import or a resume (completion order varies).
+  const users = [...new Set(obs.map((o) => o.user))].sort();
+  const number = new Map<string, number>();
+  users.forEach((u, c) => number.set(u, c));
   const index = new Int32Array(obs.length);
   obs.forEach((o, i) => {
-    let c = ids.get(o.user);
-    if (c === undefined) ids.set(o.user, (c = ids.size));
-    index[i] = c;
+    index[i] = number.get(o.user)!;
   });
-  return { index, count: ids.size };
+  return { index, count: users.length };
 }
 
 function weightSum(obs: Observation[]): number {

@@ -92,11 +92,8 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
   // Variants: the union, in order of first appearance.
   const variants = new Map<string, ManifestVariant>();
   for (const r of runs) for (const v of r.manifest.variants) if (!variants.has(v.id)) variants.set(v.id, v);
-  const cases =
-    sharded && missingShards.length === 0
-      ? first.shard!.casesOfAll
-      : runs.reduce((n, r) => n + (sharded ? r.manifest.cases : 0), 0) ||
-        Math.max(...runs.map((r) => r.manifest.cases));
+  // Shards: the whole eval's cases, so a merge with shards missing reads "N of <all> answers", never complete.
+  const cases = sharded ? first.shard!.casesOfAll : Math.max(...runs.map((r) => r.manifest.cases));
   totals.units = [...variants.values()].reduce((n, v) => n + cases * Math.max(1, v.samples), 0);
   const complete =
     missingShards.length === 0 &&

@@ -4,7 +4,8 @@
 // cases and a prefix of the list does not depend on its length.
 import type { TaskConfig } from '../config';
 import { candidateLabel, getForm, type OwnCases, type TaskFormDef } from '../forms';
-import type { Candidate, HistoryEntry, Interactions, TargetItem, TestCase } from '../types';
+import type { CaseList, Interactions, TestCase } from '../types';
+import { CompactCases, type CompactCase } from './caseList';
 import { NegativeSampler } from './negatives';
 import { opaqueItemNames } from './probe';
 import { Rng } from './random';
@@ -32,8 +33,13 @@ export const CASES_VERSION = 2;
 export const DEFAULT_CUTOFF = 0.9;
 
 export interface BuiltCases {
-  /** In sample order: users in their seeded order, each user's cases oldest target first. */
-  cases: TestCase[];
+  /**
+   * In sample order: users in their seeded order, each user's cases oldest target first. Held compactly: each
+   * case is built when asked for (a million cases fit in bounded memory; see caseList.ts).
+   */
+  list: CaseList;
+  /** The same cases as one array, made on first use (small evals, tests; avoid at scale). */
+  readonly cases: TestCase[];
   /** Per row: 1 = usable for fitting baselines, 0 = a held-out target. */
   trainMask: Uint8Array;
   /** The split, or how a form that builds its own cases drew them. */
@@ -130,14 +136,13 @@ export interface BuildOptions {
 
 export function buildCases(data: Interactions, task: TaskConfig, options: BuildOptions = {}): BuiltCases {
   const formDef = getForm(task.form);
-  const form = formDef.id;
   // K candidates for a form that shows them (1 true item + K-1 negatives); 0 otherwise.
   const k = formDef.candidates ? (task.candidates ?? formDef.candidates.default) : 0;
   checkTask(data, task, formDef, k);
   if (formDef.buildCases) {
     // A memorisation probe: no split, nothing held out, so every interaction is on the training side.
-    const own = formDef.buildCases(data, task);
-    return { ...own, trainMask: new Uint8Array(data.n).fill(1), skippedUsers: 0 };
+    const { cases, ...own } = formDef.buildCases(data, task);
+    return { ...own, list: cases, cases, trainMask: new Uint8Array(data.n).fill(1), skippedUsers: 0 };
   }
   const split = resolveSplit(data, task);
   const index = options.index ?? buildUserIndex(data);
@@ -204,10 +209,16 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
   // (baselines still see other users' later interactions); the global split trains on what precedes the cut.
   const trainMask = new Uint8Array(data.n).fill(1);
   if (cut !== undefined) for (let r = 0; r < data.n; r++) trainMask[r] = time![r] < cut ? 1 : 0;
-  const heldOut = new Map<number, Set<number>>();
+  // Held-out rows of holdable user u: heldRows[heldAt[u] .. heldAt[u] + perUser) (no Set per user).
+  const heldAt = new Int32Array(index.users).fill(-1);
+  const heldRows = new Int32Array(holdable.length * perUser);
+  const isHeld = (u: number, r: number): boolean => {
+    for (let i = heldAt[u], end = i + perUser; i < end; i++) if (heldRows[i] === r) return true;
+    return false;
+  };
   const orderOf = (u: number): Int32Array =>
     split === 'random' ? userRows(index, u) : tieOrderedRows(data, index, u, task.seed);
-  for (const u of holdable) {
+  for (const [h, u] of holdable.entries()) {
     const rows = orderOf(u);
     let positions: number[];
     if (split === 'temporal') {
@@ -225,24 +236,17 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
       }
       positions = all.slice(0, perUser).sort((a, b) => a - b);
     }
-    for (const p of positions) trainMask[rows[p]] = 0;
-    heldOut.set(u, new Set(positions.map((p) => rows[p])));
+    heldAt[u] = h * perUser;
+    for (const [j, p] of positions.entries()) {
+      trainMask[rows[p]] = 0;
+      heldRows[h * perUser + j] = rows[p];
+    }
   }
   const order = Rng.of(task.seed, 'users').shuffle(eligible);
 
   const trainCounts = itemCounts(data, trainMask);
   const sampler = k ? new NegativeSampler(data.itemIds.length, task.negatives, trainCounts) : null;
   const names = task.probe ? opaqueItemNames(data.itemIds) : null;
-  const itemText = (i: number): TargetItem => ({
-    item: data.itemIds[i],
-    title: names ? names[i] : data.items[i].title,
-    genres: names ? [] : [...data.items[i].genres],
-  });
-  const entry = (r: number): HistoryEntry => ({
-    ...itemText(data.item[r]),
-    value: data.value[r],
-    time: data.time ? data.time[r] : null,
-  });
 
   // Every split with timestamps: a negative must have had an interaction strictly before the target (global
   // split: before the cut), or a model could rule out a 2013 film for a user whose history ends in 1996.
@@ -252,19 +256,18 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     for (let r = 0; r < data.n; r++) if (time[r] < firstSeen[data.item[r]]) firstSeen[data.item[r]] = time[r];
   }
 
-  const cases: TestCase[] = [];
+  const cases = new CompactCases({ data, task, form: formDef, index, k, names, trainCounts });
   const ids = new Set<string>();
   let sampledUsers = 0;
   let skippedUsers = 0;
   users: for (const u of order) {
     if (sampledUsers >= task.users) break;
-    const userCases: TestCase[] = [];
+    const userCases: CompactCase[] = [];
     // Targets in their (seeded tie) time order; histories come from the index's order, which does not depend
     // on the seed, so a case's history is the same whichever seed picked its target.
     const rows = userRows(index, u);
     const userId = data.userIds[u];
-    const held = heldOut.get(u)!;
-    const targets = orderOf(u).filter((r) => held.has(r));
+    const targets = orderOf(u).filter((r) => isHeld(u, r));
     const touched = new Set<number>();
     for (const r of rows) touched.add(data.item[r]);
 
@@ -280,7 +283,7 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
         for (let i = 0; i < rows.length && time![rows[i]] < until; i++)
           if (data.item[rows[i]] !== target) before.push(rows[i]);
       } else {
-        for (const r of rows) if (!held.has(r) && data.item[r] !== target) before.push(r);
+        for (const r of rows) if (!isHeld(u, r) && data.item[r] !== target) before.push(r);
       }
       let id = `u${userId}-i${data.itemIds[target]}`;
       for (let dup = 2; ids.has(id) || userCases.some((c) => c.id === id); dup++)
@@ -297,8 +300,8 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
           .map((i) => before[i]);
       }
 
-      let candidates: Candidate[] | undefined;
-      let label: string | undefined;
+      let candidates: number[] | undefined;
+      let labelAt: number | undefined;
       if (k) {
         const at = cut ?? (time ? time[row] : Infinity);
         const existed = firstSeen ? (item: number) => firstSeen[item] < at : undefined;
@@ -308,27 +311,14 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
           skippedUsers++;
           continue users;
         }
-        const shuffled = Rng.of(task.seed, 'order', id).shuffle([target, ...negatives]);
-        candidates = shuffled.map((item, i) => ({ label: candidateLabel(i), ...itemText(item) }));
-        label = candidateLabel(shuffled.indexOf(target));
+        candidates = Rng.of(task.seed, 'order', id).shuffle([target, ...negatives]);
+        labelAt = candidates.indexOf(target);
       }
-      const expected = formDef.expected({ data, task, row, userRows: rows, ...(label ? { label } : {}) });
-      const c: TestCase = {
-        id,
-        form,
-        user: userId,
-        historyLength: before.length,
-        history: shown.map(entry),
-        target: itemText(target),
-        ...(candidates ? { candidates } : {}),
-        expected,
-        targetPopularity: trainCounts[target],
-      };
-      userCases.push(c);
+      userCases.push({ id, user: u, row, historyLength: before.length, shown, candidates, labelAt });
     }
     for (const c of userCases) {
       ids.add(c.id);
-      cases.push(c);
+      cases.add(c);
     }
     sampledUsers++;
   }
@@ -336,8 +326,13 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     throw new TaskError(
       `none of the ${skippedUsers} users tried had ${k - 1} untouched items that existed at their target's time; lower task.candidates`,
     );
+  let array: TestCase[] | undefined;
+  const list = cases.seal();
   return {
-    cases,
+    list,
+    get cases() {
+      return (array ??= Array.from(list));
+    },
     trainMask,
     split,
     eligibleUsers: eligible.length,

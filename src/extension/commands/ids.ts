@@ -28,6 +28,7 @@ export const Command = {
   previewCase: 'ubp.previewCase',
   showFailures: 'ubp.showFailures',
   refreshBatchStatus: 'ubp.refreshBatchStatus',
+  cancelBatch: 'ubp.cancelBatch',
 } as const;
 
 export type CommandName = keyof typeof Command;

@@ -20,6 +20,7 @@ import type { Services } from '../services';
 import { confirmEnvKeyOrigin } from '../services/keyService';
 import { runModeChoices } from '../batchText';
 import { submitBatchRun } from './batchCommands';
+import { pollSeconds } from '../services/batchPoller';
 import { Command } from './ids';
 
 export interface RunEvalArgs {
@@ -307,7 +308,7 @@ async function pickVariants(prepared: PreparedEval): Promise<string[] | undefine
 async function pickMode(prepared: PreparedEval): Promise<'interactive' | 'batch' | undefined> {
   if (prepared.estimate.llmRequests === 0) return 'interactive';
   const { batchOffer } = await loadBatch();
-  const choices = runModeChoices(prepared.estimate.costUsd, await batchOffer(prepared));
+  const choices = runModeChoices(prepared.estimate.costUsd, await batchOffer(prepared), pollSeconds());
   if (!choices) return 'interactive';
   const picked = await vscode.window.showQuickPick(choices, {
     title: `Run ${prepared.config.name}: ${prepared.estimate.llmRequests.toLocaleString('en-US')} requests`,

@@ -9,8 +9,9 @@ import {
   type RunListing,
   type VariantSummary,
 } from '../../core';
-import { batchLines, batchProgress } from '../batchText';
+import { batchLines, batchRunLabel, isCancellable } from '../batchText';
 import type { RunService } from '../services/runService';
+import type { BatchPoller } from '../services/batchPoller';
 import { Command } from '../commands/ids';
 import { formatDate as formatWhen } from '../../protocol/dates';
 
@@ -56,7 +57,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly runs: RunService) {
+  constructor(
+    private readonly runs: RunService,
+    /** The batch poller, for a batch run's last poll error. */
+    private readonly batches?: Pick<BatchPoller, 'errorOf'>,
+  ) {
     runs.onDidChange(() => this.changed.fire(undefined));
   }
 
@@ -80,21 +85,40 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         const done = active
           ? `${active.done}/${active.total}`
           : `${m.totals.success + m.totals.invalid + m.totals.error}/${m.totals.units}`;
-        // Status and the key figure first: a narrow sidebar cuts the end of a row, not its start.
-        const item = new vscode.TreeItem(`${state} · ${done}`, vscode.TreeItemCollapsibleState.Collapsed);
-        // A run waiting on provider batches: their progress (as last polled) instead of the form.
-        const batches = node.batches ?? [];
-        item.description = `${batches.length ? batchProgress(batches) : m.dataset.form} · ${formatDate(m.startedAt)}`;
+        // Status and the key figure first: a narrow sidebar cuts the end of a row, not its start. A run waiting on
+        // provider batches leads with their progress, as last polled.
+        const batches = node.batches;
+        const locale = vscode.env.language;
+        const item = new vscode.TreeItem(
+          batches ? batchRunLabel(batches, locale) : `${state} · ${done}`,
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
+        const pollError = batches ? this.batches?.errorOf(node.run.dir) : undefined;
+        item.description = `${pollError ? 'last poll failed' : m.dataset.form} · ${formatDate(m.startedAt)}`;
         const reruns = m.reruns?.length
           ? `; re-run ${m.reruns.length}× (last ${formatDate(m.reruns.at(-1)!.at)})`
           : '';
-        item.tooltip = new vscode.MarkdownString(
-          `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
-            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}` +
-            (batches.length ? `\n\n${batchLines(batches).join('  \n')}` : ''),
+        const tooltip = new vscode.MarkdownString(
+          `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt && !batches ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
+            `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}`,
+          true,
         );
-        item.iconPath = new vscode.ThemeIcon(STATUS_ICON[state] ?? 'circle-outline');
-        item.contextValue = `run.${state}`;
+        // Batch ids, states and errors are provider text: escaped, never read as markdown or icons. (appendText
+        // would turn every space into &nbsp;, so a long line could only wrap at its hyphens.)
+        if (batches?.length)
+          tooltip.appendMarkdown(
+            `\n\n${batchLines(batches, formatDate, locale).map(escapeMarkdown).join('  \n')}`,
+          );
+        if (pollError)
+          tooltip.appendMarkdown(
+            `\n\n$(warning) Last poll failed (${formatDate(pollError.at)}): ${escapeMarkdown(pollError.message)}`,
+          );
+        item.tooltip = tooltip;
+        item.iconPath = new vscode.ThemeIcon(
+          pollError ? 'warning' : (STATUS_ICON[state] ?? 'circle-outline'),
+        );
+        // `run.batch.open`: some batch can still be cancelled (the Cancel Batch menu's `when`).
+        item.contextValue = `run.${state}${batches?.some(isCancellable) ? '.open' : ''}`;
         item.id = `run:${node.run.dir}`;
         item.command = { command: Command.openResults, title: 'Open Results', arguments: [node.run.dir] };
         return item;
@@ -158,3 +182,6 @@ function batchesOf(read: (dir: string) => { batches: BatchRecord[] }, dir: strin
 }
 
 const formatDate = (iso: string): string => formatWhen(iso, vscode.env.language);
+
+/** Text shown as itself in a markdown tooltip (with theme icons on, `$(…)` too). */
+const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, '\\$&');

@@ -160,9 +160,19 @@ test('failed requests become error lines (retried by ubp run); expired ones stay
   const dir = runDir(cwd);
   await cli(cwd, ['batch', 'status', dir]);
   await cli(cwd, ['batch', 'status', dir]);
+  // `completed` counts every answered request, failed ones too (OpenAI's own `completed` counts successes only),
+  // and the provider's expiry is kept.
+  const polled = readBatchState(dir).batches[0]!;
+  assert.deepEqual(polled.counts, { total: 30, completed: 20, failed: 3 });
+  assert.ok(polled.expiresAt, 'the expiry the provider gave');
+  const window = Date.parse(polled.expiresAt) - Date.parse(polled.createdAt);
+  assert.ok(Math.abs(window - 24 * 3600_000) < 5000, `expires 24 h after its creation, not ${window} ms`);
   server.batches.expire(readBatchState(dir).batches[0]!.batchId!);
-  const out = await cli(cwd, ['batch', 'status', dir]);
-  assert.match(out, /expired; imported 20 answers, 10 never ran/);
+  // The batch ended with 3 failed lines: units in error, exit 4 as `ubp run` would, naming what re-asks them.
+  const io = bufferIO(cwd);
+  assert.equal(await main(['batch', 'status', dir], io), 4, io.stdout() + io.stderr());
+  assert.match(io.stdout(), /expired; imported 20 answers, 10 never ran/);
+  assert.match(io.stderr(), /3 units ended in error: `ubp rerun /);
   const run = await readRun(dir);
   const llm = run.results.filter((r) => r.template !== null);
   assert.equal(llm.length, 20);
@@ -231,6 +241,57 @@ test('export for vllm run-batch, then import its output in any order: equals an 
   assert.match(out, /imported 30 answers from 31 lines; 1 unknown custom_id/);
   assert.deepEqual(await linesOf(dir), await linesOf(reference));
   assert.equal((await readRun(dir)).manifest.status, 'done');
+});
+
+test('import: failed lines leave units in error, exit 4 naming `ubp rerun`, which asks exactly those', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const cwd = tmpRoot(t);
+  const file = path.join(cwd, 'requests.jsonl');
+  await cli(cwd, ['batch', 'export', config, ...endpoint(server), '--out', file]);
+  const dir = runDir(cwd);
+  const requests = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { custom_id: string });
+  // vLLM writes a failed request as a line with no response and an error.
+  const output = requests.map((r, i) =>
+    JSON.stringify(
+      i < 3
+        ? { id: `vllm-${i}`, custom_id: r.custom_id, response: null, error: 'model overloaded' }
+        : {
+            id: `vllm-${i}`,
+            custom_id: r.custom_id,
+            response: {
+              status_code: 200,
+              body: {
+                choices: [
+                  {
+                    index: 0,
+                    message: { role: 'assistant', content: '{"choice": "A"}' },
+                    finish_reason: 'stop',
+                  },
+                ],
+              },
+            },
+            error: null,
+          },
+    ),
+  );
+  const results = path.join(cwd, 'results.jsonl');
+  writeFileSync(results, output.join('\n') + '\n');
+  const io = bufferIO(cwd);
+  assert.equal(await main(['batch', 'import', dir, results], io), 4, io.stdout() + io.stderr());
+  assert.match(io.stderr(), /3 units ended in error: `ubp rerun .+` asks them again/);
+  const failed = (await readRun(dir)).results.filter((r) => r.outcome === 'error');
+  assert.deepEqual(
+    failed.map((r) => [r.reasonCode, r.reason]),
+    Array.from({ length: 3 }, () => ['batch-error', 'model overloaded']),
+  );
+  const before = server.stats().requests;
+  const rerun = bufferIO(cwd);
+  assert.equal(await main(['rerun', dir], rerun), 0, rerun.stdout() + rerun.stderr());
+  assert.equal(server.stats().requests - before, 3);
 });
 
 test('submit splits at the byte limit: no part over it', async (t) => {

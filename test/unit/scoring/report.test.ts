@@ -187,3 +187,29 @@ test('rating samples: agreement and the spread of predicted ratings', () => {
   // case means of squared errors: 0, 0.5, 0, 0.5 -> RMSE = sqrt(0.25)
   assert.ok(near(v.metrics.find((m) => m.key === 'rmse')!.all.value, 0.5));
 });
+
+test('the same answers in any line order give the same report (intervals, comparisons, breakdowns)', () => {
+  // Completion order varies between runs, merged shards, batch imports and resumes: the bootstrap must not.
+  const rs = [
+    ...choiceRun('gpt', (i) => (i * 7) % 5 < 3),
+    ...choiceRun('baseline:random', (i) => i % 4 === 0),
+  ];
+  const manifest = manifestFor('r', 'choice', ['gpt', 'baseline:random'], { cases: 60 });
+  const opts = { bootstrap: { resamples: 300 } };
+  const shuffled = rs.map((r, i) => ({ r, k: (i * 37) % rs.length })).sort((a, b) => a.k - b.k);
+  const a = buildReport(manifest, rs, opts);
+  const b = buildReport(
+    manifest,
+    shuffled.map((x) => x.r),
+    opts,
+  );
+  const c = buildReport(manifest, [...rs].reverse(), opts);
+  assert.notDeepEqual(
+    shuffled.map((x) => x.r.user),
+    rs.map((r) => r.user),
+    'the shuffle changed the order of users',
+  );
+  const json = (r: typeof a): unknown => ({ ...JSON.parse(renderReportJson(r)), generatedAt: null });
+  assert.deepEqual(json(b), json(a));
+  assert.deepEqual(json(c), json(a));
+});

@@ -110,9 +110,17 @@ test('ubp run --shard: own run ids, resumes only itself; ubp merge of all shards
   assert.equal(partial.duplicates, (await readRun(shards[0]!.dir)).results.length);
   assert.equal(partial.missingShards.length, 1);
   assert.equal(partial.manifest.status, 'cancelled');
+  // The whole eval's units, not the given shards': a partial merge never reads as complete.
+  assert.equal(partial.manifest.totals.units, s.manifest.totals.units);
   const io = bufferIO(cwd);
-  assert.equal(await main(['merge', shards[0]!.dir, '--out', path.join(cwd, 'one')], io), 0);
+  assert.equal(await main(['merge', shards[0]!.dir, '--out', path.join(cwd, 'one')], io), 1);
   assert.match(io.stderr(), /shards \d, \d of 3 not given/);
+  assert.match(io.stderr(), /the merged run is partial \(\d+ of \d+ units\); give every shard, or --partial/);
+  const accepted = bufferIO(cwd);
+  assert.equal(
+    await main(['merge', shards[0]!.dir, '--out', path.join(cwd, 'one-ok'), '--partial'], accepted),
+    0,
+  );
 });
 
 test('merge refuses runs of another config (a different config hash)', async (t) => {

@@ -1,0 +1,218 @@
+// Batch mode in the real VS Code, against the project's test server (its /v1/files and /v1/batches emulation
+// moves a batch one state per status poll): "Run UBP Eval" in batch mode, the poller following the batch to its
+// end and importing the answers into the run, the Runs tree's batch row, Cancel Batch reaching the provider, and
+// a failed poll shown in the row.
+import * as assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { startTestServer, type TestServer } from '../../server/server';
+import type { UbpExtensionApi } from '../../../src/extension/extension';
+import type { RunEvalResult } from '../../../src/extension/commands/runEval';
+import type { RunsNode } from '../../../src/extension/views/runsView';
+import type { PollOutcome } from '../../../src/extension/services/batchPoller';
+
+let api: UbpExtensionApi;
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+function writeConfig(name: string, server: TestServer): string {
+  const file = path.join(ws(), `${name}.ubp.json`);
+  const config = {
+    name,
+    dataset: { path: 'bundled:ml-latest-small' },
+    task: { form: 'choice', users: 6, seed: 5 },
+    models: [{ id: 'batch-llm', baseUrl: server.url, model: 'test-model' }],
+    baselines: ['popularity'],
+    run: { cache: false },
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+interface Line {
+  variant: string;
+  /** null for a baseline. */
+  template: string | null;
+  outcome: string;
+}
+const resultLines = (dir: string): Line[] =>
+  readFileSync(path.join(dir, 'results.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
+const manifestOf = (dir: string): { status: string } =>
+  JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { status: string };
+const batchesOf = (dir: string): { batchId?: string; status: string }[] =>
+  (
+    JSON.parse(readFileSync(path.join(dir, 'batch', 'batches.json'), 'utf8')) as {
+      batches: { batchId?: string; status: string }[];
+    }
+  ).batches;
+
+/** Resolves with the first poll of `dir` that `pred` accepts (subscribe before causing it). */
+function nextPoll(dir: string, pred: (o: PollOutcome) => boolean): Promise<PollOutcome> {
+  return new Promise((resolve) => {
+    const sub = api.batches.onDidPoll((outcomes) => {
+      const o = outcomes.find((x) => path.resolve(x.dir) === path.resolve(dir));
+      if (o && pred(o)) {
+        sub.dispose();
+        resolve(o);
+      }
+    });
+  });
+}
+
+async function setPollSeconds(s: number): Promise<void> {
+  await vscode.workspace
+    .getConfiguration('ubp')
+    .update('batch.pollSeconds', s, vscode.ConfigurationTarget.Workspace);
+}
+
+/** The Runs tree's row of a run, as VS Code renders it. */
+async function runRow(dir: string): Promise<vscode.TreeItem> {
+  const view = api.views.runs;
+  for (const g of (await view.getChildren()) as RunsNode[]) {
+    for (const n of (await view.getChildren(g)) as RunsNode[])
+      if (n.kind === 'run' && path.resolve(n.run.dir) === path.resolve(dir)) return view.getTreeItem(n);
+  }
+  assert.fail(`no row for ${dir} in the Runs tree`);
+}
+/** A row's tooltip as read: markdown's escapes of the text parts undone. */
+const tooltipOf = (item: vscode.TreeItem): string =>
+  (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip)).replace(
+    /\\([\\`*_{}[\]()#+\-.!<>~|$])/g,
+    '$1',
+  );
+
+async function submit(config: string): Promise<RunEvalResult> {
+  const result = (await vscode.commands.executeCommand('ubp.runEval', config, {
+    models: ['batch-llm', 'popularity'],
+    mode: 'batch',
+  })) as RunEvalResult | undefined;
+  assert.ok(result, 'the command returns the run');
+  assert.equal(result.summary.status, 'batch', 'the run waits on its batch');
+  return result;
+}
+
+before(async () => {
+  api = await vscode.extensions.getExtension<UbpExtensionApi>('ubp-eval.ubp-eval')!.activate();
+});
+
+describe('Batch mode in the Runs tree', () => {
+  let server: TestServer;
+  const dirs: string[] = [];
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await setPollSeconds(0);
+    // No run of this suite may keep the poller busy for the suites after it.
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await server.close();
+    await vscode.workspace
+      .getConfiguration('ubp')
+      .update('batch.pollSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('submits a batch run; the poller follows it to its end and imports the answers into the run', async () => {
+    await setPollSeconds(0);
+    const config = writeConfig('it-batch', server);
+    const result = await submit(config);
+    dirs.push(result.dir);
+    const row = await runRow(result.dir);
+    assert.equal(row.label, 'batch · 0 of 1 done · 0/6 requests');
+    assert.equal(row.contextValue, 'run.batch.open', 'Cancel Batch is on offer');
+    const tip = tooltipOf(row);
+    assert.match(
+      tip,
+      /\d{3}-batch-llm · batch-llm · batch_\d+: validating · 0\/6 done · created .+ · expires \S/,
+      tip,
+    );
+    assert.equal(server.stats().chatRequests, 0, 'nothing sent interactively');
+
+    // From now on the poller's: subscribe before its first poll can land.
+    const finished = nextPoll(result.dir, (o) => o.finished);
+    await setPollSeconds(1);
+    const end = await finished;
+    assert.equal(end.imported, 6, 'the six answers imported by the poll that saw the batch end');
+    assert.equal(end.status, 'done');
+    const lines = resultLines(result.dir);
+    assert.equal(lines.filter((l) => l.template !== null).length, 6);
+    assert.equal(lines.length, 12, '6 cases × (the model + the baseline)');
+    assert.equal(manifestOf(result.dir).status, 'done');
+    assert.equal(server.stats().chatRequests, 0, 'the answers came from the batch');
+    // The row is an ordinary finished run again, and no run is left for the poller.
+    const after = await runRow(result.dir);
+    assert.equal(after.label, 'done · 12/12');
+    assert.equal(after.contextValue, 'run.done');
+    assert.deepEqual(await api.batches.openRuns(), []);
+    // Three state steps: validating → in_progress → finalizing → completed, one per poll, then nothing more.
+    const polls = server.stats().log.filter((r) => r.method === 'GET' && /\/v1\/batches\//.test(r.path));
+    assert.equal(polls.length, 3, polls.map((p) => p.path).join(', '));
+  });
+
+  it('Cancel Batch asks the provider to cancel, and the answers made before are imported', async () => {
+    await setPollSeconds(0);
+    server.reset();
+    server.batches.setRequestsPerPoll(2);
+    const config = writeConfig('it-batch-cancel', server);
+    const result = await submit(config);
+    dirs.push(result.dir);
+    // Two polls on request: validating → in_progress, then two answers.
+    await vscode.commands.executeCommand('ubp.refreshBatchStatus', result.dir);
+    assert.equal(await vscode.commands.executeCommand('ubp.refreshBatchStatus', result.dir), 'batch');
+    assert.equal((await runRow(result.dir)).label, 'batch · 0 of 1 done · 2/6 requests');
+
+    const cancelled = (await vscode.commands.executeCommand('ubp.cancelBatch', result.dir, {
+      confirm: false,
+    })) as { batchId: string; status: string }[];
+    assert.equal(cancelled.length, 1);
+    const [batch] = batchesOf(result.dir);
+    assert.equal(batch!.status, 'cancelling');
+    const cancels = server
+      .stats()
+      .log.filter((r) => r.method === 'POST' && r.path === `/v1/batches/${batch!.batchId}/cancel`);
+    assert.equal(cancels.length, 1, 'the server saw one cancel of the batch');
+    // Nothing left to cancel: the row no longer offers it.
+    assert.equal((await runRow(result.dir)).contextValue, 'run.batch');
+
+    // The poller, switched on, sees the batch stop and imports the two answers made before the cancel.
+    const finished = nextPoll(result.dir, (o) => o.finished);
+    await setPollSeconds(1);
+    const end = await finished;
+    assert.equal(end.imported, 2);
+    assert.equal(end.status, 'cancelled', 'four units were never answered: the run can be resumed');
+    assert.equal(resultLines(result.dir).filter((l) => l.template !== null).length, 2);
+    assert.equal(server.stats().chatRequests, 0);
+  });
+
+  it('a failed poll shows in the row and its tooltip, and polling goes on', async () => {
+    await setPollSeconds(0);
+    const dead = await startTestServer();
+    const config = writeConfig('it-batch-error', dead);
+    const result = await submit(config);
+    dirs.push(result.dir);
+    await dead.close();
+    const failed = nextPoll(result.dir, (o) => o.error !== undefined);
+    const again = new Promise<PollOutcome>((resolve) => {
+      let seen = 0;
+      const sub = api.batches.onDidPoll((outcomes) => {
+        const o = outcomes.find((x) => path.resolve(x.dir) === path.resolve(result.dir));
+        if (o?.error && ++seen === 2) {
+          sub.dispose();
+          resolve(o);
+        }
+      });
+    });
+    await setPollSeconds(1);
+    const o = await failed;
+    const row = await runRow(result.dir);
+    assert.match(String(row.description), /^last poll failed · /);
+    assert.match(tooltipOf(row), /Last poll failed/);
+    assert.ok(api.batches.errorOf(result.dir), 'kept for the row');
+    assert.ok(o.error && o.error.length > 0);
+    // The next timed poll comes anyway (the batch is still open), with the same error.
+    assert.equal((await again).error, o.error);
+    await setPollSeconds(0);
+  });
+});

@@ -112,7 +112,10 @@ export function cancelPrompt(
     message: `Cancel ${plural} of "${runName}"? ${n(total - done)} of ${n(total)} requests are still pending.`,
     detail:
       `The provider stops the pending requests; they stay unanswered in the run (Resume sends them interactively). ` +
-      `The ${n(done)} requests already answered are billed all the same, and their answers are imported.`,
+      // Requests may finish between the last poll and the cancel: those are billed too.
+      (done
+        ? `The ${n(done)} requests answered so far (as last checked) are billed all the same, and their answers are imported.`
+        : 'Requests answered before the provider stops are billed all the same, and their answers are imported.'),
   };
 }
 

@@ -98,8 +98,13 @@ test('cancel: only running batches, the pending count, and that answered request
   const p = cancelPrompt('movies', batches, 'en-US');
   assert.ok(p);
   assert.equal(p.message, 'Cancel its 2 open batches of "movies"? 158 of 200 requests are still pending.');
-  assert.match(p.detail, /The 42 requests already answered are billed all the same/);
+  assert.match(p.detail, /The 42 requests answered so far \(as last checked\) are billed all the same/);
   assert.match(cancelPrompt('m', [batches[0]!])!.message, /^Cancel its open batch of "m"\? 58 of 100/);
+  // Nothing answered as last polled: no "0 requests", but answers may still land before the provider stops.
+  assert.match(
+    cancelPrompt('m', [batches[1]!])!.detail,
+    /Requests answered before the provider stops are billed all the same/,
+  );
   assert.equal(cancelPrompt('movies', batches.slice(2)), undefined);
 });
 

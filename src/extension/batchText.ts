@@ -23,6 +23,11 @@ export function isCancellable(b: BatchRecord): boolean {
   return sent(b) && !ended(b) && !CANCELLING.has(b.status);
 }
 
+/** Some batch is being cancelled at the provider (asked, not stopped yet). */
+export function isCancelling(batches: readonly BatchRecord[]): boolean {
+  return batches.some((b) => sent(b) && !ended(b) && CANCELLING.has(b.status));
+}
+
 /** A number in the tree's locale ("1,204"); an unknown locale falls back to the host's. */
 export function formatCount(n: number, locale?: string): string {
   try {

@@ -130,8 +130,11 @@ test('Cancel Batch from the run row: the modal says what is pending and billed, 
       .stats()
       .log.filter((r) => r.method === 'POST' && /^\/v1\/batches\/[^/]+\/cancel$/.test(r.path));
     assert.equal(cancels.length, 1, 'the provider was asked once');
-    // Nothing left to cancel: the menu no longer offers it.
-    await row.click({ button: 'right' });
+    // The row says so; nothing is left to cancel, so its menu no longer offers it.
+    const cancelling = runs.locator('.monaco-list-row', { hasText: 'cancelling' });
+    await cancelling.waitFor();
+    await screenshot(page, 'runs-tree-batch-cancelling');
+    await cancelling.click({ button: 'right' });
     await page.locator('.monaco-menu .action-label', { hasText: 'Open Results' }).waitFor();
     assert.equal(await page.locator('.monaco-menu .action-label', { hasText: 'Cancel Batch' }).count(), 0);
     await page.keyboard.press('Escape');

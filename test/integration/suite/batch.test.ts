@@ -185,7 +185,9 @@ describe('Batch mode in the Runs tree', () => {
       .log.filter((r) => r.method === 'POST' && r.path === `/v1/batches/${batch!.batchId}/cancel`);
     assert.equal(cancels.length, 1, 'the server saw one cancel of the batch');
     // Nothing left to cancel: the row no longer offers it.
-    assert.equal((await runRow(result.dir)).contextValue, 'run.batch');
+    const row = await runRow(result.dir);
+    assert.equal(row.contextValue, 'run.batch');
+    assert.match(String(row.description), /^cancelling · /);
 
     // The poller, switched on, sees the batch stop and imports the two answers made before the cancel.
     const finished = nextPoll(result.dir, (o) => o.finished);

@@ -9,6 +9,7 @@ import {
   batchRunLabel,
   cancelPrompt,
   isCancellable,
+  isCancelling,
   runModeChoices,
   type BatchOfferLike,
 } from '../../../src/extension/batchText';
@@ -94,7 +95,11 @@ test('cancel: only running batches, the pending count, and that answered request
     batches.map((b) => isCancellable(b)),
     [true, true, false, false],
   );
-  assert.equal(isCancellable(part('c', { batchId: 'c', status: 'cancelling' })), false);
+  const cancelling = part('c', { batchId: 'c', status: 'cancelling' });
+  assert.equal(isCancellable(cancelling), false);
+  assert.equal(isCancelling([...batches, cancelling]), true);
+  assert.equal(isCancelling(batches), false);
+  assert.equal(isCancelling([{ ...cancelling, status: 'cancelled', terminal: true }]), false);
   const p = cancelPrompt('movies', batches, 'en-US');
   assert.ok(p);
   assert.equal(p.message, 'Cancel its 2 open batches of "movies"? 158 of 200 requests are still pending.');

@@ -56,11 +56,13 @@ export function batchFigures(batches: readonly BatchRecord[]): BatchFigures {
   };
 }
 
-/** The row of a run waiting on batches: "batch · 2 of 3 done · 1,204/2,000 requests". */
+/** The row of a run waiting on batches: "batch · 2 of 3 done · 1,204/2,000 requests" ("batch cancelling · …"). */
 export function batchRunLabel(batches: readonly BatchRecord[], locale?: string): string {
   const f = batchFigures(batches);
   if (!f.sent) return 'batch · no batch sent';
-  return `batch · ${f.ended} of ${f.sent} done · ${formatCount(f.done, locale)}/${formatCount(f.total, locale)} requests`;
+  // The state leads: a narrow sidebar cuts the end of a row.
+  const state = isCancelling(batches) ? 'batch cancelling' : 'batch';
+  return `${state} · ${f.ended} of ${f.sent} done · ${formatCount(f.done, locale)}/${formatCount(f.total, locale)} requests`;
 }
 
 /** "2 batches · 120/300 answered" (open ones only; none open: how many were imported). */

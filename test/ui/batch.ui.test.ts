@@ -131,7 +131,7 @@ test('Cancel Batch from the run row: the modal says what is pending and billed, 
       .log.filter((r) => r.method === 'POST' && /^\/v1\/batches\/[^/]+\/cancel$/.test(r.path));
     assert.equal(cancels.length, 1, 'the provider was asked once');
     // The row says so; nothing is left to cancel, so its menu no longer offers it.
-    const cancelling = runs.locator('.monaco-list-row', { hasText: 'cancelling' });
+    const cancelling = runs.locator('.monaco-list-row', { hasText: 'batch cancelling · 0 of 1 done' });
     await cancelling.waitFor();
     await screenshot(page, 'runs-tree-batch-cancelling');
     await cancelling.click({ button: 'right' });

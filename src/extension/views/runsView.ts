@@ -9,7 +9,7 @@ import {
   type RunListing,
   type VariantSummary,
 } from '../../core';
-import { batchLines, batchRunLabel, isCancellable, isCancelling } from '../batchText';
+import { batchLines, batchRunLabel, isCancellable } from '../batchText';
 import type { RunService } from '../services/runService';
 import type { BatchPoller } from '../services/batchPoller';
 import { Command } from '../commands/ids';
@@ -94,12 +94,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
           vscode.TreeItemCollapsibleState.Collapsed,
         );
         const pollError = batches ? this.batches?.errorOf(node.run.dir) : undefined;
-        const note = pollError
-          ? 'last poll failed'
-          : batches && isCancelling(batches)
-            ? 'cancelling'
-            : m.dataset.form;
-        item.description = `${note} · ${formatDate(m.startedAt)}`;
+        item.description = `${pollError ? 'last poll failed' : m.dataset.form} · ${formatDate(m.startedAt)}`;
         const reruns = m.reruns?.length
           ? `; re-run ${m.reruns.length}× (last ${formatDate(m.reruns.at(-1)!.at)})`
           : '';

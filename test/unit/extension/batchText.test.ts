@@ -100,6 +100,7 @@ test('cancel: only running batches, the pending count, and that answered request
   assert.equal(isCancelling([...batches, cancelling]), true);
   assert.equal(isCancelling(batches), false);
   assert.equal(isCancelling([{ ...cancelling, status: 'cancelled', terminal: true }]), false);
+  assert.equal(batchRunLabel([cancelling], 'en-US'), 'batch cancelling · 0 of 1 done · 0/100 requests');
   const p = cancelPrompt('movies', batches, 'en-US');
   assert.ok(p);
   assert.equal(p.message, 'Cancel its 2 open batches of "movies"? 158 of 200 requests are still pending.');

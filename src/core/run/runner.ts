@@ -7,7 +7,7 @@
 // run ends "failed" while the other models go on. The steps live apart: plan.ts (queues), record.ts (one line),
 // progress.ts (pace and ETA), breaker.ts (per-origin circuit breaker). See docs/runner.md.
 import { setMaxListeners } from 'node:events';
-import { attemptGates, type AttemptGate } from '../models/retry';
+import type { AttemptGate } from '../models/retry';
 import type { ChatMessage, Predictor, PredictResponse, TestCase, TokenUsage, ValueScale } from '../types';
 import { CircuitBreaker, type BreakerOptions } from './breaker';
 import {
@@ -356,7 +356,7 @@ async function execute(
     return { reserved, reservedTokens, needTokens };
   }
 
-  /** Sends through the endpoint's breaker (found by the retry loop in the async context) and reports retries. */
+  /** Sends with the endpoint's breaker as the gate of every attempt (the retry loop passes it) and reports retries. */
   function predictThroughGate(
     q: VariantQueue,
     tc: TestCase,
@@ -364,9 +364,7 @@ async function execute(
     sample: number,
   ): Promise<PredictResponse> {
     const v = q.v;
-    const call = (): Promise<PredictResponse> =>
-      v.predictor.predict({ testCase: tc, messages, sample, signal });
-    if (v.kind !== 'llm') return call();
+    if (v.kind !== 'llm') return v.predictor.predict({ testCase: tc, messages, sample, signal });
     const breaker = breakers.get(v.pool);
     let waiting = false;
     const gate: AttemptGate = {
@@ -395,9 +393,12 @@ async function execute(
         });
       },
     };
-    return attemptGates.run(gate, call).finally(() => {
+    const done = (): void => {
       if (waiting) st.retrying--;
-    });
+    };
+    const p = v.predictor.predict({ testCase: tc, messages, sample, signal, gate });
+    p.then(done, done);
+    return p;
   }
 
   /** Counts, spend, rate-limit correction and pace after a line is queued. */

@@ -105,7 +105,8 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
       statusInFlight--;
       send(res, 200, body);
     };
-    if (statusDelayMs) setTimeout(done, statusDelayMs);
+    // Unref'd: a held-back answer whose client gave up must not keep the test process alive after close.
+    if (statusDelayMs) setTimeout(done, statusDelayMs).unref();
     else done();
   };
   let failure: BatchFailure | undefined;

@@ -168,6 +168,7 @@ async function execute(
   const store = o.store;
   const cases = o.cases;
   const progressEvery = o.progressIntervalMs ?? 100;
+  const abortable = abortableOn(signal);
 
   // Outcome counts describe the final state (last line per unit); tokens and cost add up every line ever
   // written, since superseded errors were paid for too.
@@ -266,7 +267,7 @@ async function execute(
     if (renderError) got = { outcome: 'error', reason: renderError };
     else {
       try {
-        resp = await abortable(predictThroughGate(q, tc, messages, unit.sample), signal);
+        resp = await abortable(predictThroughGate(q, tc, messages, unit.sample));
         attempts = resp.attempts;
         got = interpretResponse(resp, tc, o.scoring.scale);
       } catch (e) {
@@ -561,21 +562,34 @@ function roughTokens(messages: ChatMessage[]): number {
   return Math.ceil(n / 4) + 4 * messages.length;
 }
 
-/** Settles with `p`, or rejects as soon as `signal` aborts (a predictor that ignores the signal cannot stall). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+/**
+ * `abortable(p)` settles with `p`, or rejects as soon as `signal` aborts (a predictor that ignores the signal
+ * cannot stall). One listener on the signal for the whole run: a unit only joins and leaves a set.
+ */
+function abortableOn(signal: AbortSignal): <T>(p: Promise<T>) => Promise<T> {
+  const waiting = new Set<(reason: unknown) => void>();
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const reject of waiting) reject(signal.reason);
+      waiting.clear();
+    },
+    { once: true },
+  );
+  return <T>(p: Promise<T>): Promise<T> => {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      p.then(
+        (v) => {
+          waiting.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          waiting.delete(reject);
+          reject(e);
+        },
+      );
+    });
+  };
 }

@@ -10,25 +10,18 @@ import { openUbpContainer, openWorkbench, runCommand, screenshot, viewPane } fro
 import { startTestServer, type TestServer } from '../server/server';
 
 let server: TestServer;
-let ws: string;
+const folders: string[] = [];
 before(async () => {
   server = await startTestServer();
 });
 after(async () => {
   await server?.close();
-  if (ws) rmSync(ws, { recursive: true, force: true });
+  for (const f of folders) rmSync(f, { recursive: true, force: true });
 });
 
-test('a batch run shows its progress in the Runs tree, and its answers arrive by themselves', async () => {
-  // Three requests per poll: 15 requests take several polls, so the row is seen mid-way.
-  server.batches.setRequestsPerPoll(3);
-  ws = mkdtempSync(path.join(os.tmpdir(), 'ubp-ui-batch-'));
-  mkdirSync(path.join(ws, '.vscode'));
-  // Polling off while the row is looked at (a poll re-renders the row and closes its hover); on later.
-  const settings = path.join(ws, '.vscode', 'settings.json');
-  writeFileSync(settings, JSON.stringify({ 'ubp.batch.pollSeconds': 0 }));
-  const config = {
-    name: 'ui-batch',
+function configFor(name: string): object {
+  return {
+    name,
     dataset: { path: 'bundled:ml-latest-small' },
     task: { form: 'choice', users: 15, seed: 1 },
     models: [
@@ -42,7 +35,18 @@ test('a batch run shows its progress in the Runs tree, and its answers arrive by
     baselines: ['popularity'],
     run: { cache: false },
   };
-  writeFileSync(path.join(ws, 'ui-batch.ubp.json'), JSON.stringify(config, null, 2));
+}
+
+test('a batch run shows its progress in the Runs tree, and its answers arrive by themselves', async () => {
+  // Three requests per poll: 15 requests take several polls, so the row is seen mid-way.
+  server.batches.setRequestsPerPoll(3);
+  const ws = mkdtempSync(path.join(os.tmpdir(), 'ubp-ui-batch-'));
+  folders.push(ws);
+  mkdirSync(path.join(ws, '.vscode'));
+  // Polling off while the row is looked at (a poll re-renders the row and closes its hover); on later.
+  const settings = path.join(ws, '.vscode', 'settings.json');
+  writeFileSync(settings, JSON.stringify({ 'ubp.batch.pollSeconds': 0 }));
+  writeFileSync(path.join(ws, 'ui-batch.ubp.json'), JSON.stringify(configFor('ui-batch'), null, 2));
   const wb = await openWorkbench({ folder: ws });
   try {
     const { page } = wb;
@@ -78,6 +82,62 @@ test('a batch run shows its progress in the Runs tree, and its answers arrive by
     const [runId] = readdirSync(path.join(ws, '.ubp/runs'));
     const manifest = JSON.parse(readFileSync(path.join(ws, '.ubp/runs', runId!, 'manifest.json'), 'utf8'));
     assert.equal(manifest.status, 'done');
+  } finally {
+    await wb.close();
+  }
+});
+
+test('Cancel Batch from the run row: the modal says what is pending and billed, and the provider is asked', async () => {
+  server.reset();
+  server.batches.setRequestsPerPoll(3);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ubp-ui-batch-cancel-'));
+  folders.push(dir);
+  mkdirSync(path.join(dir, '.vscode'));
+  writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'ubp.batch.pollSeconds': 0 }));
+  writeFileSync(
+    path.join(dir, 'ui-cancel.ubp.json'),
+    JSON.stringify({ ...configFor('ui-cancel'), task: { form: 'choice', users: 10, seed: 2 } }, null, 2),
+  );
+  const wb = await openWorkbench({ folder: dir });
+  try {
+    const { page } = wb;
+    await openUbpContainer(page);
+    await runCommand(page, 'UBP: Run UBP Eval', 'ui-cancel');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'batch-llm' }).waitFor();
+    await page.keyboard.press('Enter');
+    const batch = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Batch (about half price' });
+    await batch.waitFor();
+    await batch.click();
+    const runs = viewPane(page, 'Runs');
+    const row = runs.locator('.monaco-list-row', { hasText: 'batch · 0 of 1 done · 0/10 requests' });
+    await row.waitFor({ timeout: 60_000 });
+    // The row's context menu offers Cancel Batch (its context value is run.batch.open).
+    await row.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-label', { hasText: 'Cancel Batch' });
+    await item.waitFor();
+    await item.click();
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'still pending' });
+    await dialog.waitFor();
+    const text = await dialog.innerText();
+    assert.match(text, /Cancel its open batch of "ui-cancel"\? 10 of 10 requests are still pending/);
+    assert.match(text, /billed all the same/);
+    // The dialog's way out says what it does (not a second "Cancel").
+    assert.ok(await dialog.locator('.monaco-button', { hasText: 'Keep Running' }).isVisible());
+    await screenshot(page, 'cancel-batch-dialog');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel Batches' }).click();
+    await page.locator('.notifications-toasts', { hasText: 'asked to cancel 1 batch' }).waitFor();
+    const cancels = server
+      .stats()
+      .log.filter((r) => r.method === 'POST' && /^\/v1\/batches\/[^/]+\/cancel$/.test(r.path));
+    assert.equal(cancels.length, 1, 'the provider was asked once');
+    // The row says so; nothing is left to cancel, so its menu no longer offers it.
+    const cancelling = runs.locator('.monaco-list-row', { hasText: 'batch cancelling · 0 of 1 done' });
+    await cancelling.waitFor();
+    await screenshot(page, 'runs-tree-batch-cancelling');
+    await cancelling.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Open Results' }).waitFor();
+    assert.equal(await page.locator('.monaco-menu .action-label', { hasText: 'Cancel Batch' }).count(), 0);
+    await page.keyboard.press('Escape');
   } finally {
     await wb.close();
   }

@@ -51,7 +51,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+core/(?!index$).+',
+              // core/version is a constant `ubp version` prints without loading the engine (every command
+              // that imports the index loads all of it).
+              regex: '^(\\.\\./)+core/(?!index$|version$).+',
               message: "Import the engine from 'src/core' (its index), not from its inner files.",
             },
           ],

@@ -730,6 +730,8 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
     if (existsSync(cli)) {
       const startup: Record<string, number> = {
         nodeBare: timeCommand(['-e', '0'], root),
+        // `ubp help` and `ubp version` load only the dispatcher (dist/cli/bin.mjs), no engine chunk.
+        ubpHelp: timeCommand([cli, 'help'], root),
         ubpVersion: timeCommand([cli, 'version'], root),
       };
       const tiny = path.join(root, 'test', 'fixtures', 'run', 'mini-choice.ubp.json');

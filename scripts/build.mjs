@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, mkdirSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { cliBuilds, ranksApart, ranksBuild, writeCliLauncher } from './cli-build.mjs';
 
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
@@ -21,19 +22,6 @@ const webviewEntries = readdirSync(path.join(root, 'src/webview'))
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
   .map((f) => path.join('src/webview', f));
 
-// js-tiktoken's rank tables (3 MB) are loaded only when tokens are counted: keep them out of the main bundles,
-// so `ubp` and the extension start fast, and ship each as its own ES module in dist/ranks/ (a native import()).
-const RANKS = ['o200k_base', 'cl100k_base'];
-const ranksApart = {
-  name: 'ranks-apart',
-  setup(build) {
-    build.onResolve({ filter: /^js-tiktoken\/ranks\/\w+$/ }, (args) => ({
-      path: `./ranks/${args.path.split('/').pop()}.mjs`,
-      external: true,
-    }));
-  },
-};
-
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -44,28 +32,11 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [ranksApart],
+    plugins: [ranksApart('./')],
   },
-  {
-    ...common,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    plugins: [ranksApart],
-  },
-  {
-    ...common,
-    sourcemap: false,
-    entryPoints: Object.fromEntries(RANKS.map((r) => [r, `node_modules/js-tiktoken/dist/ranks/${r}.js`])),
-    outdir: 'dist/ranks',
-    outExtension: { '.js': '.mjs' },
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-  },
+  // `ubp`: ES modules split by command, in dist/cli/ (scripts/cli-build.mjs), and the bin dist/cli.js.
+  ...cliBuilds({ outDir: 'dist', common }),
+  ranksBuild({ outDir: 'dist', common }),
   {
     ...common,
     entryPoints: webviewEntries,
@@ -117,6 +88,7 @@ function copyAssets() {
 }
 
 if (watch) {
+  writeCliLauncher(path.join(root, 'dist'));
   for (const b of builds) (await esbuild.context(b)).watch();
   copyAssets();
   console.log('watching for changes…');
@@ -125,6 +97,7 @@ if (watch) {
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const t0 = performance.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  writeCliLauncher(path.join(root, 'dist'));
   copyAssets();
   writeConfigSchema();
   console.log(`built ${builds.length} bundles in ${Math.round(performance.now() - t0)} ms`);

@@ -1,4 +1,5 @@
-// `ubp`: the command line over the engine. Dispatches to one module per sub-command.
+// `ubp`: the command line over the engine. Dispatches to one module per sub-command, loading only that one
+// (commands/index.ts); `ubp help` loads none. The process entry is runCli (bin.ts in the bundle).
 import { commands } from './commands';
 import { UsageError, type CliIO } from './command';
 import { EXIT, EXIT_CODES_HELP } from './exitCodes';
@@ -30,7 +31,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await (await command.load()).run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`ubp ${name}: ${e.message}\nusage: ${command.usage}\n`);
@@ -42,7 +43,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs `ubp` as the process: argv, the process streams, the exit code. */
+export function runCli(): void {
   // `ubp report … | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -65,3 +67,7 @@ if (require.main === module) {
     },
   );
 }
+
+// Run directly (`node --import tsx src/cli/main.ts …`); the bundle's entry is bin.ts. `module` is undefined in the
+// bundle's ES modules.
+if (typeof module !== 'undefined' && require.main === module) runCli();

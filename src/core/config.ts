@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './canonicalJson';
 import { closestName } from './closestName';
 import { formIds, forms, getForm, hasForm } from './forms';

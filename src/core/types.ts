@@ -1,5 +1,6 @@
 // The engine's shared vocabulary: the shapes that flow between its stages (see docs/architecture.md).
 // Every stage module imports its inputs and outputs from here, so the contracts live in one place.
+import type { AttemptGate } from './models/retry';
 
 /** How a dataset's values are to be read. */
 export type FeedbackKind = 'explicit' | 'implicit';
@@ -154,6 +155,8 @@ export interface PredictRequest {
   /** Sample index, 0..samples-1. */
   sample: number;
   signal: AbortSignal;
+  /** What every attempt of an LLM request passes through: the runner's per-origin circuit breaker. */
+  gate?: AttemptGate;
 }
 
 /** What a predictor returns: its raw text, and a structured prediction when it has one already (baselines). */

@@ -23,6 +23,11 @@ export function isCancellable(b: BatchRecord): boolean {
   return sent(b) && !ended(b) && !CANCELLING.has(b.status);
 }
 
+/** Some batch is being cancelled at the provider (asked, not stopped yet). */
+export function isCancelling(batches: readonly BatchRecord[]): boolean {
+  return batches.some((b) => sent(b) && !ended(b) && CANCELLING.has(b.status));
+}
+
 /** A number in the tree's locale ("1,204"); an unknown locale falls back to the host's. */
 export function formatCount(n: number, locale?: string): string {
   try {
@@ -51,11 +56,13 @@ export function batchFigures(batches: readonly BatchRecord[]): BatchFigures {
   };
 }
 
-/** The row of a run waiting on batches: "batch · 2 of 3 done · 1,204/2,000 requests". */
+/** The row of a run waiting on batches: "batch · 2 of 3 done · 1,204/2,000 requests" ("batch cancelling · …"). */
 export function batchRunLabel(batches: readonly BatchRecord[], locale?: string): string {
   const f = batchFigures(batches);
   if (!f.sent) return 'batch · no batch sent';
-  return `batch · ${f.ended} of ${f.sent} done · ${formatCount(f.done, locale)}/${formatCount(f.total, locale)} requests`;
+  // The state leads: a narrow sidebar cuts the end of a row.
+  const state = isCancelling(batches) ? 'batch cancelling' : 'batch';
+  return `${state} · ${f.ended} of ${f.sent} done · ${formatCount(f.done, locale)}/${formatCount(f.total, locale)} requests`;
 }
 
 /** "2 batches · 120/300 answered" (open ones only; none open: how many were imported). */
@@ -112,7 +119,10 @@ export function cancelPrompt(
     message: `Cancel ${plural} of "${runName}"? ${n(total - done)} of ${n(total)} requests are still pending.`,
     detail:
       `The provider stops the pending requests; they stay unanswered in the run (Resume sends them interactively). ` +
-      `The ${n(done)} requests already answered are billed all the same, and their answers are imported.`,
+      // Requests may finish between the last poll and the cancel: those are billed too.
+      (done
+        ? `The ${n(done)} requests answered so far (as last checked) are billed all the same, and their answers are imported.`
+        : 'Requests answered before the provider stops are billed all the same, and their answers are imported.'),
   };
 }
 

@@ -2,7 +2,8 @@
 // in memory. A batch moves one step per status poll (validating → in_progress → finalizing → completed; Anthropic:
 // in_progress → ended), answering `requestsPerPoll` requests per poll while in progress with the same answer the
 // chat endpoint gives; failed requests go to the error file; `expire(id)` and the cancel endpoints end a batch
-// early with the answers made so far. Deterministic: no timers, state changes only on requests.
+// early with the answers made so far. Deterministic: state changes only on requests (`setStatusDelay` only holds
+// a status answer back, to show whether a client ever has two status requests in flight).
 import type http from 'node:http';
 
 export interface BatchEmulatorOptions {
@@ -25,9 +26,19 @@ export interface BatchEmulator {
   /** Requests answered per status poll while in progress (default: all at once). */
   setRequestsPerPoll(n: number): void;
   setFailures(fail: BatchFailure | undefined): void;
+  /** Milliseconds before a status request (OpenAI or Anthropic) is answered; its state step happens on arrival. */
+  setStatusDelay(ms: number): void;
   /** Ends a batch as its completion window would: answered requests kept, the rest expired. */
   expire(batchId: string): void;
-  stats(): { files: number; batches: number; created: number; answered: number; polls: number };
+  stats(): {
+    files: number;
+    batches: number;
+    created: number;
+    answered: number;
+    polls: number;
+    /** The most status requests in flight at once (see `setStatusDelay`). */
+    maxStatusInFlight: number;
+  };
 }
 
 const tokens = (s: string): number => Math.max(1, Math.ceil(s.length / 4));
@@ -84,6 +95,20 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
   const files = new Map<string, StoredFile>();
   const batches = new Map<string, OpenAIBatch | AnthropicBatch>();
   let perPoll = Infinity;
+  let statusDelayMs = 0;
+  let statusInFlight = 0;
+  let maxStatusInFlight = 0;
+  /** Answers a status request, after the status delay, counting the ones in flight meanwhile. */
+  const sendStatus = (res: http.ServerResponse, body: unknown): void => {
+    maxStatusInFlight = Math.max(maxStatusInFlight, ++statusInFlight);
+    const done = (): void => {
+      statusInFlight--;
+      send(res, 200, body);
+    };
+    // Unref'd: a held-back answer whose client gave up must not keep the test process alive after close.
+    if (statusDelayMs) setTimeout(done, statusDelayMs).unref();
+    else done();
+  };
   let failure: BatchFailure | undefined;
   let seq = 0;
   let created = 0;
@@ -395,7 +420,7 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
         } else if (!action && method === 'GET') {
           polls++;
           anthropicStep(b, req.headers.host ?? '127.0.0.1');
-          send(res, 200, anthropicObject(b));
+          sendStatus(res, anthropicObject(b));
         } else fail(res, 405, `${method} not allowed`);
         return true;
       }
@@ -489,7 +514,7 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
         } else if (!cancel && method === 'GET') {
           polls++;
           openaiStep(b);
-          send(res, 200, openaiObject(b));
+          sendStatus(res, openaiObject(b));
         } else fail(res, 405, `${method} not allowed`);
         return true;
       }
@@ -501,12 +526,22 @@ export function createBatchEmulator(o: BatchEmulatorOptions): BatchEmulator {
     setFailures(f) {
       failure = f;
     },
+    setStatusDelay(ms) {
+      statusDelayMs = ms;
+    },
     expire(batchId) {
       const b = batches.get(batchId);
       if (!b) throw new Error(`no batch ${batchId}`);
       if (b.kind === 'openai') expireOpenAI(b);
       else if (b.status !== 'ended') anthropicEnd(b, 'expired', lastHost);
     },
-    stats: () => ({ files: files.size, batches: batches.size, created, answered, polls }),
+    stats: () => ({
+      files: files.size,
+      batches: batches.size,
+      created,
+      answered,
+      polls,
+      maxStatusInFlight,
+    }),
   };
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envApiKey } from '../apiKey';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { UsageError, type CliIO, type CommandModule } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
@@ -24,19 +24,7 @@ import {
   type ProviderId,
 } from '../../core';
 
-const USAGE = [
-  'ubp batch submit <config> [--models a,b] [--max-requests N] [--shard i/n] [--new] [--runs-dir D]',
-  '         [--endpoint URL --model NAME [--provider openai|anthropic] [--api-key-env VAR]]',
-  '       ubp batch status <run> [--wait] [--interval S] [--runs-dir D] [--json]',
-  '       ubp batch cancel <run> [--runs-dir D]',
-  '       ubp batch export <config> --out requests.jsonl [--models a] [--shard i/n] [--endpoint URL --model NAME] [--new] [--runs-dir D]',
-  '       ubp batch import <run> <results.jsonl>... [--runs-dir D]',
-].join('\n');
-
-export const batchCommand: CliCommand = {
-  name: 'batch',
-  summary: 'Send a run through a batch API (submit, status, cancel) or a self-hosted engine (export, import)',
-  usage: USAGE,
+export const batchCommand: CommandModule = {
   async run(argv, io) {
     const [sub, ...rest] = argv;
     const { values, positionals } = parseArgs({

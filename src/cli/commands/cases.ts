@@ -1,14 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { buildCases, caseToJson, loadConfig, loadDataset, resolveConfigPath } from '../../core';
 
 /** Builds an eval config's test cases and writes them as JSONL, one case per line. */
-export const casesCommand: CliCommand = {
-  name: 'cases',
-  summary: "Write an eval config's test cases as JSONL",
-  usage: 'ubp cases <config.ubp.json> [--limit N] [--out FILE]',
+export const casesCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

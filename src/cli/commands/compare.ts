@@ -2,7 +2,7 @@
 // paired by id, then the LLM variants by template (two models through one prompt), or as `--pair <a>=<b>` says
 // (variant ids, `x` for `×`, or model ids). `ubp compare <run> --pair X=Y`: two models of one run.
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
@@ -18,12 +18,7 @@ import {
 } from '../../core';
 import { intOption, shareOption } from './report';
 
-export const compareCommand: CliCommand = {
-  name: 'compare',
-  summary: 'Compare two runs (or two models of a run) on shared cases: deltas with 95% intervals, p-values',
-  usage:
-    'ubp compare <runA> [<runB>] [--pair A=B]... [--variant-a V --variant-b W] [--json|--md] [--only-changed] [--max-changed N] ' +
-    '[--fail-on-regression] [--metric M]... [--alpha A] [--resamples N] [--seed N] [--runs-dir DIR]',
+export const compareCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -2,7 +2,7 @@
 // it. Progress goes to stderr; the final folder to stdout.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { UsageError, type CommandModule, type CliIO } from '../command';
 import {
   downloadDataset,
   findDownloadable,
@@ -32,10 +32,7 @@ function progressPrinter(io: CliIO): (p: DownloadProgress) => void {
   };
 }
 
-export const downloadCommand: CliCommand = {
-  name: 'download',
-  summary: 'Download a public dataset release (MovieLens, Last.fm) and check it',
-  usage: `ubp download <${DOWNLOADABLE_DATASETS.map((d) => d.name).join('|')}> [--dir D (default ./datasets)] [--force] [--mirror URL]\n       ubp download --list`,
+export const downloadCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -2,15 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core';
 
-export const exportCommand: CliCommand = {
-  name: 'export',
-  summary:
-    'Export a run’s per-case results (one row per case and model, a column per metric) as CSV or JSONL',
-  usage: 'ubp export <run folder|run id> --format csv|jsonl [--out FILE] [--runs-dir DIR]',
+export const exportCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -3,15 +3,12 @@
 // other data; says which shards or units are missing and how many units were duplicated.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUN_MANIFEST_FILE, mergeRuns, runsDir } from '../../core';
 import { existsSync } from 'node:fs';
 
-export const mergeCommand: CliCommand = {
-  name: 'merge',
-  summary: 'Join shard runs (ubp run --shard i/n) into one run',
-  usage: 'ubp merge <run folder|run id>... --out <dir> [--partial] [--runs-dir D] [--json]',
+export const mergeCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { UsageError, type CommandModule, type CliIO } from '../command';
 import {
   SAMPLE_INFO,
   buildCases,
@@ -29,17 +29,7 @@ import { readFile } from 'node:fs/promises';
 const DEFAULT_MODEL = 'gpt-4o-mini';
 
 /** Renders one case of an eval (or a sample case) through a prompt template, with token counts and cost. */
-export const previewCommand: CliCommand = {
-  name: 'preview',
-  summary: 'Show the exact messages a prompt template gives for a case, with tokens and cost',
-  usage:
-    'ubp preview <config.ubp.json | file.prompt> [--case N|ID] [--prompt I|REF] [--model ID] [--config FILE] [--form F] [--json]\n' +
-    '  --case     the case to render: an index from 0 (default 0) or a case id\n' +
-    "  --prompt   which of the config's prompts to render: an index from 0 or its reference (default 0)\n" +
-    "  --model    a config model id (its tokenizer and price) or a model name for the tokenizer (default: the config's first model)\n" +
-    '  --config   with a .prompt file: render the cases of this config (default: a built-in sample case)\n' +
-    "  --form     with a .prompt file and no config: the sample case form (default: the template's first form)\n" +
-    '  --json     print one JSON object instead of text',
+export const previewCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   buildReport,
@@ -14,11 +14,7 @@ import {
   siblingRecallRuns,
 } from '../../core';
 
-export const reportCommand: CliCommand = {
-  name: 'report',
-  summary: 'Show a run’s metrics with 95% intervals, breakdowns, position bias, cost and time',
-  usage:
-    'ubp report <run folder|run id> [--json|--md] [--out FILE] [--probe <run>] [--k N] [--resamples N] [--seed N] [--runs-dir DIR]',
+export const reportCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

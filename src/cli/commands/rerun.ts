@@ -2,7 +2,7 @@
 // adds valid answers that are wrong), with the response cache bypassed for them, and appends their new lines.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import { exitCodeOf } from './run';
 import { envApiKey } from '../apiKey';
@@ -15,14 +15,7 @@ import {
   type RunSummary,
 } from '../../core';
 
-const USAGE =
-  'ubp rerun <run folder|run id> [--outcome invalid,error,wrong] [--models a,b] [--runs-dir DIR] [--json]\n' +
-  `  --outcome  which failures to ask again (default ${DEFAULT_RERUN_OUTCOMES.join(',')}); "wrong" = valid but wrong answers`;
-
-export const rerunCommand: CliCommand = {
-  name: 'rerun',
-  summary: 'Ask a run’s failed cases again (invalid and error answers by default) and record the new answers',
-  usage: USAGE,
+export const rerunCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envApiKey } from '../apiKey';
-import { UsageError, type CliCommand, type CliIO } from '../command';
+import { UsageError, type CommandModule, type CliIO } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
@@ -24,22 +24,7 @@ import {
   type RunSummary,
 } from '../../core';
 
-const USAGE =
-  'ubp run <config.ubp.json> [--models a,b] [--concurrency N] [--no-cache] [--new] [--limit N] [--runs-dir D] [--json]\n' +
-  '        [--endpoint <base URL> --model <name> [--provider openai|anthropic] [--api-key-env VAR]]\n' +
-  '        [--fail-under <metric>=<value> ...] [--shard i/n]\n' +
-  '  --provider    the API the endpoint speaks (default: openai, any OpenAI-compatible server; anthropic: the\n' +
-  '                Messages API, --endpoint being the API root such as https://api.anthropic.com)\n' +
-  '  --shard       run slice i of n of the cases (by case id) as a run of its own; `ubp merge` joins the slices\n' +
-  '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05\n' +
-  '  --runs-dir    the store root holding runs/ (default .ubp; --root is an alias)\n' +
-  '  exit codes: 0 done · 1 usage/config/data error · 3 a gate failed · 4 a model failed or units ended in error ·\n' +
-  '              5 stopped at the budget · 130 interrupted';
-
-export const runCommand: CliCommand = {
-  name: 'run',
-  summary: "Run an eval (models and baselines); resumes the same config's last run",
-  usage: USAGE,
+export const runCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -1,13 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../command';
+import type { CommandModule } from '../command';
 import { configJsonSchema } from '../../core';
 
 /** Prints (or writes) the JSON schema of `*.ubp.json`, generated from the engine's zod schema. */
-export const schemaCommand: CliCommand = {
-  name: 'schema',
-  summary: 'Print the JSON schema of *.ubp.json eval configs',
-  usage: 'ubp schema [--out FILE]',
+export const schemaCommand: CommandModule = {
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
     const schema = {

@@ -1,7 +1,7 @@
 // `ubp stats <path> [--as FORMAT] [--json] [--strict]`: loads a dataset and prints its statistics.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import {
   datasetStats,
   loadDataset,
@@ -14,7 +14,7 @@ import {
   type LoadedDataset,
 } from '../../core';
 
-const FORMATS: DatasetFormat[] = [
+export const FORMATS: DatasetFormat[] = [
   'movielens-csv',
   'movielens-dat',
   'movielens-100k',
@@ -71,10 +71,7 @@ function render(loaded: LoadedDataset, stats: DatasetStats, ms: number): string 
   return lines.join('\n') + '\n';
 }
 
-export const statsCommand: CliCommand = {
-  name: 'stats',
-  summary: 'Load a dataset and print its statistics',
-  usage: `ubp stats <path | ${BUNDLED_PREFIX}ml-latest-small> [--as ${FORMATS.join('|')}] [--columns JSON] [--strict] [--json]`,
+export const statsCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

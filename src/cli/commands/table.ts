@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   buildPaperTable,
@@ -17,14 +17,7 @@ import { intOption, shareOption } from './report';
 
 const FORMATS = ['md', 'csv', 'latex', 'json'] as const;
 
-export const tableCommand: CliCommand = {
-  name: 'table',
-  summary:
-    'A paper-ready table of models by runs (Markdown, CSV or LaTeX): intervals, best, tests vs a reference',
-  usage:
-    'ubp table <run>... [--format md|csv|latex|json] [--metric M] [--reference MODEL] [--columns cases|run]\n' +
-    '          [--alpha A] [--resamples N] [--seed N] [--out FILE] [--runs-dir DIR]\n' +
-    '  runs over the same cases (data set and task settings) share a column unless --columns run',
+export const tableCommand: CommandModule = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -79,9 +79,21 @@ function guardedFetch(keyOrigin: string | undefined): typeof fetch {
   };
 }
 
+/**
+ * How long a batch API call may take. A provider that stops answering must not hold `ubp batch status` or the
+ * extension's poller forever (the openai client's own default is 10 minutes, plain fetch has none): status and
+ * cancel calls get `controlMs`, uploads and downloads of up to 200–256 MB `transferMs`.
+ */
+export interface BatchTimeouts {
+  controlMs: number;
+  transferMs: number;
+}
+export const BATCH_TIMEOUTS: BatchTimeouts = { controlMs: 60_000, transferMs: 30 * 60_000 };
+
 export async function createBatchClient(
   model: ModelConfig,
   apiKey: string | undefined,
+  timeouts: BatchTimeouts = BATCH_TIMEOUTS,
 ): Promise<BatchClient> {
   const f = await batchFormatFor(model);
   if ('refused' in f) throw new Error(f.refused);
@@ -92,12 +104,13 @@ export async function createBatchClient(
   // The provider modules (and the openai package) load on first use, as for interactive runs.
   const client =
     f.format === 'openai'
-      ? openaiClient((await import('openai')).default, baseUrl, apiKey, keyOrigin)
+      ? openaiClient((await import('openai')).default, baseUrl, apiKey, keyOrigin, timeouts)
       : anthropicClient(
           (await import('../models/providers/anthropic')).ANTHROPIC_VERSION,
           baseUrl,
           apiKey,
           keyOrigin,
+          timeouts,
         );
   // Every failure leaves here with the key scrubbed from its message.
   const wrap =
@@ -132,6 +145,7 @@ function openaiClient(
   baseUrl: string,
   apiKey: string | undefined,
   keyOrigin: string | undefined,
+  timeouts: BatchTimeouts,
 ): BatchClient {
   const client = new OpenAIClient({
     baseURL: baseUrl,
@@ -139,6 +153,7 @@ function openaiClient(
     organization: null,
     project: null,
     maxRetries: 2,
+    timeout: timeouts.controlMs,
     fetch: guardedFetch(keyOrigin),
     defaultHeaders: apiKey ? {} : { Authorization: null },
     logLevel: 'off',
@@ -160,7 +175,10 @@ function openaiClient(
   return {
     format: 'openai',
     async create(inputFile, metadata) {
-      const file = await client.files.create({ file: createReadStream(inputFile), purpose: 'batch' });
+      const file = await client.files.create(
+        { file: createReadStream(inputFile), purpose: 'batch' },
+        { timeout: timeouts.transferMs },
+      );
       const batch = await client.batches.create({
         input_file_id: file.id,
         endpoint: OPENAI_BATCH_ENDPOINT,
@@ -174,11 +192,17 @@ function openaiClient(
     async download(i, dest) {
       const out: { output?: string; errors?: string } = {};
       if (i.outputFileId) {
-        await saveBody((await client.files.content(i.outputFileId)).body, dest.output);
+        await saveBody(
+          (await client.files.content(i.outputFileId, { timeout: timeouts.transferMs })).body,
+          dest.output,
+        );
         out.output = dest.output;
       }
       if (i.errorFileId) {
-        await saveBody((await client.files.content(i.errorFileId)).body, dest.errors);
+        await saveBody(
+          (await client.files.content(i.errorFileId, { timeout: timeouts.transferMs })).body,
+          dest.errors,
+        );
         out.errors = dest.errors;
       }
       return out;
@@ -193,6 +217,7 @@ function anthropicClient(
   baseUrl: string,
   apiKey: string | undefined,
   keyOrigin: string | undefined,
+  timeouts: BatchTimeouts,
 ): BatchClient {
   const doFetch = guardedFetch(keyOrigin);
   // The provider's base URL is the API root (requests go to <root>/v1/…), as for interactive requests.
@@ -202,8 +227,22 @@ function anthropicClient(
     ...(apiKey ? { 'x-api-key': apiKey } : {}),
     ...(json ? { 'content-type': 'application/json' } : {}),
   });
-  const call = async (method: string, url: string, body?: string): Promise<Response> => {
-    const res = await doFetch(url, { method, headers: headers(body !== undefined), body });
+  const call = async (
+    method: string,
+    url: string,
+    body?: string,
+    timeoutMs = timeouts.controlMs,
+  ): Promise<Response> => {
+    const res = await doFetch(url, {
+      method,
+      headers: headers(body !== undefined),
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((e: unknown) => {
+      if ((e as Error)?.name === 'TimeoutError')
+        throw new Error(`${method} ${new URL(url).pathname}: no answer within ${timeoutMs / 1000} s`);
+      throw e;
+    });
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       let message = text.slice(0, 300);
@@ -248,7 +287,12 @@ function anthropicClient(
     async create(inputFile, _metadata) {
       // The input file holds one {custom_id, params} per line: the create body is them as one array.
       const lines = readFileSync(inputFile, 'utf8').split('\n').filter(Boolean);
-      const res = await call('POST', `${root}/messages/batches`, `{"requests":[${lines.join(',')}]}`);
+      const res = await call(
+        'POST',
+        `${root}/messages/batches`,
+        `{"requests":[${lines.join(',')}]}`,
+        timeouts.transferMs,
+      );
       const b = (await res.json()) as MessageBatch;
       return { batchId: b.id, info: info(b) };
     },
@@ -258,7 +302,7 @@ function anthropicClient(
       info((await (await call('POST', `${root}/messages/batches/${id}/cancel`)).json()) as MessageBatch),
     async download(i, dest) {
       if (!i.resultsUrl) return {};
-      await saveBody((await call('GET', i.resultsUrl)).body, dest.output);
+      await saveBody((await call('GET', i.resultsUrl, undefined, timeouts.transferMs)).body, dest.output);
       return { output: dest.output };
     },
   };

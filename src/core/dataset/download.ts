@@ -8,7 +8,7 @@ import { mkdir, rename, rm, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { once } from 'node:events';
-import * as yauzl from 'yauzl';
+import type * as yauzl from 'yauzl';
 import type { DatasetFormat } from '../types';
 import { MANIFEST_FILE, readManifest, type DatasetManifest, type ManifestFile } from './manifest';
 
@@ -257,7 +257,9 @@ async function unpack(
 ): Promise<Record<string, ManifestFile>> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(zipPath, {
+    // Loaded here, on the first unzip: every run reaches this module (load.ts asks findDownloadable).
+    const { openPromise } = await import('yauzl');
+    zip = await openPromise(zipPath, {
       lazyEntries: true,
       autoClose: false,
       validateEntrySizes: true,

@@ -1,6 +1,6 @@
 // Building blocks the forms' answer readers share: zod shapes for numbers and yes/no written as strings, and
 // the invalid results they return. The driver that finds answers in a reply is scoring/parse.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Prediction, ReasonCode } from '../types';
 import type { ParseResult } from './types';
 

@@ -1,6 +1,6 @@
 // The binary form: will the user like the held-out item (a rating at or above task.likeThreshold; for play
 // counts, an item in the user's top task.topShare)? The answer may carry a probability of "like".
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Interactions } from '../types';
 import { badShape, booleanish, numeric, strictObject, valid } from './answer';
 import { stars } from './rating';

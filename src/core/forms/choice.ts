@@ -1,5 +1,5 @@
 // The choice form: the model sees K labelled candidates (the held-out item and K−1 negatives) and picks one.
-import { z } from 'zod';
+import * as z from 'zod';
 import { badShape, invalid, strictObject, valid } from './answer';
 import {
   describeLabels,

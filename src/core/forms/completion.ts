@@ -3,7 +3,7 @@
 // exact id, always beside a control that needs no memory: "the next item id above the last one shown" (the
 // data set's ids in numeric order), which already scores on files sorted by item id within a user, as
 // ml-latest-small is. A model is only evidence of memorisation where it beats the control.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Interactions, TestCase } from '../types';
 import { Rng } from '../tasks/random';
 import { badShape, invalid, strictObject, valid } from './answer';

@@ -1,6 +1,6 @@
 // The ranking form: the model orders K labelled candidates (the held-out item and K−1 negatives), most likely
 // first. Metrics look at the true item's rank: HR@k, NDCG@k, MRR, mean rank.
-import { z } from 'zod';
+import * as z from 'zod';
 import { badShape, invalid, strictObject, valid } from './answer';
 import { describeLabels, labelIndex, labelWithTitle, readLabel, trueWithTitle } from './candidates';
 import { CANDIDATES, HISTORY, SYSTEM } from './templateParts';

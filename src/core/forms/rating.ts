@@ -1,5 +1,5 @@
 // The rating form: the model sees a user's recent ratings and predicts the star rating of a held-out item.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ValueScale } from '../types';
 import { badShape, invalid, numeric, strictObject, valid } from './answer';
 import { HISTORY, SYSTEM } from './templateParts';

@@ -4,7 +4,7 @@
 // beside it. Cases are items, not users: `task.items` (default 200) sampled by the seed, stratified by
 // popularity so head, torso and tail are measured alike; the built-in template's few-shot examples are items
 // outside the sample (they travel as the case's `history`). Each item is its own bootstrap cluster.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Interactions, TestCase } from '../types';
 import { Rng } from '../tasks/random';
 import { badShape, invalid, strictObject, valid } from './answer';

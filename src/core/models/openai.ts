@@ -9,27 +9,18 @@ import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
-import type { ChatMessage, PredictRequest, TokenUsage } from '../types';
+import type { PredictRequest, TokenUsage } from '../types';
 import { answerJsonSchema } from './answerSchema';
 import { cacheKey, type ResponseCache } from './cache';
-import { cacheEntryOf, fromCache } from './providers/cached';
 import { assertKeyOrigin, originOf } from './origin';
-import {
-  causeText,
-  findCause,
-  isFatalHttp,
-  isRetryableStatus,
-  retryWithoutRefusedParam,
-  type DroppableParam,
-  type HttpErrorInfo,
-} from './providers/errors';
+import { causeText, findCause, isFatalHttp, isRetryableStatus, type HttpErrorInfo } from './providers/errors';
+import { llmPredictor, type LlmAnswer, type LlmRequest } from './providers/llm';
 import type { LlmPredictResponse, LlmPredictor, RetryListener } from './providers/types';
 import { TransportTimeoutError, createNodeFetch } from './transport';
 import {
   PredictorError,
   parseRetryAfter,
   redactSecrets,
-  withRetries,
   type AttemptFailure,
   type RetryDeps,
   type RetryPolicy,
@@ -222,20 +213,36 @@ export function createOpenAIPredictor(
   const reasoning = isReasoningModel(spec.model);
   const responseTimeoutMs = spec.timeoutMs ?? (reasoning ? REASONING_TIMEOUT_MS : 60_000);
   const connectTimeoutMs = spec.connectTimeoutMs ?? 10_000;
+  const policy: RetryPolicy = {
+    maxRetries: spec.maxRetries ?? 6,
+    // The backstop on a whole attempt (a body that never ends, another fetch): the lean transport keeps it in
+    // its one timer per request beside the connect and first-byte limits, so the retry loop arms none of its own.
+    timeoutMs: connectTimeoutMs + responseTimeoutMs,
+    ...spec.retry,
+  };
+  if (!deps.fetch) policy.selfTimed = true;
   const baseFetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response> =
-    deps.fetch ?? createNodeFetch({ connectTimeoutMs, responseTimeoutMs });
+    deps.fetch ??
+    createNodeFetch({ connectTimeoutMs, responseTimeoutMs, attemptTimeoutMs: policy.timeoutMs });
 
   // Every request this client makes goes through the guard: the key never leaves its origin, and redirects are
-  // errors rather than followed (a redirect could carry the key elsewhere).
-  const guardedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  // errors rather than followed (a redirect could carry the key elsewhere). The URL checked last is remembered:
+  // every request of a predictor goes to the same one.
+  let checkedUrl = '';
+  const guardedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (keyOrigin) assertKeyOrigin(keyOrigin, url);
-    // The client turns any error that mentions a timeout into its own cause-less one: hand it ours, which it
-    // keeps as the cause, so the phase and the limit reach the stored reason.
-    return baseFetch(input, { ...init, redirect: 'error' }).catch((e: unknown) => {
+    if (keyOrigin && url !== checkedUrl) {
+      assertKeyOrigin(keyOrigin, url);
+      checkedUrl = url;
+    }
+    try {
+      return await baseFetch(input, { ...init, redirect: 'error' });
+    } catch (e) {
+      // The client turns any error that mentions a timeout into its own cause-less one: hand it ours, which it
+      // keeps as the cause, so the phase and the limit reach the stored reason.
       const t = findCause(e, TransportTimeoutError);
       throw t ? new PredictorError('timeout', t.message, { retryable: true }) : e;
-    });
+    }
   };
 
   const keyHeaders: Record<string, string | null> = {};
@@ -259,25 +266,14 @@ export function createOpenAIPredictor(
   });
 
   const params = spec.params ?? {};
-  const policy: RetryPolicy = {
-    maxRetries: spec.maxRetries ?? 6,
-    // The transport times each phase; this is the backstop for another fetch (and for a body that never ends).
-    timeoutMs: connectTimeoutMs + responseTimeoutMs,
-    ...spec.retry,
-  };
   const jsonSchemaOk = spec.supportsJsonSchema ?? true;
   const jsonObjectOk = spec.supportsJsonObject ?? true;
-  // Sampling parameters this model refused once: not sent again (the cache key still counts them, so answers
-  // stay found under the request the config asked for).
-  const dropped = new Set<DroppableParam>();
   // What besides the body can change an answer: the endpoint path, query and extra headers.
   const keyContext: Record<string, unknown> = {};
   if (spec.query && Object.keys(spec.query).length) keyContext.query = spec.query;
   if (spec.headers && Object.keys(spec.headers).length) keyContext.headers = spec.headers;
 
-  function requestBody(
-    request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>,
-  ): ChatCompletionCreateParamsNonStreaming {
+  function requestBody(request: LlmRequest): ChatCompletionCreateParamsNonStreaming {
     const body: Record<string, unknown> = {
       model: spec.model,
       messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -301,104 +297,49 @@ export function createOpenAIPredictor(
     return body as unknown as ChatCompletionCreateParamsNonStreaming;
   }
 
-  function keyOf(
-    body: ChatCompletionCreateParamsNonStreaming,
-    messages: readonly ChatMessage[],
-    sample: number,
-  ): string {
+  function cacheKeyOf(body: ChatCompletionCreateParamsNonStreaming, request: LlmRequest): string {
     const { model, messages: _m, ...rest } = body as unknown as Record<string, unknown>;
     return cacheKey({
       endpoint: baseUrl,
       model: String(model),
-      messages,
+      messages: request.messages,
       params: Object.keys(keyContext).length ? { ...rest, ...keyContext } : rest,
-      sample,
+      sample: request.sample,
     });
   }
 
-  // Each attempt sends the intended body minus what the model refused so far. A 400 naming a sampling parameter
-  // still in the body drops it and counts as retryable once; refused again (or anything else) it stays fatal.
-  const send = (intended: ChatCompletionCreateParamsNonStreaming, request: PredictRequest) => {
-    let sent = intended;
-    return withRetries(
-      async (signal) => {
-        sent = without(intended, dropped);
-        const completion = await client.chat.completions.create(sent, {
-          signal,
-          timeout: NO_CLIENT_TIMEOUT,
-          maxRetries: 0,
-        });
-        if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
-          throw new PredictorError('bad-response', 'the response is not a chat completion', {
-            retryable: true,
-          });
-        }
-        const choice = completion.choices[0];
-        if (!choice)
-          throw new PredictorError('bad-response', 'the response has no choices', { retryable: true });
-        return completion;
-      },
-      {
-        policy,
-        signal: request.signal,
-        deps: deps.retryDeps,
-        classify: (e) =>
-          retryWithoutRefusedParam(
-            classifyError(e, secrets),
-            e instanceof APIError ? httpErrorInfo(e) : undefined,
-            sent,
-            dropped,
-          ),
-        onRetry: deps.onRetry
-          ? (attempt, index) =>
-              deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt, index })
-          : undefined,
-      },
-    );
-  };
-
-  return {
+  // The client's own timeout is effectively off and its retries are off: the loop and the transport own them.
+  const requestOptions = { timeout: NO_CLIENT_TIMEOUT, maxRetries: 0 };
+  return llmPredictor({
     id: spec.id,
-    kind: 'llm',
     provider: 'openai',
     model: spec.model,
     origin,
     requestBody,
-    cacheKeyOf: (request) => keyOf(requestBody(request), request.messages, request.sample),
-    async predict(request: PredictRequest): Promise<OpenAIPredictResponse> {
-      const t0 = performance.now();
-      if (request.signal.aborted) throw new PredictorError('aborted', 'cancelled', { attempts: 0 });
-      const intended = requestBody(request);
-      const cache = deps.cache;
-      const key = cache ? keyOf(intended, request.messages, request.sample) : '';
-      if (cache) {
-        const hit = cache.get(key);
-        if (hit) return fromCache(hit, performance.now() - t0);
+    cacheKey: cacheKeyOf,
+    async attempt(body, signal) {
+      const completion = await client.chat.completions.create(body, { ...requestOptions, signal });
+      if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
+        throw new PredictorError('bad-response', 'the response is not a chat completion', {
+          retryable: true,
+        });
       }
-      const outcome = await send(intended, request);
-      const completion = outcome.value;
-      const answer = readCompletion(completion);
-      const response: OpenAIPredictResponse = {
-        ...answer,
-        attempts: outcome.attempts.length,
-        latencyMs: performance.now() - t0,
-        attemptLog: outcome.attempts,
-      };
-      if (completion.model && completion.model !== spec.model) response.servedModel = completion.model;
-      if (cache) cache.put(key, cacheEntryOf(response));
-      return response;
+      if (!completion.choices[0])
+        throw new PredictorError('bad-response', 'the response has no choices', { retryable: true });
+      return completion;
     },
-  };
-}
-
-function without(
-  body: ChatCompletionCreateParamsNonStreaming,
-  dropped: ReadonlySet<DroppableParam>,
-): ChatCompletionCreateParamsNonStreaming {
-  if (!dropped.size) return body;
-  const copy = { ...body } as Record<string, unknown>;
-  for (const p of dropped) delete copy[p];
-  return copy as unknown as ChatCompletionCreateParamsNonStreaming;
+    classify: (e) => classifyError(e, secrets),
+    httpInfo: (e) => (e instanceof APIError ? httpErrorInfo(e) : undefined),
+    read(completion) {
+      const answer: LlmAnswer = readCompletion(completion);
+      if (completion.model && completion.model !== spec.model) answer.servedModel = completion.model;
+      return answer;
+    },
+    policy,
+    cache: deps.cache,
+    retryDeps: deps.retryDeps,
+    onRetry: deps.onRetry,
+  });
 }
 
 /**

@@ -4,8 +4,8 @@
 // so the runner sees one place that decides and records every attempt. Clock, sleep and random are injectable.
 // Two bounds keep a dead endpoint from holding a run: a cap on the total time one request may spend in attempts
 // and waits (`maxTotalMs`), and an optional gate (the runner's per-origin circuit breaker, run/breaker.ts) that
-// every attempt passes through; the gate is found in the async context, so every provider gets it for free.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// every attempt passes through; the runner hands it over in the request (PredictRequest.gate), and the shared LLM
+// predictor (providers/llm.ts) passes it here, so every provider gets it.
 
 /** Why a request failed, as a short word the run store and the UI can group by. */
 export type PredictorErrorKind =
@@ -63,9 +63,6 @@ export interface AttemptGate {
   retrying?(record: AttemptRecord, index: number, policy: RetryPolicy): void;
 }
 
-/** The gate of the request being made, set by the runner around `predict()` (see `withRetries`). */
-export const attemptGates = new AsyncLocalStorage<AttemptGate>();
-
 /** Default cap on the time one request spends in attempts and waits: two full attempts, at least 2 minutes. */
 export function defaultMaxTotalMs(timeoutMs: number): number {
   return Math.max(120_000, Number.isFinite(timeoutMs) ? 2 * timeoutMs : 0);
@@ -88,6 +85,11 @@ export interface RetryPolicy {
   maxRetries: number;
   /** Timeout of one attempt, ms (0 or Infinity: none). */
   timeoutMs: number;
+  /**
+   * The attempt enforces `timeoutMs` itself (the lean transport's whole-attempt deadline, transport.ts): the loop
+   * arms no timer of its own, except for an attempt cut shorter to fit `maxTotalMs`.
+   */
+  selfTimed?: boolean;
   /** First backoff ceiling, ms; doubles per retry. Default 500. */
   baseDelayMs?: number;
   /** Largest backoff ceiling, ms. Default 30 000. */
@@ -213,13 +215,13 @@ export async function withRetries<T>(
     deps?: RetryDeps;
     /** Called after every failed attempt, before the wait (for logs and progress). */
     onRetry?: (record: AttemptRecord, index: number) => void;
-    /** The gate attempts pass through; default: the one in the async context (`attemptGates`), if any. */
+    /** The gate every attempt passes through (the runner's circuit breaker), if any. */
     gate?: AttemptGate;
   },
 ): Promise<RetryOutcome<T>> {
   const { policy, signal, classify } = options;
   const deps = options.deps ?? realRetryDeps;
-  const gate = options.gate ?? attemptGates.getStore();
+  const gate = options.gate;
   const attempts: AttemptRecord[] = [];
   const timeoutMs = policy.timeoutMs > 0 && Number.isFinite(policy.timeoutMs) ? policy.timeoutMs : 0;
   const maxTotalMs = policy.maxTotalMs ?? defaultMaxTotalMs(timeoutMs);
@@ -236,18 +238,22 @@ export async function withRetries<T>(
         throw e;
       }
     }
+    // The last attempt that fits under the total cap gets only the time left (never less than a second).
+    const left = Number.isFinite(maxTotalMs) ? maxTotalMs - (deps.now() - firstStart) : Infinity;
+    const thisTimeout = timeoutMs ? Math.min(timeoutMs, Math.max(1000, left)) : 0;
+    // A timer of the loop's own only where the attempt does not time itself (or must end sooner than it would).
+    const ownTimeout = thisTimeout && (!policy.selfTimed || thisTimeout < timeoutMs) ? thisTimeout : 0;
+    // Each attempt gets a signal of its own (clients listen on it and never let go); it aborts on the caller's
+    // cancel and on the loop's timeout.
     const controller = new AbortController();
     let timedOut = false;
     const onAbort = (): void => controller.abort(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    // The last attempt that fits under the total cap gets only the time left (never less than a second).
-    const left = Number.isFinite(maxTotalMs) ? maxTotalMs - (deps.now() - firstStart) : Infinity;
-    const thisTimeout = timeoutMs ? Math.min(timeoutMs, Math.max(1000, left)) : 0;
-    const timer = thisTimeout
+    const timer = ownTimeout
       ? setTimeout(() => {
           timedOut = true;
           controller.abort(new DOMException('request timed out', 'TimeoutError'));
-        }, thisTimeout)
+        }, ownTimeout)
       : undefined;
     const startedAt = deps.now();
     let failure: AttemptFailure;
@@ -259,7 +265,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (signal.aborted) throw cancelled(attempts.length + 1);
       failure = timedOut
-        ? { retryable: true, kind: 'timeout', reason: `no answer within ${Math.round(thisTimeout)} ms` }
+        ? { retryable: true, kind: 'timeout', reason: `no answer within ${Math.round(ownTimeout)} ms` }
         : classify(error);
       gate?.settle(failure);
     } finally {

@@ -3,8 +3,9 @@
 // (bench/runner.bench.ts); at 32 requests in flight on two shared cores that difference is the runner's whole
 // budget for rendering, parsing, scoring and storing. It does only what a provider needs: a string body, the
 // response read whole, abort destroying the socket at once, redirects refused (never followed: a redirect could
-// carry the key to another origin), and two timeouts a dead endpoint cannot stretch: one to connect, one from the
-// request on the wire to the first byte of the answer.
+// carry the key to another origin), and timeouts a dead endpoint cannot stretch: one to connect, one from the
+// request on the wire to the first byte of the answer, and optionally one on the whole request (the retry loop's
+// backstop, kept here so an attempt costs one timer, not one per limit).
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
@@ -21,13 +22,15 @@ export interface TransportTimeouts {
   connectTimeoutMs?: number;
   /** From a connected socket to the first byte of the answer (for a whole-answer request: the model's time). */
   responseTimeoutMs?: number;
+  /** From the request to the last byte of the answer (a body that never ends, a slow connect plus answer). */
+  attemptTimeoutMs?: number;
 }
 
 /** A transport timeout: the cause of the `fetch failed` error a provider classifies as a retryable `timeout`. */
 export class TransportTimeoutError extends Error {
   override readonly name = 'TransportTimeoutError';
   constructor(
-    readonly phase: 'connect' | 'response',
+    readonly phase: 'connect' | 'response' | 'attempt',
     readonly ms: number,
   ) {
     super(phase === 'connect' ? `no connection within ${ms} ms` : `no answer within ${ms} ms`);
@@ -90,7 +93,8 @@ function leanFetch(
         agent: isHttps ? agents.https : agents.http,
       },
       (res) => {
-        clearTimer();
+        // The answer has begun: only the whole-request deadline (if any) still applies.
+        phaseDue = Infinity;
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location) {
           res.resume();
@@ -136,24 +140,52 @@ function leanFetch(
       },
     );
     let settled = false;
-    // One timer at a time: connecting, then waiting for the answer's first byte.
+    // One timer per request, armed for the nearest deadline: the phase's (connecting, then waiting for the first
+    // byte) or the whole request's. Moving to a later phase does not re-arm it: when it fires early it re-arms
+    // for what is left, so a request that ends in time has armed and cleared exactly one timer.
+    const positive = (ms: number | undefined): number | undefined =>
+      ms && Number.isFinite(ms) && ms > 0 ? ms : undefined;
+    const attemptMs = positive(timeouts.attemptTimeoutMs);
+    const attemptDue = attemptMs ? performance.now() + attemptMs : Infinity;
+    let phase: 'connect' | 'response' = 'response';
+    let phaseMs = 0;
+    let phaseDue = Infinity;
     let timer: NodeJS.Timeout | undefined;
+    let timerDue = Infinity;
     const clearTimer = (): void => {
       if (timer) clearTimeout(timer);
       timer = undefined;
+      timerDue = Infinity;
     };
-    const arm = (phase: 'connect' | 'response', ms: number | undefined): void => {
+    const onTimer = (): void => {
+      timer = undefined;
+      timerDue = Infinity;
+      const now = performance.now();
+      if (now >= phaseDue)
+        return fail(new TypeError('fetch failed', { cause: new TransportTimeoutError(phase, phaseMs) }));
+      if (now >= attemptDue)
+        return fail(
+          new TypeError('fetch failed', { cause: new TransportTimeoutError('attempt', attemptMs!) }),
+        );
+      schedule();
+    };
+    const schedule = (): void => {
+      const due = Math.min(phaseDue, attemptDue);
+      if (settled || due === Infinity || (timer && timerDue <= due)) return;
       clearTimer();
-      if (!ms || !Number.isFinite(ms) || ms <= 0) return;
-      timer = setTimeout(
-        () => fail(new TypeError('fetch failed', { cause: new TransportTimeoutError(phase, ms) })),
-        ms,
-      );
+      timerDue = due;
+      timer = setTimeout(onTimer, Math.max(0, Math.ceil(due - performance.now())));
     };
-    const waitForAnswer = (): void => arm('response', timeouts.responseTimeoutMs);
+    const enter = (next: 'connect' | 'response', ms: number | undefined): void => {
+      phase = next;
+      phaseMs = positive(ms) ?? 0;
+      phaseDue = phaseMs ? performance.now() + phaseMs : Infinity;
+      schedule();
+    };
+    const waitForAnswer = (): void => enter('response', timeouts.responseTimeoutMs);
     req.on('socket', (socket) => {
       if (!socket.connecting) return waitForAnswer();
-      arm('connect', timeouts.connectTimeoutMs);
+      enter('connect', timeouts.connectTimeoutMs);
       socket.once(isHttps ? 'secureConnect' : 'connect', waitForAnswer);
     });
     const onAbort = (): void => {

@@ -2,7 +2,8 @@
 // branches that case takes (LiquidJS' strictVariables fires only there), so instead every output, tag argument
 // and filter in the Liquid AST is checked, following scopes: `for` loop variables get the element type of their
 // collection, `assign` the type of its value, `capture` a string.
-import { Output, TypeGuards, Value, type Template, type Token } from 'liquidjs';
+import type { Template, Token, Value } from 'liquidjs';
+import { liquidjs } from './libs';
 import { getForm, hasForm } from '../forms';
 import type { Diagnostic, LineIndex, Range } from './diagnostics';
 import { promptEngine } from './engine';
@@ -165,7 +166,7 @@ type TagLike = Template & {
 function visit(walk: Walk, template: Template, stack: Map<string, Binding>[]): void {
   const tag = template as TagLike;
 
-  if (template instanceof Output) {
+  if (template instanceof liquidjs().Output) {
     const type = checkValue(walk, template.value, stack);
     if (template.value.filters.length === 0 && (type.kind === 'array' || type.kind === 'object')) {
       const r = outputRange(walk, template.value);
@@ -181,7 +182,7 @@ function visit(walk: Walk, template: Template, stack: Map<string, Binding>[]): v
     }
   } else if (template.arguments) {
     for (const arg of template.arguments()) {
-      if (arg instanceof Value) checkValue(walk, arg, stack);
+      if (arg instanceof liquidjs().Value) checkValue(walk, arg, stack);
       else checkToken(walk, arg as Token, stack);
     }
   }
@@ -287,13 +288,13 @@ function checkFilter(
 
 /** Checks every variable access inside a value token. */
 function checkToken(walk: Walk, token: Token, stack: Map<string, Binding>[]): void {
-  if (TypeGuards.isRangeToken(token)) {
+  if (liquidjs().TypeGuards.isRangeToken(token)) {
     checkToken(walk, token.lhs, stack);
     checkToken(walk, token.rhs, stack);
-  } else if (TypeGuards.isFilteredValueToken(token)) {
+  } else if (liquidjs().TypeGuards.isFilteredValueToken(token)) {
     for (const t of token.initial.postfix) checkToken(walk, t as Token, stack);
     for (const f of token.filters) checkFilter(walk, f.name, f.begin, f.args, stack);
-  } else if (TypeGuards.isPropertyAccessToken(token)) {
+  } else if (liquidjs().TypeGuards.isPropertyAccessToken(token)) {
     checkAccess(walk, token, stack);
   }
 }
@@ -315,7 +316,7 @@ function checkAccess(
   const names = () => [...flatten(stack).keys()];
   let type: VarType;
   let path: string;
-  if (TypeGuards.isWordToken(root) || TypeGuards.isQuotedToken(root)) {
+  if (liquidjs().TypeGuards.isWordToken(root) || liquidjs().TypeGuards.isQuotedToken(root)) {
     const name = String(root.content);
     const binding = lookup(stack, name);
     if (binding?.origin === 'documented') {
@@ -342,14 +343,17 @@ function checkAccess(
     return;
   }
   for (const prop of rest) {
-    if (TypeGuards.isPropertyAccessToken(prop)) {
+    if (liquidjs().TypeGuards.isPropertyAccessToken(prop)) {
       checkAccess(walk, prop as Token & { props: PropToken[] }, stack);
       type = type.kind === 'array' ? type.of : ANY;
       path += '[…]';
       continue;
     }
     if (type.kind === 'any') break;
-    if (TypeGuards.isNumberToken(prop) || (type.kind === 'array' && /^-?\d+$/.test(String(prop.content)))) {
+    if (
+      liquidjs().TypeGuards.isNumberToken(prop) ||
+      (type.kind === 'array' && /^-?\d+$/.test(String(prop.content)))
+    ) {
       if (type.kind !== 'array') {
         walk.diagnostics.push({
           severity: 'error',
@@ -391,22 +395,23 @@ export interface Typed {
 
 /** The type of an access path (no reporting: used to type loop variables and assignments). */
 export function typeOfToken(token: Token, stack: Map<string, Binding>[]): Typed {
-  if (TypeGuards.isNumberToken(token)) return { type: NUMBER };
-  if (TypeGuards.isQuotedToken(token)) return { type: STRING };
-  if (TypeGuards.isRangeToken(token)) return { type: { kind: 'array', of: NUMBER } };
-  if (TypeGuards.isFilteredValueToken(token)) {
+  if (liquidjs().TypeGuards.isNumberToken(token)) return { type: NUMBER };
+  if (liquidjs().TypeGuards.isQuotedToken(token)) return { type: STRING };
+  if (liquidjs().TypeGuards.isRangeToken(token)) return { type: { kind: 'array', of: NUMBER } };
+  if (liquidjs().TypeGuards.isFilteredValueToken(token)) {
     const [first] = token.initial.postfix;
     if (token.initial.postfix.length !== 1 || !first) return { type: ANY };
     return applyFilters(typeOfToken(first as Token, stack), token.filters);
   }
-  if (!TypeGuards.isPropertyAccessToken(token)) return { type: ANY };
+  if (!liquidjs().TypeGuards.isPropertyAccessToken(token)) return { type: ANY };
   const [root, ...rest] = token.props as PropToken[];
-  if (!root || !(TypeGuards.isWordToken(root) || TypeGuards.isQuotedToken(root))) return { type: ANY };
+  if (!root || !(liquidjs().TypeGuards.isWordToken(root) || liquidjs().TypeGuards.isQuotedToken(root)))
+    return { type: ANY };
   const binding = lookup(stack, String(root.content));
   if (!binding) return { type: ANY };
   let t: Typed = { type: binding.type, nullable: binding.nullable };
   for (const prop of rest) {
-    if (TypeGuards.isNumberToken(prop) || TypeGuards.isPropertyAccessToken(prop)) {
+    if (liquidjs().TypeGuards.isNumberToken(prop) || liquidjs().TypeGuards.isPropertyAccessToken(prop)) {
       t = { type: t.type.kind === 'array' ? t.type.of : ANY, nullable: true };
       continue;
     }
@@ -432,7 +437,7 @@ function applyFilters(start: Typed, filters: readonly { name: string; args: unkn
       t = { type: t.type.of, nullable: true };
     } else if (f.name === 'map' && t.type.kind === 'array') {
       const arg = f.args[0] as Token | undefined;
-      const field = arg && TypeGuards.isQuotedToken(arg) ? String(arg.content) : undefined;
+      const field = arg && liquidjs().TypeGuards.isQuotedToken(arg) ? String(arg.content) : undefined;
       const spec = field ? memberOf(t.type.of, field) : undefined;
       t = { type: { kind: 'array', of: spec ? spec.type : ANY } };
     } else if (STRING_FILTERS.has(f.name)) {

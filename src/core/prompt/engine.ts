@@ -1,7 +1,8 @@
 // The one LiquidJS engine templates run in, locked down: templates read no file (include/render/layout/block are
 // removed and the file system refuses every call), see only own properties of the data, and are bounded in time
 // and memory, so a shared .prompt file cannot reach outside the data it is given.
-import { Liquid, type FS } from 'liquidjs';
+import type { FS, Liquid } from 'liquidjs';
+import { liquidjs } from './libs';
 
 /** Tags that would read other templates from disk. */
 export const DISABLED_TAGS = ['include', 'render', 'layout', 'block'] as const;
@@ -22,6 +23,7 @@ const noFileSystem: FS = {
 export const MEMORY_LIMIT = 64 * 1024 * 1024;
 
 function createEngine(): Liquid {
+  const { Liquid } = liquidjs();
   const liquid = new Liquid({
     ownPropertyOnly: true,
     strictFilters: false, // unknown filters are reported by analysis with their position

@@ -1,6 +1,7 @@
 // The YAML front matter of a .prompt file: parsed with `yaml` (which keeps node ranges), then checked key by key
 // so that every problem points at the key or value it is about.
-import { isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { yamlLib } from './libs';
 import { formIds, formList } from '../forms';
 import type { TaskForm } from '../types';
 import type { Diagnostic, LineIndex } from './diagnostics';
@@ -86,6 +87,7 @@ export function parseFrontMatter(
   const frontMatter: PromptFrontMatter = {};
   const at = (range: [number, number] | undefined | null) =>
     range ? lines.range(offset + range[0], offset + range[1]) : lines.range(offset, offset);
+  const { isMap, isScalar, isSeq, parseDocument } = yamlLib();
   const doc = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
     let [start, end] = e.pos;

@@ -7,7 +7,7 @@
 // run ends "failed" while the other models go on. The steps live apart: plan.ts (queues), record.ts (one line),
 // progress.ts (pace and ETA), breaker.ts (per-origin circuit breaker). See docs/runner.md.
 import { setMaxListeners } from 'node:events';
-import { attemptGates, type AttemptGate } from '../models/retry';
+import type { AttemptGate } from '../models/retry';
 import type {
   CaseList,
   ChatMessage,
@@ -178,6 +178,7 @@ async function execute(
   const store = o.store;
   const cases = o.cases;
   const progressEvery = o.progressIntervalMs ?? 100;
+  const abortable = abortableOn(signal);
 
   // Outcome counts describe the final state (last line per unit); tokens and cost add up every line ever
   // written, since superseded errors were paid for too.
@@ -276,7 +277,7 @@ async function execute(
     if (renderError) got = { outcome: 'error', reason: renderError };
     else {
       try {
-        resp = await abortable(predictThroughGate(q, tc, messages, unit.sample), signal);
+        resp = await abortable(predictThroughGate(q, tc, messages, unit.sample));
         attempts = resp.attempts;
         got = interpretResponse(resp, tc, o.scoring.scale);
       } catch (e) {
@@ -366,7 +367,7 @@ async function execute(
     return { reserved, reservedTokens, needTokens };
   }
 
-  /** Sends through the endpoint's breaker (found by the retry loop in the async context) and reports retries. */
+  /** Sends with the endpoint's breaker as the gate of every attempt (the retry loop passes it) and reports retries. */
   function predictThroughGate(
     q: VariantQueue,
     tc: TestCase,
@@ -374,9 +375,7 @@ async function execute(
     sample: number,
   ): Promise<PredictResponse> {
     const v = q.v;
-    const call = (): Promise<PredictResponse> =>
-      v.predictor.predict({ testCase: tc, messages, sample, signal });
-    if (v.kind !== 'llm') return call();
+    if (v.kind !== 'llm') return v.predictor.predict({ testCase: tc, messages, sample, signal });
     const breaker = breakers.get(v.pool);
     let waiting = false;
     const gate: AttemptGate = {
@@ -405,9 +404,12 @@ async function execute(
         });
       },
     };
-    return attemptGates.run(gate, call).finally(() => {
+    const done = (): void => {
       if (waiting) st.retrying--;
-    });
+    };
+    const p = v.predictor.predict({ testCase: tc, messages, sample, signal, gate });
+    p.then(done, done);
+    return p;
   }
 
   /** Counts, spend, rate-limit correction and pace after a line is queued. */
@@ -570,21 +572,34 @@ function roughTokens(messages: ChatMessage[]): number {
   return Math.ceil(n / 4) + 4 * messages.length;
 }
 
-/** Settles with `p`, or rejects as soon as `signal` aborts (a predictor that ignores the signal cannot stall). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+/**
+ * `abortable(p)` settles with `p`, or rejects as soon as `signal` aborts (a predictor that ignores the signal
+ * cannot stall). One listener on the signal for the whole run: a unit only joins and leaves a set.
+ */
+function abortableOn(signal: AbortSignal): <T>(p: Promise<T>) => Promise<T> {
+  const waiting = new Set<(reason: unknown) => void>();
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const reject of waiting) reject(signal.reason);
+      waiting.clear();
+    },
+    { once: true },
+  );
+  return <T>(p: Promise<T>): Promise<T> => {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      p.then(
+        (v) => {
+          waiting.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          waiting.delete(reject);
+          reject(e);
+        },
+      );
+    });
+  };
 }

@@ -109,11 +109,14 @@ export async function cancelBatch(
     return undefined;
   }
   if (options.confirm !== false) {
-    const yes = 'Cancel Batches';
+    // "Keep Running" replaces the modal's own "Cancel", which would read as the opposite of what it does here.
+    const yes: vscode.MessageItem = { title: 'Cancel Batches' };
+    const no: vscode.MessageItem = { title: 'Keep Running', isCloseAffordance: true };
     const answer = await vscode.window.showWarningMessage(
       prompt.message,
       { modal: true, detail: prompt.detail },
       yes,
+      no,
     );
     if (answer !== yes) return undefined;
   }

@@ -99,19 +99,20 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
           ? `; re-run ${m.reruns.length}× (last ${formatDate(m.reruns.at(-1)!.at)})`
           : '';
         const tooltip = new vscode.MarkdownString(
-          `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
+          `**${m.name}** (${node.run.id})\n\n${state}, started ${formatDate(m.startedAt)}${m.finishedAt && !batches ? `, finished ${formatDate(m.finishedAt)}` : ''}${reruns}\n\n` +
             `${m.cases} cases on ${m.dataset.name}; ${m.variants.length} variants; ${done} answers; cost ${fmtUsd(manifestCostUsd(m))}`,
           true,
         );
-        if (batches?.length) {
-          tooltip.appendMarkdown('\n\n');
-          // Batch ids and states are provider text: as text, never as markdown.
-          tooltip.appendText(batchLines(batches, formatDate, locale).join('\n'));
-        }
-        if (pollError) {
-          tooltip.appendMarkdown(`\n\n$(warning) Last poll failed (${formatDate(pollError.at)}): `);
-          tooltip.appendText(pollError.message);
-        }
+        // Batch ids, states and errors are provider text: escaped, never read as markdown or icons. (appendText
+        // would turn every space into &nbsp;, so a long line could only wrap at its hyphens.)
+        if (batches?.length)
+          tooltip.appendMarkdown(
+            `\n\n${batchLines(batches, formatDate, locale).map(escapeMarkdown).join('  \n')}`,
+          );
+        if (pollError)
+          tooltip.appendMarkdown(
+            `\n\n$(warning) Last poll failed (${formatDate(pollError.at)}): ${escapeMarkdown(pollError.message)}`,
+          );
         item.tooltip = tooltip;
         item.iconPath = new vscode.ThemeIcon(
           pollError ? 'warning' : (STATUS_ICON[state] ?? 'circle-outline'),
@@ -181,3 +182,6 @@ function batchesOf(read: (dir: string) => { batches: BatchRecord[] }, dir: strin
 }
 
 const formatDate = (iso: string): string => formatWhen(iso, vscode.env.language);
+
+/** Text shown as itself in a markdown tooltip (with theme icons on, `$(…)` too). */
+const escapeMarkdown = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, '\\$&');

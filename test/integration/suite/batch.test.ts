@@ -79,9 +79,10 @@ async function runRow(dir: string): Promise<vscode.TreeItem> {
 }
 /** A row's tooltip as read: markdown's escapes of the text parts undone. */
 const tooltipOf = (item: vscode.TreeItem): string =>
-  (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip))
-    .replace(/&nbsp;/g, ' ')
-    .replace(/\\([\\`*_{}[\]()#+\-.!>~|$])/g, '$1');
+  (item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip)).replace(
+    /\\([\\`*_{}[\]()#+\-.!<>~|$])/g,
+    '$1',
+  );
 
 async function submit(config: string): Promise<RunEvalResult> {
   const result = (await vscode.commands.executeCommand('ubp.runEval', config, {
@@ -157,9 +158,20 @@ describe('Batch mode in the Runs tree', () => {
     const config = writeConfig('it-batch-cancel', server);
     const result = await submit(config);
     dirs.push(result.dir);
-    // Two polls on request: validating → in_progress, then two answers.
-    await vscode.commands.executeCommand('ubp.refreshBatchStatus', result.dir);
-    assert.equal(await vscode.commands.executeCommand('ubp.refreshBatchStatus', result.dir), 'batch');
+    // Two polls asked for at once: validating → in_progress, then two answers. They queue: with each status answer
+    // held back 300 ms, the server never has two status requests in flight.
+    server.batches.setStatusDelay(300);
+    const statuses = await Promise.all([
+      vscode.commands.executeCommand('ubp.refreshBatchStatus', result.dir),
+      vscode.commands.executeCommand('ubp.refreshBatchStatus', result.dir),
+    ]);
+    server.batches.setStatusDelay(0);
+    assert.deepEqual(statuses, ['batch', 'batch']);
+    assert.equal(
+      server.stats().log.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/batches/')).length,
+      2,
+    );
+    assert.equal(server.batches.stats().maxStatusInFlight, 1, 'never two polls at once');
     assert.equal((await runRow(result.dir)).label, 'batch · 0 of 1 done · 2/6 requests');
 
     const cancelled = (await vscode.commands.executeCommand('ubp.cancelBatch', result.dir, {
@@ -173,7 +185,9 @@ describe('Batch mode in the Runs tree', () => {
       .log.filter((r) => r.method === 'POST' && r.path === `/v1/batches/${batch!.batchId}/cancel`);
     assert.equal(cancels.length, 1, 'the server saw one cancel of the batch');
     // Nothing left to cancel: the row no longer offers it.
-    assert.equal((await runRow(result.dir)).contextValue, 'run.batch');
+    const row = await runRow(result.dir);
+    assert.equal(row.contextValue, 'run.batch');
+    assert.equal(row.label, 'batch cancelling · 0 of 1 done · 2/6 requests');
 
     // The poller, switched on, sees the batch stop and imports the two answers made before the cancel.
     const finished = nextPoll(result.dir, (o) => o.finished);

@@ -378,6 +378,38 @@ test('Anthropic Message Batches: create, poll to the end, results; cancel ends t
   assert.deepEqual(kinds, ['answer', 'not-run', 'not-run']);
 });
 
+test('a provider that stops answering a status call: both clients give up at their timeout, naming it', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const dir = tmpRoot(t);
+  const input = path.join(dir, 'in.jsonl');
+  const timeouts = { controlMs: 150, transferMs: 5000 };
+  for (const provider of ['openai', 'anthropic'] as const) {
+    const model = { id: 'm', baseUrl: server.url, model: 'test-model', provider } as ModelConfig;
+    const body = {
+      model: 'test-model',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'Case 1. A or B?' }],
+    };
+    writeFileSync(
+      input,
+      JSON.stringify(
+        provider === 'openai'
+          ? { custom_id: 'c1', method: 'POST', url: '/v1/chat/completions', body }
+          : { custom_id: 'c1', params: body },
+      ) + '\n',
+    );
+    const client = await createBatchClient(model, undefined, { ...timeouts });
+    const made = await client.create(input, {});
+    server.batches.setStatusDelay(60_000);
+    const t0 = performance.now();
+    await assert.rejects(client.retrieve(made.batchId), /timed out|within 0.15 s/i, provider);
+    // The openai client retries a timeout twice: three attempts of 150 ms, far below the status delay.
+    assert.ok(performance.now() - t0 < 10_000, `${provider}: ${performance.now() - t0} ms`);
+    server.batches.setStatusDelay(0);
+  }
+});
+
 test('an Anthropic model: submit as a Message Batch, poll, import: equals its interactive run', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());

@@ -36,3 +36,27 @@ test('`ubp help <command>` prints the same usage; an unknown command is a usage 
   assert.notEqual(await main(['nope'], bad), 0);
   assert.match(bad.text(), /unknown command "nope"/);
 });
+
+test('the command table spells out the engine names its usages list (it imports nothing from the engine)', async () => {
+  const { BUNDLED_PREFIX, DEFAULT_RERUN_OUTCOMES, DOWNLOADABLE_DATASETS } = await import('../../../src/core');
+  const { FORMATS } = await import('../../../src/cli/commands/stats');
+  const usage = (name: string) => commands.find((c) => c.name === name)!.usage;
+  assert.ok(
+    usage('download').startsWith(`ubp download <${DOWNLOADABLE_DATASETS.map((d) => d.name).join('|')}>`),
+    usage('download'),
+  );
+  assert.ok(
+    usage('stats').startsWith(
+      `ubp stats <path | ${BUNDLED_PREFIX}ml-latest-small> [--as ${FORMATS.join('|')}]`,
+    ),
+    usage('stats'),
+  );
+  assert.ok(usage('rerun').includes(`(default ${DEFAULT_RERUN_OUTCOMES.join(',')})`), usage('rerun'));
+});
+
+test('every command in the table loads its module and the module runs it', async () => {
+  for (const c of commands) {
+    const m = await c.load();
+    assert.equal(typeof m.run, 'function', c.name);
+  }
+});

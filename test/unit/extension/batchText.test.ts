@@ -9,6 +9,7 @@ import {
   batchRunLabel,
   cancelPrompt,
   isCancellable,
+  isCancelling,
   runModeChoices,
   type BatchOfferLike,
 } from '../../../src/extension/batchText';
@@ -94,12 +95,22 @@ test('cancel: only running batches, the pending count, and that answered request
     batches.map((b) => isCancellable(b)),
     [true, true, false, false],
   );
-  assert.equal(isCancellable(part('c', { batchId: 'c', status: 'cancelling' })), false);
+  const cancelling = part('c', { batchId: 'c', status: 'cancelling' });
+  assert.equal(isCancellable(cancelling), false);
+  assert.equal(isCancelling([...batches, cancelling]), true);
+  assert.equal(isCancelling(batches), false);
+  assert.equal(isCancelling([{ ...cancelling, status: 'cancelled', terminal: true }]), false);
+  assert.equal(batchRunLabel([cancelling], 'en-US'), 'batch cancelling · 0 of 1 done · 0/100 requests');
   const p = cancelPrompt('movies', batches, 'en-US');
   assert.ok(p);
   assert.equal(p.message, 'Cancel its 2 open batches of "movies"? 158 of 200 requests are still pending.');
-  assert.match(p.detail, /The 42 requests already answered are billed all the same/);
+  assert.match(p.detail, /The 42 requests answered so far \(as last checked\) are billed all the same/);
   assert.match(cancelPrompt('m', [batches[0]!])!.message, /^Cancel its open batch of "m"\? 58 of 100/);
+  // Nothing answered as last polled: no "0 requests", but answers may still land before the provider stops.
+  assert.match(
+    cancelPrompt('m', [batches[1]!])!.detail,
+    /Requests answered before the provider stops are billed all the same/,
+  );
   assert.equal(cancelPrompt('movies', batches.slice(2)), undefined);
 });
 

@@ -308,3 +308,68 @@ test('the connect timeout ends a connection that never completes (a TLS handshak
     await new Promise((r) => silent.close(r));
   }
 });
+
+test('the whole-request deadline ends an answer whose body never ends, with one timer for every phase', async () => {
+  const sockets: net.Socket[] = [];
+  // Headers and a first chunk at once, then nothing more: the first-byte limit is met, the body never ends.
+  const trickle = net.createServer((s) => {
+    sockets.push(s);
+    s.once('data', () =>
+      s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"id":'),
+    );
+  });
+  await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (trickle.address() as AddressInfo).port;
+    const fetchFn = createNodeFetch({
+      connectTimeoutMs: 1000,
+      responseTimeoutMs: 100,
+      attemptTimeoutMs: 300,
+    });
+    const t0 = performance.now();
+    await assert.rejects(fetchFn(`http://127.0.0.1:${port}/v1/chat/completions`), (e: unknown) => {
+      const cause = (e as { cause?: unknown }).cause;
+      assert.ok(cause instanceof TransportTimeoutError);
+      assert.equal(cause.phase, 'attempt');
+      assert.match(cause.message, /no answer within 300 ms/);
+      return true;
+    });
+    const took = performance.now() - t0;
+    // Not at the first-byte limit (100 ms: the answer had begun), at the whole request's.
+    assert.ok(took >= 290 && took < 2500, `took ${took} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => trickle.close(r));
+  }
+});
+
+test('a predictor on the lean transport times a never-ending body as a retryable timeout', async () => {
+  const sockets: net.Socket[] = [];
+  const trickle = net.createServer((s) => {
+    sockets.push(s);
+    s.on('data', () =>
+      s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"id":'),
+    );
+  });
+  await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (trickle.address() as AddressInfo).port;
+    const p = createOpenAIPredictor({
+      id: 't',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      model: 'test-model',
+      timeoutMs: 150,
+      connectTimeoutMs: 100,
+      maxRetries: 0,
+    });
+    await assert.rejects(p.predict(req('x')), (e: unknown) => {
+      assert.ok(e instanceof PredictorError);
+      assert.equal(e.kind, 'timeout');
+      assert.match(e.reason, /no answer within 250 ms/);
+      return true;
+    });
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => trickle.close(r));
+  }
+});

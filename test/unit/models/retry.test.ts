@@ -239,3 +239,36 @@ test('redactSecrets removes the key, bearer tokens and sk- style keys', () => {
   assert.ok(!out.includes('hunter22'));
   assert.match(out, /Incorrect API key provided/);
 });
+
+test('a self-timed attempt gets no timer from the loop, unless the total cap cuts it shorter', async () => {
+  // Longer than timeoutMs, but the attempt times itself (the lean transport): the loop lets it finish.
+  const slow = await withRetries(
+    () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 60)),
+    {
+      policy: { maxRetries: 0, timeoutMs: 20, selfTimed: true },
+      signal: new AbortController().signal,
+      classify,
+    },
+  );
+  assert.equal(slow.value, 'late');
+  // The cap leaves this attempt 1 s of its 60 s: the loop times it itself (119 s went by before it started).
+  let reads = 0;
+  const deps = { now: () => (reads++ === 0 ? 0 : 119_000), sleep: async () => {}, random: () => 0 };
+  const t0 = performance.now();
+  await assert.rejects(
+    withRetries(
+      (signal) =>
+        new Promise<string>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        ),
+      {
+        policy: { maxRetries: 0, timeoutMs: 60_000, selfTimed: true, maxTotalMs: 120_000 },
+        signal: new AbortController().signal,
+        classify,
+        deps,
+      },
+    ),
+    (e: unknown) => e instanceof PredictorError && e.kind === 'timeout' && /within 1000 ms/.test(e.reason),
+  );
+  assert.ok(performance.now() - t0 >= 990);
+});

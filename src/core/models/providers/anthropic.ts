@@ -16,28 +16,18 @@ import {
   PredictorError,
   parseRetryAfter,
   redactSecrets,
-  withRetries,
   type AttemptFailure,
   type RetryDeps,
   type RetryPolicy,
 } from '../retry';
 import { TransportTimeoutError, createNodeFetch } from '../transport';
-import { cacheEntryOf, fromCache } from './cached';
-import {
-  causeText,
-  findCause,
-  isFatalHttp,
-  isRetryableStatus,
-  retryWithoutRefusedParam,
-  type DroppableParam,
-  type HttpErrorInfo,
-} from './errors';
+import { causeText, findCause, isFatalHttp, isRetryableStatus, type HttpErrorInfo } from './errors';
 import { checkByListing, getJson } from './http';
+import { llmPredictor, type LlmAnswer, type LlmRequest } from './llm';
 import type {
   Endpoint,
   LlmBinding,
   LlmFactoryArgs,
-  LlmPredictResponse,
   LlmPredictor,
   ListModelsOptions,
   Provider,
@@ -273,14 +263,21 @@ export function createAnthropicPredictor(
   const thinkingBudget = effort ? THINKING_BUDGET[effort] : undefined;
   const responseTimeoutMs = spec.timeoutMs ?? (thinkingBudget ? 300_000 : 60_000);
   const connectTimeoutMs = spec.connectTimeoutMs ?? 10_000;
-  const fetchFn = deps.fetch ?? createNodeFetch({ connectTimeoutMs, responseTimeoutMs });
-  const url = new URL(`${root}/v1/messages`);
-  for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, v);
   const policy: RetryPolicy = {
     maxRetries: spec.maxRetries ?? 6,
+    // The whole-attempt backstop: kept by the lean transport in its one timer per request (see openai.ts).
     timeoutMs: connectTimeoutMs + responseTimeoutMs,
     ...spec.retry,
   };
+  if (!deps.fetch) policy.selfTimed = true;
+  const fetchFn =
+    deps.fetch ??
+    createNodeFetch({ connectTimeoutMs, responseTimeoutMs, attemptTimeoutMs: policy.timeoutMs });
+  const url = new URL(`${root}/v1/messages`);
+  for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, v);
+  const href = url.href;
+  // The key's origin is checked once: every request goes to this one URL.
+  if (keyOrigin) assertKeyOrigin(keyOrigin, href);
   const headers: Record<string, string> = {
     ...spec.headers,
     'content-type': 'application/json',
@@ -290,15 +287,11 @@ export function createAnthropicPredictor(
   if (apiKey) headers['x-api-key'] = apiKey;
   const wantsShape = params.response_format === 'json_schema' || params.response_format === 'json_object';
   const forceTool = wantsShape && !thinkingBudget;
-  // Sampling parameters this model refused once (see openai.ts): not sent again.
-  const dropped = new Set<DroppableParam>();
   const keyContext: Record<string, unknown> = {};
   if (spec.query && Object.keys(spec.query).length) keyContext.query = spec.query;
   if (spec.headers && Object.keys(spec.headers).length) keyContext.headers = spec.headers;
 
-  function requestBody(
-    request: Pick<PredictRequest, 'testCase' | 'messages' | 'sample'>,
-  ): Record<string, unknown> {
+  function requestBody(request: LlmRequest): Record<string, unknown> {
     const { system, turns } = splitMessages(request.messages);
     const answerTokens = params.max_tokens ?? params.max_completion_tokens ?? DEFAULT_MAX_TOKENS;
     const body: Record<string, unknown> = {
@@ -330,93 +323,58 @@ export function createAnthropicPredictor(
     return body;
   }
 
-  function keyOf(body: Record<string, unknown>, messages: readonly ChatMessage[], sample: number): string {
+  function cacheKeyOf(body: Record<string, unknown>, request: LlmRequest): string {
     const { model, messages: _m, system: _s, ...rest } = body;
     return cacheKey({
       endpoint: url.origin + url.pathname,
       model: String(model),
-      messages,
+      messages: request.messages,
       params: Object.keys(keyContext).length ? { ...rest, ...keyContext } : rest,
-      sample,
+      sample: request.sample,
     });
   }
 
-  const toolOf = (body: Record<string, unknown>): string | undefined =>
-    (body.tool_choice as { name?: string } | undefined)?.name;
-
-  async function attempt(body: Record<string, unknown>, signal: AbortSignal): Promise<MessageResponse> {
-    if (keyOrigin) assertKeyOrigin(keyOrigin, url.href);
-    const res = await fetchFn(url.href, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      redirect: 'error',
-      signal,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new AnthropicHttpError(anthropicErrorInfo(res.status, text), res.headers);
-    const parsed = JSON.parse(text) as MessageResponse;
-    if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.content)) {
-      throw new PredictorError('bad-response', 'the response is not a Messages answer', { retryable: true });
-    }
-    return parsed;
-  }
-
-  return {
+  return llmPredictor({
     id: spec.id,
-    kind: 'llm',
     provider: 'anthropic',
     model: spec.model,
     origin,
     requestBody,
-    cacheKeyOf: (request) => keyOf(requestBody(request), request.messages, request.sample),
-    async predict(request: PredictRequest): Promise<LlmPredictResponse> {
-      const t0 = performance.now();
-      if (request.signal.aborted) throw new PredictorError('aborted', 'cancelled', { attempts: 0 });
-      const intended = requestBody(request);
-      const cache = deps.cache;
-      const key = cache ? keyOf(intended, request.messages, request.sample) : '';
-      if (cache) {
-        const hit = cache.get(key);
-        if (hit) return fromCache(hit, performance.now() - t0);
+    cacheKey: cacheKeyOf,
+    async attempt(body, signal): Promise<MessageResponse> {
+      const res = await fetchFn(href, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        redirect: 'error',
+        signal,
+      });
+      const text = await res.text();
+      if (!res.ok) throw new AnthropicHttpError(anthropicErrorInfo(res.status, text), res.headers);
+      const parsed = JSON.parse(text) as MessageResponse;
+      if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.content)) {
+        throw new PredictorError('bad-response', 'the response is not a Messages answer', {
+          retryable: true,
+        });
       }
-      let sent = intended;
-      const outcome = await withRetries(
-        (signal) => {
-          sent = { ...intended };
-          for (const p of dropped) delete sent[p];
-          return attempt(sent, signal);
-        },
-        {
-          policy,
-          signal: request.signal,
-          deps: deps.retryDeps,
-          classify: (e) =>
-            retryWithoutRefusedParam(
-              classifyAnthropicError(e, secrets),
-              e instanceof AnthropicHttpError ? e.info : undefined,
-              sent,
-              dropped,
-            ),
-          onRetry: deps.onRetry
-            ? (a, index) =>
-                deps.onRetry!({ predictor: spec.id, caseId: request.testCase.id, attempt: a, index })
-            : undefined,
-        },
-      );
-      const message = outcome.value;
-      const response: LlmPredictResponse = {
-        ...readMessage(message, toolOf(intended)),
-        attempts: outcome.attempts.length,
-        latencyMs: performance.now() - t0,
-        attemptLog: outcome.attempts,
-      };
-      if (typeof message.model === 'string' && message.model && message.model !== spec.model)
-        response.servedModel = message.model;
-      if (cache) cache.put(key, cacheEntryOf(response));
-      return response;
+      return parsed;
     },
-  };
+    classify: (e) => classifyAnthropicError(e, secrets),
+    httpInfo: (e) => (e instanceof AnthropicHttpError ? e.info : undefined),
+    read(message, intended) {
+      const answer: LlmAnswer = readMessage(
+        message,
+        (intended.tool_choice as { name?: string } | undefined)?.name,
+      );
+      if (typeof message.model === 'string' && message.model && message.model !== spec.model)
+        answer.servedModel = message.model;
+      return answer;
+    },
+    policy,
+    cache: deps.cache,
+    retryDeps: deps.retryDeps,
+    onRetry: deps.onRetry,
+  });
 }
 
 /** The models an Anthropic endpoint offers (GET <root>/v1/models, following pages), sorted. */

@@ -1,0 +1,4 @@
+// The bundled CLI's entry (dist/cli/bin.mjs, loaded by dist/cli.js): runs `ubp` as the process.
+import { runCli } from './main';
+
+runCli();

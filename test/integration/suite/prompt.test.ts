@@ -43,7 +43,10 @@ function diagnosticsWhere(
   });
 }
 
-function nextRender(preview: PromptPreview, test: (r: { view: { seq: number } }) => boolean = () => true) {
+function nextRender(
+  preview: PromptPreview,
+  test: (r: { view: { seq: number }; editAt: number | null }) => boolean = () => true,
+) {
   return new Promise<Parameters<Parameters<PromptPreview['onRendered']>[0]>[0]>((resolve) => {
     const sub = preview.onRendered((r) => {
       if (test(r)) {
@@ -132,7 +135,8 @@ describe('.prompt editing', () => {
     )) as vscode.Hover[];
     assert.ok(hovers.length > 0, 'a hover on h.title');
 
-    const rendered = nextRender(preview, (r) => r.view.seq > first.view.seq);
+    // The render the edit causes (editAt set): the webview's ready signal can bring one more render without it.
+    const rendered = nextRender(preview, (r) => r.view.seq > first.view.seq && r.editAt !== null);
     const pos = new vscode.Position(6, 0);
     await editor.edit((e) => e.insert(pos.translate(1, 0), 'MARKER-FOR-PREVIEW\n'));
     const second = await rendered;

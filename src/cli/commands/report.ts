@@ -35,7 +35,8 @@ export const reportCommand: CommandModule = {
     const resamples = intOption(values.resamples, '--resamples', 1000);
     const seed = intOption(values.seed, '--seed', 0);
     const k = intOption(values.k, '--k', 1);
-    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
+    // Reports never read prompts or raw answers: slim lines keep a million results in bounded memory.
+    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd), slim: true };
     const run = await loadRun(positionals[0], where);
     const probe = values.probe ? await loadRun(values.probe, where) : undefined;
     const bootstrap = {

@@ -2,9 +2,8 @@
 // append) with a predictor that replays the batch's answer instead of calling the model, so an imported run is
 // line for line what an interactive run of the same config writes (timings aside). Units without an answer are
 // skipped (left pending); requests the batch never ran (expired, cancelled) get no line either.
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { candidatesOf, loadConfig, type ModelConfig } from '../config';
 import { prepareEval, type PrepareOptions, type PreparedEval } from '../run/prepare';
 import { runEval, type RunEvalOptions, type RunVariant } from '../run/runner';
@@ -14,8 +13,10 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { LlmPredictor } from '../models/providers';
 import type { PredictResponse, Predictor } from '../types';
 import { parseOutputLine, type BatchAnswer } from './formats';
-import { IdTable } from './ids';
+import { customIdOf, IdTable } from './ids';
+import { isBlank, scanLines } from '../run/results';
 import { batchDir } from './state';
+import { caseIdAt } from '../tasks/caseList';
 
 export interface ImportStats {
   /** Output lines read (blank lines aside). */
@@ -43,60 +44,124 @@ export type BatchAnswerReader = (
 ) => PredictResponse;
 
 /**
- * Reads output files (any order of lines, OpenAI / vLLM / Anthropic) into replies by unit key. Bodies are read at
- * once (only the answer is kept), so a million-line output does not hold a million response objects.
+ * Where each unit's last output line is (file, byte offset, length), by id-table slot: a million-line output is
+ * indexed in one streaming pass, and a unit's line is read again and parsed only when the runner replays it.
+ */
+export class BatchAnswers {
+  private readonly fds: number[];
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly table: IdTable,
+    private readonly read: BatchAnswerReader,
+    /** Per slot: the file index, or -1 (no line, or a request the batch never ran). */
+    private readonly fileOf: Int16Array,
+    private readonly offsetOf: Float64Array,
+    private readonly lengthOf: Int32Array,
+    /** Units with an answer or a failure. */
+    readonly size: number,
+  ) {
+    this.fds = files.map(() => -1);
+  }
+
+  private slotOf(caseId: string, variant: string, sample: number): number | undefined {
+    const slot = this.table.slot(customIdOf({ caseId, variant, sample }));
+    return slot !== undefined && this.fileOf[slot] >= 0 ? slot : undefined;
+  }
+
+  has(caseId: string, variant: string, sample: number): boolean {
+    return this.slotOf(caseId, variant, sample) !== undefined;
+  }
+
+  /** What the batch said for a unit, read from its output line; undefined when it has none. */
+  get(caseId: string, variant: string, sample: number): Replay | undefined {
+    const slot = this.slotOf(caseId, variant, sample);
+    if (slot === undefined) return undefined;
+    const f = this.fileOf[slot];
+    if (this.fds[f] < 0) this.fds[f] = openSync(this.files[f], 'r');
+    const buf = Buffer.allocUnsafe(this.lengthOf[slot]);
+    readSync(this.fds[f], buf, 0, buf.length, this.offsetOf[slot]);
+    const a = parseOutputLine(JSON.parse(buf.toString('utf8')) as Record<string, unknown>);
+    if (a.kind === 'error')
+      return { ok: false, message: a.message, ...(a.status ? { status: a.status } : {}) };
+    if (a.kind === 'answer') return { ok: true, response: { ...this.read(a, variant), attempts: 1 } };
+    return undefined;
+  }
+
+  close(): void {
+    for (const fd of this.fds) if (fd >= 0) closeSync(fd);
+    this.fds.fill(-1);
+  }
+}
+
+/**
+ * Reads output files (any order of lines, OpenAI / vLLM / Anthropic) in one streaming pass into an index of
+ * answers by unit (the last line for a unit wins); bodies are read again only when replayed.
  */
 export async function readAnswers(
   files: readonly string[],
   table: IdTable,
   read: BatchAnswerReader,
-): Promise<{ answers: Map<string, Replay>; stats: ImportStats }> {
-  const answers = new Map<string, Replay>();
+): Promise<{ answers: BatchAnswers; stats: ImportStats }> {
+  if (files.length > 0x7fff) throw new Error('too many output files in one import');
   const stats: ImportStats = { lines: 0, answered: 0, notRun: 0, unknown: 0, duplicates: 0, corrupt: 0 };
-  const seen = new Set<string>();
-  for (const file of files) {
-    const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-    for await (const text of rl) {
-      if (!text.trim()) continue;
-      stats.lines++;
-      let line: unknown;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        stats.corrupt++;
-        continue;
-      }
-      if (!line || typeof line !== 'object' || Array.isArray(line)) {
-        stats.corrupt++;
-        continue;
-      }
-      const a = parseOutputLine(line as Record<string, unknown>);
-      const unit = table.get(a.customId);
-      if (!unit) {
-        stats.unknown++;
-        continue;
-      }
-      const key = unitKey(unit.caseId, unit.variant, unit.sample);
-      if (seen.has(key)) stats.duplicates++;
-      seen.add(key);
-      if (a.kind === 'not-run') answers.delete(key);
-      else if (a.kind === 'error')
-        answers.set(key, { ok: false, message: a.message, ...(a.status ? { status: a.status } : {}) });
-      else answers.set(key, { ok: true, response: { ...read(a, unit.variant), attempts: 1 } });
-    }
+  const fileOf = new Int16Array(table.size).fill(-1);
+  const offsetOf = new Float64Array(table.size);
+  const lengthOf = new Int32Array(table.size);
+  const seen = new Uint8Array(table.size);
+  let seenCount = 0;
+  for (const [f, file] of files.entries()) {
+    await scanLines(
+      file,
+      (buf, start, end, offset) => {
+        if (isBlank(buf, start, end)) return;
+        stats.lines++;
+        let line: unknown;
+        try {
+          line = JSON.parse(buf.toString('utf8', start, end));
+        } catch {
+          stats.corrupt++;
+          return;
+        }
+        if (!line || typeof line !== 'object' || Array.isArray(line)) {
+          stats.corrupt++;
+          return;
+        }
+        const a = parseOutputLine(line as Record<string, unknown>);
+        const slot = table.slot(a.customId);
+        if (slot === undefined) {
+          stats.unknown++;
+          return;
+        }
+        if (seen[slot]) stats.duplicates++;
+        else seenCount++;
+        seen[slot] = 1;
+        fileOf[slot] = a.kind === 'not-run' ? -1 : f;
+        offsetOf[slot] = offset;
+        lengthOf[slot] = end - start;
+      },
+      { lastLine: true },
+    );
   }
-  stats.answered = answers.size;
-  stats.notRun = seen.size - answers.size;
-  return { answers, stats };
+  let answered = 0;
+  for (let s = 0; s < fileOf.length; s++) if (fileOf[s] >= 0) answered++;
+  stats.answered = answered;
+  stats.notRun = seenCount - answered;
+  return { answers: new BatchAnswers(files, table, read, fileOf, offsetOf, lengthOf, answered), stats };
 }
 
 /** A predictor answering from imported batch results: what the model said when the batch ran the unit. */
-function replayPredictor(id: string, variant: string, answers: ReadonlyMap<string, Replay>): Predictor {
+function replayPredictor(id: string, variant: string, answers: BatchAnswers): Predictor {
   return {
     id,
     kind: 'llm',
     predict(req): Promise<PredictResponse> {
-      const a = answers.get(unitKey(req.testCase.id, variant, req.sample));
+      let a: Replay | undefined;
+      try {
+        a = answers.get(req.testCase.id, variant, req.sample);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
       if (!a) return Promise.reject(new Error('no batch answer for this unit'));
       if (!a.ok)
         return Promise.reject(
@@ -123,7 +188,7 @@ async function answerReader(prepared: PreparedEval): Promise<BatchAnswerReader> 
   const toolOf = (variant: string): string | undefined => {
     if (tools.has(variant)) return tools.get(variant);
     const v = prepared.variants.find((x) => x.id === variant);
-    const tc = prepared.cases[0];
+    const tc = prepared.cases.at(0);
     const live = v?.predictor as Partial<LlmPredictor> | undefined;
     const sent =
       v && tc && live?.requestBody
@@ -166,7 +231,8 @@ export interface ImportResult {
 export async function importBatchResults(runDir: string, o: ImportOptions): Promise<ImportResult> {
   for (const f of o.files) if (!existsSync(f)) throw new Error(`no such file: ${f}`);
   const manifest = readRunManifest(runDir);
-  const table = new IdTable(batchDir(runDir));
+  // Ids and slots only: the answers are looked up by unit, never the other way round.
+  const table = new IdTable(batchDir(runDir), { units: false });
   if (!table.size)
     throw new Error(
       `run ${manifest.id} has no batch requests (${path.join(batchDir(runDir), 'ids.jsonl')} is missing)`,
@@ -192,13 +258,14 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
   });
   // Everything without an answer waits: its batch is still running, or it was never sent.
   const skip = new Set<string>();
+  const skipVariants = new Set(variants.filter((v) => v.kind === 'baseline').map((v) => v.id));
   for (const v of variants) {
-    const samples = v.kind === 'baseline' ? 1 : Math.max(1, v.samples);
-    for (const tc of prepared.cases)
-      for (let s = 0; s < samples; s++) {
-        const key = unitKey(tc.id, v.id, s);
-        if (!answers.has(key)) skip.add(key);
-      }
+    if (v.kind === 'baseline') continue;
+    const samples = Math.max(1, v.samples);
+    for (let c = 0; c < prepared.cases.length; c++) {
+      const id = caseIdAt(prepared.cases, c);
+      for (let s = 0; s < samples; s++) if (!answers.has(id, v.id, s)) skip.add(unitKey(id, v.id, s));
+    }
   }
   const handle = runEval({
     store,
@@ -207,9 +274,14 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     scoring: prepared.scoring,
     concurrency: 64,
     skip,
+    skipVariants,
     skippedStatus: o.pendingStatus ?? 'cancelled',
   });
-  return { stats, summary: await handle.done };
+  try {
+    return { stats, summary: await handle.done };
+  } finally {
+    answers.close();
+  }
 }
 
 /** prepareEval on the run's config file, with the models the run added on the command line, checked against the run. */
@@ -224,6 +296,8 @@ export async function prepareRun(
   const runModels = (manifest.config as { models?: ModelConfig[] }).models ?? [];
   const prepared = await prepareEval(manifest.configFile, {
     root: path.dirname(path.dirname(runDir)),
+    // Nothing is sent: no tokenizer (its tables are ~75 MB at a million units' scale).
+    tokenizer: false,
     addModels: runModels.filter((m) => !fileModels.has(m.id)),
     getApiKey: o.getApiKey ?? (() => undefined),
     ...(o.only ? { only: o.only } : {}),

@@ -2,7 +2,7 @@
 // has no final line and is in no open batch, with exactly the body an interactive request would send. Parts are
 // per model entry (OpenAI requires one model per batch) and split at the provider's limits; an offline export is
 // one file in OpenAI's format (what `vllm run-batch` reads).
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelConfig } from '../config';
 import type { PreparedEval } from '../run/prepare';
@@ -66,13 +66,16 @@ export async function writeBatchRequests(
   const models = new Map<string, ModelConfig>(prepared.config.models.map((m) => [m.id, m]));
   let seq = firstPart;
 
-  // One writer per file: lines buffered and written about 1 MiB at a time.
+  // One writer per file: lines rendered one unit at a time, buffered and written about 1 MiB at a time with
+  // synchronous writes (the disk paces the loop: no array of every request line, no unbounded queue). The part's
+  // custom ids (`<name>.ids`) and the run's id table are written the same way.
   interface Part {
     record: BatchRecord & { file: string };
     fd: number;
     buf: string[];
     bufBytes: number;
-    units: BatchUnit[];
+    idsFd: number;
+    ids: string[];
   }
   const open = (name: string, file: string, format: BatchRecord['format'], model: ModelConfig): Part => ({
     record: {
@@ -90,19 +93,21 @@ export async function writeBatchRequests(
     fd: openSync(file, 'w'),
     buf: [],
     bufBytes: 0,
-    units: [],
+    idsFd: openSync(path.join(dir, `${name}.ids`), 'w'),
+    ids: [],
   });
   const flush = (p: Part): void => {
-    if (!p.buf.length) return;
-    writeSync(p.fd, p.buf.join(''));
+    if (p.buf.length) writeSync(p.fd, p.buf.join(''));
+    if (p.ids.length) writeSync(p.idsFd, p.ids.join(''));
     p.buf = [];
+    p.ids = [];
     p.bufBytes = 0;
   };
   const close = (p: Part): void => {
     flush(p);
     closeSync(p.fd);
-    const ids = table.add(p.units);
-    writeFileSync(path.join(dir, `${p.record.name}.ids`), ids.join('\n') + '\n');
+    closeSync(p.idsFd);
+    table.flush();
     out.parts.push(p.record);
   };
 
@@ -138,7 +143,7 @@ export async function writeBatchRequests(
           continue;
         }
         const unit: BatchUnit = { caseId: tc.id, variant: v.id, sample: s };
-        const customId = table.peek(unit);
+        const customId = table.addOne(unit);
         const body = requestBody({ testCase: tc, messages, sample: s });
         const line =
           format === 'anthropic' ? anthropicRequestLine(customId, body) : openaiRequestLine(customId, body);
@@ -162,7 +167,7 @@ export async function writeBatchRequests(
         }
         part.buf.push(line + '\n');
         part.bufBytes += bytes;
-        part.units.push(unit);
+        part.ids.push(customId + '\n');
         part.record.requests++;
         part.record.bytes += bytes;
         out.requests++;

@@ -8,7 +8,7 @@ import { originOf } from '../models/origin';
 import { baseUrlOf } from '../models/providers';
 import type { PrepareOptions, PreparedEval } from '../run/prepare';
 import { runEval } from '../run/runner';
-import { readRunManifest, unitKey, type RunStore } from '../run/store';
+import { readRunManifest, type RunStore } from '../run/store';
 import { batchFormatFor, createBatchClient, type BatchClient, type BatchInfo } from './clients';
 import type { BatchFormatId, BatchLimits } from './formats';
 import { importBatchResults, scoringOf, type ImportStats } from './importer';
@@ -121,19 +121,14 @@ export async function submitBatches(
 
 /** Runs the baselines (local, no request) and leaves every LLM unit to its batch. */
 async function runLocalOnly(prepared: PreparedEval, store: RunStore): Promise<RunSummary> {
-  const skip = new Set<string>();
-  for (const v of prepared.variants) {
-    if (v.kind !== 'llm') continue;
-    for (const tc of prepared.cases)
-      for (let s = 0; s < Math.max(1, v.samples); s++) skip.add(unitKey(tc.id, v.id, s));
-  }
+  const skipVariants = new Set(prepared.variants.filter((v) => v.kind === 'llm').map((v) => v.id));
   const open = readBatchState(store.dir).batches.some(isOpen);
   return runEval({
     store,
     cases: prepared.cases,
     variants: prepared.variants,
     scoring: scoringOf(prepared),
-    skip,
+    skipVariants,
     skippedStatus: open ? 'batch' : 'cancelled',
   }).done;
 }

@@ -1,7 +1,8 @@
 // Step: the cost estimate of what a run still has to send. Only units without a final line count (a resume
 // estimates what is left); reasoning models get completion tokens reserved for their hidden reasoning, since
 // they are billed for it and an estimate of ~8 tokens per answer would be wrong by orders of magnitude.
-import type { Outcome, TestCase } from '../types';
+import { caseIdAt } from '../tasks/caseList';
+import type { CaseList, Outcome } from '../types';
 import { readResults } from './results';
 import { unitKey } from './store';
 
@@ -39,13 +40,15 @@ export function reasoningReserve(
 }
 
 /** Units of each variant that already have a final line (success or invalid) among `cases`. */
-export async function finishedUnits(
-  resultsFile: string,
-  cases: readonly TestCase[],
-): Promise<Map<string, number>> {
-  const wanted = new Set(cases.map((c) => c.id));
+export async function finishedUnits(resultsFile: string, cases: CaseList): Promise<Map<string, number>> {
+  // The ids are gathered only when the file has lines (a fresh run of a million cases needs no set of them).
+  let wanted: Set<string> | undefined;
   const last = new Map<string, { variant: string; outcome: Outcome }>();
   await readResults(resultsFile, (r) => {
+    if (!wanted) {
+      wanted = new Set<string>();
+      for (let i = 0; i < cases.length; i++) wanted.add(caseIdAt(cases, i));
+    }
     if (wanted.has(r.caseId))
       last.set(unitKey(r.caseId, r.variant, r.sample), { variant: r.variant, outcome: r.outcome });
   });

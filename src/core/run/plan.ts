@@ -1,7 +1,8 @@
 // Step 1 of a run: from the store's earlier outcomes, the cases and the variants to the work queues. A unit
 // (case × variant × sample) is pending unless its last line is a success or an invalid answer: an earlier error
 // is asked again. Variants of one model share a gate (its concurrency cap, rate limits and fatal stop).
-import type { Outcome, TestCase } from '../types';
+import { caseIdAt } from '../tasks/caseList';
+import type { CaseList, Outcome } from '../types';
 import { RateLimiter } from './limits';
 import type { RunVariant } from './runner';
 import { emptyTotals, unitKey, type RunTotals } from './store';
@@ -54,10 +55,12 @@ export interface RunPlan {
 export function planRun(
   previous: ReadonlyMap<string, Outcome>,
   spent: Partial<RunTotals>,
-  cases: readonly TestCase[],
+  cases: CaseList,
   variants: readonly RunVariant[],
   /** Unit keys not to run in this session (they stay without a line). */
   skip?: ReadonlySet<string>,
+  /** Variants none of whose units run in this session (no key per unit: a million-case export needs none). */
+  skipVariants?: ReadonlySet<string>,
 ): RunPlan {
   const totals: RunTotals = { ...emptyTotals(0), ...spent };
   const earlierErrors = new Set<string>();
@@ -70,17 +73,21 @@ export function planRun(
   for (const [index, v] of variants.entries()) {
     const samples = v.kind === 'baseline' ? 1 : Math.max(1, v.samples);
     const pending: number[] = [];
-    for (let c = 0; c < cases.length; c++) {
-      for (let s = 0; s < samples; s++) {
-        const key = previous.size || skip?.size ? unitKey(cases[c]!.id, v.id, s) : '';
-        const prev = previous.size ? previous.get(key) : undefined;
-        if (prev) totals[prev]++;
-        if (prev === 'error') earlierErrors.add(key);
-        if (prev && prev !== 'error') alreadyDone++;
-        else if (skip?.has(key)) skipped++;
-        else pending.push(c * samples + s);
+    const skipAll = skipVariants?.has(v.id) ?? false;
+    const keyed = previous.size > 0 || (!skipAll && (skip?.size ?? 0) > 0);
+    if (skipAll && !keyed) skipped += cases.length * samples;
+    else
+      for (let c = 0; c < cases.length; c++) {
+        for (let s = 0; s < samples; s++) {
+          const key = keyed ? unitKey(caseIdAt(cases, c), v.id, s) : '';
+          const prev = previous.size ? previous.get(key) : undefined;
+          if (prev) totals[prev]++;
+          if (prev === 'error') earlierErrors.add(key);
+          if (prev && prev !== 'error') alreadyDone++;
+          else if (skipAll || skip?.has(key)) skipped++;
+          else pending.push(c * samples + s);
+        }
       }
-    }
     totals.units += cases.length * samples;
     unitsByKind[v.kind] += cases.length * samples;
     pendingByKind[v.kind] += pending.length;

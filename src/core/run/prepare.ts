@@ -33,11 +33,12 @@ import { PromptError, hasErrors } from '../prompt/diagnostics';
 import type { PromptRenderInfo } from '../prompt/render';
 import type { ParsedPrompt } from '../prompt';
 import { buildCases, CASES_VERSION, type BuiltCases } from '../tasks';
-import type { ChatMessage, Interactions, TestCase } from '../types';
+import { casesWhere, firstCases } from '../tasks/caseList';
+import type { CaseList, ChatMessage, Interactions, TestCase } from '../types';
 import { ENGINE_VERSION } from '../version';
 import { addToEstimate, emptyEstimate, finishedUnits, reasoningReserve, type RunEstimate } from './estimate';
 import { openBatchUnits } from '../batch/state';
-import { casesOfShard, shardLabel, type ShardSpec } from '../shard/shard';
+import { shardLabel, shardOfCase, type ShardSpec } from '../shard/shard';
 import { LOCAL_POOL, runEval, type RunEvalOptions, type RunHandle, type RunVariant } from './runner';
 import { lockHolder, RunLockedError } from './lock';
 import {
@@ -88,6 +89,11 @@ export interface PrepareOptions {
   createLlm?: LlmFactory;
   /** Told about every failed request that will be retried (for a request log). */
   onRetry?: RetryListener;
+  /**
+   * false: no tokenizer is loaded (the estimate and token limits count ~4 characters a token). A batch import
+   * sends nothing, and the o200k tokenizer holds ~75 MB.
+   */
+  tokenizer?: boolean;
 }
 
 export type { RunEstimate } from './estimate';
@@ -99,8 +105,8 @@ export interface PreparedEval {
   runKeyHash: string;
   data: Interactions;
   fingerprint: string;
-  /** The cases this invocation runs (after --limit). */
-  cases: TestCase[];
+  /** The cases this invocation runs (after --limit), built one at a time when asked for (see tasks/caseList.ts). */
+  cases: CaseList;
   /** All cases of the run. */
   caseCount: number;
   trainMask: Uint8Array;
@@ -208,9 +214,9 @@ export interface LoadedCases {
   datasetPath: string;
   built: BuiltCases;
   /** The run's cases: all built, or the shard's (before --limit). */
-  runCases: TestCase[];
+  runCases: CaseList;
   /** The cases this invocation runs (after --limit). */
-  cases: TestCase[];
+  cases: CaseList;
   /** Malformed rows the load skipped (absent when none): never silent, see prepareEval's warnings. */
   skippedRows?: SkippedRows;
 }
@@ -227,8 +233,11 @@ export async function loadCases(
   const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
   const { data, fingerprint } = dataset;
   const built = buildCases(data, config.task);
-  const runCases = opts.shard ? casesOfShard(built.cases, opts.shard) : built.cases;
-  const cases = opts.limit !== undefined ? runCases.slice(0, opts.limit) : runCases;
+  const shard = opts.shard;
+  const runCases = shard
+    ? casesWhere(built.list, (id) => shardOfCase(id, shard.count) === shard.index)
+    : built.list;
+  const cases = opts.limit !== undefined ? firstCases(runCases, opts.limit) : runCases;
   const skippedRows = skippedRowsOf(dataset);
   return { data, fingerprint, datasetPath, built, runCases, cases, ...(skippedRows ? { skippedRows } : {}) };
 }
@@ -315,9 +324,9 @@ export async function llmVariants(args: {
   models: readonly ModelConfig[];
   templates: readonly LoadedTemplate[];
   data: Interactions;
-  cases: readonly TestCase[];
+  cases: CaseList;
   root: string;
-  opts: Pick<PrepareOptions, 'getApiKey' | 'createLlm' | 'onRetry' | 'priceOverrides'>;
+  opts: Pick<PrepareOptions, 'getApiKey' | 'createLlm' | 'onRetry' | 'priceOverrides' | 'tokenizer'>;
   /** Things a user should know are added here. */
   warnings: string[];
 }): Promise<LlmVariantPlan[]> {
@@ -337,7 +346,7 @@ export async function llmVariants(args: {
   }
   const createLlm = opts.createLlm ?? (await llmFactory(opts.onRetry));
   // A sample of rendered prompts sizes the estimate (rendering every case up front would cost time).
-  const sample = cases.slice(0, Math.min(cases.length, 50));
+  const sample = [...firstCases(cases, 50)];
   const answerTokens = expectedAnswerTokens(task.form, candidatesOf(task));
   const out: LlmVariantPlan[] = [];
   for (const m of models) {
@@ -349,7 +358,8 @@ export async function llmVariants(args: {
       priceOverrides: opts.priceOverrides,
     });
     let countTokens = llm.countTokens;
-    if (!countTokens) {
+    if (!countTokens && opts.tokenizer === false) countTokens = roughTokenCount;
+    else if (!countTokens) {
       const tokenizer = await loadChatTokenizer(m.model);
       countTokens = (msgs: ChatMessage[]) => tokenizer.count(msgs).total;
     }
@@ -391,6 +401,13 @@ export async function llmVariants(args: {
     }
   }
   return out;
+}
+
+/** About 4 characters a token, and 4 tokens of overhead a message (when no tokenizer is loaded). */
+function roughTokenCount(messages: ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) n += m.content.length;
+  return Math.ceil(n / 4) + 4 * messages.length;
 }
 
 /** What is left to send and what it may cost, with the warnings a user should read before it starts. */
@@ -487,7 +504,7 @@ export function buildManifest(args: {
           shard: {
             index: args.shard.index,
             count: args.shard.count,
-            casesOfAll: loaded.built.cases.length,
+            casesOfAll: loaded.built.list.length,
             runKeyHash: args.shard.wholeRunKeyHash,
           },
         }

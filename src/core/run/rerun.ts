@@ -8,6 +8,7 @@ import { loadConfig, type EvalConfig } from '../config';
 import { getForm } from '../forms';
 import { scoreResult, type ScoringContext } from '../scoring/aggregate';
 import { scoringContext } from '../scoring/report';
+import { casesWhere } from '../tasks/caseList';
 import type { CaseResult, Outcome } from '../types';
 import { prepareEval, type PrepareOptions } from './prepare';
 import { runEval, type RunHandle } from './runner';
@@ -131,7 +132,7 @@ export async function prepareRerun(dirOrId: string, opts: RerunOptions): Promise
         're-asking now would mix answers to different questions; run the config again instead',
     );
   const caseIds = new Set(units.map((u) => u.caseId));
-  const cases = prepared.cases.filter((c) => caseIds.has(c.id));
+  const cases = [...casesWhere(prepared.cases, (id) => caseIds.has(id))];
   if (cases.length !== caseIds.size)
     throw new Error(
       `run ${manifest.id}: ${caseIds.size - cases.length} of the cases to re-run are not in its config's cases`,

@@ -8,7 +8,15 @@
 // progress.ts (pace and ETA), breaker.ts (per-origin circuit breaker). See docs/runner.md.
 import { setMaxListeners } from 'node:events';
 import type { AttemptGate } from '../models/retry';
-import type { ChatMessage, Predictor, PredictResponse, TestCase, TokenUsage, ValueScale } from '../types';
+import type {
+  CaseList,
+  ChatMessage,
+  Predictor,
+  PredictResponse,
+  TestCase,
+  TokenUsage,
+  ValueScale,
+} from '../types';
 import { CircuitBreaker, type BreakerOptions } from './breaker';
 import {
   RunEvents,
@@ -63,7 +71,7 @@ export interface RunEvalOptions {
   /** An opened store (it holds the lock); the runner closes it when the run ends. */
   store: RunStore;
   /** The cases to run (possibly a --limit subset of the run's cases). */
-  cases: readonly TestCase[];
+  cases: CaseList;
   variants: readonly RunVariant[];
   /** Scoring settings: the rating scale, the ranking cut-off, the number of candidates. */
   scoring: { scale: ValueScale | null; k: number; candidates?: number };
@@ -80,6 +88,8 @@ export interface RunEvalOptions {
   breaker?: BreakerOptions | false;
   /** Unit keys (store.unitKey) not to run now, e.g. those in an open provider batch (src/core/batch). */
   skip?: ReadonlySet<string>;
+  /** Variants (ids) none of whose units run now (e.g. every LLM unit of a batch export). */
+  skipVariants?: ReadonlySet<string>;
   /** The run's status when it ends with only skipped units left. Default "batch". */
   skippedStatus?: RunStatus;
 }
@@ -172,7 +182,7 @@ async function execute(
 
   // Outcome counts describe the final state (last line per unit); tokens and cost add up every line ever
   // written, since superseded errors were paid for too.
-  const plan = planRun(store.previous, store.spent, cases, o.variants, o.skip);
+  const plan = planRun(store.previous, store.spent, cases, o.variants, o.skip, o.skipVariants);
   const { queues, earlierErrors } = plan;
   const st: RunState = {
     status: 'running',
@@ -244,7 +254,7 @@ async function execute(
 
   async function runUnit(q: VariantQueue, unit: Unit): Promise<void> {
     const v = q.v;
-    const tc = cases[unit.caseIndex]!;
+    const tc = cases.at(unit.caseIndex)!;
     let messages = EMPTY;
     let renderError: string | undefined;
     if (v.render) {
@@ -531,7 +541,7 @@ async function execute(
       if (!entry) byModel.set(q.model.model, (entry = { model: q.model.model, reason, notSent: 0 }));
       for (; q.next < q.pending.length; q.next++) {
         const unit = unitAt(q, q.next);
-        const tc = cases[unit.caseIndex]!;
+        const tc = cases.at(unit.caseIndex)!;
         const line = notSentResult(tc, q.v, unit.sample, reason);
         const scored = scoreOf(tc, undefined, o.scoring);
         if (scored.score) line.score = scored.score;

@@ -9,7 +9,7 @@ import type { SkippedRows } from '../dataset/errors';
 import type { EvalConfig } from '../config';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
-import { readResults, type ResultsScan } from './results';
+import { readResults, slimResultParser, type LineParser, type ResultsScan } from './results';
 
 /**
  * How a run stands. `batch`: waiting on provider batches (src/core/batch) for the units not yet answered.
@@ -167,8 +167,17 @@ export function runsDir(root: string): string {
 export type ScanResult = ResultsScan;
 
 /** Streams results.jsonl line by line (complete lines only), calling `onResult` for each parsed line. */
-export function scanResults(file: string, onResult: (r: CaseResult) => void): Promise<ScanResult> {
-  return readResults(file, onResult);
+export function scanResults(
+  file: string,
+  onResult: (r: CaseResult) => void,
+  parse?: LineParser<CaseResult>,
+): Promise<ScanResult> {
+  return readResults(file, onResult, parse ? { parse } : {});
+}
+
+export interface ReadRunOptions {
+  /** Keep only what reports read (no prompts, raw answers or target items: see slimResultParser). */
+  slim?: boolean;
 }
 
 export interface ReadRun {
@@ -180,13 +189,21 @@ export interface ReadRun {
 }
 
 /** Reads a run folder (or a run id under `<root>/runs`). Tolerates a torn last line. */
-export async function readRun(dirOrId: string, root?: string): Promise<ReadRun> {
+export async function readRun(
+  dirOrId: string,
+  root?: string,
+  options: ReadRunOptions = {},
+): Promise<ReadRun> {
   const dir = resolveRunDir(dirOrId, root);
   const manifest = withLiveStatus(dir, readRunManifest(dir));
   const byKey = new Map<string, CaseResult>();
-  const scan = await scanResults(path.join(dir, RUN_RESULTS_FILE), (r) => {
-    byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
-  });
+  const scan = await scanResults(
+    path.join(dir, RUN_RESULTS_FILE),
+    (r) => {
+      byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
+    },
+    options.slim ? slimResultParser() : undefined,
+  );
   return { dir, manifest, results: [...byKey.values()], scan };
 }
 

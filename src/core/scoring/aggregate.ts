@@ -384,7 +384,8 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
       cases,
       observations: results.length,
       users: new Set(results.map((r) => r.user)).size,
-      samples: Math.max(0, ...results.map((r) => r.sample + 1)),
+      // A loop, not Math.max(...): a million arguments overflow the call stack.
+      samples: results.reduce((m, r) => Math.max(m, r.sample + 1), 0),
       success: count('success'),
       invalid: count('invalid'),
       error: count('error'),

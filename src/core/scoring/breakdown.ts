@@ -111,7 +111,10 @@ export function breakdowns(
     const [from, to] =
       b.group === 'history'
         ? HISTORY_BUCKETS[i]
-        : [Math.min(...sub.map((o) => o.targetPopularity)), Math.max(...sub.map((o) => o.targetPopularity))];
+        : sub.reduce(
+            ([lo, hi], o) => [Math.min(lo, o.targetPopularity), Math.max(hi, o.targetPopularity)],
+            [Infinity, -Infinity],
+          );
     const row: BreakdownBucket = {
       key: b.key,
       label: b.group === 'history' ? b.label : `${b.label} (${from}–${to})`,

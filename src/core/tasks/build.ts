@@ -256,8 +256,14 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
     for (let r = 0; r < data.n; r++) if (time[r] < firstSeen[data.item[r]]) firstSeen[data.item[r]] = time[r];
   }
 
-  const cases = new CompactCases({ data, task, form: formDef, index, k, names, trainCounts });
-  const ids = new Set<string>();
+  const expectedCases = Math.min(task.users, order.length) * perUser;
+  const cases = new CompactCases(
+    { data, task, form: formDef, index, k, names, trainCounts },
+    { cases: expectedCases, historyRows: expectedCases * task.history },
+  );
+  // Ids of two users can only meet when an id holds "-i" (user "1-i2" with item "3", user "1" with item
+  // "2-i3"): only then is a set of every id kept to make them unique.
+  const ids = [...data.userIds, ...data.itemIds].some((x) => x.includes('-i')) ? new Set<string>() : null;
   let sampledUsers = 0;
   let skippedUsers = 0;
   users: for (const u of order) {
@@ -286,7 +292,7 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
         for (const r of rows) if (!isHeld(u, r) && data.item[r] !== target) before.push(r);
       }
       let id = `u${userId}-i${data.itemIds[target]}`;
-      for (let dup = 2; ids.has(id) || userCases.some((c) => c.id === id); dup++)
+      for (let dup = 2; ids?.has(id) || userCases.some((c) => c.id === id); dup++)
         id = `u${userId}-i${data.itemIds[target]}-${dup}`;
       let shown: number[];
       if (before.length <= task.history) shown = before;
@@ -317,7 +323,7 @@ export function buildCases(data: Interactions, task: TaskConfig, options: BuildO
       userCases.push({ id, user: u, row, historyLength: before.length, shown, candidates, labelAt });
     }
     for (const c of userCases) {
-      ids.add(c.id);
+      ids?.add(c.id);
       cases.add(c);
     }
     sampledUsers++;

@@ -5,8 +5,11 @@
 // one the builder used to keep (test/unit/tasks/compact.test.ts checks golden hashes).
 import type { TaskConfig } from '../config';
 import { candidateLabel, type TaskFormDef } from '../forms';
-import type { CaseList, HistoryEntry, Interactions, TargetItem, TestCase } from '../types';
+import type { CaseList, HistoryEntry, Interactions, TestCase } from '../types';
 import { userRows, type UserIndex } from './user-index';
+
+const LABELS = Array.from({ length: 64 }, (_, i) => candidateLabel(i));
+const labelOf = (i: number): string => LABELS[i] ?? candidateLabel(i);
 
 /** A growable Int32Array (doubling): a million cases' pools without a JavaScript number per entry. */
 export class IntPool {
@@ -75,17 +78,29 @@ export interface IdentifiedCases extends CaseList {
 /** The cases of a build, held as numbers (see the file comment). */
 export class CompactCases implements IdentifiedCases {
   private readonly ids: string[] = [];
-  private readonly users = new IntPool();
-  private readonly rows = new IntPool();
-  private readonly historyLengths = new IntPool();
+  private readonly users: IntPool;
+  private readonly rows: IntPool;
+  private readonly historyLengths: IntPool;
   /** Case i's shown history is history[historyFrom[i] .. historyFrom[i + 1]). */
-  private readonly historyFrom = new IntPool();
-  private readonly history = new IntPool();
+  private readonly historyFrom: IntPool;
+  private readonly history: IntPool;
   /** Case i's candidates are candidates[i·k .. (i+1)·k). */
-  private readonly candidates = new IntPool();
-  private readonly labelAt = new IntPool();
+  private readonly candidates: IntPool;
+  private readonly labelAt: IntPool;
 
-  constructor(private readonly ctx: CaseContext) {
+  /** `expect`: sizes to allocate at once (at most what is expected: growing a big pool copies it). */
+  constructor(
+    private readonly ctx: CaseContext,
+    expect: { cases: number; historyRows: number } = { cases: 1024, historyRows: 1024 },
+  ) {
+    const n = expect.cases + 1;
+    this.users = new IntPool(n);
+    this.rows = new IntPool(n);
+    this.historyLengths = new IntPool(n);
+    this.historyFrom = new IntPool(n);
+    this.history = new IntPool(expect.historyRows);
+    this.candidates = new IntPool(ctx.k ? n * ctx.k : 0);
+    this.labelAt = new IntPool(ctx.k ? n : 0);
     this.historyFrom.push(0);
   }
 
@@ -132,11 +147,16 @@ export class CompactCases implements IdentifiedCases {
     const row = this.rows.get(i);
     const u = this.users.get(i);
     const target = data.item[row];
+    // Object literals with their keys in place (a spread is several times slower per object), in the order the
+    // builder always wrote them: equal cases give equal bytes.
     const history: HistoryEntry[] = [];
     for (let h = this.historyFrom.get(i), end = this.historyFrom.get(i + 1); h < end; h++) {
       const r = this.history.get(h);
+      const item = data.item[r];
       history.push({
-        ...this.itemText(data.item[r]),
+        item: data.itemIds[item],
+        title: this.titleOf(item),
+        genres: this.genresOf(item),
         value: data.value[r],
         time: data.time ? data.time[r] : null,
       });
@@ -145,9 +165,16 @@ export class CompactCases implements IdentifiedCases {
     let candidates: TestCase['candidates'];
     if (k) {
       candidates = [];
-      for (let j = 0; j < k; j++)
-        candidates.push({ label: candidateLabel(j), ...this.itemText(this.candidates.get(i * k + j)) });
-      label = candidateLabel(this.labelAt.get(i));
+      for (let j = 0; j < k; j++) {
+        const item = this.candidates.get(i * k + j);
+        candidates.push({
+          label: labelOf(j),
+          item: data.itemIds[item],
+          title: this.titleOf(item),
+          genres: this.genresOf(item),
+        });
+      }
+      label = labelOf(this.labelAt.get(i));
     }
     const expected = form.expected({
       data,
@@ -156,14 +183,13 @@ export class CompactCases implements IdentifiedCases {
       userRows: userRows(index, u),
       ...(label ? { label } : {}),
     });
-    // Keys in the order the builder always wrote them: equal cases give equal bytes.
     return {
       id: this.ids[i],
       form: form.id,
       user: data.userIds[u],
       historyLength: this.historyLengths.get(i),
       history,
-      target: this.itemText(target),
+      target: { item: data.itemIds[target], title: this.titleOf(target), genres: this.genresOf(target) },
       ...(candidates ? { candidates } : {}),
       expected,
       targetPopularity: trainCounts[target],
@@ -174,14 +200,13 @@ export class CompactCases implements IdentifiedCases {
     for (let i = 0; i < this.ids.length; i++) yield this.at(i)!;
   }
 
-  /** An item as a case shows it; its genres are the dataset's own array (shared, not copied). */
-  private itemText(i: number): TargetItem {
-    const { data, names } = this.ctx;
-    return {
-      item: data.itemIds[i],
-      title: names ? names[i] : data.items[i].title,
-      genres: names ? [] : data.items[i].genres,
-    };
+  private titleOf(i: number): string {
+    return this.ctx.names ? this.ctx.names[i] : this.ctx.data.items[i].title;
+  }
+
+  /** The dataset's own genre array (shared, not copied); none in the knowledge probe. */
+  private genresOf(i: number): string[] {
+    return this.ctx.names ? [] : this.ctx.data.items[i].genres;
   }
 }
 

@@ -84,7 +84,7 @@ test('a toy fifth form registered from the test folder runs an eval end to end',
     ['builtin-next-title×good', 'builtin-next-title×mute'],
   );
   assert.equal(p.cases.length, 12);
-  assert.ok(p.cases.every((c) => c.form === 'next-title' && !c.candidates));
+  assert.ok([...p.cases].every((c) => c.form === 'next-title' && !c.candidates));
   const summary = await (await p.start()).done;
   assert.equal(summary.status, 'done');
   assert.equal(seen.length, 24);

@@ -1,0 +1,275 @@
+// A million cases in bounded memory (issue 15). On a seeded MovieLens-shaped folder (bench/scale-data.ts:
+// 1,000,000 users × 20–50 interactions over 50,000 items, ~35M rows), one `choice` case per user (K = 5, 20
+// history rows), each step in its own child process so its peak RSS (process.resourceUsage().maxRSS) is its own:
+//   load     loadDataset alone (beside the loader's own figures, bench/results/dataset.json)
+//   build    load + buildCases (compact cases), then every case built once (materialised) and dropped
+//   export   prepareEval + exportBatchFile: `ubp batch export`'s work, the OpenAI batch file for every case
+//   import   importBatchResults of a 1,000,000-line OpenAI batch output (generated here, a deterministic answer
+//            per line): `ubp batch import`'s work, through the runner into results.jsonl
+//   report   loadRun + buildReport: `ubp report`'s work on that run
+//   npm run bench -- scale         (UBP_BENCH_USERS=100000 for a quick try; UBP_BENCH_SCALE_DATA=<dir> reuses a
+//                                   folder written by `node --import tsx bench/scale-data.ts <dir> <users>`;
+//                                   UBP_BENCH_STEPS=load,build runs only those steps)
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchContext } from './types';
+import { writeScaleDataset } from './scale-data';
+
+const root = path.resolve(__dirname, '..');
+const STEP_ENV = 'UBP_SCALE_STEP';
+const LIMIT_MB = 1536;
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const peakMB = () => round(process.resourceUsage().maxRSS / 1024, 0);
+
+interface StepArgs {
+  dataDir: string;
+  configFile: string;
+  storeRoot: string;
+  exportFile: string;
+  outputFile: string;
+  runDir?: string;
+}
+
+/** The eval config of the benchmark: one LLM entry (never contacted: nothing is sent), no baselines. */
+function writeConfig(file: string, dataDir: string, users: number): void {
+  const config = {
+    name: 'scale',
+    dataset: { path: dataDir, format: 'movielens-csv' },
+    task: { form: 'choice', users, candidates: 5, history: 20 },
+    baselines: [],
+    models: [
+      {
+        id: 'scale-model',
+        model: 'scale-model',
+        baseUrl: 'http://127.0.0.1:9/v1',
+        price: { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+      },
+    ],
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
+}
+
+async function step(name: string, a: StepArgs): Promise<Record<string, unknown>> {
+  const core = await import('../src/core');
+  const batch = await core.loadBatch();
+  const t0 = performance.now();
+  const secs = (from: number) => round((performance.now() - from) / 1000);
+  if (name === 'load') {
+    const { data } = await core.loadDataset(a.dataDir, { mode: 'strict' });
+    return { seconds: secs(t0), rows: data.n, users: data.userIds.length, items: data.itemIds.length };
+  }
+  if (name === 'build') {
+    const { data } = await core.loadDataset(a.dataDir, { mode: 'strict' });
+    const loadSeconds = secs(t0);
+    const { config } = await core.loadConfig(a.configFile);
+    const t1 = performance.now();
+    const built = core.buildCases(data, config.task);
+    const buildSeconds = secs(t1);
+    const afterBuildMB = peakMB();
+    const t2 = performance.now();
+    let historyRows = 0;
+    for (const c of built.list) historyRows += c.history.length;
+    return {
+      seconds: secs(t0),
+      loadSeconds,
+      buildSeconds,
+      materialiseSeconds: secs(t2),
+      cases: built.list.length,
+      historyRows,
+      peakAfterBuildMB: afterBuildMB,
+      heapUsedMB: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
+    };
+  }
+  const getApiKey = () => undefined;
+  if (name === 'export') {
+    const prepared = await core.prepareEval(a.configFile, {
+      root: a.storeRoot,
+      getApiKey,
+      tool: 'scale bench',
+    });
+    const prepareSeconds = secs(t0);
+    const t1 = performance.now();
+    const r = await batch.exportBatchFile(prepared, a.exportFile);
+    return {
+      seconds: secs(t0),
+      prepareSeconds,
+      exportSeconds: secs(t1),
+      lines: r.requests,
+      bytes: statSync(a.exportFile).size,
+      runDir: r.dir,
+    };
+  }
+  if (name === 'import') {
+    const r = await batch.importBatchResults(a.runDir!, { files: [a.outputFile], tool: 'scale bench' });
+    return { seconds: secs(t0), stats: r.stats, status: r.summary.status, totals: r.summary.totals };
+  }
+  if (name === 'report') {
+    const run = await core.loadRun(a.runDir!, { cwd: root, slim: true });
+    const readSeconds = secs(t0);
+    const report = core.buildReport(run.manifest, run.results, { dir: run.dir, scan: run.scan });
+    const v = report.variants[0];
+    return {
+      seconds: secs(t0),
+      readSeconds,
+      results: run.results.length,
+      headline: v?.metrics.find((m) => m.key === report.headline.key)?.all,
+      finishedUnits: report.run.finishedUnits,
+    };
+  }
+  throw new Error(`unknown step ${name}`);
+}
+
+if (process.env[STEP_ENV]) {
+  const args = JSON.parse(process.env.UBP_SCALE_ARGS!) as StepArgs;
+  step(process.env[STEP_ENV]!, args).then(
+    (r) => process.stdout.write(JSON.stringify({ ...r, maxRssMB: peakMB() }) + '\n'),
+    (e) => {
+      process.stderr.write(String(e?.stack ?? e) + '\n');
+      process.exitCode = 1;
+    },
+  );
+}
+
+/**
+ * V8 sizes its heap from the machine's memory (about 4 GB here) and grows it lazily while rendering makes
+ * garbage: an export of 100,000 cases peaks at 608 MB by default and at 361 MB with a 300 MB old space, its live
+ * heap ~100 MB either way. The steps that hold the dataset run with this cap (`NODE_OPTIONS=
+ * --max-old-space-size=512` does the same for `ubp batch export` / `import`); load is measured as the loader
+ * bench measures it, and report (no dataset; its live heap is the results) without a cap.
+ */
+const HEAP_CAP_MB: Record<string, number | undefined> = { build: 512, export: 512, import: 512 };
+
+function runStep(name: string, args: StepArgs): Record<string, unknown> & { maxRssMB: number } {
+  const cap = HEAP_CAP_MB[name];
+  const flags = cap ? [`--max-old-space-size=${cap}`] : [];
+  const r = spawnSync(
+    process.execPath,
+    [...flags, '--import', 'tsx', path.join(root, 'bench/scale.bench.ts')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      env: { ...process.env, [STEP_ENV]: name, UBP_SCALE_ARGS: JSON.stringify(args) },
+    },
+  );
+  if (r.status !== 0) throw new Error(`step ${name} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown> & { maxRssMB: number };
+}
+
+/**
+ * An OpenAI batch output for every request of the export: the answer is a label drawn from a hash of the
+ * custom_id (deterministic), with usage, as the Batch API writes it. Streams line by line.
+ */
+async function writeBatchOutput(exportFile: string, outputFile: string): Promise<number> {
+  const { scanLines } = await import('../src/core/run/results');
+  const fd = openSync(outputFile, 'w');
+  let buf = '';
+  let n = 0;
+  await scanLines(exportFile, (b, start, end) => {
+    const req = JSON.parse(b.toString('utf8', start, end)) as { custom_id: string; body: { model: string } };
+    const h = createHash('sha256').update(req.custom_id).digest();
+    const label = 'ABCDE'[h[0] % 5];
+    const body = {
+      id: `chatcmpl-${n}`,
+      object: 'chat.completion',
+      created: 1_765_000_000,
+      model: req.body.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: `{"choice": "${label}"}` },
+          finish_reason: 'stop',
+        },
+      ],
+      usage: { prompt_tokens: 400 + (h[1] % 200), completion_tokens: 6, total_tokens: 406 + (h[1] % 200) },
+    };
+    buf +=
+      JSON.stringify({
+        id: `batch_req_${n}`,
+        custom_id: req.custom_id,
+        response: { status_code: 200, request_id: `req_${n}`, body },
+        error: null,
+      }) + '\n';
+    n++;
+    if (buf.length > 1 << 22) {
+      writeSync(fd, buf);
+      buf = '';
+    }
+  });
+  writeSync(fd, buf);
+  closeSync(fd);
+  return n;
+}
+
+export default async function bench(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const users = Number(process.env.UBP_BENCH_USERS ?? 1_000_000);
+  const load = () => os.loadavg().map((x) => round(x, 1));
+  const figures: Record<string, unknown> = { loadAverageAtStart: load(), users, limitMB: LIMIT_MB };
+  const given = process.env.UBP_BENCH_SCALE_DATA;
+  const dataDir = given ?? path.join(ctx.tmpDir, 'scale-ml');
+  const args: StepArgs = {
+    dataDir,
+    configFile: path.join(ctx.tmpDir, 'scale.ubp.json'),
+    storeRoot: path.join(ctx.tmpDir, '.ubp'),
+    exportFile: path.join(ctx.tmpDir, 'requests.jsonl'),
+    outputFile: path.join(ctx.tmpDir, 'output.jsonl'),
+  };
+  try {
+    if (!given || !existsSync(path.join(dataDir, 'ratings.csv'))) {
+      ctx.log(`generating ${users.toLocaleString('en-US')} users…`);
+      const t0 = performance.now();
+      const d = writeScaleDataset(dataDir, users);
+      figures.dataset = {
+        rows: d.rows,
+        megabytes: round(d.bytes / 1e6, 1),
+        seconds: round((performance.now() - t0) / 1000),
+      };
+    } else {
+      figures.dataset = {
+        reused: dataDir,
+        megabytes: round(statSync(path.join(dataDir, 'ratings.csv')).size / 1e6, 1),
+      };
+    }
+    writeConfig(args.configFile, dataDir, users);
+    const steps: Record<string, Record<string, unknown>> = {};
+    figures.steps = steps;
+    const only = process.env.UBP_BENCH_STEPS?.split(',');
+    const run = (name: string) => {
+      if (only && !only.includes(name)) return null;
+      const r = runStep(name, args);
+      steps[name] = {
+        ...r,
+        heapCapMB: HEAP_CAP_MB[name] ?? null,
+        loadAverage: load(),
+        underLimit: r.maxRssMB < LIMIT_MB,
+      };
+      ctx.log(`${name}: ${JSON.stringify(steps[name])}`);
+      return r;
+    };
+    run('load');
+    run('build');
+    const exported = run('export');
+    if (!exported) return figures;
+    args.runDir = String(exported.runDir);
+    const t0 = performance.now();
+    const lines = await writeBatchOutput(args.exportFile, args.outputFile);
+    figures.output = {
+      lines,
+      megabytes: round(statSync(args.outputFile).size / 1e6, 1),
+      seconds: round((performance.now() - t0) / 1000),
+    };
+    ctx.log(`output: ${JSON.stringify(figures.output)}`);
+    run('import');
+    if (steps.import)
+      steps.import.resultsMegabytes = round(statSync(path.join(args.runDir, 'results.jsonl')).size / 1e6, 1);
+    run('report');
+  } finally {
+    rmSync(ctx.tmpDir, { recursive: true, force: true });
+  }
+  figures.loadAverageAtEnd = load();
+  return figures;
+}

@@ -14,7 +14,7 @@ export const parseResultLine: LineParser<CaseResult> = (buf, start, end) =>
 
 /**
  * A parser for reports: each line without what aggregation never reads (the prompt `messages`, the `raw` answer,
- * the `target` item), its repeated strings (variant, model, template, form, reasons) shared across lines. A
+ * the `target` item; `finishedAt` is emptied), its repeated strings (variant, model, template, form, reasons) shared across lines. A
  * million results then take a few hundred bytes each instead of kilobytes.
  */
 export function slimResultParser(): LineParser<CaseResult> {
@@ -31,8 +31,11 @@ export function slimResultParser(): LineParser<CaseResult> {
       messages: _m,
       raw: _r,
       target: _t,
-      ...r
+      finishedAt: _f,
+      ...rest
     } = JSON.parse(buf.toString('utf8', start, end)) as CaseResult;
+    // Reports never read a line's time: an empty string keeps the type without a string per line.
+    const r: CaseResult = Object.assign(rest, { finishedAt: '' });
     r.variant = intern(r.variant);
     r.model = intern(r.model);
     if (r.template) r.template = intern(r.template);

@@ -7,7 +7,6 @@
 // Invalid and error outcomes: in `all` they are scored as wrong (scoreCase); `valid` is the same metric over
 // the successful observations only. Their shares are reported beside the metrics.
 import { candidateLabel, getForm, labelIndex } from '../forms';
-import { unitKey } from '../run/store';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { scoreCase } from './caseScore';
 import {
@@ -58,13 +57,23 @@ export interface Observation {
 
 /** Keeps the last result per (caseId, variant, sample), in first-seen order. */
 export function latestResults(results: CaseResult[]): CaseResult[] {
-  const byKey = new Map<string, CaseResult>();
-  for (const r of results) {
-    const key = unitKey(r.caseId, r.variant, r.sample);
-    if (byKey.has(key)) byKey.delete(key); // re-insert so the map's order follows the latest line
-    byKey.set(key, r);
+  // Per (variant, sample), the index of each case's latest line, keyed by the line's own case id string: no key
+  // is built per line (a million results would allocate a million strings for nothing when none repeats).
+  const latest = new Map<string, Map<string, number>>();
+  let repeated = false;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    const group = r.sample === 0 ? r.variant : `${r.variant}\u0000${r.sample}`;
+    let ids = latest.get(group);
+    if (!ids) latest.set(group, (ids = new Map()));
+    if (ids.has(r.caseId)) repeated = true;
+    ids.set(r.caseId, i);
   }
-  return [...byKey.values()];
+  if (!repeated) return results.slice();
+  // Lines superseded by a later one drop out; the rest keep their order (that of each unit's latest line).
+  const keep = new Uint8Array(results.length);
+  for (const ids of latest.values()) for (const i of ids.values()) keep[i] = 1;
+  return results.filter((_, i) => keep[i] === 1);
 }
 
 /** Results grouped by variant, variants in order of first appearance. */
@@ -89,14 +98,15 @@ export function scoreResult(r: CaseResult, ctx: ScoringContext): Record<string, 
 
 /** The observations of ONE variant's results (already deduplicated with latestResults). */
 export function toObservations(results: CaseResult[], ctx: ScoringContext): Observation[] {
-  const samples = new Map<string, number>();
-  for (const r of results) samples.set(r.caseId, (samples.get(r.caseId) ?? 0) + 1);
+  // A case's samples share its weight; with one sample per case (no sample index above 0) every weight is 1.
+  const samples = results.some((r) => r.sample !== 0) ? new Map<string, number>() : null;
+  if (samples) for (const r of results) samples.set(r.caseId, (samples.get(r.caseId) ?? 0) + 1);
   return results.map((r) => ({
     caseId: r.caseId,
     sample: r.sample,
     user: r.user,
     outcome: r.outcome,
-    weight: 1 / (samples.get(r.caseId) ?? 1),
+    weight: samples ? 1 / (samples.get(r.caseId) ?? 1) : 1,
     score: scoreResult(r, ctx),
     historyLength: r.historyLength,
     targetPopularity: r.targetPopularity,
@@ -373,7 +383,10 @@ export function summariseVariant(results: CaseResult[], ctx: ScoringContext): Va
   const all = est.all;
   const val = failures ? est.valid : all;
   const first = results[0];
-  const cases = new Set(results.map((r) => r.caseId)).size;
+  // Deduplicated results with no sample above 0 are one per case.
+  const cases = results.some((r) => r.sample !== 0)
+    ? new Set(results.map((r) => r.caseId)).size
+    : results.length;
   const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
   return {
     variant: first?.variant ?? '',

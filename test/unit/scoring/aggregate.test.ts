@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { latestResults, summariseVariant, type ScoringContext } from '../../../src/core/scoring/aggregate';
+import {
+  latestResults,
+  summariseVariant,
+  toObservations,
+  type ScoringContext,
+} from '../../../src/core/scoring/aggregate';
 import { near, result } from './fixtures';
 
 const ml = { min: 0.5, max: 5, step: 0.5 };
@@ -219,6 +224,37 @@ test('latestResults keeps the last line per (case, variant, sample)', () => {
       ['a', 'm', 'success'],
       ['a', 'other', 'error'],
     ],
+  );
+});
+
+test('latestResults tells samples apart; a case with two samples weighs each half', () => {
+  const exp = { form: 'choice' as const, label: 'A' };
+  const right = { form: 'choice' as const, label: 'A' };
+  const rs = latestResults([
+    result({ caseId: 'a', user: 'u', expected: exp, sample: 0, outcome: 'error' }),
+    result({ caseId: 'a', user: 'u', expected: exp, sample: 1, prediction: right }),
+    result({ caseId: 'a', user: 'u', expected: exp, sample: 0, prediction: right }),
+    result({ caseId: 'b', user: 'v', expected: exp, sample: 0, prediction: right }),
+  ]);
+  assert.deepEqual(
+    rs.map((r) => [r.caseId, r.sample, r.outcome]),
+    [
+      ['a', 1, 'success'],
+      ['a', 0, 'success'],
+      ['b', 0, 'success'],
+    ],
+  );
+  const ctx: ScoringContext = { form: 'choice', k: 10, scale: null, candidates: 4 };
+  assert.deepEqual(
+    toObservations(rs, ctx).map((o) => o.weight),
+    [0.5, 0.5, 1],
+  );
+  assert.deepEqual(
+    toObservations(
+      rs.filter((r) => r.sample === 0),
+      ctx,
+    ).map((o) => o.weight),
+    [1, 1],
   );
 });
 

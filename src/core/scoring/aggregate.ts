@@ -361,11 +361,16 @@ export function isBaseline(variant: string): boolean {
 }
 
 /** Summarises one variant's (deduplicated) results. */
-export function summariseVariant(results: CaseResult[], ctx: ScoringContext): VariantSummary {
+export function summariseVariant(
+  results: CaseResult[],
+  ctx: ScoringContext,
+  /** The variant's observations when the caller has them (a report reuses them for its breakdowns). */
+  observations?: Observation[],
+): VariantSummary {
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
   const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const form = getForm(ctx.form);
-  const obs = toObservations(results, ctx);
+  const obs = observations ?? toObservations(results, ctx);
   const valid = obs.filter((o) => o.outcome === 'success');
   const probabilistic = fs.metrics.some((m) => m.needsProbabilities);
   const probabilities = probabilistic && valid.some((o) => typeof o.score.prob === 'number');

@@ -180,10 +180,11 @@ export function buildReport(
   );
   const variants: VariantReport[] = order.map((id) => {
     const rs = groups.get(id)!;
-    const summary = summariseVariant(rs, ctx);
+    // One set of observations for the summary and the breakdowns (a million results would hold two at once).
+    const obs = toObservations(rs, ctx);
+    const summary = summariseVariant(rs, ctx, obs);
     const declared = manifest.variants.find((v) => v.id === id);
     if (declared) summary.kind = declared.kind;
-    const obs = toObservations(rs, ctx);
     return { ...summary, breakdowns: breakdowns(obs, ctx, thresholds, { users: options.users }) };
   });
   const headlineOf = (v: VariantReport) => v.metrics.find((m) => m.key === fs.headline)?.all.value ?? NaN;

@@ -94,7 +94,9 @@ export class PromptPreview implements vscode.Disposable {
       this.renderedEmitter,
       this.channel.onReady(() => void this.render(null)),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document === this.document) this.schedule(Date.now());
+        // Only a change of the text: VS Code also fires this event when a document is saved or its dirty state
+        // flips, and a render then would claim an edit that did not happen.
+        if (e.document === this.document && e.contentChanges.length > 0) this.schedule(Date.now());
       }),
       panel.onDidDispose(() => this.dispose()),
     );

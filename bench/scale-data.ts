@@ -5,21 +5,13 @@
 //   node --import tsx bench/scale-data.ts <dir> [users]
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../src/core/models/baselines/hash';
 
 export const SCALE_ITEMS = 50_000;
 const GENRES = ['Action', 'Adventure', 'Comedy', 'Drama', 'Horror', 'Romance', 'Sci-Fi', 'Thriller'];
 
-/** mulberry32: small and seeded, so the same arguments write the same files. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the same arguments write the same files. */
+const rng = mulberry32;
 
 export interface ScaleDataset {
   dir: string;

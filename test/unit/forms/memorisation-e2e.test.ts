@@ -7,23 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import { loadDataset } from '../../../src/core/dataset';
 import { listRuns, readRun } from '../../../src/core/run/store';
 import { defaultAnswer, startTestServer } from '../../server/server';
+import { bufferIO } from '../run/helpers';
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
+const io = bufferIO;
 
 test('recall end to end: rates by popularity, and the rate beside the same model’s choice scores', async (t) => {
   const { data } = await loadDataset('bundled:ml-latest-small');
@@ -59,7 +48,7 @@ test('recall end to end: rates by popularity, and the rate beside the same model
   assert.equal(
     await main(['run', write('recall', { form: 'recall', items: 30, seed: 3 }), '--json'], recall),
     0,
-    recall.stderr,
+    recall.stderr(),
   );
   const choice = io(cwd);
   assert.equal(
@@ -68,15 +57,15 @@ test('recall end to end: rates by popularity, and the rate beside the same model
       choice,
     ),
     0,
-    choice.stderr,
+    choice.stderr(),
   );
   const runs = listRuns(path.join(cwd, '.ubp'));
   const recallRun = runs.find((r) => r.manifest.dataset.form === 'recall')!;
   const choiceRun = runs.find((r) => r.manifest.dataset.form === 'choice')!;
 
   const rep = io(cwd);
-  assert.equal(await main(['report', recallRun.id, '--json'], rep), 0, rep.stderr);
-  const recallReport = JSON.parse(rep.stdout);
+  assert.equal(await main(['report', recallRun.id, '--json'], rep), 0, rep.stderr());
+  const recallReport = JSON.parse(rep.stdout());
   const v = recallReport.variants[0];
   assert.equal(recallReport.headline.key, 'exact');
   assert.equal(v.counts.cases, 30);
@@ -92,10 +81,10 @@ test('recall end to end: rates by popularity, and the rate beside the same model
   assert.ok(exact > 0 && exact < 1);
 
   const beside = io(cwd);
-  assert.equal(await main(['report', choiceRun.id], beside), 0, beside.stderr);
-  assert.match(beside.stdout, /recalls titles \[95% CI\]/);
+  assert.equal(await main(['report', choiceRun.id], beside), 0, beside.stderr());
+  assert.match(beside.stdout(), /recalls titles \[95% CI\]/);
   assert.match(
-    beside.stdout,
+    beside.stdout(),
     new RegExp(`mem recalls ${Math.round(100 * exact)}% .* of 30 ml-latest-small item titles`),
   );
 });

@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import { baselinesByForm, loadConfig, resolveConfigPath } from '../../../src/core/config';
 import { hasForm } from '../../../src/core/forms';
+import { bufferIO } from '../run/helpers';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const packDir = path.join(repoRoot, 'configs/paper');
@@ -17,18 +17,7 @@ const files = readdirSync(packDir)
   .filter((f) => f.endsWith('.ubp.json'))
   .map((f) => path.join(packDir, f));
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
+const io = bufferIO;
 
 test('every paper config names GPT-4o, GPT-4o-mini, Llama-3.1-8B-Instruct (Ollama) and every fitting baseline', async () => {
   assert.ok(files.length >= 14, `only ${files.length} configs in ${packDir}`);
@@ -70,10 +59,10 @@ test('paper configs on bundled data build their cases as they are', async (t) =>
   for (const file of bundled) {
     const b = io(repoRoot);
     const target = path.join(out, `${path.basename(file)}.jsonl`);
-    assert.equal(await main(['cases', file, '--out', target], b), 0, b.stderr);
+    assert.equal(await main(['cases', file, '--out', target], b), 0, b.stderr());
     const lines = readFileSync(target, 'utf8').trim().split('\n');
     assert.equal(lines.length, 200, file);
-    assert.match(b.stderr, /200 \w+ case\(s\) from ml-latest-small/);
+    assert.match(b.stderr(), /200 \w+ case\(s\) from ml-latest-small/);
   }
 });
 
@@ -93,10 +82,10 @@ test('paper configs whose data is absent name the ubp download command in one li
     ]) {
       const b = io(repoRoot);
       assert.equal(await main(argv, b), 1, `${argv[0]} ${file}`);
-      assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+      assert.equal(b.stderr().trim().split('\n').length, 1, b.stderr());
       assert.ok(
-        b.stderr.includes(`ubp download ${name} --dir ${path.dirname(data)}`),
-        `${argv[0]} ${file}: ${b.stderr}`,
+        b.stderr().includes(`ubp download ${name} --dir ${path.dirname(data)}`),
+        `${argv[0]} ${file}: ${b.stderr()}`,
       );
     }
   }
@@ -114,7 +103,7 @@ test('the music configs build cases on the real Last.fm HetRec data', async (t) 
     const copy = path.join(tmp, path.basename(file));
     writeFileSync(copy, readFileSync(file, 'utf8').replace('../../datasets/hetrec2011-lastfm-2k', real));
     const b = io(tmp);
-    assert.equal(await main(['cases', copy, '--out', `${copy}.jsonl`], b), 0, b.stderr);
-    assert.match(b.stderr, /200 \w+ case\(s\) from hetrec2011-lastfm-2k/);
+    assert.equal(await main(['cases', copy, '--out', `${copy}.jsonl`], b), 0, b.stderr());
+    assert.match(b.stderr(), /200 \w+ case\(s\) from hetrec2011-lastfm-2k/);
   }
 });

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import { formScoring, scoringContext, type CaseResult } from '../../../src/core';
 import {
   failureRows,
@@ -20,19 +19,9 @@ import {
 } from '../../../src/extension/webviews/resultsModel';
 import { result } from '../scoring/fixtures';
 import { manifestFor, writeRun } from '../scoring/runFixture';
+import { bufferIO } from '../run/helpers';
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
+const io = bufferIO;
 
 const LABELS = ['A', 'B', 'C', 'D', 'E'];
 const TITLES = ['Heat (1995)', 'Matrix, The (1999)', 'Toy Story (1995)', 'Alien (1979)', 'Up (2009)'];
@@ -106,8 +95,8 @@ test('memorisation beside behaviour: the panel carries the recall rates and note
 
   // The same figures and sentence as `ubp report --json` on the run.
   const cli = io(root);
-  assert.equal(await main(['report', dir, '--json'], cli), 0, cli.stderr);
-  const report = JSON.parse(cli.stdout) as {
+  assert.equal(await main(['report', dir, '--json'], cli), 0, cli.stderr());
+  const report = JSON.parse(cli.stdout()) as {
     memorisation: { exact: { value: number; lo: number }; note: string }[];
   };
   assert.equal(report.memorisation.length, 1);
@@ -123,9 +112,9 @@ test("the exported paper table is `ubp table`'s, in every format", async (t) => 
   const run = await readSlimRun(dir);
   for (const format of ['md', 'csv', 'latex'] as const) {
     const cli = io(root);
-    assert.equal(await main(['table', dir, '--format', format], cli), 0, cli.stderr);
+    assert.equal(await main(['table', dir, '--format', format], cli), 0, cli.stderr());
     const text = paperTableText([run], format);
-    assert.equal(text, cli.stdout, format);
+    assert.equal(text, cli.stdout(), format);
     assert.match(text, /gpt-4o/);
   }
   assert.match(paperTableText([run], 'latex'), /\\toprule/);

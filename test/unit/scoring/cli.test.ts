@@ -6,23 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { EXIT } from '../../../src/cli/exitCodes';
-import type { CliIO } from '../../../src/cli/command';
 import type { CaseResult } from '../../../src/core/types';
 import { result } from './fixtures';
 import { manifestFor, writeRun } from './runFixture';
+import { bufferIO } from '../run/helpers';
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
+const io = bufferIO;
 
 const LABELS = ['A', 'B', 'C', 'D', 'E'];
 function choiceResults(variant: string, right: (i: number) => boolean, n = 120): CaseResult[] {
@@ -65,42 +54,43 @@ test('ubp report, compare and export on run folders', async (t) => {
 
   // report by id, in the three formats
   let b = io(root);
-  assert.equal(await main(['report', 'run-a', '--resamples', '1000'], b), 0, b.stderr);
-  assert.match(b.stdout, /Headline: Accuracy \(HR@1\)/);
-  assert.match(b.stdout, /gpt\s+0\.500 \[/);
+  assert.equal(await main(['report', 'run-a', '--resamples', '1000'], b), 0, b.stderr());
+  assert.match(b.stdout(), /Headline: Accuracy \(HR@1\)/);
+  assert.match(b.stdout(), /gpt\s+0\.500 \[/);
   b = io(root);
-  assert.equal(await main(['report', path.join(store, 'runs', 'run-b'), '--json'], b), 0, b.stderr);
-  const rep = JSON.parse(b.stdout);
+  assert.equal(await main(['report', path.join(store, 'runs', 'run-b'), '--json'], b), 0, b.stderr());
+  const rep = JSON.parse(b.stdout());
   assert.equal(rep.variants[0].metrics[0].all.value, 0.2);
   assert.match(rep.notes.join(' '), /last line of results\.jsonl was incomplete/);
   b = io(root);
   assert.equal(await main(['report', 'run-a', '--md'], b), 0);
-  assert.match(b.stdout, /^# UBP report/);
+  assert.match(b.stdout(), /^# UBP report/);
 
   // compare with the regression gate
   b = io(root);
-  assert.equal(await main(['compare', 'run-a', 'run-b'], b), 0, b.stderr);
-  assert.match(b.stdout, /UBP compare: run-a → run-b/);
-  assert.match(b.stdout, /McNemar: \d+ right only in A/);
+  assert.equal(await main(['compare', 'run-a', 'run-b'], b), 0, b.stderr());
+  assert.match(b.stdout(), /UBP compare: run-a → run-b/);
+  assert.match(b.stdout(), /McNemar: \d+ right only in A/);
   b = io(root);
   assert.equal(await main(['compare', 'run-a', 'run-b', '--fail-on-regression'], b), 3);
-  assert.match(b.stderr, /1 significant regression\(s\):\n {2}gpt: Accuracy \(HR@1\) 0\.5000 → 0\.2000/);
+  assert.match(b.stderr(), /1 significant regression\(s\):\n {2}gpt: Accuracy \(HR@1\) 0\.5000 → 0\.2000/);
   b = io(root);
   assert.equal(await main(['compare', 'run-b', 'run-a', '--fail-on-regression', '--only-changed'], b), 0);
-  assert.match(b.stdout, /^Cases that changed outcome/);
-  assert.match(b.stdout, /gpt {2}c\d+ {2}improved/);
+  assert.match(b.stdout(), /^Cases that changed outcome/);
+  assert.match(b.stdout(), /gpt {2}c\d+ {2}improved/);
 
   // export: CSV quoted properly, one row per case and variant, raw answer in its own column
   const out = path.join(root, 'a.csv');
   b = io(root);
-  assert.equal(await main(['export', 'run-a', '--format', 'csv', '--out', out], b), 0, b.stderr);
+  assert.equal(await main(['export', 'run-a', '--format', 'csv', '--out', out], b), 0, b.stderr());
   const csv = readFileSync(out, 'utf8');
   const header = csv.split('\r\n')[0].split(',');
   assert.ok(header.includes('raw') && header.includes('metric.correct'));
   assert.match(csv, /"I think, ""maybe""\nC"/);
   b = io(root);
   assert.equal(await main(['export', 'run-b', '--format', 'jsonl'], b), 0);
-  const lines = b.stdout
+  const lines = b
+    .stdout()
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
@@ -112,9 +102,9 @@ test('ubp report, compare and export on run folders', async (t) => {
   assert.equal(
     await main(['compare', 'run-a', '--variant-a', 'baseline:random', '--variant-b', 'gpt', '--json'], b),
     0,
-    b.stderr,
+    b.stderr(),
   );
-  const pair = JSON.parse(b.stdout);
+  const pair = JSON.parse(b.stdout());
   assert.equal(pair.variants.length, 1);
   assert.ok(Math.abs(pair.variants[0].metrics[0].diff.value - 0.3) < 1e-9);
   assert.equal(pair.variants[0].metrics[0].verdict, 'better');
@@ -123,10 +113,10 @@ test('ubp report, compare and export on run folders', async (t) => {
     await main(['compare', 'run-a', '--variant-a', 'baseline:random', '--variant-b', 'gpt'], b),
     0,
   );
-  assert.match(b.stdout, /^baseline:random → gpt$/m);
+  assert.match(b.stdout(), /^baseline:random → gpt$/m);
   b = io(root);
   assert.equal(await main(['compare', 'run-a', '--variant-a', 'nope', '--variant-b', 'gpt'], b), 1);
-  assert.match(b.stderr, /no variant or model "nope" in run-a \(it has: gpt, baseline:random\)/);
+  assert.match(b.stderr(), /no variant or model "nope" in run-a \(it has: gpt, baseline:random\)/);
   b = io(root);
   assert.equal(await main(['compare', 'run-a', '--variant-a', 'gpt'], b), 1);
 
@@ -141,31 +131,31 @@ test('ubp report, compare and export on run folders', async (t) => {
     worse,
   );
   b = io(root);
-  assert.equal(await main(['report', 'run-a', '--probe', 'run-probe', '--json'], b), 0, b.stderr);
-  const probe = JSON.parse(b.stdout).probe;
+  assert.equal(await main(['report', 'run-a', '--probe', 'run-probe', '--json'], b), 0, b.stderr());
+  const probe = JSON.parse(b.stdout()).probe;
   assert.equal(probe.probeRun, 'run-probe');
   const gptProbe = probe.rows.find((r: { variant: string }) => r.variant === 'gpt');
   assert.equal(gptProbe.titled, 0.5);
   assert.equal(gptProbe.probe, 0.2);
   assert.ok(Math.abs(gptProbe.drop.value - 0.3) < 1e-9 && gptProbe.drop.lo > 0);
   b = io(root);
-  assert.equal(await main(['report', 'run-probe', '--probe', 'run-a'], b), 0, b.stderr);
+  assert.equal(await main(['report', 'run-probe', '--probe', 'run-a'], b), 0, b.stderr());
   assert.match(
-    b.stdout,
+    b.stdout(),
     /Knowledge probe: Accuracy \(HR@1\) with titles against opaque ids \(run run-probe\)/,
   );
-  assert.match(b.stdout, /gpt\s+0\.500\s+0\.200\s+\+0\.300 \[/);
+  assert.match(b.stdout(), /gpt\s+0\.500\s+0\.200\s+\+0\.300 \[/);
   b = io(root);
-  assert.equal(await main(['compare', 'run-a', 'run-probe'], b), 0, b.stderr);
-  assert.match(b.stdout, /Knowledge probe: run run-a has titles, the other opaque ids/);
+  assert.equal(await main(['compare', 'run-a', 'run-probe'], b), 0, b.stderr());
+  assert.match(b.stdout(), /Knowledge probe: run run-a has titles, the other opaque ids/);
 
   // misuse
   b = io(root);
   assert.equal(await main(['export', 'run-a'], b), 1);
-  assert.match(b.stderr, /--format must be csv or jsonl/);
+  assert.match(b.stderr(), /--format must be csv or jsonl/);
   b = io(root);
   assert.equal(await main(['report', 'nope'], b), 1);
-  assert.match(b.stderr, /no run "nope"/);
+  assert.match(b.stderr(), /no run "nope"/);
   b = io(root);
   assert.equal(await main(['report', 'run-a', '--resamples', '10'], b), 1);
 });
@@ -190,8 +180,8 @@ test('ubp compare pairs two runs of different models, accepts --pair with x for 
   writeRun(store, manifest('run-seed', 'big', 7), [...llm('big', (i) => i % 2 === 0), ...random]);
 
   let b = io(root);
-  assert.equal(await main(['compare', 'run-mini', 'run-big', '--json'], b), 0, b.stderr);
-  const cmp = JSON.parse(b.stdout);
+  assert.equal(await main(['compare', 'run-mini', 'run-big', '--json'], b), 0, b.stderr());
+  const cmp = JSON.parse(b.stdout());
   assert.deepEqual(
     cmp.variants.map((v: { a: string; b: string }) => [v.a, v.b]),
     [
@@ -201,17 +191,17 @@ test('ubp compare pairs two runs of different models, accepts --pair with x for 
   );
   assert.equal(cmp.variants[0].shared.cases, 120);
   assert.deepEqual([cmp.onlyA, cmp.onlyB, cmp.warnings], [[], [], []]);
-  assert.equal(b.stderr, '');
+  assert.equal(b.stderr(), '');
 
   b = io(root);
   assert.equal(await main(['compare', 'run-mini', 'run-seed', '--pair', 'builtin-choicexmini=big'], b), 0);
-  assert.match(b.stdout, /^builtin-choice×mini → builtin-choice×big$/m);
-  assert.match(b.stdout, /Warning: The runs' cases differ \(seed 0 vs 7\)/);
-  assert.match(b.stdout, /paired n = 120 cases/);
+  assert.match(b.stdout(), /^builtin-choice×mini → builtin-choice×big$/m);
+  assert.match(b.stdout(), /Warning: The runs' cases differ \(seed 0 vs 7\)/);
+  assert.match(b.stdout(), /paired n = 120 cases/);
   b = io(root);
   assert.equal(await main(['compare', 'run-mini', 'run-seed', '--pair', 'mini=big', '--json'], b), 0);
-  assert.match(b.stderr, /warning: The runs' cases differ \(seed 0 vs 7\)/);
+  assert.match(b.stderr(), /warning: The runs' cases differ \(seed 0 vs 7\)/);
   b = io(root);
   assert.equal(await main(['compare', 'run-mini', 'run-big', '--pair', 'mini'], b), EXIT.error);
-  assert.match(b.stderr, /--pair "mini": expected <a>=<b>/);
+  assert.match(b.stderr(), /--pair "mini": expected <a>=<b>/);
 });

@@ -6,24 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import type { CliIO } from '../../../src/cli/command';
 import type { CaseResult } from '../../../src/core/types';
 import { memorisationNote } from '../../../src/core/scoring/memorisation';
 import { result } from './fixtures';
 import { manifestFor, writeRun } from './runFixture';
+import { bufferIO } from '../run/helpers';
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
+const io = bufferIO;
 
 const LABELS = ['A', 'B', 'C', 'D', 'E'];
 
@@ -72,16 +61,16 @@ test('ubp report shows the recall rate of a recall run over the same data set be
   writeRun(store, elsewhere, []);
 
   const out = io(root);
-  assert.equal(await main(['report', 'choice-run'], out), 0, out.stderr);
-  assert.match(out.stdout, /recalls titles \[95% CI\]/);
-  assert.match(out.stdout, /builtin×gpt .* 62% \[\d+%, \d+%\]/);
+  assert.equal(await main(['report', 'choice-run'], out), 0, out.stderr());
+  assert.match(out.stdout(), /recalls titles \[95% CI\]/);
+  assert.match(out.stdout(), /builtin×gpt .* 62% \[\d+%, \d+%\]/);
   assert.match(
-    out.stdout,
+    out.stdout(),
     /gpt recalls 62% \(95% CI \d+%–\d+%\) of 50 fixture item titles from their ids \(recall run recall-run\): the data set is in its training data/,
   );
   const json = io(root);
   assert.equal(await main(['report', 'choice-run', '--json'], json), 0);
-  const report = JSON.parse(json.stdout) as { memorisation: { model: string; exact: { value: number } }[] };
+  const report = JSON.parse(json.stdout()) as { memorisation: { model: string; exact: { value: number } }[] };
   assert.deepEqual(
     report.memorisation.map((m) => [m.model, m.exact.value]),
     [['gpt', 0.62]],

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../../src/cli/main';
 import { EXIT } from '../../../src/cli/exitCodes';
-import type { CliIO } from '../../../src/cli/command';
 import type { CaseResult } from '../../../src/core/types';
 import { buildPaperTable, latexEscape } from '../../../src/core/scoring/table';
 import { comparePaired } from '../../../src/core/scoring/compare';
@@ -16,19 +15,9 @@ import { summariseVariant } from '../../../src/core/scoring/aggregate';
 import { scoringContext } from '../../../src/core/scoring/report';
 import { result } from './fixtures';
 import { manifestFor, writeRun } from './runFixture';
+import { bufferIO } from '../run/helpers';
 
-function io(cwd: string): CliIO & { stdout: string; stderr: string } {
-  const b = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    cwd,
-    env: {},
-    out: (t: string) => (b.stdout += t),
-    err: (t: string) => (b.stderr += t),
-  };
-  return b;
-}
+const io = bufferIO;
 
 const LABELS = ['A', 'B', 'C', 'D', 'E'];
 function choice(variant: string, model: string, right: (i: number) => boolean, n = 100): CaseResult[] {
@@ -172,13 +161,16 @@ test('ubp table: Markdown, CSV and LaTeX on three finished runs', async (t) => {
   assert.equal(
     await main(['table', ...runs, '--reference', 'gpt-4o-mini', '--resamples', '300'], md),
     0,
-    md.stderr,
+    md.stderr(),
   );
-  const mdRows = md.stdout.split('\n').filter((l) => l.startsWith('| '));
+  const mdRows = md
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('| '));
   assert.equal(mdRows.length, 5); // header + 4 models
-  assert.match(md.stdout, /\| gpt-4o \| \*\*0\.800\*\*▲ \[0\.\d{3}, 0\.\d{3}\] \| \*\*\d\.\d{3}\*\*▲ \[/);
-  assert.match(md.stdout, /\| gpt-4o-mini \(reference\) \| 0\.200 \[/);
-  assert.match(md.stdout, /^- .*Krichene & Rendle/m);
+  assert.match(md.stdout(), /\| gpt-4o \| \*\*0\.800\*\*▲ \[0\.\d{3}, 0\.\d{3}\] \| \*\*\d\.\d{3}\*\*▲ \[/);
+  assert.match(md.stdout(), /\| gpt-4o-mini \(reference\) \| 0\.200 \[/);
+  assert.match(md.stdout(), /^- .*Krichene & Rendle/m);
 
   const csv = io(root);
   assert.equal(
@@ -188,7 +180,7 @@ test('ubp table: Markdown, CSV and LaTeX on three finished runs', async (t) => {
     ),
     0,
   );
-  const records = parse(csv.stdout, { columns: true }) as Record<string, string>[];
+  const records = parse(csv.stdout(), { columns: true }) as Record<string, string>[];
   assert.deepEqual(
     records.map((r) => r.model),
     ['gpt-4o', 'gpt-4o-mini', 'baseline:popularity', 'baseline:item-mean'],
@@ -222,7 +214,7 @@ test('ubp table: Markdown, CSV and LaTeX on three finished runs', async (t) => {
     ),
     0,
   );
-  const latex = tex.stdout;
+  const latex = tex.stdout();
   // One column per run: the run names disambiguate the two choice columns, escaped.
   assert.ok(latex.includes('Movies \\& music: 100\\% \\_paper\\_ \\#1 \\{x\\}'), latex);
   assert.ok(
@@ -254,7 +246,7 @@ test('ubp table: Markdown, CSV and LaTeX on three finished runs', async (t) => {
 
   const bad = io(root);
   assert.equal(await main(['table', ...runs, '--format', 'pdf'], bad), EXIT.error);
-  assert.match(bad.stderr, /--format must be one of md, csv, latex, json/);
+  assert.match(bad.stderr(), /--format must be one of md, csv, latex, json/);
 });
 
 test('latexEscape escapes every special character', () => {

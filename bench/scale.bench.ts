@@ -6,7 +6,7 @@
 //   export   prepareEval + exportBatchFile: `ubp batch export`'s work, the OpenAI batch file for every case
 //   import   importBatchResults of a 1,000,000-line OpenAI batch output (generated here, a deterministic answer
 //            per line): `ubp batch import`'s work, through the runner into results.jsonl
-//   report   loadRun + buildReport: `ubp report`'s work on that run
+//   report   loadRunColumns + reportRunColumns: `ubp report`'s work on that run (one streaming pass into columns)
 //   npm run bench -- scale         (UBP_BENCH_USERS=100000 for a quick try; UBP_BENCH_SCALE_DATA=<dir> reuses a
 //                                   folder written by `node --import tsx bench/scale-data.ts <dir> <users>`;
 //                                   UBP_BENCH_STEPS=load,build runs only those steps; UBP_BENCH_SCALE_WORK=<dir>
@@ -120,14 +120,20 @@ async function step(name: string, a: StepArgs): Promise<Record<string, unknown>>
     return { seconds: secs(t0), stats: r.stats, status: r.summary.status, totals: r.summary.totals };
   }
   if (name === 'report') {
-    const run = await core.loadRun(a.runDir!, { cwd: root, slim: true });
+    // `ubp report`'s work: one streaming pass into columns, then the report from them.
+    const run = await core.loadRunColumns(a.runDir!, { cwd: root });
     const readSeconds = secs(t0);
-    const report = core.buildReport(run.manifest, run.results, { dir: run.dir, scan: run.scan });
+    const afterReadMB = peakMB();
+    const report = await core.reportRunColumns(run);
     const v = report.variants[0];
+    const cpu = process.cpuUsage();
     return {
       seconds: secs(t0),
       readSeconds,
-      results: run.results.length,
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+      peakAfterReadMB: afterReadMB,
+      heapUsedMB: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
+      results: run.columns.rows,
       headline: v?.metrics.find((m) => m.key === report.headline.key)?.all,
       finishedUnits: report.run.finishedUnits,
     };

@@ -9,7 +9,7 @@
 // read, with the run's scoring context.
 import { getForm, labelIndex } from '../forms';
 import type { CaseResult, Outcome } from '../types';
-import type { LineParser } from '../run/results';
+import { parseWithoutMessages, type LineParser } from '../run/results';
 import { binaryScore, formScoring, type FormScoring } from './metrics';
 import { scoreCase } from './caseScore';
 import { isUnpriced, type ScoringContext } from './aggregate';
@@ -296,7 +296,7 @@ export class ResultColumnsBuilder {
   /** A results.jsonl line parser that adds each line here (for readResults); it returns nothing to keep. */
   parser(): LineParser<null> {
     return (buf, start, end) => {
-      this.add(JSON.parse(buf.toString('utf8', start, end)) as CaseResult);
+      this.add(parseWithoutMessages(buf, start, end));
       return null;
     };
   }

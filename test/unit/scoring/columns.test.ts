@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resultColumns } from '../../../src/core/scoring/columns';
+import { parseWithoutMessages } from '../../../src/core/run/results';
 import { loadRun, loadRunColumns, reportRunColumns } from '../../../src/core/scoring/load';
 import { buildReport, renderReportJson } from '../../../src/core';
 import type { ScoringContext } from '../../../src/core/scoring/aggregate';
@@ -82,4 +83,37 @@ test('loadRunColumns + reportRunColumns on a run folder equal buildReport on its
   const b = buildReport(run.manifest, run.results, { ...opts, dir: run.dir, scan: run.scan });
   const strip = (s: string) => s.replace(/"generatedAt": "[^"]*"/, '');
   assert.equal(strip(renderReportJson(a)), strip(renderReportJson(b)));
+});
+
+test('parseWithoutMessages: the line without its prompt, whatever the prompt holds; other lines whole', () => {
+  const tricky = [
+    { role: 'system', content: 'quotes " and "}] and \\"}] and a backslash at the end \\' },
+    { role: 'user', content: '"}],"raw":"x"} ]"}' },
+  ];
+  const base = {
+    caseId: 'c',
+    variant: 'v',
+    expected: { form: 'choice', label: 'A' },
+    raw: '{"choice": "A"}',
+  };
+  const lines = [
+    { ...base, messages: tricky },
+    { messages: tricky, ...base },
+    { ...base, messages: [] },
+    { ...base, messages: [{ role: 'user', content: 'plain' }], note: 'after' },
+    base,
+  ];
+  for (const line of lines) {
+    const text = JSON.stringify(line);
+    const buf = Buffer.from(`xx${text}yy`);
+    const { messages: _m, ...want } = line as typeof line & { messages?: unknown };
+    assert.deepEqual(parseWithoutMessages(buf, 2, buf.length - 2), want, text);
+  }
+  // Not the usual shape (a message whose last field is not a string): parsed whole, still right.
+  const odd = { ...base, messages: [{ role: 'assistant', tool_calls: [{ id: 'x"}]' }] }] };
+  const buf = Buffer.from(JSON.stringify(odd));
+  const got = parseWithoutMessages(buf, 0, buf.length) as unknown as Record<string, unknown>;
+  assert.equal(got.caseId, 'c');
+  assert.deepEqual(got.expected, base.expected);
+  assert.throws(() => parseWithoutMessages(Buffer.from('{"messages":[{"a":"b"}],'), 0, 24));
 });

@@ -94,24 +94,34 @@ export function resampleTotals(sums: ClusterSums, resamples: number, seed: numbe
   // Few patterns (the usual case): one byte per cluster, so the draws read 1 MB per million users.
   const of = P <= 256 ? Uint8Array.from(patterns.of) : patterns.of;
   const exact = exactComponents(patterns.rows, P, width, clusters);
-  // The pattern rows' non-zero values of the components that must be added in draw order.
+  // Each pattern's non-zero values: those added in draw order (gather), and the exact ones (summed from counts).
   const ptr = new Int32Array(P + 1);
   const cols: number[] = [];
   const vals: number[] = [];
+  const exactPtr = new Int32Array(P + 1);
+  const exactColList: number[] = [];
+  const exactValList: number[] = [];
   for (let p = 0; p < P; p++) {
     ptr[p] = cols.length;
+    exactPtr[p] = exactColList.length;
     for (let j = 0; j < width; j++) {
       const v = patterns.rows[p * width + j]!;
-      if (v !== 0 && !exact[j]) {
+      if (v === 0) continue;
+      if (exact[j]) {
+        exactColList.push(j);
+        exactValList.push(v);
+      } else {
         cols.push(j);
         vals.push(v);
       }
     }
   }
   ptr[P] = cols.length;
+  exactPtr[P] = exactColList.length;
   const col = Int32Array.from(cols);
   const val = Float64Array.from(vals);
-  const exactCols = Int32Array.from(exact.flatMap((e, j) => (e ? [j] : [])));
+  const exactCol = Int32Array.from(exactColList);
+  const exactVal = Float64Array.from(exactValList);
   const out = new Float64Array(resamples * width);
   const drawn = new Float64Array(P);
   const state = seededState(seed);
@@ -123,11 +133,12 @@ export function resampleTotals(sums: ClusterSums, resamples: number, seed: numbe
       if (of instanceof Uint8Array) drawCounts8(of, clusters, state, drawn);
       else drawCounts32(of as Int32Array, clusters, state, drawn);
     } else drawAndGather(of, clusters, state, drawn, ptr, col, val, out, base);
-    for (let e = 0; e < exactCols.length; e++) {
-      const j = exactCols[e]!;
-      let t = 0;
-      for (let p = 0; p < P; p++) t += drawn[p]! * patterns.rows[p * width + j]!;
-      out[base + j] = t;
+    // Exact components: draws of each pattern × its values, in pattern order (any order gives the same sum).
+    for (let p = 0; p < P; p++) {
+      const k = drawn[p]!;
+      if (k === 0) continue;
+      for (let q = exactPtr[p]!, end = exactPtr[p + 1]!; q < end; q++)
+        out[base + exactCol[q]!] += k * exactVal[q]!;
     }
   }
   return out;

@@ -214,9 +214,11 @@ export class ResultColumnsBuilder {
   private readonly candidates: boolean;
   private readonly scoreOptions: { scale: ScoringContext['scale']; k: number; candidates?: number };
   private readonly emptyAnswer: number;
+  private readonly form: ReturnType<typeof getForm>;
 
   constructor(readonly ctx: ScoringContext) {
     this.fs = formScoring(ctx.form, ctx.k, ctx.candidates);
+    this.form = getForm(ctx.form);
     this.probabilistic = this.fs.metrics.some((m) => m.needsProbabilities || m.general === 'auc');
     this.candidates = Boolean(getForm(ctx.form).candidates);
     this.scoreOptions = {
@@ -262,14 +264,14 @@ export class ResultColumnsBuilder {
     v.floats.historyLength[i] = r.historyLength;
     v.floats.targetPopularity[i] = r.targetPopularity;
     v.floats.finishedMs[i] = Date.parse(r.finishedAt) || 0;
-    const form = getForm(this.ctx.form);
+    const form = this.form;
     if (this.probabilistic) {
       v.extraFloats.prob![i] = typeof score.prob === 'number' ? score.prob : NaN;
       v.extraFloats.truth![i] = score.truth!;
       v.extraFloats.binary![i] = binaryScore(score);
     }
     if (this.candidates) {
-      const t = getForm(r.expected.form).candidates?.trueLabel(r.expected);
+      const t = form.candidates?.trueLabel(r.expected);
       v.extraInts.trueLabel![i] = t === undefined ? -1 : labelIndex(t);
       const p = success ? r.prediction : undefined;
       const c = p ? getForm(p.form).candidates?.firstLabel(p) : undefined;

@@ -10,6 +10,7 @@ import { candidateLabel, getForm } from '../forms';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { scoreCase } from './caseScore';
 import {
+  bootstrapClasses,
   bootstrapGeneral,
   bootstrapStatistics,
   ClusterSums,
@@ -217,9 +218,15 @@ function estimateColumnAuc(
   const cluster = Int32Array.from(rows, (i) => clusterOfRow[i]!);
   const weight = Float64Array.from(rows, (i) => v.weight[i]!);
   const order = sortedOrder(score);
-  const w = new Float64Array(rows.length);
   let total = 0;
   for (let q = 0; q < rows.length; q++) total += weight[q]!;
+  const fast = aucByClass(score, positive, cluster, weight, order, clusters);
+  if (fast) {
+    const value = clusters > 0 ? aucMannWhitney(score, positive, weight, order) : NaN;
+    const { lo, hi, n } = bootstrapClasses(fast.classOf, fast.classes, fast.stat, value, total, options);
+    return { value, lo, hi, n };
+  }
+  const w = new Float64Array(rows.length);
   const { value, lo, hi, n } = bootstrapGeneral(
     clusters,
     (cw) => {
@@ -230,6 +237,57 @@ function estimateColumnAuc(
     options,
   );
   return { value, lo, hi, n };
+}
+
+/**
+ * With one row per user and unit weights (one sample per case), the resampled AUC depends only on how many
+ * positive and negative users of each tied score group were drawn: each user's class is (group, label), and the
+ * AUC of the class tallies adds exactly the same integers in the same group order as aucMannWhitney does over
+ * the weighted rows. Null when the rows are not of that shape.
+ */
+function aucByClass(
+  score: Float64Array,
+  positive: Uint8Array,
+  cluster: Int32Array,
+  weight: Float64Array,
+  order: Int32Array,
+  clusters: number,
+): { classOf: Int32Array; classes: number; stat: (tally: Float64Array) => number } | null {
+  const n = score.length;
+  const classOf = new Int32Array(clusters).fill(-1);
+  for (let q = 0; q < n; q++) {
+    if (weight[q] !== 1 || classOf[cluster[q]!] !== -1) return null;
+    classOf[cluster[q]!] = 0;
+  }
+  // Tied groups exactly as aucMannWhitney walks them (consecutive equal scores in `order`).
+  let groups = 0;
+  for (let i = 0; i < n;) {
+    const s = score[order[i]!]!;
+    let j = i;
+    while (j < n && score[order[j]!] === s) {
+      const k = order[j]!;
+      classOf[cluster[k]!] = groups * 2 + positive[k]!;
+      j++;
+    }
+    groups++;
+    i = j;
+  }
+  const stat = (tally: Float64Array) => {
+    let negBelow = 0;
+    let totalPos = 0;
+    let totalNeg = 0;
+    let sum = 0;
+    for (let g = 0; g < groups; g++) {
+      const pos = tally[2 * g + 1]!;
+      const neg = tally[2 * g]!;
+      sum += pos * (negBelow + 0.5 * neg);
+      negBelow += neg;
+      totalPos += pos;
+      totalNeg += neg;
+    }
+    return totalPos > 0 && totalNeg > 0 ? sum / (totalPos * totalNeg) : NaN;
+  };
+  return { classOf, classes: groups * 2, stat };
 }
 
 export interface MetricRow {

@@ -352,3 +352,33 @@ export function bootstrapGeneral(
   });
   return { value, ...percentileInterval(boots, level), n, boots };
 }
+
+/**
+ * Like bootstrapGeneral (the same draws, the same resamples) for a statistic of how often each CLASS of clusters
+ * was drawn: `classOf[c]` is cluster c's class (-1: none). `stat(tally)` gets each class's draw count and must
+ * equal bootstrapGeneral's statistic of the cluster multiplicities (the AUC of one case per user depends only on
+ * how many positive and negative users of each score were drawn). A resample then costs one draw per cluster.
+ */
+export function bootstrapClasses(
+  classOf: Int32Array,
+  classes: number,
+  stat: (tally: Float64Array) => number,
+  value: number,
+  n: number,
+  options: BootstrapOptions = {},
+): Estimate & { boots: Float64Array } {
+  const { resamples, seed, level } = { ...DEFAULT_BOOTSTRAP, ...options };
+  const clusters = classOf.length;
+  const boots = new Float64Array(resamples);
+  if (clusters === 0) return { value, lo: NaN, hi: NaN, n, boots };
+  // Class `classes` collects the clusters of no class.
+  const of = Int32Array.from(classOf, (k) => (k < 0 ? classes : k));
+  const tally = new Float64Array(classes + 1);
+  const state = seededState(seed);
+  for (let b = 0; b < resamples; b++) {
+    tally.fill(0);
+    drawCounts32(of, clusters, state, tally);
+    boots[b] = stat(tally);
+  }
+  return { value, ...percentileInterval(boots, level), n, boots };
+}

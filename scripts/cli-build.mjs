@@ -5,14 +5,13 @@
 // (src/cli/commands/index.ts), and each command is a chunk beside it that `ubp <command>` loads on demand, with the
 // engine code shared by commands in shared chunks; dynamic imports in the engine (model providers, batch mode, the
 // tokenizer) are chunks of their own too. esbuild splits ES modules only, so the build has two passes: (1) an ES
-// module build with splitting into a temporary folder; (2) each of its chunks converted to CommonJS (imports of
+// module build with splitting into <outDir>/.cli-esm (removed after); (2) each of its chunks converted to CommonJS (imports of
 // other chunks become `require` calls, source maps composed back to src/), because V8's code cache (`vm.Script`
 // `cachedData`) takes scripts, not modules. dist/cli.js, the bin, is src/cli/launcher.ts: it loads the chunks
 // through that cache (src/cli/codeCache.ts), keyed by the sha256 of each chunk written into it at build time.
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -179,7 +178,10 @@ function dirsOf(outDir, common) {
  */
 export async function buildCli({ outDir, common }) {
   const dirs = dirsOf(outDir, common);
-  const esmDir = mkdtempSync(path.join(os.tmpdir(), 'ubp-cli-esm-'));
+  // A fixed place, not a random temporary folder: its path is in the second pass's output (a comment), and the
+  // same sources must give the same chunks, so the same hashes and a code cache that stays valid.
+  const esmDir = path.join(dirs.absOut, '.cli-esm');
+  rmSync(esmDir, { recursive: true, force: true });
   try {
     const [esm, vendor] = await Promise.all([
       esbuild.build(esmBuild(esmDir, common)),
@@ -207,7 +209,7 @@ export async function buildCli({ outDir, common }) {
 /** `scripts/build.mjs --watch`: rebuilds the CLI (both passes and the launcher) on every change. */
 export async function watchCli({ outDir, common }) {
   const dirs = dirsOf(outDir, common);
-  const esmDir = mkdtempSync(path.join(os.tmpdir(), 'ubp-cli-esm-'));
+  const esmDir = path.join(dirs.absOut, '.cli-esm');
   await esbuild.build(vendorBuild(dirs.cliDir, common));
   const options = esmBuild(esmDir, common);
   const again = {

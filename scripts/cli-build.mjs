@@ -80,12 +80,20 @@ const toCommonJs = {
       return { path: args.path.replace(/^(\.\/[\w-]+)\.mjs$/, '$1.cjs'), external: true };
     });
     build.onLoad({ filter: /\.mjs$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace(RANKS_IMPORT, '__ubpImport($1$2$1)'),
+      contents: asciiOnly(readFileSync(args.path, 'utf8')).replace(RANKS_IMPORT, '__ubpImport($1$2$1)'),
       loader: 'js',
       resolveDir: path.dirname(args.path),
     }));
   },
 };
+
+// esbuild escapes non-ASCII characters in strings and templates but prints comments and regular expressions as
+// they are, and one such character makes node read the whole chunk into a two-byte string (slower to decode, twice
+// the memory). In its output they are left only there, where a \u escape means the same (a surrogate pair of
+// escapes is one code point in a /u expression too).
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** sha256 (hex) of every .cjs file under `dir`, by path relative to it ('/'-separated). */
 function hashesOf(dir, sub = '') {

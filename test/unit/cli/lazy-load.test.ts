@@ -136,7 +136,21 @@ test('a baselines-only `ubp run` loads the run command and the engine, and none 
   }
 
   // `ubp help` and `ubp version` load the dispatcher only.
-  // The run compiled its chunks without a cache and saved their bytecode on exit.
+  // The run compiled its chunks without a cache and saved their bytecode on exit; the next run takes every one
+  // from the cache (a chunk compiled under other V8 flags than it is loaded with would be rejected each time).
+  const again = loaded(built, [
+    'run',
+    fixture,
+    '--runs-dir',
+    path.join(built.dir, 'runs'),
+    '--new',
+    '--json',
+  ]);
+  assert.deepEqual(
+    [...again.cache].filter(([, state]) => state !== 'hit'),
+    [],
+    'a second run compiles nothing',
+  );
   assert.ok(
     run.cache.size > 3 && [...run.cache.values()].every((s) => s === 'miss'),
     JSON.stringify([...run.cache]),

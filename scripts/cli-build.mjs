@@ -92,7 +92,7 @@ const toCommonJs = {
 // the memory). In its output they are left only there, where a \u escape means the same (a surrogate pair of
 // escapes is one code point in a /u expression too).
 function asciiOnly(text) {
-  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** sha256 (hex) of every .cjs file under `dir`, by path relative to it ('/'-separated). */

@@ -24,6 +24,7 @@ import {
   siblingRecallRuns,
   type MemorisationRow,
   pairName,
+  parseSlimLine,
   probeComparison,
   readResults,
   readRunManifest,
@@ -78,47 +79,8 @@ export function estimateView(e: Estimate | undefined): EstimateView {
     : { value: null, lo: null, hi: null, n: 0 };
 }
 
-/** Longest raw answer kept in memory per result (the case document re-reads the full line). */
-export const RAW_KEEP = 400;
-
-/** Drops what the panel never aggregates (the prompt messages) and cuts the raw answer: memory and GC time. */
-export function slim(r: CaseResult): CaseResult {
-  delete r.messages;
-  if (r.raw && r.raw.length > RAW_KEEP) r.raw = r.raw.slice(0, RAW_KEEP);
-  return r;
-}
-
-const MESSAGES_KEY = Buffer.from('"messages":[');
-const MESSAGES_END = Buffer.from('"}]');
-
-/**
- * Parses one results line without its prompt messages. The messages are most of a line's bytes and the panel
- * never aggregates them, so they are cut out BEFORE parsing: `"messages":[…]` ends at the first `"}]` after it
- * (inside a JSON string a quote is always escaped, so `"}]` can only be the end of the last message object)
- * followed by `,` or `}`. Anything unexpected falls back to parsing the whole line. The bench and the unit
- * test check both paths give the same result.
- */
-export function parseSlimLine(buf: Buffer, start: number, end: number): CaseResult {
-  const at = buf.indexOf(MESSAGES_KEY, start);
-  if (at >= 0 && at < end) {
-    const open = at + MESSAGES_KEY.length;
-    const empty = buf[open] === 93; /* ] */
-    const close = empty ? open - 2 : buf.indexOf(MESSAGES_END, open);
-    const after = close + MESSAGES_END.length;
-    if (close >= 0 && after < end && (buf[after] === 44 /* , */ || buf[after] === 125) /* } */) {
-      // Drop `"messages":[…]` and the comma after it (or before it, when it was the last key).
-      const head = buf.toString('utf8', start, at);
-      const tail = buf.toString('utf8', buf[after] === 44 ? after + 1 : after, end);
-      const text = buf[after] === 44 ? head + tail : head.replace(/,\s*$/, '') + tail;
-      try {
-        return slim(JSON.parse(text) as CaseResult);
-      } catch {
-        /* fall through to the whole line */
-      }
-    }
-  }
-  return slim(JSON.parse(buf.toString('utf8', start, end)) as CaseResult);
-}
+// The slim line parser moved to the engine (the compact results model reads lines back with it).
+export { parseSlimLine, RAW_KEEP, slim } from '../../core';
 
 /**
  * Reads a run folder like readRun (the last line per unit, in first-seen order; a torn last line ignored;

@@ -93,6 +93,17 @@ const failures = new FailuresTable({
       .catch((e: Error) => status(`Cannot open the case: ${e.message}`)),
   onExport: (format, columns, rows) => void exportTable('failures', format, columns, rows),
   onRendered: (rows) => rendered('failures', rows),
+  fetchPage: (query, offset, limit) => channel.request('failuresPage', { query, offset, limit }),
+  onExportQuery: (format, query) => {
+    status('Exporting the failures…');
+    void channel
+      .request('exportFailures', { query, format })
+      .then(({ saved, rows }) =>
+        status(saved ? `Saved ${rows.toLocaleString('en-US')} failures to ${saved}` : ''),
+      )
+      .catch((e: Error) => status(`Export failed: ${e.message}`));
+  },
+  onError: (message) => status(`Cannot load the failures: ${message}`),
 });
 const compare = new CompareTable({
   onExport: (format, columns, rows) => void exportTable('comparison', format, columns, rows),
@@ -253,10 +264,12 @@ channel
   })
   .on('show', show)
   .on('compare', showCompare)
-  .on('failures', ({ reset, rows }) => {
-    failures.setRows(rows, reset);
+  .on('failures', ({ reset, rows, page }) => {
+    failures.setRows(rows, reset, page);
     const count = document.getElementById('failures-tab-count');
-    if (count) count.textContent = ` ${failures.visibleRows.length.toLocaleString('en-US')}`;
+    // A big run: every failure of the run, not the page that arrived.
+    const n = page ? page.all : failures.visibleRows.length;
+    if (count) count.textContent = ` ${n.toLocaleString('en-US')}`;
   })
   .on('showFailures', ({ variant }) => {
     failures.setFilter({ variant });

@@ -123,7 +123,7 @@ export function quickReportOf(run: LoadedRun, memorisation: MemorisationRow[] = 
  * Each model's recall rate from the recall runs beside this run (same runs folder and data set), as
  * `ubp report` finds them; empty when there are none.
  */
-export async function memorisationOf(run: LoadedRun): Promise<MemorisationRow[]> {
+export async function memorisationOf(run: Pick<LoadedRun, 'dir' | 'manifest'>): Promise<MemorisationRow[]> {
   return memorisationBeside(run.manifest, await siblingRecallRuns(run.dir, run.manifest));
 }
 
@@ -180,8 +180,52 @@ export function runCli(cliPath: string, args: string[], cwd: string, signal?: Ab
 }
 
 /** The full report of a run folder from `ubp report <dir> --json` (NaN arrives as null). */
-export async function cliReport(cliPath: string, dir: string, signal?: AbortSignal): Promise<Report> {
-  return JSON.parse(await runCli(cliPath, ['report', dir, '--json'], dir, signal)) as Report;
+export async function cliReport(
+  cliPath: string,
+  dir: string,
+  signal?: AbortSignal,
+  options: { pointEstimates?: boolean } = {},
+): Promise<Report> {
+  // `--resamples 0`: point estimates only (no bootstrap), seconds where the intervals take minutes.
+  const args = ['report', dir, '--json', ...(options.pointEstimates ? ['--resamples', '0'] : [])];
+  return JSON.parse(await runCli(cliPath, args, dir, signal)) as Report;
+}
+
+/** The paper table of a run from `ubp table <dir> --format <format>` (what paperTableText computes in process). */
+export function cliTable(
+  cliPath: string,
+  dir: string,
+  format: PaperTableFormat,
+  signal?: AbortSignal,
+): Promise<string> {
+  return runCli(cliPath, ['table', dir, '--format', format], dir, signal);
+}
+
+/**
+ * Every variant of a big run against `reference` from `ubp compare <dir> --pair <reference>=<variant>… --json` in
+ * a child process (the same paired bootstrap as referenceComparison, with the CLI's 1,000 resamples).
+ */
+export async function cliReferenceComparison(
+  cliPath: string,
+  dir: string,
+  reference: string,
+  variants: readonly string[],
+  signal?: AbortSignal,
+): Promise<ReferenceComparison> {
+  const others = variants.filter((v) => v !== reference);
+  if (!variants.includes(reference)) throw new Error(`no variant "${reference}" in this run`);
+  if (!others.length) return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas: [] };
+  const args = [
+    'compare',
+    dir,
+    ...others.flatMap((v) => ['--pair', `${reference}=${v}`]),
+    '--max-changed',
+    '0',
+  ];
+  const cmp = JSON.parse(await runCli(cliPath, [...args, '--json'], dir, signal)) as RunComparison;
+  const deltas: DeltaView[] = [];
+  for (const pc of cmp.variants) for (const row of pc.metrics) deltas.push(deltaOf(pc.b, row));
+  return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas };
 }
 
 /** Two runs compared by `ubp compare <a> <b> --json` (variants labelled `<run id>:<variant>`). */
@@ -201,11 +245,37 @@ function taskOf(manifest: RunManifest): Record<string, unknown> {
   >;
 }
 
-export function headerView(run: LoadedRun, report: Report): RunHeaderView {
-  const m = run.manifest;
-  const llms = m.variants.filter((v) => v.kind === 'llm');
+/** What a view needs beyond the report: distinct users and (rating runs) the confusion matrix. */
+export interface RunFacts {
+  users: number;
+  confusion?: ChartsView['confusion'];
+}
+
+/** The facts of a run held in memory (a big run's compact model counts them itself). */
+export function factsOf(run: LoadedRun, report: Report): RunFacts {
   const users = new Set<string>();
   for (const r of run.results) users.add(r.user);
+  return {
+    users: users.size,
+    ...(report.run.form === 'rating'
+      ? {
+          confusion: confusionOf(
+            run.results,
+            run.manifest.dataset.scale,
+            report.variants.map((v) => v.variant),
+          ),
+        }
+      : {}),
+  };
+}
+
+export function headerView(
+  run: Pick<LoadedRun, 'dir' | 'manifest'>,
+  report: Report,
+  users: number,
+): RunHeaderView {
+  const m = run.manifest;
+  const llms = m.variants.filter((v) => v.kind === 'llm');
   return {
     dir: run.dir,
     runId: m.id,
@@ -214,7 +284,7 @@ export function headerView(run: LoadedRun, report: Report): RunHeaderView {
     form: m.dataset.form,
     probe: report.run.probe,
     protocol: report.run.protocol,
-    users: users.size,
+    users,
     cases: m.cases,
     models: [...new Set(llms.map((v) => v.model))],
     templates: [...new Set(llms.map((v) => v.template).filter((t): t is string => t !== null))],
@@ -308,7 +378,7 @@ function buckets(report: Report, pick: 'historyLength' | 'popularity'): BucketVi
 }
 
 /** The rating scale's star values, e.g. 0.5, 1, …, 5. */
-function starsOf(scale: ValueScale | null, results: CaseResult[]): number[] {
+export function starsOf(scale: ValueScale | null, results: CaseResult[] = []): number[] {
   if (scale && scale.step > 0) {
     const out: number[] = [];
     for (let s = scale.min; s <= scale.max + 1e-9; s += scale.step) out.push(Math.round(s * 1000) / 1000);
@@ -349,17 +419,24 @@ export function confusionOf(
   return { stars, byVariant };
 }
 
-export function chartsOf(run: LoadedRun, report: Report, latest: CaseResult[]): ChartsView {
+export function chartsOf(report: Report, confusion?: ChartsView['confusion']): ChartsView {
   const charts: ChartsView = {
     history: buckets(report, 'historyLength'),
     popularity: buckets(report, 'popularity'),
   };
-  if (report.run.form === 'rating') {
-    charts.confusion = confusionOf(
-      latest,
-      run.manifest.dataset.scale,
-      report.variants.map((v) => v.variant),
-    );
+  if (report.run.form === 'rating' && confusion) {
+    // The compact model counts variants in first-seen order: align with the report's.
+    const byId = new Map(confusion.byVariant.map((v) => [v.variant, v]));
+    charts.confusion = {
+      stars: confusion.stars,
+      byVariant: report.variants.map(
+        (v) =>
+          byId.get(v.variant) ?? {
+            variant: v.variant,
+            counts: confusion.stars.map(() => confusion.stars.map(() => 0)),
+          },
+      ),
+    };
   }
   const withBias = report.variants.filter((v) => v.positionBias);
   if (withBias.length) {
@@ -380,15 +457,15 @@ export function chartsOf(run: LoadedRun, report: Report, latest: CaseResult[]): 
 }
 
 export function resultsView(
-  run: LoadedRun,
+  run: LoadedRun | Pick<LoadedRun, 'dir' | 'manifest'>,
   report: Report,
   timing: { openedAt: number; computeMs: number },
   live: boolean,
   intervals = true,
+  facts: RunFacts = factsOf(run as LoadedRun, report),
 ): ResultsView {
-  const latest = run.results; // already the last line per unit (readSlimRun, LiveRun)
   const view: ResultsView = {
-    header: headerView(run, report),
+    header: headerView(run, report, facts.users),
     headline: report.headline.key,
     metrics: report.metrics.map((m) => ({
       key: m.key,
@@ -397,7 +474,7 @@ export function resultsView(
       description: m.description,
     })),
     variants: report.variants.map(variantView),
-    charts: chartsOf(run, report, latest),
+    charts: chartsOf(report, facts.confusion),
     live,
     intervals,
     notes: report.notes ?? [],
@@ -441,16 +518,22 @@ function titleOf(r: CaseResult): string {
  * ranking rank − 1. Expected and predicted read in human terms; a baseline's answer is its prediction (its raw
  * text is internal). `refs` receives each row's handle.
  */
-export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: CaseRef[]): FailureRow[] {
+export function failureRows(
+  results: readonly CaseResult[],
+  ctx: ScoringContext,
+  refs: CaseRef[],
+  refOf?: (i: number) => number,
+): FailureRow[] {
   const rows: FailureRow[] = [];
-  for (const r of results) {
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
     const kind = failureOf(r, ctx);
     if (!kind) continue;
     const error = kind === 'wrong' ? getForm(ctx.form).caseOutcome(scoreResult(r, ctx), ctx.k).error : 1e9;
     const human = { target: r.target, scale: ctx.scale };
     const predicted =
       r.outcome === 'success' && r.prediction ? predictedHuman(r.prediction, human).replace(/\n/g, ' ') : '';
-    const ref = refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
+    const ref = refOf ? refOf(i) : refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
     rows.push({
       ref,
       caseId: r.caseId,
@@ -590,8 +673,8 @@ export function compareViewOf(
     description: 'Share of answers that were invalid or failed',
   });
   return {
-    a: headerView(a, reportA),
-    b: headerView(b, reportB),
+    a: headerView(a, reportA, factsOf(a, reportA).users),
+    b: headerView(b, reportB, factsOf(b, reportB).users),
     warnings: cmp.warnings ?? [],
     headline: reportA.headline.key,
     metrics,

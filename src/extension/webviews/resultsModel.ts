@@ -215,17 +215,31 @@ export async function cliReferenceComparison(
   const others = variants.filter((v) => v !== reference);
   if (!variants.includes(reference)) throw new Error(`no variant "${reference}" in this run`);
   if (!others.length) return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas: [] };
-  const args = [
+  const args = referenceCompareArgs(dir, reference, variants);
+  return referenceFromComparison(
+    reference,
+    JSON.parse(await runCli(cliPath, args, dir, signal)) as RunComparison,
+  );
+}
+
+/** The reference comparison of `ubp compare <run> --pair <reference>=<variant>…`'s pairs (B − reference). */
+export function referenceFromComparison(reference: string, cmp: RunComparison): ReferenceComparison {
+  const deltas: DeltaView[] = [];
+  for (const pc of cmp.variants) for (const row of pc.metrics) deltas.push(deltaOf(pc.b, row));
+  return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas };
+}
+
+/** The arguments of `ubp compare` for every variant against `reference` in one run (no changed-case list). */
+export function referenceCompareArgs(dir: string, reference: string, variants: readonly string[]): string[] {
+  const others = variants.filter((v) => v !== reference);
+  return [
     'compare',
     dir,
     ...others.flatMap((v) => ['--pair', `${reference}=${v}`]),
     '--max-changed',
     '0',
+    '--json',
   ];
-  const cmp = JSON.parse(await runCli(cliPath, [...args, '--json'], dir, signal)) as RunComparison;
-  const deltas: DeltaView[] = [];
-  for (const pc of cmp.variants) for (const row of pc.metrics) deltas.push(deltaOf(pc.b, row));
-  return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas };
 }
 
 /** Two runs compared by `ubp compare <a> <b> --json` (variants labelled `<run id>:<variant>`). */

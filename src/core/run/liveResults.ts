@@ -162,6 +162,9 @@ export class LiveResults {
   /** Rank of each slot by (case id, variant, sample), when computed; stale after new lines. */
   private caseRank: Uint32Array | undefined;
   private rankStale = true;
+  /** The slots in rank order, and the units added since (merged in by the next ranking). */
+  private order: Uint32Array | undefined;
+  private pending: { slot: number; caseId: string }[] = [];
   /** Case ids of the slots while a whole-file read runs (ranked at its end, then dropped). */
   private collecting: string[] | undefined;
   private cache: { key: string; slots: Uint32Array } | undefined;
@@ -268,6 +271,8 @@ export class LiveResults {
     this.failureTotal = 0;
     this.caseRank = undefined;
     this.rankStale = true;
+    this.order = undefined;
+    this.pending = [];
     this.cache = undefined;
     this.corrupt = 0;
   }
@@ -385,6 +390,7 @@ export class LiveResults {
       this.sampleOf[slot] = sample;
       this.rankStale = true;
       if (this.collecting) this.collecting[slot] = r.caseId;
+      else if (this.order) this.pending.push({ slot, caseId: r.caseId });
     }
     this.lineOffset[slot] = at;
     this.lineLength[slot] = end - start;
@@ -478,20 +484,23 @@ export class LiveResults {
     }
     const fd = openSync(this.file, 'r');
     try {
-      let buf = Buffer.alloc(1 << 16);
-      for (let i = 0; i < slots.length; i++) {
-        const s = slots[i];
-        if (!(s >= 0 && s < this.n)) throw new RangeError(`no result slot ${s}`);
-        const len = this.lineLength[s];
-        if (len > buf.length) buf = Buffer.alloc(len);
-        const got = readSync(fd, buf, 0, len, this.lineOffset[s]);
-        if (got !== len) throw new Error('results.jsonl changed while it was read');
-        out.push(parseSlimLine(buf, 0, len));
-      }
+      for (let i = 0; i < slots.length; i++) out.push(this.lineFrom(fd, slots[i]));
     } finally {
       closeSync(fd);
     }
     return out;
+  }
+
+  private readBuf = Buffer.alloc(1 << 16);
+
+  /** The latest line of a slot, read through an open file. */
+  private lineFrom(fd: number, s: number): CaseResult {
+    if (!(s >= 0 && s < this.n)) throw new RangeError(`no result slot ${s}`);
+    const len = this.lineLength[s];
+    if (len > this.readBuf.length) this.readBuf = Buffer.alloc(len);
+    const got = readSync(fd, this.readBuf, 0, len, this.lineOffset[s]);
+    if (got !== len) throw new Error('results.jsonl changed while it was read');
+    return parseSlimLine(this.readBuf, 0, len);
   }
 
   /** The unit of a slot. */
@@ -516,15 +525,77 @@ export class LiveResults {
       if (va !== vb) return va < vb ? -1 : 1;
       return this.sampleOf[x] - this.sampleOf[y];
     });
-    const rank = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) rank[order[i]] = i;
-    this.caseRank = rank;
-    this.rankStale = false;
+    this.setOrder(order);
   }
 
-  /** Ranks by case id after appended units: one pass over the file reading each slot's case id. */
+  private setOrder(order: Uint32Array): void {
+    const rank = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) rank[order[i]] = i;
+    this.order = order;
+    this.caseRank = rank;
+    this.rankStale = false;
+    this.pending = [];
+  }
+
+  /** (case id, variant, sample) order of two units. */
+  private compareUnits(aId: string, a: number, bId: string, b: number): number {
+    if (aId !== bId) return aId < bId ? -1 : 1;
+    const va = this.variantNames[this.variantOf[a]];
+    const vb = this.variantNames[this.variantOf[b]];
+    if (va !== vb) return va < vb ? -1 : 1;
+    return this.sampleOf[a] - this.sampleOf[b];
+  }
+
+  /**
+   * Merges the units appended since the last ranking into it (a live run): each finds its place by a binary
+   * search that reads about log2(n) lines, instead of a pass over the whole file.
+   */
+  private mergePending(): void {
+    const old = this.order!;
+    const fresh = this.pending.sort((a, b) => this.compareUnits(a.caseId, a.slot, b.caseId, b.slot));
+    const ids = new Map<number, string>();
+    const fd = this.kept ? -1 : openSync(this.file, 'r');
+    try {
+      const idOf = (slot: number): string => {
+        let id = ids.get(slot);
+        if (id === undefined) {
+          id = this.kept ? this.kept[slot].caseId : this.lineFrom(fd, slot).caseId;
+          ids.set(slot, id);
+        }
+        return id;
+      };
+      const order = new Uint32Array(this.n);
+      let i = 0;
+      let o = 0;
+      for (const p of fresh) {
+        let lo = i;
+        let hi = old.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (this.compareUnits(idOf(old[mid]), old[mid], p.caseId, p.slot) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        while (i < lo) order[o++] = old[i++];
+        order[o++] = p.slot;
+      }
+      while (i < old.length) order[o++] = old[i++];
+      this.setOrder(order);
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+
+  /** Ranks by case id after appended units: merged in when few, else one pass over the file reading every id. */
   private async ensureRank(): Promise<Uint32Array> {
     if (this.caseRank && !this.rankStale) return this.caseRank;
+    if (
+      this.order &&
+      this.order.length + this.pending.length === this.n &&
+      this.pending.length <= this.n / 4
+    ) {
+      this.mergePending();
+      return this.caseRank!;
+    }
     const ids: string[] = new Array<string>(this.n);
     await this.scanSlots(
       Uint32Array.from({ length: this.n }, (_, i) => i),

@@ -244,3 +244,39 @@ test('a missing file reads as empty', async (t) => {
   );
   assert.deepEqual(await live.failurePage({}, 0, 10), { total: 0, slots: [], results: [] });
 });
+
+test('units appended to a ranked run are merged into the case order (binary search), in both modes', async (t) => {
+  const root = tmp(t);
+  const options = {
+    root,
+    id: 'merge',
+    cases: 200,
+    users: 50,
+    models: ['model-a', 'model-b'],
+    baselines: ['popularity'],
+  };
+  const dir = await writeFixtureRun(options);
+  const file = path.join(dir, 'results.jsonl');
+  const all = fixtureResults(options);
+  const run = await readRun(dir);
+  const ctx = scoringContext(run.manifest);
+  // Every fifth unit arrives later: its place in the case order is between the others.
+  const first = all.filter((_, i) => i % 5 !== 0);
+  const later = all.filter((_, i) => i % 5 === 0);
+  for (const keepResults of [0, 1_000_000]) {
+    writeFileSync(file, first.map((r) => JSON.stringify(r) + '\n').join(''));
+    const live = new LiveResults(file, ctx, { keepResults });
+    await live.poll();
+    assert.deepEqual(await allPages(live, { sort: 'case' }, 50), expectedOrder(first, ctx, { sort: 'case' }));
+    appendFileSync(file, later.map((r) => JSON.stringify(r) + '\n').join(''));
+    await live.poll();
+    assert.equal(live.size, all.length);
+    assert.ok(later.length <= all.length / 4, 'few enough to merge');
+    for (const sort of ['case', 'error-desc'] as const)
+      assert.deepEqual(
+        await allPages(live, { sort }, 50),
+        expectedOrder(all, ctx, { sort }),
+        `${sort} keep ${keepResults}`,
+      );
+  }
+});

@@ -90,7 +90,12 @@ export function batchLines(
   return batches.map((b) => {
     const head = `${b.name} · ${b.model}${b.batchId ? ` · ${b.batchId}` : ''}: ${b.status}`;
     if (b.error) return `${head} (not created: ${b.error})`;
-    if (b.format === 'offline') return `${head} → ${b.file ?? 'file'} · ${n(b.requests)} requests`;
+    if (b.format === 'offline') {
+      const got = b.imported
+        ? ` · ${n(b.imported.lines)} imported${b.imported.notRun ? `, ${n(b.imported.notRun)} never ran` : ''}`
+        : '';
+      return `${head} → ${b.file ?? 'file'} · ${n(b.requests)} requests${got}`;
+    }
     const c = b.counts;
     const counts = c
       ? ` · ${n(doneOf(b))}/${n(totalOf(b))} done${c.failed ? `, ${n(c.failed)} failed` : ''}`

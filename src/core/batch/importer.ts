@@ -15,7 +15,7 @@ import type { PredictResponse, Predictor } from '../types';
 import { parseOutputLine, type BatchAnswer } from './formats';
 import { customIdOf, IdTable } from './ids';
 import { isBlank, scanLines } from '../run/results';
-import { batchDir } from './state';
+import { batchDir, readBatchState, writeBatchState } from './state';
 import { caseIdAt } from '../tasks/caseList';
 
 export interface ImportStats {
@@ -71,6 +71,12 @@ export class BatchAnswers {
 
   has(caseId: string, variant: string, sample: number): boolean {
     return this.slotOf(caseId, variant, sample) !== undefined;
+  }
+
+  /** Whether a custom id got an answer or a failure in this import. */
+  answersId(customId: string): boolean {
+    const slot = this.table.slot(customId);
+    return slot !== undefined && this.fileOf[slot] >= 0;
   }
 
   /** What the batch said for a unit, read from its output line; undefined when it has none. */
@@ -278,10 +284,41 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     skippedStatus: o.pendingStatus ?? 'cancelled',
   });
   try {
-    return { stats, summary: await handle.done };
+    const summary = await handle.done;
+    await markOfflineImported(runDir, answers);
+    return { stats, summary };
   } finally {
     answers.close();
   }
+}
+
+/**
+ * Marks the offline exports this import answered as imported (status `imported`, with what this import found for
+ * their requests), so `ubp batch status` does not go on listing them as merely exported. An export none of whose
+ * requests were in the files is left as it was.
+ */
+async function markOfflineImported(runDir: string, answers: BatchAnswers): Promise<void> {
+  const state = readBatchState(runDir);
+  let changed = false;
+  const now = new Date().toISOString();
+  for (const b of state.batches) {
+    if (b.format !== 'offline') continue;
+    const file = path.join(batchDir(runDir), `${b.name}.ids`);
+    if (!existsSync(file)) continue;
+    // Streamed: an export of a million requests has a million ids.
+    let ids = 0;
+    let lines = 0;
+    await scanLines(file, (buf, start, end) => {
+      if (isBlank(buf, start, end)) return;
+      ids++;
+      if (answers.answersId(buf.toString('utf8', start, end))) lines++;
+    });
+    if (!lines) continue;
+    Object.assign(b, { status: 'imported', importedAt: now, updatedAt: now });
+    b.imported = { lines, notRun: ids - lines };
+    changed = true;
+  }
+  if (changed) writeBatchState(runDir, state);
 }
 
 /** prepareEval on the run's config file, with the models the run added on the command line, checked against the run. */

@@ -237,10 +237,15 @@ test('export for vllm run-batch, then import its output in any order: equals an 
   output.push(JSON.stringify({ id: 'x', custom_id: 'not-ours', response: null, error: 'unknown' }));
   const results = path.join(cwd, 'results.jsonl');
   writeFileSync(results, output.join('\n') + '\n');
+  assert.match(await cli(cwd, ['batch', 'status', dir]), /30 requests {2}exported -> /);
   const out = await cli(cwd, ['batch', 'import', dir, results]);
   assert.match(out, /imported 30 answers from 31 lines; 1 unknown custom_id/);
   assert.deepEqual(await linesOf(dir), await linesOf(reference));
   assert.equal((await readRun(dir)).manifest.status, 'done');
+  // The export is marked imported: status no longer lists it as merely exported.
+  const status = await cli(cwd, ['batch', 'status', dir]);
+  assert.match(status, /30 requests {2}imported -> .*, imported 30\n/);
+  assert.doesNotMatch(status, /exported/);
 });
 
 test('import: failed lines leave units in error, exit 4 naming `ubp rerun`, which asks exactly those', async (t) => {

@@ -142,3 +142,18 @@ test('no batch offer when a model cannot batch or there is no model', () => {
   );
   assert.equal(runModeChoices(0, offer({ models: [] })), undefined);
 });
+
+test('the tooltip of an offline export: its file, and what an import found once it was imported', () => {
+  const exported = part('export-1', { format: 'offline', file: 'requests.jsonl', status: 'exported' });
+  const imported = {
+    ...exported,
+    status: 'imported',
+    importedAt: at,
+    imported: { lines: 1200, notRun: 34 },
+    requests: 1234,
+  };
+  assert.deepEqual(batchLines([exported, imported], undefined, 'en-US'), [
+    'export-1 · gpt: exported → requests.jsonl · 100 requests',
+    'export-1 · gpt: imported → requests.jsonl · 1,234 requests · 1,200 imported, 34 never ran',
+  ]);
+});

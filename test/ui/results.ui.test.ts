@@ -355,6 +355,11 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   const grid = frame.locator('#failures-grid');
   await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));
   await frame.locator('#failures-count', { hasText: `showing 1–1,000 of ${fmt(failed.length)}` }).waitFor();
+  await grid.evaluate((el) => {
+    el.scrollIntoView({ block: 'end' });
+    el.scrollTop = 0;
+  });
+  await screenshot(wb.page, 'results-compact-failures-page');
   // A filter goes to the host: the invalid answers only, the largest-error order of the table (invalid first).
   await frame.locator('#failures-outcome').evaluate((el, v) => {
     (el as HTMLSelectElement).value = v;

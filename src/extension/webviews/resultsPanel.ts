@@ -303,7 +303,14 @@ class ResultsPanel implements vscode.Disposable {
     }
     // Big runs: nothing per line in this process. Point estimates from `ubp report --resamples 0` (started
     // beside the read when the manifest said so), then the first page of failures, then the intervals.
-    const point = await (early ?? cliReport(this.cliPath, dir, this.abort.signal, { pointEstimates: true }));
+    const point = await (
+      early ?? cliReport(this.cliPath, dir, this.abort.signal, { pointEstimates: true })
+    ).catch((e: Error) => {
+      throw new Error(
+        `The metrics of this run (${live.size.toLocaleString('en-US')} results) come from \`ubp report\` in a ` +
+          `separate process, which failed: ${e.message}`,
+      );
+    });
     if (this.disposed) return;
     const view = this.viewOf(point, t0, false);
     this.post(view);

@@ -183,14 +183,9 @@ export class FailuresTable {
 
   setRows(rows: FailureRow[], reset: boolean, page?: FailuresBatch['page']): void {
     if (page) {
-      // The host's first page of its query: the filters show what it applied.
+      // The host's first page of a query (on opening, after a live update).
       this.seq++;
       this.paged = { total: page.total, all: page.all, loading: false };
-      this.variant = page.query.variant;
-      this.outcome = page.query.outcome;
-      this.user = page.query.user;
-      this.search = page.query.search.trim().toLowerCase();
-      this.sort = page.query.sort;
     } else if (reset) this.paged = undefined;
     if (reset || page) this.all = rows.slice();
     else for (const r of rows) this.all.push(r);
@@ -198,6 +193,8 @@ export class FailuresTable {
     this.renderHeader();
     this.apply();
     this.opts.onRendered?.(this.view.length);
+    // The filters were set before the page came (e.g. "show this variant's failures"): ask for theirs.
+    if (page && JSON.stringify(this.query()) !== JSON.stringify(page.query)) void this.fetch(0);
   }
 
   /** Rows currently shown (after filters and sort; a big run: the pages loaded so far). */

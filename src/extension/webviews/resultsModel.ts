@@ -194,11 +194,11 @@ export async function cliReport(
 /** The paper table of a run from `ubp table <dir> --format <format>` (what paperTableText computes in process). */
 export function cliTable(
   cliPath: string,
-  dir: string,
+  dirs: readonly string[],
   format: PaperTableFormat,
   signal?: AbortSignal,
 ): Promise<string> {
-  return runCli(cliPath, ['table', dir, '--format', format], dir, signal);
+  return runCli(cliPath, ['table', ...dirs, '--format', format], dirs[0], signal);
 }
 
 /**
@@ -248,8 +248,16 @@ export async function cliCompare(
   a: string,
   b: string,
   signal?: AbortSignal,
+  maxChanged?: number,
 ): Promise<RunComparison> {
-  return JSON.parse(await runCli(cliPath, ['compare', a, b, '--json'], a, signal)) as RunComparison;
+  const args = [
+    'compare',
+    a,
+    b,
+    '--json',
+    ...(maxChanged !== undefined ? ['--max-changed', String(maxChanged)] : []),
+  ];
+  return JSON.parse(await runCli(cliPath, args, a, signal)) as RunComparison;
 }
 
 function taskOf(manifest: RunManifest): Record<string, unknown> {
@@ -265,12 +273,17 @@ export interface RunFacts {
   confusion?: ChartsView['confusion'];
 }
 
+/** Distinct users of some results. */
+export function usersOf(results: readonly CaseResult[]): number {
+  const users = new Set<string>();
+  for (const r of results) users.add(r.user);
+  return users.size;
+}
+
 /** The facts of a run held in memory (a big run's compact model counts them itself). */
 export function factsOf(run: LoadedRun, report: Report): RunFacts {
-  const users = new Set<string>();
-  for (const r of run.results) users.add(r.user);
   return {
-    users: users.size,
+    users: usersOf(run.results),
     ...(report.run.form === 'rating'
       ? {
           confusion: confusionOf(
@@ -626,10 +639,17 @@ export function compareInProcess(a: LoadedRun, b: LoadedRun): RunComparison {
 }
 
 /** The compare-mode view of a comparison labelled with the runs' ids (as `ubp compare` labels it). */
+/** One side of a comparison: its results in memory, or (a big run) its distinct users counted elsewhere. */
+export type RunSide = Pick<LoadedRun, 'dir' | 'manifest'> & ({ results: CaseResult[] } | { users: number });
+
+function sideUsers(side: RunSide): number {
+  return 'users' in side ? side.users : usersOf(side.results);
+}
+
 export function compareViewOf(
   cmp: RunComparison,
-  a: LoadedRun,
-  b: LoadedRun,
+  a: RunSide,
+  b: RunSide,
   reportA: Report,
   reportB: Report,
   timing: { openedAt: number; computeMs: number },
@@ -687,8 +707,8 @@ export function compareViewOf(
     description: 'Share of answers that were invalid or failed',
   });
   return {
-    a: headerView(a, reportA, factsOf(a, reportA).users),
-    b: headerView(b, reportB, factsOf(b, reportB).users),
+    a: headerView(a, reportA, sideUsers(a)),
+    b: headerView(b, reportB, sideUsers(b)),
     warnings: cmp.warnings ?? [],
     headline: reportA.headline.key,
     metrics,

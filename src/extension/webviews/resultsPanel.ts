@@ -77,6 +77,8 @@ const LIVE_DEBOUNCE_MS = 400;
 const LIVE_POLL_MS = 2000;
 /** Rows of a big run's failures table per page. */
 export const FAILURE_PAGE_ROWS = 500;
+/** Changed cases listed per pair when two big runs are compared. */
+const COMPARE_CHANGED_ROWS = 5000;
 const ALL_FAILURES: FailureQuery = { variant: '', outcome: '', user: '', search: '', sort: 'error-desc' };
 
 export interface ResultsPanelDeps {
@@ -143,6 +145,8 @@ class ResultsPanel implements vscode.Disposable {
   private memorisation: MemorisationRow[] = [];
   /** The runs of a compare panel (the paper table's columns). */
   private compared: LoadedRun[] = [];
+  /** The run folders of a compare panel (big runs are not held: `compared` stays empty). */
+  private comparedDirs: string[] = [];
   private disposed = false;
   private readonly abort = new AbortController();
   private readonly extensionPath: string;
@@ -466,6 +470,14 @@ class ResultsPanel implements vscode.Disposable {
     try {
       const twin = findProbeTwin(run);
       if (!twin) return;
+      const t = twin.manifest.totals;
+      if (t && t.success + t.invalid + t.error > COMPACT_RESULTS) {
+        // Pairing would hold the twin's every line here.
+        this.deps.log.info(
+          `results panel: the knowledge-probe twin ${twin.manifest.id} is too big to chart here`,
+        );
+        return;
+      }
       this.probe = probeChart(run, await readSlimRun(twin.dir));
       if (this.probe && this.posted.length) {
         const last = this.posted[this.posted.length - 1];
@@ -493,6 +505,10 @@ class ResultsPanel implements vscode.Disposable {
       openedAt: this.openedAt,
     });
     const t0 = performance.now();
+    this.comparedDirs = [a, b];
+    const [ma, mb] = [readRunManifest(a), readRunManifest(b)];
+    const units = (m: RunManifest) => (m.totals ? m.totals.success + m.totals.invalid + m.totals.error : 0);
+    if (units(ma) + units(mb) > COMPACT_RESULTS) return this.loadBigCompare(a, b, ma, mb, t0);
     const [ra, rb] = await Promise.all([readSlimRun(a), readSlimRun(b)]);
     this.compared = [ra, rb];
     if (ra.manifest.dataset.form !== rb.manifest.dataset.form) {
@@ -506,6 +522,60 @@ class ResultsPanel implements vscode.Disposable {
       ? await cliCompare(this.cliPath, ra.dir, rb.dir, this.abort.signal)
       : compareInProcess(ra, rb);
     const view = compareViewOf(cmp, ra, rb, quickReportOf(ra), quickReportOf(rb), this.timing(t0), this.refs);
+    this.channel.notify('compare', view);
+    this.viewDeferred.resolve(view);
+    this.reportDeferred.resolve(undefined);
+    this.failuresDeferred.resolve([]);
+  }
+
+  /**
+   * Two runs too big to hold: each side's point estimates from `ubp report --resamples 0`, the comparison from
+   * `ubp compare` (its changed-case list cut to COMPARE_CHANGED_ROWS per pair), distinct users from an index of
+   * each file; all in child processes but the index.
+   */
+  private async loadBigCompare(
+    a: string,
+    b: string,
+    ma: RunManifest,
+    mb: RunManifest,
+    t0: number,
+  ): Promise<void> {
+    if (ma.dataset.form !== mb.dataset.form)
+      throw new Error(`cannot compare a ${ma.dataset.form} run with a ${mb.dataset.form} run`);
+    this.panel.title = `Compare: ${ma.id} ↔ ${mb.id}`;
+    const signal = this.abort.signal;
+    const users = async (dir: string, m: RunManifest) => {
+      const index = new LiveResults(path.join(dir, RUN_RESULTS_FILE), scoringContext(m), { keepResults: 0 });
+      await index.poll();
+      return index.users(); // the index is dropped here
+    };
+    const [cmp, reportA, reportB, usersA, usersB] = await Promise.all([
+      cliCompare(this.cliPath, a, b, signal, COMPARE_CHANGED_ROWS),
+      cliReport(this.cliPath, a, signal, { pointEstimates: true }),
+      cliReport(this.cliPath, b, signal, { pointEstimates: true }),
+      users(a, ma),
+      users(b, mb),
+    ]);
+    const view = compareViewOf(
+      cmp,
+      { dir: a, manifest: ma, users: usersA },
+      { dir: b, manifest: mb, users: usersB },
+      reportA,
+      reportB,
+      this.timing(t0),
+      this.refs,
+    );
+    const cut = cmp.variants.filter((pc) => pc.changes.improved + pc.changes.regressed > pc.changed.length);
+    if (cut.length)
+      view.warnings.push(
+        `These runs are big: the changed cases list the first ${COMPARE_CHANGED_ROWS.toLocaleString('en-US')} ` +
+          `of each pair (regressions first; ${cut
+            .map(
+              (pc) =>
+                `${(pc.changes.improved + pc.changes.regressed).toLocaleString('en-US')} changed in ${pc.b}`,
+            )
+            .join(', ')}); \`ubp compare ${ma.id} ${mb.id} --json\` lists them all.`,
+      );
     this.channel.notify('compare', view);
     this.viewDeferred.resolve(view);
     this.reportDeferred.resolve(undefined);
@@ -639,8 +709,10 @@ class ResultsPanel implements vscode.Disposable {
       this.target.kind === 'run'
         ? kept
           ? paperTableText([kept], format)
-          : await cliTable(this.cliPath, this.runDir, format, this.abort.signal)
-        : paperTableText(this.compared, format);
+          : await cliTable(this.cliPath, [this.runDir], format, this.abort.signal)
+        : this.compared.length
+          ? paperTableText(this.compared, format)
+          : await cliTable(this.cliPath, this.comparedDirs, format, this.abort.signal);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     this.deps.log.info(`results panel: exported the paper table to ${uri.fsPath}`);
     return { saved: uri.fsPath };

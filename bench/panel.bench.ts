@@ -4,6 +4,8 @@
 // process so its peak RSS is its own:
 //   compact    LiveResults.poll() over the whole file, the first page of 500 failures (the table's default
 //              order), a filtered page, a search over every failure line, a case read back by reference
+//   point      `ubp report <run> --json --resamples 0` (the CLI's code in this process): what the panel waits on
+//              in a child process before its first view of a big run
 //   reference  what the panel did before: readSlimRun (a slim object per line) and failureRows (a row object per
 //              failure), all held in the host
 //   npm run bench -- panel   (UBP_BENCH_PANEL_RESULTS=100000 for a quick try; UBP_BENCH_PANEL_REFERENCE=0 skips
@@ -167,6 +169,26 @@ async function step(name: string, dir: string): Promise<Record<string, unknown>>
       rssGrowthMB: mb(process.memoryUsage().rss - rss0),
     };
   }
+  if (name === 'point') {
+    const { main } = await import('../src/cli/main');
+    let out = '';
+    const io = {
+      out: (t: string) => void (out += t),
+      err: () => undefined,
+      isTTY: false,
+      cwd: dir,
+      env: {},
+    };
+    const t0 = performance.now();
+    const code = await main(['report', dir, '--json', '--resamples', '0'], io);
+    if (code !== 0) throw new Error(`ubp report exited with ${code}`);
+    const report = JSON.parse(out) as {
+      headline: { key: string };
+      variants: { metrics: { key: string; all: { value: number } }[] }[];
+    };
+    const head = report.variants[0].metrics.find((m) => m.key === report.headline.key)!;
+    return { pointReportMs: ms(t0), headline: report.headline.key, value: head.all.value };
+  }
   // reference: the panel's host path before (every slim line and every failure row held)
   const t0 = performance.now();
   const run = await model.readSlimRun(dir);
@@ -219,6 +241,8 @@ export default async function (ctx: BenchContext): Promise<Record<string, unknow
   const out: Record<string, unknown> = { results, resultsFileMiB: fileMB, loadAverageBefore: os.loadavg() };
   out.compact = runStep('compact', dir);
   ctx.log(`compact: ${JSON.stringify(out.compact)}`);
+  out.point = runStep('point', dir);
+  ctx.log(`point: ${JSON.stringify(out.point)}`);
   if (process.env.UBP_BENCH_PANEL_REFERENCE !== '0') {
     out.reference = runStep('reference', dir);
     ctx.log(`reference: ${JSON.stringify(out.reference)}`);

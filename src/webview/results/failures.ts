@@ -202,11 +202,6 @@ export class FailuresTable {
     return this.view;
   }
 
-  /** Failures the filters pick (a big run: all of them, loaded or not). */
-  get matching(): number {
-    return this.paged ? this.paged.total : this.view.length;
-  }
-
   setFilter(f: { variant?: string; outcome?: string; user?: string; search?: string; sort?: SortKey }): void {
     if (f.variant !== undefined) this.variant = f.variant;
     if (f.outcome !== undefined) this.outcome = f.outcome;

@@ -99,7 +99,7 @@ export interface OpenedResults {
   view: Promise<ResultsView | CompareView>;
   /** The report the view was made from (run mode). */
   report: Promise<Report | undefined>;
-  /** The failure rows posted (run mode). */
+  /** The failure rows posted (run mode; a big run: its first page). */
   failures: Promise<FailureRow[]>;
   /** Resolves when the webview reports it has rendered `phase` (first time). */
   rendered(phase: Phase): Promise<Rendered>;

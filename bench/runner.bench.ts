@@ -405,6 +405,8 @@ async function timeToFirstOutput(args: string[], cwd: string, times = 5): Promis
 
 // ── peak memory of a 100,000-case run (a child process: this file, with UBP_BENCH_CHILD=memory) ──────────────
 async function memoryChild(): Promise<void> {
+  // As the `ubp` CLI runs (its V8 settings).
+  await import('../src/cli/heapFlags');
   const n = Number(process.env.UBP_BENCH_MEMORY_CASES ?? 100_000);
   const url = process.env.UBP_BENCH_SERVER!;
   const tmp = process.env.UBP_BENCH_TMP!;

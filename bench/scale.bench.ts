@@ -54,6 +54,7 @@ function writeConfig(file: string, dataDir: string, users: number): void {
 }
 
 async function step(name: string, a: StepArgs): Promise<Record<string, unknown>> {
+  await import('../src/cli/heapFlags');
   const core = await import('../src/core');
   const batch = await core.loadBatch();
   const t0 = performance.now();
@@ -135,17 +136,13 @@ if (process.env[STEP_ENV]) {
 }
 
 /**
- * V8 sizes its heap from the machine's memory (about 4 GB here) and grows it lazily while rendering makes
- * garbage: an export of 100,000 cases peaks at 608 MB by default and at 361 MB with a 300 MB old space, its live
- * heap ~100 MB either way. The steps that hold the dataset run with this cap (`NODE_OPTIONS=
- * --max-old-space-size=512` does the same for `ubp batch export` / `import`); load is measured as the loader
- * bench measures it, and report (no dataset; its live heap is the results) without a cap.
+ * Each step runs as the `ubp` CLI runs: with the CLI's V8 settings (src/cli/heapFlags.ts, imported first by the
+ * step) and no heap cap. UBP_BENCH_HEAP_CAP_MB=<n> caps every step's old space, for comparison only.
  */
-const HEAP_CAP_MB: Record<string, number | undefined> = { build: 512, export: 512, import: 512 };
+const HEAP_CAP_MB = process.env.UBP_BENCH_HEAP_CAP_MB ? Number(process.env.UBP_BENCH_HEAP_CAP_MB) : undefined;
 
 function runStep(name: string, args: StepArgs): Record<string, unknown> & { maxRssMB: number } {
-  const cap = HEAP_CAP_MB[name];
-  const flags = cap ? [`--max-old-space-size=${cap}`] : [];
+  const flags = HEAP_CAP_MB ? [`--max-old-space-size=${HEAP_CAP_MB}`] : [];
   const r = spawnSync(
     process.execPath,
     [...flags, '--import', 'tsx', path.join(root, 'bench/scale.bench.ts')],
@@ -243,7 +240,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       const r = runStep(name, args);
       steps[name] = {
         ...r,
-        heapCapMB: HEAP_CAP_MB[name] ?? null,
+        heapCapMB: HEAP_CAP_MB ?? null,
         loadAverage: load(),
         underLimit: r.maxRssMB < LIMIT_MB,
       };

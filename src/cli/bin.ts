@@ -1,4 +1,5 @@
 // The bundled CLI's entry (dist/cli/bin.mjs, loaded by dist/cli.js): runs `ubp` as the process.
+import './heapFlags';
 import { runCli } from './main';
 
 runCli();

@@ -3,6 +3,7 @@
 // the same key in every export, and kept in a table in the run folder (`batch/ids.jsonl`) that maps it back.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { LineBuffer } from '../run/lineBuffer';
 import path from 'node:path';
 import { readAppendedResults } from '../run/results';
 import { unitKey } from '../run/store';
@@ -106,8 +107,8 @@ export class IdTable {
   private readonly variants: string[] = [];
   private readonly variantIndex = new Map<string, number>();
   private readonly file: string;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /** New lines of the table file, appended when a megabyte is queued and on flush. */
+  private readonly pending: LineBuffer;
   private count = 0;
   /** False: only ids and slots are kept (an import needs no more); `get` and `unitAt` then throw. */
   private readonly units: boolean;
@@ -115,6 +116,10 @@ export class IdTable {
   constructor(batchDir: string, options: { units?: boolean } = {}) {
     this.units = options.units ?? true;
     this.file = path.join(batchDir, ID_TABLE_FILE);
+    this.pending = new LineBuffer((bytes) => {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      appendFileSync(this.file, bytes);
+    });
     if (!existsSync(this.file)) return;
     // A torn last line of an interrupted write is not read: its units are written again by the next export.
     readAppendedResults<(BatchUnit & { id: string }) | null>(
@@ -161,10 +166,9 @@ export class IdTable {
     const s = this.slotOf.get(id);
     if (s === undefined) {
       this.put(id, u);
-      const line = JSON.stringify({ id, caseId: u.caseId, variant: u.variant, sample: u.sample }) + '\n';
-      this.pending.push(line);
-      this.pendingBytes += line.length;
-      if (this.pendingBytes >= 1 << 20) this.flush();
+      this.pending.write(
+        JSON.stringify({ id, caseId: u.caseId, variant: u.variant, sample: u.sample }) + '\n',
+      );
     } else {
       const had = this.unitAt(s);
       if (had.caseId !== u.caseId || had.variant !== u.variant || had.sample !== u.sample)
@@ -182,11 +186,7 @@ export class IdTable {
 
   /** Appends the buffered lines to the file. */
   flush(): void {
-    if (!this.pending.length) return;
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    appendFileSync(this.file, this.pending.join(''));
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pending.flush();
   }
 
   private put(id: string, u: BatchUnit): void {

@@ -2,11 +2,12 @@
 // has no final line and is in no open batch, with exactly the body an interactive request would send. Parts are
 // per model entry (OpenAI requires one model per batch) and split at the provider's limits; an offline export is
 // one file in OpenAI's format (what `vllm run-batch` reads).
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelConfig } from '../config';
 import type { PreparedEval } from '../run/prepare';
 import type { RunVariant } from '../run/runner';
+import { fdSink, LineBuffer } from '../run/lineBuffer';
 import { unitKey } from '../run/store';
 import type { LlmPredictor } from '../models/providers';
 import type { Outcome } from '../types';
@@ -66,45 +67,41 @@ export async function writeBatchRequests(
   const models = new Map<string, ModelConfig>(prepared.config.models.map((m) => [m.id, m]));
   let seq = firstPart;
 
-  // One writer per file: lines rendered one unit at a time, buffered and written about 1 MiB at a time with
-  // synchronous writes (the disk paces the loop: no array of every request line, no unbounded queue). The part's
-  // custom ids (`<name>.ids`) and the run's id table are written the same way.
+  // One writer per file: lines rendered one unit at a time and encoded into a reused buffer that synchronous
+  // writes empty (the disk paces the loop: no array of every request line, no unbounded queue, no megabyte
+  // strings left for the collector). The part's custom ids (`<name>.ids`) and the run's id table likewise.
   interface Part {
     record: BatchRecord & { file: string };
     fd: number;
-    buf: string[];
-    bufBytes: number;
+    lines: LineBuffer;
     idsFd: number;
-    ids: string[];
+    ids: LineBuffer;
   }
-  const open = (name: string, file: string, format: BatchRecord['format'], model: ModelConfig): Part => ({
-    record: {
-      name,
-      file,
-      format,
-      model: model.id,
-      ...(format !== 'offline' && model.baseUrl ? { baseUrl: model.baseUrl } : {}),
-      requests: 0,
-      bytes: 0,
-      status: format === 'offline' ? 'exported' : 'written',
-      createdAt: now,
-      updatedAt: now,
-    },
-    fd: openSync(file, 'w'),
-    buf: [],
-    bufBytes: 0,
-    idsFd: openSync(path.join(dir, `${name}.ids`), 'w'),
-    ids: [],
-  });
-  const flush = (p: Part): void => {
-    if (p.buf.length) writeSync(p.fd, p.buf.join(''));
-    if (p.ids.length) writeSync(p.idsFd, p.ids.join(''));
-    p.buf = [];
-    p.ids = [];
-    p.bufBytes = 0;
+  const open = (name: string, file: string, format: BatchRecord['format'], model: ModelConfig): Part => {
+    const fd = openSync(file, 'w');
+    const idsFd = openSync(path.join(dir, `${name}.ids`), 'w');
+    return {
+      record: {
+        name,
+        file,
+        format,
+        model: model.id,
+        ...(format !== 'offline' && model.baseUrl ? { baseUrl: model.baseUrl } : {}),
+        requests: 0,
+        bytes: 0,
+        status: format === 'offline' ? 'exported' : 'written',
+        createdAt: now,
+        updatedAt: now,
+      },
+      fd,
+      lines: new LineBuffer(fdSink(fd)),
+      idsFd,
+      ids: new LineBuffer(fdSink(idsFd), 1 << 16),
+    };
   };
   const close = (p: Part): void => {
-    flush(p);
+    p.lines.flush();
+    p.ids.flush();
     closeSync(p.fd);
     closeSync(p.idsFd);
     table.flush();
@@ -165,13 +162,11 @@ export async function writeBatchRequests(
           }
           part = p;
         }
-        part.buf.push(line + '\n');
-        part.bufBytes += bytes;
-        part.ids.push(customId + '\n');
+        part.lines.write(line + '\n');
+        part.ids.write(customId + '\n');
         part.record.requests++;
         part.record.bytes += bytes;
         out.requests++;
-        if (part.bufBytes >= 1 << 20) flush(part);
       }
     }
   }

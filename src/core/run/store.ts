@@ -3,12 +3,13 @@
 // sample), so a retried error is superseded by appending, never by rewriting. A torn last line (a crash mid-write)
 // is ignored by readers and cut off by the next writer before it appends. See docs/runner.md.
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync } from 'node:fs';
-import { readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SkippedRows } from '../dataset/errors';
 import type { EvalConfig } from '../config';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { acquireLock, lockHolder, type LockInfo, type RunLock } from './lock';
+import { fdSink, LineBuffer } from './lineBuffer';
 import { readResults, slimResultParser, type LineParser, type ResultsScan } from './results';
 
 /**
@@ -207,7 +208,7 @@ export async function readRun(
   return { dir, manifest, results: [...byKey.values()], scan };
 }
 
-function resolveRunDir(dirOrId: string, root?: string): string {
+export function resolveRunDir(dirOrId: string, root?: string): string {
   if (existsSync(path.join(dirOrId, RUN_MANIFEST_FILE))) return path.resolve(dirOrId);
   if (root) {
     const d = path.join(runsDir(root), dirOrId);
@@ -443,8 +444,8 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
   manifest = stamp(manifest);
   writeManifest(manifestFile, manifest);
 
-  let pending: string[] = [];
-  let pendingBytes = 0;
+  // Lines are encoded into one reused buffer as they come (no joined megabyte strings for the collector).
+  const pending = new LineBuffer(fdSink(fd));
   let scheduled: NodeJS.Immediate | null = null;
   let closed = false;
 
@@ -453,13 +454,7 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
       clearImmediate(scheduled);
       scheduled = null;
     }
-    if (pending.length === 0) return;
-    const text = pending.length === 1 ? pending[0]! : pending.join('');
-    pending = [];
-    pendingBytes = 0;
-    const buf = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    pending.flush();
   };
 
   return {
@@ -473,11 +468,8 @@ async function openLocked(opts: OpenRunStoreOptions, dir: string, lock: RunLock)
     manifest: () => manifest,
     append(result) {
       if (closed) throw new Error(`run ${opts.runId} is closed`);
-      const line = JSON.stringify(result) + '\n';
-      pending.push(line);
-      pendingBytes += line.length;
-      if (pendingBytes > 1 << 20) flush();
-      else scheduled ??= setImmediate(flush);
+      pending.write(JSON.stringify(result) + '\n');
+      scheduled ??= setImmediate(flush);
     },
     flush,
     updateManifest(patch) {

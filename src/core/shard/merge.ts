@@ -2,16 +2,19 @@
 // reads like any other. Refuses runs whose config hash or dataset fingerprint differ (or shards of different
 // evals); reports shards not given, units without a result, and units present in more than one run (the first
 // run's line is kept).
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fdSink, LineBuffer } from '../run/lineBuffer';
 import {
   RUN_MANIFEST_FILE,
   RUN_RESULTS_FILE,
   emptyTotals,
   readRun,
+  readRunManifest,
+  resolveRunDir,
   unitKey,
+  withLiveStatus,
   type ManifestVariant,
-  type ReadRun,
   type RunManifest,
 } from '../run/store';
 
@@ -32,8 +35,11 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
   if (!dirs.length) throw new Error('nothing to merge: give the runs');
   if (existsSync(out) && readdirSync(out).length)
     throw new Error(`${out} exists and is not empty: give a new folder to --out`);
-  const runs: ReadRun[] = [];
-  for (const d of dirs) runs.push(await readRun(d));
+  // The manifests first (every refusal before anything is written); each run's lines later, one run at a time.
+  const runs = dirs.map((d) => {
+    const dir = resolveRunDir(d);
+    return { dir, manifest: withLiveStatus(dir, readRunManifest(dir)) };
+  });
   const first = runs[0]!.manifest;
   for (const r of runs.slice(1)) {
     const m = r.manifest;
@@ -62,32 +68,47 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     : [];
 
   // Lines: the last line per unit of each run, in run order; a unit already taken from an earlier run is a duplicate.
+  // Written as they are read, one run in memory at a time (shards of a million cases would not fit as one string).
+  mkdirSync(out, { recursive: true });
+  const fd = openSync(path.join(out, RUN_RESULTS_FILE), 'w');
   const taken = new Set<string>();
-  const text: string[] = [];
+  let lines = 0;
   let duplicates = 0;
   let missingUnits = 0;
   const totals = emptyTotals(0);
-  for (const r of runs) {
-    for (const line of r.results) {
-      const key = unitKey(line.caseId, line.variant, line.sample);
-      if (taken.has(key)) {
-        duplicates++;
-        continue;
+  try {
+    const text = new LineBuffer(fdSink(fd));
+    for (const r of runs) {
+      const { results } = await readRun(r.dir);
+      for (const line of results) {
+        const key = unitKey(line.caseId, line.variant, line.sample);
+        if (taken.has(key)) {
+          duplicates++;
+          continue;
+        }
+        taken.add(key);
+        totals[line.outcome]++;
+        text.write(JSON.stringify(line) + '\n');
+        lines++;
       }
-      taken.add(key);
-      totals[line.outcome]++;
-      text.push(JSON.stringify(line) + '\n');
+      missingUnits += Math.max(0, unitsOf(r.manifest) - results.length);
+      // Spend adds up over every run: superseded and duplicated answers were paid for too.
+      const t = r.manifest.totals ?? emptyTotals(0);
+      totals.promptTokens += t.promptTokens;
+      totals.completionTokens += t.completionTokens;
+      totals.reasoningTokens += t.reasoningTokens ?? 0;
+      totals.costUsd += t.costUsd;
+      totals.requests += t.requests;
+      totals.cached += t.cached;
     }
-    missingUnits += Math.max(0, unitsOf(r.manifest) - r.results.length);
-    // Spend adds up over every run: superseded and duplicated answers were paid for too.
-    const t = r.manifest.totals ?? emptyTotals(0);
-    totals.promptTokens += t.promptTokens;
-    totals.completionTokens += t.completionTokens;
-    totals.reasoningTokens += t.reasoningTokens ?? 0;
-    totals.costUsd += t.costUsd;
-    totals.requests += t.requests;
-    totals.cached += t.cached;
+    text.flush();
+  } catch (e) {
+    // Nothing half-written is left behind: the folder was new or empty.
+    closeSync(fd);
+    rmSync(out, { recursive: true, force: true });
+    throw e;
   }
+  closeSync(fd);
 
   // Variants: the union, in order of first appearance.
   const variants = new Map<string, ManifestVariant>();
@@ -126,10 +147,8 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     })),
   };
   delete manifest.error;
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, RUN_RESULTS_FILE), text.join(''));
   writeFileSync(path.join(out, RUN_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  return { dir: path.resolve(out), manifest, lines: text.length, duplicates, missingShards, missingUnits };
+  return { dir: path.resolve(out), manifest, lines, duplicates, missingShards, missingUnits };
 }
 
 function unitsOf(m: RunManifest): number {

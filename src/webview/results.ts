@@ -10,6 +10,7 @@ import type {
   ResultsPanelProtocol,
   ResultsPanelState,
   ResultsView,
+  RunHeaderView,
 } from '../protocol/resultsPanel';
 import { Charts } from './results/charts';
 import { CompareTable } from './results/compare';
@@ -115,6 +116,8 @@ const compare = new CompareTable({
 });
 
 let current: ResultsView | undefined;
+/** The header from the manifest, shown until the first view (a big run's failures can come before it). */
+let earlyHeader: RunHeaderView | undefined;
 let chartsDrawn = false;
 let tabs: HTMLElement | undefined;
 const TAB_CHARTS = 1;
@@ -195,7 +198,7 @@ function show(view: ResultsView): void {
     app.dataset.intervalsAt = String(Date.now());
   }
   saveState({ runDir: view.header.dir, compare: undefined });
-  if (first || !tabs) layout();
+  if (!tabs) layout();
   replace(
     headerSlot,
     runHeader(view.header, view.live),
@@ -249,6 +252,7 @@ channel
   })
   .on('header', ({ header, openedAt }) => {
     if (current) return;
+    earlyHeader = header;
     app.dataset.openedAt = String(openedAt);
     replace(
       app,
@@ -265,6 +269,20 @@ channel
   .on('show', show)
   .on('compare', showCompare)
   .on('failures', ({ reset, rows, page }) => {
+    if (page && !tabs) {
+      // A big run: its failures are indexed before `ubp report` has the metrics; show them meanwhile.
+      layout();
+      replace(
+        headerSlot,
+        earlyHeader ? runHeader(earlyHeader, earlyHeader.status === 'running') : null,
+        h(
+          'p',
+          { class: 'pending', id: 'metrics-pending', role: 'status' },
+          document.createElement('vscode-progress-ring'),
+          'Computing the metrics of this big run in a separate process (ubp report); the failures are ready.',
+        ),
+      );
+    }
     failures.setRows(rows, reset, page);
     const count = document.getElementById('failures-tab-count');
     // A big run: every failure of the run, not the page that arrived.

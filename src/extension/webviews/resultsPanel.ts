@@ -305,8 +305,11 @@ class ResultsPanel implements vscode.Disposable {
       await this.loadProbe(kept);
       return;
     }
-    // Big runs: nothing per line in this process. Point estimates from `ubp report --resamples 0` (started
-    // beside the read when the manifest said so), then the first page of failures, then the intervals.
+    // Big runs: nothing per line in this process. The first page of failures as soon as the file is indexed,
+    // point estimates from `ubp report --resamples 0` (started beside the read when the manifest said so), then
+    // the intervals.
+    const page = await this.postFirstPage(ALL_FAILURES);
+    this.failuresDeferred.resolve(page.rows);
     const point = await (
       early ?? cliReport(this.cliPath, dir, this.abort.signal, { pointEstimates: true })
     ).catch((e: Error) => {
@@ -322,8 +325,6 @@ class ResultsPanel implements vscode.Disposable {
       `results panel: ${manifest.id}: ${live.size} results indexed (${live.failures} failures, ` +
         `${scan.corrupt} unreadable lines) and point estimates in ${view.computeMs} ms; intervals follow`,
     );
-    const page = await this.postFirstPage(ALL_FAILURES);
-    this.failuresDeferred.resolve(page.rows);
     if (this.isLive()) this.watch(dir);
     await this.fullReport();
   }

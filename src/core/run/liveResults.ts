@@ -134,6 +134,11 @@ export interface LiveResultsOptions {
   keepResults?: number;
   /** Rating runs: the star values whose true × predicted counts `confusion()` returns. */
   stars?: readonly number[];
+  /**
+   * Rank the units by case id during the first read (default true: the failures table sorts by it). Without,
+   * a read keeps no case ids at all; the first sorted page ranks them with a pass over the file.
+   */
+  caseOrder?: boolean;
 }
 
 /** A run's results.jsonl as compact per-unit state, growing as the file grows. */
@@ -172,6 +177,7 @@ export class LiveResults {
   private readonly h = new Uint32Array(2);
   private readonly keepResults: number;
   private readonly stars: readonly number[] | undefined;
+  private readonly caseOrder: boolean;
   /** Lines that did not parse, over the whole file. */
   corrupt = 0;
 
@@ -181,6 +187,7 @@ export class LiveResults {
     options: LiveResultsOptions = {},
   ) {
     this.keepResults = options.keepResults ?? COMPACT_RESULTS;
+    this.caseOrder = options.caseOrder ?? true;
     this.stars = options.stars?.length && options.stars.length < 255 ? options.stars : undefined;
     this.reset();
   }
@@ -319,7 +326,7 @@ export class LiveResults {
         result.failuresReplaced = hadFailures;
       }
       const whole = this.offset === 0;
-      if (whole) this.collecting = [];
+      if (whole && this.caseOrder) this.collecting = [];
       const chunk = Buffer.allocUnsafe(1 << 22);
       let carry = Buffer.alloc(0);
       let pos = this.offset;

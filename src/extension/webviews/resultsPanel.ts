@@ -546,7 +546,10 @@ class ResultsPanel implements vscode.Disposable {
     this.panel.title = `Compare: ${ma.id} ↔ ${mb.id}`;
     const signal = this.abort.signal;
     const users = async (dir: string, m: RunManifest) => {
-      const index = new LiveResults(path.join(dir, RUN_RESULTS_FILE), scoringContext(m), { keepResults: 0 });
+      const index = new LiveResults(path.join(dir, RUN_RESULTS_FILE), scoringContext(m), {
+        keepResults: 0,
+        caseOrder: false,
+      });
       await index.poll();
       return index.users(); // the index is dropped here
     };

@@ -2,6 +2,7 @@
 // report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
 // their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
 import { fork } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import { expectedHuman, predictedHuman } from '../caseText';
@@ -31,6 +32,7 @@ import {
   RUN_RESULTS_FILE,
   scoreResult,
   scoringContext,
+  toCsv,
   unitKey,
   type CaseResult,
   type Estimate,
@@ -43,6 +45,7 @@ import {
   type ValueScale,
 } from '../../core';
 import {
+  FAILURE_EXPORT_COLUMNS,
   num,
   type BucketView,
   type ChartsView,
@@ -813,4 +816,49 @@ export function paperTableText(runs: LoadedRun[], format: PaperTableFormat): str
     : format === 'latex'
       ? renderTableLatex(table)
       : renderTableMarkdown(table);
+}
+
+/**
+ * Writes `total` failure rows, read a page at a time, to `file` as CSV (the engine's `toCsv`, one header) or a
+ * JSON array of objects keyed by column: the export of a big run's failures table, which never holds them all.
+ * Returns the rows written.
+ */
+export async function writeFailureRows(
+  file: string,
+  format: 'csv' | 'json',
+  total: number,
+  page: (offset: number, limit: number) => Promise<FailureRow[]>,
+  pageRows = 2000,
+): Promise<number> {
+  const out = createWriteStream(file);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', resolve);
+    out.on('error', reject);
+  });
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
+  const keys = FAILURE_EXPORT_COLUMNS.map((c) => c.key);
+  let n = 0;
+  try {
+    if (format === 'json') await write('[');
+    else await write(toCsv(keys, []));
+    for (let offset = 0; offset < total; offset += pageRows) {
+      const rows = await page(offset, pageRows);
+      if (!rows.length) break;
+      const cells = rows.map((r) => FAILURE_EXPORT_COLUMNS.map((c) => c.value(r)));
+      if (format === 'csv') {
+        const text = toCsv(keys, cells);
+        await write(text.slice(text.indexOf('\r\n') + 2)); // the header is written once, above
+      } else {
+        const objects = cells.map((c) => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k, c[i]]))));
+        await write((n === 0 ? '\n' : ',\n') + objects.join(',\n'));
+      }
+      n += rows.length;
+    }
+    if (format === 'json') await write('\n]\n');
+  } finally {
+    out.end();
+  }
+  await done;
+  return n;
 }

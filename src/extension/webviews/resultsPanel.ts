@@ -10,7 +10,6 @@
 import * as vscode from 'vscode';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { createWriteStream } from 'node:fs';
 import {
   COMPACT_RESULTS,
   listRuns,
@@ -26,7 +25,6 @@ import {
   type ScoringContext,
 } from '../../core';
 import {
-  FAILURE_EXPORT_COLUMNS,
   failureSearchText,
   type CompareView,
   type ExportRequest,
@@ -68,6 +66,7 @@ import {
   type CaseRef,
   type LoadedRun,
   type RunFacts,
+  writeFailureRows,
 } from './resultsModel';
 
 export const RESULTS_VIEW_TYPE = 'ubp.results';
@@ -750,33 +749,10 @@ class ResultsPanel implements vscode.Disposable {
     });
     if (!uri) return { saved: null, rows: 0 };
     if (uri.scheme !== 'file') throw new Error('a big run exports to a local file only');
-    const first = await this.failuresPage(query, 0, 0);
-    const out = createWriteStream(uri.fsPath);
-    const done = new Promise<void>((resolve, reject) => {
-      out.on('finish', resolve);
-      out.on('error', reject);
+    const { total } = await this.failuresPage(query, 0, 0);
+    const n = await writeFailureRows(uri.fsPath, format, total, async (offset, limit) => {
+      return (await this.failuresPage(query, offset, limit)).rows;
     });
-    const write = (text: string) =>
-      out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
-    const keys = FAILURE_EXPORT_COLUMNS.map((c) => c.key);
-    let n = 0;
-    if (format === 'json') await write('[');
-    for (let offset = 0; offset < first.total; offset += 2000) {
-      const { rows } = await this.failuresPage(query, offset, 2000);
-      const cells = rows.map((r) => FAILURE_EXPORT_COLUMNS.map((c) => c.value(r)));
-      if (format === 'csv') {
-        const text = toCsv(keys, cells);
-        await write(offset === 0 ? text : text.slice(text.indexOf('\r\n') + 2));
-      } else {
-        const objects = cells.map((c) => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k, c[i]]))));
-        await write((offset === 0 ? '\n' : ',\n') + objects.join(',\n'));
-      }
-      n += rows.length;
-    }
-    if (format === 'csv' && n === 0) await write(toCsv(keys, []));
-    if (format === 'json') await write('\n]\n');
-    out.end();
-    await done;
     this.deps.log.info(`results panel: exported ${n} failures to ${uri.fsPath}`);
     return { saved: uri.fsPath, rows: n };
   }

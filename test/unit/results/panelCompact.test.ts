@@ -4,12 +4,14 @@
 // the reference comparison of `ubp compare --pair`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
-import { LiveResults, scoringContext, type Report, type RunComparison } from '../../../src/core';
+import { LiveResults, scoringContext, toCsv, type Report, type RunComparison } from '../../../src/core';
+import { FAILURE_EXPORT_COLUMNS } from '../../../src/protocol/resultsPanel';
 import {
+  failureRows,
   quickReportOf,
   readSlimRun,
   referenceCompareArgs,
@@ -18,6 +20,8 @@ import {
   reportOf,
   resultsView,
   starsOf,
+  toJsonRows,
+  writeFailureRows,
 } from '../../../src/extension/webviews/resultsModel';
 import { writeFixtureRun } from '../../integration/suite/results.fixture';
 import { bufferIO } from '../run/helpers';
@@ -106,4 +110,31 @@ test('the reference comparison from `ubp compare --pair` equals the in-process o
     const g = got.deltas.find((x) => key(x) === key(d))!;
     assert.deepEqual(g, d, key(d));
   }
+});
+
+test('the export of a big run’s failures, written a page at a time, equals the export of all the rows at once', async (t) => {
+  const { root, dir, run } = await fixture(t);
+  const ctx = scoringContext(run.manifest);
+  const live = new LiveResults(path.join(dir, 'results.jsonl'), ctx, { keepResults: 0 });
+  await live.poll();
+  const page = async (offset: number, limit: number) => {
+    const p = await live.failurePage({ sort: 'case' }, offset, limit);
+    return failureRows(p.results, ctx, [], (i) => p.slots[i]);
+  };
+  const all = await page(0, live.failures);
+  assert.equal(all.length, live.failures);
+  const keys = FAILURE_EXPORT_COLUMNS.map((c) => c.key);
+  const cells = all.map((r) => FAILURE_EXPORT_COLUMNS.map((c) => c.value(r)));
+  const csv = path.join(root, 'failures.csv');
+  assert.equal(await writeFailureRows(csv, 'csv', live.failures, page, 7), all.length);
+  assert.equal(readFileSync(csv, 'utf8'), toCsv(keys, cells));
+  const json = path.join(root, 'failures.json');
+  assert.equal(await writeFailureRows(json, 'json', live.failures, page, 7), all.length);
+  assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')), JSON.parse(toJsonRows(keys, cells)));
+  // Nothing to export: a header, an empty array.
+  const none = async () => [];
+  assert.equal(await writeFailureRows(csv, 'csv', 0, none), 0);
+  assert.equal(readFileSync(csv, 'utf8'), toCsv(keys, []));
+  assert.equal(await writeFailureRows(json, 'json', 0, none), 0);
+  assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')), []);
 });

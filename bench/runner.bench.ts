@@ -386,21 +386,63 @@ function timeCommand(args: string[], cwd: string, times = 5): number {
   return round(median(xs), 3);
 }
 
-/** Median seconds from spawning `node <args>` to the first byte on its stdout (the run's first event line). */
-async function timeToFirstOutput(args: string[], cwd: string, times = 5): Promise<number> {
-  const xs: number[] = [];
+/** Seconds from spawning `node <args>` to its exit. */
+function timeOnce(args: string[], cwd: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+  return (performance.now() - t0) / 1000;
+}
+
+/** Seconds from spawning `node <args>` to the first byte on its stdout. */
+async function firstOutputOnce(args: string[], cwd: string): Promise<number> {
+  const t0 = performance.now();
+  let first: number | undefined;
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout!.on('data', () => (first ??= performance.now()));
+    child.on('close', resolve);
+  });
+  if (code !== 0 || first === undefined) throw new Error(`node ${args.join(' ')} exited ${code}`);
+  return (first - t0) / 1000;
+}
+
+interface Paired {
+  /** Medians (s) of a and of b. */
+  a: number;
+  b: number;
+  /** Median of the per-pair ratios b / a. */
+  pairRatio: number;
+}
+
+function paired(as: number[], bs: number[]): Paired {
+  return {
+    a: round(median(as), 3),
+    b: round(median(bs), 3),
+    pairRatio: round(median(bs.map((b, i) => b / as[i]!)), 2),
+  };
+}
+
+/** `node <a>` and `node <b>` spawned alternately, `times` pairs: whole-process times. */
+function interleaved(a: string[], b: string[], cwd: string, times: number): Paired {
+  const as: number[] = [];
+  const bs: number[] = [];
   for (let i = 0; i < times; i++) {
-    const t0 = performance.now();
-    let first: number | undefined;
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
-      child.stdout!.on('data', () => (first ??= performance.now()));
-      child.on('close', resolve);
-    });
-    if (code !== 0 || first === undefined) throw new Error(`node ${args.join(' ')} exited ${code}`);
-    xs.push((first - t0) / 1000);
+    as.push(timeOnce(a, cwd));
+    bs.push(timeOnce(b, cwd));
   }
-  return round(median(xs), 3);
+  return paired(as, bs);
+}
+
+/** The same for the time to the first byte on stdout. */
+async function interleavedFirstOutput(a: string[], b: string[], cwd: string, times: number): Promise<Paired> {
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    as.push(await firstOutputOnce(a, cwd));
+    bs.push(await firstOutputOnce(b, cwd));
+  }
+  return paired(as, bs);
 }
 
 // ── peak memory of a 100,000-case run (a child process: this file, with UBP_BENCH_CHILD=memory) ──────────────
@@ -727,38 +769,54 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
   }
 
   if (PARTS.has('startup')) {
-    // Start-up.
+    // Start-up. `ubp` loads its chunks through V8's code cache (src/cli/codeCache.ts): the bench gives it a
+    // cache folder of its own, measures the start on an empty one (a first start: compile, then save), and the
+    // rest with the cache in place, as every later start finds it.
     const cli = path.join(root, 'dist', 'cli.js');
     if (existsSync(cli)) {
+      const cacheEnv = process.env.UBP_CODE_CACHE;
+      const cacheDir = path.join(ctx.tmpDir, 'code-cache');
+      process.env.UBP_CODE_CACHE = cacheDir;
       const startup: Record<string, number> = {
         nodeBare: timeCommand(['-e', '0'], root),
-        // `ubp help` and `ubp version` load only the dispatcher (dist/cli/bin.mjs), no engine chunk.
+        // `ubp help` and `ubp version` load only the dispatcher (dist/cli/bin.cjs), no engine chunk.
         ubpHelp: timeCommand([cli, 'help'], root),
         ubpVersion: timeCommand([cli, 'version'], root),
       };
       const tiny = path.join(root, 'test', 'fixtures', 'run', 'mini-choice.ubp.json');
       if (existsSync(tiny)) {
         const runs = path.join(ctx.tmpDir, 'startup-runs');
+        const run = [cli, 'run', tiny, '--runs-dir', runs, '--new'];
         try {
-          startup.ubpRunTinyBaselines = timeCommand(
-            [cli, 'run', tiny, '--runs-dir', runs, '--new', '--json'],
-            root,
-            5,
-          );
+          // A first start: an empty cache folder each time (median of 3).
+          const first: number[] = [];
+          for (let i = 0; i < 3; i++) {
+            process.env.UBP_CODE_CACHE = path.join(ctx.tmpDir, `code-cache-first-${i}`);
+            first.push(timeCommand([...run, '--json'], root, 1));
+          }
+          process.env.UBP_CODE_CACHE = cacheDir;
+          startup.ubpRunTinyFirstStart = round(median(first), 3);
+          // Bare node and `ubp run` alternate (7 pairs), so both see the same machine.
+          const whole = interleaved(['-e', '0'], [...run, '--json'], root, 7);
+          startup.nodeBare = whole.a;
+          startup.ubpRunTinyBaselines = whole.b;
+          startup.runOverBarePairs = whole.pairRatio;
           // "Starts" as a user sees it: the first line `ubp run` prints (the run id, cases and variants, after
           // the config is read, the data loaded and the cases built), against bare node printing one line.
-          startup.nodeBareFirstLine = await timeToFirstOutput(['-e', 'process.stdout.write("x\\n")'], root);
-          startup.ubpRunTinyFirstLine = await timeToFirstOutput(
-            [cli, 'run', tiny, '--runs-dir', runs, '--new'],
-            root,
-          );
+          const line = await interleavedFirstOutput(['-e', 'process.stdout.write("x\\n")'], run, root, 7);
+          startup.nodeBareFirstLine = line.a;
+          startup.ubpRunTinyFirstLine = line.b;
+          startup.firstLineOverBarePairs = line.pairRatio;
           startup.runOverBare = round(startup.ubpRunTinyBaselines / startup.nodeBare, 2);
           startup.firstLineOverBare = round(startup.ubpRunTinyFirstLine / startup.nodeBareFirstLine, 2);
+          startup.firstStartOverBare = round(startup.ubpRunTinyFirstStart / startup.nodeBare, 2);
         } catch (e) {
           ctx.log(`ubp run on the tiny config failed: ${(e as Error).message}`);
         }
         rmSync(runs, { recursive: true, force: true });
       }
+      if (cacheEnv === undefined) delete process.env.UBP_CODE_CACHE;
+      else process.env.UBP_CODE_CACHE = cacheEnv;
       figures.startupSeconds = startup;
       ctx.log(`start-up (s, median): ${JSON.stringify(startup)}`);
     } else ctx.log('dist/cli.js missing (npm run bench builds it): start-up not measured');

@@ -6,13 +6,25 @@
 //   export   prepareEval + exportBatchFile: `ubp batch export`'s work, the OpenAI batch file for every case
 //   import   importBatchResults of a 1,000,000-line OpenAI batch output (generated here, a deterministic answer
 //            per line): `ubp batch import`'s work, through the runner into results.jsonl
-//   report   loadRun + buildReport: `ubp report`'s work on that run
+//   report   loadRunColumns + reportRunColumns: `ubp report`'s work on that run (one streaming pass into columns)
 //   npm run bench -- scale         (UBP_BENCH_USERS=100000 for a quick try; UBP_BENCH_SCALE_DATA=<dir> reuses a
 //                                   folder written by `node --import tsx bench/scale-data.ts <dir> <users>`;
-//                                   UBP_BENCH_STEPS=load,build runs only those steps)
+//                                   UBP_BENCH_STEPS=load,build runs only those steps; UBP_BENCH_SCALE_WORK=<dir>
+//                                   keeps the work folder (data, export, run) there, and a later run with the
+//                                   same folder and UBP_BENCH_STEPS=report reports on the run it holds)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchContext } from './types';
@@ -109,14 +121,20 @@ async function step(name: string, a: StepArgs): Promise<Record<string, unknown>>
     return { seconds: secs(t0), stats: r.stats, status: r.summary.status, totals: r.summary.totals };
   }
   if (name === 'report') {
-    const run = await core.loadRun(a.runDir!, { cwd: root, slim: true });
+    // `ubp report`'s work: one streaming pass into columns, then the report from them.
+    const run = await core.loadRunColumns(a.runDir!, { cwd: root });
     const readSeconds = secs(t0);
-    const report = core.buildReport(run.manifest, run.results, { dir: run.dir, scan: run.scan });
+    const afterReadMB = peakMB();
+    const report = await core.reportRunColumns(run);
     const v = report.variants[0];
+    const cpu = process.cpuUsage();
     return {
       seconds: secs(t0),
       readSeconds,
-      results: run.results.length,
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+      peakAfterReadMB: afterReadMB,
+      heapUsedMB: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
+      results: run.columns.rows,
       headline: v?.metrics.find((m) => m.key === report.headline.key)?.all,
       finishedUnits: report.run.finishedUnits,
     };
@@ -206,14 +224,17 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
   const users = Number(process.env.UBP_BENCH_USERS ?? 1_000_000);
   const load = () => os.loadavg().map((x) => round(x, 1));
   const figures: Record<string, unknown> = { loadAverageAtStart: load(), users, limitMB: LIMIT_MB };
-  const given = process.env.UBP_BENCH_SCALE_DATA;
-  const dataDir = given ?? path.join(ctx.tmpDir, 'scale-ml');
+  const keep = process.env.UBP_BENCH_SCALE_WORK;
+  const work = keep ? path.resolve(keep) : ctx.tmpDir;
+  mkdirSync(work, { recursive: true });
+  const given = process.env.UBP_BENCH_SCALE_DATA ?? (keep ? path.join(work, 'scale-ml') : undefined);
+  const dataDir = given ?? path.join(work, 'scale-ml');
   const args: StepArgs = {
     dataDir,
-    configFile: path.join(ctx.tmpDir, 'scale.ubp.json'),
-    storeRoot: path.join(ctx.tmpDir, '.ubp'),
-    exportFile: path.join(ctx.tmpDir, 'requests.jsonl'),
-    outputFile: path.join(ctx.tmpDir, 'output.jsonl'),
+    configFile: path.join(work, 'scale.ubp.json'),
+    storeRoot: path.join(work, '.ubp'),
+    exportFile: path.join(work, 'requests.jsonl'),
+    outputFile: path.join(work, 'output.jsonl'),
   };
   try {
     if (!given || !existsSync(path.join(dataDir, 'ratings.csv'))) {
@@ -250,7 +271,20 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
     run('load');
     run('build');
     const exported = run('export');
-    if (!exported) return figures;
+    if (!exported) {
+      // A kept work folder: report on the run an earlier export and import left there.
+      const runs = path.join(args.storeRoot, 'runs');
+      const prior = existsSync(runs)
+        ? readdirSync(runs).find((d) => existsSync(path.join(runs, d, 'results.jsonl')))
+        : undefined;
+      if (prior) {
+        args.runDir = path.join(runs, prior);
+        figures.reusedRun = args.runDir;
+        run('report');
+      }
+      figures.loadAverageAtEnd = load();
+      return figures;
+    }
     args.runDir = String(exported.runDir);
     const t0 = performance.now();
     const lines = await writeBatchOutput(args.exportFile, args.outputFile);
@@ -266,6 +300,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
     run('report');
   } finally {
     rmSync(ctx.tmpDir, { recursive: true, force: true });
+    if (keep) ctx.log(`work folder kept: ${work}`);
   }
   figures.loadAverageAtEnd = load();
   return figures;

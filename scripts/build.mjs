@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, mkdirSync, cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { cliBuilds, ranksApart, ranksBuild, writeCliLauncher } from './cli-build.mjs';
+import { buildCli, ranksApart, ranksBuild, watchCli } from './cli-build.mjs';
 
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
@@ -34,8 +34,6 @@ const builds = [
     external: ['vscode'],
     plugins: [ranksApart('./')],
   },
-  // `ubp`: ES modules split by command, in dist/cli/ (scripts/cli-build.mjs), and the bin dist/cli.js.
-  ...cliBuilds({ outDir: 'dist', common }),
   ranksBuild({ outDir: 'dist', common }),
   {
     ...common,
@@ -88,17 +86,17 @@ function copyAssets() {
 }
 
 if (watch) {
-  writeCliLauncher(path.join(root, 'dist'));
   for (const b of builds) (await esbuild.context(b)).watch();
+  await watchCli({ outDir: 'dist', common });
   copyAssets();
   console.log('watching for changes…');
 } else {
   // A clean dist/ so no stale bundle or source map from an earlier build lands in the .vsix.
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   const t0 = performance.now();
-  await Promise.all(builds.map((b) => esbuild.build(b)));
-  writeCliLauncher(path.join(root, 'dist'));
+  // `ubp`: chunks split by command in dist/cli/ and the bin dist/cli.js (scripts/cli-build.mjs).
+  await Promise.all([...builds.map((b) => esbuild.build(b)), buildCli({ outDir: 'dist', common })]);
   copyAssets();
   writeConfigSchema();
-  console.log(`built ${builds.length} bundles in ${Math.round(performance.now() - t0)} ms`);
+  console.log(`built ${builds.length + 1} bundles in ${Math.round(performance.now() - t0)} ms`);
 }

@@ -4,6 +4,11 @@
 /** Where a command writes; tests pass buffers, the real CLI passes the process streams. */
 export interface CliIO {
   out: (text: string) => void;
+  /**
+   * Writes to stdout and resolves once the stream can take more (back-pressure), for commands that stream a
+   * large output (`ubp cases`). Absent (tests' buffers): `out` is used.
+   */
+  outAsync?: (text: string) => Promise<void>;
   err: (text: string) => void;
   /** True when stdout is a terminal (progress bars, colours). */
   isTTY: boolean;

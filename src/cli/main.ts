@@ -52,6 +52,8 @@ export function runCli(): void {
   });
   const io: CliIO = {
     out: (t) => process.stdout.write(t),
+    outAsync: (t) =>
+      process.stdout.write(t) ? Promise.resolve() : new Promise((ok) => process.stdout.once('drain', ok)),
     err: (t) => process.stderr.write(t),
     isTTY: Boolean(process.stdout.isTTY),
     cwd: process.cwd(),

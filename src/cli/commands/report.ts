@@ -7,12 +7,27 @@ import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   buildReport,
   loadRun,
+  loadRunColumns,
   memorisationBeside,
+  reportRunColumns,
   renderReportJson,
   renderReportMarkdown,
   renderReportText,
   siblingRecallRuns,
+  type BootstrapOptions,
+  type Report,
+  type RunManifest,
 } from '../../core';
+
+/** Recall runs beside this one over the same data set: each model's memorisation beside its scores. */
+function memorisationOf(
+  manifest: RunManifest,
+  recallRuns: Awaited<ReturnType<typeof siblingRecallRuns>>,
+  bootstrap: BootstrapOptions,
+): { memorisation?: ReturnType<typeof memorisationBeside> } {
+  const memorisation = memorisationBeside(manifest, recallRuns, bootstrap);
+  return memorisation.length ? { memorisation } : {};
+}
 
 export const reportCommand: CommandModule = {
   async run(argv, io) {
@@ -38,28 +53,32 @@ export const reportCommand: CommandModule = {
     const resamples = pointOnly ? 1 : intOption(values.resamples, '--resamples', 1000);
     const seed = intOption(values.seed, '--seed', 0);
     const k = intOption(values.k, '--k', 1);
-    // Reports never read prompts or raw answers: slim lines keep a million results in bounded memory.
-    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd), slim: true };
-    const run = await loadRun(positionals[0], where);
-    const probe = values.probe ? await loadRun(values.probe, where) : undefined;
+    const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
     const bootstrap = {
       ...(resamples !== undefined ? { resamples } : {}),
       ...(seed !== undefined ? { seed } : {}),
     };
-    // Recall runs beside this one over the same data set: each model's memorisation beside its scores.
-    const memorisation = memorisationBeside(
-      run.manifest,
-      await siblingRecallRuns(run.dir, run.manifest),
-      bootstrap,
-    );
-    const report = buildReport(run.manifest, run.results, {
-      dir: run.dir,
-      scan: run.scan,
-      bootstrap,
-      ...(memorisation.length ? { memorisation } : {}),
-      ...(k !== undefined ? { k } : {}),
-      ...(probe ? { probe: { manifest: probe.manifest, results: probe.results } } : {}),
-    });
+    const options = { bootstrap, ...(k !== undefined ? { k } : {}) };
+    let report: Report;
+    if (values.probe) {
+      // The knowledge probe pairs this run's results with the probe run's: both read as (slim) objects.
+      const run = await loadRun(positionals[0], { ...where, slim: true });
+      const probe = await loadRun(values.probe, { ...where, slim: true });
+      report = buildReport(run.manifest, run.results, {
+        ...options,
+        dir: run.dir,
+        scan: run.scan,
+        ...memorisationOf(run.manifest, await siblingRecallRuns(run.dir, run.manifest), bootstrap),
+        probe: { manifest: probe.manifest, results: probe.results },
+      });
+    } else {
+      // One streaming pass into columns: a million results in bounded memory, no object per line.
+      const run = await loadRunColumns(positionals[0], { ...where, ...options });
+      report = await reportRunColumns(run, {
+        ...options,
+        ...memorisationOf(run.manifest, await siblingRecallRuns(run.dir, run.manifest), bootstrap),
+      });
+    }
     if (pointOnly) dropIntervals(report);
     const text = values.json
       ? renderReportJson(report)

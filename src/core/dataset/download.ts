@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { once } from 'node:events';
 import type * as yauzl from 'yauzl';
 import type { DatasetFormat } from '../types';
@@ -255,6 +254,8 @@ async function unpack(
   entry: DownloadableDataset,
   options: DownloadOptions,
 ): Promise<Record<string, ManifestFile>> {
+  // node:zlib (its crc32) only when unpacking: every run reaches this module, few unpack.
+  const { crc32 } = await import('node:zlib');
   let zip: yauzl.ZipFile;
   try {
     // Loaded here, on the first unzip: every run reaches this module (load.ts asks findDownloadable).

@@ -1,7 +1,7 @@
 // sha256 of a data file as it is read (the dataset fingerprint). Big files are hashed on a worker thread so the
 // hash (about 0.3 s for 662 MB) overlaps the parsing instead of adding to it; small ones inline.
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
 
 export interface FileHasher {
   /** Takes the next bytes (copied when they go to the worker: the caller may reuse its buffer). */
@@ -34,6 +34,9 @@ export function createFileHasher(size: number): FileHasher {
       dispose: () => undefined,
     };
   }
+  // node:worker_threads only for a big file: loading it costs every run a few ms of start-up (issue 15).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load of a builtin
+  const { Worker } = require('node:worker_threads') as typeof WorkerThreads;
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   worker.unref(); // never keeps a process alive
   let inFlight = 0;

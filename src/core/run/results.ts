@@ -48,6 +48,49 @@ export function slimResultParser(): LineParser<CaseResult> {
   };
 }
 
+const MESSAGES_KEY = Buffer.from('"messages":[');
+const MESSAGE_LIST_END = Buffer.from('"}]');
+
+/** Whether the byte at `i` follows an odd number of backslashes (an escaped quote inside a string). */
+function escapedAt(buf: Buffer, i: number, start: number): boolean {
+  let n = 0;
+  for (let j = i - 1; j >= start && buf[j] === 92; j--) n++;
+  return n % 2 === 1;
+}
+
+/**
+ * A results line parsed without its prompt: the `messages` array (most of a line's bytes) is cut out of the
+ * bytes before they are decoded and parsed, which halves the cost of reading a run for a report. The cut ends at
+ * the first unescaped `"}]` after the key (each message ends with its content string); if what is left does
+ * not parse, the whole line is parsed instead.
+ */
+export function parseWithoutMessages(buf: Buffer, start: number, end: number): CaseResult {
+  const at = buf.indexOf(MESSAGES_KEY, start);
+  if (at >= 0 && at < end) {
+    const open = at + MESSAGES_KEY.length;
+    let close = -1;
+    if (buf[open] === 93) close = open;
+    else {
+      let q = buf.indexOf(MESSAGE_LIST_END, open);
+      while (q >= 0 && q < end && escapedAt(buf, q, open)) q = buf.indexOf(MESSAGE_LIST_END, q + 1);
+      if (q >= 0 && q < end) close = q + 2;
+    }
+    if (close >= 0) {
+      // The key, its value and one comma beside them.
+      let from = at;
+      let to = close + 1;
+      if (buf[from - 1] === 44) from--;
+      else if (buf[to] === 44) to++;
+      try {
+        return JSON.parse(buf.toString('utf8', start, from) + buf.toString('utf8', to, end)) as CaseResult;
+      } catch {
+        // not the shape expected: the whole line below
+      }
+    }
+  }
+  return JSON.parse(buf.toString('utf8', start, end)) as CaseResult;
+}
+
 export interface ResultsScan {
   /** Byte offset just past the last complete line read: where the next incremental read starts. */
   validBytes: number;

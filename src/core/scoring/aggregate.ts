@@ -6,7 +6,7 @@
 //
 // Invalid and error outcomes: in `all` they are scored as wrong (scoreCase); `valid` is the same metric over
 // the successful observations only. Their shares are reported beside the metrics.
-import { candidateLabel, getForm, labelIndex } from '../forms';
+import { candidateLabel, getForm } from '../forms';
 import type { CaseResult, Outcome, TaskForm, ValueScale } from '../types';
 import { scoreCase } from './caseScore';
 import {
@@ -19,13 +19,14 @@ import {
   type TotalsStatistic,
 } from './bootstrap';
 import {
-  binaryScore,
-  ECE_BINS,
-  formScoring,
-  outcomeScoring,
-  type FormScoring,
-  type MetricDef,
-} from './metrics';
+  emptyVariant as emptyColumns,
+  OUTCOMES,
+  resultColumns,
+  rowClusters,
+  type RunColumns,
+  type VariantColumns,
+} from './columns';
+import { ECE_BINS, outcomeScoring, type FormScoring, type MetricDef } from './metrics';
 import { aucMannWhitney, chiSquareTest, quantileSorted, sortedOrder } from './stats';
 
 /** What scoring needs to know about a run besides its results. */
@@ -128,54 +129,58 @@ export function clustersOf(obs: { user: string }[]): { index: Int32Array; count:
   return { index, count: users.length };
 }
 
-function weightSum(obs: Observation[]): number {
-  let n = 0;
-  for (const o of obs) n += o.weight;
-  return n;
+/** A block of one bootstrap pass over a variant's columns: `fill(row, add)` adds the row's component values. */
+export interface ColumnPart {
+  name: string;
+  width: number;
+  metrics: MetricDef[];
+  fill(row: number, add: (component: number, value: number) => void): void;
+  filter?: (row: number) => boolean;
 }
 
 /**
- * One block of a single bootstrap pass: a form's metrics (or a subset) over the observations `filter` keeps.
- * Several parts share one set of resamples of the users, so a variant's metrics, valid-only figures, shares and
- * breakdown buckets cost one pass (see estimateParts).
+ * Estimates several parts of a variant in one cluster-bootstrap pass (the summary and the breakdown buckets
+ * share one set of resamples of the users). Result: part name -> metric key -> estimate.
  */
-export interface EstimatePart {
-  name: string;
-  fs: FormScoring;
-  metrics: MetricDef[];
-  filter?: (o: Observation) => boolean;
-}
-
-/** Estimates several parts over `obs` in one cluster-bootstrap pass. Result: part name -> metric key -> estimate. */
-export function estimateParts(
-  obs: Observation[],
-  parts: EstimatePart[],
+export function estimateColumnParts(
+  run: RunColumns,
+  v: VariantColumns,
+  parts: ColumnPart[],
   options: BootstrapOptions = {},
 ): Record<string, Record<string, Estimate>> {
-  const { index, count } = clustersOf(obs);
+  const { index, count } = rowClusters(run, v.userIndex);
   const offsets: number[] = [];
   let width = 0;
   for (const p of parts) {
     offsets.push(width);
-    width += p.fs.components.length;
+    width += p.width;
   }
   const sums = new ClusterSums(count, width);
+  const rows = sums.rows;
   const n = parts.map(() => 0);
+  const auc = parts.map((p) => p.metrics.some((m) => m.general === 'auc'));
   const members = parts.map(() => [] as number[]);
-  obs.forEach((o, i) => {
-    const c = index[i];
-    parts.forEach((p, pi) => {
-      if (p.filter && !p.filter(o)) return;
-      const off = offsets[pi];
-      n[pi] += o.weight;
-      members[pi].push(i);
-      p.fs.fill(o.score, (j, v) => sums.add(c, off + j, o.weight * v), o);
-    });
-  });
+  let at = 0;
+  let w = 0;
+  const add = (j: number, x: number) => {
+    rows[at + j] += w * x;
+  };
+  for (let i = 0; i < v.length; i++) {
+    const c = index[i]!;
+    w = v.weight[i]!;
+    for (let pi = 0; pi < parts.length; pi++) {
+      const p = parts[pi]!;
+      if (p.filter && !p.filter(i)) continue;
+      n[pi] += w;
+      if (auc[pi]) members[pi]!.push(i);
+      at = c * width + offsets[pi]!;
+      p.fill(i, add);
+    }
+  }
   const stats: TotalsStatistic[] = [];
   const where: [number, string][] = [];
   parts.forEach((p, pi) => {
-    const off = offsets[pi];
+    const off = offsets[pi]!;
     for (const m of p.metrics) {
       if (!m.stat) continue;
       const stat = m.stat;
@@ -187,67 +192,44 @@ export function estimateParts(
   const out: Record<string, Record<string, Estimate>> = {};
   parts.forEach((p) => (out[p.name] = {}));
   estimates.forEach((e, i) => {
-    const [pi, key] = where[i];
-    out[parts[pi].name][key] = { ...e, n: n[pi] };
+    const [pi, key] = where[i]!;
+    out[parts[pi]!.name]![key] = { ...e, n: n[pi]! };
   });
   parts.forEach((p, pi) => {
     for (const m of p.metrics) {
       if (m.general !== 'auc') continue;
-      const sub = members[pi].map((i) => obs[i]);
-      const cl = Int32Array.from(members[pi], (i) => index[i]);
-      out[p.name][m.key] = estimateAuc(sub, cl, count, options);
+      out[p.name]![m.key] = estimateColumnAuc(v, members[pi]!, index, count, options);
     }
   });
   return out;
 }
 
-/**
- * Estimates `metrics` (default: all of the form's) over `obs`, with cluster-bootstrap intervals. Every metric
- * uses the same resamples.
- */
-export function estimateMetrics(
-  obs: Observation[],
-  fs: FormScoring,
-  options: BootstrapOptions = {},
-  metrics: MetricDef[] = fs.metrics,
-): Record<string, Estimate> {
-  return estimateParts(obs, [{ name: 'all', fs, metrics }], options).all;
-}
-
-/** AUC over observations, resampling users; case weights multiply the cluster multiplicities. */
-function estimateAuc(
-  obs: Observation[],
-  cluster: Int32Array,
+/** AUC over some rows, resampling users; case weights multiply the cluster multiplicities. */
+function estimateColumnAuc(
+  v: VariantColumns,
+  rows: number[],
+  clusterOfRow: Int32Array,
   clusters: number,
   options: BootstrapOptions,
 ): Estimate {
-  const score = Float64Array.from(obs, (o) => binaryScore(o.score));
-  const positive = Uint8Array.from(obs, (o) => (o.score.truth === 1 ? 1 : 0));
+  const score = Float64Array.from(rows, (i) => v.binary![i]!);
+  const positive = Uint8Array.from(rows, (i) => (v.truth![i] === 1 ? 1 : 0));
+  const cluster = Int32Array.from(rows, (i) => clusterOfRow[i]!);
+  const weight = Float64Array.from(rows, (i) => v.weight[i]!);
   const order = sortedOrder(score);
-  const w = new Float64Array(obs.length);
+  const w = new Float64Array(rows.length);
+  let total = 0;
+  for (let q = 0; q < rows.length; q++) total += weight[q]!;
   const { value, lo, hi, n } = bootstrapGeneral(
     clusters,
     (cw) => {
-      for (let i = 0; i < obs.length; i++) w[i] = cw[cluster[i]] * obs[i].weight;
+      for (let q = 0; q < rows.length; q++) w[q] = cw[cluster[q]!]! * weight[q]!;
       return aucMannWhitney(score, positive, w, order);
     },
-    weightSum(obs),
+    total,
     options,
   );
   return { value, lo, hi, n };
-}
-
-/** The share of observations with a given outcome, with its interval. */
-export function estimateShare(
-  obs: Observation[],
-  outcome: Outcome,
-  options: BootstrapOptions = {},
-): Estimate {
-  const key = outcome === 'invalid' ? 'invalidShare' : outcome === 'error' ? 'errorShare' : 'successShare';
-  const fs = outcomeScoring();
-  return estimateParts(obs, [{ name: 's', fs, metrics: fs.metrics.filter((m) => m.key === key) }], options).s[
-    key
-  ];
 }
 
 export interface MetricRow {
@@ -361,55 +343,124 @@ export function isBaseline(variant: string): boolean {
 }
 
 /** Summarises one variant's (deduplicated) results. */
-export function summariseVariant(
-  results: CaseResult[],
-  ctx: ScoringContext,
-  /** The variant's observations when the caller has them (a report reuses them for its breakdowns). */
-  observations?: Observation[],
-): VariantSummary {
-  const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
-  const form = getForm(ctx.form);
-  const obs = observations ?? toObservations(results, ctx);
-  const valid = obs.filter((o) => o.outcome === 'success');
-  const probabilistic = fs.metrics.some((m) => m.needsProbabilities);
-  const probabilities = probabilistic && valid.some((o) => typeof o.score.prob === 'number');
-  const metrics = fs.metrics.filter((m) => probabilities || !m.needsProbabilities);
-  // One bootstrap pass: every metric, the valid-only figures (the same as `all` when nothing failed) and the
-  // outcome shares share their resamples of the users.
-  const failures = valid.length < obs.length;
+export function summariseVariant(results: CaseResult[], ctx: ScoringContext): VariantSummary {
+  const run = resultColumns(results, ctx);
+  const v = run.variants.find((c) => c.variant === results[0]?.variant);
+  return v ? summariseColumns(run, v) : emptySummary(ctx);
+}
+
+/** A variant with no results (what summarising an empty list gives). */
+function emptySummary(ctx: ScoringContext): VariantSummary {
+  const run = resultColumns([], ctx);
+  return summariseColumns(run, emptyColumns(run));
+}
+
+/** The one-part-per-block parts of a variant's summary (one bootstrap pass shares them with its breakdowns). */
+export function summaryParts(run: RunColumns, v: VariantColumns): ColumnPart[] {
+  const fs = run.scoring;
+  const metrics = reportedMetrics(run, v);
+  const failures = countOutcome(v, 0) < v.length;
   const shares = outcomeScoring();
-  const parts: EstimatePart[] = [
-    { name: 'all', fs, metrics },
-    { name: 'shares', fs: shares, metrics: shares.metrics.filter((m) => m.key !== 'successShare') },
-  ];
-  if (failures) parts.push({ name: 'valid', fs, metrics, filter: (o) => o.outcome === 'success' });
-  const est = estimateParts(obs, parts, boot);
-  const all = est.all;
-  const val = failures ? est.valid : all;
-  const first = results[0];
-  // Deduplicated results with no sample above 0 are one per case.
-  const cases = results.some((r) => r.sample !== 0)
-    ? new Set(results.map((r) => r.caseId)).size
-    : results.length;
-  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
-  return {
-    variant: first?.variant ?? '',
-    model: first?.model ?? '',
-    template: first?.template ?? null,
-    kind: first && isBaseline(first.variant) ? 'baseline' : 'llm',
-    counts: {
-      cases,
-      observations: results.length,
-      users: new Set(results.map((r) => r.user)).size,
-      // A loop, not Math.max(...): a million arguments overflow the call stack.
-      samples: results.reduce((m, r) => Math.max(m, r.sample + 1), 0),
-      success: count('success'),
-      invalid: count('invalid'),
-      error: count('error'),
+  const parts: ColumnPart[] = [
+    formPart('all', fs, fs, v, metrics),
+    {
+      name: 'shares',
+      width: 3,
+      metrics: shares.metrics.filter((m) => m.key !== 'successShare'),
+      fill(i, add) {
+        add(0, 1);
+        if (v.outcome[i] === 1) add(1, 1);
+        if (v.outcome[i] === 2) add(2, 1);
+      },
     },
-    invalidShare: est.shares.invalidShare,
-    errorShare: est.shares.errorShare,
+  ];
+  if (failures) parts.push({ ...formPart('valid', fs, fs, v, metrics), filter: (i) => v.outcome[i] === 0 });
+  return parts;
+}
+
+/** The form's metrics a variant reports (the probability metrics only when some valid answer gave one). */
+function reportedMetrics(run: RunColumns, v: VariantColumns): MetricDef[] {
+  const fs = run.scoring;
+  return fs.metrics.filter((m) => !m.needsProbabilities || hasProbabilities(v));
+}
+
+function hasProbabilities(v: VariantColumns): boolean {
+  if (!v.prob) return false;
+  for (let i = 0; i < v.length; i++) if (v.outcome[i] === 0 && !Number.isNaN(v.prob[i]!)) return true;
+  return false;
+}
+
+function countOutcome(v: VariantColumns, code: number): number {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) if (v.outcome[i] === code) n++;
+  return n;
+}
+
+/**
+ * A block of `scoring`'s components (the full form or its headline subset) read from the variant's columns of
+ * the full form `fs`.
+ */
+export function formPart(
+  name: string,
+  scoring: FormScoring,
+  fs: FormScoring,
+  v: VariantColumns,
+  metrics: MetricDef[],
+): ColumnPart {
+  const cols = scoring.components.map((c) => v.components[fs.components.indexOf(c)]!);
+  return {
+    name,
+    width: cols.length,
+    metrics,
+    fill(i, add) {
+      add(0, 1);
+      for (let j = 1; j < cols.length; j++) add(j, cols[j]![i]!);
+    },
+  };
+}
+
+/** Summarises one variant's columns; `est` when its parts were already estimated (with its breakdowns). */
+export function summariseColumns(
+  run: RunColumns,
+  v: VariantColumns,
+  est?: Record<string, Record<string, Estimate>>,
+): VariantSummary {
+  const ctx = run.ctx;
+  const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
+  const fs = run.scoring;
+  const form = getForm(ctx.form);
+  const probabilistic = fs.metrics.some((m) => m.needsProbabilities);
+  const probabilities = probabilistic && hasProbabilities(v);
+  const metrics = reportedMetrics(run, v);
+  const parts = summaryParts(run, v);
+  const e = est ?? estimateColumnParts(run, v, parts, boot);
+  const all = e.all;
+  const failures = parts.some((p) => p.name === 'valid');
+  const val = failures ? e.valid : all;
+  let anySample = false;
+  let samples = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v.sample[i] !== 0) anySample = true;
+    // A loop, not Math.max(...): a million arguments overflow the call stack.
+    samples = Math.max(samples, v.sample[i]! + 1);
+  }
+  return {
+    variant: v.variant,
+    model: v.model,
+    template: v.template,
+    kind: v.length && isBaseline(v.variant) ? 'baseline' : 'llm',
+    counts: {
+      // Deduplicated rows with no sample above 0 are one per case.
+      cases: anySample ? distinct(v.caseIndex, v.length, run.caseIds.size) : v.length,
+      observations: v.length,
+      users: distinct(v.userIndex, v.length, run.userIds.size),
+      samples,
+      success: countOutcome(v, 0),
+      invalid: countOutcome(v, 1),
+      error: countOutcome(v, 2),
+    },
+    invalidShare: e.shares.invalidShare,
+    errorShare: e.shares.errorShare,
     headline: fs.headline,
     metrics: metrics.map((m) => ({
       key: m.key,
@@ -420,25 +471,44 @@ export function summariseVariant(
       valid: val[m.key],
     })),
     ...(probabilistic ? { probabilities } : {}),
-    ...(probabilities ? { calibration: calibrationBins(valid) } : {}),
-    ...(form.candidates ? { positionBias: positionBias(obs, ctx) } : {}),
-    ...agreementOf(obs, ctx.form, boot),
-    reasons: topReasons(results),
-    reasonCodes: reasonCodes(results),
-    ...(form.flags ? { flags: flagCounts(results, form.flags) } : {}),
-    usage: usageSummary(results),
+    ...(probabilities ? { calibration: calibrationBins(v) } : {}),
+    ...(form.candidates ? { positionBias: positionBias(v, ctx) } : {}),
+    ...agreementOf(run, v, boot),
+    reasons: topReasons(run, v),
+    reasonCodes: reasonCodes(run, v),
+    ...(form.flags ? { flags: flagCounts(run, v) } : {}),
+    usage: usageSummary(v),
   };
 }
 
+/** Distinct values among the first n of `ids` (each below `size`). */
+export function distinct(ids: Int32Array, n: number, size: number, rows?: ArrayLike<number>): number {
+  const seen = new Uint8Array(size);
+  let count = 0;
+  const m = rows ? rows.length : n;
+  for (let k = 0; k < m; k++) {
+    const id = ids[rows ? rows[k]! : k]!;
+    if (!seen[id]) {
+      seen[id] = 1;
+      count++;
+    }
+  }
+  return count;
+}
+
 /** Reliability diagram data over valid answers with a stated probability. */
-export function calibrationBins(valid: Observation[]): CalibrationBin[] {
+export function calibrationBins(v: VariantColumns): CalibrationBin[] {
   const bins = Array.from({ length: ECE_BINS }, (_, i) => ({ n: 0, p: 0, y: 0, i }));
-  for (const o of valid) {
-    if (typeof o.score.prob !== 'number') continue;
-    const b = bins[Math.min(ECE_BINS - 1, Math.floor(o.score.prob * ECE_BINS))];
-    b.n += o.weight;
-    b.p += o.weight * o.score.prob;
-    b.y += o.weight * o.score.truth;
+  const prob = v.prob!;
+  const truth = v.truth!;
+  for (let i = 0; i < v.length; i++) {
+    if (v.outcome[i] !== 0 || Number.isNaN(prob[i]!)) continue;
+    const p = prob[i]!;
+    const w = v.weight[i]!;
+    const b = bins[Math.min(ECE_BINS - 1, Math.floor(p * ECE_BINS))]!;
+    b.n += w;
+    b.p += w * p;
+    b.y += w * truth[i]!;
   }
   return bins.map((b) => ({
     from: b.i / ECE_BINS,
@@ -449,43 +519,28 @@ export function calibrationBins(valid: Observation[]): CalibrationBin[] {
   }));
 }
 
-/** The label a valid answer of a form with candidates put first, or undefined. */
-function chosenLabel(o: Observation): string | undefined {
-  const p = o.result.prediction;
-  if (o.outcome !== 'success' || !p) return undefined;
-  return getForm(p.form).candidates?.firstLabel(p);
-}
-
-/** The true item's label of a result of a form with candidates, or undefined. */
-function trueLabel(r: CaseResult): string | undefined {
-  return getForm(r.expected.form).candidates?.trueLabel(r.expected);
-}
-
 /** Accuracy by the true item's position and the distribution of chosen labels. */
-export function positionBias(obs: Observation[], ctx: ScoringContext): PositionBias {
+export function positionBias(v: VariantColumns, ctx: ScoringContext): PositionBias {
   let k = ctx.candidates ?? 0;
-  for (const o of obs) {
-    const t = trueLabel(o.result);
-    if (t !== undefined) k = Math.max(k, labelIndex(t) + 1);
-  }
+  const trueLabel = v.trueLabel!;
+  const chosenLabel = v.chosenLabel!;
+  for (let i = 0; i < v.length; i++) k = Math.max(k, trueLabel[i]! + 1);
   const n = new Array<number>(k).fill(0);
   const hits = new Array<number>(k).fill(0);
   const head = new Array<number>(k).fill(0);
-  const outcome = getForm(ctx.form).caseOutcome;
   const chosen = new Array<number>(k).fill(0);
   let validTotal = 0;
-  for (const o of obs) {
-    const label = trueLabel(o.result);
-    const t = label === undefined ? -1 : labelIndex(label);
+  for (let i = 0; i < v.length; i++) {
+    const t = trueLabel[i]!;
     if (t < 0) continue;
-    n[t] += o.weight;
-    hits[t] += o.weight * (o.score.correct ?? o.score.hr1 ?? 0);
-    head[t] += o.weight * outcome(o.score, ctx.k).value;
-    const c = chosenLabel(o);
-    const ci = c === undefined ? -1 : labelIndex(c);
+    const w = v.weight[i]!;
+    n[t] += w;
+    hits[t] += w * v.hit![i]!;
+    head[t] += w * v.head![i]!;
+    const ci = chosenLabel[i]!;
     if (ci >= 0 && ci < k) {
-      chosen[ci] += o.weight;
-      validTotal += o.weight;
+      chosen[ci] += w;
+      validTotal += w;
     }
   }
   return {
@@ -501,107 +556,113 @@ export function positionBias(obs: Observation[], ctx: ScoringContext): PositionB
   };
 }
 
-function answerKey(o: Observation, form: TaskForm): string {
-  const p = o.result.prediction;
-  if (o.outcome !== 'success' || !p || p.form !== form) return '\u2205';
-  return getForm(form).answerKey(p);
-}
-
 /** `{ agreement }` when some case has two valid answers (never for a variant whose answers all failed). */
 function agreementOf(
-  obs: Observation[],
-  form: TaskForm,
+  run: RunColumns,
+  v: VariantColumns,
   options: BootstrapOptions,
 ): { agreement?: Agreement } {
-  if (!obs.some((o) => o.sample > 0)) return {};
-  const a = agreement(obs, form, options);
+  if (!v.sample.some((s) => s > 0)) return {};
+  const a = agreement(run, v, options);
   return a.cases > 0 ? { agreement: a } : {};
 }
 
 /** Agreement between the valid answers of each case (cases with at least two of them). */
-export function agreement(obs: Observation[], form: TaskForm, options: BootstrapOptions = {}): Agreement {
-  const byCase = new Map<string, Observation[]>();
-  for (const o of obs) {
-    if (o.outcome !== 'success') continue;
-    const list = byCase.get(o.caseId);
-    if (list) list.push(o);
-    else byCase.set(o.caseId, [o]);
+export function agreement(run: RunColumns, v: VariantColumns, options: BootstrapOptions = {}): Agreement {
+  // The valid rows grouped by case, cases in order of their first valid row, rows in order within a case.
+  const group = new Int32Array(run.caseIds.size).fill(-1);
+  const sizes: number[] = [];
+  for (let i = 0; i < v.length; i++) {
+    if (v.outcome[i] !== 0) continue;
+    const c = v.caseIndex[i]!;
+    if (group[c]! < 0) {
+      group[c] = sizes.length;
+      sizes.push(0);
+    }
+    sizes[group[c]!]++;
   }
-  const rows: { user: string; value: number }[] = [];
+  const start = new Int32Array(sizes.length + 1);
+  for (let g = 0; g < sizes.length; g++) start[g + 1] = start[g]! + sizes[g]!;
+  const members = new Int32Array(start[sizes.length]!);
+  const fillAt = start.slice(0, sizes.length);
+  for (let i = 0; i < v.length; i++) if (v.outcome[i] === 0) members[fillAt[group[v.caseIndex[i]!]!]!++] = i;
+  const rowUsers: number[] = [];
+  const values: number[] = [];
   const sds: number[] = [];
-  const numeric = getForm(form).numericAnswer;
-  for (const list of byCase.values()) {
-    const m = list.length;
+  const numeric = Boolean(getForm(run.ctx.form).numericAnswer);
+  for (let g = 0; g < sizes.length; g++) {
+    const m = sizes[g]!;
     if (m < 2) continue;
-    const counts = new Map<string, number>();
-    for (const o of list) {
-      const key = answerKey(o, form);
+    const counts = new Map<number, number>();
+    for (let q = start[g]!; q < start[g + 1]!; q++) {
+      const key = v.answerKey[members[q]!]!;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     let same = 0;
     for (const c of counts.values()) same += c * (c - 1);
-    rows.push({ user: list[0].user, value: same / (m * (m - 1)) });
+    rowUsers.push(v.userIndex[members[start[g]!]!]!);
+    values.push(same / (m * (m - 1)));
     if (numeric) {
-      const vals = list.flatMap((o) =>
-        o.outcome === 'success' && o.result.prediction?.form === form ? [numeric(o.result.prediction)] : [],
-      );
+      const vals: number[] = [];
+      for (let q = start[g]!; q < start[g + 1]!; q++) {
+        const x = v.numeric[members[q]!]!;
+        if (!Number.isNaN(x)) vals.push(x);
+      }
       if (vals.length >= 2) {
         const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
         sds.push(Math.sqrt(vals.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (vals.length - 1)));
       }
     }
   }
-  const { index, count } = clustersOf(rows);
+  const { index, count } = rowClusters(run, Int32Array.from(rowUsers));
   const sums = new ClusterSums(count, 2);
-  rows.forEach((r, i) => {
-    sums.add(index[i], 0, 1);
-    sums.add(index[i], 1, r.value);
+  values.forEach((value, i) => {
+    sums.add(index[i]!, 0, 1);
+    sums.add(index[i]!, 1, value);
   });
   const [pairwise] = bootstrapStatistics(
     sums,
     [(t, o) => (t[o] > 0 ? t[o + 1] / t[o] : NaN)],
-    rows.length,
+    values.length,
     options,
   );
   return {
-    cases: rows.length,
+    cases: values.length,
     pairwise,
     ...(numeric && sds.length ? { ratingSd: sds.reduce((a, b) => a + b, 0) / sds.length } : {}),
   };
 }
 
 /** Invalid and error outcomes counted by reason code. */
-export function reasonCodes(results: CaseResult[]): Record<string, number> {
+export function reasonCodes(run: RunColumns, v: VariantColumns): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of results) {
-    if (r.outcome === 'success') continue;
-    const code = r.reasonCode ?? 'unknown';
+  for (let i = 0; i < v.length; i++) {
+    if (v.outcome[i] === 0) continue;
+    const code = run.reasonCodes.values[v.reasonCode[i]!]!;
     out[code] = (out[code] ?? 0) + 1;
   }
   return out;
 }
 
-function flagCounts(
-  results: CaseResult[],
-  flagsOf: (p: NonNullable<CaseResult['prediction']>) => string[],
-): Record<string, number> {
+function flagCounts(run: RunColumns, v: VariantColumns): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of results) {
-    if (r.outcome !== 'success' || !r.prediction) continue;
-    for (const f of flagsOf(r.prediction)) out[f] = (out[f] ?? 0) + 1;
+  for (let i = 0; i < v.length; i++) {
+    const f = v.flags[i]!;
+    if (f < 0) continue;
+    for (const flag of run.flagLists.values[f]!.split('\u0000')) out[flag] = (out[flag] ?? 0) + 1;
   }
   return out;
 }
 
-function topReasons(results: CaseResult[], limit = 5): VariantSummary['reasons'] {
-  const counts = new Map<string, { outcome: Outcome; reason: string; count: number }>();
-  for (const r of results) {
-    if (r.outcome === 'success') continue;
-    const reason = (r.reason ?? '(no reason given)').slice(0, 200);
-    const key = `${r.outcome}\u0000${reason}`;
+function topReasons(run: RunColumns, v: VariantColumns, limit = 5): VariantSummary['reasons'] {
+  const counts = new Map<number, { outcome: Outcome; reason: string; count: number }>();
+  for (let i = 0; i < v.length; i++) {
+    const o = v.outcome[i]!;
+    if (o === 0) continue;
+    const key = v.reason[i]! * 3 + o;
     const e = counts.get(key);
     if (e) e.count++;
-    else counts.set(key, { outcome: r.outcome, reason, count: 1 });
+    else counts.set(key, { outcome: OUTCOMES[o]!, reason: run.reasons.values[v.reason[i]!]!, count: 1 });
   }
   return [...counts.values()].sort((a, b) => b.count - a.count).slice(0, limit);
 }
@@ -614,8 +675,8 @@ export function isUnpriced(r: CaseResult): boolean {
   return r.costUsd === undefined && r.usage !== undefined && !r.cached;
 }
 
-/** Token, cost and latency totals of results. */
-export function usageSummary(results: CaseResult[]): UsageSummary {
+/** Token, cost and latency totals of a variant's rows. */
+export function usageSummary(v: VariantColumns): UsageSummary {
   let promptTokens = 0;
   let completionTokens = 0;
   let reasoningTokens = 0;
@@ -624,15 +685,15 @@ export function usageSummary(results: CaseResult[]): UsageSummary {
   let cached = 0;
   let attempts = 0;
   const lat: number[] = [];
-  for (const r of results) {
-    promptTokens += r.usage?.prompt ?? 0;
-    completionTokens += r.usage?.completion ?? 0;
-    reasoningTokens += r.usage?.reasoning ?? 0;
-    costUsd += r.costUsd ?? 0;
-    if (isUnpriced(r)) unpriced++;
-    if (r.cached) cached++;
-    attempts += r.attempts ?? 0;
-    if (Number.isFinite(r.latencyMs)) lat.push(r.latencyMs);
+  for (let i = 0; i < v.length; i++) {
+    promptTokens += v.promptTokens[i]!;
+    completionTokens += v.completionTokens[i]!;
+    reasoningTokens += v.reasoningTokens[i]!;
+    costUsd += v.costUsd[i]!;
+    if (v.usageFlags[i]! & 2) unpriced++;
+    if (v.usageFlags[i]! & 1) cached++;
+    attempts += v.attempts[i]!;
+    if (Number.isFinite(v.latencyMs[i])) lat.push(v.latencyMs[i]!);
   }
   lat.sort((a, b) => a - b);
   return {

@@ -7,9 +7,17 @@
 // cases (ties at a boundary stay together, which can unbalance them).
 import type { CaseResult } from '../types';
 import { ClusterSums, DEFAULT_BOOTSTRAP, type Estimate } from './bootstrap';
-import { clustersOf, estimateParts, latestResults, type Observation, type ScoringContext } from './aggregate';
+import {
+  distinct,
+  estimateColumnParts,
+  formPart,
+  latestResults,
+  type ColumnPart,
+  type ScoringContext,
+} from './aggregate';
+import { rowClusters, type RunColumns, type VariantColumns } from './columns';
 import { comparePaired } from './compare';
-import { formScoring, headlineScoring, type FormScoring, type MetricDef } from './metrics';
+import { formScoring, headlineScoring, type MetricDef } from './metrics';
 import { quantileSorted } from './stats';
 
 export interface BreakdownBucket {
@@ -62,27 +70,41 @@ export function popularityThresholds(results: CaseResult[]): PopularityThreshold
   return { tail: quantileSorted(pops, 1 / 3), torso: quantileSorted(pops, 2 / 3) };
 }
 
-/** Breakdowns of one variant's observations. `thresholds` should come from the whole run. */
-export function breakdowns(
-  obs: Observation[],
-  ctx: ScoringContext,
-  thresholds: PopularityThresholds,
-  options: { users?: number } = {},
-): VariantBreakdowns {
-  const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
-  const hs = headlineScoring(ctx.form, ctx.k, ctx.candidates);
-  const def = hs.metrics[0];
-  interface Bucket {
-    group: 'history' | 'popularity';
-    key: string;
-    label: string;
-    test: (o: Observation) => boolean;
-  }
+/** Tercile thresholds of the target popularity over the run's distinct cases (a case's last kept row wins). */
+export function popularityThresholdsOf(run: RunColumns): PopularityThresholds {
+  const seq = new Float64Array(run.caseIds.size).fill(-1);
+  const pop = new Float64Array(run.caseIds.size);
+  for (const v of run.variants)
+    for (let i = 0; i < v.length; i++) {
+      const c = v.caseIndex[i]!;
+      if (v.seq[i]! > seq[c]!) {
+        seq[c] = v.seq[i]!;
+        pop[c] = v.targetPopularity[i]!;
+      }
+    }
+  let n = 0;
+  for (let c = 0; c < seq.length; c++) if (seq[c]! >= 0) pop[n++] = pop[c]!;
+  const pops = pop.subarray(0, n).sort();
+  return { tail: quantileSorted(pops, 1 / 3), torso: quantileSorted(pops, 2 / 3) };
+}
+
+interface Bucket {
+  group: 'history' | 'popularity';
+  key: string;
+  label: string;
+  /** History buckets: the fixed bounds. */
+  bounds?: [number, number];
+  test: (i: number) => boolean;
+}
+
+function bucketsOf(v: VariantColumns, thresholds: PopularityThresholds): Bucket[] {
   const buckets: Bucket[] = [];
+  const h = v.historyLength;
+  const pop = v.targetPopularity;
   for (const [from, to] of HISTORY_BUCKETS) {
     const label = to === Infinity ? `${from}+` : `${from}–${to}`;
-    const test = (o: Observation) => o.historyLength >= from && o.historyLength <= to;
-    buckets.push({ group: 'history', key: `history:${label}`, label, test });
+    const test = (i: number) => h[i]! >= from && h[i]! <= to;
+    buckets.push({ group: 'history', key: `history:${label}`, label, bounds: [from, to], test });
   }
   const groups: [string, number, number][] = [
     ['tail', -Infinity, thresholds.tail],
@@ -90,78 +112,165 @@ export function breakdowns(
     ['head', thresholds.torso, Infinity],
   ];
   for (const [name, above, upTo] of groups) {
-    const test = (o: Observation) => o.targetPopularity > above && o.targetPopularity <= upTo;
+    const test = (i: number) => pop[i]! > above && pop[i]! <= upTo;
     buckets.push({ group: 'popularity', key: `popularity:${name}`, label: name, test });
   }
-  const members = buckets.map((b) => obs.filter(b.test));
-  const used = buckets.filter((_, i) => members[i].length > 0);
+  return buckets;
+}
+
+/** The rows of each bucket (empty buckets are left out of the bootstrap and the breakdowns). */
+function bucketRows(v: VariantColumns, buckets: Bucket[]): Int32Array[] {
+  return buckets.map((b) => {
+    let n = 0;
+    for (let i = 0; i < v.length; i++) if (b.test(i)) n++;
+    const rows = new Int32Array(n);
+    for (let i = 0, k = 0; i < v.length; i++) if (b.test(i)) rows[k++] = i;
+    return rows;
+  });
+}
+
+/** The bootstrap parts of a variant's breakdown buckets (estimated in one pass with its summary). */
+export function breakdownParts(
+  run: RunColumns,
+  v: VariantColumns,
+  thresholds: PopularityThresholds,
+): ColumnPart[] {
+  const ctx = run.ctx;
+  const hs = headlineScoring(ctx.form, ctx.k, ctx.candidates);
+  const def = hs.metrics[0]!;
+  const buckets = bucketsOf(v, thresholds);
+  const rows = bucketRows(v, buckets);
+  return buckets
+    .filter((_, i) => rows[i]!.length > 0)
+    .map((b) => ({ ...formPart(b.key, hs, run.scoring, v, [def]), filter: b.test }));
+}
+
+/** Breakdowns of one variant. `thresholds` should come from the whole run; `est` from its bootstrap pass. */
+export function breakdowns(
+  run: RunColumns,
+  v: VariantColumns,
+  thresholds: PopularityThresholds,
+  options: { users?: number } = {},
+  est?: Record<string, Record<string, Estimate>>,
+): VariantBreakdowns {
+  const ctx = run.ctx;
+  const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
+  const hs = headlineScoring(ctx.form, ctx.k, ctx.candidates);
+  const def = hs.metrics[0]!;
+  const buckets = bucketsOf(v, thresholds);
+  const members = bucketRows(v, buckets);
   // One bootstrap pass over the variant's users for every bucket (a user's rows are zero outside its buckets).
-  const est = estimateParts(
-    obs,
-    used.map((b) => ({ name: b.key, fs: hs, metrics: [def], filter: b.test })),
-    boot,
-  );
+  const e = est ?? estimateColumnParts(run, v, breakdownParts(run, v, thresholds), boot);
   const historyLength: BreakdownBucket[] = [];
   const popularity: BreakdownBucket[] = [];
-  buckets.forEach((b, i) => {
-    const sub = members[i];
+  buckets.forEach((b, bi) => {
+    const sub = members[bi]!;
     if (sub.length === 0) return;
-    const n = sub.reduce((s, o) => s + o.weight, 0);
-    const fail = sub.reduce((s, o) => s + (o.outcome === 'success' ? 0 : o.weight), 0);
-    const [from, to] =
-      b.group === 'history'
-        ? HISTORY_BUCKETS[i]
-        : sub.reduce(
-            ([lo, hi], o) => [Math.min(lo, o.targetPopularity), Math.max(hi, o.targetPopularity)],
-            [Infinity, -Infinity],
-          );
+    let n = 0;
+    let fail = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let k = 0; k < sub.length; k++) {
+      const i = sub[k]!;
+      const w = v.weight[i]!;
+      n += w;
+      fail += v.outcome[i] === 0 ? 0 : w;
+      lo = Math.min(lo, v.targetPopularity[i]!);
+      hi = Math.max(hi, v.targetPopularity[i]!);
+    }
+    const [from, to] = b.bounds ?? [lo, hi];
     const row: BreakdownBucket = {
       key: b.key,
       label: b.group === 'history' ? b.label : `${b.label} (${from}–${to})`,
       from,
       to,
-      cases: new Set(sub.map((o) => o.caseId)).size,
-      users: new Set(sub.map((o) => o.user)).size,
-      value: est[b.key][def.key],
+      cases: distinct(v.caseIndex, v.length, run.caseIds.size, sub),
+      users: distinct(v.userIndex, v.length, run.userIds.size, sub),
+      value: e[b.key]![def.key]!,
       failShare: n > 0 ? fail / n : NaN,
     };
     (b.group === 'history' ? historyLength : popularity).push(row);
   });
-  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
+  const fs = run.scoring;
   const full = fs.metrics.find((m) => m.key === fs.headline)!;
-  return { metric: def.key, historyLength, popularity, users: perUser(obs, fs, full, options.users ?? 5) };
+  return { metric: def.key, historyLength, popularity, users: perUser(run, v, full, options.users ?? 5) };
 }
 
 /** The headline metric per user; the best and worst `limit` users (more cases first among equals). */
 export function perUser(
-  obs: Observation[],
-  fs: FormScoring,
+  run: RunColumns,
+  v: VariantColumns,
   def: MetricDef,
   limit = 5,
 ): { count: number; best: UserRow[]; worst: UserRow[] } {
-  const { index, count } = clustersOf(obs);
+  const fs = run.scoring;
+  const { index, count } = rowClusters(run, v.userIndex);
   const width = fs.components.length;
   const sums = new ClusterSums(count, width);
-  const names: string[] = new Array(count);
-  const cases: Set<string>[] = Array.from({ length: count }, () => new Set());
-  obs.forEach((o, i) => {
-    const c = index[i];
-    names[c] = o.user;
-    cases[c].add(o.caseId);
-    fs.fill(o.score, (j, v) => sums.add(c, j, o.weight * v));
-  });
-  const rows: UserRow[] = [];
-  for (let c = 0; c < count; c++) {
-    const value = def.stat ? def.stat(sums.rows, c * width) : NaN;
-    if (Number.isFinite(value)) rows.push({ user: names[c], cases: cases[c].size, value });
+  const names = new Int32Array(count);
+  const cases = new Int32Array(count);
+  // Distinct cases per user: a case's rows all count once (samples of one case share its user).
+  const seen = new Int32Array(run.caseIds.size).fill(-1);
+  // (case, user) pairs beyond a case's first user: only when a case id comes with several users.
+  let split: Set<number> | null = null;
+  for (let i = 0; i < v.length; i++) {
+    const c = index[i]!;
+    names[c] = v.userIndex[i]!;
+    const k = v.caseIndex[i]!;
+    if (seen[k] === -1) {
+      seen[k] = c;
+      cases[c]++;
+    } else if (seen[k] !== c) {
+      split ??= new Set();
+      if (!split.has(k * count + c)) {
+        split.add(k * count + c);
+        cases[c]++;
+      }
+    }
+    const w = v.weight[i]!;
+    sums.add(c, 0, w * 1);
+    for (let j = 1; j < width; j++) sums.add(c, j, w * v.components[j]![i]!);
   }
-  const better = (x: UserRow, y: UserRow) =>
-    (def.higherIsBetter ? y.value - x.value : x.value - y.value) || y.cases - x.cases;
-  const sorted = rows.slice().sort(better);
-  const worst = rows
-    .slice()
-    .sort((x, y) => -(def.higherIsBetter ? y.value - x.value : x.value - y.value) || y.cases - x.cases);
-  return { count, best: sorted.slice(0, limit), worst: worst.slice(0, limit) };
+  const value = new Float64Array(count);
+  for (let c = 0; c < count; c++) value[c] = def.stat ? def.stat(sums.rows, c * width) : NaN;
+  const row = (c: number): UserRow => ({
+    user: run.userIds.values[names[c]!]!,
+    cases: cases[c]!,
+    value: value[c]!,
+  });
+  const sign = def.higherIsBetter ? 1 : -1;
+  // Stable orders (as a sort of the users in id order would give), the first `limit` kept while scanning.
+  const better = (x: number, y: number) => sign * (value[y]! - value[x]!) || cases[y]! - cases[x]!;
+  const worse = (x: number, y: number) => -(sign * (value[y]! - value[x]!)) || cases[y]! - cases[x]!;
+  return {
+    count,
+    best: firstInOrder(count, value, better, limit).map(row),
+    worst: firstInOrder(count, value, worse, limit).map(row),
+  };
+}
+
+/**
+ * The first `limit` of the clusters with a finite value in the order a stable sort by `cmp` gives (ties keep
+ * cluster order), without sorting them all.
+ */
+function firstInOrder(
+  count: number,
+  value: Float64Array,
+  cmp: (x: number, y: number) => number,
+  limit: number,
+): number[] {
+  const top: number[] = [];
+  if (limit <= 0) return top;
+  for (let c = 0; c < count; c++) {
+    if (!Number.isFinite(value[c])) continue;
+    if (top.length === limit && cmp(top[limit - 1]!, c) <= 0) continue;
+    // After every kept cluster that comes first or ties (ties stay in cluster order).
+    let at = top.length;
+    while (at > 0 && cmp(top[at - 1]!, c) > 0) at--;
+    top.splice(at, 0, c);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 export interface ProbeRow {

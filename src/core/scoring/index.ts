@@ -4,6 +4,7 @@ export * from './parse';
 export * from './bootstrap';
 export * from './metrics';
 export * from './aggregate';
+export * from './columns';
 export { aucMannWhitney, mcnemar, chiSquareTest, type McNemarResult } from './stats';
 export { seededRandom } from './random';
 export * from './compare';

@@ -1,6 +1,30 @@
 // Finding and reading a run for the reporting commands: `<run>` is a run folder or a run id under the store root.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readRun, type ReadRun, type ReadRunOptions } from '../run/store';
+import type { CaseResult } from '../types';
+import { readResults, slimResultParser } from '../run/results';
+import {
+  readRun,
+  readRunManifest,
+  RUN_MANIFEST_FILE,
+  RUN_RESULTS_FILE,
+  runsDir,
+  unitKey,
+  withLiveStatus,
+  type ReadRun,
+  type ReadRunOptions,
+  type RunManifest,
+  type ScanResult,
+} from '../run/store';
+import { ResultColumnsBuilder, type RunColumns } from './columns';
+import {
+  addBestBaseline,
+  bestBaselinePairs,
+  reportFromColumns,
+  scoringContext,
+  type Report,
+  type ReportOptions,
+} from './report';
 
 export interface LoadRunOptions extends ReadRunOptions {
   /** Folder relative paths are resolved against. */
@@ -14,4 +38,74 @@ export async function loadRun(dirOrId: string, options: LoadRunOptions): Promise
   const root = path.resolve(options.cwd, options.root ?? '.ubp');
   const read = { ...(options.slim ? { slim: true } : {}) };
   return readRun(path.resolve(options.cwd, dirOrId), root, read).catch(() => readRun(dirOrId, root, read));
+}
+
+/** A run read as columns (what a report needs), not as one object per results line. */
+export interface RunAsColumns {
+  dir: string;
+  manifest: RunManifest;
+  columns: RunColumns;
+  scan: ScanResult;
+}
+
+/**
+ * Reads a run by folder or id in one streaming pass into columns (resultColumns' layout), scored with the
+ * context the manifest and `options` (k, bootstrap) imply. A million results take a few hundred MB.
+ */
+export async function loadRunColumns(
+  dirOrId: string,
+  options: LoadRunOptions & Pick<ReportOptions, 'k' | 'bootstrap'>,
+): Promise<RunAsColumns> {
+  const root = path.resolve(options.cwd, options.root ?? '.ubp');
+  const dir = [path.resolve(options.cwd, dirOrId), path.join(runsDir(root), dirOrId)].find((d) =>
+    existsSync(path.join(d, RUN_MANIFEST_FILE)),
+  );
+  if (!dir) throw new Error(`no run "${dirOrId}" in ${runsDir(root)} (no ${RUN_MANIFEST_FILE} found)`);
+  const manifest = withLiveStatus(dir, readRunManifest(dir));
+  const builder = new ResultColumnsBuilder(scoringContext(manifest, options));
+  const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+    parse: builder.parser(),
+  });
+  return { dir, manifest, columns: builder.finish(), scan };
+}
+
+/**
+ * `ubp report`'s report of a run read as columns. The paired comparison of each LLM with the best baseline
+ * reads those variants' lines again (slim objects of those variants only); the rest comes from the columns.
+ */
+export async function reportRunColumns(run: RunAsColumns, options: ReportOptions = {}): Promise<Report> {
+  const report = reportFromColumns(run.manifest, run.columns, {
+    ...options,
+    dir: options.dir ?? run.dir,
+    scan: options.scan ?? run.scan,
+  });
+  const pairs = bestBaselinePairs(report);
+  if (pairs) {
+    const wanted = new Set([pairs.best, ...pairs.llms]);
+    const form = run.columns.ctx.form;
+    // As the run store reads them: a unit keeps the place of its first line and the values of its last.
+    const byKey = new Map<string, CaseResult>();
+    const slim = slimResultParser();
+    await readResults(
+      path.join(run.dir, RUN_RESULTS_FILE),
+      (r: CaseResult | null) => {
+        if (r) byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
+      },
+      {
+        parse: (buf, start, end) => {
+          const r = slim(buf, start, end);
+          return wanted.has(r.variant) ? r : null;
+        },
+      },
+    );
+    const groups = new Map<string, CaseResult[]>();
+    for (const r of byKey.values()) {
+      if (r.expected?.form !== form) continue;
+      const list = groups.get(r.variant);
+      if (list) list.push(r);
+      else groups.set(r.variant, [r]);
+    }
+    addBestBaseline(report, pairs, run.columns.ctx, (id) => groups.get(id) ?? []);
+  }
+  return report;
 }

@@ -12,14 +12,40 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * The sfc32 state (a, b, c, d) of `seed`, warmed up: seededRandom's stream continues from it. Hot loops (the
+ * bootstrap's draws) step it inline with sfc32Next's arithmetic instead of calling a closure.
+ */
+export function seededState(seed: number): Uint32Array {
+  const mix = splitmix32(hashSeed(seed));
+  const s = new Uint32Array([mix(), mix(), mix(), mix()]);
+  for (let i = 0; i < 12; i++) sfc32Next(s); // warm up away from the seeding
+  return s;
+}
+
+/** One sfc32 step on `s`: returns a uniform float in [0, 1). */
+export function sfc32Next(s: Uint32Array): number {
+  const a = s[0]!;
+  const b = s[1]!;
+  let c = s[2]!;
+  const d = s[3]!;
+  const t = (((a + b) >>> 0) + d) >>> 0;
+  s[3] = (d + 1) >>> 0;
+  s[0] = b ^ (b >>> 9);
+  s[1] = (c + (c << 3)) >>> 0;
+  c = (c << 21) | (c >>> 11);
+  s[2] = (c + t) >>> 0;
+  return t / 4294967296;
+}
+
 /** Returns a generator of uniform floats in [0, 1) for `seed` (any number; hashed to 32 bits). */
 export function seededRandom(seed: number): () => number {
-  const mix = splitmix32(hashSeed(seed));
-  let a = mix();
-  let b = mix();
-  let c = mix();
-  let d = mix();
-  const next = (): number => {
+  const state = seededState(seed);
+  let a = state[0]!;
+  let b = state[1]!;
+  let c = state[2]!;
+  let d = state[3]!;
+  return (): number => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
     a = b ^ (b >>> 9);
@@ -28,8 +54,6 @@ export function seededRandom(seed: number): () => number {
     c = (c + t) >>> 0;
     return t / 4294967296;
   };
-  for (let i = 0; i < 12; i++) next(); // warm up away from the seeding
-  return next;
 }
 
 /** Folds any number or string into a 32-bit seed (non-negative 32-bit integers are kept as they are). */

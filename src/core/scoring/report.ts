@@ -7,23 +7,26 @@ import { skippedRowsLine, type SkippedRows } from '../dataset/errors';
 import type { RunManifest, ScanResult } from '../run/store';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type Estimate } from './bootstrap';
 import {
+  estimateColumnParts,
   groupByVariant,
   latestResults,
-  summariseVariant,
-  toObservations,
+  summariseColumns,
+  summaryParts,
   type ScoringContext,
   type VariantSummary,
 } from './aggregate';
+import { resultColumns, type RunColumns } from './columns';
 import {
+  breakdownParts,
   breakdowns,
-  popularityThresholds,
+  popularityThresholdsOf,
   probeComparison,
   type ProbeComparison,
   type VariantBreakdowns,
 } from './breakdown';
 import { comparePaired } from './compare';
 import type { MemorisationRow } from './memorisation';
-import { formScoring, normaliseMetricKey } from './metrics';
+import { normaliseMetricKey } from './metrics';
 import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
 
 export const REPORT_SCHEMA = 'ubp-report/1';
@@ -170,40 +173,99 @@ export function buildReport(
   options: ReportOptions = {},
 ): Report {
   const ctx = scoringContext(manifest, options);
-  const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const latest = latestResults(results).filter((r) => r.expected?.form === ctx.form);
-  const thresholds = popularityThresholds(latest);
-  const groups = groupByVariant(latest);
-  // Manifest order first (LLMs then baselines as the run lists them), then any variant only the results know.
-  const order = [...manifest.variants.map((v) => v.id), ...groups.keys()].filter(
-    (v, i, all) => all.indexOf(v) === i && groups.has(v),
-  );
-  const variants: VariantReport[] = order.map((id) => {
-    const rs = groups.get(id)!;
-    // One set of observations for the summary and the breakdowns (a million results would hold two at once).
-    const obs = toObservations(rs, ctx);
-    const summary = summariseVariant(rs, ctx, obs);
-    const declared = manifest.variants.find((v) => v.id === id);
-    if (declared) summary.kind = declared.kind;
-    return { ...summary, breakdowns: breakdowns(obs, ctx, thresholds, { users: options.users }) };
-  });
-  const headlineOf = (v: VariantReport) => v.metrics.find((m) => m.key === fs.headline)?.all.value ?? NaN;
-  const higher = fs.metrics.find((m) => m.key === fs.headline)!.higherIsBetter;
-  const best = variants
+  const report = reportFromColumns(manifest, resultColumns(latest, ctx), options);
+  const pairs = bestBaselinePairs(report);
+  if (pairs) {
+    const groups = groupByVariant(latest);
+    addBestBaseline(report, pairs, ctx, (id) => groups.get(id)!);
+  }
+  if (options.probe) {
+    const probeResults = latestResults(options.probe.results);
+    report.probe = {
+      ...(taskOf(manifest).probe
+        ? probeComparison(probeResults, latest, ctx) // this run is the probe; the other is titled
+        : probeComparison(latest, probeResults, ctx)),
+      probeRun: taskOf(manifest).probe ? manifest.id : options.probe.manifest.id,
+    };
+  }
+  return report;
+}
+
+/** The best baseline (by headline) and the LLM variants to compare with it, or null (no baseline or no LLM). */
+export function bestBaselinePairs(report: Report): { best: string; llms: string[] } | null {
+  const key = report.headline.key;
+  const headlineOf = (v: VariantReport) => v.metrics.find((m) => m.key === key)?.all.value ?? NaN;
+  const higher = report.headline.higherIsBetter;
+  const best = report.variants
     .filter((v) => v.kind === 'baseline' && Number.isFinite(headlineOf(v)))
     .sort((x, y) => (higher ? headlineOf(y) - headlineOf(x) : headlineOf(x) - headlineOf(y)))[0];
-  if (best) {
-    for (const v of variants) {
-      if (v.kind !== 'llm') continue;
-      const cmp = comparePaired(
-        { label: best.variant, results: groups.get(best.variant)! },
-        { label: v.variant, results: groups.get(v.variant)! },
-        ctx,
-        { maxChanged: 0 },
-      );
-      const row = cmp.metrics.find((m) => m.key === fs.headline)!;
-      v.vsBestBaseline = { baseline: best.variant, diff: row.diff, p: row.p, verdict: row.verdict };
-    }
+  const llms = report.variants.filter((v) => v.kind === 'llm').map((v) => v.variant);
+  return best && llms.length ? { best: best.variant, llms } : null;
+}
+
+/**
+ * Sets each LLM variant's `vsBestBaseline`: a paired comparison of the two variants' results (`resultsOf`:
+ * deduplicated, of the run's form) on their shared cases.
+ */
+export function addBestBaseline(
+  report: Report,
+  pairs: { best: string; llms: string[] },
+  ctx: ScoringContext,
+  resultsOf: (variant: string) => CaseResult[],
+): void {
+  const key = report.headline.key;
+  for (const v of report.variants) {
+    if (v.kind !== 'llm') continue;
+    const cmp = comparePaired(
+      { label: pairs.best, results: resultsOf(pairs.best) },
+      { label: v.variant, results: resultsOf(v.variant) },
+      ctx,
+      { maxChanged: 0 },
+    );
+    const row = cmp.metrics.find((m) => m.key === key)!;
+    v.vsBestBaseline = { baseline: pairs.best, diff: row.diff, p: row.p, verdict: row.verdict };
+  }
+}
+
+/**
+ * The report of a run from its results as columns (resultColumns, or readRunColumns: one streaming pass over
+ * results.jsonl), without what reads results themselves: the comparison with the best baseline
+ * (bestBaselinePairs, addBestBaseline) and the knowledge probe.
+ */
+export function reportFromColumns(
+  manifest: RunManifest,
+  columns: RunColumns,
+  options: ReportOptions = {},
+): Report {
+  const ctx = columns.ctx;
+  const fs = columns.scoring;
+  const thresholds = popularityThresholdsOf(columns);
+  const byId = new Map(columns.variants.map((v) => [v.variant, v]));
+  // Manifest order first (LLMs then baselines as the run lists them), then any variant only the results know.
+  const order = [...manifest.variants.map((v) => v.id), ...byId.keys()].filter(
+    (v, i, all) => all.indexOf(v) === i && byId.has(v),
+  );
+  const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
+  const variants: VariantReport[] = order.map((id) => {
+    const v = byId.get(id)!;
+    // One bootstrap pass (one set of resamples of the users) for the summary and the breakdown buckets.
+    const est = estimateColumnParts(
+      columns,
+      v,
+      [...summaryParts(columns, v), ...breakdownParts(columns, v, thresholds)],
+      boot,
+    );
+    const summary = summariseColumns(columns, v, est);
+    const declared = manifest.variants.find((d) => d.id === id);
+    if (declared) summary.kind = declared.kind;
+    return { ...summary, breakdowns: breakdowns(columns, v, thresholds, { users: options.users }, est) };
+  });
+  let finished = 0;
+  let lastLine = 0;
+  for (const v of columns.variants) {
+    finished += v.length;
+    for (let i = 0; i < v.length; i++) lastLine = Math.max(lastLine, v.finishedMs[i]!);
   }
 
   const task = taskOf(manifest);
@@ -213,7 +275,6 @@ export function buildReport(
   const units =
     manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
-  const lastLine = latest.reduce((m, r) => Math.max(m, Date.parse(r.finishedAt) || 0), 0);
   // A run whose process is gone has no finishedAt: its last heartbeat (updatedAt) or last line dates it.
   const ended = manifest.finishedAt
     ? Date.parse(manifest.finishedAt)
@@ -224,9 +285,9 @@ export function buildReport(
   };
   const protocol = runProtocol(manifest, ctx.form);
   const notes: string[] = [...protocol.notes];
-  if (latest.length < units) {
+  if (finished < units) {
     notes.push(
-      `Partial run (${manifest.status}): ${latest.length} of ${units} answers finished; figures cover those.`,
+      `Partial run (${manifest.status}): ${finished} of ${units} answers finished; figures cover those.`,
     );
   }
   if (manifest.skippedRows?.count) notes.push(skippedRowsLine(manifest.skippedRows));
@@ -295,8 +356,8 @@ export function buildReport(
       protocol: protocol.summary,
       cases: manifest.cases,
       units,
-      finishedUnits: latest.length,
-      partial: latest.length < units,
+      finishedUnits: finished,
+      partial: finished < units,
       ...(manifest.startedAt ? { startedAt: manifest.startedAt } : {}),
       ...(manifest.finishedAt ? { finishedAt: manifest.finishedAt } : {}),
       // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
@@ -320,15 +381,6 @@ export function buildReport(
   if (options.memorisation?.length) {
     report.memorisation = options.memorisation;
     report.notes.push(...options.memorisation.map((m) => m.note));
-  }
-  if (options.probe) {
-    const probeResults = latestResults(options.probe.results);
-    report.probe = {
-      ...(taskOf(manifest).probe
-        ? probeComparison(probeResults, latest, ctx) // this run is the probe; the other is titled
-        : probeComparison(latest, probeResults, ctx)),
-      probeRun: taskOf(manifest).probe ? manifest.id : options.probe.manifest.id,
-    };
   }
   return report;
 }

@@ -2,8 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildReport, checkThresholds, parseThreshold } from '../../../src/core/scoring/report';
 import { renderReportJson, renderReportMarkdown, renderReportText } from '../../../src/core/scoring/render';
-import { breakdowns, popularityThresholds, probeComparison } from '../../../src/core/scoring/breakdown';
-import { toObservations, type ScoringContext } from '../../../src/core/scoring/aggregate';
+import {
+  breakdowns,
+  popularityThresholds,
+  popularityThresholdsOf,
+  probeComparison,
+} from '../../../src/core/scoring/breakdown';
+import { type ScoringContext } from '../../../src/core/scoring/aggregate';
+import { resultColumns } from '../../../src/core/scoring/columns';
 import type { CaseResult } from '../../../src/core/types';
 import { near, result } from './fixtures';
 import { manifestFor } from './runFixture';
@@ -44,7 +50,9 @@ test('breakdowns: history buckets, popularity terciles and per-user rows by hand
   const rs = choiceRun('m', (i) => i >= 30); // right on the later (longer-history, more popular) half
   const th = popularityThresholds(rs);
   assert.ok(near(th.tail, 59 / 3) && near(th.torso, (2 * 59) / 3));
-  const b = breakdowns(toObservations(rs, ctx), ctx, th);
+  const run = resultColumns(rs, ctx);
+  assert.deepEqual(popularityThresholdsOf(run), th);
+  const b = breakdowns(run, run.variants[0]!, th);
   assert.equal(b.metric, 'accuracy');
   const tail = b.popularity.find((x) => x.key === 'popularity:tail')!;
   const head = b.popularity.find((x) => x.key === 'popularity:head')!;

@@ -123,3 +123,25 @@ test('ubp cases on the real ml-latest-small', async (t) => {
   const again = await run(['cases', 'e.ubp.json'], dir);
   assert.equal(again.out, r.out);
 });
+
+test('ubp cases streams the same bytes as the whole array of cases, to stdout and to --out', async () => {
+  const { buildCases, caseToJson, loadConfig, loadDataset } = await import('../../../src/core');
+  const dir = await configDir({ form: 'ranking', minHistory: 3, candidates: 6, k: 3 });
+  const { config } = await loadConfig(path.join(dir, 'e.ubp.json'));
+  const { data } = await loadDataset(tiny);
+  // What the command printed before it streamed: every case of the array, one JSON line each.
+  const whole = buildCases(data, config.task)
+    .cases.map((c) => caseToJson(c) + '\n')
+    .join('');
+  assert.ok(whole.length > 1000);
+  const out = await run(['cases', 'e.ubp.json'], dir);
+  assert.equal(out.code, 0, out.err);
+  assert.equal(out.out, whole);
+  const file = await run(['cases', 'e.ubp.json', '--out', 'c.jsonl', '--limit', '7'], dir);
+  assert.equal(file.code, 0, file.err);
+  assert.equal(
+    await readFile(path.join(dir, 'c.jsonl'), 'utf8'),
+    whole.split('\n').slice(0, 7).join('\n') + '\n',
+  );
+  assert.match(file.err, /^wrote 7 ranking case\(s\)/);
+});

@@ -123,6 +123,11 @@ export interface ResultsView {
   /** Milliseconds since epoch when the host started opening the panel (the UI test's clock origin). */
   openedAt: number;
   /**
+   * A big run (more results than the host keeps in memory): the failures table pages through the host, and
+   * what the panel cannot compute at this size says why.
+   */
+  compact?: { results: number; threshold: number };
+  /**
    * Each LLM model's recall rate from a recall run over the same data set in the same runs folder (the report's
    * `memorisation`), shown beside its behaviour scores; absent when there is no such run.
    */
@@ -176,6 +181,35 @@ export interface FailureRow {
 export interface FailuresBatch {
   /** True: replace the rows; false: append them (live updates). */
   reset: boolean;
+  rows: FailureRow[];
+  /**
+   * Set for a big run: the rows are the first page of `query`'s failures, filtered and sorted by the host; more
+   * pages come through the `failuresPage` request.
+   */
+  page?: FailuresPageInfo & { query: FailureQuery };
+}
+
+export type FailureSort = 'error-desc' | 'error-asc' | 'case' | 'variant';
+
+/** The failures table's filters and order (a big run's host applies them). */
+export interface FailureQuery {
+  variant: string;
+  outcome: '' | FailureOutcome;
+  user: string;
+  /** Lower-cased text searched in the case, user, variant, title, answer, reason, expected and predicted. */
+  search: string;
+  sort: FailureSort;
+}
+
+export interface FailuresPageInfo {
+  /** Failures the query picks. */
+  total: number;
+  /** Failures of the run (no filter). */
+  all: number;
+}
+
+export interface FailuresPage extends FailuresPageInfo {
+  offset: number;
   rows: FailureRow[];
 }
 
@@ -241,6 +275,13 @@ export interface ResultsPanelProtocol extends Protocol {
     exportChart: { params: { suggestedName: string; dataUrl: string }; result: { saved: string | null } };
     /** Saves the run's paper table (`ubp table`) through a save dialog. */
     exportPaperTable: { params: { format: PaperTableFormat }; result: { saved: string | null } };
+    /** A big run: rows [offset, offset + limit) of the failures `query` picks. */
+    failuresPage: { params: { query: FailureQuery; offset: number; limit: number }; result: FailuresPage };
+    /** A big run: every failure `query` picks, written by the host to a file chosen in a save dialog. */
+    exportFailures: {
+      params: { query: FailureQuery; format: 'csv' | 'json' };
+      result: { saved: string | null; rows: number };
+    };
   };
   toWebview: {
     loading: { title: string; openedAt: number };
@@ -269,3 +310,25 @@ export interface ResultsPanelState {
 export function num(x: number | undefined | null): Num {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
 }
+
+/** The lower-cased text the failures table's search box looks in (the same on both sides). */
+export function failureSearchText(r: FailureRow): string {
+  return [r.caseId, r.user, r.variant, r.title, r.answer, r.reason, r.expected, r.predicted]
+    .join('\u0001')
+    .toLowerCase();
+}
+
+/** The columns of an exported failures table (the webview's export and a big run's host-side export). */
+export const FAILURE_EXPORT_COLUMNS: { key: string; value: (r: FailureRow) => string | number | null }[] = [
+  { key: 'variant', value: (r) => r.variant },
+  { key: 'caseId', value: (r) => r.caseId },
+  { key: 'sample', value: (r) => r.sample },
+  { key: 'user', value: (r) => r.user },
+  { key: 'outcome', value: (r) => r.outcome },
+  { key: 'error', value: (r) => (Number.isFinite(r.error) ? r.error : null) },
+  { key: 'title', value: (r) => r.title },
+  { key: 'expected', value: (r) => r.expected },
+  { key: 'predicted', value: (r) => r.predicted },
+  { key: 'answer', value: (r) => r.answer },
+  { key: 'reason', value: (r) => r.reason },
+];

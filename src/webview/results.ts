@@ -10,6 +10,7 @@ import type {
   ResultsPanelProtocol,
   ResultsPanelState,
   ResultsView,
+  RunHeaderView,
 } from '../protocol/resultsPanel';
 import { Charts } from './results/charts';
 import { CompareTable } from './results/compare';
@@ -93,6 +94,17 @@ const failures = new FailuresTable({
       .catch((e: Error) => status(`Cannot open the case: ${e.message}`)),
   onExport: (format, columns, rows) => void exportTable('failures', format, columns, rows),
   onRendered: (rows) => rendered('failures', rows),
+  fetchPage: (query, offset, limit) => channel.request('failuresPage', { query, offset, limit }),
+  onExportQuery: (format, query) => {
+    status('Exporting the failures…');
+    void channel
+      .request('exportFailures', { query, format })
+      .then(({ saved, rows }) =>
+        status(saved ? `Saved ${rows.toLocaleString('en-US')} failures to ${saved}` : ''),
+      )
+      .catch((e: Error) => status(`Export failed: ${e.message}`));
+  },
+  onError: (message) => status(`Cannot load the failures: ${message}`),
 });
 const compare = new CompareTable({
   onExport: (format, columns, rows) => void exportTable('comparison', format, columns, rows),
@@ -104,6 +116,8 @@ const compare = new CompareTable({
 });
 
 let current: ResultsView | undefined;
+/** The header from the manifest, shown until the first view (a big run's failures can come before it). */
+let earlyHeader: RunHeaderView | undefined;
 let chartsDrawn = false;
 let tabs: HTMLElement | undefined;
 const TAB_CHARTS = 1;
@@ -184,7 +198,7 @@ function show(view: ResultsView): void {
     app.dataset.intervalsAt = String(Date.now());
   }
   saveState({ runDir: view.header.dir, compare: undefined });
-  if (first || !tabs) layout();
+  if (!tabs) layout();
   replace(
     headerSlot,
     runHeader(view.header, view.live),
@@ -238,6 +252,7 @@ channel
   })
   .on('header', ({ header, openedAt }) => {
     if (current) return;
+    earlyHeader = header;
     app.dataset.openedAt = String(openedAt);
     replace(
       app,
@@ -253,10 +268,26 @@ channel
   })
   .on('show', show)
   .on('compare', showCompare)
-  .on('failures', ({ reset, rows }) => {
-    failures.setRows(rows, reset);
+  .on('failures', ({ reset, rows, page }) => {
+    if (page && !tabs) {
+      // A big run: its failures are indexed before `ubp report` has the metrics; show them meanwhile.
+      layout();
+      replace(
+        headerSlot,
+        earlyHeader ? runHeader(earlyHeader, earlyHeader.status === 'running') : null,
+        h(
+          'p',
+          { class: 'pending', id: 'metrics-pending', role: 'status' },
+          document.createElement('vscode-progress-ring'),
+          'Computing the metrics of this big run in a separate process (ubp report); the failures are ready.',
+        ),
+      );
+    }
+    failures.setRows(rows, reset, page);
     const count = document.getElementById('failures-tab-count');
-    if (count) count.textContent = ` ${failures.visibleRows.length.toLocaleString('en-US')}`;
+    // A big run: every failure of the run, not the page that arrived.
+    const n = page ? page.all : failures.visibleRows.length;
+    if (count) count.textContent = ` ${n.toLocaleString('en-US')}`;
   })
   .on('showFailures', ({ variant }) => {
     failures.setFilter({ variant });

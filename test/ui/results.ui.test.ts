@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { failureOf, readRun, scoringContext } from '../../src/core';
 import { HOSTILE_IMG, HOSTILE_SCRIPT, writeFixtureRun } from '../integration/suite/results.fixture';
 import { openWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
 
@@ -318,4 +319,65 @@ test('a run of 10,000 cases × 3 models shows its header and metrics quickly (ti
   console.log(`# UBP_FIGURE resultsLarge scroll60FramesMs=${Math.round(scroll.ms)} rowsInDom=${scroll.rows}`);
   assert.ok(scroll.rows < 120, `${scroll.rows} row elements`);
   await screenshot(wb.page, 'results-large-failures');
+});
+
+test('a run over the panel’s in-memory limit pages its failures through the host: count, next page, filter, search', async () => {
+  const ws = process.env.UBP_UI_WORKSPACE!;
+  // 17,000 cases × 3 models: 51,000 results, above COMPACT_RESULTS (50,000).
+  const dir = await writeFixtureRun({
+    root: path.join(ws, '.ubp'),
+    id: 'ui-compact',
+    name: 'UI compact',
+    cases: 17_000,
+    users: 5_000,
+    models: ['model-a', 'model-b', 'model-c'],
+    promptChars: 40,
+  });
+  const run = await readRun(dir);
+  const ctx = scoringContext(run.manifest);
+  const failed = run.results.filter((r) => failureOf(r, ctx));
+  const invalid = failed.filter((r) => r.outcome === 'invalid').length;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const frame = await openRun('ui-compact');
+  await frame.locator('[data-tab="tab-failures"]').click();
+  const count = frame.locator('#failures-count');
+  await frame
+    .locator('#failures-count', { hasText: `showing 1–500 of ${fmt(failed.length)} failures` })
+    .waitFor();
+  assert.equal(
+    (await frame.locator('#failures-tab-count').innerText()).trim(),
+    fmt(failed.length),
+    'the tab counts every failure of the run',
+  );
+  // The notes say why this run behaves differently.
+  assert.match(await frame.locator('.notes').innerText(), /more than the panel holds in memory/);
+  // Scrolling to the end of what arrived asks for the next page.
+  const grid = frame.locator('#failures-grid');
+  await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await frame.locator('#failures-count', { hasText: `showing 1–1,000 of ${fmt(failed.length)}` }).waitFor();
+  await grid.evaluate((el) => {
+    el.scrollIntoView({ block: 'end' });
+    el.scrollTop = 0;
+  });
+  await screenshot(wb.page, 'results-compact-failures-page');
+  // A filter goes to the host: the invalid answers only, the largest-error order of the table (invalid first).
+  await frame.locator('#failures-outcome').evaluate((el, v) => {
+    (el as HTMLSelectElement).value = v;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, 'invalid');
+  await frame
+    .locator('#failures-count', {
+      hasText: `of ${fmt(invalid)} failures (filtered from ${fmt(failed.length)})`,
+    })
+    .waitFor();
+  const outcomes = await frame
+    .locator('#failures-grid .vt-spacer .vt-row:not([hidden]) .c-outcome')
+    .allInnerTexts();
+  assert.ok(outcomes.length > 0 && outcomes.every((o) => o === 'invalid'), outcomes.join(','));
+  // Search reads the failures' lines on the host: the two hostile answers.
+  await frame.locator('#failures-search input').fill('alert(1)');
+  await frame.locator('#failures-count', { hasText: /^showing 1–2 of 2 failures/ }).waitFor();
+  assert.equal(await frame.locator('img').count(), 0);
+  await screenshot(wb.page, 'results-compact-failures');
+  console.log(`# compact run: ${await count.innerText()}`);
 });

@@ -47,7 +47,10 @@ export const reportCommand: CommandModule = {
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one run (a run folder or a run id)');
     if (values.json && values.md) throw new UsageError('--json and --md exclude each other');
-    const resamples = intOption(values.resamples, '--resamples', 1000);
+    // `--resamples 0`: point estimates only (one resample, every interval dropped): the results panel's first
+    // view of a big run, seconds where the bootstrap takes minutes.
+    const pointOnly = values.resamples === '0';
+    const resamples = pointOnly ? 1 : intOption(values.resamples, '--resamples', 1000);
     const seed = intOption(values.seed, '--seed', 0);
     const k = intOption(values.k, '--k', 1);
     const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
@@ -76,6 +79,7 @@ export const reportCommand: CommandModule = {
         ...memorisationOf(run.manifest, await siblingRecallRuns(run.dir, run.manifest), bootstrap),
       });
     }
+    if (pointOnly) dropIntervals(report);
     const text = values.json
       ? renderReportJson(report)
       : values.md
@@ -89,6 +93,21 @@ export const reportCommand: CommandModule = {
     return 0;
   },
 };
+
+/** Sets the bounds of every interval in the report to NaN (printed as null in JSON, as "–" in text). */
+function dropIntervals(x: unknown): void {
+  if (!x || typeof x !== 'object') return;
+  if (Array.isArray(x)) {
+    for (const v of x) dropIntervals(v);
+    return;
+  }
+  const o = x as Record<string, unknown>;
+  if (typeof o.value === 'number' && typeof o.lo === 'number' && typeof o.hi === 'number') {
+    o.lo = NaN;
+    o.hi = NaN;
+  }
+  for (const v of Object.values(o)) dropIntervals(v);
+}
 
 // Option parsing shared with compare.ts.
 

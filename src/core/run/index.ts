@@ -4,6 +4,7 @@ export * from './lock';
 export * from './runner';
 export * from './store';
 export * from './results';
+export * from './liveResults';
 export * from './prepare';
 export * from './cost';
 export * from './rerun';

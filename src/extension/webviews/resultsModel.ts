@@ -2,6 +2,7 @@
 // report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
 // their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
 import { fork } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import { expectedHuman, predictedHuman } from '../caseText';
@@ -24,12 +25,14 @@ import {
   siblingRecallRuns,
   type MemorisationRow,
   pairName,
+  parseSlimLine,
   probeComparison,
   readResults,
   readRunManifest,
   RUN_RESULTS_FILE,
   scoreResult,
   scoringContext,
+  toCsv,
   unitKey,
   type CaseResult,
   type Estimate,
@@ -42,6 +45,7 @@ import {
   type ValueScale,
 } from '../../core';
 import {
+  FAILURE_EXPORT_COLUMNS,
   num,
   type BucketView,
   type ChartsView,
@@ -78,47 +82,8 @@ export function estimateView(e: Estimate | undefined): EstimateView {
     : { value: null, lo: null, hi: null, n: 0 };
 }
 
-/** Longest raw answer kept in memory per result (the case document re-reads the full line). */
-export const RAW_KEEP = 400;
-
-/** Drops what the panel never aggregates (the prompt messages) and cuts the raw answer: memory and GC time. */
-export function slim(r: CaseResult): CaseResult {
-  delete r.messages;
-  if (r.raw && r.raw.length > RAW_KEEP) r.raw = r.raw.slice(0, RAW_KEEP);
-  return r;
-}
-
-const MESSAGES_KEY = Buffer.from('"messages":[');
-const MESSAGES_END = Buffer.from('"}]');
-
-/**
- * Parses one results line without its prompt messages. The messages are most of a line's bytes and the panel
- * never aggregates them, so they are cut out BEFORE parsing: `"messages":[…]` ends at the first `"}]` after it
- * (inside a JSON string a quote is always escaped, so `"}]` can only be the end of the last message object)
- * followed by `,` or `}`. Anything unexpected falls back to parsing the whole line. The bench and the unit
- * test check both paths give the same result.
- */
-export function parseSlimLine(buf: Buffer, start: number, end: number): CaseResult {
-  const at = buf.indexOf(MESSAGES_KEY, start);
-  if (at >= 0 && at < end) {
-    const open = at + MESSAGES_KEY.length;
-    const empty = buf[open] === 93; /* ] */
-    const close = empty ? open - 2 : buf.indexOf(MESSAGES_END, open);
-    const after = close + MESSAGES_END.length;
-    if (close >= 0 && after < end && (buf[after] === 44 /* , */ || buf[after] === 125) /* } */) {
-      // Drop `"messages":[…]` and the comma after it (or before it, when it was the last key).
-      const head = buf.toString('utf8', start, at);
-      const tail = buf.toString('utf8', buf[after] === 44 ? after + 1 : after, end);
-      const text = buf[after] === 44 ? head + tail : head.replace(/,\s*$/, '') + tail;
-      try {
-        return slim(JSON.parse(text) as CaseResult);
-      } catch {
-        /* fall through to the whole line */
-      }
-    }
-  }
-  return slim(JSON.parse(buf.toString('utf8', start, end)) as CaseResult);
-}
+// The slim line parser moved to the engine (the compact results model reads lines back with it).
+export { parseSlimLine, RAW_KEEP, slim } from '../../core';
 
 /**
  * Reads a run folder like readRun (the last line per unit, in first-seen order; a torn last line ignored;
@@ -161,7 +126,7 @@ export function quickReportOf(run: LoadedRun, memorisation: MemorisationRow[] = 
  * Each model's recall rate from the recall runs beside this run (same runs folder and data set), as
  * `ubp report` finds them; empty when there are none.
  */
-export async function memorisationOf(run: LoadedRun): Promise<MemorisationRow[]> {
+export async function memorisationOf(run: Pick<LoadedRun, 'dir' | 'manifest'>): Promise<MemorisationRow[]> {
   return memorisationBeside(run.manifest, await siblingRecallRuns(run.dir, run.manifest));
 }
 
@@ -218,8 +183,66 @@ export function runCli(cliPath: string, args: string[], cwd: string, signal?: Ab
 }
 
 /** The full report of a run folder from `ubp report <dir> --json` (NaN arrives as null). */
-export async function cliReport(cliPath: string, dir: string, signal?: AbortSignal): Promise<Report> {
-  return JSON.parse(await runCli(cliPath, ['report', dir, '--json'], dir, signal)) as Report;
+export async function cliReport(
+  cliPath: string,
+  dir: string,
+  signal?: AbortSignal,
+  options: { pointEstimates?: boolean } = {},
+): Promise<Report> {
+  // `--resamples 0`: point estimates only (no bootstrap), seconds where the intervals take minutes.
+  const args = ['report', dir, '--json', ...(options.pointEstimates ? ['--resamples', '0'] : [])];
+  return JSON.parse(await runCli(cliPath, args, dir, signal)) as Report;
+}
+
+/** The paper table of a run from `ubp table <dir> --format <format>` (what paperTableText computes in process). */
+export function cliTable(
+  cliPath: string,
+  dirs: readonly string[],
+  format: PaperTableFormat,
+  signal?: AbortSignal,
+): Promise<string> {
+  return runCli(cliPath, ['table', ...dirs, '--format', format], dirs[0], signal);
+}
+
+/**
+ * Every variant of a big run against `reference` from `ubp compare <dir> --pair <reference>=<variant>… --json` in
+ * a child process (the same paired bootstrap as referenceComparison, with the CLI's 1,000 resamples).
+ */
+export async function cliReferenceComparison(
+  cliPath: string,
+  dir: string,
+  reference: string,
+  variants: readonly string[],
+  signal?: AbortSignal,
+): Promise<ReferenceComparison> {
+  const others = variants.filter((v) => v !== reference);
+  if (!variants.includes(reference)) throw new Error(`no variant "${reference}" in this run`);
+  if (!others.length) return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas: [] };
+  const args = referenceCompareArgs(dir, reference, variants);
+  return referenceFromComparison(
+    reference,
+    JSON.parse(await runCli(cliPath, args, dir, signal)) as RunComparison,
+  );
+}
+
+/** The reference comparison of `ubp compare <run> --pair <reference>=<variant>…`'s pairs (B − reference). */
+export function referenceFromComparison(reference: string, cmp: RunComparison): ReferenceComparison {
+  const deltas: DeltaView[] = [];
+  for (const pc of cmp.variants) for (const row of pc.metrics) deltas.push(deltaOf(pc.b, row));
+  return { reference, resamples: DEFAULT_BOOTSTRAP.resamples, deltas };
+}
+
+/** The arguments of `ubp compare` for every variant against `reference` in one run (no changed-case list). */
+export function referenceCompareArgs(dir: string, reference: string, variants: readonly string[]): string[] {
+  const others = variants.filter((v) => v !== reference);
+  return [
+    'compare',
+    dir,
+    ...others.flatMap((v) => ['--pair', `${reference}=${v}`]),
+    '--max-changed',
+    '0',
+    '--json',
+  ];
 }
 
 /** Two runs compared by `ubp compare <a> <b> --json` (variants labelled `<run id>:<variant>`). */
@@ -228,8 +251,16 @@ export async function cliCompare(
   a: string,
   b: string,
   signal?: AbortSignal,
+  maxChanged?: number,
 ): Promise<RunComparison> {
-  return JSON.parse(await runCli(cliPath, ['compare', a, b, '--json'], a, signal)) as RunComparison;
+  const args = [
+    'compare',
+    a,
+    b,
+    '--json',
+    ...(maxChanged !== undefined ? ['--max-changed', String(maxChanged)] : []),
+  ];
+  return JSON.parse(await runCli(cliPath, args, a, signal)) as RunComparison;
 }
 
 function taskOf(manifest: RunManifest): Record<string, unknown> {
@@ -239,11 +270,42 @@ function taskOf(manifest: RunManifest): Record<string, unknown> {
   >;
 }
 
-export function headerView(run: LoadedRun, report: Report): RunHeaderView {
+/** What a view needs beyond the report: distinct users and (rating runs) the confusion matrix. */
+export interface RunFacts {
+  users: number;
+  confusion?: ChartsView['confusion'];
+}
+
+/** Distinct users of some results. */
+export function usersOf(results: readonly CaseResult[]): number {
+  const users = new Set<string>();
+  for (const r of results) users.add(r.user);
+  return users.size;
+}
+
+/** The facts of a run held in memory (a big run's compact model counts them itself). */
+export function factsOf(run: LoadedRun, report: Report): RunFacts {
+  return {
+    users: usersOf(run.results),
+    ...(report.run.form === 'rating'
+      ? {
+          confusion: confusionOf(
+            run.results,
+            run.manifest.dataset.scale,
+            report.variants.map((v) => v.variant),
+          ),
+        }
+      : {}),
+  };
+}
+
+export function headerView(
+  run: Pick<LoadedRun, 'dir' | 'manifest'>,
+  report: Report,
+  users: number,
+): RunHeaderView {
   const m = run.manifest;
   const llms = m.variants.filter((v) => v.kind === 'llm');
-  const users = new Set<string>();
-  for (const r of run.results) users.add(r.user);
   return {
     dir: run.dir,
     runId: m.id,
@@ -252,7 +314,7 @@ export function headerView(run: LoadedRun, report: Report): RunHeaderView {
     form: m.dataset.form,
     probe: report.run.probe,
     protocol: report.run.protocol,
-    users: users.size,
+    users,
     cases: m.cases,
     models: [...new Set(llms.map((v) => v.model))],
     templates: [...new Set(llms.map((v) => v.template).filter((t): t is string => t !== null))],
@@ -346,7 +408,7 @@ function buckets(report: Report, pick: 'historyLength' | 'popularity'): BucketVi
 }
 
 /** The rating scale's star values, e.g. 0.5, 1, …, 5. */
-function starsOf(scale: ValueScale | null, results: CaseResult[]): number[] {
+export function starsOf(scale: ValueScale | null, results: CaseResult[] = []): number[] {
   if (scale && scale.step > 0) {
     const out: number[] = [];
     for (let s = scale.min; s <= scale.max + 1e-9; s += scale.step) out.push(Math.round(s * 1000) / 1000);
@@ -387,17 +449,24 @@ export function confusionOf(
   return { stars, byVariant };
 }
 
-export function chartsOf(run: LoadedRun, report: Report, latest: CaseResult[]): ChartsView {
+export function chartsOf(report: Report, confusion?: ChartsView['confusion']): ChartsView {
   const charts: ChartsView = {
     history: buckets(report, 'historyLength'),
     popularity: buckets(report, 'popularity'),
   };
-  if (report.run.form === 'rating') {
-    charts.confusion = confusionOf(
-      latest,
-      run.manifest.dataset.scale,
-      report.variants.map((v) => v.variant),
-    );
+  if (report.run.form === 'rating' && confusion) {
+    // The compact model counts variants in first-seen order: align with the report's.
+    const byId = new Map(confusion.byVariant.map((v) => [v.variant, v]));
+    charts.confusion = {
+      stars: confusion.stars,
+      byVariant: report.variants.map(
+        (v) =>
+          byId.get(v.variant) ?? {
+            variant: v.variant,
+            counts: confusion.stars.map(() => confusion.stars.map(() => 0)),
+          },
+      ),
+    };
   }
   const withBias = report.variants.filter((v) => v.positionBias);
   if (withBias.length) {
@@ -418,15 +487,15 @@ export function chartsOf(run: LoadedRun, report: Report, latest: CaseResult[]): 
 }
 
 export function resultsView(
-  run: LoadedRun,
+  run: LoadedRun | Pick<LoadedRun, 'dir' | 'manifest'>,
   report: Report,
   timing: { openedAt: number; computeMs: number },
   live: boolean,
   intervals = true,
+  facts: RunFacts = factsOf(run as LoadedRun, report),
 ): ResultsView {
-  const latest = run.results; // already the last line per unit (readSlimRun, LiveRun)
   const view: ResultsView = {
-    header: headerView(run, report),
+    header: headerView(run, report, facts.users),
     headline: report.headline.key,
     metrics: report.metrics.map((m) => ({
       key: m.key,
@@ -435,7 +504,7 @@ export function resultsView(
       description: m.description,
     })),
     variants: report.variants.map(variantView),
-    charts: chartsOf(run, report, latest),
+    charts: chartsOf(report, facts.confusion),
     live,
     intervals,
     notes: report.notes ?? [],
@@ -479,16 +548,22 @@ function titleOf(r: CaseResult): string {
  * ranking rank − 1. Expected and predicted read in human terms; a baseline's answer is its prediction (its raw
  * text is internal). `refs` receives each row's handle.
  */
-export function failureRows(results: CaseResult[], ctx: ScoringContext, refs: CaseRef[]): FailureRow[] {
+export function failureRows(
+  results: readonly CaseResult[],
+  ctx: ScoringContext,
+  refs: CaseRef[],
+  refOf?: (i: number) => number,
+): FailureRow[] {
   const rows: FailureRow[] = [];
-  for (const r of results) {
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
     const kind = failureOf(r, ctx);
     if (!kind) continue;
     const error = kind === 'wrong' ? getForm(ctx.form).caseOutcome(scoreResult(r, ctx), ctx.k).error : 1e9;
     const human = { target: r.target, scale: ctx.scale };
     const predicted =
       r.outcome === 'success' && r.prediction ? predictedHuman(r.prediction, human).replace(/\n/g, ' ') : '';
-    const ref = refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
+    const ref = refOf ? refOf(i) : refs.push({ caseId: r.caseId, variant: r.variant, sample: r.sample }) - 1;
     rows.push({
       ref,
       caseId: r.caseId,
@@ -567,10 +642,17 @@ export function compareInProcess(a: LoadedRun, b: LoadedRun): RunComparison {
 }
 
 /** The compare-mode view of a comparison labelled with the runs' ids (as `ubp compare` labels it). */
+/** One side of a comparison: its results in memory, or (a big run) its distinct users counted elsewhere. */
+export type RunSide = Pick<LoadedRun, 'dir' | 'manifest'> & ({ results: CaseResult[] } | { users: number });
+
+function sideUsers(side: RunSide): number {
+  return 'users' in side ? side.users : usersOf(side.results);
+}
+
 export function compareViewOf(
   cmp: RunComparison,
-  a: LoadedRun,
-  b: LoadedRun,
+  a: RunSide,
+  b: RunSide,
   reportA: Report,
   reportB: Report,
   timing: { openedAt: number; computeMs: number },
@@ -628,8 +710,8 @@ export function compareViewOf(
     description: 'Share of answers that were invalid or failed',
   });
   return {
-    a: headerView(a, reportA),
-    b: headerView(b, reportB),
+    a: headerView(a, reportA, sideUsers(a)),
+    b: headerView(b, reportB, sideUsers(b)),
     warnings: cmp.warnings ?? [],
     headline: reportA.headline.key,
     metrics,
@@ -734,4 +816,49 @@ export function paperTableText(runs: LoadedRun[], format: PaperTableFormat): str
     : format === 'latex'
       ? renderTableLatex(table)
       : renderTableMarkdown(table);
+}
+
+/**
+ * Writes `total` failure rows, read a page at a time, to `file` as CSV (the engine's `toCsv`, one header) or a
+ * JSON array of objects keyed by column: the export of a big run's failures table, which never holds them all.
+ * Returns the rows written.
+ */
+export async function writeFailureRows(
+  file: string,
+  format: 'csv' | 'json',
+  total: number,
+  page: (offset: number, limit: number) => Promise<FailureRow[]>,
+  pageRows = 2000,
+): Promise<number> {
+  const out = createWriteStream(file);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', resolve);
+    out.on('error', reject);
+  });
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
+  const keys = FAILURE_EXPORT_COLUMNS.map((c) => c.key);
+  let n = 0;
+  try {
+    if (format === 'json') await write('[');
+    else await write(toCsv(keys, []));
+    for (let offset = 0; offset < total; offset += pageRows) {
+      const rows = await page(offset, pageRows);
+      if (!rows.length) break;
+      const cells = rows.map((r) => FAILURE_EXPORT_COLUMNS.map((c) => c.value(r)));
+      if (format === 'csv') {
+        const text = toCsv(keys, cells);
+        await write(text.slice(text.indexOf('\r\n') + 2)); // the header is written once, above
+      } else {
+        const objects = cells.map((c) => JSON.stringify(Object.fromEntries(keys.map((k, i) => [k, c[i]]))));
+        await write((n === 0 ? '\n' : ',\n') + objects.join(',\n'));
+      }
+      n += rows.length;
+    }
+    if (format === 'json') await write('\n]\n');
+  } finally {
+    out.end();
+  }
+  await done;
+  return n;
 }

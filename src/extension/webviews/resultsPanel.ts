@@ -1,41 +1,53 @@
-// The results panel's host side: one webview per run (or per pair of runs in compare mode). It reads the run,
-// computes the engine's report here and posts a plain view model, then the failed predictions; it answers the
-// webview's requests (open a case, compare against a reference, export a table or a chart), follows a run that
-// is still being written (a debounced watcher on results.jsonl, reading only the appended bytes), and restores
-// itself after a window reload through a WebviewPanelSerializer.
+// The results panel's host side: one webview per run (or per pair of runs in compare mode). It reads the run into
+// the engine's LiveResults model, computes the report and posts a plain view model, then the failed predictions; it
+// answers the webview's requests (open a case, compare against a reference, a page of failures, export a table or
+// a chart), follows a run that is still being written (a debounced watcher on results.jsonl, reading only the
+// appended bytes), and restores itself after a window reload through a WebviewPanelSerializer.
+// Runs of up to COMPACT_RESULTS units are held as slim objects and reported here (the intervals of those above
+// OFF_THREAD_RESULTS from a child process). Bigger runs hold no per-line objects: the model keeps offsets and a few
+// numbers per unit, the failures table gets pages filtered and sorted here, and the report, reference comparisons
+// and the paper table come from the CLI in a child process (docs/results-panel.md).
 import * as vscode from 'vscode';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  latestResults,
+  COMPACT_RESULTS,
   listRuns,
-  readAppendedResults,
+  LiveResults,
   readRunManifest,
   RUN_RESULTS_FILE,
   scoringContext,
   toCsv,
-  unitKey,
   type CaseResult,
   type MemorisationRow,
   type Report,
+  type RunManifest,
+  type ScoringContext,
 } from '../../core';
-import type {
-  CompareView,
-  ExportRequest,
-  FailureRow,
-  PaperTableFormat,
-  ResultsPanelProtocol,
-  ResultsPanelState,
-  ResultsView,
+import {
+  failureSearchText,
+  type CompareView,
+  type ExportRequest,
+  type FailureQuery,
+  type FailureRow,
+  type FailuresPage,
+  type PaperTableFormat,
+  type ReferenceComparison,
+  type ResultsPanelProtocol,
+  type ResultsPanelState,
+  type ResultsView,
 } from '../../protocol/resultsPanel';
 import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
 import { CASE_SCHEME, CaseDocumentProvider, showCase } from './resultsCaseDocument';
 import {
   cliCompare,
+  cliReferenceComparison,
   cliReport,
+  cliTable,
   compareInProcess,
   compareViewOf,
+  factsOf,
   failureRows,
   findProbeTwin,
   manifestHeaderView,
@@ -49,10 +61,12 @@ import {
   referenceComparison,
   reportOf,
   resultsView,
-  parseSlimLine,
+  starsOf,
   toJsonRows,
   type CaseRef,
   type LoadedRun,
+  type RunFacts,
+  writeFailureRows,
 } from './resultsModel';
 
 export const RESULTS_VIEW_TYPE = 'ubp.results';
@@ -60,6 +74,11 @@ export const RESULTS_VIEW_TYPE = 'ubp.results';
 const LIVE_DEBOUNCE_MS = 400;
 /** While a run is live, also poll its size this often (watchers can miss files outside the workspace). */
 const LIVE_POLL_MS = 2000;
+/** Rows of a big run's failures table per page. */
+export const FAILURE_PAGE_ROWS = 500;
+/** Changed cases listed per pair when two big runs are compared. */
+const COMPARE_CHANGED_ROWS = 5000;
+const ALL_FAILURES: FailureQuery = { variant: '', outcome: '', user: '', search: '', sort: 'error-desc' };
 
 export interface ResultsPanelDeps {
   log: vscode.LogOutputChannel;
@@ -79,7 +98,7 @@ export interface OpenedResults {
   view: Promise<ResultsView | CompareView>;
   /** The report the view was made from (run mode). */
   report: Promise<Report | undefined>;
-  /** The failure rows posted (run mode). */
+  /** The failure rows posted (run mode; a big run: its first page). */
   failures: Promise<FailureRow[]>;
   /** Resolves when the webview reports it has rendered `phase` (first time). */
   rendered(phase: Phase): Promise<Rendered>;
@@ -97,57 +116,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   return { promise, resolve, reject };
 }
 
-/** Tracks (run, results) as results.jsonl grows: appended complete lines only, later lines replace earlier. */
-class LiveRun {
-  private byKey = new Map<string, CaseResult>();
-  private offset = 0;
-
-  constructor(
-    readonly dir: string,
-    results: CaseResult[],
-    public manifest: LoadedRun['manifest'],
-    /** Bytes of results.jsonl already read (up to the last complete line). */
-    offset: number,
-  ) {
-    for (const r of results) this.byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
-    this.offset = offset;
-  }
-
-  get run(): LoadedRun {
-    return { dir: this.dir, manifest: this.manifest, results: [...this.byKey.values()] };
-  }
-
-  /** Reads what was appended since the last call. `replaced` is true when a line superseded an earlier one. */
-  poll(): { added: CaseResult[]; replaced: boolean; changed: boolean } {
-    const file = path.join(this.dir, RUN_RESULTS_FILE);
-    try {
-      this.manifest = readRunManifest(this.dir);
-    } catch {
-      /* being rewritten: keep the last one */
-    }
-    const added: CaseResult[] = [];
-    let replaced = false;
-    // The engine's incremental reader: complete lines appended since the offset. Same order as readRun: a unit
-    // keeps the place of its first line (the bootstrap's clusters follow it).
-    const onLine = (r: CaseResult): void => {
-      const key = unitKey(r.caseId, r.variant, r.sample);
-      if (this.byKey.has(key)) replaced = true;
-      this.byKey.set(key, r);
-      added.push(r);
-    };
-    let scan = readAppendedResults(file, this.offset, onLine, parseSlimLine);
-    if (scan.truncated) {
-      // Truncated (a torn tail was cut): start over.
-      this.offset = 0;
-      this.byKey.clear();
-      scan = readAppendedResults(file, 0, onLine, parseSlimLine);
-    }
-    if (scan.validBytes === this.offset) return { added: [], replaced: false, changed: false };
-    this.offset = scan.validBytes;
-    return { added, replaced, changed: true };
-  }
-}
-
 type Target = { kind: 'run'; dir: string } | { kind: 'compare'; a: string; b: string };
 
 class ResultsPanel implements vscode.Disposable {
@@ -159,9 +127,14 @@ class ResultsPanel implements vscode.Disposable {
   private readonly reportDeferred = deferred<Report | undefined>();
   private readonly failuresDeferred = deferred<FailureRow[]>();
   private readonly posted: ResultsView[] = [];
-  private live?: LiveRun;
+  /** Run mode: the run's results (slim objects for small runs, compact state for big ones). */
+  private live?: LiveResults;
+  private manifest?: RunManifest;
+  private ctx?: ScoringContext;
+  /** Compare mode: where each changed row's case lives. */
   private refs: CaseRef[] = [];
-  private failureKeys = new Set<string>();
+  /** A big run's failures table: the query of its last page (live updates re-send its first page). */
+  private query: FailureQuery = ALL_FAILURES;
   private debounce?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
   private refreshing = false;
@@ -171,6 +144,8 @@ class ResultsPanel implements vscode.Disposable {
   private memorisation: MemorisationRow[] = [];
   /** The runs of a compare panel (the paper table's columns). */
   private compared: LoadedRun[] = [];
+  /** The run folders of a compare panel (big runs are not held: `compared` stays empty). */
+  private comparedDirs: string[] = [];
   private disposed = false;
   private readonly abort = new AbortController();
   private readonly extensionPath: string;
@@ -189,10 +164,9 @@ class ResultsPanel implements vscode.Disposable {
       panel.webview,
       {
         openCase: (p) => this.openCase(p.ref),
-        compareWith: async (p) => {
-          if (!this.live) throw new Error('no run loaded');
-          return referenceComparison(this.live.run, p.reference);
-        },
+        compareWith: (p) => this.compareWith(p.reference),
+        failuresPage: (p) => this.failuresPage(p.query, p.offset, p.limit),
+        exportFailures: (p) => this.exportFailures(p.query, p.format),
         exportTable: (p) => this.exportTable(p),
         exportChart: (p) => this.exportChart(p),
         exportPaperTable: (p) => this.exportPaperTable(p.format),
@@ -241,46 +215,117 @@ class ResultsPanel implements vscode.Disposable {
     }
   }
 
+  /** The run as slim objects, while it is small enough to be held. */
+  private get kept(): LoadedRun | undefined {
+    const results = this.live?.results;
+    return results && this.manifest ? { dir: this.runDir, manifest: this.manifest, results } : undefined;
+  }
+
+  private get runDir(): string {
+    return this.target.kind === 'run' ? this.target.dir : this.target.b;
+  }
+
+  /** The view of a report, with the facts the report lacks from the model. */
+  private viewOf(report: Report, t0: number, intervals: boolean, live = this.isLive()): ResultsView {
+    const kept = this.kept;
+    const facts: RunFacts = kept
+      ? factsOf(kept, report)
+      : { users: this.live!.users(), confusion: this.live!.confusion() };
+    const view = resultsView(
+      { dir: this.runDir, manifest: this.manifest! },
+      report,
+      this.timing(t0),
+      live,
+      intervals,
+      facts,
+    );
+    if (kept) return view;
+    const n = this.live!.size;
+    view.compact = { results: n, threshold: COMPACT_RESULTS };
+    view.notes = [
+      ...view.notes,
+      `This run has ${n.toLocaleString('en-US')} results, more than the panel holds in memory ` +
+        `(${COMPACT_RESULTS.toLocaleString('en-US')}): the failures table loads ${FAILURE_PAGE_ROWS} rows at a ` +
+        'time from the results file; the metrics, the reference comparison and the paper table come from ' +
+        '`ubp report`, `ubp compare` and `ubp table` in a separate process; the knowledge-probe chart is not ' +
+        'drawn at this size (`ubp report <run> --probe <other run>` compares the two).',
+    ];
+    return view;
+  }
+
   private async loadRun(dir: string): Promise<void> {
     this.channel.notify('loading', { title: path.basename(dir), openedAt: this.openedAt });
     const t0 = performance.now();
+    const manifest = readRunManifest(dir);
+    this.channel.notify('header', { header: manifestHeaderView(dir, manifest), openedAt: this.openedAt });
+    this.manifest = manifest;
+    this.ctx = scoringContext(manifest);
+    this.panel.title = `Results: ${manifest.name}`;
+    const live = new LiveResults(path.join(dir, RUN_RESULTS_FILE), this.ctx, {
+      ...(manifest.dataset.form === 'rating' ? { stars: starsOf(manifest.dataset.scale) } : {}),
+    });
+    this.live = live;
+    // A run the manifest says is big: its point estimates start in a child process while the file is indexed.
+    const t = manifest.totals;
+    const expected = t ? t.success + t.invalid + t.error : 0;
+    const early =
+      expected > COMPACT_RESULTS
+        ? cliReport(this.cliPath, dir, this.abort.signal, { pointEstimates: true })
+        : undefined;
+    early?.catch(() => undefined);
+    const scan = await live.poll();
+    if (this.disposed) return;
     try {
-      this.channel.notify('header', {
-        header: manifestHeaderView(dir, readRunManifest(dir)),
-        openedAt: this.openedAt,
-      });
-    } catch {
-      /* the full read below reports a missing or broken manifest */
-    }
-    const read = await readSlimRun(dir);
-    this.panel.title = `Results: ${read.manifest.name}`;
-    this.live = new LiveRun(read.dir, read.results, read.manifest, read.bytes);
-    const run = this.live.run;
-    try {
-      this.memorisation = await memorisationOf(run);
+      this.memorisation = await memorisationOf({ dir, manifest });
     } catch (e) {
       this.deps.log.warn(`results panel: recall runs beside this run: ${(e as Error).message}`);
     }
-    // Small runs: the full report right here. Large ones: point estimates now (the values equal the full
-    // report's), intervals from a child process a moment later.
-    const big = run.results.length > OFF_THREAD_RESULTS;
-    const report = big ? quickReportOf(run, this.memorisation) : reportOf(run, this.memorisation);
-    const view = resultsView(run, report, this.timing(t0), this.isLive(), !big);
-    this.post(view);
-    if (!big) this.reportDeferred.resolve(report);
-    this.deps.log.info(
-      `results panel: ${read.manifest.id}: ${read.results.length} results read and scored in ${view.computeMs} ms` +
-        (big ? ' (point estimates; intervals follow)' : ''),
-    );
-    const rows = this.rowsFor(latestResults(run.results), run);
-    // The failure rows can be megabytes: let the webview paint the metrics first (at most a second's wait).
-    await Promise.race([this.waiter('metrics').promise, new Promise((r) => setTimeout(r, 1000))]);
+    const kept = this.kept;
+    if (kept) {
+      // Small runs: the full report right here. Large ones: point estimates now (the values equal the full
+      // report's), intervals from a child process a moment later.
+      const big = kept.results.length > OFF_THREAD_RESULTS;
+      const report = big ? quickReportOf(kept, this.memorisation) : reportOf(kept, this.memorisation);
+      const view = this.viewOf(report, t0, !big);
+      this.post(view);
+      if (!big) this.reportDeferred.resolve(report);
+      this.deps.log.info(
+        `results panel: ${manifest.id}: ${kept.results.length} results read and scored in ${view.computeMs} ms` +
+          (big ? ' (point estimates; intervals follow)' : ''),
+      );
+      const rows = this.rowsOf(kept.results.map((_, i) => i));
+      // The failure rows can be megabytes: let the webview paint the metrics first (at most a second's wait).
+      await Promise.race([this.waiter('metrics').promise, new Promise((r) => setTimeout(r, 1000))]);
+      if (this.disposed) return;
+      this.channel.notify('failures', { reset: true, rows });
+      this.failuresDeferred.resolve(rows);
+      if (this.isLive()) this.watch(dir);
+      if (big) await this.fullReport();
+      await this.loadProbe(kept);
+      return;
+    }
+    // Big runs: nothing per line in this process. The first page of failures as soon as the file is indexed,
+    // point estimates from `ubp report --resamples 0` (started beside the read when the manifest said so), then
+    // the intervals.
+    const page = await this.postFirstPage(ALL_FAILURES);
+    this.failuresDeferred.resolve(page.rows);
+    const point = await (
+      early ?? cliReport(this.cliPath, dir, this.abort.signal, { pointEstimates: true })
+    ).catch((e: Error) => {
+      throw new Error(
+        `The metrics of this run (${live.size.toLocaleString('en-US')} results) come from \`ubp report\` in a ` +
+          `separate process, which failed: ${e.message}`,
+      );
+    });
     if (this.disposed) return;
-    this.channel.notify('failures', { reset: true, rows });
-    this.failuresDeferred.resolve(rows);
+    const view = this.viewOf(point, t0, false);
+    this.post(view);
+    this.deps.log.info(
+      `results panel: ${manifest.id}: ${live.size} results indexed (${live.failures} failures, ` +
+        `${scan.corrupt} unreadable lines) and point estimates in ${view.computeMs} ms; intervals follow`,
+    );
     if (this.isLive()) this.watch(dir);
-    if (big) await this.fullReport();
-    await this.loadProbe(run);
+    await this.fullReport();
   }
 
   private timing(t0: number): { openedAt: number; computeMs: number } {
@@ -306,20 +351,31 @@ class ResultsPanel implements vscode.Disposable {
     try {
       let report: Report;
       try {
-        report = await cliReport(this.cliPath, this.live.dir, this.abort.signal);
+        report = await cliReport(this.cliPath, this.runDir, this.abort.signal);
       } catch (e) {
         if (this.disposed) return;
+        const kept = this.kept;
+        if (!kept) throw e;
         this.deps.log.warn(
           `results panel: ubp report in a child process failed (${(e as Error).message}); computing here`,
         );
-        report = reportOf(this.live.run, this.memorisation);
+        report = reportOf(kept, this.memorisation);
       }
       if (this.disposed) return;
-      this.post(resultsView(this.live.run, report, this.timing(t0), this.isLive(), true), false);
+      this.post(this.viewOf(report, t0, true), false);
       this.reportDeferred.resolve(report);
       this.deps.log.info(
-        `results panel: ${this.live.manifest.id}: intervals in ${Math.round(performance.now() - t0)} ms`,
+        `results panel: ${this.manifest!.id}: intervals in ${Math.round(performance.now() - t0)} ms`,
       );
+    } catch (e) {
+      // A big run with no child process: say so where the intervals would be.
+      this.deps.log.error(`results panel: ubp report in a child process failed: ${(e as Error).message}`);
+      const last = this.posted[this.posted.length - 1];
+      if (last && !this.disposed) {
+        const note = `The 95% intervals could not be computed: \`ubp report\` failed (${(e as Error).message}).`;
+        this.post({ ...last, intervals: true, notes: [...last.notes, note] }, false);
+      }
+      this.reportDeferred.resolve(undefined);
     } finally {
       this.fullRunning = false;
       if (this.fullAgain && !this.disposed) {
@@ -329,16 +385,99 @@ class ResultsPanel implements vscode.Disposable {
     }
   }
 
-  private rowsFor(results: CaseResult[], run: LoadedRun): FailureRow[] {
-    const rows = failureRows(results, scoringContext(run.manifest), this.refs);
-    for (const r of rows) this.failureKeys.add(unitKey(r.caseId, r.variant, r.sample));
-    return rows;
+  private pointRunning = false;
+  private pointAgain = false;
+
+  /** A big live run changed: point estimates from a child process, then the intervals. */
+  private async pointReport(): Promise<void> {
+    if (this.pointRunning) {
+      this.pointAgain = true;
+      return;
+    }
+    this.pointRunning = true;
+    const t0 = performance.now();
+    try {
+      const report = await cliReport(this.cliPath, this.runDir, this.abort.signal, { pointEstimates: true });
+      if (!this.disposed) this.post(this.viewOf(report, t0, false), false);
+    } catch (e) {
+      if (!this.disposed) this.deps.log.warn(`results panel: point estimates: ${(e as Error).message}`);
+    } finally {
+      this.pointRunning = false;
+    }
+    if (this.pointAgain && !this.disposed) {
+      this.pointAgain = false;
+      return this.pointReport();
+    }
+    void this.fullReport();
+  }
+
+  /** Failure rows of some slots of a small run (each row's ref is its slot). */
+  private rowsOf(slots: readonly number[]): FailureRow[] {
+    const results = this.live!.results!;
+    return failureRows(
+      slots.map((s) => results[s]),
+      this.ctx!,
+      [],
+      (i) => slots[i],
+    );
+  }
+
+  /** Rows [offset, offset + limit) of the failures a query picks (big runs; the search reads their lines). */
+  private async failuresPage(query: FailureQuery, offset: number, limit: number): Promise<FailuresPage> {
+    const live = this.live;
+    const ctx = this.ctx;
+    if (!live || !ctx) throw new Error('no run loaded');
+    const search = query.search.trim().toLowerCase();
+    const matches = search
+      ? (r: CaseResult) => {
+          const row = failureRows([r], ctx, [], () => 0)[0];
+          return row !== undefined && failureSearchText(row).includes(search);
+        }
+      : undefined;
+    const page = await live.failurePage(
+      {
+        variant: query.variant,
+        outcome:
+          query.outcome === 'wrong' || query.outcome === 'invalid' || query.outcome === 'error'
+            ? query.outcome
+            : '',
+        user: query.user.trim(),
+        sort: query.sort,
+        ...(matches ? { matches } : {}),
+      },
+      offset,
+      Math.max(0, Math.min(limit, 5000)),
+      search,
+    );
+    this.query = query;
+    const rows = failureRows(page.results, ctx, [], (i) => page.slots[i]);
+    return { total: page.total, all: live.failures, offset, rows };
+  }
+
+  /** Posts the first page of a big run's failures for `query` (replacing what the table had). */
+  private async postFirstPage(query: FailureQuery): Promise<FailuresPage> {
+    const page = await this.failuresPage(query, 0, FAILURE_PAGE_ROWS);
+    if (!this.disposed)
+      this.channel.notify('failures', {
+        reset: true,
+        rows: page.rows,
+        page: { total: page.total, all: page.all, query },
+      });
+    return page;
   }
 
   private async loadProbe(run: LoadedRun): Promise<void> {
     try {
       const twin = findProbeTwin(run);
       if (!twin) return;
+      const t = twin.manifest.totals;
+      if (t && t.success + t.invalid + t.error > COMPACT_RESULTS) {
+        // Pairing would hold the twin's every line here.
+        this.deps.log.info(
+          `results panel: the knowledge-probe twin ${twin.manifest.id} is too big to chart here`,
+        );
+        return;
+      }
       this.probe = probeChart(run, await readSlimRun(twin.dir));
       if (this.probe && this.posted.length) {
         const last = this.posted[this.posted.length - 1];
@@ -357,7 +496,7 @@ class ResultsPanel implements vscode.Disposable {
   }
 
   private isLive(): boolean {
-    return this.live?.manifest.status === 'running';
+    return this.manifest?.status === 'running';
   }
 
   private async loadCompare(a: string, b: string): Promise<void> {
@@ -366,6 +505,10 @@ class ResultsPanel implements vscode.Disposable {
       openedAt: this.openedAt,
     });
     const t0 = performance.now();
+    this.comparedDirs = [a, b];
+    const [ma, mb] = [readRunManifest(a), readRunManifest(b)];
+    const units = (m: RunManifest) => (m.totals ? m.totals.success + m.totals.invalid + m.totals.error : 0);
+    if (units(ma) + units(mb) > COMPACT_RESULTS) return this.loadBigCompare(a, b, ma, mb, t0);
     const [ra, rb] = await Promise.all([readSlimRun(a), readSlimRun(b)]);
     this.compared = [ra, rb];
     if (ra.manifest.dataset.form !== rb.manifest.dataset.form) {
@@ -379,6 +522,63 @@ class ResultsPanel implements vscode.Disposable {
       ? await cliCompare(this.cliPath, ra.dir, rb.dir, this.abort.signal)
       : compareInProcess(ra, rb);
     const view = compareViewOf(cmp, ra, rb, quickReportOf(ra), quickReportOf(rb), this.timing(t0), this.refs);
+    this.channel.notify('compare', view);
+    this.viewDeferred.resolve(view);
+    this.reportDeferred.resolve(undefined);
+    this.failuresDeferred.resolve([]);
+  }
+
+  /**
+   * Two runs too big to hold: each side's point estimates from `ubp report --resamples 0`, the comparison from
+   * `ubp compare` (its changed-case list cut to COMPARE_CHANGED_ROWS per pair), distinct users from an index of
+   * each file; all in child processes but the index.
+   */
+  private async loadBigCompare(
+    a: string,
+    b: string,
+    ma: RunManifest,
+    mb: RunManifest,
+    t0: number,
+  ): Promise<void> {
+    if (ma.dataset.form !== mb.dataset.form)
+      throw new Error(`cannot compare a ${ma.dataset.form} run with a ${mb.dataset.form} run`);
+    this.panel.title = `Compare: ${ma.id} ↔ ${mb.id}`;
+    const signal = this.abort.signal;
+    const users = async (dir: string, m: RunManifest) => {
+      const index = new LiveResults(path.join(dir, RUN_RESULTS_FILE), scoringContext(m), {
+        keepResults: 0,
+        caseOrder: false,
+      });
+      await index.poll();
+      return index.users(); // the index is dropped here
+    };
+    const [cmp, reportA, reportB, usersA, usersB] = await Promise.all([
+      cliCompare(this.cliPath, a, b, signal, COMPARE_CHANGED_ROWS),
+      cliReport(this.cliPath, a, signal, { pointEstimates: true }),
+      cliReport(this.cliPath, b, signal, { pointEstimates: true }),
+      users(a, ma),
+      users(b, mb),
+    ]);
+    const view = compareViewOf(
+      cmp,
+      { dir: a, manifest: ma, users: usersA },
+      { dir: b, manifest: mb, users: usersB },
+      reportA,
+      reportB,
+      this.timing(t0),
+      this.refs,
+    );
+    const cut = cmp.variants.filter((pc) => pc.changes.improved + pc.changes.regressed > pc.changed.length);
+    if (cut.length)
+      view.warnings.push(
+        `These runs are big: the changed cases list the first ${COMPARE_CHANGED_ROWS.toLocaleString('en-US')} ` +
+          `of each pair (regressions first; ${cut
+            .map(
+              (pc) =>
+                `${(pc.changes.improved + pc.changes.regressed).toLocaleString('en-US')} changed in ${pc.b}`,
+            )
+            .join(', ')}); \`ubp compare ${ma.id} ${mb.id} --json\` lists them all.`,
+      );
     this.channel.notify('compare', view);
     this.viewDeferred.resolve(view);
     this.reportDeferred.resolve(undefined);
@@ -403,7 +603,8 @@ class ResultsPanel implements vscode.Disposable {
   }
 
   private async refresh(): Promise<void> {
-    if (!this.live || this.disposed) return;
+    const live = this.live;
+    if (!live || this.disposed) return;
     if (this.refreshing) {
       this.dirty = true;
       return;
@@ -411,20 +612,30 @@ class ResultsPanel implements vscode.Disposable {
     this.refreshing = true;
     try {
       const t0 = performance.now();
-      const { added, replaced, changed } = this.live.poll();
+      try {
+        this.manifest = readRunManifest(this.runDir);
+      } catch {
+        /* being rewritten: keep the last one */
+      }
+      const wasKept = this.kept !== undefined;
+      const p = await live.poll();
       const stillLive = this.isLive();
-      if (!changed && stillLive) return;
-      const run = this.live.run;
-      const big = run.results.length > OFF_THREAD_RESULTS;
-      const report = big ? quickReportOf(run, this.memorisation) : reportOf(run, this.memorisation);
-      this.post(resultsView(run, report, this.timing(t0), stillLive, !big), false);
-      if (big) void this.fullReport();
-      if (replaced && added.some((r) => this.failureKeys.has(unitKey(r.caseId, r.variant, r.sample)))) {
-        this.refs = [];
-        this.failureKeys.clear();
-        this.channel.notify('failures', { reset: true, rows: this.rowsFor(latestResults(run.results), run) });
-      } else if (added.length) {
-        this.channel.notify('failures', { reset: false, rows: this.rowsFor(added, run) });
+      if (!p.changed && stillLive) return;
+      const kept = this.kept;
+      if (kept) {
+        const big = kept.results.length > OFF_THREAD_RESULTS;
+        const report = big ? quickReportOf(kept, this.memorisation) : reportOf(kept, this.memorisation);
+        this.post(this.viewOf(report, t0, !big, stillLive), false);
+        if (big) void this.fullReport();
+        if (p.restarted || p.failuresReplaced) {
+          this.channel.notify('failures', { reset: true, rows: this.rowsOf(kept.results.map((_, i) => i)) });
+        } else if (p.slots.length) {
+          this.channel.notify('failures', { reset: false, rows: this.rowsOf(p.slots) });
+        }
+      } else {
+        // Big now (or from the start): reports from child processes, the table's first page again.
+        void this.pointReport();
+        if (p.changed || wasKept) await this.postFirstPage(wasKept ? ALL_FAILURES : this.query);
       }
       if (!stillLive) this.stopWatching();
     } catch (e) {
@@ -446,8 +657,9 @@ class ResultsPanel implements vscode.Disposable {
   // ---- requests -----------------------------------------------------------------------------------------------
 
   private async openCase(ref: number): Promise<void> {
-    const c = this.refs[ref];
-    const dir = c?.dir ?? (this.target.kind === 'run' ? this.target.dir : undefined);
+    // Run mode: a row's ref is its unit's slot in the model; compare mode: an index into refs.
+    const c = this.target.kind === 'run' ? this.live?.unitAt(ref) : this.refs[ref];
+    const dir = (c as CaseRef | undefined)?.dir ?? (this.target.kind === 'run' ? this.target.dir : undefined);
     if (!c || !dir) throw new Error('unknown case');
     if (this.deps.openCase) return this.deps.openCase(dir, c.caseId, c.variant, c.sample);
     await showCase(
@@ -476,9 +688,15 @@ class ResultsPanel implements vscode.Disposable {
 
   /** The paper table (`ubp table`'s engine function) of this run, or of both runs in compare mode. */
   private async exportPaperTable(format: PaperTableFormat): Promise<{ saved: string | null }> {
-    const runs = this.live ? [this.live.run] : this.compared;
-    if (!runs.length) throw new Error('no run loaded');
-    const name = runs.map((r) => r.manifest.id).join('-vs-');
+    const kept = this.kept;
+    const ids =
+      this.target.kind === 'run'
+        ? this.manifest
+          ? [this.manifest.id]
+          : []
+        : this.compared.map((r) => r.manifest.id);
+    if (!ids.length) throw new Error('no run loaded');
+    const name = ids.join('-vs-');
     const uri = await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.joinPath(
         this.defaultFolder(),
@@ -489,9 +707,54 @@ class ResultsPanel implements vscode.Disposable {
       title: 'Export paper table',
     });
     if (!uri) return { saved: null };
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(paperTableText(runs, format), 'utf8'));
+    // A big run: `ubp table` in a child process (the same engine function, the same defaults).
+    const text =
+      this.target.kind === 'run'
+        ? kept
+          ? paperTableText([kept], format)
+          : await cliTable(this.cliPath, [this.runDir], format, this.abort.signal)
+        : this.compared.length
+          ? paperTableText(this.compared, format)
+          : await cliTable(this.cliPath, this.comparedDirs, format, this.abort.signal);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     this.deps.log.info(`results panel: exported the paper table to ${uri.fsPath}`);
     return { saved: uri.fsPath };
+  }
+
+  /** Every other variant against `reference`, paired on cases: in process for small runs, `ubp compare` else. */
+  private async compareWith(reference: string): Promise<ReferenceComparison> {
+    const kept = this.kept;
+    if (kept) return referenceComparison(kept, reference);
+    if (!this.live) throw new Error('no run loaded');
+    return cliReferenceComparison(
+      this.cliPath,
+      this.runDir,
+      reference,
+      this.live.variants,
+      this.abort.signal,
+    );
+  }
+
+  /** Every failure a query picks, streamed to a file (big runs: the webview holds only the pages it showed). */
+  private async exportFailures(
+    query: FailureQuery,
+    format: 'csv' | 'json',
+  ): Promise<{ saved: string | null; rows: number }> {
+    const live = this.live;
+    if (!live) throw new Error('no run loaded');
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(this.defaultFolder(), `failures.${format}`),
+      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+      title: `Export failures as ${format.toUpperCase()}`,
+    });
+    if (!uri) return { saved: null, rows: 0 };
+    if (uri.scheme !== 'file') throw new Error('a big run exports to a local file only');
+    const { total } = await this.failuresPage(query, 0, 0);
+    const n = await writeFailureRows(uri.fsPath, format, total, async (offset, limit) => {
+      return (await this.failuresPage(query, offset, limit)).rows;
+    });
+    this.deps.log.info(`results panel: exported ${n} failures to ${uri.fsPath}`);
+    return { saved: uri.fsPath, rows: n };
   }
 
   private async exportChart(p: {

@@ -1,16 +1,30 @@
 // The failed-predictions table: every wrong, invalid or errored case, filtered (variant, outcome, user, search),
 // sorted by the size of the error, and VIRTUALISED: a fixed row height in a scroll container, only the rows in
 // view (plus a small margin) exist in the DOM, recycled as the user scrolls, so 100,000 rows scroll smoothly.
-// Every cell is set through textContent: answers and titles are untrusted text.
-import type { FailureRow } from '../../protocol/resultsPanel';
+// A big run's table is PAGED: the host filters and sorts (its model holds no rows), sends the first page, and the
+// table asks for the next one when the user scrolls to the end of what it has; the count says how many it shows
+// of how many there are. Every cell is set through textContent: answers and titles are untrusted text.
+import {
+  FAILURE_EXPORT_COLUMNS,
+  failureSearchText,
+  type FailureQuery,
+  type FailureRow,
+  type FailureSort,
+  type FailuresBatch,
+  type FailuresPage,
+} from '../../protocol/resultsPanel';
 import { h, replace } from '../lib/dom';
 import { button, select, textfield, type Option } from './controls';
 import { fmt } from './format';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 6;
+/** Rows asked for per page (a big run). */
+const PAGE_ROWS = 500;
+/** Quiet time after typing in a filter before a big run's host is asked again. */
+const QUERY_DEBOUNCE_MS = 250;
 
-type SortKey = 'error-desc' | 'error-asc' | 'case' | 'variant';
+type SortKey = FailureSort;
 
 interface Column {
   key: string;
@@ -34,6 +48,12 @@ export interface FailuresOptions {
   onExport: (format: 'csv' | 'json', columns: string[], rows: (string | number | null)[][]) => void;
   /** Reports the first paint after rows arrive (for timing). */
   onRendered?: (rows: number) => void;
+  /** A big run: asks the host for rows [offset, offset + limit) of a query's failures. */
+  fetchPage?: (query: FailureQuery, offset: number, limit: number) => Promise<FailuresPage>;
+  /** A big run: the host exports every failure of a query (the table holds only some). */
+  onExportQuery?: (format: 'csv' | 'json', query: FailureQuery) => void;
+  /** A page request failed. */
+  onError?: (message: string) => void;
 }
 
 export class FailuresTable {
@@ -59,6 +79,11 @@ export class FailuresTable {
   private frame = 0;
   private variants: string[] = [];
   private readonly noun: string;
+  /** Set while the rows are pages of a big run's failures (the host filters and sorts). */
+  private paged?: { total: number; all: number; loading: boolean };
+  /** Bumped by every new query: answers to older ones are dropped. */
+  private seq = 0;
+  private queryTimer = 0;
 
   constructor(private readonly opts: FailuresOptions) {
     const changes = opts.kind === 'changes';
@@ -156,16 +181,23 @@ export class FailuresTable {
     this.variantSlot = next;
   }
 
-  setRows(rows: FailureRow[], reset: boolean): void {
-    if (reset) this.all = rows.slice();
+  setRows(rows: FailureRow[], reset: boolean, page?: FailuresBatch['page']): void {
+    if (page) {
+      // The host's first page of a query (on opening, after a live update).
+      this.seq++;
+      this.paged = { total: page.total, all: page.all, loading: false };
+    } else if (reset) this.paged = undefined;
+    if (reset || page) this.all = rows.slice();
     else for (const r of rows) this.all.push(r);
     this.columns = this.opts.kind === 'changes' ? CHANGE_COLUMNS : columnsFor(this.all);
     this.renderHeader();
     this.apply();
     this.opts.onRendered?.(this.view.length);
+    // The filters were set before the page came (e.g. "show this variant's failures"): ask for theirs.
+    if (page && JSON.stringify(this.query()) !== JSON.stringify(page.query)) void this.fetch(0);
   }
 
-  /** Rows currently shown (after filters and sort). */
+  /** Rows currently shown (after filters and sort; a big run: the pages loaded so far). */
   get visibleRows(): readonly FailureRow[] {
     return this.view;
   }
@@ -176,21 +208,72 @@ export class FailuresTable {
     if (f.user !== undefined) this.user = f.user;
     if (f.search !== undefined) this.search = f.search.trim().toLowerCase();
     if (f.sort !== undefined) this.sort = f.sort;
-    this.apply();
+    if (!this.paged) return this.apply();
+    // A big run: ask the host, once the typing stops.
+    clearTimeout(this.queryTimer);
+    this.count.textContent = `Filtering ${this.paged.all.toLocaleString('en-US')} ${this.noun}…`;
+    this.queryTimer = window.setTimeout(() => void this.fetch(0), QUERY_DEBOUNCE_MS);
+  }
+
+  private query(): FailureQuery {
+    return {
+      variant: this.variant,
+      outcome: this.outcome as FailureQuery['outcome'],
+      user: this.user,
+      search: this.search,
+      sort: this.sort,
+    };
+  }
+
+  /** A big run: a page from the host; offset 0 replaces the rows (a new query), else appends the next page. */
+  private async fetch(offset: number): Promise<void> {
+    const paged = this.paged;
+    if (!paged || !this.opts.fetchPage) return;
+    const seq = offset === 0 ? ++this.seq : this.seq;
+    paged.loading = true;
+    try {
+      const page = await this.opts.fetchPage(this.query(), offset, PAGE_ROWS);
+      if (seq !== this.seq || this.paged !== paged) return; // a newer query (or a reset) won
+      paged.total = page.total;
+      paged.all = page.all;
+      if (offset === 0) {
+        this.all = page.rows;
+        this.scroller.scrollTop = 0;
+      } else for (const r of page.rows) this.all.push(r);
+      this.columns = columnsFor(this.all);
+      this.renderHeader();
+      this.apply();
+      this.opts.onRendered?.(this.view.length);
+    } catch (e) {
+      if (seq === this.seq) this.opts.onError?.((e as Error).message);
+    } finally {
+      if (seq === this.seq) paged.loading = false;
+    }
   }
 
   private text(r: FailureRow): string {
     let s = this.haystack.get(r);
     if (s === undefined) {
-      s = [r.caseId, r.user, r.variant, r.title, r.answer, r.reason, r.expected, r.predicted]
-        .join('\u0001')
-        .toLowerCase();
+      s = failureSearchText(r);
       this.haystack.set(r, s);
     }
     return s;
   }
 
   private apply(): void {
+    if (this.paged) {
+      // The host filtered and sorted: show what has arrived, and say how much there is.
+      const { total, all } = this.paged;
+      this.view = this.all;
+      this.layoutRows();
+      const n = (x: number) => x.toLocaleString('en-US');
+      const of = total === all ? '' : ` (filtered from ${n(all)})`;
+      this.count.textContent = total
+        ? `showing 1–${n(this.view.length)} of ${n(total)} ${this.noun}${of}`
+        : `0 of ${n(all)} ${this.noun}`;
+      this.paint(true);
+      return;
+    }
     const { variant, outcome, user, search } = this;
     const out: FailureRow[] = [];
     for (const r of this.all) {
@@ -229,14 +312,19 @@ export class FailuresTable {
         break;
     }
     this.view = out;
-    this.active = out.length ? Math.min(Math.max(this.active, 0), out.length - 1) : -1;
-    this.spacer.style.height = `${out.length * ROW_HEIGHT}px`;
-    this.scroller.setAttribute('aria-rowcount', String(out.length + 1));
+    this.layoutRows();
     this.count.textContent =
       out.length === this.all.length
         ? `${out.length.toLocaleString('en-US')} ${this.noun}`
         : `${out.length.toLocaleString('en-US')} of ${this.all.length.toLocaleString('en-US')} ${this.noun}`;
     this.paint(true);
+  }
+
+  private layoutRows(): void {
+    const n = this.view.length;
+    this.active = n ? Math.min(Math.max(this.active, 0), n - 1) : -1;
+    this.spacer.style.height = `${n * ROW_HEIGHT}px`;
+    this.scroller.setAttribute('aria-rowcount', String((this.paged?.total ?? n) + 1));
   }
 
   private renderHeader(): void {
@@ -261,6 +349,10 @@ export class FailuresTable {
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.view.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const need = last - first;
+    // A big run: near the end of what has arrived, ask for the next page.
+    const paged = this.paged;
+    if (paged && !paged.loading && last >= this.view.length - OVERSCAN && this.view.length < paged.total)
+      void this.fetch(this.view.length);
     while (this.pool.length < need) {
       const row = h('div', { class: 'vt-row', role: 'row' });
       this.pool.push(row);
@@ -342,7 +434,8 @@ export class FailuresTable {
   }
 
   private export(format: 'csv' | 'json'): void {
-    const cols = EXPORT_COLUMNS;
+    if (this.paged && this.opts.onExportQuery) return this.opts.onExportQuery(format, this.query());
+    const cols = FAILURE_EXPORT_COLUMNS;
     this.opts.onExport(
       format,
       cols.map((c) => c.key),
@@ -350,20 +443,6 @@ export class FailuresTable {
     );
   }
 }
-
-const EXPORT_COLUMNS: { key: string; value: (r: FailureRow) => string | number | null }[] = [
-  { key: 'variant', value: (r) => r.variant },
-  { key: 'caseId', value: (r) => r.caseId },
-  { key: 'sample', value: (r) => r.sample },
-  { key: 'user', value: (r) => r.user },
-  { key: 'outcome', value: (r) => r.outcome },
-  { key: 'error', value: (r) => (Number.isFinite(r.error) ? r.error : null) },
-  { key: 'title', value: (r) => r.title },
-  { key: 'expected', value: (r) => r.expected },
-  { key: 'predicted', value: (r) => r.predicted },
-  { key: 'answer', value: (r) => r.answer },
-  { key: 'reason', value: (r) => r.reason },
-];
 
 function columnsFor(rows: FailureRow[]): Column[] {
   const cols: Column[] = [

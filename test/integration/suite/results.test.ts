@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import {
   buildReport,
   compareRuns,
+  failureOf,
   pairName,
   readRun,
   scoringContext,
@@ -254,6 +255,86 @@ describe('results panel', function () {
     console.log(
       `      UBP_FIGURE resultsLargeFirstViewComputeMs=${first.computeMs} intervalsMs=${final.computeMs}`,
     );
+  });
+
+  it('a run over the in-memory limit: point estimates and intervals from `ubp report`, failures a page at a time', async () => {
+    // 17,000 cases × 3 variants: 51,000 results, above COMPACT_RESULTS (50,000).
+    const big = await writeFixtureRun({
+      root,
+      id: 'fixture-compact',
+      cases: 17_000,
+      users: 4_000,
+      models: ['model-a', 'model-b'],
+      baselines: ['popularity'],
+      promptChars: 20,
+    });
+    const opened = (await vscode.commands.executeCommand('ubp.openResults', big)) as OpenedResults;
+    const first = (await opened.view) as ResultsView;
+    assert.equal(first.intervals, false);
+    assert.deepEqual(first.compact, { results: 51_000, threshold: 50_000 });
+    assert.ok(first.notes.some((n) => /more than the panel holds in memory/.test(n)));
+    const run = await readRun(big);
+    const report = buildReport(run.manifest, run.results, { dir: run.dir });
+    assert.equal(first.header.users, 4_000);
+    for (const v of report.variants) {
+      const got = first.variants.find((x) => x.id === v.variant)!;
+      for (const m of v.metrics)
+        assert.equal(got.metrics[m.key].all.value, nan(m.all.value), `${v.variant} ${m.key}`);
+      assert.deepEqual(got.counts.invalid, v.counts.invalid);
+    }
+    // The first page: 500 rows of the default order (errors, then invalid, then the largest errors), each
+    // opening its own case; the total is every failure of the run.
+    const rows = await opened.failures;
+    const ctx = scoringContext(run.manifest);
+    const failed = run.results.filter((r) => failureOf(r, ctx));
+    assert.equal(rows.length, 500);
+    assert.equal(rows[0].outcome, 'error');
+    const order = { error: 0, invalid: 1, wrong: 2 } as Record<string, number>;
+    for (let i = 1; i < rows.length; i++) {
+      const [p, q] = [rows[i - 1], rows[i]];
+      assert.ok(
+        order[p.outcome] < order[q.outcome] || (order[p.outcome] === order[q.outcome] && p.error >= q.error),
+        `row ${i} is in order`,
+      );
+    }
+    assert.ok(failed.length > 500);
+    const intervals = await until(
+      'the view with intervals',
+      () => opened.views().find((v) => v.intervals),
+      120_000,
+    );
+    assertViewMatchesReport(intervals, report);
+    await opened.rendered('failures');
+  });
+
+  it('two big runs compare through `ubp compare` in a child process: deltas equal compareRuns', async () => {
+    const options = {
+      root,
+      cases: 9_000,
+      users: 3_000,
+      models: ['model-a', 'model-b'],
+      baselines: ['popularity'],
+    };
+    const a = await writeFixtureRun({ ...options, id: 'fixture-big-a', promptChars: 20 });
+    const b = await writeFixtureRun({ ...options, id: 'fixture-big-b', promptChars: 20, seed: 9 });
+    const opened = (await vscode.commands.executeCommand('ubp.compareRuns', a, b)) as OpenedResults;
+    const view = (await opened.view) as CompareView;
+    const [ra, rb] = await Promise.all([readRun(a), readRun(b)]);
+    const cmp = compareRuns(
+      { label: ra.manifest.id, results: ra.results },
+      { label: rb.manifest.id, results: rb.results },
+      scoringContext(ra.manifest),
+    );
+    for (const pc of cmp.variants) {
+      for (const m of pc.metrics) {
+        const row = view.rows.find((r) => r.variant === pairName(pc) && r.metric === m.key)!;
+        assertEstimate(row.delta!, m.diff, `${pairName(pc)} ${m.key} delta`);
+      }
+    }
+    assert.equal(view.a.users, 3_000);
+    const changed = cmp.variants.reduce((n, pc) => n + Math.min(5000, pc.changed.length), 0);
+    assert.equal(view.changed.length, changed);
+    await opened.rendered('compare');
   });
 
   it('follows a run that is still being written', async () => {

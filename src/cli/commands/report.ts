@@ -48,7 +48,7 @@ export const reportCommand: CommandModule = {
     if (positionals.length !== 1) throw new UsageError('give exactly one run (a run folder or a run id)');
     if (values.json && values.md) throw new UsageError('--json and --md exclude each other');
     // `--resamples 0`: point estimates only (one resample, every interval dropped): the results panel's first
-    // view of a big run, seconds where the bootstrap takes minutes.
+    // view of a big run, before the intervals.
     const pointOnly = values.resamples === '0';
     const resamples = pointOnly ? 1 : intOption(values.resamples, '--resamples', 1000);
     const seed = intOption(values.seed, '--seed', 0);

@@ -11,7 +11,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { getForm } from '../forms';
 import { scoreResult, type ScoringContext } from '../scoring/aggregate';
 import type { CaseResult } from '../types';
-import { isBlank } from './results';
+import { isBlank, parseWithoutMessages } from './results';
 import { failureOf, type FailureKind } from './rerun';
 
 /** Longest raw answer kept in memory per result (the case document re-reads the full line). */
@@ -24,36 +24,12 @@ export function slim(r: CaseResult): CaseResult {
   return r;
 }
 
-const MESSAGES_KEY = Buffer.from('"messages":[');
-const MESSAGES_END = Buffer.from('"}]');
-
 /**
- * Parses one results line without its prompt messages. The messages are most of a line's bytes and the panel
- * never aggregates them, so they are cut out BEFORE parsing: `"messages":[…]` ends at the first `"}]` after it
- * (inside a JSON string a quote is always escaped, so `"}]` can only be the end of the last message object)
- * followed by `,` or `}`. Anything unexpected falls back to parsing the whole line. The bench and the unit
- * test check both paths give the same result.
+ * Parses one results line without its prompt messages (cut out of the bytes before parsing: they are most of a
+ * line and the panel never aggregates them; see parseWithoutMessages), slimmed.
  */
 export function parseSlimLine(buf: Buffer, start: number, end: number): CaseResult {
-  const at = buf.indexOf(MESSAGES_KEY, start);
-  if (at >= 0 && at < end) {
-    const open = at + MESSAGES_KEY.length;
-    const empty = buf[open] === 93; /* ] */
-    const close = empty ? open - 2 : buf.indexOf(MESSAGES_END, open);
-    const after = close + MESSAGES_END.length;
-    if (close >= 0 && after < end && (buf[after] === 44 /* , */ || buf[after] === 125) /* } */) {
-      // Drop `"messages":[…]` and the comma after it (or before it, when it was the last key).
-      const head = buf.toString('utf8', start, at);
-      const tail = buf.toString('utf8', buf[after] === 44 ? after + 1 : after, end);
-      const text = buf[after] === 44 ? head + tail : head.replace(/,\s*$/, '') + tail;
-      try {
-        return slim(JSON.parse(text) as CaseResult);
-      } catch {
-        /* fall through to the whole line */
-      }
-    }
-  }
-  return slim(JSON.parse(buf.toString('utf8', start, end)) as CaseResult);
+  return slim(parseWithoutMessages(buf, start, end));
 }
 
 /** Above this many units the model keeps no parsed lines (the panel's compact mode). */

@@ -359,5 +359,6 @@ describe('results panel', function () {
     );
     const run = await readRun(dir);
     assertViewMatchesReport(updated, buildReport(run.manifest, run.results, { dir }));
+    await opened.rendered('failures'); // close only a settled webview (a webview closed mid-load stalls the next)
   });
 });

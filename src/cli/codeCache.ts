@@ -76,6 +76,17 @@ function privateDir(dir: string): boolean {
   }
 }
 
+/**
+ * A short tag of the chunk folder (FNV-1a, no crypto module to load): each installation keeps its own entries.
+ * Bytecode made from another installation's identical file would run the same but keep that file's name, so stack
+ * traces would point into the other installation (or a folder since deleted).
+ */
+export function installTag(dir: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < dir.length; i++) h = Math.imul(h ^ dir.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
 export function createChunkLoader(options: ChunkLoaderOptions): ChunkLoader {
   const { hashes, dir } = options;
   const modules = new Map<string, ChunkModule>();
@@ -97,7 +108,7 @@ export function createChunkLoader(options: ChunkLoaderOptions): ChunkLoader {
     const rel = path.relative(dir, file).split(path.sep).join('/');
     const hash = Object.hasOwn(hashes, rel) ? hashes[rel] : undefined;
     const where = hash ? cache() : null;
-    const entry = where ? path.join(where, `${hash}.bin`) : null;
+    const entry = where ? path.join(where, `${hash}-${installTag(dir)}.bin`) : null;
     let cachedData: Buffer | undefined;
     if (entry) {
       try {

@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
-import { codeCacheDir, createChunkLoader } from '../../../src/cli/codeCache';
+import { codeCacheDir, createChunkLoader, installTag } from '../../../src/cli/codeCache';
 
 const A = `const b = require('./b.cjs');
 module.exports = { total: b.add(2, 3), here: __dirname, file: __filename, node: typeof require('node:path').join };`;
@@ -57,12 +57,17 @@ test('chunks load as CommonJS; the first start saves their bytecode and the next
   assert.deepEqual(first.states, { 'a.cjs': 'miss', 'b.cjs': 'miss' });
   assert.deepEqual(readdirSync(o.cacheDir), [], 'nothing saved before save()');
   loadA(o); // saves
-  assert.deepEqual(readdirSync(o.cacheDir).sort(), ['aaaa.bin', 'bbbb.bin']);
+  const tag = installTag(o.dir);
+  assert.deepEqual(readdirSync(o.cacheDir).sort(), [`aaaa-${tag}.bin`, `bbbb-${tag}.bin`]);
 
   const second = loadA(o);
   assert.deepEqual(second.exports, EXPECTED(o.dir));
   assert.deepEqual(second.states, { 'a.cjs': 'hit', 'b.cjs': 'hit' });
-  assert.deepEqual(readdirSync(o.cacheDir).sort(), ['aaaa.bin', 'bbbb.bin'], 'no temporary file left');
+  assert.deepEqual(
+    readdirSync(o.cacheDir).sort(),
+    [`aaaa-${tag}.bin`, `bbbb-${tag}.bin`],
+    'no temp file left',
+  );
 });
 
 test('a chunk loads once however often it is required', (t) => {
@@ -77,7 +82,7 @@ test('a chunk loads once however often it is required', (t) => {
 test('a corrupt entry is rejected by V8, the chunk compiles from source, and the entry is written again', (t) => {
   const o = chunks(t);
   loadA(o);
-  writeFileSync(path.join(o.cacheDir, 'aaaa.bin'), Buffer.from('not bytecode at all'));
+  writeFileSync(path.join(o.cacheDir, `aaaa-${installTag(o.dir)}.bin`), Buffer.from('not bytecode at all'));
   const after = loadA(o);
   assert.deepEqual(after.exports, EXPECTED(o.dir));
   assert.deepEqual(after.states, { 'a.cjs': 'rejected', 'b.cjs': 'hit' });
@@ -126,4 +131,41 @@ test('UBP_CODE_CACHE picks the folder or turns the cache off; one folder per Nod
     os.tmpdir(),
     'by default a folder of its own in the OS temp folder',
   );
+});
+
+test('two installations with the same chunks keep their own entries: a stack names the file that ran', (t) => {
+  const o = chunks(t);
+  const other = path.join(path.dirname(o.dir), 'other-install');
+  mkdirSync(other);
+  const thrower = `exports.where = () => new Error('x').stack;`;
+  for (const d of [o.dir, other]) writeFileSync(path.join(d, 'c.cjs'), thrower);
+  const hashes = { 'c.cjs': 'cccc' };
+  const stackOf = (dir: string, save: boolean): string => {
+    const driver = path.join(path.dirname(o.dir), 'stack.ts');
+    writeFileSync(
+      driver,
+      `import { createChunkLoader } from ${JSON.stringify(path.resolve(__dirname, '../../../src/cli/codeCache.ts'))};
+const o = JSON.parse(process.argv[2]);
+const loader = createChunkLoader(o);
+const c = loader.load(o.file) as { where(): string };
+if (o.save) loader.save();
+process.stdout.write(JSON.stringify({ stack: c.where(), state: [...loader.status.values()][0] }));`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        driver,
+        JSON.stringify({ dir, cacheDir: o.cacheDir, hashes, save, file: path.join(dir, 'c.cjs') }),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { stack: string }).stack;
+  };
+  stackOf(o.dir, true); // the first installation saves its bytecode
+  assert.match(stackOf(other, true), new RegExp(`other-install[/\\\\]c\\.cjs`));
+  assert.match(stackOf(other, false), new RegExp(`other-install[/\\\\]c\\.cjs`), 'from its own entry');
+  assert.equal(readdirSync(o.cacheDir).filter((f) => f.startsWith('cccc-')).length, 2);
 });

@@ -1,5 +1,6 @@
 // Activation: creates the services, views and commands. Kept light: nothing is read from disk here; datasets,
 // configs and runs are loaded when a view or command first needs them.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from './services';
 import { ConfigService } from './services/configService';
@@ -62,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): UbpExtensionApi {
     log,
     keys: new KeyService(context.secrets, context.globalState),
     configs: new ConfigService(),
-    runs: new RunService(),
+    runs: new RunService(path.join(context.extensionUri.fsPath, 'dist', 'cli.js')),
     datasets,
     cases: new CaseService(datasets, context.extensionUri.fsPath),
   };

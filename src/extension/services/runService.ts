@@ -3,6 +3,9 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import {
+  COMPACT_RESULTS,
+  LiveResults,
+  RUN_RESULTS_FILE,
   listRuns,
   readRun,
   summariseVariant,
@@ -14,6 +17,7 @@ import {
   type RunProgress,
   type VariantSummary,
 } from '../../core';
+import { cliReport } from '../webviews/resultsModel';
 
 const DEBOUNCE_MS = 300;
 
@@ -37,7 +41,8 @@ export class RunService implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor() {
+  /** `cliPath`: the bundled `ubp` (dist/cli.js) that reports on big runs in a child process. */
+  constructor(private readonly cliPath?: string) {
     this.watch();
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -83,6 +88,7 @@ export class RunService implements vscode.Disposable {
     const cached = this.summaryCache.get(run.dir);
     if (cached && cached.stamp === stamp) return cached.value;
     const value = (async () => {
+      if (this.cliPath && t.success + t.invalid + t.error > COMPACT_RESULTS) return this.bigFigures(run);
       const { manifest, results } = await readRun(run.dir);
       const ctx = scoringContext(manifest, { bootstrap: { resamples: 1000 } });
       const byVariant = groupByVariant(results);
@@ -96,6 +102,22 @@ export class RunService implements vscode.Disposable {
     })();
     this.summaryCache.set(run.dir, { stamp, value });
     return value;
+  }
+
+  /**
+   * A run over the results panel's in-memory limit is never read whole in the extension host: its metrics come
+   * from `ubp report` in a child process (as the panel's do), its failure counts from the compact model (an
+   * offset and a kind per unit, read in chunks).
+   */
+  private async bigFigures(run: RunListing): Promise<RunFigures> {
+    const live = new LiveResults(path.join(run.dir, RUN_RESULTS_FILE), scoringContext(run.manifest), {
+      keepResults: 0,
+      caseOrder: false,
+    });
+    const [report] = await Promise.all([cliReport(this.cliPath!, run.dir), live.poll()]);
+    const failures = new Map<string, number>();
+    for (const [variant, c] of live.failureCounts()) failures.set(variant, c.wrong + c.invalid + c.error);
+    return { summaries: report.variants, failures };
   }
 
   track(runId: string, handle: RunHandle): void {

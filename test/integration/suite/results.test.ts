@@ -307,6 +307,37 @@ describe('results panel', function () {
     await opened.rendered('failures');
   });
 
+  it('the Runs tree and CodeLens figures of a big run come from `ubp report` and the compact model: equal to the report', async () => {
+    // The run the test above wrote (51,000 results, over the in-memory limit).
+    const api = vscode.extensions.getExtension<UbpExtensionApi>(EXTENSION_ID)!.exports;
+    const listing = api.services.runs.list().find((r) => r.id === 'fixture-compact');
+    assert.ok(listing, 'the big run is listed');
+    const [summaries, failures] = await Promise.all([
+      api.services.runs.variantSummaries(listing),
+      api.services.runs.failureCounts(listing),
+    ]);
+    const run = await readRun(listing.dir);
+    const report = buildReport(run.manifest, run.results, { dir: run.dir });
+    const ctx = scoringContext(run.manifest);
+    assert.deepEqual(
+      summaries.map((x) => x.variant),
+      report.variants.map((v) => v.variant),
+    );
+    for (const v of report.variants) {
+      const got = summaries.find((x) => x.variant === v.variant)!;
+      for (const m of v.metrics) {
+        const g = got.metrics.find((x) => x.key === m.key)!;
+        assert.deepEqual(
+          [g.all.value, g.all.lo, g.all.hi].map((x) => nan(x)),
+          [m.all.value, m.all.lo, m.all.hi].map((x) => nan(x)),
+          `${v.variant} ${m.key}`,
+        );
+      }
+      const failed = run.results.filter((r) => r.variant === v.variant && failureOf(r, ctx)).length;
+      assert.equal(failures.get(v.variant), failed, `${v.variant} failures`);
+    }
+  });
+
   it('two big runs compare through `ubp compare` in a child process: deltas equal compareRuns', async () => {
     const options = {
       root,

@@ -316,6 +316,12 @@ describe('results panel', function () {
       api.services.runs.variantSummaries(listing),
       api.services.runs.failureCounts(listing),
     ]);
+    // Whole reports (with breakdowns) come only from `ubp report`: the host's own path summarises without them,
+    // and would give the same numbers below, so this is what tells the paths apart.
+    assert.ok(
+      summaries.every((x) => Object.hasOwn(x, 'breakdowns')),
+      'the figures come from ubp report, not from reading the run in the host',
+    );
     const run = await readRun(listing.dir);
     const report = buildReport(run.manifest, run.results, { dir: run.dir });
     const ctx = scoringContext(run.manifest);

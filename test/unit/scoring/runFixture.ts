@@ -1,7 +1,7 @@
 // Writes a run folder (manifest.json + results.jsonl) the way the run store lays it out.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunManifest } from '../../../src/core/run/store';
+import { emptyTotals, type RunManifest } from '../../../src/core/run/store';
 import type { CaseResult, TaskForm, ValueScale } from '../../../src/core/types';
 
 export function manifestFor(
@@ -43,18 +43,7 @@ export function manifestFor(
     sessionStartedAt: '2026-11-30T00:00:00.000Z',
     finishedAt: '2026-11-30T00:01:30.000Z',
     resumes: 0,
-    totals: {
-      success: 0,
-      invalid: 0,
-      error: 0,
-      units: opts.cases * variants.length,
-      promptTokens: 0,
-      completionTokens: 0,
-      reasoningTokens: 0,
-      costUsd: 0,
-      requests: 0,
-      cached: 0,
-    },
+    totals: emptyTotals(opts.cases * variants.length),
   };
 }
 

@@ -6,8 +6,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchContext } from './types';
 import { readRun, scoringContext } from '../src/core';
+import { cliReport } from '../src/extension/services/cliChild';
 import {
-  cliReport,
   failureRows,
   quickReportOf,
   readSlimRun,

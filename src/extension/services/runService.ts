@@ -17,7 +17,7 @@ import {
   type RunProgress,
   type VariantSummary,
 } from '../../core';
-import { cliReport } from '../webviews/resultsModel';
+import { cliReport } from './cliChild';
 
 const DEBOUNCE_MS = 300;
 

@@ -1,9 +1,7 @@
 // The results panel's view models, computed on the host from a run's manifest and results with the engine's
 // report (buildReport), paired comparisons (comparePaired, compareRuns) and probe comparison. Pure functions of
 // their inputs: no 'vscode' here, so the integration test can compare what the panel got with buildReport's.
-import { fork } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { setPriority } from 'node:os';
 import path from 'node:path';
 import { expectedHuman, predictedHuman } from '../caseText';
 import {
@@ -44,6 +42,7 @@ import {
   type ScoringContext,
   type ValueScale,
 } from '../../core';
+import { runCli } from '../services/cliChild';
 import {
   FAILURE_EXPORT_COLUMNS,
   num,
@@ -147,64 +146,6 @@ function memorisationView(m: MemorisationRow): MemorisationView {
 export const OFF_THREAD_RESULTS = 4000;
 
 /**
- * Runs the bundled CLI (`dist/cli.js`) in a child Node process and returns its stdout: the heavy bootstrap then
- * runs off the extension host's thread. Inside desktop VS Code the child is Electron run as Node.
- */
-export function runCli(cliPath: string, args: string[], cwd: string, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = fork(cliPath, args, {
-      cwd,
-      execArgv: [],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      signal,
-    });
-    // Below the editor's priority: the bootstrap must not slow down the UI it feeds.
-    try {
-      if (child.pid) setPriority(child.pid, 10);
-    } catch {
-      /* not permitted: run at normal priority */
-    }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else
-        reject(
-          new Error(
-            `ubp ${args[0]} exited with ${code}: ${Buffer.concat(err).toString('utf8').slice(0, 500)}`,
-          ),
-        );
-    });
-  });
-}
-
-/** The full report of a run folder from `ubp report <dir> --json` (NaN arrives as null). */
-export async function cliReport(
-  cliPath: string,
-  dir: string,
-  signal?: AbortSignal,
-  options: { pointEstimates?: boolean } = {},
-): Promise<Report> {
-  // `--resamples 0`: point estimates only (no bootstrap), seconds where the intervals take minutes.
-  const args = ['report', dir, '--json', ...(options.pointEstimates ? ['--resamples', '0'] : [])];
-  return JSON.parse(await runCli(cliPath, args, dir, signal)) as Report;
-}
-
-/** The paper table of a run from `ubp table <dir> --format <format>` (what paperTableText computes in process). */
-export function cliTable(
-  cliPath: string,
-  dirs: readonly string[],
-  format: PaperTableFormat,
-  signal?: AbortSignal,
-): Promise<string> {
-  return runCli(cliPath, ['table', ...dirs, '--format', format], dirs[0], signal);
-}
-
-/**
  * Every variant of a big run against `reference` from `ubp compare <dir> --pair <reference>=<variant>… --json` in
  * a child process (the same paired bootstrap as referenceComparison, with the CLI's 1,000 resamples).
  */
@@ -243,24 +184,6 @@ export function referenceCompareArgs(dir: string, reference: string, variants: r
     '0',
     '--json',
   ];
-}
-
-/** Two runs compared by `ubp compare <a> <b> --json` (variants labelled `<run id>:<variant>`). */
-export async function cliCompare(
-  cliPath: string,
-  a: string,
-  b: string,
-  signal?: AbortSignal,
-  maxChanged?: number,
-): Promise<RunComparison> {
-  const args = [
-    'compare',
-    a,
-    b,
-    '--json',
-    ...(maxChanged !== undefined ? ['--max-changed', String(maxChanged)] : []),
-  ];
-  return JSON.parse(await runCli(cliPath, args, a, signal)) as RunComparison;
 }
 
 function taskOf(manifest: RunManifest): Record<string, unknown> {

@@ -40,11 +40,9 @@ import {
 import { HostChannel } from './hostChannel';
 import { webviewHtml, webviewOptions } from './html';
 import { CASE_SCHEME, CaseDocumentProvider, showCase } from './resultsCaseDocument';
+import { cliCompare, cliReport, cliTable } from '../services/cliChild';
 import {
-  cliCompare,
   cliReferenceComparison,
-  cliReport,
-  cliTable,
   compareInProcess,
   compareViewOf,
   factsOf,

@@ -114,10 +114,7 @@ export function comparePaired(
  * Dense cluster (user) numbers of cases, in user-id order (as clustersOf numbers them): the same answers give
  * the same intervals whatever order the lines were written in.
  */
-function caseClusters(
-  cases: MergedCases,
-  rows: Int32Array,
-): { index: Int32Array; count: number } {
+function caseClusters(cases: MergedCases, rows: Int32Array): { index: Int32Array; count: number } {
   const names = cases.tables.userIds.values;
   const number = new Int32Array(names.length).fill(-1);
   const present: number[] = [];

@@ -17,6 +17,8 @@ import {
   type ScanResult,
 } from '../run/store';
 import { ResultColumnsBuilder, type RunColumns } from './columns';
+import type { ScoringContext } from './aggregate';
+import { PairRunBuilder, PairTables, type PairRun } from './pairing';
 import {
   addBestBaseline,
   bestBaselinePairs,
@@ -40,6 +42,32 @@ export async function loadRun(dirOrId: string, options: LoadRunOptions): Promise
   return readRun(path.resolve(options.cwd, dirOrId), root, read).catch(() => readRun(dirOrId, root, read));
 }
 
+/** A run's folder (by folder or id) and manifest, without reading its results. */
+export function findRun(dirOrId: string, options: LoadRunOptions): { dir: string; manifest: RunManifest } {
+  const root = path.resolve(options.cwd, options.root ?? '.ubp');
+  const dir = [path.resolve(options.cwd, dirOrId), path.join(runsDir(root), dirOrId)].find((d) =>
+    existsSync(path.join(d, RUN_MANIFEST_FILE)),
+  );
+  if (!dir) throw new Error(`no run "${dirOrId}" in ${runsDir(root)} (no ${RUN_MANIFEST_FILE} found)`);
+  return { dir, manifest: withLiveStatus(dir, readRunManifest(dir)) };
+}
+
+/**
+ * A run's results read for pairing (pairing.ts) in one streaming pass, scored with `ctx`, into `tables` (shared
+ * by the runs compared). A million results take tens of MB, not an object each.
+ */
+export async function readPairRun(
+  dir: string,
+  ctx: ScoringContext,
+  tables: PairTables,
+): Promise<{ run: PairRun; scan: ScanResult }> {
+  const builder = new PairRunBuilder(tables, ctx);
+  const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+    parse: builder.parser(),
+  });
+  return { run: builder.finish(), scan };
+}
+
 /** A run read as columns (what a report needs), not as one object per results line. */
 export interface RunAsColumns {
   dir: string;
@@ -56,12 +84,7 @@ export async function loadRunColumns(
   dirOrId: string,
   options: LoadRunOptions & Pick<ReportOptions, 'k' | 'bootstrap'>,
 ): Promise<RunAsColumns> {
-  const root = path.resolve(options.cwd, options.root ?? '.ubp');
-  const dir = [path.resolve(options.cwd, dirOrId), path.join(runsDir(root), dirOrId)].find((d) =>
-    existsSync(path.join(d, RUN_MANIFEST_FILE)),
-  );
-  if (!dir) throw new Error(`no run "${dirOrId}" in ${runsDir(root)} (no ${RUN_MANIFEST_FILE} found)`);
-  const manifest = withLiveStatus(dir, readRunManifest(dir));
+  const { dir, manifest } = findRun(dirOrId, options);
   const builder = new ResultColumnsBuilder(scoringContext(manifest, options));
   const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
     parse: builder.parser(),

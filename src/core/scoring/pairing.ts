@@ -180,7 +180,11 @@ export class PairRunBuilder {
 }
 
 /** The PairRun of results already in memory. */
-export function pairRunOf(results: Iterable<CaseResult>, ctx: ScoringContext, tables = new PairTables()): PairRun {
+export function pairRunOf(
+  results: Iterable<CaseResult>,
+  ctx: ScoringContext,
+  tables = new PairTables(),
+): PairRun {
   const b = new PairRunBuilder(tables, ctx);
   for (const r of results) b.add(r);
   return b.finish();

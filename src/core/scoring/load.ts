@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CaseResult } from '../types';
-import { readResults, slimResultParser } from '../run/results';
+import { parseWithoutMessages, readResults, slimResultParser } from '../run/results';
 import {
   readRun,
   readRunManifest,
@@ -19,6 +19,7 @@ import {
 import { ResultColumnsBuilder, type RunColumns } from './columns';
 import type { ScoringContext } from './aggregate';
 import { PairRunBuilder, PairTables, type PairRun } from './pairing';
+import { tableContext, tableSummaries, type TableOptions, type TableRunRead } from './table';
 import {
   addBestBaseline,
   bestBaselinePairs,
@@ -66,6 +67,30 @@ export async function readPairRun(
     parse: builder.parser(),
   });
   return { run: builder.finish(), scan };
+}
+
+/**
+ * What `ubp table` reads of a run, in one streaming pass: each variant's summary (from columns, dropped once
+ * summarised) and the units for pairing (into `tables`, shared by the table's runs).
+ */
+export async function readTableRun(
+  dirOrId: string,
+  options: LoadRunOptions & TableOptions,
+  tables: PairTables,
+): Promise<TableRunRead> {
+  const { dir, manifest } = findRun(dirOrId, options);
+  const ctx = tableContext(manifest, options);
+  const columns = new ResultColumnsBuilder(ctx);
+  const pair = new PairRunBuilder(tables, ctx);
+  await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+    parse: (buf, start, end) => {
+      const r = parseWithoutMessages(buf, start, end);
+      columns.add(r);
+      pair.add(r);
+      return null;
+    },
+  });
+  return { manifest, summaries: tableSummaries(columns.finish()), pair: pair.finish() };
 }
 
 /** A run read as columns (what a report needs), not as one object per results line. */

@@ -133,9 +133,12 @@ export class PairRunBuilder {
   constructor(
     readonly tables: PairTables,
     readonly ctx: ScoringContext,
+    /** Only these variants' lines (others are skipped). */
+    private readonly only?: ReadonlySet<string>,
   ) {}
 
   add(r: CaseResult): void {
+    if (this.only && !this.only.has(r.variant)) return;
     const t = this.tables;
     let v = this.variants.get(r.variant);
     if (!v) {

@@ -140,6 +140,9 @@ export class PairRunBuilder {
   add(r: CaseResult): void {
     if (this.only && !this.only.has(r.variant)) return;
     const t = this.tables;
+    // What may throw on a malformed line comes first: such a line then leaves no half-written row.
+    const score = scoreResult(r, this.ctx);
+    const answer = t.answers.id(answerText(r));
     let v = this.variants.get(r.variant);
     if (!v) {
       v = new PairVariant({ id: r.variant, model: r.model, template: r.template, kind: 'llm' });
@@ -159,13 +162,12 @@ export class PairRunBuilder {
     v.sample[i] = r.sample;
     v.outcome[i] = OUTCOME_CODE[r.outcome] ?? 0;
     v.ownForm[i] = r.expected?.form === this.ctx.form ? 1 : 0;
-    const score = scoreResult(r, this.ctx);
     const shape = t.shapeOf(score);
     v.shape[i] = shape;
     const keys = t.shapeKeys[shape]!;
     let k = 0;
     for (const name in score) v.column(keys[k++]!)[i] = score[name]!;
-    v.answer[i] = t.answers.id(answerText(r));
+    v.answer[i] = answer;
   }
 
   /** A results.jsonl line parser that adds each line here (for readResults); it keeps nothing itself. */

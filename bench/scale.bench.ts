@@ -7,6 +7,8 @@
 //   import   importBatchResults of a 1,000,000-line OpenAI batch output (generated here, a deterministic answer
 //            per line): `ubp batch import`'s work, through the runner into results.jsonl
 //   report   loadRunColumns + reportRunColumns: `ubp report`'s work on that run (one streaming pass into columns)
+//   run      `ubp run` itself (its entry, in-process) on the same data with the popularity baseline: 1,000,000
+//            units run, stored and reported
 //   npm run bench -- scale         (UBP_BENCH_USERS=100000 for a quick try; UBP_BENCH_SCALE_DATA=<dir> reuses a
 //                                   folder written by `node --import tsx bench/scale-data.ts <dir> <users>`;
 //                                   UBP_BENCH_STEPS=load,build runs only those steps; UBP_BENCH_SCALE_WORK=<dir>
@@ -27,6 +29,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Report } from '../src/core';
 import type { BenchContext } from './types';
 import { writeScaleDataset } from './scale-data';
 
@@ -137,6 +140,38 @@ async function step(name: string, a: StepArgs): Promise<Record<string, unknown>>
       results: run.columns.rows,
       headline: v?.metrics.find((m) => m.key === report.headline.key)?.all,
       finishedUnits: report.run.finishedUnits,
+    };
+  }
+  if (name === 'run') {
+    // `ubp run` itself, on a baselines-only config over the same data: load, build, a million units run and
+    // stored, then the closing report, in one process (the CLI's own entry, its V8 settings imported above).
+    const { main } = await import('../src/cli/main');
+    const file = path.join(path.dirname(a.configFile), 'scale-run.ubp.json');
+    const { config } = await core.loadConfig(a.configFile);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'scale-run',
+        dataset: config.dataset,
+        task: config.task,
+        baselines: ['popularity'],
+      }),
+    );
+    let out = '';
+    const code = await main(['run', file, '--new', '--json', '--runs-dir', `${a.storeRoot}-run`], {
+      out: (t) => void (out += t),
+      err: () => undefined,
+      isTTY: false,
+      cwd: root,
+      env: process.env,
+    });
+    if (code !== 0) throw new Error(`ubp run exited ${code}`);
+    const r = JSON.parse(out) as { totals: { units: number }; report: Report };
+    const v = r.report.variants[0];
+    return {
+      seconds: secs(t0),
+      units: r.totals.units,
+      headline: v?.metrics.find((m) => m.key === r.report.headline.key)?.all,
     };
   }
   throw new Error(`unknown step ${name}`);
@@ -282,6 +317,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
         figures.reusedRun = args.runDir;
         run('report');
       }
+      run('run');
       figures.loadAverageAtEnd = load();
       return figures;
     }
@@ -298,6 +334,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
     if (steps.import)
       steps.import.resultsMegabytes = round(statSync(path.join(args.runDir, 'results.jsonl')).size / 1e6, 1);
     run('report');
+    run('run');
   } finally {
     rmSync(ctx.tmpDir, { recursive: true, force: true });
     if (keep) ctx.log(`work folder kept: ${work}`);

@@ -449,13 +449,15 @@ test('a live run keeps the user’s place: new failures are sorted in around the
       status: 'running' as const,
     };
     const dir = await writeFixtureRun({ ...options, partial: c.partial });
-    const all = fixtureResults(options);
+    // What was written (the fixture's random stream depends on `partial`), then the rest of the full run's.
+    const written = fixtureResults({ ...options, partial: c.partial });
+    const rest = fixtureResults(options).filter((r) => Number(r.caseId.slice(5)) >= c.partial);
     const ctx = scoringContext(readRunManifest(dir));
     const variant = 'builtin:rating×model-b';
     const failedOf = (rs: CaseResult[]) =>
       rs.filter((r) => r.variant === variant && failureOf(r, ctx)).length;
-    const before = failedOf(all.filter((r) => Number(r.caseId.slice(5)) < c.partial));
-    const after = failedOf(all);
+    const before = failedOf(written);
+    const after = before + failedOf(rest);
     const frame = await openRun(c.id);
     await frame.locator('[data-tab="tab-failures"]').click();
     // The user picks a variant and an order, and scrolls down.
@@ -468,7 +470,6 @@ test('a live run keeps the user’s place: new failures are sorted in around the
     const seen = await firstRowInView(frame);
     assert.equal(seen.index, c.scrollTo);
     // The run goes on: the rest of its answers, new failures among them (errors and invalid answers sort first).
-    const rest = all.filter((r) => Number(r.caseId.slice(5)) >= c.partial);
     appendFileSync(path.join(dir, 'results.jsonl'), rest.map((r) => JSON.stringify(r) + '\n').join(''));
     await frame
       .locator('#failures-count', { hasText: new RegExp(`^${fmt(after)} of `) })

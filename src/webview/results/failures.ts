@@ -277,7 +277,11 @@ export class FailuresTable {
     if (f.user !== undefined) this.user = f.user;
     if (f.search !== undefined) this.search = f.search.trim().toLowerCase();
     if (f.sort !== undefined) this.sort = f.sort;
-    if (!this.paged) return this.apply();
+    if (!this.paged) {
+      // The user's own action: the new list from its top (as a big run's new query).
+      this.scroller.scrollTop = 0;
+      return this.apply();
+    }
     // A big run: ask the host, once the typing stops.
     clearTimeout(this.queryTimer);
     this.count.textContent = `Filtering ${this.paged.all.toLocaleString('en-US')} ${this.noun}…`;

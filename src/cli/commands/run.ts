@@ -7,7 +7,6 @@ import { UsageError, type CommandModule, type CliIO } from '../command';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  buildReport,
   estimateCostText,
   fmtUsd,
   checkThresholds,
@@ -15,7 +14,8 @@ import {
   parseThreshold,
   prepareEval,
   PROVIDER_IDS,
-  readRun,
+  loadRunColumns,
+  reportRunColumns,
   type ModelConfig,
   type ProviderId,
   type Report,
@@ -175,8 +175,8 @@ export const runCommand: CommandModule = {
       progress?.end();
     }
 
-    const run = await readRun(summary.dir);
-    const report = buildReport(run.manifest, run.results, { dir: run.dir, scan: run.scan });
+    // As `ubp report` reads it: one streaming pass into columns, so a million results end in bounded memory.
+    const report = await reportRunColumns(await loadRunColumns(summary.dir, { cwd: io.cwd }));
     if (values.json) {
       io.out(
         JSON.stringify(

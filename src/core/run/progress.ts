@@ -6,27 +6,52 @@ import type { RunTotals } from './store';
 
 type Kind = 'llm' | 'baseline';
 
-/** Completions per ms over the last `size` completions, with the time since the last one counted in. */
+/**
+ * Completions per ms over a recent window that holds at least the last `size` completions and at least the last
+ * `spanMs` (whichever reaches further back), with the time since the newest completion counted in. The span keeps
+ * fast units (baselines, a local model: thousands a second) from swinging the ETA with every collector pause; the
+ * count keeps slow ones (a model at one answer a second) from a window of two answers. Checkpoints at most every
+ * `spanMs / 100` bound the memory at any rate.
+ */
 export class RecentRate {
-  private readonly times: number[] = [];
-  private windowStart: number;
+  /** (time, completions so far), oldest first; the first is where the window may start. */
+  private readonly marks: { t: number; n: number }[];
+  private n = 0;
+  private readonly step: number;
   constructor(
     start: number,
     private readonly size = 50,
+    private readonly spanMs = 10_000,
   ) {
-    this.windowStart = start;
+    this.marks = [{ t: start, n: 0 }];
+    this.step = spanMs / 100;
+  }
+  /** True when the window may start at `m`: it holds `size` completions and `spanMs` at time `now`. */
+  private covers(m: { t: number; n: number }, now: number): boolean {
+    return this.n - m.n >= this.size && now - m.t >= this.spanMs;
   }
   add(t: number): void {
-    this.times.push(t);
-    if (this.times.length > this.size) this.windowStart = this.times.shift()!;
+    this.n++;
+    // A window starting at a mark counts the completions after it.
+    if (this.marks.length === 1 || t - this.marks[this.marks.length - 1]!.t >= this.step)
+      this.marks.push({ t, n: this.n });
+    // An older mark is no longer needed once the one after it already covers the window (and will from now on).
+    while (this.marks.length > 2 && this.covers(this.marks[1]!, t)) this.marks.shift();
   }
   get count(): number {
-    return this.times.length;
+    return this.n;
   }
   /** Units per ms, or null before the first completion. */
   rate(now: number): number | null {
-    if (!this.times.length) return null;
-    return this.times.length / Math.max(1, now - this.windowStart);
+    if (!this.n) return null;
+    // The newest mark that covers the window, else the oldest (the window then reaches back to the start).
+    let from = this.marks[0]!;
+    for (let i = this.marks.length - 1; i > 0; i--)
+      if (this.covers(this.marks[i]!, now)) {
+        from = this.marks[i]!;
+        break;
+      }
+    return (this.n - from.n) / Math.max(1, now - from.t);
   }
 }
 

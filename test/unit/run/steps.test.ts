@@ -144,11 +144,31 @@ test('progress: models and baselines are paced apart; the ETA follows the recent
   // A stall makes the ETA grow instead of freezing.
   now += 30_000;
   assert.ok(p.eta('llm')! > 90_000 * 3);
-  const r = new RecentRate(0, 2);
+  const r = new RecentRate(0, 2, 0);
   r.add(10);
   r.add(20);
   r.add(1000);
   assert.equal(r.rate(1000), 2 / (1000 - 10), 'only the last completions count');
+});
+
+test('progress: fast units keep a steady rate through a pause (the window spans seconds, not 50 completions)', () => {
+  // 2,000 units a second for 20 s, as baselines or a local model go, then a 300 ms pause (a full collection).
+  const r = new RecentRate(0);
+  let t = 0;
+  for (let i = 0; i < 40_000; i++) r.add((t += 0.5));
+  const steady = r.rate(t)!;
+  assert.ok(Math.abs(steady - 2) < 0.01, `2 units per ms: ${steady}`);
+  const paused = r.rate(t + 300)!;
+  assert.ok(paused > steady * 0.95, `a 300 ms pause moves the rate by under 5%: ${paused} against ${steady}`);
+  // The last 50 completions alone span 25 ms: over them the same pause would cut the rate to 1/13.
+  const last50 = new RecentRate(0, 50, 0);
+  t = 0;
+  for (let i = 0; i < 40_000; i++) last50.add((t += 0.5));
+  assert.ok(last50.rate(t + 300)! < steady / 10, 'the count-only window swings');
+  // A real stall still shows: 30 s without a completion at least halves the rate.
+  assert.ok(r.rate(t + 30_000)! < steady / 2);
+  // Memory stays bounded at any rate: marks every spanMs / 100.
+  assert.ok((r as unknown as { marks: unknown[] }).marks.length <= 205, 'bounded marks');
 });
 
 test('breaker: trips after N failures in a row, pauses, lets one probe through; a live answer closes it, a failed probe kills it', async () => {

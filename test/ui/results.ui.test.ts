@@ -391,13 +391,13 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   console.log(`# compact run: ${await count.innerText()}`);
 });
 
-/** The grid's first row in view: its index, its unit (variant and case) and its top on screen. */
+/** The grid's first row in view (maybe partly): its index, its unit (variant and case) and its top on screen. */
 async function firstRowInView(frame: Frame): Promise<{ index: number; unit: string; top: number }> {
   return frame.locator('#failures-grid').evaluate((grid) => {
     const gridTop = grid.getBoundingClientRect().top + 26; // below the sticky header
     const rows = [...grid.querySelectorAll<HTMLElement>('.vt-spacer .vt-row[data-index]:not([hidden])')]
       .map((el) => ({ el, top: el.getBoundingClientRect().top }))
-      .filter((r) => r.top >= gridTop - 1)
+      .filter((r) => r.top + 26 > gridTop + 1) // partly hidden under the header counts
       .sort((a, b) => a.top - b.top);
     const { el, top } = rows[0];
     const cells = el.querySelectorAll('.vt-cell');

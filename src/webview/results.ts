@@ -190,6 +190,25 @@ function drawCharts(): void {
   rendered('charts');
 }
 
+/**
+ * "Computing the 95% intervals…" while a view has only point estimates. A live run's line keeps its place (hidden)
+ * when the intervals are in: its updates alternate between the two, and the panel below must not jump.
+ */
+function pendingLine(view: ResultsView): HTMLElement | null {
+  if (view.intervals && !view.live) return null;
+  const line = h(
+    'p',
+    { class: 'pending', role: 'status' },
+    document.createElement('vscode-progress-ring'),
+    'Point estimates; computing the 95% intervals…',
+  );
+  if (view.intervals) {
+    line.style.visibility = 'hidden';
+    line.setAttribute('aria-hidden', 'true');
+  } else line.id = 'intervals-pending';
+  return line;
+}
+
 function notesList(notes: string[]): HTMLElement | null {
   return notes.length
     ? h('ul', { class: 'notes', 'aria-label': 'Notes' }, ...notes.map((n) => h('li', {}, n)))
@@ -212,14 +231,7 @@ function show(view: ResultsView): void {
     notesList(otherNotes(view)),
     memorisationBlock(view),
     paperTableBar((format) => void exportPaperTable(format)),
-    view.intervals
-      ? null
-      : h(
-          'p',
-          { class: 'pending', id: 'intervals-pending', role: 'status' },
-          document.createElement('vscode-progress-ring'),
-          'Point estimates; computing the 95% intervals…',
-        ),
+    pendingLine(view),
   );
   rendered('header');
   metrics.render(view, state.reference);

@@ -391,29 +391,41 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   console.log(`# compact run: ${await count.innerText()}`);
 });
 
-/** The grid's first row in view (maybe partly): its index, its unit (variant and case) and its top on screen. */
-async function firstRowInView(frame: Frame): Promise<{ index: number; unit: string; top: number }> {
+/**
+ * The grid's first row in view (maybe partly): its index, its unit (variant and case), its top in the table's
+ * view and on the page.
+ */
+async function firstRowInView(
+  frame: Frame,
+): Promise<{ index: number; unit: string; top: number; pageTop: number }> {
   return frame.locator('#failures-grid').evaluate((grid) => {
-    const gridTop = grid.getBoundingClientRect().top + 26; // below the sticky header
+    const gridTop = grid.getBoundingClientRect().top + 26; // below the table's sticky header
     const rows = [...grid.querySelectorAll<HTMLElement>('.vt-spacer .vt-row[data-index]:not([hidden])')]
       .map((el) => ({ el, top: el.getBoundingClientRect().top }))
       .filter((r) => r.top + 26 > gridTop + 1) // partly hidden under the header counts
       .sort((a, b) => a.top - b.top);
     const { el, top } = rows[0];
     const cells = el.querySelectorAll('.vt-cell');
-    return { index: Number(el.dataset.index), unit: `${cells[0].textContent} ${cells[1].textContent}`, top };
+    return {
+      index: Number(el.dataset.index),
+      unit: `${cells[0].textContent} ${cells[1].textContent}`,
+      top: top - grid.getBoundingClientRect().top,
+      pageTop: top,
+    };
   });
 }
 
-/** Where the row of `unit` is on screen now (NaN when it is not in view). */
-async function rowTop(frame: Frame, unit: string): Promise<{ index: number; top: number }> {
+/** Where the row of `unit` is in the table's view now, and on the page (NaN when it is not in view). */
+async function rowTop(frame: Frame, unit: string): Promise<{ index: number; top: number; pageTop: number }> {
   return frame.locator('#failures-grid').evaluate((grid, unit) => {
     for (const el of grid.querySelectorAll<HTMLElement>('.vt-spacer .vt-row[data-index]:not([hidden])')) {
       const cells = el.querySelectorAll('.vt-cell');
-      if (`${cells[0].textContent} ${cells[1].textContent}` === unit)
-        return { index: Number(el.dataset.index), top: el.getBoundingClientRect().top };
+      if (`${cells[0].textContent} ${cells[1].textContent}` === unit) {
+        const top = el.getBoundingClientRect().top;
+        return { index: Number(el.dataset.index), top: top - grid.getBoundingClientRect().top, pageTop: top };
+      }
     }
-    return { index: -1, top: NaN };
+    return { index: -1, top: NaN, pageTop: NaN };
   }, unit);
 }
 
@@ -478,6 +490,11 @@ test('a live run keeps the user’s place: new failures are sorted in around the
     const now = await rowTop(frame, seen.unit);
     assert.ok(now.index > seen.index, `rows were sorted in above (${seen.index} → ${now.index})`);
     assert.ok(Math.abs(now.top - seen.top) <= 1, `the row stayed put (${seen.top} → ${now.top})`);
+    // Nor did the panel above the table move (a live run's "computing the intervals" line keeps its place).
+    assert.ok(
+      Math.abs(now.pageTop - seen.pageTop) <= 1,
+      `the panel stayed put (${seen.pageTop} → ${now.pageTop})`,
+    );
     const value = (id: string) => frame.locator(id).evaluate((el) => (el as HTMLSelectElement).value);
     assert.equal(await value('#failures-variant'), variant);
     assert.equal(await value('#failures-sort'), 'error-desc');

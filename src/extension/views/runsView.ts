@@ -10,6 +10,7 @@ import {
   type VariantSummary,
 } from '../../core';
 import { batchLines, batchRunLabel, isCancellable } from '../batchText';
+import { variantNames, variantRow } from './variantRow';
 import type { RunService } from '../services/runService';
 import type { BatchPoller } from '../services/batchPoller';
 import { Command } from '../commands/ids';
@@ -35,55 +36,6 @@ const STATUS_ICON: Record<string, string> = {
 
 export function runState(run: RunListing): string {
   return run.interrupted ? 'interrupted' : run.manifest.status;
-}
-
-export function formatEstimate(value: number, lo: number, hi: number): string {
-  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-  return `${f(value)} [${f(lo)}, ${f(hi)}]`;
-}
-
-/** "HR@1 0.412 [0.310, 0.520]": a variant's headline metric with its 95% interval. */
-export function headlineFigure(s: VariantSummary): string {
-  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
-  return row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
-}
-
-/**
- * What tells each variant of a run from the others, by variant id: a baseline's id; a model's id when the run
- * has one template, else "model × template". Rows of one metric then differ in their label, not only their
- * description.
- */
-export function variantNames(summaries: readonly VariantSummary[]): Map<string, string> {
-  const templates = new Set(summaries.filter((s) => s.kind === 'llm').map((s) => s.template));
-  const names = new Map<string, string>();
-  for (const s of summaries)
-    names.set(
-      s.variant,
-      s.kind === 'baseline' || !s.template
-        ? s.variant
-        : templates.size > 1
-          ? `${s.model} × ${s.template}`
-          : s.model,
-    );
-  // Two variants named alike (a model listed twice under one id cannot be; a safety net): their full ids.
-  const seen = new Map<string, number>();
-  for (const n of names.values()) seen.set(n, (seen.get(n) ?? 0) + 1);
-  for (const [id, n] of names) if (seen.get(n)! > 1) names.set(id, id);
-  return names;
-}
-
-/** The headline metric spelled out for a screen reader: "HR@1 0.412, 95% interval 0.310 to 0.520". */
-function spokenFigure(s: VariantSummary): string {
-  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
-  if (!row) return 'no metric';
-  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'not available');
-  return `${row.label} ${f(row.all.value)}, 95% interval ${f(row.all.lo)} to ${f(row.all.hi)}`;
-}
-
-export function headlineText(s: VariantSummary): string {
-  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
-  const metric = row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
-  return `${metric} · invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
 }
 
 export class RunsView implements vscode.TreeDataProvider<RunsNode> {
@@ -157,24 +109,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         return item;
       }
       case 'variant': {
-        // Whose figure it is, then the figure: rows of one metric differ in their label (a narrow sidebar keeps
-        // the start of a row; the name is short: the model, with the template only when a run has several).
         const s = node.summary;
-        const invalid = `invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
+        const row = variantRow(s, node.name);
         const item = new vscode.TreeItem(
-          { label: `${node.name} · ${headlineFigure(s)}`, highlights: [[0, node.name.length]] },
+          { label: row.label, highlights: [row.highlight] },
           vscode.TreeItemCollapsibleState.None,
         );
-        item.description = node.name === s.variant ? invalid : `${invalid} · ${s.variant}`;
-        item.tooltip = [
-          `${s.variant}${s.kind === 'baseline' ? ' (baseline)' : ''}`,
-          ...(s.kind === 'llm' ? [`model ${s.model}; template ${s.template ?? '–'}`] : []),
-          headlineText(s),
-        ].join('\n');
-        item.accessibilityInformation = {
-          label: `${s.variant}: ${spokenFigure(s)}; ${invalid}`,
-          role: 'treeitem',
-        };
+        item.description = row.description;
+        item.tooltip = row.tooltip;
+        item.accessibilityInformation = { label: row.spoken, role: 'treeitem' };
         item.iconPath = new vscode.ThemeIcon(s.kind === 'baseline' ? 'symbol-constant' : 'hubot');
         item.contextValue = 'variant';
         item.id = `variant:${node.run.dir}:${s.variant}`;

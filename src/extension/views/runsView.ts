@@ -111,10 +111,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
       case 'variant': {
         const s = node.summary;
         const row = variantRow(s, node.name);
-        const item = new vscode.TreeItem(
-          { label: row.label, highlights: [row.highlight] },
-          vscode.TreeItemCollapsibleState.None,
-        );
+        const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
         item.description = row.description;
         item.tooltip = row.tooltip;
         item.accessibilityInformation = { label: row.spoken, role: 'treeitem' };

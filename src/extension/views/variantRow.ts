@@ -57,11 +57,12 @@ export function variantNames(
 }
 
 export interface VariantRow {
-  /** "gpt-4o · HR@1 0.412 [0.310, 0.520]": whose figure first (a narrow side bar cuts the end of a row). */
+  /**
+   * "gpt-4o · 0.412 [0.310, 0.520]": whose figure, then the headline figure (a narrow side bar cuts the end of a
+   * row; the metric, the same for every row of a run, is in the description).
+   */
   label: string;
-  /** The name's span in the label (shown highlighted). */
-  highlight: [number, number];
-  /** The invalid share, and the full variant id when the name is shorter. */
+  /** "HR@1 · invalid 2.0% · builtin:choice×gpt-4o": the metric, the invalid share, the full variant id. */
   description: string;
   tooltip: string;
   /** The screen reader's label: the full variant id and the figure in words. */
@@ -71,10 +72,13 @@ export interface VariantRow {
 /** The row of a variant named `name` (from variantNames). */
 export function variantRow(s: VariantSummary, name: string): VariantRow {
   const invalid = `invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
+  const row = headline(s);
+  const figure = row ? formatEstimate(row.all.value, row.all.lo, row.all.hi) : 'no metric';
   return {
-    label: `${name} · ${headlineFigure(s)}`,
-    highlight: [0, name.length],
-    description: name === s.variant ? invalid : `${invalid} · ${s.variant}`,
+    label: `${name} · ${figure}`,
+    description: [row?.label, invalid, name === s.variant ? undefined : s.variant]
+      .filter(Boolean)
+      .join(' · '),
     tooltip: [
       `${s.variant}${s.kind === 'baseline' ? ' (baseline)' : ''}`,
       ...(s.kind === 'llm' ? [`model ${s.model}; template ${s.template ?? '–'}`] : []),

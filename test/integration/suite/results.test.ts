@@ -152,16 +152,17 @@ describe('results panel', function () {
     for (const r of rows) {
       const name = want[r.variant];
       assert.ok(name, `an expected variant: ${r.variant}`);
+      assert.match(r.label, /^.+ · \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/, 'whose figure, then the figure');
       assert.ok(r.label.startsWith(`${name} · `), `"${r.label}" starts with ${name}`);
-      const figure = r.label.slice(name.length + 3);
-      assert.match(figure, /^\S.* \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/);
-      metric.add(figure.replace(/ \d.*$/, ''));
-      assert.match(String(r.item.description), /^invalid \d+\.\d%/);
-      if (name !== r.variant) assert.ok(String(r.item.description).endsWith(` · ${r.variant}`));
+      // The metric (the same for every row) leads the description, then the invalid share and the full id.
+      const [m, invalid, id] = String(r.item.description).split(' · ');
+      metric.add(m);
+      assert.match(invalid, /^invalid \d+\.\d%$/);
+      assert.equal(id, name === r.variant ? undefined : r.variant);
       assert.ok(String(r.item.tooltip).startsWith(r.variant), 'the tooltip names the variant');
       const spoken = r.item.accessibilityInformation?.label ?? '';
       assert.match(spoken, /^.+: .+ \d\.\d{3}, 95% interval \d\.\d{3} to \d\.\d{3}; invalid \d+\.\d%$/);
-      assert.ok(spoken.startsWith(`${r.variant}: `), spoken);
+      assert.ok(spoken.startsWith(`${r.variant}: ${m} `), spoken);
     }
     assert.equal(metric.size, 1, 'one headline metric for every row (the case this is about)');
     assert.equal(new Set(rows.map((r) => r.label.split(' · ')[0])).size, 5, 'five distinct names');

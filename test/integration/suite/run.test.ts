@@ -81,7 +81,7 @@ describe('Run UBP Eval', () => {
     for (const l of labels)
       assert.match(
         l,
-        /^(local-llm|baseline:popularity) · (\S+ \()?HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] invalid \d+\.\d%/,
+        /^(local-llm|baseline:popularity) · \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] (\S+ \()?HR@1\)? · invalid \d+\.\d%/,
         'whose figure, then the figure',
       );
 

@@ -26,13 +26,12 @@ test('one template: each LLM row is named by its model, a baseline by its id', (
   const names = variantNames(s);
   assert.deepEqual([...names.values()], ['gpt-4o', 'llama', 'baseline:popularity']);
   const row = variantRow(s[0], names.get(s[0].variant)!);
-  assert.equal(row.label, 'gpt-4o · HR@1 0.410 [0.310, 0.510]');
-  assert.deepEqual(row.highlight, [0, 6]);
-  assert.equal(row.description, 'invalid 2.0% · builtin:choice×gpt-4o');
+  assert.equal(row.label, 'gpt-4o · 0.410 [0.310, 0.510]');
+  assert.equal(row.description, 'HR@1 · invalid 2.0% · builtin:choice×gpt-4o');
   assert.equal(row.spoken, 'builtin:choice×gpt-4o: HR@1 0.410, 95% interval 0.310 to 0.510; invalid 2.0%');
   assert.match(row.tooltip, /^builtin:choice×gpt-4o\nmodel gpt-4o; template builtin:choice\nHR@1 0\.410/);
   const base = variantRow(s[2], names.get(s[2].variant)!);
-  assert.equal(base.description, 'invalid 2.0%', 'the name is the id: not said twice');
+  assert.equal(base.description, 'HR@1 · invalid 2.0%', 'the name is the id: not said twice');
   assert.match(base.tooltip, /^baseline:popularity \(baseline\)\nHR@1/);
 });
 
@@ -41,10 +40,10 @@ test('several templates: "model × template", every label distinct even with equ
   const names = variantNames(s);
   const labels = s.map((x) => variantRow(x, names.get(x.variant)!).label);
   assert.deepEqual(labels, [
-    'a × builtin:rating · HR@1 0.500 [0.400, 0.600]',
-    'b × builtin:rating · HR@1 0.500 [0.400, 0.600]',
-    'a × terse · HR@1 0.500 [0.400, 0.600]',
-    'b × terse · HR@1 0.500 [0.400, 0.600]',
+    'a × builtin:rating · 0.500 [0.400, 0.600]',
+    'b × builtin:rating · 0.500 [0.400, 0.600]',
+    'a × terse · 0.500 [0.400, 0.600]',
+    'b × terse · 0.500 [0.400, 0.600]',
   ]);
 });
 
@@ -58,6 +57,6 @@ test('names that would read alike fall back to the full variant ids', () => {
 test('a missing interval reads as a dash, and as "not available" to a screen reader', () => {
   const s = summary('builtin:choice×m', Number.NaN);
   const row = variantRow(s, 'm');
-  assert.equal(row.label, 'm · HR@1 – [–, –]');
+  assert.equal(row.label, 'm · – [–, –]');
   assert.match(row.spoken, /HR@1 not available, 95% interval not available to not available/);
 });

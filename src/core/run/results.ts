@@ -214,11 +214,12 @@ export function readAppendedResults<T = CaseResult>(
 export async function scanLines(
   file: string,
   onLine: (buf: Buffer, start: number, end: number, offset: number) => void,
-  options: { lastLine?: boolean } = {},
+  options: { lastLine?: boolean; afterChunk?: () => Promise<void> } = {},
 ): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
   let base = 0; // file offset of buf[0]
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    if (options.afterChunk && base > 0) await options.afterChunk();
     const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {

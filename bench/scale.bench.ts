@@ -7,6 +7,8 @@
 //   import   importBatchResults of a 1,000,000-line OpenAI batch output (generated here, a deterministic answer
 //            per line): `ubp batch import`'s work, through the runner into results.jsonl
 //   report   loadRunColumns + reportRunColumns: `ubp report`'s work on that run (one streaming pass into columns)
+//   run      `ubp run` itself (its entry, in-process) on the same data with the popularity baseline: 1,000,000
+//            units run, stored and reported
 //   compare  `ubp compare <run> <twin>` (the command itself, text output) against a twin of that run: the same
 //            cases answered by another model id, a third of the answers changed (written here, not timed); each
 //            run read in one streaming pass into pairing columns. `compare-objects` (only when named in
@@ -32,6 +34,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Report } from '../src/core';
 import type { BenchContext } from './types';
 import { writeScaleDataset } from './scale-data';
 
@@ -144,6 +147,38 @@ async function step(name: string, a: StepArgs): Promise<Record<string, unknown>>
       results: run.columns.rows,
       headline: v?.metrics.find((m) => m.key === report.headline.key)?.all,
       finishedUnits: report.run.finishedUnits,
+    };
+  }
+  if (name === 'run') {
+    // `ubp run` itself, on a baselines-only config over the same data: load, build, a million units run and
+    // stored, then the closing report, in one process (the CLI's own entry, its V8 settings imported above).
+    const { main } = await import('../src/cli/main');
+    const file = path.join(path.dirname(a.configFile), 'scale-run.ubp.json');
+    const { config } = await core.loadConfig(a.configFile);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'scale-run',
+        dataset: config.dataset,
+        task: config.task,
+        baselines: ['popularity'],
+      }),
+    );
+    let out = '';
+    const code = await main(['run', file, '--new', '--json', '--runs-dir', `${a.storeRoot}-run`], {
+      out: (t) => void (out += t),
+      err: () => undefined,
+      isTTY: false,
+      cwd: root,
+      env: process.env,
+    });
+    if (code !== 0) throw new Error(`ubp run exited ${code}`);
+    const r = JSON.parse(out) as { totals: { units: number }; report: Report };
+    const v = r.report.variants[0];
+    return {
+      seconds: secs(t0),
+      units: r.totals.units,
+      headline: v?.metrics.find((m) => m.key === r.report.headline.key)?.all,
     };
   }
   if (name === 'compare') {
@@ -397,9 +432,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       // A kept work folder: report on the run an earlier export and import left there.
       const runs = path.join(args.storeRoot, 'runs');
       const prior = existsSync(runs)
-        ? readdirSync(runs).find(
-            (d) => !d.endsWith('-b') && existsSync(path.join(runs, d, 'results.jsonl')),
-          )
+        ? readdirSync(runs).find((d) => !d.endsWith('-b') && existsSync(path.join(runs, d, 'results.jsonl')))
         : undefined;
       if (prior) {
         args.runDir = path.join(runs, prior);
@@ -407,6 +440,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
         run('report');
         await compare();
       }
+      run('run');
       figures.loadAverageAtEnd = load();
       return figures;
     }
@@ -424,6 +458,7 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       steps.import.resultsMegabytes = round(statSync(path.join(args.runDir, 'results.jsonl')).size / 1e6, 1);
     run('report');
     await compare();
+    run('run');
   } finally {
     rmSync(ctx.tmpDir, { recursive: true, force: true });
     if (keep) ctx.log(`work folder kept: ${work}`);

@@ -211,6 +211,8 @@ export interface FailuresPageInfo {
 export interface FailuresPage extends FailuresPageInfo {
   offset: number;
   rows: FailureRow[];
+  /** Asked with an anchor: the anchor row's index in the query's order now (-1: it is no longer a failure). */
+  anchor?: number;
 }
 
 /** Paired comparison of each variant against a reference variant (same run) or of run B against run A. */
@@ -275,8 +277,19 @@ export interface ResultsPanelProtocol extends Protocol {
     exportChart: { params: { suggestedName: string; dataUrl: string }; result: { saved: string | null } };
     /** Saves the run's paper table (`ubp table`) through a save dialog. */
     exportPaperTable: { params: { format: PaperTableFormat }; result: { saved: string | null } };
-    /** A big run: rows [offset, offset + limit) of the failures `query` picks. */
-    failuresPage: { params: { query: FailureQuery; offset: number; limit: number }; result: FailuresPage };
+    /**
+     * A big run: rows [offset, offset + limit) of the failures `query` picks. With `anchor` (a live update: the
+     * row `ref` was at `index`), the window moves by as many rows as that row moved since.
+     */
+    failuresPage: {
+      params: {
+        query: FailureQuery;
+        offset: number;
+        limit: number;
+        anchor?: { ref: number; index: number };
+      };
+      result: FailuresPage;
+    };
     /** A big run: every failure `query` picks, written by the host to a file chosen in a save dialog. */
     exportFailures: {
       params: { query: FailureQuery; format: 'csv' | 'json' };
@@ -290,6 +303,11 @@ export interface ResultsPanelProtocol extends Protocol {
     show: ResultsView;
     compare: CompareView;
     failures: FailuresBatch;
+    /**
+     * A big live run's failures changed (`all`: how many it has now): the table asks again for the rows in
+     * view, anchored on the first one, instead of being sent a first page that would lose the user's place.
+     */
+    failuresChanged: { all: number };
     /** Shows the Failures tab filtered to one variant ("+N more" in the Test Explorer, the CodeLens). */
     showFailures: { variant: string };
     error: { message: string };

@@ -94,7 +94,8 @@ const failures = new FailuresTable({
       .catch((e: Error) => status(`Cannot open the case: ${e.message}`)),
   onExport: (format, columns, rows) => void exportTable('failures', format, columns, rows),
   onRendered: (rows) => rendered('failures', rows),
-  fetchPage: (query, offset, limit) => channel.request('failuresPage', { query, offset, limit }),
+  fetchPage: (query, offset, limit, anchor) =>
+    channel.request('failuresPage', { query, offset, limit, ...(anchor ? { anchor } : {}) }),
   onExportQuery: (format, query) => {
     status('Exporting the failures…');
     void channel
@@ -130,6 +131,12 @@ async function requestComparison(reference: string): Promise<void> {
   } catch (e) {
     status(`Comparison failed: ${(e as Error).message}`);
   }
+}
+
+/** The Failures tab's badge: every failure of the run (a big run: not only the rows that arrived). */
+function tabCount(n: number): void {
+  const count = document.getElementById('failures-tab-count');
+  if (count) count.textContent = ` ${n.toLocaleString('en-US')}`;
 }
 
 function failuresBadge(): HTMLElement {
@@ -183,6 +190,25 @@ function drawCharts(): void {
   rendered('charts');
 }
 
+/**
+ * "Computing the 95% intervals…" while a view has only point estimates. A live run's line keeps its place (hidden)
+ * when the intervals are in: its updates alternate between the two, and the panel below must not jump.
+ */
+function pendingLine(view: ResultsView): HTMLElement | null {
+  if (view.intervals && !view.live) return null;
+  const line = h(
+    'p',
+    { class: 'pending', role: 'status' },
+    document.createElement('vscode-progress-ring'),
+    'Point estimates; computing the 95% intervals…',
+  );
+  if (view.intervals) {
+    line.style.visibility = 'hidden';
+    line.setAttribute('aria-hidden', 'true');
+  } else line.id = 'intervals-pending';
+  return line;
+}
+
 function notesList(notes: string[]): HTMLElement | null {
   return notes.length
     ? h('ul', { class: 'notes', 'aria-label': 'Notes' }, ...notes.map((n) => h('li', {}, n)))
@@ -205,14 +231,7 @@ function show(view: ResultsView): void {
     notesList(otherNotes(view)),
     memorisationBlock(view),
     paperTableBar((format) => void exportPaperTable(format)),
-    view.intervals
-      ? null
-      : h(
-          'p',
-          { class: 'pending', id: 'intervals-pending', role: 'status' },
-          document.createElement('vscode-progress-ring'),
-          'Point estimates; computing the 95% intervals…',
-        ),
+    pendingLine(view),
   );
   rendered('header');
   metrics.render(view, state.reference);
@@ -284,10 +303,12 @@ channel
       );
     }
     failures.setRows(rows, reset, page);
-    const count = document.getElementById('failures-tab-count');
-    // A big run: every failure of the run, not the page that arrived.
-    const n = page ? page.all : failures.visibleRows.length;
-    if (count) count.textContent = ` ${n.toLocaleString('en-US')}`;
+    tabCount(page ? page.all : failures.failureCount);
+  })
+  .on('failuresChanged', ({ all }) => {
+    // A big live run: the table asks for the rows in view again, keeping the user's place.
+    failures.changed(all);
+    tabCount(all);
   })
   .on('showFailures', ({ variant }) => {
     failures.setFilter({ variant });

@@ -7,8 +7,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { failureOf, readRun, scoringContext } from '../../src/core';
-import { HOSTILE_IMG, HOSTILE_SCRIPT, writeFixtureRun } from '../integration/suite/results.fixture';
+import { appendFileSync } from 'node:fs';
+import { failureOf, readRun, readRunManifest, scoringContext, type CaseResult } from '../../src/core';
+import {
+  fixtureResults,
+  HOSTILE_IMG,
+  HOSTILE_SCRIPT,
+  writeFixtureRun,
+} from '../integration/suite/results.fixture';
 import { openWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -342,7 +348,7 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   await frame.locator('[data-tab="tab-failures"]').click();
   const count = frame.locator('#failures-count');
   await frame
-    .locator('#failures-count', { hasText: `showing 1–500 of ${fmt(failed.length)} failures` })
+    .locator('#failures-count', { hasText: new RegExp(`^${fmt(failed.length)} failures$`) })
     .waitFor();
   assert.equal(
     (await frame.locator('#failures-tab-count').innerText()).trim(),
@@ -351,10 +357,11 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   );
   // The notes say why this run behaves differently.
   assert.match(await frame.locator('.notes').innerText(), /more than the panel holds in memory/);
-  // Scrolling to the end of what arrived asks for the next page.
+  // The table is as tall as every failure; scrolling far down asks for the rows that come into view.
   const grid = frame.locator('#failures-grid');
-  await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));
-  await frame.locator('#failures-count', { hasText: `showing 1–1,000 of ${fmt(failed.length)}` }).waitFor();
+  assert.equal(await grid.evaluate((el) => el.scrollHeight), (failed.length + 1) * 26, 'a row per failure');
+  await grid.evaluate((el) => (el.scrollTop = 1_200 * 26));
+  await frame.locator('#failures-grid .vt-row[data-index="1200"]:not([data-pending])').waitFor();
   await grid.evaluate((el) => {
     el.scrollIntoView({ block: 'end' });
     el.scrollTop = 0;
@@ -367,7 +374,7 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   }, 'invalid');
   await frame
     .locator('#failures-count', {
-      hasText: `of ${fmt(invalid)} failures (filtered from ${fmt(failed.length)})`,
+      hasText: `${fmt(invalid)} of ${fmt(failed.length)} failures`,
     })
     .waitFor();
   const outcomes = await frame
@@ -376,8 +383,136 @@ test('a run over the panel’s in-memory limit pages its failures through the ho
   assert.ok(outcomes.length > 0 && outcomes.every((o) => o === 'invalid'), outcomes.join(','));
   // Search reads the failures' lines on the host: the two hostile answers.
   await frame.locator('#failures-search input').fill('alert(1)');
-  await frame.locator('#failures-count', { hasText: /^showing 1–2 of 2 failures/ }).waitFor();
+  await frame
+    .locator('#failures-count', { hasText: new RegExp(`^2 of ${fmt(failed.length)} failures$`) })
+    .waitFor();
   assert.equal(await frame.locator('img').count(), 0);
   await screenshot(wb.page, 'results-compact-failures');
   console.log(`# compact run: ${await count.innerText()}`);
+});
+
+/**
+ * The grid's first row in view (maybe partly): its index, its unit (variant and case), its top in the table's
+ * view and on the page.
+ */
+async function firstRowInView(
+  frame: Frame,
+): Promise<{ index: number; unit: string; top: number; pageTop: number }> {
+  return frame.locator('#failures-grid').evaluate((grid) => {
+    const gridTop = grid.getBoundingClientRect().top + 26; // below the table's sticky header
+    const rows = [...grid.querySelectorAll<HTMLElement>('.vt-spacer .vt-row[data-index]:not([hidden])')]
+      .map((el) => ({ el, top: el.getBoundingClientRect().top }))
+      .filter((r) => r.top + 26 > gridTop + 1) // partly hidden under the header counts
+      .sort((a, b) => a.top - b.top);
+    const { el, top } = rows[0];
+    const cells = el.querySelectorAll('.vt-cell');
+    return {
+      index: Number(el.dataset.index),
+      unit: `${cells[0].textContent} ${cells[1].textContent}`,
+      top: top - grid.getBoundingClientRect().top,
+      pageTop: top,
+    };
+  });
+}
+
+/** Where the row of `unit` is in the table's view now, and on the page (NaN when it is not in view). */
+async function rowTop(frame: Frame, unit: string): Promise<{ index: number; top: number; pageTop: number }> {
+  return frame.locator('#failures-grid').evaluate((grid, unit) => {
+    for (const el of grid.querySelectorAll<HTMLElement>('.vt-spacer .vt-row[data-index]:not([hidden])')) {
+      const cells = el.querySelectorAll('.vt-cell');
+      if (`${cells[0].textContent} ${cells[1].textContent}` === unit) {
+        const top = el.getBoundingClientRect().top;
+        return { index: Number(el.dataset.index), top: top - grid.getBoundingClientRect().top, pageTop: top };
+      }
+    }
+    return { index: -1, top: NaN, pageTop: NaN };
+  }, unit);
+}
+
+async function setSelect(frame: Frame, id: string, value: string): Promise<void> {
+  await frame.locator(id).evaluate((el, v) => {
+    (el as HTMLSelectElement).value = v;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+test('a live run keeps the user’s place: new failures are sorted in around the row in view, filters stay', async () => {
+  const ws = process.env.UBP_UI_WORKSPACE!;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  // Small (the rows themselves) and big (pages from the host): 2,000 × 2 and 16,800 × 3 of their results
+  // written, the rest appended while the panel is open.
+  for (const c of [
+    { id: 'ui-live-small', cases: 3_000, partial: 2_000, models: ['model-a', 'model-b'], scrollTo: 40 },
+    {
+      id: 'ui-live-big',
+      cases: 17_000,
+      partial: 16_800,
+      models: ['model-a', 'model-b', 'model-c'],
+      scrollTo: 1_500, // of about 2,700 failures of the variant
+    },
+  ]) {
+    const options = {
+      root: path.join(ws, '.ubp'),
+      id: c.id,
+      cases: c.cases,
+      users: 1_000,
+      models: c.models,
+      promptChars: 40,
+      status: 'running' as const,
+    };
+    const dir = await writeFixtureRun({ ...options, partial: c.partial });
+    // What was written (the fixture's random stream depends on `partial`), then the rest of the full run's.
+    const written = fixtureResults({ ...options, partial: c.partial });
+    // The last 10 cases stay unanswered: the run is still partial after the update (its note stays).
+    const rest = fixtureResults(options).filter((r) => {
+      const i = Number(r.caseId.slice(5));
+      return i >= c.partial && i < c.cases - 10;
+    });
+    const ctx = scoringContext(readRunManifest(dir));
+    const variant = 'builtin:rating×model-b';
+    const failedOf = (rs: CaseResult[]) =>
+      rs.filter((r) => r.variant === variant && failureOf(r, ctx)).length;
+    const before = failedOf(written);
+    const after = before + failedOf(rest);
+    const frame = await openRun(c.id);
+    await frame.locator('[data-tab="tab-failures"]').click();
+    // The user picks a variant and an order, and scrolls down.
+    await setSelect(frame, '#failures-variant', variant);
+    await setSelect(frame, '#failures-sort', 'error-desc');
+    await frame.locator('#failures-count', { hasText: new RegExp(`^${fmt(before)} of `) }).waitFor();
+    const grid = frame.locator('#failures-grid');
+    await grid.evaluate((el, n) => {
+      el.scrollIntoView({ block: 'end' }); // the table in the screenshots
+      el.scrollTop = n * 26 + 10;
+    }, c.scrollTo);
+    await frame.locator(`#failures-grid .vt-row[data-index="${c.scrollTo}"]:not([data-pending])`).waitFor();
+    const seen = await firstRowInView(frame);
+    assert.equal(seen.index, c.scrollTo);
+    await screenshot(wb.page, `results-live-before-${c.id.replace('ui-live-', '')}`);
+    // The run goes on: the rest of its answers, new failures among them (errors and invalid answers sort first).
+    appendFileSync(path.join(dir, 'results.jsonl'), rest.map((r) => JSON.stringify(r) + '\n').join(''));
+    await frame
+      .locator('#failures-count', { hasText: new RegExp(`^${fmt(after)} of `) })
+      .waitFor({ timeout: 120_000 });
+    // The same row is where it was on screen, with rows added above it; the filters are the user's.
+    const now = await rowTop(frame, seen.unit);
+    assert.ok(now.index > seen.index, `rows were sorted in above (${seen.index} → ${now.index})`);
+    assert.ok(Math.abs(now.top - seen.top) <= 1, `the row stayed put (${seen.top} → ${now.top})`);
+    // Nor did the panel above the table move (a live run's "computing the intervals" line keeps its place).
+    assert.ok(
+      Math.abs(now.pageTop - seen.pageTop) <= 1,
+      `the panel stayed put (${seen.pageTop} → ${now.pageTop})`,
+    );
+    const value = (id: string) => frame.locator(id).evaluate((el) => (el as HTMLSelectElement).value);
+    assert.equal(await value('#failures-variant'), variant);
+    assert.equal(await value('#failures-sort'), 'error-desc');
+    assert.equal(
+      (
+        await frame.locator(`#failures-grid .vt-row[data-index="${now.index}"] .vt-cell`).first().innerText()
+      ).trim(),
+      variant,
+    );
+    await screenshot(wb.page, `results-live-kept-place-${c.id.replace('ui-live-', '')}`);
+    await runCommand(wb.page, 'View: Close All Editors');
+  }
 });

@@ -96,10 +96,10 @@ test('a run started from the Command Palette shows in the Runs tree with its met
     await runRow.locator('.monaco-tl-twistie').click();
     const variant = runs.locator('.monaco-list-row', { hasText: 'local-llm' });
     await variant.waitFor();
-    // The headline figure first, then whose it is and its invalid share.
+    // Whose figure it is, then the headline figure; the metric, the invalid share and the full variant id follow.
     assert.match(
       await variant.innerText(),
-      /HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\][\s\S]*local-llm · invalid \d+\.\d%/,
+      /local-llm · \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\][\s\S]*HR@1\)? · invalid \d+\.\d% · \S+×local-llm/,
     );
     await runs.locator('.monaco-list-row', { hasText: 'baseline:popularity' }).waitFor();
     assert.equal(server.stats().chatRequests, 15);

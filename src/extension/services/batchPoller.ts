@@ -1,6 +1,9 @@
 // Follows the provider batches of the workspace's runs. While some run has an open batch, it polls them every
 // `ubp.batch.pollSeconds` through the engine's `refreshBatches` (status, then download and import of the ended
-// ones), stops when none is open, and starts again when the runs change. Every batch call of the window (these
+// ones), stops when none is open, and starts again when the runs change. It pauses while the window is not
+// focused (nobody looks at the rows; a batch takes hours anyway) and polls once at once when focus comes back,
+// if a poll came due meanwhile. One timed poll at a time: a poll asked for while one runs waits for it and
+// takes the usual interval after it. Every batch call of the window (these
 // polls, "Refresh Batch Status", "Cancel Batch") goes through one queue: never two at once, so two writers never
 // race on a run's batches.json. A failed poll is logged once and kept for the run's row; finishing a run's last
 // batch says so once, with "Open Results".
@@ -43,8 +46,26 @@ const settled = (p: Promise<unknown>): Promise<void> =>
     () => undefined,
   );
 
+/** Whether the window has focus, and its changes (VS Code's window state; tests give their own). */
+export interface WindowFocus {
+  readonly focused: boolean;
+  readonly onDidChange: (listener: (focused: boolean) => void) => vscode.Disposable;
+}
+
+const vscodeWindowFocus: WindowFocus = {
+  get focused() {
+    return vscode.window.state.focused;
+  },
+  onDidChange: (listener) => vscode.window.onDidChangeWindowState((s) => listener(s.focused)),
+};
+
 export class BatchPoller implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
+  /** True while a timed poll (listing the open runs, then polling them) runs. */
+  private ticking = false;
+  /** A poll came due while it could not start (window unfocused, or a timed poll running). */
+  private due = false;
+  private focused: boolean;
   private queue: Promise<void> = Promise.resolve();
   private readonly errors = new Map<string, PollError>();
   private readonly polled = new vscode.EventEmitter<PollOutcome[]>();
@@ -53,8 +74,13 @@ export class BatchPoller implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private disposed = false;
 
-  constructor(private readonly services: Services) {
+  constructor(
+    private readonly services: Services,
+    focus: WindowFocus = vscodeWindowFocus,
+  ) {
+    this.focused = focus.focused;
     this.subscriptions.push(
+      focus.onDidChange((f) => this.setFocused(f)),
       this.polled,
       // A submitted batch, an import by the CLI, a new run: look again (a no-op while a poll is armed).
       services.runs.onDidChange(() => this.arm()),
@@ -79,6 +105,27 @@ export class BatchPoller implements vscode.Disposable {
   /** True while a poll is armed (polling is on and some run had open batches, or the runs just changed). */
   get armed(): boolean {
     return this.timer !== undefined;
+  }
+
+  /** True while polling waits for the window's focus (a poll came due while it had none). */
+  get paused(): boolean {
+    return !this.focused && this.due;
+  }
+
+  /**
+   * The window lost or regained focus: an armed poll is put off until focus comes back, and then made at once
+   * (once; the interval follows). Called by VS Code's window state events.
+   */
+  setFocused(focused: boolean): void {
+    if (focused === this.focused) return;
+    this.focused = focused;
+    if (!focused) {
+      if (this.timer) this.due = true;
+      this.disarm();
+    } else if (this.due) {
+      this.due = false;
+      this.arm(0);
+    }
   }
 
   /** Runs `fn` after every batch call queued before it, and before any queued after it. */
@@ -122,6 +169,11 @@ export class BatchPoller implements vscode.Disposable {
 
   private arm(delayMs = pollSeconds() * 1000): void {
     if (this.disposed || this.timer || pollSeconds() === 0) return;
+    // Unfocused, or a timed poll running (it arms the next one when it ends): remember that one came due.
+    if (!this.focused || this.ticking) {
+      this.due = true;
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.tick();
@@ -134,23 +186,35 @@ export class BatchPoller implements vscode.Disposable {
   }
 
   private async tick(): Promise<void> {
-    let open: RunListing[];
+    this.ticking = true;
+    this.due = false;
+    let again = false;
     try {
-      open = await this.openRuns();
-    } catch (e) {
-      this.services.log.error(`batch polling: cannot list the runs: ${message(e)}`);
-      return;
+      let open: RunListing[];
+      try {
+        open = await this.openRuns();
+      } catch (e) {
+        this.services.log.error(`batch polling: cannot list the runs: ${message(e)}`);
+        return;
+      }
+      // None open: stop here; the next change to the runs arms a poll again.
+      if (!open.length) return;
+      const outcomes = await this.poll(open.map((r) => r.dir));
+      for (const o of outcomes)
+        if (o.finished)
+          this.announce(
+            o,
+            open.find((r) => r.dir === o.dir),
+          );
+      again = true;
+    } finally {
+      this.ticking = false;
+      // Open batches, or the runs changed meanwhile: the next poll after the usual interval.
+      if (again || this.due) {
+        this.due = false;
+        this.arm();
+      }
     }
-    // None open: stop here; the next change to the runs arms a poll again.
-    if (!open.length) return;
-    const outcomes = await this.poll(open.map((r) => r.dir));
-    for (const o of outcomes)
-      if (o.finished)
-        this.announce(
-          o,
-          open.find((r) => r.dir === o.dir),
-        );
-    this.arm();
   }
 
   private async pollRun(dir: string, interactive: boolean): Promise<PollOutcome> {

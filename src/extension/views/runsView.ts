@@ -10,6 +10,7 @@ import {
   type VariantSummary,
 } from '../../core';
 import { batchLines, batchRunLabel, isCancellable } from '../batchText';
+import { variantNames, variantRow } from './variantRow';
 import type { RunService } from '../services/runService';
 import type { BatchPoller } from '../services/batchPoller';
 import { Command } from '../commands/ids';
@@ -19,7 +20,8 @@ export type RunsNode =
   | { kind: 'group'; name: string; runs: RunListing[] }
   /** `batches`: a run waiting on provider batches, as last polled. */
   | { kind: 'run'; run: RunListing; batches?: BatchRecord[] }
-  | { kind: 'variant'; run: RunListing; summary: VariantSummary }
+  /** `name`: what tells this variant from its siblings (the model, with the template when a run has several). */
+  | { kind: 'variant'; run: RunListing; summary: VariantSummary; name: string }
   | { kind: 'message'; text: string; icon: string };
 
 const STATUS_ICON: Record<string, string> = {
@@ -34,23 +36,6 @@ const STATUS_ICON: Record<string, string> = {
 
 export function runState(run: RunListing): string {
   return run.interrupted ? 'interrupted' : run.manifest.status;
-}
-
-export function formatEstimate(value: number, lo: number, hi: number): string {
-  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
-  return `${f(value)} [${f(lo)}, ${f(hi)}]`;
-}
-
-/** "HR@1 0.412 [0.310, 0.520]": a variant's headline metric with its 95% interval. */
-export function headlineFigure(s: VariantSummary): string {
-  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
-  return row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
-}
-
-export function headlineText(s: VariantSummary): string {
-  const row = s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
-  const metric = row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
-  return `${metric} · invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
 }
 
 export class RunsView implements vscode.TreeDataProvider<RunsNode> {
@@ -124,12 +109,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
         return item;
       }
       case 'variant': {
-        // The key figure first, then whose it is.
-        const item = new vscode.TreeItem(headlineFigure(node.summary), vscode.TreeItemCollapsibleState.None);
-        item.description = `${node.summary.variant} · invalid ${(node.summary.invalidShare.value * 100).toFixed(1)}%`;
-        item.tooltip = `${node.summary.variant}: ${headlineText(node.summary)}`;
-        item.iconPath = new vscode.ThemeIcon(node.summary.kind === 'baseline' ? 'symbol-constant' : 'hubot');
+        const s = node.summary;
+        const row = variantRow(s, node.name);
+        const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+        item.description = row.description;
+        item.tooltip = row.tooltip;
+        item.accessibilityInformation = { label: row.spoken, role: 'treeitem' };
+        item.iconPath = new vscode.ThemeIcon(s.kind === 'baseline' ? 'symbol-constant' : 'hubot');
         item.contextValue = 'variant';
+        item.id = `variant:${node.run.dir}:${s.variant}`;
         return item;
       }
       case 'message': {
@@ -163,7 +151,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
       try {
         const summaries = await this.runs.variantSummaries(node.run);
         if (!summaries.length) return [{ kind: 'message', text: 'no answers yet', icon: 'info' }];
-        return summaries.map((summary) => ({ kind: 'variant', run: node.run, summary }));
+        const names = variantNames(summaries);
+        return summaries.map((summary) => ({
+          kind: 'variant',
+          run: node.run,
+          summary,
+          name: names.get(summary.variant)!,
+        }));
       } catch (e) {
         return [{ kind: 'message', text: e instanceof Error ? e.message : String(e), icon: 'error' }];
       }

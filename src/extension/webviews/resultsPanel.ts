@@ -104,6 +104,11 @@ export interface OpenedResults {
   showFailures(variant: string): void;
   /** Every view posted so far (live updates add more). */
   views(): ResultsView[];
+  /**
+   * A big run: what the host told the failures table, in order: a first `page` (replacing the table's rows and
+   * place) or `changed` (a live update: the table keeps its place and asks for the rows in view).
+   */
+  failureNotices(): { kind: 'page' | 'changed'; all: number }[];
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
@@ -125,13 +130,14 @@ class ResultsPanel implements vscode.Disposable {
   private readonly reportDeferred = deferred<Report | undefined>();
   private readonly failuresDeferred = deferred<FailureRow[]>();
   private readonly posted: ResultsView[] = [];
+  private readonly failureNotices: { kind: 'page' | 'changed'; all: number }[] = [];
   /** Run mode: the run's results (slim objects for small runs, compact state for big ones). */
   private live?: LiveResults;
   private manifest?: RunManifest;
   private ctx?: ScoringContext;
   /** Compare mode: where each changed row's case lives. */
   private refs: CaseRef[] = [];
-  /** A big run's failures table: the query of its last page (live updates re-send its first page). */
+  /** A big run's failures table: the query of its last page (a rewritten results file re-sends its first page). */
   private query: FailureQuery = ALL_FAILURES;
   private debounce?: NodeJS.Timeout;
   private poller?: NodeJS.Timeout;
@@ -163,7 +169,7 @@ class ResultsPanel implements vscode.Disposable {
       {
         openCase: (p) => this.openCase(p.ref),
         compareWith: (p) => this.compareWith(p.reference),
-        failuresPage: (p) => this.failuresPage(p.query, p.offset, p.limit),
+        failuresPage: (p) => this.failuresPage(p.query, p.offset, p.limit, p.anchor),
         exportFailures: (p) => this.exportFailures(p.query, p.format),
         exportTable: (p) => this.exportTable(p),
         exportChart: (p) => this.exportChart(p),
@@ -189,6 +195,7 @@ class ResultsPanel implements vscode.Disposable {
       rendered: (phase) => this.waiter(phase).promise,
       showFailures: (variant) => this.channel.notify('showFailures', { variant }),
       views: () => this.posted.slice(),
+      failureNotices: () => this.failureNotices.slice(),
     };
     void this.load();
   }
@@ -420,8 +427,16 @@ class ResultsPanel implements vscode.Disposable {
     );
   }
 
-  /** Rows [offset, offset + limit) of the failures a query picks (big runs; the search reads their lines). */
-  private async failuresPage(query: FailureQuery, offset: number, limit: number): Promise<FailuresPage> {
+  /**
+   * Rows [offset, offset + limit) of the failures a query picks (big runs; the search reads their lines). With an
+   * anchor (a live update), the window moves by as many rows as the anchor's unit moved in the query's order.
+   */
+  private async failuresPage(
+    query: FailureQuery,
+    offset: number,
+    limit: number,
+    anchor?: { ref: number; index: number },
+  ): Promise<FailuresPage> {
     const live = this.live;
     const ctx = this.ctx;
     if (!live || !ctx) throw new Error('no run loaded');
@@ -432,29 +447,45 @@ class ResultsPanel implements vscode.Disposable {
           return row !== undefined && failureSearchText(row).includes(search);
         }
       : undefined;
-    const page = await live.failurePage(
-      {
-        variant: query.variant,
-        outcome:
-          query.outcome === 'wrong' || query.outcome === 'invalid' || query.outcome === 'error'
-            ? query.outcome
-            : '',
-        user: query.user.trim(),
-        sort: query.sort,
-        ...(matches ? { matches } : {}),
-      },
-      offset,
-      Math.max(0, Math.min(limit, 5000)),
-      search,
-    );
+    const q = {
+      variant: query.variant,
+      outcome:
+        query.outcome === 'wrong' || query.outcome === 'invalid' || query.outcome === 'error'
+          ? query.outcome
+          : ('' as const),
+      user: query.user.trim(),
+      sort: query.sort,
+      ...(matches ? { matches } : {}),
+    };
+    let at: number | undefined;
+    if (anchor) {
+      // The query's order is cached for paging: this costs one look-up, and the page below reuses it.
+      at = (await live.failureSlots(q, search)).indexOf(anchor.ref);
+      if (at >= 0) offset = Math.max(0, offset + at - anchor.index);
+    }
+    const page = await live.failurePage(q, offset, Math.max(0, Math.min(limit, 5000)), search);
     this.query = query;
     const rows = failureRows(page.results, ctx, [], (i) => page.slots[i]);
-    return { total: page.total, all: live.failures, offset, rows };
+    return {
+      total: page.total,
+      all: live.failures,
+      offset,
+      rows,
+      ...(at !== undefined ? { anchor: at } : {}),
+    };
+  }
+
+  /** Tells the webview a big live run's failures changed (recorded for tests). */
+  private notifyFailures(changed: { all: number }): void {
+    if (this.disposed) return;
+    this.failureNotices.push({ kind: 'changed', ...changed });
+    this.channel.notify('failuresChanged', changed);
   }
 
   /** Posts the first page of a big run's failures for `query` (replacing what the table had). */
   private async postFirstPage(query: FailureQuery): Promise<FailuresPage> {
     const page = await this.failuresPage(query, 0, FAILURE_PAGE_ROWS);
+    if (!this.disposed) this.failureNotices.push({ kind: 'page', all: page.all });
     if (!this.disposed)
       this.channel.notify('failures', {
         reset: true,
@@ -631,9 +662,11 @@ class ResultsPanel implements vscode.Disposable {
           this.channel.notify('failures', { reset: false, rows: this.rowsOf(p.slots) });
         }
       } else {
-        // Big now (or from the start): reports from child processes, the table's first page again.
+        // Big now (or from the start): reports from child processes; the table asks for the rows in view again,
+        // keeping the user's place (a rewritten file starts over: its rows are other units).
         void this.pointReport();
-        if (p.changed || wasKept) await this.postFirstPage(wasKept ? ALL_FAILURES : this.query);
+        if (p.restarted) await this.postFirstPage(this.query);
+        else if (p.changed || wasKept) this.notifyFailures({ all: live.failures });
       }
       if (!stillLive) this.stopWatching();
     } catch (e) {

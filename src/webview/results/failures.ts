@@ -1,9 +1,12 @@
 // The failed-predictions table: every wrong, invalid or errored case, filtered (variant, outcome, user, search),
 // sorted by the size of the error, and VIRTUALISED: a fixed row height in a scroll container, only the rows in
 // view (plus a small margin) exist in the DOM, recycled as the user scrolls, so 100,000 rows scroll smoothly.
-// A big run's table is PAGED: the host filters and sorts (its model holds no rows), sends the first page, and the
-// table asks for the next one when the user scrolls to the end of what it has; the count says how many it shows
-// of how many there are. Every cell is set through textContent: answers and titles are untrusted text.
+// A big run's table is PAGED: the host filters and sorts (its model holds no rows); the table is as tall as every
+// failure the query picks and asks for the rows that come into view (placeholders until they arrive).
+// A live run never moves the view: new rows are sorted in around the first row in view, which stays where it
+// is (unless the view is at the top, which stays the top); the user's filters, order and selected row are kept.
+// Only the user's own action (a new filter or order) scrolls back to the top.
+// Every cell is set through textContent: answers and titles are untrusted text.
 import {
   FAILURE_EXPORT_COLUMNS,
   failureSearchText,
@@ -21,6 +24,11 @@ export const ROW_HEIGHT = 26;
 const OVERSCAN = 6;
 /** Rows asked for per page (a big run). */
 const PAGE_ROWS = 500;
+/**
+ * Rows a big run's table scrolls through (26 px each stays under the browsers' ~33.5 million pixel limit on an
+ * element's height); a filter narrows a longer list.
+ */
+export const MAX_SCROLL_ROWS = 1_000_000;
 /** Quiet time after typing in a filter before a big run's host is asked again. */
 const QUERY_DEBOUNCE_MS = 250;
 
@@ -48,8 +56,16 @@ export interface FailuresOptions {
   onExport: (format: 'csv' | 'json', columns: string[], rows: (string | number | null)[][]) => void;
   /** Reports the first paint after rows arrive (for timing). */
   onRendered?: (rows: number) => void;
-  /** A big run: asks the host for rows [offset, offset + limit) of a query's failures. */
-  fetchPage?: (query: FailureQuery, offset: number, limit: number) => Promise<FailuresPage>;
+  /**
+   * A big run: asks the host for rows [offset, offset + limit) of a query's failures. With `anchor` (a live
+   * update), the host moves the window by how far that row moved and says where it is now.
+   */
+  fetchPage?: (
+    query: FailureQuery,
+    offset: number,
+    limit: number,
+    anchor?: { ref: number; index: number },
+  ) => Promise<FailuresPage>;
   /** A big run: the host exports every failure of a query (the table holds only some). */
   onExportQuery?: (format: 'csv' | 'json', query: FailureQuery) => void;
   /** A page request failed. */
@@ -79,9 +95,14 @@ export class FailuresTable {
   private frame = 0;
   private variants: string[] = [];
   private readonly noun: string;
-  /** Set while the rows are pages of a big run's failures (the host filters and sorts). */
-  private paged?: { total: number; all: number; loading: boolean };
-  /** Bumped by every new query: answers to older ones are dropped. */
+  /**
+   * Set while the rows are pages of a big run's failures (the host filters and sorts): the rows that arrived by
+   * their index in the query's order, and the offsets asked for and not yet answered.
+   */
+  private paged?: { total: number; all: number; rows: Map<number, FailureRow>; loading: Set<number> };
+  /** The selected row's unit (kept across live updates, whose rows move). */
+  private activeKey = '';
+  /** Bumped by every new query and live update: answers to older requests are dropped. */
   private seq = 0;
   private queryTimer = 0;
 
@@ -183,23 +204,71 @@ export class FailuresTable {
 
   setRows(rows: FailureRow[], reset: boolean, page?: FailuresBatch['page']): void {
     if (page) {
-      // The host's first page of a query (on opening, after a live update).
+      // The host's first page of a query (on opening, after a restarted results file).
       this.seq++;
-      this.paged = { total: page.total, all: page.all, loading: false };
-    } else if (reset) this.paged = undefined;
-    if (reset || page) this.all = rows.slice();
+      this.paged = { total: page.total, all: page.all, rows: new Map(), loading: new Set() };
+      rows.forEach((r, i) => this.paged!.rows.set(i, r));
+      this.scroller.scrollTop = 0;
+      this.columns = columnsFor(rows);
+      this.renderHeader();
+      this.apply();
+      this.opts.onRendered?.(this.length());
+      // The filters were set before the page came (e.g. "show this variant's failures"): ask for theirs.
+      if (JSON.stringify(this.query()) !== JSON.stringify(page.query)) void this.fetchQuery();
+      return;
+    }
+    // A small run: the rows themselves; a live update appends (or, after a rewrite, replaces) them.
+    const anchor = this.anchor();
+    if (reset) this.paged = undefined;
+    if (reset) this.all = rows.slice();
     else for (const r of rows) this.all.push(r);
     this.columns = this.opts.kind === 'changes' ? CHANGE_COLUMNS : columnsFor(this.all);
     this.renderHeader();
-    this.apply();
+    this.apply(anchor);
     this.opts.onRendered?.(this.view.length);
-    // The filters were set before the page came (e.g. "show this variant's failures"): ask for theirs.
-    if (page && JSON.stringify(this.query()) !== JSON.stringify(page.query)) void this.fetch(0);
   }
 
-  /** Rows currently shown (after filters and sort; a big run: the pages loaded so far). */
+  /**
+   * A live run's failures changed (`all`: how many it has now). A big run's table asks the host again for the
+   * rows around the first row in view, which stays where it is; a small run's rows come as rows (setRows).
+   */
+  changed(all: number): void {
+    if (this.opts.kind === 'changes' || !this.opts.fetchPage) return;
+    // A small run that just became big pages from here on: the same anchor, now in the host's order.
+    void this.fetchLive(all);
+  }
+
+  /** Every failure of the run (a big run: not only the rows that arrived). */
+  get failureCount(): number {
+    return this.paged ? this.paged.all : this.all.length;
+  }
+
+  /** Rows currently shown (after filters and sort; a big run: the rows that arrived, in order). */
   get visibleRows(): readonly FailureRow[] {
-    return this.view;
+    if (!this.paged) return this.view;
+    return [...this.paged.rows.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+  }
+
+  /** Rows in the table (a big run: every failure the query picks, up to MAX_SCROLL_ROWS). */
+  private length(): number {
+    return this.paged ? Math.min(this.paged.total, MAX_SCROLL_ROWS) : this.view.length;
+  }
+
+  /** Row `i` of the table, or undefined while a big run's row has not arrived. */
+  private rowAt(i: number): FailureRow | undefined {
+    return this.paged ? this.paged.rows.get(i) : this.view[i];
+  }
+
+  /**
+   * The first row in view (below the sticky header) and how far into it the view is scrolled; undefined at the
+   * top, which stays the top when rows are added above.
+   */
+  private anchor(): { index: number; row: FailureRow; px: number } | undefined {
+    const top = this.scroller.scrollTop;
+    if (top <= 0) return undefined;
+    const index = Math.min(Math.floor(top / ROW_HEIGHT), this.length() - 1);
+    const row = this.rowAt(index);
+    return row ? { index, row, px: top - index * ROW_HEIGHT } : undefined;
   }
 
   setFilter(f: { variant?: string; outcome?: string; user?: string; search?: string; sort?: SortKey }): void {
@@ -208,11 +277,15 @@ export class FailuresTable {
     if (f.user !== undefined) this.user = f.user;
     if (f.search !== undefined) this.search = f.search.trim().toLowerCase();
     if (f.sort !== undefined) this.sort = f.sort;
-    if (!this.paged) return this.apply();
+    if (!this.paged) {
+      // The user's own action: the new list from its top (as a big run's new query).
+      this.scroller.scrollTop = 0;
+      return this.apply();
+    }
     // A big run: ask the host, once the typing stops.
     clearTimeout(this.queryTimer);
     this.count.textContent = `Filtering ${this.paged.all.toLocaleString('en-US')} ${this.noun}…`;
-    this.queryTimer = window.setTimeout(() => void this.fetch(0), QUERY_DEBOUNCE_MS);
+    this.queryTimer = window.setTimeout(() => void this.fetchQuery(), QUERY_DEBOUNCE_MS);
   }
 
   private query(): FailureQuery {
@@ -225,29 +298,88 @@ export class FailuresTable {
     };
   }
 
-  /** A big run: a page from the host; offset 0 replaces the rows (a new query), else appends the next page. */
-  private async fetch(offset: number): Promise<void> {
+  /** A big run, the user's new filter or order: its first page, from the top. */
+  private async fetchQuery(): Promise<void> {
     const paged = this.paged;
     if (!paged || !this.opts.fetchPage) return;
-    const seq = offset === 0 ? ++this.seq : this.seq;
-    paged.loading = true;
+    const seq = ++this.seq;
+    try {
+      const page = await this.opts.fetchPage(this.query(), 0, PAGE_ROWS);
+      if (seq !== this.seq) return; // a newer query (or a live update) won
+      this.takePage(page, new Map());
+      this.scroller.scrollTop = 0;
+      this.active = -1;
+      this.activeKey = '';
+      this.apply();
+      this.opts.onRendered?.(this.length());
+    } catch (e) {
+      if (seq === this.seq) this.opts.onError?.((e as Error).message);
+    }
+  }
+
+  /** A big run: rows from `offset` that came into view. */
+  private async fetchMore(offset: number): Promise<void> {
+    const paged = this.paged;
+    if (!paged || !this.opts.fetchPage || paged.loading.has(offset)) return;
+    const seq = this.seq;
+    paged.loading.add(offset);
     try {
       const page = await this.opts.fetchPage(this.query(), offset, PAGE_ROWS);
-      if (seq !== this.seq || this.paged !== paged) return; // a newer query (or a reset) won
-      paged.total = page.total;
-      paged.all = page.all;
-      if (offset === 0) {
-        this.all = page.rows;
-        this.scroller.scrollTop = 0;
-      } else for (const r of page.rows) this.all.push(r);
-      this.columns = columnsFor(this.all);
-      this.renderHeader();
+      if (seq !== this.seq || this.paged !== paged) return;
+      this.takePage(page, paged.rows);
       this.apply();
-      this.opts.onRendered?.(this.view.length);
+      this.opts.onRendered?.(this.length());
     } catch (e) {
       if (seq === this.seq) this.opts.onError?.((e as Error).message);
     } finally {
-      if (seq === this.seq) paged.loading = false;
+      paged.loading.delete(offset);
+    }
+  }
+
+  /**
+   * A live update: the rows around the first row in view, asked for with that row as the anchor; the view then
+   * moves by as many rows as the anchor moved, so what the user looks at stays put. Rows shown meanwhile are
+   * the old ones (no flicker); the rest of the table is asked for as it comes into view.
+   */
+  private async fetchLive(all: number): Promise<void> {
+    if (!this.opts.fetchPage) return;
+    const seq = ++this.seq;
+    const anchor = this.anchor();
+    const active = this.activeKey;
+    const offset = anchor ? Math.max(0, anchor.index - OVERSCAN) : 0;
+    try {
+      const page = await this.opts.fetchPage(
+        this.query(),
+        offset,
+        PAGE_ROWS,
+        anchor ? { ref: anchor.row.ref, index: anchor.index } : undefined,
+      );
+      if (seq !== this.seq) return;
+      if (!this.paged) this.all = [];
+      this.takePage({ ...page, all: Math.max(page.all, all) }, new Map());
+      const moved = anchor && page.anchor !== undefined && page.anchor >= 0 ? page.anchor - anchor.index : 0;
+      this.apply();
+      if (anchor) this.scroller.scrollTop = (anchor.index + moved) * ROW_HEIGHT + anchor.px;
+      // The selected row: where it arrived, else moved with the anchor (its rows moved alike).
+      let selected = -1;
+      if (active) for (const [i, r] of this.paged!.rows) if (unitKey(r) === active) selected = i;
+      if (active && this.active >= 0) this.active = selected >= 0 ? selected : this.active + moved;
+      this.paint(true);
+      this.opts.onRendered?.(this.length());
+    } catch (e) {
+      if (seq === this.seq) this.opts.onError?.((e as Error).message);
+    }
+  }
+
+  /** Stores a page's rows (into `rows`: the current map, or a new one that replaces it). */
+  private takePage(page: FailuresPage, rows: Map<number, FailureRow>): void {
+    page.rows.forEach((r, i) => rows.set(page.offset + i, r));
+    const loading = this.paged && this.paged.rows === rows ? this.paged.loading : new Set<number>();
+    this.paged = { total: page.total, all: page.all, rows, loading };
+    const columns = columnsFor([...rows.values()]);
+    if (columns.map((c) => c.key).join() !== this.columns.map((c) => c.key).join()) {
+      this.columns = columns;
+      this.renderHeader();
     }
   }
 
@@ -260,17 +392,17 @@ export class FailuresTable {
     return s;
   }
 
-  private apply(): void {
+  /** Filters and sorts (a small run) and repaints; `anchor`: the row to keep in place (a live update). */
+  private apply(anchor?: { row: FailureRow; px: number }): void {
+    const n = (x: number) => x.toLocaleString('en-US');
     if (this.paged) {
-      // The host filtered and sorted: show what has arrived, and say how much there is.
+      // The host filtered and sorted: the table is as tall as the query's failures; say how many there are.
       const { total, all } = this.paged;
-      this.view = this.all;
       this.layoutRows();
-      const n = (x: number) => x.toLocaleString('en-US');
-      const of = total === all ? '' : ` (filtered from ${n(all)})`;
-      this.count.textContent = total
-        ? `showing 1–${n(this.view.length)} of ${n(total)} ${this.noun}${of}`
-        : `0 of ${n(all)} ${this.noun}`;
+      const cut =
+        total > MAX_SCROLL_ROWS ? `; the first ${n(MAX_SCROLL_ROWS)} listed, filter for the rest` : '';
+      this.count.textContent =
+        (total === all ? `${n(total)} ${this.noun}` : `${n(total)} of ${n(all)} ${this.noun}`) + cut;
       this.paint(true);
       return;
     }
@@ -312,17 +444,25 @@ export class FailuresTable {
         break;
     }
     this.view = out;
+    // The selected row and the row in view are units: find them again where the new order put them.
+    if (this.activeKey) this.active = out.findIndex((r) => unitKey(r) === this.activeKey);
     this.layoutRows();
+    if (anchor) {
+      const key = unitKey(anchor.row);
+      const at = out.findIndex((r) => unitKey(r) === key);
+      if (at >= 0) this.scroller.scrollTop = at * ROW_HEIGHT + anchor.px;
+    }
     this.count.textContent =
       out.length === this.all.length
-        ? `${out.length.toLocaleString('en-US')} ${this.noun}`
-        : `${out.length.toLocaleString('en-US')} of ${this.all.length.toLocaleString('en-US')} ${this.noun}`;
+        ? `${n(out.length)} ${this.noun}`
+        : `${n(out.length)} of ${n(this.all.length)} ${this.noun}`;
     this.paint(true);
   }
 
   private layoutRows(): void {
-    const n = this.view.length;
-    this.active = n ? Math.min(Math.max(this.active, 0), n - 1) : -1;
+    const n = this.length();
+    this.active = n ? Math.min(this.active, n - 1) : -1;
+    if (this.active < 0) this.activeKey = '';
     this.spacer.style.height = `${n * ROW_HEIGHT}px`;
     this.scroller.setAttribute('aria-rowcount', String((this.paged?.total ?? n) + 1));
   }
@@ -346,13 +486,19 @@ export class FailuresTable {
   private paint(force: boolean): void {
     const top = Math.max(0, this.scroller.scrollTop - ROW_HEIGHT);
     const height = this.scroller.clientHeight || 480;
+    const length = this.length();
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.view.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const last = Math.min(length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const need = last - first;
-    // A big run: near the end of what has arrived, ask for the next page.
+    // A big run: ask for the rows in view that have not arrived (from the first missing one).
     const paged = this.paged;
-    if (paged && !paged.loading && last >= this.view.length - OVERSCAN && this.view.length < paged.total)
-      void this.fetch(this.view.length);
+    if (paged) {
+      for (let i = first; i < last; i++) {
+        if (paged.rows.has(i)) continue;
+        if (![...paged.loading].some((o) => i >= o && i < o + PAGE_ROWS)) void this.fetchMore(i);
+        break;
+      }
+    }
     while (this.pool.length < need) {
       const row = h('div', { class: 'vt-row', role: 'row' });
       this.pool.push(row);
@@ -367,24 +513,38 @@ export class FailuresTable {
         continue;
       }
       el.hidden = false;
-      if (!force && el.dataset.index === String(index)) continue;
-      this.fill(el, this.view[index], index);
+      const r = this.rowAt(index);
+      if (!force && el.dataset.index === String(index) && (r !== undefined) === !el.dataset.pending) continue;
+      this.fill(el, r, index);
     }
   }
 
-  private fill(el: HTMLElement, r: FailureRow, index: number): void {
+  /** Writes row `index` into a pooled element (`r` undefined: a big run's row still on its way). */
+  private fill(el: HTMLElement, r: FailureRow | undefined, index: number): void {
     el.dataset.index = String(index);
     el.id = `failure-row-${index}`;
     el.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
     el.setAttribute('aria-rowindex', String(index + 2));
     el.setAttribute('aria-selected', index === this.active ? 'true' : 'false');
     el.classList.toggle('active', index === this.active);
-    el.dataset.outcome = r.outcome;
     let cells = el.children;
     if (cells.length !== this.columns.length) {
       replace(el, ...this.columns.map((c) => h('div', { class: `vt-cell ${c.cls}`, role: 'gridcell' })));
       cells = el.children;
     }
+    if (!r) {
+      el.dataset.pending = 'true';
+      el.removeAttribute('data-outcome');
+      el.setAttribute('aria-busy', 'true');
+      for (let c = 0; c < cells.length; c++) {
+        (cells[c] as HTMLElement).textContent = c === 1 ? 'loading…' : '';
+        (cells[c] as HTMLElement).title = '';
+      }
+      return;
+    }
+    delete el.dataset.pending;
+    el.removeAttribute('aria-busy');
+    el.dataset.outcome = r.outcome;
     for (let c = 0; c < this.columns.length; c++) {
       const text = this.columns[c].text(r);
       const cell = cells[c] as HTMLElement;
@@ -394,8 +554,11 @@ export class FailuresTable {
   }
 
   private setActive(index: number): void {
-    if (!this.view.length) return;
-    this.active = Math.max(0, Math.min(this.view.length - 1, index));
+    const n = this.length();
+    if (!n) return;
+    this.active = Math.max(0, Math.min(n - 1, index));
+    const r = this.rowAt(this.active);
+    this.activeKey = r ? unitKey(r) : '';
     // Row i sits below the sticky header: content offset (i + 1) × ROW_HEIGHT.
     const rowTop = (this.active + 1) * ROW_HEIGHT;
     const { scrollTop, clientHeight } = this.scroller;
@@ -407,7 +570,7 @@ export class FailuresTable {
   }
 
   private openActive(): void {
-    const r = this.view[this.active];
+    const r = this.rowAt(this.active);
     if (r) this.opts.onOpen(r);
   }
 
@@ -424,9 +587,7 @@ export class FailuresTable {
     if (e.key in moves) {
       e.preventDefault();
       const d = moves[e.key];
-      this.setActive(
-        d === -Infinity ? 0 : d === Infinity ? this.view.length - 1 : Math.max(this.active, 0) + d,
-      );
+      this.setActive(d === -Infinity ? 0 : d === Infinity ? this.length() - 1 : Math.max(this.active, 0) + d);
     } else if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
       this.openActive();
@@ -442,6 +603,11 @@ export class FailuresTable {
       this.view.map((r) => cols.map((c) => c.value(r))),
     );
   }
+}
+
+/** A row's unit: the same across live updates (refs of a rewritten file are not). */
+function unitKey(r: FailureRow): string {
+  return `${r.variant}\u0000${r.caseId}\u0000${r.sample}`;
 }
 
 function columnsFor(rows: FailureRow[]): Column[] {

@@ -84,6 +84,16 @@ const tooltipOf = (item: vscode.TreeItem): string =>
     '$1',
   );
 
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function submit(config: string): Promise<RunEvalResult> {
   const result = (await vscode.commands.executeCommand('ubp.runEval', config, {
     models: ['batch-llm', 'popularity'],
@@ -197,6 +207,37 @@ describe('Batch mode in the Runs tree', () => {
     assert.equal(end.status, 'cancelled', 'four units were never answered: the run can be resumed');
     assert.equal(resultLines(result.dir).filter((l) => l.template !== null).length, 2);
     assert.equal(server.stats().chatRequests, 0);
+  });
+
+  it('the poller pauses while the window is unfocused and polls once at once when focus comes back', async () => {
+    await setPollSeconds(0);
+    server.reset();
+    const config = writeConfig('it-batch-focus', server);
+    const result = await submit(config);
+    dirs.push(result.dir);
+    const statusPolls = () =>
+      server.stats().log.filter((r) => r.method === 'GET' && /\/v1\/batches\//.test(r.path)).length;
+    assert.equal(vscode.window.state.focused, true, 'the test window starts focused');
+    api.batches.setFocused(false);
+    // Polling switched on every second while unfocused: the poll that comes due is put off.
+    await setPollSeconds(1);
+    assert.equal(api.batches.armed, false, 'no timer while unfocused');
+    assert.equal(api.batches.paused, true);
+    // Three intervals' worth of time: a poller that ignored focus would have polled three times.
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(statusPolls(), 0, 'no poll while unfocused');
+    // An hour's interval now: a poll that comes after focus returns can only be the one made at once.
+    await setPollSeconds(3600);
+    const polled = nextPoll(result.dir, () => true);
+    api.batches.setFocused(true);
+    assert.equal(api.batches.paused, false);
+    const o = await polled;
+    assert.equal(o.error, undefined);
+    assert.equal(statusPolls(), 1, 'one poll on focus, then the interval');
+    assert.equal(o.status, 'batch');
+    await until('the next poll armed', () => (api.batches.armed ? true : undefined));
+    assert.equal(statusPolls(), 1);
+    await setPollSeconds(0);
   });
 
   it('a failed poll shows in the row and its tooltip, and polling goes on', async () => {

@@ -11,6 +11,7 @@ import {
   failureOf,
   pairName,
   readRun,
+  readRunManifest,
   scoringContext,
   type CaseResult,
   type Report,
@@ -18,6 +19,7 @@ import {
 import type { UbpExtensionApi } from '../../../src/extension/extension';
 import { caseUri } from '../../../src/extension/webviews/resultsCaseDocument';
 import type { OpenedResults } from '../../../src/extension/webviews/resultsPanel';
+import type { RunsNode } from '../../../src/extension/views/runsView';
 import type { CompareView, EstimateView, ResultsView } from '../../../src/protocol/resultsPanel';
 import {
   fixtureResults,
@@ -73,12 +75,18 @@ function assertViewMatchesReport(view: ResultsView, report: Report): void {
   }
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined,
+  timeoutMs = 20_000,
+  seen?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${seen()}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -115,6 +123,49 @@ describe('results panel', function () {
     const all = await vscode.commands.getCommands(true);
     for (const id of ['ubp.openResults', 'ubp.compareRuns'])
       assert.ok(all.includes(id), `${id} is registered`);
+  });
+
+  it('the Runs tree: rows of one metric say in their label which variant they are; tooltips and screen readers too', async () => {
+    const api = vscode.extensions.getExtension<UbpExtensionApi>(EXTENSION_ID)!.exports;
+    const view = api.views.runs;
+    let runNode: RunsNode | undefined;
+    for (const g of (await view.getChildren()) as RunsNode[])
+      for (const n of (await view.getChildren(g)) as RunsNode[])
+        if (n.kind === 'run' && path.resolve(n.run.dir) === path.resolve(finished)) runNode = n;
+    assert.ok(runNode, 'the run is in the tree');
+    const rows = ((await view.getChildren(runNode)) as RunsNode[]).map((n) => {
+      assert.equal(n.kind, 'variant');
+      const item = view.getTreeItem(n);
+      const label = typeof item.label === 'string' ? item.label : item.label!.label;
+      return { variant: n.kind === 'variant' ? n.summary.variant : '', item, label };
+    });
+    // 2 templates × 2 models and a baseline, all headlined by the same metric: the label must tell them apart.
+    assert.equal(rows.length, 5);
+    const want: Record<string, string> = {
+      'builtin:rating×model-a': 'model-a × builtin:rating',
+      'builtin:rating×model-b': 'model-b × builtin:rating',
+      'terse×model-a': 'model-a × terse',
+      'terse×model-b': 'model-b × terse',
+      'baseline:popularity': 'baseline:popularity',
+    };
+    const metric = new Set<string>();
+    for (const r of rows) {
+      const name = want[r.variant];
+      assert.ok(name, `an expected variant: ${r.variant}`);
+      assert.match(r.label, /^.+ · \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/, 'whose figure, then the figure');
+      assert.ok(r.label.startsWith(`${name} · `), `"${r.label}" starts with ${name}`);
+      // The metric (the same for every row) leads the description, then the invalid share and the full id.
+      const [m, invalid, id] = String(r.item.description).split(' · ');
+      metric.add(m);
+      assert.match(invalid, /^invalid \d+\.\d%$/);
+      assert.equal(id, name === r.variant ? undefined : r.variant);
+      assert.ok(String(r.item.tooltip).startsWith(r.variant), 'the tooltip names the variant');
+      const spoken = r.item.accessibilityInformation?.label ?? '';
+      assert.match(spoken, /^.+: .+ \d\.\d{3}, 95% interval \d\.\d{3} to \d\.\d{3}; invalid \d+\.\d%$/);
+      assert.ok(spoken.startsWith(`${r.variant}: ${m} `), spoken);
+    }
+    assert.equal(metric.size, 1, 'one headline metric for every row (the case this is about)');
+    assert.equal(new Set(rows.map((r) => r.label.split(' · ')[0])).size, 5, 'five distinct names');
   });
 
   it('opens a finished run: the metrics the panel received equal buildReport', async () => {
@@ -372,6 +423,54 @@ describe('results panel', function () {
     const changed = cmp.variants.reduce((n, pc) => n + Math.min(5000, pc.changed.length), 0);
     assert.equal(view.changed.length, changed);
     await opened.rendered('compare');
+  });
+
+  it('a big live run: updates tell the table the failures changed, never re-send a first page that loses the place', async function () {
+    this.timeout(300_000);
+    // 17,000 cases × 3 variants, 16,900 written (50,700 results: over COMPACT_RESULTS), the rest appended live.
+    const options = {
+      root,
+      id: 'fixture-big-live',
+      cases: 17_000,
+      users: 4_000,
+      models: ['model-a', 'model-b'],
+      baselines: ['popularity'],
+      promptChars: 20,
+      status: 'running' as const,
+    };
+    const dir = await writeFixtureRun({ ...options, partial: 16_900 });
+    const opened = (await vscode.commands.executeCommand('ubp.openResults', dir)) as OpenedResults;
+    const first = (await opened.view) as ResultsView;
+    assert.equal(first.live, true);
+    assert.deepEqual(first.compact, { results: 50_700, threshold: 50_000 });
+    await opened.rendered('failures');
+    assert.deepEqual(
+      opened.failureNotices().map((n) => n.kind),
+      ['page'],
+      'the first page on opening',
+    );
+    // What was written (the fixture's random stream depends on `partial`), then the rest of the full run's.
+    const written = fixtureResults({ ...options, partial: 16_900 });
+    const rest = fixtureResults(options).filter((r) => Number(r.caseId.slice(5)) >= 16_900);
+    const ctx = scoringContext(readRunManifest(dir));
+    for (const r of rest) appendFileSync(path.join(dir, 'results.jsonl'), JSON.stringify(r) + '\n');
+    const failed = [...written, ...rest].filter((r) => failureOf(r, ctx)).length;
+    await until(
+      `a live update with every failure (${failed})`,
+      () => opened.failureNotices().find((n) => n.kind === 'changed' && n.all === failed),
+      120_000,
+      () => JSON.stringify(opened.failureNotices()),
+    );
+    assert.deepEqual(
+      [...new Set(opened.failureNotices().map((n) => n.kind))],
+      ['page', 'changed'],
+      'after opening, only "changed" notices: the table keeps its page, filters and scroll',
+    );
+    await until(
+      'a view with every case',
+      () => opened.views().find((v) => v.variants.every((x) => x.counts.cases === 17_000)),
+      120_000,
+    );
   });
 
   it('follows a run that is still being written', async () => {

@@ -73,15 +73,16 @@ describe('Run UBP Eval', () => {
     assert.equal(runItem.label, 'done · 24/24', 'status and the key figure first');
     assert.match(String(runItem.description), /^choice · .*\d/);
     const variants = (await runsView.getChildren(runNode)) as RunsNode[];
-    const labels = variants.map(
-      (v) => `${runsView.getTreeItem(v).label} ${runsView.getTreeItem(v).description}`,
-    );
+    const labels = variants.map((v) => {
+      const item = runsView.getTreeItem(v);
+      return `${typeof item.label === 'string' ? item.label : item.label?.label} ${item.description}`;
+    });
     assert.equal(labels.length, 2, labels.join(' | '));
     for (const l of labels)
       assert.match(
         l,
-        /^(\S+ \()?HR@1\)? \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] \S+ · invalid \d+\.\d%$/,
-        'the figure first',
+        /^(local-llm|baseline:popularity) · \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] (\S+ \()?HR@1\)? · invalid \d+\.\d%/,
+        'whose figure, then the figure',
       );
 
     // Export: one row per case and variant, the raw answer in its own column.

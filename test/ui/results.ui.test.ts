@@ -488,6 +488,8 @@ test('a live run keeps the user’s place: new failures are sorted in around the
     await frame.locator(`#failures-grid .vt-row[data-index="${c.scrollTo}"]:not([data-pending])`).waitFor();
     const seen = await firstRowInView(frame);
     assert.equal(seen.index, c.scrollTo);
+    const headers = () => frame.locator('#failures-grid .vt-header .vt-cell').allInnerTexts();
+    const columnsBefore = await headers();
     await screenshot(wb.page, `results-live-before-${c.id.replace('ui-live-', '')}`);
     // The run goes on: the rest of its answers, new failures among them (errors and invalid answers sort first).
     appendFileSync(path.join(dir, 'results.jsonl'), rest.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -503,6 +505,7 @@ test('a live run keeps the user’s place: new failures are sorted in around the
       Math.abs(now.pageTop - seen.pageTop) <= 1,
       `the panel stayed put (${seen.pageTop} → ${now.pageTop})`,
     );
+    assert.deepEqual(await headers(), columnsBefore, 'the same columns');
     const value = (id: string) => frame.locator(id).evaluate((el) => (el as HTMLSelectElement).value);
     assert.equal(await value('#failures-variant'), variant);
     assert.equal(await value('#failures-sort'), 'error-desc');

@@ -105,6 +105,25 @@ interface ServerChild {
   url: string;
   base: string;
   child: ChildProcess;
+  /** The server's CPU time (ms) when it was last reset, where the OS tells it (Linux). */
+  cpuAtReset?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (Linux). */
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(r.stdout?.trim()) || 100;
+})();
+
+/** A child's CPU time (user + system) in ms, from /proc (Linux); undefined elsewhere. */
+function childCpuMs(child: ChildProcess): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1000;
+  } catch {
+    return undefined;
+  }
 }
 
 async function startServer(latency: number): Promise<ServerChild> {
@@ -140,6 +159,7 @@ interface ServerSpan {
 }
 async function serverReset(s: ServerChild): Promise<void> {
   await fetch(`${s.base}/_reset`, { method: 'POST' }).then((r) => r.text());
+  s.cpuAtReset = childCpuMs(s.child);
 }
 async function serverSpan(s: ServerChild): Promise<ServerSpan> {
   return (await (await fetch(`${s.base}/_stats?light=1`)).json()) as ServerSpan;
@@ -154,6 +174,11 @@ interface Measured {
   seconds: number;
   /** This process's CPU time (user + system) per case, ms: steadier than wall time on a loaded machine. */
   cpuMsPerCase?: number;
+  /**
+   * The test server's CPU time per case, ms (Linux, 10 ms ticks): how much of the two cores the server takes, so
+   * whether the client's own CPU per case is what sets the rate at 0 ms.
+   */
+  serverCpuMsPerCase?: number;
 }
 
 /** CPU time of this process since `from` (a process.cpuUsage() reading), in ms. */
@@ -197,11 +222,15 @@ async function measured(server: ServerChild, n: number, seconds: number, cpuMs?:
   const span = await serverSpan(server);
   if (span.chatRequests !== n) throw new Error(`the server saw ${span.chatRequests} requests, expected ${n}`);
   const serverSeconds = (span.lastAnsweredAt! - span.firstChatAt!) / 1000;
+  const serverCpu = childCpuMs(server.child);
   return {
     wallRps: round(n / seconds),
     serverRps: round(n / serverSeconds),
     seconds: round(seconds, 3),
     ...(cpuMs !== undefined ? { cpuMsPerCase: round(cpuMs / n, 4) } : {}),
+    ...(serverCpu !== undefined && server.cpuAtReset !== undefined
+      ? { serverCpuMsPerCase: round((serverCpu - server.cpuAtReset) / n, 4) }
+      : {}),
   };
 }
 
@@ -676,6 +705,13 @@ export default async function runnerBench(ctx: BenchContext): Promise<Record<str
         bare: cpu('bare'),
         bareLeanTransport: cpu('bareLean'),
         product: cpu('product'),
+      };
+      const serverCpu = (who: string): number | undefined =>
+        runs[who]!.length ? round(median(runs[who]!.map((m) => m.serverCpuMsPerCase ?? NaN)), 4) : undefined;
+      out.medianServerCpuMsPerCase = {
+        bare: serverCpu('bare'),
+        bareLeanTransport: serverCpu('bareLean'),
+        product: serverCpu('product'),
       };
       ratios.productOverBareLeanTransport = paired('product', 'bareLean');
       out.pairedRatios = {

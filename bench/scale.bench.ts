@@ -7,6 +7,12 @@
 //   import   importBatchResults of a 1,000,000-line OpenAI batch output (generated here, a deterministic answer
 //            per line): `ubp batch import`'s work, through the runner into results.jsonl
 //   report   loadRunColumns + reportRunColumns: `ubp report`'s work on that run (one streaming pass into columns)
+//   run      `ubp run` itself (its entry, in-process) on the same data with the popularity baseline: 1,000,000
+//            units run, stored and reported
+//   compare  `ubp compare <run> <twin>` (the command itself, text output) against a twin of that run: the same
+//            cases answered by another model id, a third of the answers changed (written here, not timed); each
+//            run read in one streaming pass into pairing columns. `compare-objects` (only when named in
+//            UBP_BENCH_STEPS) is the path before: both runs read as objects (loadRun) and compareRuns on them
 //   npm run bench -- scale         (UBP_BENCH_USERS=100000 for a quick try; UBP_BENCH_SCALE_DATA=<dir> reuses a
 //                                   folder written by `node --import tsx bench/scale-data.ts <dir> <users>`;
 //                                   UBP_BENCH_STEPS=load,build runs only those steps; UBP_BENCH_SCALE_WORK=<dir>
@@ -20,6 +26,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -27,6 +34,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Report } from '../src/core';
 import type { BenchContext } from './types';
 import { writeScaleDataset } from './scale-data';
 
@@ -44,6 +52,8 @@ interface StepArgs {
   exportFile: string;
   outputFile: string;
   runDir?: string;
+  /** The twin of runDir that `compare` compares it with. */
+  twinDir?: string;
 }
 
 /** The eval config of the benchmark: one LLM entry (never contacted: nothing is sent), no baselines. */
@@ -139,7 +149,133 @@ async function step(name: string, a: StepArgs): Promise<Record<string, unknown>>
       finishedUnits: report.run.finishedUnits,
     };
   }
+  if (name === 'run') {
+    // `ubp run` itself, on a baselines-only config over the same data: load, build, a million units run and
+    // stored, then the closing report, in one process (the CLI's own entry, its V8 settings imported above).
+    const { main } = await import('../src/cli/main');
+    const file = path.join(path.dirname(a.configFile), 'scale-run.ubp.json');
+    const { config } = await core.loadConfig(a.configFile);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'scale-run',
+        dataset: config.dataset,
+        task: config.task,
+        baselines: ['popularity'],
+      }),
+    );
+    let out = '';
+    const code = await main(['run', file, '--new', '--json', '--runs-dir', `${a.storeRoot}-run`], {
+      out: (t) => void (out += t),
+      err: () => undefined,
+      isTTY: false,
+      cwd: root,
+      env: process.env,
+    });
+    if (code !== 0) throw new Error(`ubp run exited ${code}`);
+    const r = JSON.parse(out) as { totals: { units: number }; report: Report };
+    const v = r.report.variants[0];
+    return {
+      seconds: secs(t0),
+      units: r.totals.units,
+      headline: v?.metrics.find((m) => m.key === r.report.headline.key)?.all,
+    };
+  }
+  if (name === 'compare') {
+    // `ubp compare <run> <twin>` itself, its text written nowhere but counted.
+    const { compareCommand } = await import('../src/cli/commands/compare');
+    let bytes = 0;
+    let head = '';
+    const io = {
+      out: (t: string) => {
+        if (head.length < 1500) head += t.slice(0, 1500 - head.length);
+        bytes += t.length;
+      },
+      err: (t: string) => process.stderr.write(t),
+      isTTY: false,
+      cwd: root,
+      env: process.env,
+    };
+    const code = await compareCommand.run([a.runDir!, a.twinDir!], io);
+    const cpu = process.cpuUsage();
+    return {
+      seconds: secs(t0),
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+      exitCode: code,
+      outputBytes: bytes,
+      heapUsedMB: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
+      head: head.split('\n').slice(0, 12),
+    };
+  }
+  if (name === 'compare-objects') {
+    // The path before: both runs read as objects, then compareRuns over them (the reference, at small scales).
+    const where = { cwd: root };
+    const [ra, rb] = [await core.loadRun(a.runDir!, where), await core.loadRun(a.twinDir!, where)];
+    const afterReadMB = peakMB();
+    const cmp = core.compareRuns(
+      { label: ra.manifest.id, results: ra.results },
+      { label: rb.manifest.id, results: rb.results },
+      core.scoringContext(ra.manifest),
+      { warnings: core.caseDifferences(ra.manifest, rb.manifest) },
+    );
+    const text = core.renderComparisonText(cmp, {});
+    const cpu = process.cpuUsage();
+    return {
+      seconds: secs(t0),
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+      peakAfterReadMB: afterReadMB,
+      outputBytes: text.length,
+    };
+  }
   throw new Error(`unknown step ${name}`);
+}
+
+/**
+ * The twin of a run for `compare`: the same cases answered by another model id (`<model>-b`), one answer in three
+ * moved to the next label, every other byte of a line as it was (prompts included). Streams line by line.
+ */
+async function writeTwinRun(runDir: string): Promise<{ dir: string; lines: number; seconds: number }> {
+  const t0 = performance.now();
+  const { scanLines } = await import('../src/core/run/results');
+  const manifest = JSON.parse(readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as {
+    id: string;
+    variants: { id: string; model: string }[];
+  };
+  const dir = path.join(path.dirname(runDir), `${manifest.id}-b`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const rename = (id: string, model: string) => id.replace(model, `${model}-b`);
+  writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({
+      ...manifest,
+      id: `${manifest.id}-b`,
+      variants: manifest.variants.map((v) => ({ ...v, id: rename(v.id, v.model), model: `${v.model}-b` })),
+    }),
+  );
+  const fd = openSync(path.join(dir, 'results.jsonl'), 'w');
+  let buf = '';
+  let n = 0;
+  await scanLines(path.join(runDir, 'results.jsonl'), (b, start, end) => {
+    const r = JSON.parse(b.toString('utf8', start, end)) as {
+      variant: string;
+      model: string;
+      prediction?: { label?: string };
+    };
+    r.variant = rename(r.variant, r.model);
+    r.model = `${r.model}-b`;
+    if (n % 3 === 0 && r.prediction?.label)
+      r.prediction.label = 'ABCDE'[('ABCDE'.indexOf(r.prediction.label) + 1) % 5];
+    buf += JSON.stringify(r) + '\n';
+    n++;
+    if (buf.length > 1 << 22) {
+      writeSync(fd, buf);
+      buf = '';
+    }
+  });
+  writeSync(fd, buf);
+  closeSync(fd);
+  return { dir, lines: n, seconds: round((performance.now() - t0) / 1000) };
 }
 
 if (process.env[STEP_ENV]) {
@@ -268,6 +404,27 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       ctx.log(`${name}: ${JSON.stringify(steps[name])}`);
       return r;
     };
+    /** The compare steps: a twin of the run (reused when a kept work folder has one), then `ubp compare`. */
+    const compare = async (): Promise<void> => {
+      if (only && !only.includes('compare') && !only.includes('compare-objects')) return;
+      const twin = `${args.runDir!}-b`;
+      if (keep && existsSync(path.join(twin, 'results.jsonl'))) {
+        args.twinDir = twin;
+        figures.twin = { reused: twin };
+      } else {
+        const t = await writeTwinRun(args.runDir!);
+        args.twinDir = t.dir;
+        figures.twin = {
+          lines: t.lines,
+          megabytes: round(statSync(path.join(t.dir, 'results.jsonl')).size / 1e6, 1),
+          seconds: t.seconds,
+        };
+      }
+      ctx.log(`twin: ${JSON.stringify(figures.twin)}`);
+      run('compare');
+      // The objects path only when asked for by name: at a million results it needs gigabytes.
+      if (only?.includes('compare-objects')) run('compare-objects');
+    };
     run('load');
     run('build');
     const exported = run('export');
@@ -275,13 +432,15 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
       // A kept work folder: report on the run an earlier export and import left there.
       const runs = path.join(args.storeRoot, 'runs');
       const prior = existsSync(runs)
-        ? readdirSync(runs).find((d) => existsSync(path.join(runs, d, 'results.jsonl')))
+        ? readdirSync(runs).find((d) => !d.endsWith('-b') && existsSync(path.join(runs, d, 'results.jsonl')))
         : undefined;
       if (prior) {
         args.runDir = path.join(runs, prior);
         figures.reusedRun = args.runDir;
         run('report');
+        await compare();
       }
+      run('run');
       figures.loadAverageAtEnd = load();
       return figures;
     }
@@ -298,6 +457,8 @@ export default async function bench(ctx: BenchContext): Promise<Record<string, u
     if (steps.import)
       steps.import.resultsMegabytes = round(statSync(path.join(args.runDir, 'results.jsonl')).size / 1e6, 1);
     run('report');
+    await compare();
+    run('run');
   } finally {
     rmSync(ctx.tmpDir, { recursive: true, force: true });
     if (keep) ctx.log(`work folder kept: ${work}`);

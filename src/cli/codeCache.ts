@@ -8,6 +8,7 @@
 // by the sha256 of the chunk's text computed at build time (`hashes`), never by its name, so a rebuilt chunk never
 // meets the bytecode of another text. It lives in a folder of this user's (0700, owned by them), in the OS temp
 // folder unless UBP_CODE_CACHE names one; UBP_CODE_CACHE=0 turns it off.
+import { isAscii } from 'node:buffer';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -104,7 +105,10 @@ export function createChunkLoader(options: ChunkLoaderOptions): ChunkLoader {
     if (known) return known.exports;
     const module: ChunkModule = { exports: {}, id: file, filename: file, loaded: false };
     modules.set(file, module);
-    const source = readFileSync(file, 'utf8');
+    // The build keeps chunks pure ASCII (scripts/cli-build.mjs): decoded as latin1, one copy into a one-byte string
+    // without UTF-8 validation (about a third faster here); any other file as UTF-8.
+    const bytes = readFileSync(file);
+    const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
     const rel = path.relative(dir, file).split(path.sep).join('/');
     const hash = Object.hasOwn(hashes, rel) ? hashes[rel] : undefined;
     const where = hash ? cache() : null;

@@ -612,7 +612,9 @@ export function parseConfig(text: string, file: string): EvalConfig {
       { path: '', message: `${where ? `${where.line}:${where.column}: ` : ''}invalid JSON: ${reason}` },
     ]);
   }
-  const result = evalConfigSchema.safeParse(data, { reportInput: true });
+  // jitless: a config is parsed once per process, and zod's compiled fast path (a `new Function` per object
+  // schema, built on first parse) costs more to build than it saves (~5 ms of `ubp run`'s start-up).
+  const result = evalConfigSchema.safeParse(data, { reportInput: true, jitless: true });
   if (!result.success) throw new ConfigError(file, result.error.issues.flatMap(describeIssue));
   return result.data;
 }

@@ -204,6 +204,13 @@ export function promptHash(messages: { role: string; content: unknown }[]): stri
   return h.digest('hex').slice(0, 16);
 }
 
+/** murmur3's finaliser: every input bit moves every output bit. */
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 function hash32(text: string): number {
   // FNV-1a: fast, deterministic, good enough to pick labels and faults.
   let h = 0x811c9dc5;
@@ -337,7 +344,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (rate <= 0) return undefined;
     const used = randomFaultsByPrompt.get(prompt) ?? 0;
     if (spec.maxPerPrompt !== undefined && used >= spec.maxPerPrompt) return undefined;
-    const h = hash32(`${spec.seed ?? 0}:${prompt}:${attempt}`);
+    // Mixed: FNV-1a alone keeps the attempt's digit in its low bits, so a prompt that faulted once faulted again
+    // on 96% of its retries (7% of prompts failed all 7 attempts at rate 0.1); each attempt now draws anew.
+    const h = mix32(hash32(`${spec.seed ?? 0}:${prompt}:${attempt}`));
     if (h / 2 ** 32 >= rate) return undefined;
     randomFaultsByPrompt.set(prompt, used + 1);
     return kinds[hash32(`${h}:kind`) % kinds.length];

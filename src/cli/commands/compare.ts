@@ -7,10 +7,12 @@ import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
   caseDifferences,
-  compareRuns,
+  comparePairRuns,
   findRegressions,
-  loadRun,
+  findRun,
   normaliseMetricKey,
+  PairTables,
+  readPairRun,
   renderComparisonMarkdown,
   renderComparisonText,
   scoringContext,
@@ -59,7 +61,9 @@ export const compareCommand: CommandModule = {
     const maxChanged = intOption(values['max-changed'], '--max-changed', 0);
     const alpha = shareOption(values.alpha, '--alpha');
     const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
-    const [a, b] = await Promise.all([loadRun(positionals[0], where), loadRun(positionals[1], where)]);
+    // Each run is read in one streaming pass into columns (pairing.ts): a million results in bounded memory.
+    const a = findRun(positionals[0], where);
+    const b = findRun(positionals[1], where);
     if (a.manifest.dataset.form !== b.manifest.dataset.form) {
       throw new Error(
         `the runs have different task forms (${a.manifest.dataset.form} and ${b.manifest.dataset.form}): nothing to pair`,
@@ -71,9 +75,12 @@ export const compareCommand: CommandModule = {
         ...(seed !== undefined ? { seed } : {}),
       },
     });
-    const cmp = compareRuns(
-      { label: a.manifest.id, results: a.results },
-      { label: b.manifest.id, results: b.results },
+    const tables = new PairTables();
+    const runA = (await readPairRun(a.dir, ctx, tables)).run;
+    const runB = a.dir === b.dir ? runA : (await readPairRun(b.dir, ctx, tables)).run;
+    const cmp = comparePairRuns(
+      { label: a.manifest.id, run: runA },
+      { label: b.manifest.id, run: runB },
       ctx,
       {
         ...(alpha !== undefined ? { alpha } : {}),

@@ -1,10 +1,12 @@
-// `ubp export <run> --format csv|jsonl`: one row per case, variant and sample, one column per metric.
-import { writeFileSync } from 'node:fs';
+// `ubp export <run> --format csv|jsonl`: one row per case, variant and sample, one column per metric. Streamed:
+// two passes over results.jsonl, rows written in chunks as they are made (a million rows never become one string).
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import { exportRows, loadRun, scoringContext, toCsv, toJsonl } from '../../core';
+import { findRun, RUN_RESULTS_FILE, scoringContext, streamExport } from '../../core';
 
 export const exportCommand: CommandModule = {
   async run(argv, io) {
@@ -17,14 +19,31 @@ export const exportCommand: CommandModule = {
     const format =
       values.format ?? (values.out?.endsWith('.jsonl') ? 'jsonl' : values.out ? 'csv' : undefined);
     if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
-    const run = await loadRun(positionals[0], { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
-    const { columns, rows } = exportRows(run.manifest.id, run.results, scoringContext(run.manifest));
-    const text = format === 'csv' ? toCsv(columns, rows) : toJsonl(columns, rows);
+    const run = findRun(positionals[0], { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
+    const results = path.join(run.dir, RUN_RESULTS_FILE);
+    const ctx = scoringContext(run.manifest);
     if (values.out) {
       const file = path.resolve(io.cwd, values.out);
-      writeFileSync(file, text);
-      io.err(`wrote ${rows.length} rows to ${file}\n`);
-    } else io.out(text);
+      const stream = createWriteStream(file);
+      const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error));
+      failed.catch(() => undefined); // observed below, through the race
+      const write = (t: string) =>
+        stream.write(t)
+          ? Promise.resolve()
+          : Promise.race([once(stream, 'drain').then(() => undefined), failed]);
+      const rows = await streamExport(results, run.manifest.id, ctx, format, write);
+      stream.end();
+      await Promise.race([once(stream, 'finish'), failed]);
+      io.err(`wrote ${rows} rows to ${file}\n`);
+    } else {
+      await streamExport(
+        results,
+        run.manifest.id,
+        ctx,
+        format,
+        io.outAsync ?? ((t) => Promise.resolve(io.out(t))),
+      );
+    }
     return 0;
   },
 };

@@ -5,8 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  buildReport,
-  loadRun,
+  findRun,
   loadRunColumns,
   memorisationBeside,
   reportRunColumns,
@@ -59,26 +58,14 @@ export const reportCommand: CommandModule = {
       ...(seed !== undefined ? { seed } : {}),
     };
     const options = { bootstrap, ...(k !== undefined ? { k } : {}) };
-    let report: Report;
-    if (values.probe) {
-      // The knowledge probe pairs this run's results with the probe run's: both read as (slim) objects.
-      const run = await loadRun(positionals[0], { ...where, slim: true });
-      const probe = await loadRun(values.probe, { ...where, slim: true });
-      report = buildReport(run.manifest, run.results, {
-        ...options,
-        dir: run.dir,
-        scan: run.scan,
-        ...memorisationOf(run.manifest, await siblingRecallRuns(run.dir, run.manifest), bootstrap),
-        probe: { manifest: probe.manifest, results: probe.results },
-      });
-    } else {
-      // One streaming pass into columns: a million results in bounded memory, no object per line.
-      const run = await loadRunColumns(positionals[0], { ...where, ...options });
-      report = await reportRunColumns(run, {
-        ...options,
-        ...memorisationOf(run.manifest, await siblingRecallRuns(run.dir, run.manifest), bootstrap),
-      });
-    }
+    // One streaming pass into columns: a million results in bounded memory, no object per line. The knowledge
+    // probe pairs this run with the probe run through pairing columns (one more pass over each).
+    const run = await loadRunColumns(positionals[0], { ...where, ...options });
+    const report: Report = await reportRunColumns(run, {
+      ...options,
+      ...memorisationOf(run.manifest, await siblingRecallRuns(run.dir, run.manifest), bootstrap),
+      ...(values.probe ? { probeRun: findRun(values.probe, where) } : {}),
+    });
     if (pointOnly) dropIntervals(report);
     const text = values.json
       ? renderReportJson(report)

@@ -9,7 +9,7 @@ import { envApiKey } from '../apiKey';
 import {
   DEFAULT_RERUN_OUTCOMES,
   FAILURE_KINDS,
-  loadRun,
+  findRun,
   prepareRerun,
   type FailureKind,
   type RunSummary,
@@ -37,7 +37,8 @@ export const rerunCommand: CommandModule = {
     for (const o of outcomes ?? [])
       if (!FAILURE_KINDS.includes(o as FailureKind))
         throw new UsageError(`--outcome: "${o}" is not one of ${FAILURE_KINDS.join(', ')}`);
-    const run = await loadRun(positionals[0]!, { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
+    // Only the folder here: prepareRerun finds the failed units in one streaming pass over the results.
+    const run = findRun(positionals[0]!, { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
     const prepared = await prepareRerun(run.dir, {
       root: path.dirname(path.dirname(run.dir)),
       outcomes: outcomes as FailureKind[] | undefined,

@@ -101,79 +101,83 @@ export const runCommand: CommandModule = {
     const getApiKey = (m: ModelConfig): string | undefined => envApiKey(io, m);
 
     const t0 = performance.now();
-    let retries = 0;
-    const prepared = await prepareEval(configFile, {
-      root,
-      addModels,
-      only,
-      concurrency,
-      cache: values['no-cache'] ? false : undefined,
-      limit,
-      ...(shard ? { shard } : {}),
-      fresh: values.new,
-      getApiKey,
-      tool: 'ubp run',
-    });
-    const log = values.json ? (_: string) => {} : io.out;
-    for (const w of prepared.warnings) io.err(`warning: ${w}\n`);
-    const est = prepared.estimate;
-    log(
-      `run ${prepared.runId}: ${prepared.cases.length} cases${prepared.cases.length < prepared.caseCount ? ` (of ${prepared.caseCount})` : ''}, ` +
-        `${prepared.variants.length} variants (${prepared.variants.map((v) => v.id).join(', ')})\n`,
-    );
-    if (est.llmRequests)
+    // The run in a scope of its own: once it ends, the dataset and the cases it held can be collected before the
+    // report reads the results (a million cases hold about a gigabyte).
+    const execute = async (): Promise<{ summary: RunSummary; llmRequests: number }> => {
+      let retries = 0;
+      const prepared = await prepareEval(configFile, {
+        root,
+        addModels,
+        only,
+        concurrency,
+        cache: values['no-cache'] ? false : undefined,
+        limit,
+        ...(shard ? { shard } : {}),
+        fresh: values.new,
+        getApiKey,
+        tool: 'ubp run',
+      });
+      const log = values.json ? (_: string) => {} : io.out;
+      for (const w of prepared.warnings) io.err(`warning: ${w}\n`);
+      const est = prepared.estimate;
       log(
-        `estimate: ${est.llmRequests} requests${est.alreadyDone ? ` (${fmtInt(est.alreadyDone)} units already done)` : ''}, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
-          `${est.reasoningReserve ? ` (incl. ~${fmtInt(est.reasoningReserve)} reserved for reasoning)` : ''}` +
-          `, ${estimateCostText(est)}\n`,
+        `run ${prepared.runId}: ${prepared.cases.length} cases${prepared.cases.length < prepared.caseCount ? ` (of ${prepared.caseCount})` : ''}, ` +
+          `${prepared.variants.length} variants (${prepared.variants.map((v) => v.id).join(', ')})\n`,
       );
-    else if (est.alreadyDone)
-      log(`estimate: nothing left to send (${fmtInt(est.alreadyDone)} units already done)\n`);
+      if (est.llmRequests)
+        log(
+          `estimate: ${est.llmRequests} requests${est.alreadyDone ? ` (${fmtInt(est.alreadyDone)} units already done)` : ''}, ~${fmtInt(est.promptTokens)} prompt + ~${fmtInt(est.completionTokens)} completion tokens` +
+            `${est.reasoningReserve ? ` (incl. ~${fmtInt(est.reasoningReserve)} reserved for reasoning)` : ''}` +
+            `, ${estimateCostText(est)}\n`,
+        );
+      else if (est.alreadyDone)
+        log(`estimate: nothing left to send (${fmtInt(est.alreadyDone)} units already done)\n`);
 
-    const handle = await prepared.start();
-    let interrupts = 0;
-    const onSigint = (): void => {
-      interrupts++;
-      if (interrupts === 1) {
-        io.err('\ncancelling (the run stays resumable; Ctrl-C again to quit at once)…\n');
-        handle.cancel();
-      } else process.exit(130);
+      const handle = await prepared.start();
+      let interrupts = 0;
+      const onSigint = (): void => {
+        interrupts++;
+        if (interrupts === 1) {
+          io.err('\ncancelling (the run stays resumable; Ctrl-C again to quit at once)…\n');
+          handle.cancel();
+        } else process.exit(130);
+      };
+      process.on('SIGINT', onSigint);
+      const progress = values.json ? null : new ProgressLine(io, () => retries);
+      handle.on('run-started', (e) => {
+        if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);
+      });
+      if (progress) handle.on('progress', (e) => progress.update(e.progress));
+      // Waits and retries are visible (on stderr, so --json output stays clean), throttled to a line a second.
+      const retryLog = new Throttled(io, 1000, (n) => `  (${n} more retr${n === 1 ? 'y' : 'ies'})\n`);
+      handle.on('retry', (e) => {
+        retries++;
+        retryLog.line(progress, retryLine(e));
+      });
+      handle.on('endpoint', (e) => {
+        const text =
+          e.state === 'open'
+            ? `endpoint ${e.origin}: ${e.failures} connection failures or timeouts in a row (last: ${e.reason}); pausing ${Math.round((e.pauseMs ?? 0) / 1000)} s, then one probe request`
+            : e.state === 'probing'
+              ? `endpoint ${e.origin}: probing`
+              : e.state === 'closed'
+                ? `endpoint ${e.origin}: answering again, resuming`
+                : `endpoint ${e.origin}: still not answering after the probe; stopping its models`;
+        progress?.clear();
+        io.err(`${text}\n`);
+      });
+      handle.on('model-stopped', (e) => {
+        progress?.clear();
+        io.err(`model ${e.model} stopped, nothing more is sent to it: ${e.reason}\n`);
+      });
+      try {
+        return { summary: await handle.done, llmRequests: est.llmRequests };
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        progress?.end();
+      }
     };
-    process.on('SIGINT', onSigint);
-    const progress = values.json ? null : new ProgressLine(io, () => retries);
-    handle.on('run-started', (e) => {
-      if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);
-    });
-    if (progress) handle.on('progress', (e) => progress.update(e.progress));
-    // Waits and retries are visible (on stderr, so --json output stays clean), throttled to a line a second.
-    const retryLog = new Throttled(io, 1000, (n) => `  (${n} more retr${n === 1 ? 'y' : 'ies'})\n`);
-    handle.on('retry', (e) => {
-      retries++;
-      retryLog.line(progress, retryLine(e));
-    });
-    handle.on('endpoint', (e) => {
-      const text =
-        e.state === 'open'
-          ? `endpoint ${e.origin}: ${e.failures} connection failures or timeouts in a row (last: ${e.reason}); pausing ${Math.round((e.pauseMs ?? 0) / 1000)} s, then one probe request`
-          : e.state === 'probing'
-            ? `endpoint ${e.origin}: probing`
-            : e.state === 'closed'
-              ? `endpoint ${e.origin}: answering again, resuming`
-              : `endpoint ${e.origin}: still not answering after the probe; stopping its models`;
-      progress?.clear();
-      io.err(`${text}\n`);
-    });
-    handle.on('model-stopped', (e) => {
-      progress?.clear();
-      io.err(`model ${e.model} stopped, nothing more is sent to it: ${e.reason}\n`);
-    });
-    let summary: RunSummary;
-    try {
-      summary = await handle.done;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-      progress?.end();
-    }
+    const { summary, llmRequests } = await execute();
 
     // As `ubp report` reads it: one streaming pass into columns, so a million results end in bounded memory.
     const report = await reportRunColumns(await loadRunColumns(summary.dir, { cwd: io.cwd }));
@@ -200,7 +204,7 @@ export const runCommand: CommandModule = {
       io.out(
         `${summary.status}: ${tot.success} success, ${tot.invalid} invalid, ${tot.error} error of ${tot.units}` +
           `${tot.requests ? `; ${tot.requests} requests` : ''}${tot.cached ? `, ${tot.cached} cached` : ''}` +
-          `${est.llmRequests ? `; cost ${fmtUsd(report.totals.costUsd)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+          `${llmRequests ? `; cost ${fmtUsd(report.totals.costUsd)}` : ''}; ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
       if (tot.cached && values.new)

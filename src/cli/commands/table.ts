@@ -6,12 +6,14 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
-  buildPaperTable,
-  loadRun,
+  PairTables,
+  paperTable,
+  readTableRun,
   renderTableCsv,
   renderTableLatex,
   renderTableMarkdown,
   toJson,
+  type TableOptions,
 } from '../../core';
 import { intOption, shareOption } from './report';
 
@@ -44,17 +46,21 @@ export const tableCommand: CommandModule = {
     const seed = intOption(values.seed, '--seed', 0);
     const alpha = shareOption(values.alpha, '--alpha');
     const where = { cwd: io.cwd, root: runsDirOf(values, io.cwd) };
-    const runs = await Promise.all(positionals.map((r) => loadRun(r, where)));
-    const table = buildPaperTable(runs, {
+    const options: TableOptions = {
       ...(values.metric ? { metric: values.metric } : {}),
       ...(values.reference ? { reference: values.reference } : {}),
-      columns: values.columns,
+      columns: values.columns as 'cases' | 'run',
       ...(alpha !== undefined ? { alpha } : {}),
       bootstrap: {
         ...(resamples !== undefined ? { resamples } : {}),
         ...(seed !== undefined ? { seed } : {}),
       },
-    });
+    };
+    // One streaming pass per run, one run at a time: summaries and pairing columns, no object per result.
+    const tables = new PairTables();
+    const runs = [];
+    for (const r of positionals) runs.push(await readTableRun(r, { ...where, ...options }, tables));
+    const table = paperTable(runs, options);
     if (values.metric && table.columns.every((c) => !c.metric))
       throw new Error(
         `no column has a metric "${values.metric}" (columns: ${table.columns.map((c) => `${c.title} (${c.form})`).join(', ')})`,

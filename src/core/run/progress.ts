@@ -91,13 +91,15 @@ export class ProgressTracker {
     return rate ? left / rate : null;
   }
 
-  snapshot(totals: RunTotals, inFlight: number, extra: Partial<RunProgress> = {}): RunProgress {
+  /** `waitMs`: how long the longest wait before a retry still lasts (the run cannot end sooner). */
+  snapshot(totals: RunTotals, inFlight: number, extra: Partial<RunProgress> = {}, waitMs = 0): RunProgress {
     const finishedThisSession = this.finished.llm + this.finished.baseline;
     const remaining = this.remaining('llm') + this.remaining('baseline');
     const llm = this.eta('llm');
     const base = this.eta('baseline');
-    // The two kinds run in parallel pools: the run ends when the slower one does.
-    const etaMs = llm === null || base === null ? null : Math.max(llm, base);
+    // The two kinds run in parallel pools: the run ends when the slower one does, and not before a unit waiting
+    // to retry has sent again (near the end the rate alone says "0 s" while answers are seconds away).
+    const etaMs = llm === null || base === null ? null : Math.max(llm, base, remaining > 0 ? waitMs : 0);
     return {
       done: totals.units - remaining - this.skipped,
       total: totals.units,

@@ -12,10 +12,14 @@ import { casesWhere } from '../tasks/caseList';
 import type { CaseResult, Outcome } from '../types';
 import { prepareEval, type PrepareOptions } from './prepare';
 import { runEval, type RunHandle } from './runner';
+import { parseWithoutMessages, readResults } from './results';
 import {
   openRunStore,
-  readRun,
+  readRunManifest,
+  resolveRunDir,
+  RUN_RESULTS_FILE,
   unitKey,
+  withLiveStatus,
   type RerunRecord,
   type RunManifest,
   type RunStatus,
@@ -82,6 +86,91 @@ export function selectRerunUnits(
   });
 }
 
+/**
+ * selectRerunUnits over a run's results file in one streaming pass, holding no result: per unit its place (the
+ * first line's, as the store reads a run) and whether its last line is picked; the picked units come back in
+ * that order with their model.
+ */
+export async function readRerunUnits(
+  dir: string,
+  manifest: RunManifest,
+  sel: RerunSelection = {},
+): Promise<(UnitRef & { model: string })[]> {
+  const models = sel.models?.length ? new Set(sel.models) : null;
+  const wanted = sel.units ? new Set(sel.units.map((u) => unitKey(u.caseId, u.variant, u.sample))) : null;
+  const outcomes = new Set(sel.outcomes?.length ? sel.outcomes : DEFAULT_RERUN_OUTCOMES);
+  const ctx = scoringContext(manifest);
+  const picks = (r: CaseResult): boolean => {
+    if (models && !models.has(r.model) && !models.has(r.variant)) return false;
+    if (wanted) return wanted.has(unitKey(r.caseId, r.variant, r.sample));
+    if (r.outcome === 'invalid' || r.outcome === 'error') return outcomes.has(r.outcome);
+    return outcomes.has('wrong') && isWrongAnswer(r, ctx);
+  };
+  // Units by (variant, sample) and case index; per unit (in order of its first line) what a pick needs.
+  const caseIds = new Map<string, number>();
+  const names = new Map<string, number>();
+  const nameOf: string[] = [];
+  const name = (x: string): number => {
+    let i = names.get(x);
+    if (i === undefined) {
+      names.set(x, (i = nameOf.length));
+      nameOf.push(x);
+    }
+    return i;
+  };
+  const slots = new Map<string, Int32Array>();
+  let n = 0;
+  let cols = { picked: new Uint8Array(1024), caseIndex: new Int32Array(1024), variant: new Int32Array(1024) };
+  let sample = new Int32Array(1024);
+  let model = new Int32Array(1024);
+  await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+    parse: (buf, start, end) => {
+      const r = parseWithoutMessages(buf, start, end);
+      let c = caseIds.get(r.caseId);
+      if (c === undefined) caseIds.set(r.caseId, (c = caseIds.size));
+      const group = `${r.variant}\u0000${r.sample}`;
+      let byCase = slots.get(group);
+      if (!byCase || byCase.length <= c) {
+        const grown = new Int32Array(Math.max(1024, (c + 1) * 2)).fill(-1);
+        if (byCase) grown.set(byCase);
+        slots.set(group, (byCase = grown));
+      }
+      let u = byCase[c]!;
+      if (u < 0) {
+        if (n === sample.length) {
+          const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
+            const b = new (a.constructor as new (k: number) => T)(a.length * 2);
+            b.set(a);
+            return b;
+          };
+          cols = { picked: grow(cols.picked), caseIndex: grow(cols.caseIndex), variant: grow(cols.variant) };
+          sample = grow(sample);
+          model = grow(model);
+        }
+        u = byCase[c] = n++;
+        cols.caseIndex[u] = c;
+        cols.variant[u] = name(r.variant);
+        sample[u] = r.sample;
+      }
+      cols.picked[u] = picks(r) ? 1 : 0;
+      model[u] = name(r.model);
+      return null;
+    },
+  });
+  const caseOf: string[] = new Array<string>(caseIds.size);
+  for (const [id, i] of caseIds) caseOf[i] = id;
+  const out: (UnitRef & { model: string })[] = [];
+  for (let u = 0; u < n; u++)
+    if (cols.picked[u])
+      out.push({
+        caseId: caseOf[cols.caseIndex[u]!]!,
+        variant: nameOf[cols.variant[u]!]!,
+        sample: sample[u]!,
+        model: nameOf[model[u]!]!,
+      });
+  return out;
+}
+
 export interface RerunOptions
   extends RerunSelection, Omit<PrepareOptions, 'only' | 'fresh' | 'limit' | 'cache' | 'addModels'> {}
 
@@ -101,9 +190,10 @@ export interface PreparedRerun {
  * something else (another run key): new answers would then be mixed with old ones under the same run.
  */
 export async function prepareRerun(dirOrId: string, opts: RerunOptions): Promise<PreparedRerun> {
-  const run = await readRun(dirOrId, opts.root);
-  const manifest = run.manifest;
-  const chosen = selectRerunUnits(manifest, run.results, opts);
+  // The failed units are found in one streaming pass (a million results are never held as objects).
+  const run = { dir: resolveRunDir(dirOrId, opts.root) };
+  const manifest = withLiveStatus(run.dir, readRunManifest(run.dir));
+  const chosen = await readRerunUnits(run.dir, manifest, opts);
   const units = chosen.map(({ caseId, variant, sample }) => ({ caseId, variant, sample }));
   const variantIds = manifest.variants.map((v) => v.id).filter((id) => chosen.some((r) => r.variant === id));
   const base = { runId: manifest.id, dir: run.dir, units, variants: variantIds };

@@ -65,30 +65,32 @@ function escapedAt(buf: Buffer, i: number, start: number): boolean {
  * not parse, the whole line is parsed instead.
  */
 export function parseWithoutMessages(buf: Buffer, start: number, end: number): CaseResult {
-  const at = buf.indexOf(MESSAGES_KEY, start);
-  if (at >= 0 && at < end) {
+  // Searches stay inside the line: a line without the key (a baseline's) must not scan the rest of the buffer.
+  const line = buf.subarray(start, end);
+  const at = line.indexOf(MESSAGES_KEY);
+  if (at >= 0) {
     const open = at + MESSAGES_KEY.length;
     let close = -1;
-    if (buf[open] === 93) close = open;
+    if (line[open] === 93) close = open;
     else {
-      let q = buf.indexOf(MESSAGE_LIST_END, open);
-      while (q >= 0 && q < end && escapedAt(buf, q, open)) q = buf.indexOf(MESSAGE_LIST_END, q + 1);
-      if (q >= 0 && q < end) close = q + 2;
+      let q = line.indexOf(MESSAGE_LIST_END, open);
+      while (q >= 0 && escapedAt(line, q, open)) q = line.indexOf(MESSAGE_LIST_END, q + 1);
+      if (q >= 0) close = q + 2;
     }
     if (close >= 0) {
       // The key, its value and one comma beside them.
       let from = at;
       let to = close + 1;
-      if (buf[from - 1] === 44) from--;
-      else if (buf[to] === 44) to++;
+      if (line[from - 1] === 44) from--;
+      else if (line[to] === 44) to++;
       try {
-        return JSON.parse(buf.toString('utf8', start, from) + buf.toString('utf8', to, end)) as CaseResult;
+        return JSON.parse(line.toString('utf8', 0, from) + line.toString('utf8', to)) as CaseResult;
       } catch {
         // not the shape expected: the whole line below
       }
     }
   }
-  return JSON.parse(buf.toString('utf8', start, end)) as CaseResult;
+  return JSON.parse(line.toString('utf8')) as CaseResult;
 }
 
 export interface ResultsScan {
@@ -212,11 +214,12 @@ export function readAppendedResults<T = CaseResult>(
 export async function scanLines(
   file: string,
   onLine: (buf: Buffer, start: number, end: number, offset: number) => void,
-  options: { lastLine?: boolean } = {},
+  options: { lastLine?: boolean; afterChunk?: () => Promise<void> } = {},
 ): Promise<void> {
   let carry: Buffer = Buffer.alloc(0);
   let base = 0; // file offset of buf[0]
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    if (options.afterChunk && base > 0) await options.afterChunk();
     const buf: Buffer = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {

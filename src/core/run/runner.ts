@@ -220,6 +220,13 @@ async function execute(
 
   let lastProgress = 0;
   let lastManifest = performance.now();
+  // When each unit waiting to retry sends again: the ETA is never shorter than the longest wait.
+  const retryWaits = new Map<AttemptGate, number>();
+  const longestRetryWait = (now: number): number => {
+    let longest = 0;
+    for (const at of retryWaits.values()) longest = Math.max(longest, at - now);
+    return longest;
+  };
   const maybeProgress = (force = false): void => {
     const t = performance.now();
     if (!force && t - lastProgress < progressEvery) return;
@@ -228,10 +235,12 @@ async function execute(
       const paused = [...breakers.values()].filter((b) => b.current !== 'closed').map((b) => b.origin);
       events.emit({
         type: 'progress',
-        progress: tracker.snapshot(totals, st.inFlight, {
-          retrying: st.retrying,
-          ...(paused.length ? { paused } : {}),
-        }),
+        progress: tracker.snapshot(
+          totals,
+          st.inFlight,
+          { retrying: st.retrying, ...(paused.length ? { paused } : {}) },
+          longestRetryWait(t),
+        ),
       });
     }
     // The manifest carries live totals for readers such as a runs view (cheap: a small atomic rewrite).
@@ -383,6 +392,7 @@ async function execute(
         if (waiting) {
           waiting = false;
           st.retrying--;
+          retryWaits.delete(gate);
         }
         return breaker ? breaker.admit(s) : Promise.resolve();
       },
@@ -392,6 +402,7 @@ async function execute(
           waiting = true;
           st.retrying++;
         }
+        retryWaits.set(gate, performance.now() + (record.waitMs ?? 0));
         events.emit({
           type: 'retry',
           caseId: tc.id,
@@ -406,6 +417,7 @@ async function execute(
     };
     const done = (): void => {
       if (waiting) st.retrying--;
+      retryWaits.delete(gate);
     };
     const p = v.predictor.predict({ testCase: tc, messages, sample, signal, gate });
     p.then(done, done);

@@ -16,7 +16,8 @@ import {
   type ScoringContext,
 } from './aggregate';
 import { rowClusters, type RunColumns, type VariantColumns } from './columns';
-import { comparePaired } from './compare';
+import { compareCases } from './compare';
+import { mergeCases, PairTables, pairRunOf, type PairRun } from './pairing';
 import { formScoring, headlineScoring, type MetricDef } from './metrics';
 import { quantileSorted } from './stats';
 
@@ -302,15 +303,37 @@ export function probeComparison(
   probe: CaseResult[],
   ctx: ScoringContext,
 ): ProbeComparison {
+  const tables = new PairTables();
+  return probeComparisonRuns(
+    { run: pairRunOf(latestResults(titled), ctx, tables) },
+    { run: pairRunOf(latestResults(probe), ctx, tables) },
+    ctx,
+  );
+}
+
+/**
+ * probeComparison over two runs read for pairing (PairRuns sharing their tables, scored with `ctx`); `ownForm`:
+ * a side counts only its units of the run's form.
+ */
+export function probeComparisonRuns(
+  titled: { run: PairRun; ownForm?: boolean },
+  probe: { run: PairRun; ownForm?: boolean },
+  ctx: ScoringContext,
+): ProbeComparison {
   const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const def = fs.metrics.find((m) => m.key === fs.headline)!;
-  const t = latestResults(titled);
-  const p = latestResults(probe);
-  const variants = [...new Set(t.map((r) => r.variant))].filter((v) => p.some((r) => r.variant === v));
+  const present = (side: { run: PairRun; ownForm?: boolean }, v: string): boolean => {
+    const rows = side.run.variants.get(v);
+    if (!rows) return false;
+    if (!side.ownForm) return rows.length > 0;
+    for (let i = 0; i < rows.length; i++) if (rows.ownForm[i] === 1) return true;
+    return false;
+  };
+  const variants = [...titled.run.variants.keys()].filter((v) => present(titled, v) && present(probe, v));
   const rows = variants.map((v): ProbeRow => {
-    const cmp = comparePaired(
-      { label: 'probe', results: p.filter((r) => r.variant === v) },
-      { label: 'titled', results: t.filter((r) => r.variant === v) },
+    const cmp = compareCases(
+      { label: 'probe', cases: mergeCases(probe.run, v, ctx, { ownForm: probe.ownForm }) },
+      { label: 'titled', cases: mergeCases(titled.run, v, ctx, { ownForm: titled.ownForm }) },
       ctx,
       { maxChanged: 0 },
     );

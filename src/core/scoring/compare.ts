@@ -6,7 +6,7 @@
 // one resample of users drives both sides, so what the two sides share cancels out. Binary and choice
 // correctness also get McNemar's exact test (and its mid-p) on the discordant pairs. Observations present on one
 // side only are counted and reported, never mixed in.
-import { getForm, predictionText } from '../forms';
+import { getForm } from '../forms';
 import type { CaseResult, Outcome, TaskForm } from '../types';
 import {
   bootstrapDetailed,
@@ -16,14 +16,18 @@ import {
   DEFAULT_BOOTSTRAP,
   type Estimate,
 } from './bootstrap';
+import { latestResults, type ScoringContext } from './aggregate';
+import { formScoring, type MetricDef } from './metrics';
 import {
-  clustersOf,
-  latestResults,
-  toObservations,
-  type Observation,
-  type ScoringContext,
-} from './aggregate';
-import { binaryScore, formScoring, type MetricDef } from './metrics';
+  mergeCases,
+  outcomeName,
+  PairTables,
+  pairRunOf,
+  pairVariantsOf,
+  type MergedCases,
+  type PairRun,
+  type VariantInfo,
+} from './pairing';
 import { aucMannWhitney, mcnemar, sortedOrder, type McNemarResult } from './stats';
 
 export interface PairedMetricRow {
@@ -80,53 +84,7 @@ export interface CompareOptions {
   maxChanged?: number;
 }
 
-/** A short text of what an observation answered, for change lists and exports. */
-export function answerText(r: CaseResult): string {
-  if (r.outcome !== 'success' || !r.prediction) return r.outcome;
-  return predictionText(r.prediction);
-}
-
-/** One observation per case: its samples' per-case values averaged (weight 1), and the share that failed. */
-/** One case's samples merged: mean scores, and the share of samples the form counts as a hit (McNemar). */
-type CaseObservation = Observation & { failShare: number; samples: number; hitShare: number };
-
-/** The observations of one side merged per case, by case id. */
-export function caseObservations(results: CaseResult[], ctx: ScoringContext): Map<string, CaseObservation> {
-  const byCase = new Map<string, Observation[]>();
-  for (const o of toObservations(latestResults(results), ctx)) {
-    const list = byCase.get(o.caseId);
-    if (list) list.push(o);
-    else byCase.set(o.caseId, [o]);
-  }
-  const form = getForm(ctx.form);
-  const out = new Map<string, CaseObservation>();
-  for (const [id, list] of byCase) {
-    list.sort((x, y) => x.sample - y.sample);
-    const first = list[0];
-    const sums: Record<string, { total: number; count: number }> = {};
-    for (const o of list)
-      for (const [k, v] of Object.entries(o.score)) {
-        const e = (sums[k] ??= { total: 0, count: 0 });
-        e.total += v;
-        e.count++;
-      }
-    const score: Record<string, number> = {};
-    for (const [k, e] of Object.entries(sums)) score[k] = e.total / e.count;
-    const ok = list.find((o) => o.outcome === 'success');
-    out.set(id, {
-      ...first,
-      sample: 0,
-      weight: 1,
-      score,
-      outcome: ok ? 'success' : first.outcome,
-      result: (ok ?? first).result,
-      failShare: list.filter((o) => o.outcome !== 'success').length / list.length,
-      samples: list.length,
-      hitShare: list.reduce((t, o) => t + form.caseOutcome(o.score, ctx.k).hit, 0) / list.length,
-    });
-  }
-  return out;
-}
+export { answerText } from './pairing';
 
 /** A case's majority vote on a 0/1 per-case value averaged over samples: a tie counts as 0 (wrong). */
 const majority = (mean: number | undefined): number => (mean !== undefined && mean > 0.5 ? 1 : 0);
@@ -141,35 +99,92 @@ export function comparePaired(
   ctx: ScoringContext,
   options: CompareOptions = {},
 ): PairedComparison {
+  const tables = new PairTables();
+  const ra = pairRunOf(latestResults(a.results), ctx, tables);
+  const rb = pairRunOf(latestResults(b.results), ctx, tables);
+  return compareCases(
+    { label: a.label, cases: mergeCases(ra, a.results[0]?.variant ?? '', ctx) },
+    { label: b.label, cases: mergeCases(rb, b.results[0]?.variant ?? '', ctx) },
+    ctx,
+    options,
+  );
+}
+
+/**
+ * Dense cluster (user) numbers of cases, in user-id order (as clustersOf numbers them): the same answers give
+ * the same intervals whatever order the lines were written in.
+ */
+function caseClusters(cases: MergedCases, rows: Int32Array): { index: Int32Array; count: number } {
+  const names = cases.tables.userIds.values;
+  const number = new Int32Array(names.length).fill(-1);
+  const present: number[] = [];
+  for (const r of rows) {
+    const u = cases.user[r]!;
+    if (number[u] === -1) {
+      number[u] = 0;
+      present.push(u);
+    }
+  }
+  present.sort((x, y) => (names[x]! < names[y]! ? -1 : names[x]! > names[y]! ? 1 : 0));
+  present.forEach((u, c) => (number[u] = c));
+  const index = new Int32Array(rows.length);
+  rows.forEach((r, i) => (index[i] = number[cases.user[r]!]!));
+  return { index, count: present.length };
+}
+
+/**
+ * comparePaired over two sides' merged cases (mergeCases of one variant each, from PairRuns sharing their
+ * tables): the cases of A that B has, in A's order.
+ */
+export function compareCases(
+  a: { label: string; cases: MergedCases },
+  b: { label: string; cases: MergedCases },
+  ctx: ScoringContext,
+  options: CompareOptions = {},
+): PairedComparison {
   const alpha = options.alpha ?? 0.05;
   const boot = { ...DEFAULT_BOOTSTRAP, ...ctx.bootstrap };
   const fs = formScoring(ctx.form, ctx.k, ctx.candidates);
   const form = getForm(ctx.form);
-  const ca = caseObservations(a.results, ctx);
-  const cb = caseObservations(b.results, ctx);
-  const ids = [...ca.keys()].filter((id) => cb.has(id));
-  const onlyA = ca.size - ids.length;
-  const onlyB = cb.size - ids.length;
-  const oa = ids.map((id) => ca.get(id)!);
-  const ob = ids.map((id) => ({ ...cb.get(id)!, user: ca.get(id)!.user }));
+  const A = a.cases;
+  const B = b.cases;
+  const pa: number[] = [];
+  const pb: number[] = [];
+  for (let j = 0; j < A.length; j++) {
+    const c = A.caseIndex[j]!;
+    const p = c < B.position.length ? B.position[c]! : -1;
+    if (p >= 0) {
+      pa.push(j);
+      pb.push(p);
+    }
+  }
+  const ia = Int32Array.from(pa);
+  const ib = Int32Array.from(pb);
+  pa.length = 0;
+  pb.length = 0;
+  const shared = ia.length;
+  const onlyA = A.length - shared;
+  const onlyB = B.length - shared;
 
-  const { index, count } = clustersOf(oa);
+  const { index, count } = caseClusters(A, ia);
   const w = fs.components.length;
   const sums = new ClusterSums(count, 2 * w);
-  oa.forEach((o, i) => {
-    const c = index[i];
-    fs.fill(o.score, (j, v) => sums.add(c, j, o.weight * v));
-    fs.fill(ob[i].score, (j, v) => sums.add(c, w + j, ob[i].weight * v));
-  });
-  const probabilities = [...oa, ...ob].some(
-    (o) => o.outcome === 'success' && typeof o.score.prob === 'number',
-  );
+  let probabilities = false;
+  for (let s = 0; s < shared; s++) {
+    const c = index[s]!;
+    for (let j = 0; j < w; j++) sums.add(c, j, A.components[j]![ia[s]!]!);
+    for (let j = 0; j < w; j++) sums.add(c, w + j, B.components[j]![ib[s]!]!);
+  }
+  for (let s = 0; s < shared && !probabilities; s++)
+    probabilities = A.outcome[ia[s]!] === 0 && A.hasProb[ia[s]!] === 1;
+  for (let s = 0; s < shared && !probabilities; s++)
+    probabilities = B.outcome[ib[s]!] === 0 && B.hasProb[ib[s]!] === 1;
   // Valid-only figures (bias) are left out: on paired observations they would mix imputed non-answers in.
   const defs: MetricDef[] = fs.metrics.filter(
     (m) => (probabilities || !m.needsProbabilities) && !m.validOnly,
   );
   const linear = defs.filter((m) => m.stat);
-  const n = oa.reduce((s, o) => s + o.weight, 0);
+  const n = shared;
   const stats = linear.flatMap((m) => [
     (t: Float64Array, off: number) => m.stat!(t, off),
     (t: Float64Array, off: number) => m.stat!(t, off + w),
@@ -201,6 +216,7 @@ export function comparePaired(
       verdict,
     };
   };
+  const sides = { A, B, ia, ib, index, count };
   const rows: PairedMetricRow[] = [];
   for (const m of defs) {
     const i = linear.indexOf(m);
@@ -212,63 +228,82 @@ export function comparePaired(
         ]),
       );
     } else if (m.general === 'auc') {
-      rows.push(aucRow(m, oa, ob, index, count, boot, row));
+      rows.push(aucRow(m, sides, boot, row));
     }
   }
-  rows.push(shareRow(oa, ob, index, count, boot, row));
+  rows.push(shareRow(sides, boot, row));
 
   let mc: McNemarResult | undefined;
   if (form.pairedHits) {
     let bc = 0;
     let cb = 0;
-    oa.forEach((o, i) => {
-      const ha = majority(o.hitShare);
-      const hb = majority(ob[i]!.hitShare);
+    for (let s = 0; s < shared; s++) {
+      const ha = majority(A.hitShare[ia[s]!]);
+      const hb = majority(B.hitShare[ib[s]!]);
       if (ha === 1 && hb === 0) bc++;
       if (ha === 0 && hb === 1) cb++;
-    });
+    }
     mc = mcnemar(bc, cb);
   }
 
-  const changed: ChangedCase[] = [];
+  // Changed cases, regressions first (each direction in A's order); with maxChanged only that many are kept.
+  const max = options.maxChanged ?? Infinity;
+  const regressedList: ChangedCase[] = [];
+  const improvedList: ChangedCase[] = [];
+  let improved = 0;
+  let regressed = 0;
   let unchanged = 0;
-  oa.forEach((o, i) => {
-    const p = ob[i];
-    const ca = form.caseOutcome(o.score, ctx.k);
-    const cb = form.caseOutcome(p.score, ctx.k);
-    const ia = ca.hit;
-    const ib = cb.hit;
-    if (ia === ib && o.outcome === p.outcome) {
+  const t = A.tables;
+  for (let s = 0; s < shared; s++) {
+    const x = ia[s]!;
+    const y = ib[s]!;
+    const hitA = A.hit[x]!;
+    const hitB = B.hit[y]!;
+    if (hitA === hitB && A.outcome[x] === B.outcome[y]) {
       unchanged++;
-      return;
+      continue;
     }
-    const ha = ca.value;
-    const hb = cb.value;
-    const improved = ib !== ia ? ib > ia : hb !== ha ? hb > ha : p.outcome === 'success';
-    changed.push({
-      caseId: o.caseId,
-      sample: o.sample,
-      user: o.user,
-      a: { outcome: o.outcome, value: ia, answer: answerText(o.result) },
-      b: { outcome: p.outcome, value: ib, answer: answerText(p.result) },
-      change: improved ? 'improved' : 'regressed',
+    const va = A.value[x]!;
+    const vb = B.value[y]!;
+    const up = hitB !== hitA ? hitB > hitA : vb !== va ? vb > va : B.outcome[y] === 0;
+    if (up) improved++;
+    else regressed++;
+    const list = up ? improvedList : regressedList;
+    if (list.length >= max) continue;
+    list.push({
+      caseId: t.caseIds.values[A.caseIndex[x]!]!,
+      sample: 0,
+      user: t.userIds.values[A.user[x]!]!,
+      a: { outcome: outcomeName(A.outcome[x]!), value: hitA, answer: t.answers.values[A.answer[x]!]! },
+      b: { outcome: outcomeName(B.outcome[y]!), value: hitB, answer: t.answers.values[B.answer[y]!]! },
+      change: up ? 'improved' : 'regressed',
     });
-  });
-  changed.sort((x, y) => (x.change === y.change ? 0 : x.change === 'regressed' ? -1 : 1));
-  const improved = changed.filter((c) => c.change === 'improved').length;
+  }
+  const changed = regressedList.concat(improvedList);
+  let observations = 0;
+  for (let s = 0; s < shared; s++) observations += A.samples[ia[s]!]!;
   return {
     a: a.label,
     b: b.label,
     form: ctx.form,
     headline: fs.headline,
-    shared: { observations: oa.reduce((n, o) => n + o.samples, 0), cases: oa.length, users: count },
+    shared: { observations, cases: shared, users: count },
     onlyA,
     onlyB,
     metrics: rows,
     ...(mc ? { mcnemar: mc } : {}),
     changed: options.maxChanged !== undefined ? changed.slice(0, options.maxChanged) : changed,
-    changes: { improved, regressed: changed.length - improved, unchanged },
+    changes: { improved, regressed, unchanged },
   };
+}
+
+interface Sides {
+  A: MergedCases;
+  B: MergedCases;
+  ia: Int32Array;
+  ib: Int32Array;
+  index: Int32Array;
+  count: number;
 }
 
 type RowMaker = (
@@ -287,47 +322,41 @@ function plain(e: Estimate): Estimate {
 
 function aucRow(
   m: MetricDef,
-  oa: Observation[],
-  ob: Observation[],
-  cluster: Int32Array,
-  clusters: number,
+  { A, B, ia, ib, index: cluster, count: clusters }: Sides,
   boot: typeof DEFAULT_BOOTSTRAP,
   row: RowMaker,
 ): PairedMetricRow {
-  const side = (obs: Observation[]) => {
-    const score = Float64Array.from(obs, (o) => binaryScore(o.score));
-    const positive = Uint8Array.from(obs, (o) => (o.score.truth === 1 ? 1 : 0));
+  const side = (cases: MergedCases, rows: Int32Array) => {
+    const score = Float64Array.from(rows, (r) => cases.binary[r]!);
+    const positive = Uint8Array.from(rows, (r) => cases.positive[r]!);
     return { score, positive, order: sortedOrder(score) };
   };
-  const A = side(oa);
-  const B = side(ob);
-  const w = new Float64Array(oa.length);
-  const auc = (cw: Int32Array, s: typeof A) => {
-    for (let i = 0; i < oa.length; i++) w[i] = cw[cluster[i]] * oa[i].weight;
+  const SA = side(A, ia);
+  const SB = side(B, ib);
+  const w = new Float64Array(ia.length);
+  const auc = (cw: Int32Array, s: typeof SA) => {
+    for (let i = 0; i < ia.length; i++) w[i] = cw[cluster[i]!]!;
     return aucMannWhitney(s.score, s.positive, w, s.order);
   };
   const ones = new Int32Array(clusters).fill(1);
-  const n = oa.reduce((s, o) => s + o.weight, 0);
-  const diff = bootstrapGeneral(clusters, (cw) => auc(cw, B) - auc(cw, A), n, boot);
-  return row(m, auc(ones, A), auc(ones, B), diff, diff.boots);
+  const n = ia.length;
+  const diff = bootstrapGeneral(clusters, (cw) => auc(cw, SB) - auc(cw, SA), n, boot);
+  return row(m, auc(ones, SA), auc(ones, SB), diff, diff.boots);
 }
 
 /** The invalid-or-error share, compared like a metric (lower is better). */
 function shareRow(
-  oa: CaseObservation[],
-  ob: CaseObservation[],
-  cluster: Int32Array,
-  clusters: number,
+  { A, B, ia, ib, index: cluster, count: clusters }: Sides,
   boot: typeof DEFAULT_BOOTSTRAP,
   row: RowMaker,
 ): PairedMetricRow {
   const sums = new ClusterSums(clusters, 3);
-  oa.forEach((o, i) => {
-    sums.add(cluster[i], 0, o.weight);
-    sums.add(cluster[i], 1, o.weight * o.failShare);
-    sums.add(cluster[i], 2, ob[i].weight * ob[i].failShare);
-  });
-  const n = oa.reduce((s, o) => s + o.weight, 0);
+  for (let s = 0; s < ia.length; s++) {
+    sums.add(cluster[s]!, 0, 1);
+    sums.add(cluster[s]!, 1, A.failShare[ia[s]!]!);
+    sums.add(cluster[s]!, 2, B.failShare[ib[s]!]!);
+  }
+  const n = ia.length;
   const [ea, eb, d] = bootstrapDetailed(
     sums,
     [
@@ -361,13 +390,7 @@ export interface RunComparison {
   probe?: { titled: 'a' | 'b' };
 }
 
-/** A variant as the pairing sees it. */
-export interface VariantInfo {
-  id: string;
-  model: string;
-  template: string | null;
-  kind: 'llm' | 'baseline';
-}
+export type { VariantInfo } from './pairing';
 
 /** The variants of a set of results, in order of first appearance. */
 export function variantsOf(results: CaseResult[]): VariantInfo[] {
@@ -470,16 +493,36 @@ export function compareRuns(
     warnings?: string[];
   } = {},
 ): RunComparison {
+  const tables = new PairTables();
+  const ra = pairRunOf(a.results, ctx, tables);
+  const rb = b.results === a.results ? ra : pairRunOf(b.results, ctx, tables);
+  return comparePairRuns({ label: a.label, run: ra }, { label: b.label, run: rb }, ctx, options);
+}
+
+/**
+ * compareRuns over two runs read for pairing (PairRuns sharing their tables: `readPairRuns`, or the same run
+ * twice to compare two of its variants).
+ */
+export function comparePairRuns(
+  a: { label: string; run: PairRun },
+  b: { label: string; run: PairRun },
+  ctx: ScoringContext,
+  options: CompareOptions & {
+    pair?: { a: string; b: string };
+    pairs?: { a: string; b: string }[];
+    warnings?: string[];
+  } = {},
+): RunComparison {
   const requested = options.pairs ?? (options.pair ? [options.pair] : undefined);
-  const paired = pairVariants(variantsOf(a.results), variantsOf(b.results), requested, {
+  const paired = pairVariants(pairVariantsOf(a.run), pairVariantsOf(b.run), requested, {
     a: a.label,
     b: b.label,
   });
   const warnings = [...(options.warnings ?? [])];
   const variants = paired.pairs.map((p) => {
-    const cmp = comparePaired(
-      { label: p.a, results: a.results.filter((r) => r.variant === p.a) },
-      { label: p.b, results: b.results.filter((r) => r.variant === p.b) },
+    const cmp = compareCases(
+      { label: p.a, cases: mergeCases(a.run, p.a, ctx) },
+      { label: p.b, cases: mergeCases(b.run, p.b, ctx) },
       ctx,
       options,
     );

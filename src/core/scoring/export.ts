@@ -4,8 +4,10 @@
 // writes one object per line with the same fields.
 import { expectedText } from '../forms';
 import type { CaseResult } from '../types';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { isBlank, parseWithoutMessages, scanLines } from '../run/results';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
-import { answerText } from './compare';
+import { answerText } from './pairing';
 
 export type ExportRow = Record<string, string | number | boolean | null>;
 
@@ -49,39 +51,182 @@ export function exportRows(
   const latest = latestResults(results);
   const metricCols: string[] = [];
   const rows = latest.map((r): ExportRow => {
-    const score = r.expected ? scoreResult(r, ctx) : (r.score ?? {});
+    const score = exportScore(r, ctx);
     for (const k of Object.keys(score)) if (!metricCols.includes(k)) metricCols.push(k);
-    const row: ExportRow = {
-      run: runId,
-      caseId: r.caseId,
-      variant: r.variant,
-      model: r.model,
-      template: r.template,
-      sample: r.sample,
-      user: r.user,
-      form: r.form,
-      outcome: r.outcome,
-      reason: r.reason ?? null,
-      expected: r.expected ? expectedText(r.expected, { scale: ctx.scale }) : null,
-      prediction: r.outcome === 'success' && r.prediction ? answerText(r) : null,
-      probability: typeof r.prediction?.probability === 'number' ? r.prediction.probability : null,
-      raw: r.raw ?? null,
-      historyLength: r.historyLength,
-      targetPopularity: r.targetPopularity,
-      latencyMs: r.latencyMs,
-      promptTokens: r.usage?.prompt ?? null,
-      completionTokens: r.usage?.completion ?? null,
-      reasoningTokens: r.usage?.reasoning ?? null,
-      costUsd: r.costUsd ?? null,
-      cached: r.cached ?? null,
-      attempts: r.attempts ?? null,
-      finishedAt: r.finishedAt,
-    };
-    for (const [k, v] of Object.entries(score)) row[`metric.${k}`] = v;
-    return row;
+    return exportRow(runId, r, score, ctx);
   });
   const columns = [...EXPORT_COLUMNS, ...metricCols.map((k) => `metric.${k}`)];
   return { columns, rows };
+}
+
+/** A result's per-case values as the export writes them (a line without an expected answer: its own score). */
+function exportScore(r: CaseResult, ctx: ScoringContext): Record<string, number> {
+  return r.expected ? scoreResult(r, ctx) : (r.score ?? {});
+}
+
+/** One export row. */
+function exportRow(
+  runId: string,
+  r: CaseResult,
+  score: Record<string, number>,
+  ctx: ScoringContext,
+): ExportRow {
+  const row: ExportRow = {
+    run: runId,
+    caseId: r.caseId,
+    variant: r.variant,
+    model: r.model,
+    template: r.template,
+    sample: r.sample,
+    user: r.user,
+    form: r.form,
+    outcome: r.outcome,
+    reason: r.reason ?? null,
+    expected: r.expected ? expectedText(r.expected, { scale: ctx.scale }) : null,
+    prediction: r.outcome === 'success' && r.prediction ? answerText(r) : null,
+    probability: typeof r.prediction?.probability === 'number' ? r.prediction.probability : null,
+    raw: r.raw ?? null,
+    historyLength: r.historyLength,
+    targetPopularity: r.targetPopularity,
+    latencyMs: r.latencyMs,
+    promptTokens: r.usage?.prompt ?? null,
+    completionTokens: r.usage?.completion ?? null,
+    reasoningTokens: r.usage?.reasoning ?? null,
+    costUsd: r.costUsd ?? null,
+    cached: r.cached ?? null,
+    attempts: r.attempts ?? null,
+    finishedAt: r.finishedAt,
+  };
+  for (const [k, v] of Object.entries(score)) row[`metric.${k}`] = v;
+  return row;
+}
+
+/**
+ * Streams the export of a run's results file to `write`: the same rows as exportRows on the run as the store
+ * reads it (a unit at the place of its first line, with its last line's values), the same bytes as toCsv or
+ * toJsonl of them, in bounded memory. Two passes: the first finds each unit's first and last line (byte
+ * offsets, ~24 bytes a unit besides the interned case ids) and the metric columns; the second writes each unit
+ * when it meets its first line, reading the last one back when the unit was written again later (a resume, a
+ * re-run). Returns the rows written.
+ */
+export async function streamExport(
+  file: string,
+  runId: string,
+  ctx: ScoringContext,
+  format: 'csv' | 'jsonl',
+  write: (text: string) => void | Promise<void>,
+): Promise<number> {
+  if (!existsSync(file)) {
+    if (format === 'csv') await write(csvRecord(EXPORT_COLUMNS, EXPORT_COLUMNS));
+    return 0;
+  }
+  const caseIds = new Map<string, number>();
+  const slots = new Map<string, Int32Array>();
+  const shapes = new Map<string, number>();
+  const shapeKeys: string[][] = [];
+  let n = 0;
+  let firstOffset = new Float64Array(1024);
+  let lastOffset = new Float64Array(1024);
+  let lastEnd = new Float64Array(1024);
+  let shape = new Int32Array(1024);
+  const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+    const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  const parse = (buf: Buffer, start: number, end: number): CaseResult | undefined => {
+    if (isBlank(buf, start, end)) return undefined;
+    try {
+      return parseWithoutMessages(buf, start, end);
+    } catch {
+      return undefined; // a corrupt line, skipped as every reader skips it
+    }
+  };
+  await scanLines(file, (buf, start, end, offset) => {
+    const r = parse(buf, start, end);
+    if (!r) return;
+    let c = caseIds.get(r.caseId);
+    if (c === undefined) caseIds.set(r.caseId, (c = caseIds.size));
+    const group = `${r.variant}\u0000${r.sample}`;
+    let byCase = slots.get(group);
+    if (!byCase || byCase.length <= c) {
+      const grown = new Int32Array(Math.max(1024, (c + 1) * 2)).fill(-1);
+      if (byCase) grown.set(byCase);
+      slots.set(group, (byCase = grown));
+    }
+    let u = byCase[c]!;
+    if (u < 0) {
+      if (n === firstOffset.length) {
+        firstOffset = grow(firstOffset);
+        lastOffset = grow(lastOffset);
+        lastEnd = grow(lastEnd);
+        shape = grow(shape);
+      }
+      u = byCase[c] = n++;
+      firstOffset[u] = offset;
+    }
+    lastOffset[u] = offset;
+    lastEnd[u] = offset + (end - start);
+    const keys = Object.keys(exportScore(r, ctx));
+    const joined = keys.join('\u0000');
+    let id = shapes.get(joined);
+    if (id === undefined) {
+      shapes.set(joined, (id = shapeKeys.length));
+      shapeKeys.push(keys);
+    }
+    shape[u] = id;
+  });
+  caseIds.clear();
+  slots.clear();
+  // The metric columns: the union of the rows' keys, in row order.
+  const metricCols: string[] = [];
+  const seen = new Uint8Array(shapeKeys.length);
+  for (let u = 0; u < n; u++) {
+    if (seen[shape[u]!]) continue;
+    seen[shape[u]!] = 1;
+    for (const k of shapeKeys[shape[u]!]!) if (!metricCols.includes(k)) metricCols.push(k);
+  }
+  const columns = [...EXPORT_COLUMNS, ...metricCols.map((k) => `metric.${k}`)];
+  let pending = format === 'csv' ? csvRecord(columns, columns) : '';
+  const flush = async (): Promise<void> => {
+    if (pending) await write(pending);
+    pending = '';
+  };
+  const emit = (r: CaseResult): void => {
+    const row = exportRow(runId, r, exportScore(r, ctx), ctx);
+    pending +=
+      format === 'csv'
+        ? csvRecord(
+            columns,
+            columns.map((c) => row[c]),
+          )
+        : jsonlRecord(columns, row);
+  };
+  // Second pass: lines are met in file order, so units in the order of their first lines.
+  let next = 0;
+  const fd = openSync(file, 'r');
+  try {
+    await scanLines(
+      file,
+      (buf, start, end, offset) => {
+        if (next >= n || offset !== firstOffset[next]) return;
+        const u = next++;
+        let r: CaseResult | undefined;
+        if (lastOffset[u] === offset) r = parse(buf, start, end);
+        else {
+          const b = Buffer.alloc(lastEnd[u]! - lastOffset[u]!);
+          readSync(fd, b, 0, b.length, lastOffset[u]!);
+          r = parse(b, 0, b.length);
+        }
+        if (r) emit(r);
+      },
+      { afterChunk: flush },
+    );
+  } finally {
+    closeSync(fd);
+  }
+  await flush();
+  return next;
 }
 
 export type CsvCell = string | number | boolean | null | undefined;
@@ -118,6 +263,19 @@ export function toCsv(columns: readonly string[], rows: readonly (ExportRow | re
   const lines = [columns.map(csvField).join(',')];
   for (const r of rows) lines.push(cells(r).map(csvField).join(','));
   return lines.join('\r\n') + '\r\n';
+}
+
+/** One CSV record as toCsv writes it, with its CRLF (cells in column order). */
+function csvRecord(columns: readonly string[], cells: readonly CsvCell[]): string {
+  return columns.map((_, i) => csvField(cells[i])).join(',') + '\r\n';
+}
+
+/** One JSON Lines record as toJsonl writes it, with its newline. */
+function jsonlRecord(columns: readonly string[], r: ExportRow): string {
+  const o: ExportRow = {};
+  for (const c of columns)
+    if (c in r) o[c] = typeof r[c] === 'number' && !Number.isFinite(r[c]) ? null : r[c];
+  return JSON.stringify(o) + '\n';
 }
 
 function isCellArray(r: ExportRow | readonly CsvCell[]): r is readonly CsvCell[] {

@@ -8,6 +8,7 @@ export * from './columns';
 export { aucMannWhitney, mcnemar, chiSquareTest, type McNemarResult } from './stats';
 export { seededRandom } from './random';
 export * from './compare';
+export { PairTables, pairRunOf, mergeCases, type PairRun, type MergedCases } from './pairing';
 export * from './protocol';
 export * from './breakdown';
 export * from './report';

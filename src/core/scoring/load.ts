@@ -1,15 +1,13 @@
 // Finding and reading a run for the reporting commands: `<run>` is a run folder or a run id under the store root.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { CaseResult } from '../types';
-import { readResults, slimResultParser } from '../run/results';
+import { parseWithoutMessages, readResults } from '../run/results';
 import {
   readRun,
   readRunManifest,
   RUN_MANIFEST_FILE,
   RUN_RESULTS_FILE,
   runsDir,
-  unitKey,
   withLiveStatus,
   type ReadRun,
   type ReadRunOptions,
@@ -17,8 +15,12 @@ import {
   type ScanResult,
 } from '../run/store';
 import { ResultColumnsBuilder, type RunColumns } from './columns';
+import type { ScoringContext } from './aggregate';
+import { mergeCases, PairRunBuilder, PairTables, type PairRun } from './pairing';
+import { tableContext, tableSummaries, type TableOptions, type TableRunRead } from './table';
+import { probeComparisonRuns } from './breakdown';
 import {
-  addBestBaseline,
+  addBestBaselineCases,
   bestBaselinePairs,
   reportFromColumns,
   scoringContext,
@@ -40,6 +42,57 @@ export async function loadRun(dirOrId: string, options: LoadRunOptions): Promise
   return readRun(path.resolve(options.cwd, dirOrId), root, read).catch(() => readRun(dirOrId, root, read));
 }
 
+/** A run's folder (by folder or id) and manifest, without reading its results. */
+export function findRun(dirOrId: string, options: LoadRunOptions): { dir: string; manifest: RunManifest } {
+  const root = path.resolve(options.cwd, options.root ?? '.ubp');
+  const dir = [path.resolve(options.cwd, dirOrId), path.join(runsDir(root), dirOrId)].find((d) =>
+    existsSync(path.join(d, RUN_MANIFEST_FILE)),
+  );
+  if (!dir) throw new Error(`no run "${dirOrId}" in ${runsDir(root)} (no ${RUN_MANIFEST_FILE} found)`);
+  return { dir, manifest: withLiveStatus(dir, readRunManifest(dir)) };
+}
+
+/**
+ * A run's results read for pairing (pairing.ts) in one streaming pass, scored with `ctx`, into `tables` (shared
+ * by the runs compared). A million results take tens of MB, not an object each.
+ */
+export async function readPairRun(
+  dir: string,
+  ctx: ScoringContext,
+  tables: PairTables,
+  only?: ReadonlySet<string>,
+): Promise<{ run: PairRun; scan: ScanResult }> {
+  const builder = new PairRunBuilder(tables, ctx, only);
+  const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+    parse: builder.parser(),
+  });
+  return { run: builder.finish(), scan };
+}
+
+/**
+ * What `ubp table` reads of a run, in one streaming pass: each variant's summary (from columns, dropped once
+ * summarised) and the units for pairing (into `tables`, shared by the table's runs).
+ */
+export async function readTableRun(
+  dirOrId: string,
+  options: LoadRunOptions & TableOptions,
+  tables: PairTables,
+): Promise<TableRunRead> {
+  const { dir, manifest } = findRun(dirOrId, options);
+  const ctx = tableContext(manifest, options);
+  const columns = new ResultColumnsBuilder(ctx);
+  const pair = new PairRunBuilder(tables, ctx);
+  await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+    parse: (buf, start, end) => {
+      const r = parseWithoutMessages(buf, start, end);
+      columns.add(r);
+      pair.add(r);
+      return null;
+    },
+  });
+  return { manifest, summaries: tableSummaries(columns.finish()), pair: pair.finish() };
+}
+
 /** A run read as columns (what a report needs), not as one object per results line. */
 export interface RunAsColumns {
   dir: string;
@@ -56,12 +109,7 @@ export async function loadRunColumns(
   dirOrId: string,
   options: LoadRunOptions & Pick<ReportOptions, 'k' | 'bootstrap'>,
 ): Promise<RunAsColumns> {
-  const root = path.resolve(options.cwd, options.root ?? '.ubp');
-  const dir = [path.resolve(options.cwd, dirOrId), path.join(runsDir(root), dirOrId)].find((d) =>
-    existsSync(path.join(d, RUN_MANIFEST_FILE)),
-  );
-  if (!dir) throw new Error(`no run "${dirOrId}" in ${runsDir(root)} (no ${RUN_MANIFEST_FILE} found)`);
-  const manifest = withLiveStatus(dir, readRunManifest(dir));
+  const { dir, manifest } = findRun(dirOrId, options);
   const builder = new ResultColumnsBuilder(scoringContext(manifest, options));
   const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
     parse: builder.parser(),
@@ -70,42 +118,37 @@ export async function loadRunColumns(
 }
 
 /**
- * `ubp report`'s report of a run read as columns. The paired comparison of each LLM with the best baseline
- * reads those variants' lines again (slim objects of those variants only); the rest comes from the columns.
+ * `ubp report`'s report of a run read as columns. The paired comparison of each LLM with the best baseline and
+ * the knowledge probe (`probeRun`: the probe twin of this run, or the titled twin when this run is the probe)
+ * read the runs again for pairing (pairing.ts: columns, no object per result); the rest comes from the columns.
  */
-export async function reportRunColumns(run: RunAsColumns, options: ReportOptions = {}): Promise<Report> {
+export async function reportRunColumns(
+  run: RunAsColumns,
+  options: Omit<ReportOptions, 'probe'> & { probeRun?: { dir: string; manifest: RunManifest } } = {},
+): Promise<Report> {
+  const { probeRun, ...rest } = options;
   const report = reportFromColumns(run.manifest, run.columns, {
-    ...options,
+    ...rest,
     dir: options.dir ?? run.dir,
     scan: options.scan ?? run.scan,
   });
   const pairs = bestBaselinePairs(report);
-  if (pairs) {
-    const wanted = new Set([pairs.best, ...pairs.llms]);
-    const form = run.columns.ctx.form;
-    // As the run store reads them: a unit keeps the place of its first line and the values of its last.
-    const byKey = new Map<string, CaseResult>();
-    const slim = slimResultParser();
-    await readResults(
-      path.join(run.dir, RUN_RESULTS_FILE),
-      (r: CaseResult | null) => {
-        if (r) byKey.set(unitKey(r.caseId, r.variant, r.sample), r);
-      },
-      {
-        parse: (buf, start, end) => {
-          const r = slim(buf, start, end);
-          return wanted.has(r.variant) ? r : null;
-        },
-      },
-    );
-    const groups = new Map<string, CaseResult[]>();
-    for (const r of byKey.values()) {
-      if (r.expected?.form !== form) continue;
-      const list = groups.get(r.variant);
-      if (list) list.push(r);
-      else groups.set(r.variant, [r]);
-    }
-    addBestBaseline(report, pairs, run.columns.ctx, (id) => groups.get(id) ?? []);
+  if (!pairs && !probeRun) return report;
+  const ctx = run.columns.ctx;
+  const tables = new PairTables();
+  const wanted = pairs && !probeRun ? new Set([pairs.best, ...pairs.llms]) : undefined;
+  const own = (await readPairRun(run.dir, ctx, tables, wanted)).run;
+  if (pairs) addBestBaselineCases(report, pairs, ctx, (id) => mergeCases(own, id, ctx, { ownForm: true }));
+  if (probeRun) {
+    const other = (await readPairRun(probeRun.dir, ctx, tables)).run;
+    // As buildReport: this run's units of its form; the other run's as they are.
+    const thisIsProbe = Boolean((run.manifest.config?.task as { probe?: boolean } | undefined)?.probe);
+    report.probe = {
+      ...(thisIsProbe
+        ? probeComparisonRuns({ run: other }, { run: own, ownForm: true }, ctx)
+        : probeComparisonRuns({ run: own, ownForm: true }, { run: other }, ctx)),
+      probeRun: thisIsProbe ? run.manifest.id : probeRun.manifest.id,
+    };
   }
   return report;
 }

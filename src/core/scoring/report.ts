@@ -24,7 +24,8 @@ import {
   type ProbeComparison,
   type VariantBreakdowns,
 } from './breakdown';
-import { comparePaired } from './compare';
+import { compareCases, comparePaired } from './compare';
+import type { MergedCases } from './pairing';
 import type { MemorisationRow } from './memorisation';
 import { normaliseMetricKey } from './metrics';
 import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
@@ -220,6 +221,28 @@ export function addBestBaseline(
     const cmp = comparePaired(
       { label: pairs.best, results: resultsOf(pairs.best) },
       { label: v.variant, results: resultsOf(v.variant) },
+      ctx,
+      { maxChanged: 0 },
+    );
+    const row = cmp.metrics.find((m) => m.key === key)!;
+    v.vsBestBaseline = { baseline: pairs.best, diff: row.diff, p: row.p, verdict: row.verdict };
+  }
+}
+
+/** addBestBaseline over merged cases (`casesOf`: mergeCases of a variant, units of the run's form). */
+export function addBestBaselineCases(
+  report: Report,
+  pairs: { best: string; llms: string[] },
+  ctx: ScoringContext,
+  casesOf: (variant: string) => MergedCases,
+): void {
+  const key = report.headline.key;
+  const best = casesOf(pairs.best);
+  for (const v of report.variants) {
+    if (v.kind !== 'llm') continue;
+    const cmp = compareCases(
+      { label: pairs.best, cases: best },
+      { label: v.variant, cases: casesOf(v.variant) },
       ctx,
       { maxChanged: 0 },
     );

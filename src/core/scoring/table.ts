@@ -6,9 +6,11 @@ import { canonicalJson } from '../canonicalJson';
 import { getForm, hasForm } from '../forms';
 import type { RunManifest } from '../run/store';
 import type { CaseResult, TaskForm } from '../types';
-import { latestResults, summariseVariant, type VariantSummary } from './aggregate';
+import { latestResults, summariseColumns, type ScoringContext, type VariantSummary } from './aggregate';
 import type { Estimate } from './bootstrap';
-import { comparePaired } from './compare';
+import { resultColumns, type RunColumns } from './columns';
+import { compareCases } from './compare';
+import { mergeCases, PairTables, pairRunOf, type MergedCases, type PairRun } from './pairing';
 import { toCsv, type ExportRow } from './export';
 import { formScoring, normaliseMetricKey } from './metrics';
 import { runProtocol } from './protocol';
@@ -17,6 +19,50 @@ import { scoringContext, variantEstimate } from './report';
 export interface TableRun {
   manifest: RunManifest;
   results: CaseResult[];
+}
+
+/**
+ * What the table reads of one run (tableRunOf, or load.ts's readTableRun: one streaming pass): each variant's
+ * summary (of the run's form), and the run's units for pairing (tables shared by every run of the table).
+ */
+export interface TableRunRead {
+  manifest: RunManifest;
+  /** Per variant of the run's form, in order of its first unit: model and template of that unit, the summary. */
+  summaries: Map<string, { model: string; template: string | null; summary: VariantSummary }>;
+  pair: PairRun;
+}
+
+/** The scoring context the table reads a run with. */
+export function tableContext(manifest: RunManifest, options: TableOptions = {}): ScoringContext {
+  return { ...scoringContext(manifest), bootstrap: tableBootstrap(options) };
+}
+
+const tableBootstrap = (options: TableOptions) => ({
+  resamples: options.bootstrap?.resamples ?? 1000,
+  seed: options.bootstrap?.seed ?? 0,
+});
+
+/** Each variant's summary from a run's columns (of the run's form). */
+export function tableSummaries(columns: RunColumns): TableRunRead['summaries'] {
+  const out: TableRunRead['summaries'] = new Map();
+  for (const v of columns.variants)
+    out.set(v.variant, { model: v.model, template: v.template, summary: summariseColumns(columns, v) });
+  return out;
+}
+
+/** What the table reads of a run whose results are in memory. */
+export function tableRunOf(
+  run: TableRun,
+  options: TableOptions = {},
+  tables = new PairTables(),
+): TableRunRead {
+  const ctx = tableContext(run.manifest, options);
+  const latest = latestResults(run.results).filter((r) => r.expected?.form === run.manifest.dataset.form);
+  return {
+    manifest: run.manifest,
+    summaries: tableSummaries(resultColumns(latest, ctx)),
+    pair: pairRunOf(run.results, ctx, tables),
+  };
 }
 
 export interface TableOptions {
@@ -116,13 +162,22 @@ function casesKey(m: RunManifest): string {
 
 /** Builds the table. Throws when the reference names no row, listing the rows. */
 export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): PaperTable {
+  const tables = new PairTables();
+  return paperTable(
+    runs.map((r) => tableRunOf(r, options, tables)),
+    options,
+  );
+}
+
+/** Builds the table from what was read of each run (TableRunRead, their pairing tables shared). */
+export function paperTable(runs: TableRunRead[], options: TableOptions = {}): PaperTable {
   if (!runs.length) throw new Error('no runs to tabulate');
   const alpha = options.alpha ?? 0.05;
-  const bootstrap = { resamples: options.bootstrap?.resamples ?? 1000, seed: options.bootstrap?.seed ?? 0 };
+  const bootstrap = tableBootstrap(options);
   const metricName = options.metric ? normaliseMetricKey(options.metric) : undefined;
 
   // Columns: groups of runs over the same cases (or one per run).
-  const groups = new Map<string, TableRun[]>();
+  const groups = new Map<string, TableRunRead[]>();
   for (const run of runs) {
     const key = options.columns === 'run' ? run.manifest.id : casesKey(run.manifest);
     const list = groups.get(key);
@@ -131,9 +186,8 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
   }
 
   interface Entry {
-    run: TableRun;
+    run: TableRunRead;
     variant: string;
-    results: CaseResult[];
     summary: VariantSummary;
   }
   const columnEntries: Map<string, Entry>[] = [];
@@ -145,14 +199,6 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
     const ordered = [...group].sort((a, b) => a.manifest.startedAt.localeCompare(b.manifest.startedAt));
     for (const run of ordered) {
       const m = run.manifest;
-      const ctx = { ...scoringContext(m), bootstrap };
-      const latest = latestResults(run.results).filter((r) => r.expected?.form === m.dataset.form);
-      const byVariant = new Map<string, CaseResult[]>();
-      for (const r of latest) {
-        const list = byVariant.get(r.variant);
-        if (list) list.push(r);
-        else byVariant.set(r.variant, [r]);
-      }
       const templatesOf = new Map<string, Set<string>>();
       for (const v of m.variants) {
         if (v.kind !== 'llm') continue;
@@ -160,17 +206,16 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
         set.add(v.template ?? '');
         templatesOf.set(v.model, set);
       }
-      for (const [variant, results] of byVariant) {
+      for (const [variant, first] of run.summaries) {
         const declared = m.variants.find((v) => v.id === variant);
-        const model = declared?.model ?? results[0].model;
+        const model = declared?.model ?? first.model;
         const kind = declared?.kind ?? (variant.startsWith('baseline:') ? 'baseline' : 'llm');
         const several = (templatesOf.get(model)?.size ?? 0) > 1;
-        const key = several ? `${model} (${declared?.template ?? results[0].template})` : model;
+        const key = several ? `${model} (${declared?.template ?? first.template})` : model;
         // Baselines are fitted the same way in every run over the same cases; a model asked twice is noted.
         if (entries.has(key) && kind === 'llm')
           notes.push(`${key}: shown from run ${m.id}, the later of its runs over these cases.`);
-        const summary = summariseVariant(results, ctx);
-        entries.set(key, { run, variant, results, summary });
+        entries.set(key, { run, variant, summary: first.summary });
         if (!rowKinds.has(key)) rowKinds.set(key, kind);
       }
     }
@@ -185,13 +230,7 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
       (key === 'invalidShare' || key === 'errorShare'
         ? { key, label: key === 'invalidShare' ? 'Invalid' : 'Error', higherIsBetter: false }
         : undefined);
-    const users = new Set<string>();
-    const caseIds = new Set<string>();
-    for (const e of entries.values())
-      for (const r of e.results) {
-        users.add(r.user);
-        caseIds.add(r.caseId);
-      }
+    const { users, cases } = distinctOf([...entries.values()]);
     const ctx = scoringContext(first);
     const protocol = runProtocol(first, first.dataset.form);
     const choiceLike = Boolean(getForm(first.dataset.form).candidates);
@@ -201,15 +240,15 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
       dataset: first.dataset.name,
       runs: ordered.map((r) => r.manifest.id),
       ...(def ? { metric: { key: def.key, label: def.label, higherIsBetter: def.higherIsBetter } } : {}),
-      cases: caseIds.size,
-      users: users.size,
+      cases,
+      users,
       k: ctx.k,
       ...(choiceLike && ctx.candidates !== undefined ? { candidates: ctx.candidates } : {}),
       ...(choiceLike ? { negatives: task.negatives ?? 'uniform' } : {}),
       split: protocol.split + (protocol.cutoff ? ` at ${protocol.cutoff}` : ''),
       caveats: protocol.notes,
       probe: Boolean(task.probe),
-      partial: ordered.some((r) => latestResults(r.results).length < (r.manifest.totals?.units ?? 0)),
+      partial: ordered.some((r) => r.pair.units < (r.manifest.totals?.units ?? 0)),
     };
   });
   titleColumns(columns, runs);
@@ -231,6 +270,15 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
       throw new Error(`--reference "${want}" names no row of the table (rows: ${ordered.join(', ')})`);
   }
 
+  // A variant's cases merged once, whatever the number of rows compared with it.
+  const mergedCache = new Map<TableRunRead, Map<string, MergedCases>>();
+  const merged = (run: TableRunRead, variant: string, ctx: ScoringContext): MergedCases => {
+    let byVariant = mergedCache.get(run);
+    if (!byVariant) mergedCache.set(run, (byVariant = new Map()));
+    let m = byVariant.get(variant);
+    if (!m) byVariant.set(variant, (m = mergeCases(run.pair, variant, ctx, { ownForm: true })));
+    return m;
+  };
   const rows: TableRow[] = ordered.map((key) => ({
     key,
     kind: rowKinds.get(key)!,
@@ -249,9 +297,9 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
       const ref = reference !== undefined && reference !== key ? columnEntries[ci].get(reference) : undefined;
       if (ref) {
         const ctx = { ...scoringContext(e.run.manifest), bootstrap };
-        const cmp = comparePaired(
-          { label: reference!, results: ref.results },
-          { label: key, results: e.results },
+        const cmp = compareCases(
+          { label: reference!, cases: merged(ref.run, ref.variant, ctx) },
+          { label: key, cases: merged(e.run, e.variant, ctx) },
           ctx,
           { alpha, maxChanged: 0 },
         );
@@ -290,8 +338,34 @@ export function buildPaperTable(runs: TableRun[], options: TableOptions = {}): P
   };
 }
 
+/** Distinct users and cases over the entries' units of the run's form. */
+function distinctOf(entries: { run: TableRunRead; variant: string }[]): { users: number; cases: number } {
+  if (!entries.length) return { users: 0, cases: 0 };
+  const t = entries[0]!.run.pair.tables;
+  const users = new Uint8Array(t.userIds.size);
+  const cases = new Uint8Array(t.caseIds.size);
+  let u = 0;
+  let c = 0;
+  for (const e of entries) {
+    const v = e.run.pair.variants.get(e.variant);
+    if (!v) continue;
+    for (let i = 0; i < v.length; i++) {
+      if (v.ownForm[i] !== 1) continue;
+      if (!users[v.userIndex[i]!]) {
+        users[v.userIndex[i]!] = 1;
+        u++;
+      }
+      if (!cases[v.caseIndex[i]!]) {
+        cases[v.caseIndex[i]!] = 1;
+        c++;
+      }
+    }
+  }
+  return { users: u, cases: c };
+}
+
 /** Titles from what tells the columns apart: form, data set, probe, K; the run's name when nothing does. */
-function titleColumns(columns: TableColumn[], runs: TableRun[]): void {
+function titleColumns(columns: TableColumn[], runs: TableRunRead[]): void {
   const differs = <T>(f: (c: TableColumn) => T) => new Set(columns.map(f)).size > 1;
   const parts = {
     form: differs((c) => c.form) || columns.length === 1,

@@ -316,3 +316,18 @@ test('exit codes: one table for how a run ended', () => {
   assert.equal(exitCodeOf({ status: 'cancelled', totals }), EXIT.interrupted);
   assert.deepEqual(Object.values(EXIT), [0, 1, 3, 4, 5, 130]);
 });
+
+test('progress: the ETA is never shorter than the longest wait before a retry', () => {
+  let now = 0;
+  const p = new ProgressTracker({ llm: 10, baseline: 0 }, { llm: 10, baseline: 0 }, () => now);
+  for (let i = 0; i < 9; i++) {
+    now += 10;
+    p.done('llm');
+  }
+  // One unit left at 100 units a second: 10 ms by the rate, but it waits 3 s (a Retry-After) before it sends.
+  assert.ok(p.snapshot(emptyTotals(10), 1).etaMs! < 50);
+  assert.equal(p.snapshot(emptyTotals(10), 1, {}, 3000).etaMs, 3000);
+  now += 10;
+  p.done('llm');
+  assert.equal(p.snapshot(emptyTotals(10), 0, {}, 3000).etaMs, 0, 'nothing left: done, whatever waits');
+});

@@ -516,6 +516,20 @@ test('a live run keeps the user’s place: new failures are sorted in around the
       variant,
     );
     await screenshot(wb.page, `results-live-kept-place-${c.id.replace('ui-live-', '')}`);
+    if (c.id === 'ui-live-small') {
+      // The Charts tab: a "Data" table the user opened stays open while the run updates the charts.
+      await frame.locator('[data-tab="tab-charts"]').click();
+      const data = frame.locator('#chart-variants > details');
+      await data.locator('summary').click();
+      const isOpen = () => data.evaluate((d) => (d as HTMLDetailsElement).open);
+      assert.equal(await isOpen(), true);
+      const last = fixtureResults(options).filter((r) => Number(r.caseId.slice(5)) >= c.cases - 10);
+      appendFileSync(path.join(dir, 'results.jsonl'), last.map((r) => JSON.stringify(r) + '\n').join(''));
+      // Every answer in: the header no longer says "… of … done".
+      await frame.locator('#run-header .run-id', { hasText: /^ui-live-small$/ }).waitFor({ timeout: 60_000 });
+      assert.equal(await isOpen(), true, 'the Data table stayed open');
+      await screenshot(wb.page, 'results-live-charts');
+    }
     await runCommand(wb.page, 'View: Close All Editors');
   }
 });

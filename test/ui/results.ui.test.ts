@@ -488,6 +488,8 @@ test('a live run keeps the user’s place: new failures are sorted in around the
     await frame.locator(`#failures-grid .vt-row[data-index="${c.scrollTo}"]:not([data-pending])`).waitFor();
     const seen = await firstRowInView(frame);
     assert.equal(seen.index, c.scrollTo);
+    const headers = () => frame.locator('#failures-grid .vt-header .vt-cell').allInnerTexts();
+    const columnsBefore = await headers();
     await screenshot(wb.page, `results-live-before-${c.id.replace('ui-live-', '')}`);
     // The run goes on: the rest of its answers, new failures among them (errors and invalid answers sort first).
     appendFileSync(path.join(dir, 'results.jsonl'), rest.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -503,6 +505,7 @@ test('a live run keeps the user’s place: new failures are sorted in around the
       Math.abs(now.pageTop - seen.pageTop) <= 1,
       `the panel stayed put (${seen.pageTop} → ${now.pageTop})`,
     );
+    assert.deepEqual(await headers(), columnsBefore, 'the same columns');
     const value = (id: string) => frame.locator(id).evaluate((el) => (el as HTMLSelectElement).value);
     assert.equal(await value('#failures-variant'), variant);
     assert.equal(await value('#failures-sort'), 'error-desc');
@@ -513,6 +516,20 @@ test('a live run keeps the user’s place: new failures are sorted in around the
       variant,
     );
     await screenshot(wb.page, `results-live-kept-place-${c.id.replace('ui-live-', '')}`);
+    if (c.id === 'ui-live-small') {
+      // The Charts tab: a "Data" table the user opened stays open while the run updates the charts.
+      await frame.locator('[data-tab="tab-charts"]').click();
+      const data = frame.locator('#chart-variants > details');
+      await data.locator('summary').click();
+      const isOpen = () => data.evaluate((d) => (d as HTMLDetailsElement).open);
+      assert.equal(await isOpen(), true);
+      const last = fixtureResults(options).filter((r) => Number(r.caseId.slice(5)) >= c.cases - 10);
+      appendFileSync(path.join(dir, 'results.jsonl'), last.map((r) => JSON.stringify(r) + '\n').join(''));
+      // Every answer in: the header no longer says "… of … done".
+      await frame.locator('#run-header .run-id', { hasText: /^ui-live-small$/ }).waitFor({ timeout: 60_000 });
+      assert.equal(await isOpen(), true, 'the Data table stayed open');
+      await screenshot(wb.page, 'results-live-charts');
+    }
     await runCommand(wb.page, 'View: Close All Editors');
   }
 });

@@ -59,6 +59,9 @@ const vscodeWindowFocus: WindowFocus = {
   onDidChange: (listener) => vscode.window.onDidChangeWindowState((s) => listener(s.focused)),
 };
 
+/** Focus regained this soon after a timed poll waits for the rest of this gap (else it polls at once). */
+const REFOCUS_GAP_MS = 10_000;
+
 export class BatchPoller implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   /** True while a timed poll (listing the open runs, then polling them) runs. */
@@ -66,6 +69,8 @@ export class BatchPoller implements vscode.Disposable {
   /** A poll came due while it could not start (window unfocused, or a timed poll running). */
   private due = false;
   private focused: boolean;
+  /** When the last timed poll ended (ms since the epoch). */
+  private lastTick = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly errors = new Map<string, PollError>();
   private readonly polled = new vscode.EventEmitter<PollOutcome[]>();
@@ -124,7 +129,9 @@ export class BatchPoller implements vscode.Disposable {
       this.disarm();
     } else if (this.due) {
       this.due = false;
-      this.arm(0);
+      // At once, unless a poll ended moments ago (a user switching windows back and forth is not a reason to
+      // poll the provider every few seconds).
+      this.arm(Math.max(0, this.lastTick + REFOCUS_GAP_MS - Date.now()));
     }
   }
 
@@ -209,6 +216,7 @@ export class BatchPoller implements vscode.Disposable {
       again = true;
     } finally {
       this.ticking = false;
+      this.lastTick = Date.now();
       // Open batches, or the runs changed meanwhile: the next poll after the usual interval.
       if (again || this.due) {
         this.due = false;

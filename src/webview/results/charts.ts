@@ -119,6 +119,8 @@ interface Card {
   name: string;
   chart?: Chart;
   build?: () => ChartConfiguration;
+  /** Creates the chart if its canvas is in the document and it has none yet. */
+  draw?: () => void;
 }
 
 export interface ChartsOptions {
@@ -151,6 +153,12 @@ export class Charts {
   render(view: ResultsView): void {
     this.view = view;
     if (!this.metric || !view.metrics.some((m) => m.key === this.metric)) this.metric = view.headline;
+    // A live run re-renders every second or so: the "Data" tables the user opened stay open.
+    const open = new Set(
+      [...this.element.querySelectorAll<HTMLDetailsElement>('.chart-card > details[open]')].map(
+        (d) => d.parentElement!.id,
+      ),
+    );
     for (const c of this.cards) c.chart?.destroy();
     this.cards = [];
     const sections: HTMLElement[] = [];
@@ -178,7 +186,13 @@ export class Charts {
     if (view.charts.confusion) sections.push(this.confusionSection());
     if (view.charts.position) sections.push(this.positionChart(view));
     if (view.charts.probe) sections.push(this.probeChart(view));
+    for (const section of sections) {
+      const details = section.querySelector<HTMLDetailsElement>(':scope > details');
+      if (details && open.has(section.id)) details.open = true;
+    }
     replace(this.element, ...sections);
+    // Drawn at once when the panel is in the document (no blank frame between the old charts and the new).
+    for (const card of this.cards) card.draw?.();
     this.renderConfusion();
   }
 
@@ -255,11 +269,13 @@ export class Charts {
       h('div', { class: 'chart-box' }, canvas),
       h('details', { class: 'chart-data' }, h('summary', {}, 'Data'), summary),
     );
-    // Create the chart once the canvas is in the document (Chart.js measures its parent).
-    requestAnimationFrame(() => {
+    // Create the chart once the canvas is in the document (Chart.js measures its parent): right after render()
+    // puts it there, else on the next frame.
+    card.draw = () => {
       if (!canvas.isConnected || card.chart) return;
       card.chart = new Chart(canvas, { ...build(), plugins: [whiskerPlugin] });
-    });
+    };
+    requestAnimationFrame(() => card.draw?.());
     return el;
   }
 

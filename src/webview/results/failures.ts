@@ -306,7 +306,7 @@ export class FailuresTable {
     try {
       const page = await this.opts.fetchPage(this.query(), 0, PAGE_ROWS);
       if (seq !== this.seq) return; // a newer query (or a live update) won
-      this.takePage(page, new Map());
+      this.takePage(page, new Map(), true);
       this.scroller.scrollTop = 0;
       this.active = -1;
       this.activeKey = '';
@@ -371,12 +371,16 @@ export class FailuresTable {
     }
   }
 
-  /** Stores a page's rows (into `rows`: the current map, or a new one that replaces it). */
-  private takePage(page: FailuresPage, rows: Map<number, FailureRow>): void {
+  /**
+   * Stores a page's rows (into `rows`: the current map, or a new one that replaces it). The optional columns only
+   * grow while the query stays (a live update holds only the rows around the view: a column must not come and
+   * go as rows are dropped and fetched again); a new query starts them afresh.
+   */
+  private takePage(page: FailuresPage, rows: Map<number, FailureRow>, newQuery = false): void {
     page.rows.forEach((r, i) => rows.set(page.offset + i, r));
     const loading = this.paged && this.paged.rows === rows ? this.paged.loading : new Set<number>();
     this.paged = { total: page.total, all: page.all, rows, loading };
-    const columns = columnsFor([...rows.values()]);
+    const columns = columnsFor([...rows.values()], newQuery ? [] : this.columns);
     if (columns.map((c) => c.key).join() !== this.columns.map((c) => c.key).join()) {
       this.columns = columns;
       this.renderHeader();
@@ -610,7 +614,9 @@ function unitKey(r: FailureRow): string {
   return `${r.variant}\u0000${r.caseId}\u0000${r.sample}`;
 }
 
-function columnsFor(rows: FailureRow[]): Column[] {
+/** The table's columns for these rows; the optional ones in `keep` stay even when no row needs them. */
+function columnsFor(rows: FailureRow[], keep: readonly Column[] = []): Column[] {
+  const kept = (key: string) => keep.some((c) => c.key === key);
   const cols: Column[] = [
     { key: 'variant', label: 'Variant', cls: 'c-variant', text: (r) => r.variant },
     {
@@ -623,20 +629,20 @@ function columnsFor(rows: FailureRow[]): Column[] {
     { key: 'outcome', label: 'Outcome', cls: 'c-outcome', text: (r) => r.outcome },
   ];
   // The size of an error says something only where it varies (a wrong choice is simply wrong).
-  if (rows.some((r) => r.outcome === 'wrong' && r.error !== 1))
+  if (kept('error') || rows.some((r) => r.outcome === 'wrong' && r.error !== 1))
     cols.push({
       key: 'error',
       label: 'Error',
       cls: 'c-error num',
       text: (r) => (r.outcome === 'wrong' ? fmt(r.error, 2) : ''),
     });
-  if (rows.some((r) => r.title))
+  if (kept('title') || rows.some((r) => r.title))
     cols.push({ key: 'title', label: 'Item', cls: 'c-title', text: (r) => r.title });
   cols.push(
     { key: 'expected', label: 'Expected', cls: 'c-expected', text: (r) => r.expected },
     { key: 'predicted', label: 'Predicted', cls: 'c-predicted', text: (r) => r.predicted },
   );
-  if (rows.some((r) => r.reason))
+  if (kept('reason') || rows.some((r) => r.reason))
     cols.push({ key: 'reason', label: 'Reason', cls: 'c-reason', text: (r) => r.reason });
   cols.push({ key: 'answer', label: 'Answer', cls: 'c-answer', text: (r) => r.answer.replace(/\s+/g, ' ') });
   return cols;

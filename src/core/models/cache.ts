@@ -164,9 +164,13 @@ export class ResponseCache {
     }
   }
 
-  /** Writes every queued line; resolves when they are on disk (in the OS's hands). */
+  /**
+   * Writes every queued line; resolves when they are on disk (in the OS's hands). Behind a write in flight it
+   * waits, then flushes again: another waiter may have started the next write with the rest of the queue, and
+   * that one must end too (before, this resolved as soon as the queue was empty, with lines still in flight).
+   */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.queue.length ? this.flush() : undefined));
+    if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.queue.length === 0) return this.writeError ? Promise.reject(this.writeError) : Promise.resolve();
     const data = this.queue.join('');
     this.queue = [];

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import fs, { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import {
   ResponseCache,
   cacheKey,
@@ -137,6 +137,49 @@ test('many puts are batched into few writes, whole lines, and flush() puts them 
     assert.equal((JSON.parse(lines[4999]!) as { k: string }).k, 'key-4999');
     await cache.close();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('flush() waits for a write another flush started with the rest of the queue', async () => {
+  const dir = tmp();
+  // Writes complete only when the test lets them: a write must never be in flight when flush() resolves.
+  const held: (() => void)[] = [];
+  const write = fs.write;
+  (fs as unknown as { write: unknown }).write = (...args: unknown[]) => {
+    const cb = args.pop() as (...r: unknown[]) => void;
+    (write as (...a: unknown[]) => void)(...args, (...r: unknown[]) => held.push(() => cb(...r)));
+  };
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  try {
+    const cache = ResponseCache.open(dir);
+    // Over 64 KB: a flush starts on its own, and a second is queued behind it.
+    for (let i = 0; i < 3000; i++) cache.put(`key-${i}`, { raw: `{"rating": ${i % 5}}` });
+    let resolved = false;
+    const flushed = cache.flush().then(() => void (resolved = true));
+    while (held.length === 0) await turn(); // the first write reached the disk, held
+    held.shift()!();
+    await turn();
+    await turn();
+    // The first write's end started the next one (the rest of the queue): flush() must still be waiting.
+    assert.equal(resolved, false, 'flush() resolved with a write in flight');
+    while (!resolved) {
+      if (held.length) held.shift()!();
+      await turn();
+    }
+    await flushed;
+    const seg = readdirSync(path.join(dir, 'v1'))[0]!;
+    assert.equal(
+      readFileSync(path.join(dir, 'v1', seg), 'utf8')
+        .trimEnd()
+        .split('\n').length,
+      3000,
+    );
+    const closing = cache.close();
+    while (held.length) held.shift()!();
+    await closing;
+  } finally {
+    (fs as unknown as { write: unknown }).write = write;
     rmSync(dir, { recursive: true, force: true });
   }
 });

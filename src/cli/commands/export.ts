@@ -1,12 +1,10 @@
 // `ubp export <run> --format csv|jsonl`: one row per case, variant and sample, one column per metric. Streamed:
 // two passes over results.jsonl, rows written in chunks as they are made (a million rows never become one string).
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import { findRun, RUN_RESULTS_FILE, scoringContext, streamExport } from '../../core';
+import { exportToFile, findRun, RUN_RESULTS_FILE, scoringContext, streamExport } from '../../core';
 
 export const exportCommand: CommandModule = {
   async run(argv, io) {
@@ -24,16 +22,7 @@ export const exportCommand: CommandModule = {
     const ctx = scoringContext(run.manifest);
     if (values.out) {
       const file = path.resolve(io.cwd, values.out);
-      const stream = createWriteStream(file);
-      const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error));
-      failed.catch(() => undefined); // observed below, through the race
-      const write = (t: string) =>
-        stream.write(t)
-          ? Promise.resolve()
-          : Promise.race([once(stream, 'drain').then(() => undefined), failed]);
-      const rows = await streamExport(results, run.manifest.id, ctx, format, write);
-      stream.end();
-      await Promise.race([once(stream, 'finish'), failed]);
+      const rows = await exportToFile(results, run.manifest.id, ctx, format, file);
       io.err(`wrote ${rows} rows to ${file}\n`);
     } else {
       await streamExport(

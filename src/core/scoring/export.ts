@@ -4,7 +4,8 @@
 // writes one object per line with the same fields.
 import { expectedText } from '../forms';
 import type { CaseResult } from '../types';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readSync } from 'node:fs';
+import { once } from 'node:events';
 import { isBlank, parseWithoutMessages, scanLines } from '../run/results';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './pairing';
@@ -227,6 +228,32 @@ export async function streamExport(
   }
   await flush();
   return next;
+}
+
+/**
+ * `streamExport` into a file: rows written as they come, waiting whenever the file stream is full, so a million
+ * results export in bounded memory. Returns the number of rows; a write error rejects.
+ */
+export async function exportToFile(
+  resultsFile: string,
+  runId: string,
+  ctx: ScoringContext,
+  format: 'csv' | 'jsonl',
+  outFile: string,
+): Promise<number> {
+  const stream = createWriteStream(outFile);
+  const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error));
+  failed.catch(() => undefined); // observed below, through the races
+  const write = (t: string): Promise<void> =>
+    stream.write(t) ? Promise.resolve() : Promise.race([once(stream, 'drain').then(() => undefined), failed]);
+  try {
+    const rows = await streamExport(resultsFile, runId, ctx, format, write);
+    stream.end();
+    await Promise.race([once(stream, 'finish'), failed]);
+    return rows;
+  } finally {
+    stream.destroy();
+  }
 }
 
 export type CsvCell = string | number | boolean | null | undefined;

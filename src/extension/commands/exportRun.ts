@@ -2,7 +2,7 @@
 // finished or partial run without re-running anything. Arguments skip the dialogs: (runDir, { format, out }).
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { exportRows, readRun, scoringContext, toCsv, toJsonl } from '../../core';
+import { exportToFile, readRunManifest, RUN_RESULTS_FILE, scoringContext } from '../../core';
 import type { Services } from '../services';
 import { pickRun } from './runManagement';
 import { runDirOf } from './openResults';
@@ -33,14 +33,19 @@ export async function exportRunCommand(
       })
     )?.fsPath;
   if (!out) return undefined;
-  const { manifest, results } = await readRun(dir);
-  const { columns, rows } = exportRows(manifest.id, results, scoringContext(manifest));
-  const text = format === 'csv' ? toCsv(columns, rows) : toJsonl(columns, rows);
-  await vscode.workspace.fs.writeFile(vscode.Uri.file(out), new TextEncoder().encode(text));
-  services.log.info(`exported ${rows.length} rows of ${manifest.id} to ${out}`);
+  // Streamed from results.jsonl to the file, as `ubp export` does: a million-result run never sits in the host.
+  const manifest = readRunManifest(dir);
+  const rows = await exportToFile(
+    path.join(dir, RUN_RESULTS_FILE),
+    manifest.id,
+    scoringContext(manifest),
+    format,
+    out,
+  );
+  services.log.info(`exported ${rows} rows of ${manifest.id} to ${out}`);
   if (!options.out)
     void vscode.window.showInformationMessage(
-      `Exported ${rows.length} rows to ${vscode.workspace.asRelativePath(out)}.`,
+      `Exported ${rows} rows to ${vscode.workspace.asRelativePath(out)}.`,
     );
   return out;
 }

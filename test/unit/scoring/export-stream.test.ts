@@ -4,10 +4,18 @@
 // corrupt and CRLF lines, and a torn tail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportRows, readRun, scoringContext, streamExport, toCsv, toJsonl } from '../../../src/core';
+import {
+  exportRows,
+  exportToFile,
+  readRun,
+  scoringContext,
+  streamExport,
+  toCsv,
+  toJsonl,
+} from '../../../src/core';
 import { seededRandom } from '../../../src/core/scoring/random';
 import { emptyTotals, type RunManifest } from '../../../src/core/run/store';
 import type { CaseResult } from '../../../src/core/types';
@@ -78,7 +86,16 @@ test('streamExport equals exportRows + toCsv / toJsonl over many chunks, repeats
       assert.ok(chunks.length > 3, `written in ${chunks.length} chunk(s)`);
       const want = format === 'csv' ? toCsv(columns, rows) : toJsonl(columns, rows);
       assert.equal(chunks.join(''), want, format);
+      // Into a file (ubp export --out and the extension's Export Run): the same bytes.
+      const out = path.join(dir, `out.${format}`);
+      assert.equal(await exportToFile(path.join(dir, 'results.jsonl'), 'r1', ctx, format, out), rows.length);
+      assert.equal(readFileSync(out, 'utf8'), want, `${format} file`);
     }
+    // A file that cannot be written rejects (no silent empty export).
+    await assert.rejects(
+      exportToFile(path.join(dir, 'results.jsonl'), 'r1', ctx, 'csv', path.join(dir, 'no', 'such', 'x.csv')),
+      /ENOENT/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

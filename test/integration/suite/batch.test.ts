@@ -209,7 +209,7 @@ describe('Batch mode in the Runs tree', () => {
     assert.equal(server.stats().chatRequests, 0);
   });
 
-  it('the poller pauses while the window is unfocused and polls once at once when focus comes back', async () => {
+  it('the poller pauses while the window is unfocused and polls once when focus comes back', async () => {
     await setPollSeconds(0);
     server.reset();
     const config = writeConfig('it-batch-focus', server);
@@ -226,7 +226,8 @@ describe('Batch mode in the Runs tree', () => {
     // Three intervals' worth of time: a poller that ignored focus would have polled three times.
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(statusPolls(), 0, 'no poll while unfocused');
-    // An hour's interval now: a poll that comes after focus returns can only be the one made at once.
+    // An hour's interval now: a poll that comes after focus returns can only be the one focus asks for
+    // (at once, or within 10 s of the poll before it).
     await setPollSeconds(3600);
     const polled = nextPoll(result.dir, () => true);
     api.batches.setFocused(true);

@@ -12,7 +12,7 @@ import { casesWhere } from '../tasks/caseList';
 import type { CaseResult, Outcome } from '../types';
 import { prepareEval, type PrepareOptions } from './prepare';
 import { runEval, type RunHandle } from './runner';
-import { parseWithoutMessages, readResults } from './results';
+import { caseRows, parseWithoutMessages, readResults } from './results';
 import {
   openRunStore,
   readRunManifest,
@@ -129,12 +129,7 @@ export async function readRerunUnits(
       let c = caseIds.get(r.caseId);
       if (c === undefined) caseIds.set(r.caseId, (c = caseIds.size));
       const group = `${r.variant}\u0000${r.sample}`;
-      let byCase = slots.get(group);
-      if (!byCase || byCase.length <= c) {
-        const grown = new Int32Array(Math.max(1024, (c + 1) * 2)).fill(-1);
-        if (byCase) grown.set(byCase);
-        slots.set(group, (byCase = grown));
-      }
+      const byCase = caseRows(slots, group, c);
       let u = byCase[c]!;
       if (u < 0) {
         if (n === sample.length) {

@@ -93,6 +93,20 @@ export function parseWithoutMessages(buf: Buffer, start: number, end: number): C
   return JSON.parse(line.toString('utf8')) as CaseResult;
 }
 
+/**
+ * The per-case row table of `key` in `tables` (a row index per case index, -1 where a case has none yet), grown
+ * so that `caseIndex` is in it: how the streaming readers place a unit (case, variant, sample) in their columns.
+ */
+export function caseRows<K>(tables: Map<K, Int32Array>, key: K, caseIndex: number): Int32Array {
+  let rows = tables.get(key);
+  if (!rows || rows.length <= caseIndex) {
+    const grown = new Int32Array(Math.max(1024, (caseIndex + 1) * 2)).fill(-1);
+    if (rows) grown.set(rows);
+    tables.set(key, (rows = grown));
+  }
+  return rows;
+}
+
 export interface ResultsScan {
   /** Byte offset just past the last complete line read: where the next incremental read starts. */
   validBytes: number;

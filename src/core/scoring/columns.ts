@@ -9,7 +9,7 @@
 // read, with the run's scoring context.
 import { getForm, labelIndex } from '../forms';
 import type { CaseResult, Outcome } from '../types';
-import { parseWithoutMessages, type LineParser } from '../run/results';
+import { caseRows, parseWithoutMessages, type LineParser } from '../run/results';
 import { binaryScore, formScoring, type FormScoring } from './metrics';
 import { scoreCase } from './caseScore';
 import { isUnpriced, type ScoringContext } from './aggregate';
@@ -160,12 +160,7 @@ class VariantBuilder {
   }
   /** The slot of a unit, appending a new row when the unit is new. */
   slot(caseIndex: number, sample: number): number {
-    let bySample = this.slots.get(sample);
-    if (!bySample || bySample.length <= caseIndex) {
-      const grown = new Int32Array(Math.max(1024, (caseIndex + 1) * 2)).fill(-1);
-      if (bySample) grown.set(bySample);
-      this.slots.set(sample, (bySample = grown));
-    }
+    const bySample = caseRows(this.slots, sample, caseIndex);
     const had = bySample[caseIndex]!;
     this.added = had < 0;
     if (had >= 0) return had;

@@ -6,7 +6,7 @@ import { expectedText } from '../forms';
 import type { CaseResult } from '../types';
 import { closeSync, createWriteStream, existsSync, openSync, readSync } from 'node:fs';
 import { once } from 'node:events';
-import { isBlank, parseWithoutMessages, scanLines } from '../run/results';
+import { caseRows, isBlank, parseWithoutMessages, scanLines } from '../run/results';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './pairing';
 
@@ -149,12 +149,7 @@ export async function streamExport(
     let c = caseIds.get(r.caseId);
     if (c === undefined) caseIds.set(r.caseId, (c = caseIds.size));
     const group = `${r.variant}\u0000${r.sample}`;
-    let byCase = slots.get(group);
-    if (!byCase || byCase.length <= c) {
-      const grown = new Int32Array(Math.max(1024, (c + 1) * 2)).fill(-1);
-      if (byCase) grown.set(byCase);
-      slots.set(group, (byCase = grown));
-    }
+    const byCase = caseRows(slots, group, c);
     let u = byCase[c]!;
     if (u < 0) {
       if (n === firstOffset.length) {

@@ -12,7 +12,7 @@
 // `comparePaired` pairs across two sides.
 import { getForm, predictionText } from '../forms';
 import type { CaseResult, Outcome } from '../types';
-import { parseWithoutMessages, type LineParser } from '../run/results';
+import { caseRows, parseWithoutMessages, type LineParser } from '../run/results';
 import { scoreResult, type ScoringContext } from './aggregate';
 import { StringTable } from './columns';
 import { binaryScore, formScoring } from './metrics';
@@ -79,12 +79,7 @@ export class PairVariant {
 
   /** The row of a unit, appended when the unit is new. */
   slot(caseIndex: number, sample: number): number {
-    let bySample = this.slots.get(sample);
-    if (!bySample || bySample.length <= caseIndex) {
-      const grown = new Int32Array(Math.max(1024, (caseIndex + 1) * 2)).fill(-1);
-      if (bySample) grown.set(bySample);
-      this.slots.set(sample, (bySample = grown));
-    }
+    const bySample = caseRows(this.slots, sample, caseIndex);
     const had = bySample[caseIndex]!;
     this.added = had < 0;
     if (had >= 0) return had;

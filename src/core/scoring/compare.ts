@@ -478,6 +478,13 @@ export function pairVariants(
   };
 }
 
+/** compareRuns' options: which variants to pair (default: pairVariants), and warnings to carry. */
+export type RunCompareOptions = CompareOptions & {
+  pair?: { a: string; b: string };
+  pairs?: { a: string; b: string }[];
+  warnings?: string[];
+};
+
 /**
  * Compares the paired variants of two runs (pairVariants), or with `pairs` the named ones (two models of one
  * run: pass the same results twice). `warnings` (e.g. caseDifferences of the manifests) are carried into the
@@ -487,11 +494,7 @@ export function compareRuns(
   a: { label: string; results: CaseResult[] },
   b: { label: string; results: CaseResult[] },
   ctx: ScoringContext,
-  options: CompareOptions & {
-    pair?: { a: string; b: string };
-    pairs?: { a: string; b: string }[];
-    warnings?: string[];
-  } = {},
+  options: RunCompareOptions = {},
 ): RunComparison {
   const tables = new PairTables();
   const ra = pairRunOf(a.results, ctx, tables);
@@ -507,11 +510,7 @@ export function comparePairRuns(
   a: { label: string; run: PairRun },
   b: { label: string; run: PairRun },
   ctx: ScoringContext,
-  options: CompareOptions & {
-    pair?: { a: string; b: string };
-    pairs?: { a: string; b: string }[];
-    warnings?: string[];
-  } = {},
+  options: RunCompareOptions = {},
 ): RunComparison {
   const requested = options.pairs ?? (options.pair ? [options.pair] : undefined);
   const paired = pairVariants(pairVariantsOf(a.run), pairVariantsOf(b.run), requested, {

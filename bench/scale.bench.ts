@@ -30,12 +30,12 @@ import {
   rmSync,
   statSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Report } from '../src/core';
 import type { BenchContext } from './types';
+import { fdSink, LineBuffer } from '../src/core/run/lineBuffer';
 import { writeScaleDataset } from './scale-data';
 
 const root = path.resolve(__dirname, '..');
@@ -254,7 +254,7 @@ async function writeTwinRun(runDir: string): Promise<{ dir: string; lines: numbe
     }),
   );
   const fd = openSync(path.join(dir, 'results.jsonl'), 'w');
-  let buf = '';
+  const out = new LineBuffer(fdSink(fd));
   let n = 0;
   await scanLines(path.join(runDir, 'results.jsonl'), (b, start, end) => {
     const r = JSON.parse(b.toString('utf8', start, end)) as {
@@ -266,14 +266,10 @@ async function writeTwinRun(runDir: string): Promise<{ dir: string; lines: numbe
     r.model = `${r.model}-b`;
     if (n % 3 === 0 && r.prediction?.label)
       r.prediction.label = 'ABCDE'[('ABCDE'.indexOf(r.prediction.label) + 1) % 5];
-    buf += JSON.stringify(r) + '\n';
+    out.write(JSON.stringify(r) + '\n');
     n++;
-    if (buf.length > 1 << 22) {
-      writeSync(fd, buf);
-      buf = '';
-    }
   });
-  writeSync(fd, buf);
+  out.flush();
   closeSync(fd);
   return { dir, lines: n, seconds: round((performance.now() - t0) / 1000) };
 }
@@ -318,7 +314,7 @@ function runStep(name: string, args: StepArgs): Record<string, unknown> & { maxR
 async function writeBatchOutput(exportFile: string, outputFile: string): Promise<number> {
   const { scanLines } = await import('../src/core/run/results');
   const fd = openSync(outputFile, 'w');
-  let buf = '';
+  const out = new LineBuffer(fdSink(fd));
   let n = 0;
   await scanLines(exportFile, (b, start, end) => {
     const req = JSON.parse(b.toString('utf8', start, end)) as { custom_id: string; body: { model: string } };
@@ -338,20 +334,17 @@ async function writeBatchOutput(exportFile: string, outputFile: string): Promise
       ],
       usage: { prompt_tokens: 400 + (h[1] % 200), completion_tokens: 6, total_tokens: 406 + (h[1] % 200) },
     };
-    buf +=
+    out.write(
       JSON.stringify({
         id: `batch_req_${n}`,
         custom_id: req.custom_id,
         response: { status_code: 200, request_id: `req_${n}`, body },
         error: null,
-      }) + '\n';
+      }) + '\n',
+    );
     n++;
-    if (buf.length > 1 << 22) {
-      writeSync(fd, buf);
-      buf = '';
-    }
   });
-  writeSync(fd, buf);
+  out.flush();
   closeSync(fd);
   return n;
 }

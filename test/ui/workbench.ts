@@ -67,6 +67,9 @@ export async function runCommand(page: Page, title: string, pick?: string): Prom
   if (pick !== undefined) {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first().waitFor();
     await input.fill(pick);
+    // Enter accepts the focused row: wait until the filter has put the pick there (an Enter before it may accept
+    // nothing, and the command's next step never shows).
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: pick }).waitFor();
     await page.keyboard.press('Enter');
   }
 }

@@ -12,7 +12,7 @@ import { casesWhere } from '../tasks/caseList';
 import type { CaseResult, Outcome } from '../types';
 import { prepareEval, type PrepareOptions } from './prepare';
 import { runEval, type RunHandle } from './runner';
-import { caseRows, parseWithoutMessages, readResults } from './results';
+import { parseWithoutMessages, readResults, UnitRows } from './results';
 import {
   openRunStore,
   readRunManifest,
@@ -106,8 +106,8 @@ export async function readRerunUnits(
     if (r.outcome === 'invalid' || r.outcome === 'error') return outcomes.has(r.outcome);
     return outcomes.has('wrong') && isWrongAnswer(r, ctx);
   };
-  // Units by (variant, sample) and case index; per unit (in order of its first line) what a pick needs.
-  const caseIds = new Map<string, number>();
+  // Per unit (in order of its first line) what a pick needs.
+  const units = new UnitRows();
   const names = new Map<string, number>();
   const nameOf: string[] = [];
   const name = (x: string): number => {
@@ -118,21 +118,15 @@ export async function readRerunUnits(
     }
     return i;
   };
-  const slots = new Map<string, Int32Array>();
-  let n = 0;
   let cols = { picked: new Uint8Array(1024), caseIndex: new Int32Array(1024), variant: new Int32Array(1024) };
   let sample = new Int32Array(1024);
   let model = new Int32Array(1024);
   await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
     parse: (buf, start, end) => {
       const r = parseWithoutMessages(buf, start, end);
-      let c = caseIds.get(r.caseId);
-      if (c === undefined) caseIds.set(r.caseId, (c = caseIds.size));
-      const group = `${r.variant}\u0000${r.sample}`;
-      const byCase = caseRows(slots, group, c);
-      let u = byCase[c]!;
-      if (u < 0) {
-        if (n === sample.length) {
+      const u = units.rowOf(r.caseId, r.variant, r.sample);
+      if (units.added) {
+        if (u === sample.length) {
           const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
             const b = new (a.constructor as new (k: number) => T)(a.length * 2);
             b.set(a);
@@ -142,8 +136,7 @@ export async function readRerunUnits(
           sample = grow(sample);
           model = grow(model);
         }
-        u = byCase[c] = n++;
-        cols.caseIndex[u] = c;
+        cols.caseIndex[u] = units.caseIndex;
         cols.variant[u] = name(r.variant);
         sample[u] = r.sample;
       }
@@ -152,10 +145,9 @@ export async function readRerunUnits(
       return null;
     },
   });
-  const caseOf: string[] = new Array<string>(caseIds.size);
-  for (const [id, i] of caseIds) caseOf[i] = id;
+  const caseOf = units.caseIds();
   const out: (UnitRef & { model: string })[] = [];
-  for (let u = 0; u < n; u++)
+  for (let u = 0; u < units.count; u++)
     if (cols.picked[u])
       out.push({
         caseId: caseOf[cols.caseIndex[u]!]!,

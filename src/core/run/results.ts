@@ -107,6 +107,44 @@ export function caseRows<K>(tables: Map<K, Int32Array>, key: K, caseIndex: numbe
   return rows;
 }
 
+/**
+ * The units (case, variant, sample) of a results file, numbered in the order of their first line: how a streaming
+ * reader gives each unit a row of its columns. After `rowOf`, `added` says whether the line was the unit's first
+ * and `caseIndex` is its case's number (cases numbered as first seen).
+ */
+export class UnitRows {
+  private readonly cases = new Map<string, number>();
+  private readonly slots = new Map<string, Int32Array>();
+  /** Units so far: the row the next new unit gets. */
+  count = 0;
+  added = false;
+  caseIndex = -1;
+
+  rowOf(caseId: string, variant: string, sample: number): number {
+    let c = this.cases.get(caseId);
+    if (c === undefined) this.cases.set(caseId, (c = this.cases.size));
+    this.caseIndex = c;
+    const rows = caseRows(this.slots, `${variant}\u0000${sample}`, c);
+    let u = rows[c]!;
+    this.added = u < 0;
+    if (u < 0) u = rows[c] = this.count++;
+    return u;
+  }
+
+  /** Case ids by case number. */
+  caseIds(): string[] {
+    const out = new Array<string>(this.cases.size);
+    for (const [id, i] of this.cases) out[i] = id;
+    return out;
+  }
+
+  /** Drops the lookup tables once reading is done (rows and count stay). */
+  clear(): void {
+    this.cases.clear();
+    this.slots.clear();
+  }
+}
+
 export interface ResultsScan {
   /** Byte offset just past the last complete line read: where the next incremental read starts. */
   validBytes: number;

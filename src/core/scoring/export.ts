@@ -6,7 +6,7 @@ import { expectedText } from '../forms';
 import type { CaseResult } from '../types';
 import { closeSync, createWriteStream, existsSync, openSync, readSync } from 'node:fs';
 import { once } from 'node:events';
-import { caseRows, isBlank, parseWithoutMessages, scanLines } from '../run/results';
+import { isBlank, parseWithoutMessages, scanLines, UnitRows } from '../run/results';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './pairing';
 
@@ -121,11 +121,9 @@ export async function streamExport(
     if (format === 'csv') await write(csvRecord(EXPORT_COLUMNS, EXPORT_COLUMNS));
     return 0;
   }
-  const caseIds = new Map<string, number>();
-  const slots = new Map<string, Int32Array>();
+  const units = new UnitRows();
   const shapes = new Map<string, number>();
   const shapeKeys: string[][] = [];
-  let n = 0;
   let firstOffset = new Float64Array(1024);
   let lastOffset = new Float64Array(1024);
   let lastEnd = new Float64Array(1024);
@@ -146,19 +144,14 @@ export async function streamExport(
   await scanLines(file, (buf, start, end, offset) => {
     const r = parse(buf, start, end);
     if (!r) return;
-    let c = caseIds.get(r.caseId);
-    if (c === undefined) caseIds.set(r.caseId, (c = caseIds.size));
-    const group = `${r.variant}\u0000${r.sample}`;
-    const byCase = caseRows(slots, group, c);
-    let u = byCase[c]!;
-    if (u < 0) {
-      if (n === firstOffset.length) {
+    const u = units.rowOf(r.caseId, r.variant, r.sample);
+    if (units.added) {
+      if (u === firstOffset.length) {
         firstOffset = grow(firstOffset);
         lastOffset = grow(lastOffset);
         lastEnd = grow(lastEnd);
         shape = grow(shape);
       }
-      u = byCase[c] = n++;
       firstOffset[u] = offset;
     }
     lastOffset[u] = offset;
@@ -172,8 +165,8 @@ export async function streamExport(
     }
     shape[u] = id;
   });
-  caseIds.clear();
-  slots.clear();
+  const n = units.count;
+  units.clear();
   // The metric columns: the union of the rows' keys, in row order.
   const metricCols: string[] = [];
   const seen = new Uint8Array(shapeKeys.length);

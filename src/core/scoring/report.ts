@@ -24,8 +24,8 @@ import {
   type ProbeComparison,
   type VariantBreakdowns,
 } from './breakdown';
-import { compareCases, comparePaired } from './compare';
-import type { MergedCases } from './pairing';
+import { compareCases } from './compare';
+import { mergeCases, PairTables, pairRunOf, type MergedCases } from './pairing';
 import type { MemorisationRow } from './memorisation';
 import { normaliseMetricKey } from './metrics';
 import { runProtocol, type ReportSplit, type SampledMetrics } from './protocol';
@@ -207,7 +207,7 @@ export function bestBaselinePairs(report: Report): { best: string; llms: string[
 
 /**
  * Sets each LLM variant's `vsBestBaseline`: a paired comparison of the two variants' results (`resultsOf`:
- * deduplicated, of the run's form) on their shared cases.
+ * deduplicated, of the run's form) on their shared cases. addBestBaselineCases over results in memory.
  */
 export function addBestBaseline(
   report: Report,
@@ -215,18 +215,13 @@ export function addBestBaseline(
   ctx: ScoringContext,
   resultsOf: (variant: string) => CaseResult[],
 ): void {
-  const key = report.headline.key;
-  for (const v of report.variants) {
-    if (v.kind !== 'llm') continue;
-    const cmp = comparePaired(
-      { label: pairs.best, results: resultsOf(pairs.best) },
-      { label: v.variant, results: resultsOf(v.variant) },
-      ctx,
-      { maxChanged: 0 },
-    );
-    const row = cmp.metrics.find((m) => m.key === key)!;
-    v.vsBestBaseline = { baseline: pairs.best, diff: row.diff, p: row.p, verdict: row.verdict };
-  }
+  const tables = new PairTables();
+  const merged = new Map<string, MergedCases>();
+  addBestBaselineCases(report, pairs, ctx, (id) => {
+    let cases = merged.get(id);
+    if (!cases) merged.set(id, (cases = mergeCases(pairRunOf(resultsOf(id), ctx, tables), id, ctx)));
+    return cases;
+  });
 }
 
 /** addBestBaseline over merged cases (`casesOf`: mergeCases of a variant, units of the run's form). */

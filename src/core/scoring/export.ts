@@ -235,6 +235,8 @@ export async function exportToFile(
   const write = (t: string): Promise<void> =>
     stream.write(t) ? Promise.resolve() : Promise.race([once(stream, 'drain').then(() => undefined), failed]);
   try {
+    // Opened before the first pass: a path that cannot be written fails at once, not after reading the run.
+    await Promise.race([once(stream, 'open'), failed]);
     const rows = await streamExport(resultsFile, runId, ctx, format, write);
     stream.end();
     await Promise.race([once(stream, 'finish'), failed]);

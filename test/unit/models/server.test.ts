@@ -218,6 +218,29 @@ test('random faults are deterministic per (seed, prompt, attempt), near the rate
   assert.ok(a.includes(429) && a.includes(500));
 });
 
+test('random faults are drawn anew for each attempt: a retry faults about as often as a first try', async () => {
+  // A simulator of transient faults: a prompt that faulted once must not keep faulting on its retries.
+  const server = await startTestServer({ faults: { rate: 0.3, seed: 3, kinds: ['500'] } });
+  try {
+    let first = 0;
+    let again = 0;
+    for (let i = 0; i < 300; i++) {
+      const r = await chat(server, `prompt ${i}`);
+      await r.text();
+      if (r.status === 200) continue;
+      first++;
+      const retry = await chat(server, `prompt ${i}`);
+      await retry.text();
+      if (retry.status !== 200) again++;
+    }
+    assert.ok(first > 60 && first < 120, `first tries faulted: ${first} of 300`);
+    // Independent draws give about 30% of them; a hash that kept the attempt in its low bits gave over 90%.
+    assert.ok(again / first < 0.5, `retries that faulted again: ${again} of ${first}`);
+  } finally {
+    await server.close();
+  }
+});
+
 test('control endpoints steer a server in another process', async () => {
   const server = await startTestServer();
   try {

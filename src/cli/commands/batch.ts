@@ -148,12 +148,25 @@ export const batchCommand: CommandModule = {
           files,
           pendingStatus: open ? 'batch' : 'cancelled',
         });
+        const t = summary.totals;
+        const pending = t.units - t.success - t.invalid - t.error;
         io.out(
           `imported ${stats.answered} answers from ${stats.lines} lines` +
             `${stats.notRun ? `; ${stats.notRun} never ran` : ''}${stats.unknown ? `; ${stats.unknown} unknown custom_id` : ''}` +
             `${stats.duplicates ? `; ${stats.duplicates} duplicates (last kept)` : ''}${stats.corrupt ? `; ${stats.corrupt} unreadable lines` : ''}\n` +
-            `run ${summary.runId}: ${summary.status}; ${summary.totals.success} success, ${summary.totals.invalid} invalid, ${summary.totals.error} error of ${summary.totals.units}\n`,
+            `run ${summary.runId}: ${summary.status}; ${t.success} success, ${t.invalid} invalid, ${t.error} error of ${t.units}\n`,
         );
+        if (stats.corrupt)
+          io.err(
+            `unreadable (not a JSON object): ${stats.corruptAt.map((at) => path.relative(io.cwd, at) || at).join(', ')}${stats.corrupt > stats.corruptAt.length ? ` and ${stats.corrupt - stats.corruptAt.length} more` : ''}\n`,
+          );
+        if (pending > 0)
+          io.err(
+            `${pending} unit${pending === 1 ? ' has' : 's have'} no answer yet (no line in these files): ` +
+              (open
+                ? '`ubp batch status` imports them when their batch ends\n'
+                : `import a file that has ${pending === 1 ? 'it' : 'them'}, or \`ubp run\` on the config sends ${pending === 1 ? 'it' : 'them'} interactively\n`),
+          );
         if (stats.unknown && !stats.answered) return EXIT.error;
         return unitsInError(io, dir, summary.totals.error);
       }

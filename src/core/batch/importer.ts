@@ -31,6 +31,15 @@ export interface ImportStats {
   duplicates: number;
   /** Lines that are not JSON objects. */
   corrupt: number;
+  /** Where the first unreadable lines are (`file:line`, at most 5), for the message. */
+  corruptAt: string[];
+}
+
+/** A UTF-8 byte order mark (EF BB BF), which Windows tools put before the first line. */
+function bomLength(buf: Buffer, start: number, end: number): number {
+  return end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf
+    ? 3
+    : 0;
 }
 
 /** What a batch said for one unit, ready to replay: the answer as the provider's reader made it, or the failure. */
@@ -110,27 +119,46 @@ export async function readAnswers(
   read: BatchAnswerReader,
 ): Promise<{ answers: BatchAnswers; stats: ImportStats }> {
   if (files.length > 0x7fff) throw new Error('too many output files in one import');
-  const stats: ImportStats = { lines: 0, answered: 0, notRun: 0, unknown: 0, duplicates: 0, corrupt: 0 };
+  const stats: ImportStats = {
+    lines: 0,
+    answered: 0,
+    notRun: 0,
+    unknown: 0,
+    duplicates: 0,
+    corrupt: 0,
+    corruptAt: [],
+  };
   const fileOf = new Int16Array(table.size).fill(-1);
   const offsetOf = new Float64Array(table.size);
   const lengthOf = new Int32Array(table.size);
   const seen = new Uint8Array(table.size);
   let seenCount = 0;
   for (const [f, file] of files.entries()) {
+    let lineNo = 0;
+    const unreadable = (): void => {
+      stats.corrupt++;
+      if (stats.corruptAt.length < 5) stats.corruptAt.push(`${file}:${lineNo}`);
+    };
     await scanLines(
       file,
       (buf, start, end, offset) => {
+        lineNo++;
+        if (offset === 0) {
+          const bom = bomLength(buf, start, end);
+          start += bom;
+          offset += bom;
+        }
         if (isBlank(buf, start, end)) return;
         stats.lines++;
         let line: unknown;
         try {
           line = JSON.parse(buf.toString('utf8', start, end));
         } catch {
-          stats.corrupt++;
+          unreadable();
           return;
         }
         if (!line || typeof line !== 'object' || Array.isArray(line)) {
-          stats.corrupt++;
+          unreadable();
           return;
         }
         const a = parseOutputLine(line as Record<string, unknown>);

@@ -248,6 +248,49 @@ test('export for vllm run-batch, then import its output in any order: equals an 
   assert.doesNotMatch(status, /exported/);
 });
 
+test('import: a file with a byte order mark and CRLF loses no line; unreadable lines are named; missing units are told', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const cwd = tmpRoot(t);
+  const file = path.join(cwd, 'requests.jsonl');
+  await cli(cwd, ['batch', 'export', config, ...endpoint(server), '--out', file]);
+  const dir = runDir(cwd);
+  const requests = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { custom_id: string });
+  const answer = (id: string): string =>
+    JSON.stringify({
+      custom_id: id,
+      response: {
+        status_code: 200,
+        body: {
+          choices: [
+            { index: 0, message: { role: 'assistant', content: '{"choice": "B"}' }, finish_reason: 'stop' },
+          ],
+        },
+      },
+      error: null,
+    });
+  // As a Windows tool writes it: a BOM before the first line, CRLF endings; one request has no line, one line is cut.
+  const lines = requests.slice(0, -1).map((r) => answer(r.custom_id));
+  lines.splice(2, 0, '{"custom_id": "cut-off", "respo');
+  const results = path.join(cwd, 'results.jsonl');
+  writeFileSync(results, '\ufeff' + lines.join('\r\n') + '\r\n');
+  const io = bufferIO(cwd);
+  assert.equal(await main(['batch', 'import', dir, results], io), 0, io.stdout() + io.stderr());
+  assert.match(io.stdout(), /imported 29 answers from 30 lines; 1 unreadable lines/);
+  assert.match(io.stderr(), /unreadable \(not a JSON object\): results\.jsonl:3\n/);
+  assert.match(
+    io.stderr(),
+    /1 unit has no answer yet \(no line in these files\): import a file that has it, or `ubp run`/,
+  );
+  const run = await readRun(dir);
+  const llm = run.results.filter((r) => r.variant !== undefined && !r.variant.startsWith('baseline:'));
+  assert.equal(llm.length, 29, 'the first line, after the BOM, is imported too');
+  assert.ok(llm.every((r) => r.outcome === 'success' && r.raw === '{"choice": "B"}'));
+});
+
 test('import: failed lines leave units in error, exit 4 naming `ubp rerun`, which asks exactly those', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());

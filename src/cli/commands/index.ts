@@ -29,7 +29,7 @@ export const commands: CliCommand[] = [
       '                Messages API, --endpoint being the API root such as https://api.anthropic.com)\n' +
       '  --shard       run slice i of n of the cases (by case id) as a run of its own; `ubp merge` joins the slices\n' +
       '  --fail-under  exit 3 when a model falls short, e.g. --fail-under hr@1=0.4 --fail-under invalid<=0.05\n' +
-      '  --runs-dir    the store root holding runs/ (default .ubp; --root is an alias)\n' +
+      '  --runs-dir    the store root holding runs/ (default .ubp), or that runs/ folder itself; --root is an alias\n' +
       '  exit codes: 0 done · 1 usage/config/data error · 3 a gate failed · 4 a model failed or units ended in error ·\n' +
       '              5 stopped at the budget · 130 interrupted',
     load: async () => (await import('./run')).runCommand,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { openRunStore } from '../../../src/core/run/store';
@@ -54,6 +54,33 @@ test('ubp run --json --limit --new --runs-dir --models', async (t) => {
     0,
   );
   assert.match((JSON.parse(b.stdout()) as { runId: string }).runId, /-2$/);
+});
+
+test('--runs-dir names the store root or its runs/ folder: either way the run lands in <root>/runs/<id>', async (t) => {
+  const cwd = tmpRoot(t);
+  const dirOf = async (runsDir: string): Promise<string> => {
+    const x = io(cwd);
+    const argv = [
+      'run',
+      config,
+      '--json',
+      '--limit',
+      '2',
+      '--new',
+      '--models',
+      'random',
+      '--runs-dir',
+      runsDir,
+    ];
+    assert.equal(await main(argv, x), 0, x.stderr());
+    return path.dirname((JSON.parse(x.stdout()) as { dir: string }).dir);
+  };
+  // The folder the runs are in, as the option's name says: not store/runs/runs.
+  assert.equal(await dirOf(path.join('store', 'runs')), path.join(cwd, 'store', 'runs'));
+  assert.equal(await dirOf('store'), path.join(cwd, 'store', 'runs'));
+  // A root that happens to be named "runs" and already holds runs/ stays a root.
+  mkdirSync(path.join(cwd, 'old', 'runs', 'runs'), { recursive: true });
+  assert.equal(await dirOf(path.join('old', 'runs')), path.join(cwd, 'old', 'runs', 'runs'));
 });
 
 test('ubp run: misuse is a usage error (exit 1, with the usage); a locked run names its holder (exit 1)', async (t) => {

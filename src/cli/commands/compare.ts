@@ -76,8 +76,13 @@ export const compareCommand: CommandModule = {
       },
     });
     const tables = new PairTables();
-    const runA = (await readPairRun(a.dir, ctx, tables)).run;
-    const runB = a.dir === b.dir ? runA : (await readPairRun(b.dir, ctx, tables)).run;
+    const readA = await readPairRun(a.dir, ctx, tables);
+    const readB = a.dir === b.dir ? readA : await readPairRun(b.dir, ctx, tables);
+    const runA = readA.run;
+    const runB = readB.run;
+    // A line that cannot be read or scored is skipped, as `ubp report` skips it, and said, as it says.
+    const unreadable = (label: string, id: string, n: number): string[] =>
+      n ? [`run ${label} (${id}): ${n} unreadable line(s) in results.jsonl were skipped`] : [];
     const cmp = comparePairRuns(
       { label: a.manifest.id, run: runA },
       { label: b.manifest.id, run: runB },
@@ -85,7 +90,11 @@ export const compareCommand: CommandModule = {
       {
         ...(alpha !== undefined ? { alpha } : {}),
         ...(pairs.length ? { pairs } : {}),
-        warnings: a.dir === b.dir ? [] : caseDifferences(a.manifest, b.manifest),
+        warnings: [
+          ...(a.dir === b.dir ? [] : caseDifferences(a.manifest, b.manifest)),
+          ...unreadable('A', a.manifest.id, readA.scan.corrupt),
+          ...(a.dir === b.dir ? [] : unreadable('B', b.manifest.id, readB.scan.corrupt)),
+        ],
       },
     );
     if (values.json) for (const w of cmp.warnings) io.err(`ubp compare: warning: ${w}\n`);

@@ -8,7 +8,7 @@
 // score components, the true and chosen labels, the answer key for agreement, flags) is computed as the line is
 // read, with the run's scoring context.
 import { getForm, labelIndex } from '../forms';
-import type { CaseResult, Outcome } from '../types';
+import type { CaseResult, Outcome, Prediction } from '../types';
 import { caseRows, parseWithoutMessages, type LineParser } from '../run/results';
 import { binaryScore, formScoring, type FormScoring } from './metrics';
 import { scoreCase } from './caseScore';
@@ -189,6 +189,53 @@ class VariantBuilder {
   }
 }
 
+/** What a line of the run's form gives the readers: its score and what the form reads of its answer. */
+export interface AnswerParts {
+  score: Record<string, number>;
+  /** The first candidate label the answer names (candidate forms). */
+  chosen?: string;
+  /** The prediction when it is a success of the run's form. */
+  own?: Prediction;
+  /** The form's key of `own` ('' without it). */
+  answerKey: string;
+  flags: string[];
+}
+
+/**
+ * Scores a line and reads its answer as the form does. A malformed answer (a success whose prediction the form
+ * cannot read) throws here: every reader that skips such a line (the report's columns, compare's pairing) calls
+ * this first, so they skip the same lines.
+ */
+export class LineScorer {
+  private readonly form: ReturnType<typeof getForm>;
+  private readonly candidates: boolean;
+  private readonly scoreOptions: { scale: ScoringContext['scale']; k: number; candidates?: number };
+
+  constructor(private readonly ctx: ScoringContext) {
+    this.form = getForm(ctx.form);
+    this.candidates = Boolean(this.form.candidates);
+    this.scoreOptions = {
+      scale: ctx.scale,
+      k: ctx.k,
+      ...(ctx.candidates !== undefined ? { candidates: ctx.candidates } : {}),
+    };
+  }
+
+  read(r: CaseResult): AnswerParts {
+    const p = r.outcome === 'success' ? r.prediction : undefined;
+    const score = scoreCase(r.expected, p, this.scoreOptions);
+    const own = p && p.form === this.ctx.form ? p : undefined;
+    const parts: AnswerParts = { score, answerKey: own ? this.form.answerKey(own) : '', flags: [] };
+    if (own) parts.own = own;
+    if (this.candidates && p) {
+      const chosen = getForm(p.form).candidates?.firstLabel(p);
+      if (chosen !== undefined) parts.chosen = chosen;
+    }
+    if (p && this.form.flags) parts.flags = this.form.flags(p);
+    return parts;
+  }
+}
+
 /**
  * Fills a run's columns one results line at a time (`add`, in file order), then `finish()`. `parser()` gives a
  * results.jsonl line parser that feeds it directly (for readResults).
@@ -207,25 +254,27 @@ export class ResultColumnsBuilder {
   private seq = 0;
   private readonly probabilistic: boolean;
   private readonly candidates: boolean;
-  private readonly scoreOptions: { scale: ScoringContext['scale']; k: number; candidates?: number };
   private readonly emptyAnswer: number;
   private readonly form: ReturnType<typeof getForm>;
+  private readonly answers: LineScorer;
 
   constructor(readonly ctx: ScoringContext) {
     this.fs = formScoring(ctx.form, ctx.k, ctx.candidates);
     this.form = getForm(ctx.form);
     this.probabilistic = this.fs.metrics.some((m) => m.needsProbabilities || m.general === 'auc');
     this.candidates = Boolean(getForm(ctx.form).candidates);
-    this.scoreOptions = {
-      scale: ctx.scale,
-      k: ctx.k,
-      ...(ctx.candidates !== undefined ? { candidates: ctx.candidates } : {}),
-    };
     this.emptyAnswer = this.answerKeys.id('\u2205');
+    this.answers = new LineScorer(ctx);
   }
 
   /** Adds one results line (a later line of the same unit replaces the earlier one's values). */
   add(r: CaseResult): void {
+    // What may throw on a malformed line (scoring, the form's readers of the answer) comes first, so such a line
+    // is skipped whole, as the pairing reader skips it, and never leaves a half-written row over a good one.
+    const kept = r.expected?.form === this.ctx.form;
+    const form = this.form;
+    const success = r.outcome === 'success';
+    const parts = kept ? this.answers.read(r) : undefined;
     let v = this.variants.get(r.variant);
     if (!v) {
       v = new VariantBuilder(r.variant, this.fs.components.length, {
@@ -240,26 +289,21 @@ export class ResultColumnsBuilder {
     const caseIndex = this.caseIds.id(r.caseId);
     const i = v.slot(caseIndex, r.sample);
     if (v.added) v.floats.seq[i] = this.seq++;
-    const kept = r.expected?.form === this.ctx.form;
     v.kept[i] = kept ? 1 : 0;
     v.ints.caseIndex[i] = caseIndex;
     v.ints.userIndex[i] = this.userIds.id(r.user);
     v.ints.sample[i] = r.sample;
-    if (!kept) return;
+    if (!parts) return;
+    const { score, chosen, own, answerKey, flags } = parts;
     v.ints.model[i] = this.names.id(r.model);
     v.ints.template[i] = r.template == null ? -1 : this.names.id(r.template);
-    const outcome = OUTCOME_CODE[r.outcome] ?? 0;
-    v.outcome[i] = outcome;
-    const success = r.outcome === 'success';
-    const prediction = success ? r.prediction : undefined;
-    const score = scoreCase(r.expected, prediction, this.scoreOptions);
+    v.outcome[i] = OUTCOME_CODE[r.outcome] ?? 0;
     this.fs.fill(score, (j, x) => {
       v.components[j]![i] = x;
     });
     v.floats.historyLength[i] = r.historyLength;
     v.floats.targetPopularity[i] = r.targetPopularity;
     v.floats.finishedMs[i] = Date.parse(r.finishedAt) || 0;
-    const form = this.form;
     if (this.probabilistic) {
       v.extraFloats.prob![i] = typeof score.prob === 'number' ? score.prob : NaN;
       v.extraFloats.truth![i] = score.truth!;
@@ -268,18 +312,14 @@ export class ResultColumnsBuilder {
     if (this.candidates) {
       const t = form.candidates?.trueLabel(r.expected);
       v.extraInts.trueLabel![i] = t === undefined ? -1 : labelIndex(t);
-      const p = success ? r.prediction : undefined;
-      const c = p ? getForm(p.form).candidates?.firstLabel(p) : undefined;
-      v.extraInts.chosenLabel![i] = c === undefined ? -1 : labelIndex(c);
+      v.extraInts.chosenLabel![i] = chosen === undefined ? -1 : labelIndex(chosen);
       v.extraFloats.hit![i] = score.correct ?? score.hr1 ?? 0;
       v.extraFloats.head![i] = form.caseOutcome(score, this.ctx.k).value;
     }
-    const own = success && r.prediction && r.prediction.form === this.ctx.form ? r.prediction : undefined;
-    v.ints.answerKey[i] = success ? (own ? this.answerKeys.id(form.answerKey(own)) : this.emptyAnswer) : -1;
+    v.ints.answerKey[i] = success ? (own ? this.answerKeys.id(answerKey) : this.emptyAnswer) : -1;
     v.floats.numeric[i] = own && form.numericAnswer ? form.numericAnswer(own) : NaN;
     v.ints.reason[i] = success ? -1 : this.reasons.id((r.reason ?? '(no reason given)').slice(0, 200));
     v.ints.reasonCode[i] = success ? -1 : this.reasonCodes.id(r.reasonCode ?? 'unknown');
-    const flags = success && r.prediction && form.flags ? form.flags(r.prediction) : [];
     v.ints.flags[i] = flags.length ? this.flagLists.id(flags.join('\u0000')) : -1;
     v.floats.promptTokens[i] = r.usage?.prompt ?? 0;
     v.floats.completionTokens[i] = r.usage?.completion ?? 0;

@@ -82,7 +82,7 @@ export async function readTableRun(
   const ctx = tableContext(manifest, options);
   const columns = new ResultColumnsBuilder(ctx);
   const pair = new PairRunBuilder(tables, ctx);
-  await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
+  const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
     parse: (buf, start, end) => {
       const r = parseWithoutMessages(buf, start, end);
       columns.add(r);
@@ -90,7 +90,12 @@ export async function readTableRun(
       return null;
     },
   });
-  return { manifest, summaries: tableSummaries(columns.finish()), pair: pair.finish() };
+  return {
+    manifest,
+    summaries: tableSummaries(columns.finish()),
+    pair: pair.finish(),
+    ...(scan.corrupt ? { unreadable: scan.corrupt } : {}),
+  };
 }
 
 /** A run read as columns (what a report needs), not as one object per results line. */

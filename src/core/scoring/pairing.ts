@@ -14,7 +14,7 @@ import { getForm, predictionText } from '../forms';
 import type { CaseResult, Outcome } from '../types';
 import { caseRows, parseWithoutMessages, type LineParser } from '../run/results';
 import { scoreResult, type ScoringContext } from './aggregate';
-import { StringTable } from './columns';
+import { LineScorer, StringTable } from './columns';
 import { binaryScore, formScoring } from './metrics';
 
 const OUTCOMES: readonly Outcome[] = ['success', 'invalid', 'error'];
@@ -125,18 +125,22 @@ export interface PairRun {
 export class PairRunBuilder {
   private readonly variants = new Map<string, PairVariant>();
   private units = 0;
+  private readonly scorer: LineScorer;
   constructor(
     readonly tables: PairTables,
     readonly ctx: ScoringContext,
     /** Only these variants' lines (others are skipped). */
     private readonly only?: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.scorer = new LineScorer(ctx);
+  }
 
   add(r: CaseResult): void {
     if (this.only && !this.only.has(r.variant)) return;
     const t = this.tables;
-    // What may throw on a malformed line comes first: such a line then leaves no half-written row.
-    const score = scoreResult(r, this.ctx);
+    // What may throw on a malformed line comes first: such a line then leaves no half-written row. A line of the
+    // run's form is read as the report's columns read it, so both skip the same lines.
+    const score = r.expected?.form === this.ctx.form ? this.scorer.read(r).score : scoreResult(r, this.ctx);
     const answer = t.answers.id(answerText(r));
     let v = this.variants.get(r.variant);
     if (!v) {

@@ -30,6 +30,8 @@ export interface TableRunRead {
   /** Per variant of the run's form, in order of its first unit: model and template of that unit, the summary. */
   summaries: Map<string, { model: string; template: string | null; summary: VariantSummary }>;
   pair: PairRun;
+  /** Lines of results.jsonl that could not be read or scored, skipped. */
+  unreadable?: number;
 }
 
 /** The scoring context the table reads a run with. */
@@ -193,6 +195,11 @@ export function paperTable(runs: TableRunRead[], options: TableOptions = {}): Pa
   const columnEntries: Map<string, Entry>[] = [];
   const rowKinds = new Map<string, 'llm' | 'baseline'>();
   const notes: string[] = [];
+  for (const run of runs)
+    if (run.unreadable)
+      notes.push(
+        `run ${run.manifest.id}: ${run.unreadable} unreadable line(s) in results.jsonl were skipped.`,
+      );
   const columns: TableColumn[] = [...groups.values()].map((group) => {
     const entries = new Map<string, Entry>();
     // Newest run last, so a model run twice over the same cases shows its latest run.

@@ -205,3 +205,51 @@ test('ubp compare pairs two runs of different models, accepts --pair with x for 
   assert.equal(await main(['compare', 'run-mini', 'run-big', '--pair', 'mini'], b), EXIT.error);
   assert.match(b.stderr(), /--pair "mini": expected <a>=<b>/);
 });
+
+test('a line no reader can score is skipped by report, compare and table alike, said by each, and never spoils the good line it follows', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-scoring-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = path.join(root, '.ubp');
+  const results = [
+    ...choiceResults('gpt', (i) => i % 2 === 0),
+    ...choiceResults('baseline:random', (i) => i % 5 === 0),
+  ];
+  const manifest = (id: string) =>
+    manifestFor(id, 'choice', ['gpt', 'baseline:random'], { cases: 120, candidates: 5 });
+  writeRun(store, manifest('clean'), results);
+  // Hand-edited: c0 (answered right) again, as a "success" without a readable label, then a line cut in two.
+  const bad = { ...results[0]!, prediction: { form: 'choice', label: null } };
+  writeRun(store, manifest('edited'), results, `${JSON.stringify(bad)}\n{"caseId": "c1", "vari\n`);
+
+  const json = async (argv: string[]): Promise<{ out: unknown; err: string }> => {
+    const b = io(root);
+    assert.equal(await main(argv, b), 0, b.stderr());
+    return { out: JSON.parse(b.stdout()), err: b.stderr() };
+  };
+  type Rep = { variants: { metrics: { all: { value: number } }[] }[]; notes: string[] };
+  const clean = (await json(['report', 'clean', '--json'])).out as Rep;
+  const edited = (await json(['report', 'edited', '--json'])).out as Rep;
+  assert.deepEqual(
+    edited.variants.map((v) => v.metrics[0]!.all.value),
+    clean.variants.map((v) => v.metrics[0]!.all.value),
+    'the good line of c0 stands',
+  );
+  assert.match(edited.notes.join(' '), /2 unreadable line\(s\) in results\.jsonl were skipped/);
+
+  const cmp = await json(['compare', 'clean', 'edited', '--json']);
+  type Cmp = { variants: { onlyA: number; onlyB: number; shared: unknown }[]; warnings: string[] };
+  const c = cmp.out as Cmp;
+  assert.deepEqual(
+    c.variants.map((v) => [v.onlyA, v.onlyB]),
+    [
+      [0, 0],
+      [0, 0],
+    ],
+  );
+  assert.ok(c.warnings.some((w) => /run B \(edited\): 2 unreadable line/.test(w)));
+  assert.match(cmp.err, /run B \(edited\): 2 unreadable line\(s\) in results\.jsonl were skipped/);
+
+  const b = io(root);
+  assert.equal(await main(['table', 'clean', 'edited'], b), 0, b.stderr());
+  assert.match(b.stdout(), /run edited: 2 unreadable line\(s\) in results\.jsonl were skipped\./);
+});

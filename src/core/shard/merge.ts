@@ -67,6 +67,12 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     ? Array.from({ length: count }, (_, i) => i + 1).filter((i) => !given.has(i))
     : [];
 
+  // Variants: the union, in order of first appearance.
+  const variants = new Map<string, ManifestVariant>();
+  for (const r of runs) for (const v of r.manifest.variants) if (!variants.has(v.id)) variants.set(v.id, v);
+  // Units per case over that union: a shard run with fewer models than the others is missing the rest.
+  const perCase = [...variants.values()].reduce((n, v) => n + Math.max(1, v.samples), 0);
+
   // Lines: the last line per unit of each run, in run order; a unit already taken from an earlier run is a duplicate.
   // Written as they are read, one run in memory at a time (shards of a million cases would not fit as one string).
   mkdirSync(out, { recursive: true });
@@ -91,7 +97,6 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
         text.write(JSON.stringify(line) + '\n');
         lines++;
       }
-      missingUnits += Math.max(0, unitsOf(r.manifest) - results.length);
       // Spend adds up over every run: superseded and duplicated answers were paid for too.
       const t = r.manifest.totals ?? emptyTotals(0);
       totals.promptTokens += t.promptTokens;
@@ -109,13 +114,18 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     throw e;
   }
   closeSync(fd);
+  // The units the runs given ask for (each shard once) that no line answers.
+  const givenCases = sharded
+    ? [...new Map(runs.map((r) => [r.manifest.shard!.index, r.manifest.cases])).values()].reduce(
+        (n, c) => n + c,
+        0,
+      )
+    : Math.max(...runs.map((r) => r.manifest.cases));
+  missingUnits = Math.max(0, givenCases * perCase - lines);
 
-  // Variants: the union, in order of first appearance.
-  const variants = new Map<string, ManifestVariant>();
-  for (const r of runs) for (const v of r.manifest.variants) if (!variants.has(v.id)) variants.set(v.id, v);
   // Shards: the whole eval's cases, so a merge with shards missing reads "N of <all> answers", never complete.
   const cases = sharded ? first.shard!.casesOfAll : Math.max(...runs.map((r) => r.manifest.cases));
-  totals.units = [...variants.values()].reduce((n, v) => n + cases * Math.max(1, v.samples), 0);
+  totals.units = cases * perCase;
   const complete =
     missingShards.length === 0 &&
     totals.success + totals.invalid + totals.error >= totals.units &&
@@ -154,8 +164,4 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
   if (!runs.every((r) => r.manifest.activeMs !== undefined)) delete manifest.activeMs;
   writeFileSync(path.join(out, RUN_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return { dir: path.resolve(out), manifest, lines, duplicates, missingShards, missingUnits };
-}
-
-function unitsOf(m: RunManifest): number {
-  return m.variants.reduce((n, v) => n + m.cases * Math.max(1, v.samples), 0);
 }

@@ -171,3 +171,21 @@ test('merge: the merged run lasted as long as its shards together, not as long a
   const report = buildReport(merged.manifest, (await readRun(merged.dir)).results);
   assert.equal(report.run.durationMs, 3500);
 });
+
+test('merge: a shard run with fewer models than the others is partial, said and exit 1', async (t) => {
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['run', config, '--shard', '1/2']);
+  await cli(cwd, ['run', config, '--shard', '2/2', '--models', 'random']);
+  const runs = listRuns(path.join(cwd, '.ubp'));
+  const merged = await mergeRuns(
+    runs.map((r) => r.dir),
+    path.join(cwd, 'merged'),
+  );
+  const two = runs.find((r) => r.id.endsWith('shard2of2'))!;
+  // popularity and item-knn have no line for shard 2's cases.
+  assert.equal(merged.missingUnits, two.manifest.cases * 2);
+  assert.equal(merged.manifest.status, 'cancelled');
+  const io = bufferIO(cwd);
+  assert.equal(await main(['merge', ...runs.map((r) => r.dir), '--out', path.join(cwd, 'm2')], io), 1);
+  assert.match(io.stderr(), new RegExp(`${two.manifest.cases * 2} units of the runs given have no result`));
+});

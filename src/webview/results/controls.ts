@@ -36,7 +36,12 @@ export function select(
     el.appendChild(opt);
   }
   el.addEventListener('change', () => onChange(el.value));
-  return h('label', { class: 'control' }, h('span', { class: 'control-label' }, label), el);
+  return h(
+    'label',
+    { class: 'control', 'data-control': id },
+    h('span', { class: 'control-label' }, label),
+    el,
+  );
 }
 
 export function textfield(
@@ -51,7 +56,12 @@ export function textfield(
   el.setAttribute('aria-label', label);
   el.setAttribute('label', label);
   el.addEventListener('input', () => onInput(el.value));
-  return h('label', { class: 'control' }, h('span', { class: 'control-label' }, label), el);
+  return h(
+    'label',
+    { class: 'control', 'data-control': id },
+    h('span', { class: 'control-label' }, label),
+    el,
+  );
 }
 
 export function checkbox(
@@ -83,7 +93,8 @@ export function button(
   el.setAttribute('icon', icon);
   el.setAttribute('aria-label', label);
   el.setAttribute('title', label);
-  el.textContent = label;
+  // In a span: a narrow toolbar shows the icon alone (the label stays the button's name and tooltip).
+  el.appendChild(h('span', { class: 'button-label' }, label));
   el.addEventListener('click', onClick);
   return el;
 }

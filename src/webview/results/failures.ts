@@ -34,10 +34,18 @@ const QUERY_DEBOUNCE_MS = 250;
 
 type SortKey = FailureSort;
 
+/**
+ * How readily a column gives way in a narrow panel (results.css hides `p3` below 860 px and `p2` below 640 px,
+ * with `display: none`, so a hidden cell is neither seen, focused nor read): 1 = always shown (the outcome, the
+ * item, the reason, the answer), 2 and 3 = moved out to the case view (and the outcome cell's tooltip).
+ */
+type Priority = 1 | 2 | 3;
+
 interface Column {
   key: string;
   label: string;
   cls: string;
+  priority: Priority;
   text: (r: FailureRow) => string;
 }
 
@@ -110,10 +118,10 @@ export class FailuresTable {
     const changes = opts.kind === 'changes';
     this.noun = changes ? 'changed cases' : 'failures';
     this.count = h('span', { class: 'count', id: 'failures-count', 'aria-live': 'polite' });
-    this.variantSlot = h('span');
+    this.variantSlot = h('span', { 'data-control': 'failures-variant' });
     this.filterBar = h(
       'div',
-      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Filter failures' },
+      { class: 'toolbar filters', role: 'toolbar', 'aria-label': 'Filter failures' },
       this.variantSlot,
       select(
         'failures-outcome',
@@ -474,7 +482,9 @@ export class FailuresTable {
   private renderHeader(): void {
     replace(
       this.header,
-      ...this.columns.map((c) => h('div', { class: `vt-cell ${c.cls}`, role: 'columnheader' }, c.label)),
+      ...this.columns.map((c) =>
+        h('div', { class: cellClass(c), role: 'columnheader', title: c.label }, c.label),
+      ),
     );
   }
 
@@ -533,7 +543,7 @@ export class FailuresTable {
     el.classList.toggle('active', index === this.active);
     let cells = el.children;
     if (cells.length !== this.columns.length) {
-      replace(el, ...this.columns.map((c) => h('div', { class: `vt-cell ${c.cls}`, role: 'gridcell' })));
+      replace(el, ...this.columns.map((c) => h('div', { class: cellClass(c), role: 'gridcell' })));
       cells = el.children;
     }
     if (!r) {
@@ -541,7 +551,8 @@ export class FailuresTable {
       el.removeAttribute('data-outcome');
       el.setAttribute('aria-busy', 'true');
       for (let c = 0; c < cells.length; c++) {
-        (cells[c] as HTMLElement).textContent = c === 1 ? 'loading…' : '';
+        // In the outcome column: shown at every width.
+        (cells[c] as HTMLElement).textContent = this.columns[c].key === 'outcome' ? 'loading…' : '';
         (cells[c] as HTMLElement).title = '';
       }
       return;
@@ -549,12 +560,21 @@ export class FailuresTable {
     delete el.dataset.pending;
     el.removeAttribute('aria-busy');
     el.dataset.outcome = r.outcome;
+    const texts = this.columns.map((c) => c.text(r));
     for (let c = 0; c < this.columns.length; c++) {
-      const text = this.columns[c].text(r);
       const cell = cells[c] as HTMLElement;
-      cell.textContent = text; // text, never markup
-      cell.title = text;
+      cell.textContent = texts[c]; // text, never markup
+      cell.title = texts[c];
     }
+    // The outcome's tooltip gives the whole row: in a narrow panel the other columns give way.
+    const outcome = this.columns.findIndex((c) => c.key === 'outcome');
+    if (outcome >= 0)
+      (cells[outcome] as HTMLElement).title = [
+        texts[outcome],
+        ...this.columns.map((c, i) => (i !== outcome && texts[i] ? `${c.label}: ${texts[i]}` : '')),
+      ]
+        .filter(Boolean)
+        .join('\n');
   }
 
   private setActive(index: number): void {
@@ -614,19 +634,22 @@ function unitKey(r: FailureRow): string {
   return `${r.variant}\u0000${r.caseId}\u0000${r.sample}`;
 }
 
+function cellClass(c: Column): string {
+  return `vt-cell ${c.cls} p${c.priority}`;
+}
+
+function caseText(r: FailureRow): string {
+  return r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId;
+}
+
 /** The table's columns for these rows; the optional ones in `keep` stay even when no row needs them. */
 function columnsFor(rows: FailureRow[], keep: readonly Column[] = []): Column[] {
   const kept = (key: string) => keep.some((c) => c.key === key);
   const cols: Column[] = [
-    { key: 'variant', label: 'Variant', cls: 'c-variant', text: (r) => r.variant },
-    {
-      key: 'case',
-      label: 'Case',
-      cls: 'c-case',
-      text: (r) => (r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId),
-    },
-    { key: 'user', label: 'User', cls: 'c-user', text: (r) => r.user },
-    { key: 'outcome', label: 'Outcome', cls: 'c-outcome', text: (r) => r.outcome },
+    { key: 'variant', label: 'Variant', cls: 'c-variant', priority: 2, text: (r) => r.variant },
+    { key: 'case', label: 'Case', cls: 'c-case', priority: 3, text: caseText },
+    { key: 'user', label: 'User', cls: 'c-user', priority: 3, text: (r) => r.user },
+    { key: 'outcome', label: 'Outcome', cls: 'c-outcome', priority: 1, text: (r) => r.outcome },
   ];
   // The size of an error says something only where it varies (a wrong choice is simply wrong).
   if (kept('error') || rows.some((r) => r.outcome === 'wrong' && r.error !== 1))
@@ -634,32 +657,47 @@ function columnsFor(rows: FailureRow[], keep: readonly Column[] = []): Column[] 
       key: 'error',
       label: 'Error',
       cls: 'c-error num',
+      priority: 2,
       text: (r) => (r.outcome === 'wrong' ? fmt(r.error, 2) : ''),
     });
-  if (kept('title') || rows.some((r) => r.title))
-    cols.push({ key: 'title', label: 'Item', cls: 'c-title', text: (r) => r.title });
+  // Without an item title, expected and predicted are what tells a row apart: they stay in a narrow panel.
+  const titled = kept('title') || rows.some((r) => r.title);
+  if (titled) cols.push({ key: 'title', label: 'Item', cls: 'c-title', priority: 1, text: (r) => r.title });
   cols.push(
-    { key: 'expected', label: 'Expected', cls: 'c-expected', text: (r) => r.expected },
-    { key: 'predicted', label: 'Predicted', cls: 'c-predicted', text: (r) => r.predicted },
+    {
+      key: 'expected',
+      label: 'Expected',
+      cls: 'c-expected',
+      priority: titled ? 2 : 1,
+      text: (r) => r.expected,
+    },
+    {
+      key: 'predicted',
+      label: 'Predicted',
+      cls: 'c-predicted',
+      priority: titled ? 2 : 1,
+      text: (r) => r.predicted,
+    },
   );
   if (kept('reason') || rows.some((r) => r.reason))
-    cols.push({ key: 'reason', label: 'Reason', cls: 'c-reason', text: (r) => r.reason });
-  cols.push({ key: 'answer', label: 'Answer', cls: 'c-answer', text: (r) => r.answer.replace(/\s+/g, ' ') });
+    cols.push({ key: 'reason', label: 'Reason', cls: 'c-reason', priority: 1, text: (r) => r.reason });
+  cols.push({
+    key: 'answer',
+    label: 'Answer',
+    cls: 'c-answer',
+    priority: 1,
+    text: (r) => r.answer.replace(/\s+/g, ' '),
+  });
   return cols;
 }
 
-/** Compare mode: A's and B's answers and outcomes of the cases that changed. */
+/** Compare mode: A's and B's answers and outcomes of the cases that changed (those stay in a narrow panel). */
 const CHANGE_COLUMNS: Column[] = [
-  { key: 'variant', label: 'Variant', cls: 'c-variant', text: (r) => r.variant },
-  {
-    key: 'case',
-    label: 'Case',
-    cls: 'c-case',
-    text: (r) => (r.sample > 0 ? `${r.caseId} #${r.sample}` : r.caseId),
-  },
-  { key: 'user', label: 'User', cls: 'c-user', text: (r) => r.user },
-  { key: 'outcome', label: 'Change', cls: 'c-outcome', text: (r) => r.outcome },
-  { key: 'expected', label: 'A answered', cls: 'c-answer', text: (r) => r.expected },
-  { key: 'predicted', label: 'B answered', cls: 'c-answer', text: (r) => r.predicted },
-  { key: 'reason', label: 'Outcomes (A → B)', cls: 'c-reason', text: (r) => r.reason },
+  { key: 'variant', label: 'Variant', cls: 'c-variant', priority: 2, text: (r) => r.variant },
+  { key: 'case', label: 'Case', cls: 'c-case', priority: 3, text: caseText },
+  { key: 'user', label: 'User', cls: 'c-user', priority: 3, text: (r) => r.user },
+  { key: 'outcome', label: 'Change', cls: 'c-outcome', priority: 1, text: (r) => r.outcome },
+  { key: 'expected', label: 'A answered', cls: 'c-answer', priority: 1, text: (r) => r.expected },
+  { key: 'predicted', label: 'B answered', cls: 'c-answer', priority: 1, text: (r) => r.predicted },
+  { key: 'reason', label: 'Outcomes (A → B)', cls: 'c-reason', priority: 1, text: (r) => r.reason },
 ];

@@ -380,7 +380,7 @@ export function reportFromColumns(
       ...(manifest.finishedAt ? { finishedAt: manifest.finishedAt } : {}),
       // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
       ...(manifest.activeMs !== undefined
-        ? { durationMs: manifest.activeMs }
+        ? { durationMs: activeDuration(manifest, lastLine) }
         : Number.isFinite(ended - started)
           ? { durationMs: ended - started }
           : {}),
@@ -401,6 +401,20 @@ export function reportFromColumns(
     report.notes.push(...options.memorisation.map((m) => m.note));
   }
   return report;
+}
+
+/**
+ * The recorded active time. A run without finishedAt (killed, or still going) was stamped at most at its last
+ * manifest update (updatedAt, or the session's start): lines finished after that stamp add their time.
+ */
+function activeDuration(manifest: RunManifest, lastLine: number): number {
+  const active = manifest.activeMs ?? 0;
+  if (manifest.finishedAt || !(lastLine > 0)) return active;
+  const stamp = Math.max(
+    Date.parse(manifest.updatedAt ?? '') || 0,
+    Date.parse(manifest.sessionStartedAt ?? '') || 0,
+  );
+  return stamp > 0 && lastLine > stamp ? active + (lastLine - stamp) : active;
 }
 
 /** One variant's estimate of a metric key as a user writes it (`ndcg@10`, `rmse`, `invalid`). */

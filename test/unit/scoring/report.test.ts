@@ -221,3 +221,23 @@ test('the same answers in any line order give the same report (intervals, compar
   assert.deepEqual(json(b), json(a));
   assert.deepEqual(json(c), json(a));
 });
+
+test('buildReport: a run killed before its manifest caught up lasted until its last line, not its last stamp', () => {
+  const at = (ms: number) => new Date(Date.parse('2026-11-30T00:00:00.000Z') + ms).toISOString();
+  const rs = choiceRun('gpt', (i) => i % 2 === 0).map((r, i) => ({ ...r, finishedAt: at(1000 + i * 50) }));
+  const base = manifestFor('killed', 'choice', ['gpt'], { cases: 60, candidates: 4, status: 'interrupted' });
+  delete base.finishedAt;
+  // SIGKILL before the first 2-second update: the manifest says 0 ms although lines came for 3.95 s.
+  const fresh = buildReport({ ...base, activeMs: 0 }, rs, { bootstrap: { resamples: 50 } });
+  assert.equal(fresh.run.durationMs, 3950);
+  // A resumed session: 10 s before it, stamped at 2 s into it (12 s), last line at 3.95 s: 13.95 s.
+  const resumed = buildReport({ ...base, activeMs: 12_000, updatedAt: at(2000) }, rs, {
+    bootstrap: { resamples: 50 },
+  });
+  assert.equal(resumed.run.durationMs, 13_950);
+  // A finished run keeps its recorded active time.
+  const done = buildReport({ ...base, status: 'done', finishedAt: at(5000), activeMs: 4200 }, rs, {
+    bootstrap: { resamples: 50 },
+  });
+  assert.equal(done.run.durationMs, 4200);
+});

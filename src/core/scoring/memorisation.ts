@@ -78,6 +78,22 @@ export function memorisationNote(row: Omit<MemorisationRow, 'note'>): string {
   return `${head}: little sign that it memorised the data set's item ids.`;
 }
 
+/** What a model id stood for in a run: the model name sent and the endpoint, as its config recorded them. */
+function modelEntry(m: RunManifest, id: string): { model?: string; origin?: string } {
+  const models = (m.config as { models?: { id?: string; model?: string }[] } | undefined)?.models ?? [];
+  const entry = models.find((e) => e.id === id);
+  const origin = m.variants.find((v) => v.kind === 'llm' && v.model === id)?.origin;
+  return { ...(entry?.model ? { model: entry.model } : {}), ...(origin ? { origin } : {}) };
+}
+
+/** Model ids are the user's labels: "gpt" in two configs may be two models. Compared where both runs say. */
+function sameModel(a: RunManifest, b: RunManifest, id: string): boolean {
+  const x = modelEntry(a, id);
+  const y = modelEntry(b, id);
+  if (x.model && y.model && x.model !== y.model) return false;
+  return !(x.origin && y.origin && x.origin !== y.origin);
+}
+
 /**
  * Each LLM model of the behaviour run that a recall run also asked: its recall rate (the newest recall run
  * holding the model wins).
@@ -92,7 +108,7 @@ export function memorisationBeside(
   for (const model of models) {
     for (const run of recallRuns) {
       const variants = run.manifest.variants.filter((v) => v.kind === 'llm' && v.model === model);
-      if (!variants.length) continue;
+      if (!variants.length || !sameModel(manifest, run.manifest, model)) continue;
       // With several recall templates, the first one the recall run lists.
       const variant = variants[0]!.id;
       const results = latestResults(run.results).filter(

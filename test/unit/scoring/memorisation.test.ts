@@ -86,3 +86,45 @@ test('the memorisation note says plainly what a rate means', () => {
   const unread = memorisationNote({ ...base, failShare: 1, exact: { value: 0, lo: 0, hi: 0, n: 200 } });
   assert.match(unread, /100% of its answers could not be read, so this is a lower bound/);
 });
+
+test('a recall run whose model of the same id is another model (another name or endpoint) is not shown beside it', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-memo-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = path.join(root, '.ubp');
+  const entry = (model: string) => ({ id: 'gpt', baseUrl: 'https://api.openai.com/v1', model });
+  const behaviour = manifestFor('choice-run', 'choice', ['builtin×gpt'], { cases: 10, candidates: 5 });
+  behaviour.variants[0]!.model = 'gpt';
+  (behaviour.config as { models?: unknown[] }).models = [entry('gpt-4o')];
+  const answer = (i: number): CaseResult =>
+    result({
+      caseId: `c${i}`,
+      user: `u${i}`,
+      variant: 'builtin×gpt',
+      model: 'gpt',
+      expected: { form: 'choice', label: 'A' },
+      prediction: { form: 'choice', label: 'A' },
+    });
+  writeRun(
+    store,
+    behaviour,
+    Array.from({ length: 10 }, (_, i) => answer(i)),
+  );
+  const recall = manifestFor('recall-run', 'recall', ['builtin-recall×gpt'], { cases: 10 });
+  recall.variants[0]!.model = 'gpt';
+  (recall.config as { models?: unknown[] }).models = [entry('gpt-4o-mini')];
+  const titles = Array.from({ length: 10 }, (_, i) =>
+    result({
+      caseId: `i${i}`,
+      user: `item:${i}`,
+      variant: 'builtin-recall×gpt',
+      model: 'gpt',
+      expected: { form: 'recall', item: String(i), title: `Movie ${i}` },
+      prediction: { form: 'recall', title: `Movie ${i}` },
+    }),
+  );
+  writeRun(store, recall, titles);
+  const out = io(root);
+  assert.equal(await main(['report', 'choice-run', '--json'], out), 0, out.stderr());
+  const report = JSON.parse(out.stdout()) as { memorisation?: unknown[] };
+  assert.equal(report.memorisation?.length ?? 0, 0, 'gpt-4o-mini recalling titles says nothing of gpt-4o');
+});

@@ -1,6 +1,7 @@
 // `ubp compare <runA> <runB>`: paired differences on the shared cases, changed cases, regressions. Variants are
 // paired by id, then the LLM variants by template (two models through one prompt), or as `--pair <a>=<b>` says
 // (variant ids, `x` for `×`, or model ids). `ubp compare <run> --pair X=Y`: two models of one run.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { EXIT } from '../exitCodes';
@@ -83,20 +84,20 @@ export const compareCommand: CommandModule = {
     // A line that cannot be read or scored is skipped, as `ubp report` skips it, and said, as it says.
     const unreadable = (label: string, id: string, n: number): string[] =>
       n ? [`run ${label} (${id}): ${n} unreadable line(s) in results.jsonl were skipped`] : [];
-    const cmp = comparePairRuns(
-      { label: a.manifest.id, run: runA },
-      { label: b.manifest.id, run: runB },
-      ctx,
-      {
-        ...(alpha !== undefined ? { alpha } : {}),
-        ...(pairs.length ? { pairs } : {}),
-        warnings: [
-          ...(a.dir === b.dir ? [] : caseDifferences(a.manifest, b.manifest)),
-          ...unreadable('A', a.manifest.id, readA.scan.corrupt),
-          ...(a.dir === b.dir ? [] : unreadable('B', b.manifest.id, readB.scan.corrupt)),
-        ],
-      },
-    );
+    // Two runs of one id (two workspaces, a copied folder) are told apart by their folders: a shared label
+    // would read as one run, and --pair would then compare only the named pair.
+    const twins = a.dir !== b.dir && a.manifest.id === b.manifest.id;
+    const labelOf = (r: { dir: string; manifest: { id: string } }): string =>
+      twins ? path.relative(io.cwd, r.dir) || r.dir : r.manifest.id;
+    const cmp = comparePairRuns({ label: labelOf(a), run: runA }, { label: labelOf(b), run: runB }, ctx, {
+      ...(alpha !== undefined ? { alpha } : {}),
+      ...(pairs.length ? { pairs } : {}),
+      warnings: [
+        ...(a.dir === b.dir ? [] : caseDifferences(a.manifest, b.manifest)),
+        ...unreadable('A', a.manifest.id, readA.scan.corrupt),
+        ...(a.dir === b.dir ? [] : unreadable('B', b.manifest.id, readB.scan.corrupt)),
+      ],
+    });
     if (values.json) for (const w of cmp.warnings) io.err(`ubp compare: warning: ${w}\n`);
     const probeA = Boolean(a.manifest.config?.task?.probe);
     const probeB = Boolean(b.manifest.config?.task?.probe);

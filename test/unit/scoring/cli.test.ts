@@ -253,3 +253,30 @@ test('a line no reader can score is skipped by report, compare and table alike, 
   assert.equal(await main(['table', 'clean', 'edited'], b), 0, b.stderr());
   assert.match(b.stdout(), /run edited: 2 unreadable line\(s\) in results\.jsonl were skipped\./);
 });
+
+test('ubp compare of two runs with one id (two workspaces) tells them apart and keeps the unnamed pairs', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-twins-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const variants = ['gpt', 'small', 'baseline:random'];
+  const results = [
+    ...choiceResults('gpt', (i) => i % 2 === 0),
+    ...choiceResults('small', (i) => i % 3 === 0),
+    ...choiceResults('baseline:random', (i) => i % 5 === 0),
+  ];
+  for (const ws of ['old', 'new'])
+    writeRun(
+      path.join(root, ws, '.ubp'),
+      manifestFor('same-id', 'choice', variants, { cases: 120, candidates: 5 }),
+      results,
+    );
+  const out = io(root);
+  const a = path.join(root, 'old/.ubp/runs/same-id');
+  const b = path.join(root, 'new/.ubp/runs/same-id');
+  assert.equal(await main(['compare', a, b, '--pair', 'gpt=small', '--json'], out), 0, out.stderr());
+  const cmp = JSON.parse(out.stdout()) as { a: string; b: string; variants: { a: string; b: string }[] };
+  assert.notEqual(cmp.a, cmp.b);
+  assert.deepEqual(
+    cmp.variants.map((v) => `${v.a}→${v.b}`),
+    ['gpt→small', 'baseline:random→baseline:random'],
+  );
+});

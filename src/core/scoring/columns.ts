@@ -222,6 +222,8 @@ export class LineScorer {
   }
 
   read(r: CaseResult): AnswerParts {
+    // An outcome no reader knows (a hand edit) is no answer of any kind: skipped, never scored as one.
+    if (!Object.hasOwn(OUTCOME_CODE, r.outcome)) throw new Error(`unknown outcome "${String(r.outcome)}"`);
     const p = r.outcome === 'success' ? r.prediction : undefined;
     const score = scoreCase(r.expected, p, this.scoreOptions);
     const own = p && p.form === this.ctx.form ? p : undefined;
@@ -297,7 +299,7 @@ export class ResultColumnsBuilder {
     const { score, chosen, own, answerKey, flags } = parts;
     v.ints.model[i] = this.names.id(r.model);
     v.ints.template[i] = r.template == null ? -1 : this.names.id(r.template);
-    v.outcome[i] = OUTCOME_CODE[r.outcome] ?? 0;
+    v.outcome[i] = OUTCOME_CODE[r.outcome]!;
     this.fs.fill(score, (j, x) => {
       v.components[j]![i] = x;
     });

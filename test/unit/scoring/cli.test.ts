@@ -280,3 +280,36 @@ test('ubp compare of two runs with one id (two workspaces) tells them apart and 
     ['gpt→small', 'baseline:random→baseline:random'],
   );
 });
+
+test('a line whose outcome is none of success, invalid, error is skipped as unreadable, not counted as an answer', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-scoring-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = path.join(root, '.ubp');
+  const results = [
+    ...choiceResults('gpt', (i) => i % 2 === 0),
+    ...choiceResults('baseline:random', (i) => i % 5 === 0),
+  ];
+  const manifest = (id: string) =>
+    manifestFor(id, 'choice', ['gpt', 'baseline:random'], { cases: 120, candidates: 5 });
+  writeRun(store, manifest('clean'), results);
+  // Hand-edited: c0 (answered right) again with an outcome no reader knows.
+  const odd = { ...results[0]!, outcome: 'skipped' };
+  writeRun(store, manifest('edited'), results, `${JSON.stringify(odd)}\n`);
+  type Rep = { variants: { metrics: { all: { value: number } }[] }[]; notes: string[] };
+  const report = async (id: string): Promise<Rep> => {
+    const b = io(root);
+    assert.equal(await main(['report', id, '--json'], b), 0, b.stderr());
+    return JSON.parse(b.stdout()) as Rep;
+  };
+  const clean = await report('clean');
+  const edited = await report('edited');
+  assert.deepEqual(
+    edited.variants.map((v) => v.metrics[0]!.all.value),
+    clean.variants.map((v) => v.metrics[0]!.all.value),
+    'the good line of c0 stands',
+  );
+  assert.match(edited.notes.join(' '), /1 unreadable line\(s\) in results\.jsonl were skipped/);
+  const cmp = io(root);
+  assert.equal(await main(['compare', 'clean', 'edited', '--json'], cmp), 0, cmp.stderr());
+  assert.match(cmp.stderr(), /run B \(edited\): 1 unreadable line\(s\)/);
+});

@@ -148,14 +148,15 @@ export const batchCommand: CommandModule = {
         const dir = runDirOf(positionals.slice(0, 1), root);
         const files = positionals.slice(1).map((f) => path.resolve(io.cwd, f));
         const open = readBatchState(dir).batches.some(isOpen);
-        const { stats, summary } = await importBatchResults(dir, {
+        const { stats, summary, written } = await importBatchResults(dir, {
           files,
           pendingStatus: open ? 'batch' : 'cancelled',
         });
         const t = summary.totals;
         const pending = t.units - t.success - t.invalid - t.error;
         io.out(
-          `imported ${stats.answered} answers from ${stats.lines} lines` +
+          `imported ${written} answers from ${stats.lines} lines` +
+            `${stats.answered > written ? `; ${stats.answered - written} already answered in the run (kept)` : ''}` +
             `${stats.notRun ? `; ${stats.notRun} never ran` : ''}${stats.unknown ? `; ${stats.unknown} unknown custom_id` : ''}` +
             `${stats.duplicates ? `; ${stats.duplicates} duplicates (last kept)` : ''}${stats.corrupt ? `; ${stats.corrupt} unreadable lines` : ''}\n` +
             `run ${summary.runId}: ${summary.status}; ${t.success} success, ${t.invalid} invalid, ${t.error} error of ${t.units}\n`,

@@ -256,6 +256,8 @@ export interface ImportOptions {
 export interface ImportResult {
   stats: ImportStats;
   summary: RunSummary;
+  /** Results lines this import wrote: answered units that had no final line in the run yet. */
+  written: number;
 }
 
 /**
@@ -312,10 +314,15 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
     skipVariants,
     skippedStatus: o.pendingStatus ?? 'cancelled',
   });
+  // An answer for a unit the run already holds as final is not written (the runner keeps the first): counted.
+  let written = 0;
+  handle.on('case-finished', (e) => {
+    if (e.result.template !== null) written++;
+  });
   try {
     const summary = await handle.done;
     await markOfflineImported(runDir, answers);
-    return { stats, summary };
+    return { stats, summary, written };
   } finally {
     answers.close();
   }

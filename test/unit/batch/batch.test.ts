@@ -246,6 +246,13 @@ test('export for vllm run-batch, then import its output in any order: equals an 
   const status = await cli(cwd, ['batch', 'status', dir]);
   assert.match(status, /30 requests {2}imported -> .*, imported 30\n/);
   assert.doesNotMatch(status, /exported/);
+  // The same file again writes nothing, and says so (it used to say "imported 30 answers").
+  const again = await cli(cwd, ['batch', 'import', dir, results]);
+  assert.match(
+    again,
+    /imported 0 answers from 31 lines; 30 already answered in the run \(kept\); 1 unknown custom_id/,
+  );
+  assert.deepEqual(await linesOf(dir), await linesOf(reference));
 });
 
 test('import: a file with a byte order mark and CRLF loses no line; unreadable lines are named; missing units are told', async (t) => {

@@ -290,8 +290,11 @@ export function reportFromColumns(
   const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter(
     (key) => variants.some((v) => v.metrics.some((m) => m.key === key)),
   );
-  const units =
-    manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
+  // All the run's units: a session with --limit counts only its own in totals, and must not read as complete.
+  const units = Math.max(
+    manifest.totals?.units ?? 0,
+    manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0),
+  );
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
   // A run whose process is gone has no finishedAt: its last heartbeat (updatedAt) or last line dates it.
   const ended = manifest.finishedAt

@@ -446,7 +446,20 @@ export class ConfigError extends Error {
   }
 }
 
-// Every field name the schema knows, for "did you mean" on unknown fields.
+// The fields of each object by its path (array indices left out), for "did you mean" on unknown fields: a
+// name known in another object ("user" is a generic column) is no hint for this one.
+const FIELDS_AT: Record<string, string[]> = {
+  '': Object.keys(topShape),
+  dataset: Object.keys(datasetShape),
+  'dataset.columns': Object.keys(columnsShape),
+  'dataset.columns.items': Object.keys(itemFileShape),
+  task: Object.keys(taskShape),
+  models: Object.keys(modelShape),
+  'models.params': Object.keys(paramsShape),
+  run: Object.keys(runShape),
+};
+
+// Every field name the schema knows: the hint's fallback for an object not in FIELDS_AT.
 const KNOWN_FIELDS = [
   ...new Set(
     [
@@ -501,7 +514,9 @@ function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string
       return issue.keys.map((key) => {
         const at = formatPath([...issue.path, key]);
         if (SECRET_FIELD.test(key)) return { path: at, message: `"${key}" is not allowed. ${KEY_HOME}` };
-        const best = closestName(key, KNOWN_FIELDS, Math.max(1, Math.floor(key.length / 3)));
+        const at0 = issue.path.filter((seg) => typeof seg === 'string').join('.');
+        const names = FIELDS_AT[at0] ?? KNOWN_FIELDS.filter((n) => n !== key);
+        const best = closestName(key, names, Math.max(1, Math.floor(key.length / 3)));
         const hint = best ? ` (did you mean "${best}"?)` : '';
         return { path: at, message: `unknown field${hint}` };
       });

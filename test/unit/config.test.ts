@@ -232,6 +232,11 @@ test('unknown fields are errors, with a suggestion when a known name is close', 
   assert.match(e.message, /modles: unknown field \(did you mean "models"\?\)/);
   assert.equal(e.problems.length, 2);
   assert.match(errorOf(withTask({}, { run: { colour: 'red' } })).message, /run\.colour: unknown field$/m);
+  // The hint comes from the fields of that object: "user" is a generic column's field, not a task's.
+  assert.match(
+    errorOf(withTask({ user: 30 })).message,
+    /task\.user: unknown field \(did you mean "users"\?\)/,
+  );
 });
 
 test('several problems are all listed, one per line', () => {

@@ -96,8 +96,12 @@ export const batchCommand: CommandModule = {
           log: (line) => io.out(`${line}\n`),
         });
         const failed = r.batches.filter((b) => b.error);
+        // Parts that were not created hold no request the provider will answer: said, not counted as sent.
+        const created = r.batches.length - failed.length;
+        const sent = r.batches.filter((b) => !b.error).reduce((n, b) => n + b.requests, 0);
         io.out(
-          `run ${r.runId}: ${r.requests} requests in ${r.batches.length} batch${r.batches.length === 1 ? '' : 'es'}` +
+          `run ${r.runId}: ${sent} requests in ${created} batch${created === 1 ? '' : 'es'}` +
+            `${failed.length ? ` (${r.requests - sent} requests in ${failed.length} not created: run \`ubp batch submit\` again, or \`ubp run\`, to send them)` : ''}` +
             `${r.inOpenBatches ? `; ${r.inOpenBatches} already in open batches` : ''}` +
             `${r.renderErrors ? `; ${r.renderErrors} failed to render (\`ubp run\` records them)` : ''}\n` +
             `status: ubp batch status ${path.relative(io.cwd, r.dir) || r.dir}\n`,

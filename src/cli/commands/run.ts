@@ -10,6 +10,8 @@ import {
   estimateCostText,
   fmtUsd,
   checkThresholds,
+  checkThresholdMetrics,
+  loadConfig,
   parseShard,
   parseThreshold,
   prepareEval,
@@ -56,6 +58,15 @@ export const runCommand: CommandModule = {
     }
     if (positionals.length !== 1) throw new UsageError('expected one config file');
     const configFile = path.resolve(io.cwd, positionals[0]!);
+    if (thresholds.length) {
+      // The metrics too: a choice run has no NDCG, and finding out after the run wastes it.
+      const { config } = await loadConfig(configFile);
+      try {
+        checkThresholdMetrics(config.task, thresholds);
+      } catch (e) {
+        throw new UsageError(`--fail-under: ${(e as Error).message}`);
+      }
+    }
     const concurrency = positiveInt('--concurrency', values.concurrency);
     const limit = positiveInt('--limit', values.limit);
     let shard;

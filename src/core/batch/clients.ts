@@ -104,7 +104,7 @@ export async function createBatchClient(
   // The provider modules (and the openai package) load on first use, as for interactive runs.
   const client =
     f.format === 'openai'
-      ? openaiClient((await import('openai')).default, baseUrl, apiKey, keyOrigin, timeouts)
+      ? openaiClient((await import('openai')).OpenAI, baseUrl, apiKey, keyOrigin, timeouts)
       : anthropicClient(
           (await import('../models/providers/anthropic')).ANTHROPIC_VERSION,
           baseUrl,

@@ -276,6 +276,7 @@ export async function importBatchResults(runDir: string, o: ImportOptions): Prom
   const root = path.dirname(path.dirname(runDir));
   const store = await openRunStore({
     root,
+    dir: runDir,
     runId: manifest.id,
     manifest: { ...prepared.manifest, id: manifest.id },
     tool: o.tool ?? 'ubp batch import',

@@ -82,12 +82,13 @@ export async function submitBatches(
     const clients = new Map<string, BatchClient>();
     for (const part of written.parts) {
       const model = prepared.config.models.find((m) => m.id === part.model)!;
-      let client = clients.get(model.id);
-      if (!client) {
-        client = await make(model, await o.getApiKey(model, originOf(baseUrlOf(model)!)));
-        clients.set(model.id, client);
-      }
       try {
+        // Inside the try: a client that cannot be made leaves its parts not-created (with why), not "written".
+        let client = clients.get(model.id);
+        if (!client) {
+          client = await make(model, await o.getApiKey(model, originOf(baseUrlOf(model)!)));
+          clients.set(model.id, client);
+        }
         const made = await client.create(part.file, { ubp_run: store.id, ubp_part: part.name });
         batches.push(
           updateBatch(store.dir, part.name, {

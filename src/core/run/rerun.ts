@@ -225,6 +225,7 @@ export async function prepareRerun(dirOrId: string, opts: RerunOptions): Promise
       const root = path.dirname(path.dirname(run.dir));
       const store = await openRunStore({
         root,
+        dir: run.dir,
         runId: manifest.id,
         // The recorded config stays the run's own (this session only bypassed the cache).
         manifest: {

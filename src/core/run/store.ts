@@ -304,6 +304,11 @@ export interface OpenRunStoreOptions {
   /** The store root (`.ubp` at the workspace root by default): runs go in `<root>/runs/<id>`. */
   root: string;
   runId: string;
+  /**
+   * The folder of an existing run to write into, wherever it is (a moved or renamed run, a merge's --out):
+   * rerun and import name the run by its folder, and `<root>/runs/<id>` may be another run or none.
+   */
+  dir?: string;
   /** The manifest of a new run (status, times and totals are managed by the store). */
   manifest: Omit<
     RunManifest,
@@ -346,9 +351,10 @@ export interface RunStore {
 
 /** Opens (creating or resuming) a run for writing: takes the lock, repairs a torn tail, reads earlier results. */
 export async function openRunStore(opts: OpenRunStoreOptions): Promise<RunStore> {
-  const dir = path.join(runsDir(opts.root), opts.runId);
+  const dir = opts.dir ? path.resolve(opts.dir) : path.join(runsDir(opts.root), opts.runId);
   mkdirSync(dir, { recursive: true });
-  ignoreStoreInGit(opts.root);
+  // An existing folder given by the user may sit in their own tree: no .gitignore is dropped above it.
+  if (!opts.dir) ignoreStoreInGit(opts.root);
   const lock: RunLock = acquireLock(path.join(dir, RUN_LOCK_FILE), opts.tool);
   try {
     return await openLocked(opts, dir, lock);

@@ -450,6 +450,11 @@ export function pairVariants(
       for (const v of va)
         if (idsB.has(v.id) && !out.some((p) => p.a === v.id || p.b === v.id)) out.push({ a: v.id, b: v.id });
     }
+    // One run: a variant named on either side is compared; the ones left out are listed once, under A.
+    if (names.a === names.b) {
+      const named = new Set(out.flatMap((p) => [p.a, p.b]));
+      return { pairs: out, onlyA: va.map((v) => v.id).filter((id) => !named.has(id)), onlyB: [] };
+    }
     return {
       pairs: out,
       onlyA: va.map((v) => v.id).filter((id) => !out.some((p) => p.a === id)),

@@ -345,7 +345,13 @@ function comparisonSections(
         ...(c.probe
           ? [`Knowledge probe: run ${c.probe.titled === 'a' ? c.a : c.b} has titles, the other opaque ids.`]
           : []),
-        ...(c.onlyA.length ? [`Variants only in ${c.a}: ${c.onlyA.join(', ')}`] : []),
+        ...(c.onlyA.length
+          ? [
+              c.a === c.b
+                ? `Variants not in a pair (left out): ${c.onlyA.join(', ')}`
+                : `Variants only in ${c.a}: ${c.onlyA.join(', ')}`,
+            ]
+          : []),
         ...(c.onlyB.length ? [`Variants only in ${c.b}: ${c.onlyB.join(', ')}`] : []),
       ],
     });

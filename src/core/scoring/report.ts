@@ -442,6 +442,30 @@ export function parseThreshold(spec: string): { metric: string; op: string | nul
 }
 
 /**
+ * Throws for a threshold whose metric a run of this task has not (checked before a run, so a typo costs no
+ * requests): the form's metrics at the task's k and K, HR@1 for a choice's accuracy, invalid and error.
+ */
+export function checkThresholdMetrics(
+  task: { form: TaskForm; k: number; candidates?: number },
+  specs: string[],
+): void {
+  const candidates = candidatesOf(task);
+  const keys = getForm(task.form)
+    .scoring({ k: task.k, ...(candidates !== undefined ? { candidates } : {}) })
+    .metrics.map((m) => m.key);
+  const lower = new Set(keys.map((k) => k.toLowerCase()));
+  for (const spec of specs) {
+    const { metric } = parseThreshold(spec);
+    const key = normaliseMetricKey(metric);
+    if (key === 'invalidShare' || key === 'errorShare' || lower.has(key.toLowerCase())) continue;
+    if (key === 'hr@1' && lower.has('accuracy')) continue;
+    throw new Error(
+      `unknown metric "${metric}" for a ${task.form} run (known: ${[...keys, 'invalid', 'error'].join(', ')})`,
+    );
+  }
+}
+
+/**
  * Checks thresholds against every LLM variant (all variants when the run has no LLM): the point estimate of
  * the headline-style figure (invalid and error counted as wrong). Unknown metrics throw.
  */

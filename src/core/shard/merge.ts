@@ -139,6 +139,10 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     finishedAt: times((m) => m.finishedAt).at(-1) ?? new Date().toISOString(),
     resumes: 0,
     totals,
+    // Time adds up like spend: the shards' active times summed (the first shard's alone undercounted it).
+    ...(runs.every((r) => r.manifest.activeMs !== undefined)
+      ? { activeMs: runs.reduce((n, r) => n + (r.manifest.activeMs ?? 0), 0) }
+      : {}),
     mergedFrom: runs.map((r) => ({
       id: r.manifest.id,
       ...(r.manifest.shard
@@ -147,6 +151,7 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     })),
   };
   delete manifest.error;
+  if (!runs.every((r) => r.manifest.activeMs !== undefined)) delete manifest.activeMs;
   writeFileSync(path.join(out, RUN_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return { dir: path.resolve(out), manifest, lines, duplicates, missingShards, missingUnits };
 }

@@ -520,3 +520,32 @@ test('batchOffer: which models can batch, and the estimate at batch prices', asy
   assert.match(none.refused[0]!.reason, /local Ollama server.*ubp batch export/);
   assert.equal(none.costUsd, null);
 });
+
+test('submit: parts the provider refused, or whose client could not be made, are not-created and not counted as sent', async (t) => {
+  const server = await startTestServer({ apiKey: 'the-key' });
+  t.after(() => server.close());
+  const cwd = tmpRoot(t);
+  const io = bufferIO(cwd, { UBP_QA_KEY: 'a-wrong-key' });
+  const args = ['batch', 'submit', config, ...endpoint(server), '--api-key-env', 'UBP_QA_KEY'];
+  assert.equal(await main([...args, '--max-requests', '12'], io), 1, io.stdout() + io.stderr());
+  assert.match(io.stdout(), /not created: .*401/);
+  assert.match(
+    io.stdout(),
+    /: 0 requests in 0 batches \(30 requests in 3 not created: run `ubp batch submit` again, or `ubp run`/,
+  );
+
+  const root = path.join(tmpRoot(t), '.ubp');
+  const prepared = await prepareEval(config, {
+    root,
+    addModels: [{ id: 'test-model', baseUrl: server.url, model: 'test-model' }],
+    getApiKey: () => undefined,
+  });
+  const r = await submitBatches(prepared, {
+    getApiKey: () => undefined,
+    createClient: () => Promise.reject(new Error('no client today')),
+  });
+  assert.deepEqual(
+    readBatchState(r.dir).batches.map((b) => [b.status, b.error]),
+    [['not-created', 'no client today']],
+  );
+});

@@ -1,6 +1,7 @@
 // `ubp run --fail-under`: the CI gate exits 3 and names the model and metric that fell short.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { bufferIO, tmpRoot } from './helpers';
@@ -32,4 +33,14 @@ test('a malformed --fail-under is a usage error before anything runs', async (t)
   assert.equal(await main(['run', config, '--fail-under', 'ndcg@10 at least 0.3'], bad), 1);
   assert.match(bad.stderr(), /--fail-under: bad threshold "ndcg@10 at least 0.3"/);
   assert.doesNotMatch(bad.stdout(), /run mini-choice/);
+});
+
+test('a --fail-under metric the task form has not is an error before anything is sent', async (t) => {
+  const cwd = tmpRoot(t);
+  const bad = io(cwd);
+  // A choice run has no NDCG or RMSE: said before the run, not after paying for it.
+  assert.equal(await main(['run', config, '--fail-under', 'ndcg@10>=0.3'], bad), 1);
+  assert.match(bad.stderr(), /--fail-under: unknown metric "ndcg@10" for a choice run \(known: accuracy/);
+  assert.doesNotMatch(bad.stdout(), /\d+\/\d+ \(\d+%\)|done:/, 'nothing ran');
+  assert.deepEqual(readdirSync(cwd), [], 'no run folder was made');
 });

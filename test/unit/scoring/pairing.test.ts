@@ -179,4 +179,13 @@ test('--pair across two runs keeps the other variants paired by id; within one r
   assert.deepEqual([two.onlyA, two.onlyB], [[], []]);
   const one = pairVariants(A, A, [{ a: 'mA', b: 'popularity' }], { a: 'ra', b: 'ra' });
   assert.deepEqual(one.pairs, [{ a: 't×mA', b: 'baseline:popularity' }]);
+  // Neither side of the pair is "only in" the run; nothing is left out here.
+  assert.deepEqual([one.onlyA, one.onlyB], [[], []]);
+  const C = variantsOf([
+    answer({ model: 'mA', template: 't' }, 'c0', true),
+    answer({ model: 'mB', template: 't' }, 'c0', true),
+    answer(pop, 'c0', true),
+  ]);
+  const left = pairVariants(C, C, [{ a: 'mA', b: 'mB' }], { a: 'ra', b: 'ra' });
+  assert.deepEqual([left.onlyA, left.onlyB], [['baseline:popularity'], []]);
 });

@@ -150,3 +150,24 @@ test('merge refuses runs of another config (a different config hash)', async (t)
   assert.equal(await main(['merge', ...runs.map((r) => r.dir), '--out', path.join(cwd, 'm2')], io), 1);
   assert.match(io.stderr(), /not the same eval/);
 });
+
+test('merge: the merged run lasted as long as its shards together, not as long as the first shard', async (t) => {
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['run', config, '--shard', '1/2']);
+  await cli(cwd, ['run', config, '--shard', '2/2']);
+  const runs = listRuns(path.join(cwd, '.ubp'));
+  assert.equal(runs.length, 2);
+  // Known active times, as two machines would have recorded them.
+  runs.forEach((r, i) => {
+    const file = path.join(r.dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...m, activeMs: [1000, 2500][i] }));
+  });
+  const merged = await mergeRuns(
+    runs.map((r) => r.dir),
+    path.join(cwd, 'merged'),
+  );
+  assert.equal(merged.manifest.activeMs, 3500);
+  const report = buildReport(merged.manifest, (await readRun(merged.dir)).results);
+  assert.equal(report.run.durationMs, 3500);
+});

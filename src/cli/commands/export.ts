@@ -20,9 +20,10 @@ export const exportCommand: CommandModule = {
     const run = findRun(positionals[0], { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
     const results = path.join(run.dir, RUN_RESULTS_FILE);
     const ctx = scoringContext(run.manifest);
+    const stats = { unreadable: 0 };
     if (values.out) {
       const file = path.resolve(io.cwd, values.out);
-      const rows = await exportToFile(results, run.manifest.id, ctx, format, file);
+      const rows = await exportToFile(results, run.manifest.id, ctx, format, file, stats);
       io.err(`wrote ${rows} rows to ${file}\n`);
     } else {
       await streamExport(
@@ -31,8 +32,12 @@ export const exportCommand: CommandModule = {
         ctx,
         format,
         io.outAsync ?? ((t) => Promise.resolve(io.out(t))),
+        stats,
       );
     }
+    // Said as `ubp report` says it: the rows are the lines every reader can score.
+    if (stats.unreadable)
+      io.err(`ubp export: warning: ${stats.unreadable} unreadable line(s) in results.jsonl were skipped\n`);
     return 0;
   },
 };

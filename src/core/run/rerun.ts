@@ -180,6 +180,15 @@ export async function prepareRerun(dirOrId: string, opts: RerunOptions): Promise
   // The failed units are found in one streaming pass (a million results are never held as objects).
   const run = { dir: resolveRunDir(dirOrId, opts.root) };
   const manifest = withLiveStatus(run.dir, readRunManifest(run.dir));
+  // A model the run has not is a typo, not "nothing to re-run".
+  const names = new Set(manifest.variants.flatMap((v) => [v.model, v.id]));
+  const unknown = (opts.models ?? []).filter((m) => !names.has(m));
+  if (unknown.length)
+    throw new Error(
+      `--models names ${unknown.map((m) => `"${m}"`).join(', ')}, not in run ${manifest.id} (models: ${[
+        ...new Set(manifest.variants.map((v) => v.model)),
+      ].join(', ')})`,
+    );
   const chosen = await readRerunUnits(run.dir, manifest, opts);
   const units = chosen.map(({ caseId, variant, sample }) => ({ caseId, variant, sample }));
   const variantIds = manifest.variants.map((v) => v.id).filter((id) => chosen.some((r) => r.variant === id));

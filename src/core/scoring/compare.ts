@@ -558,8 +558,19 @@ export interface Regression {
  */
 export function findRegressions(cmp: RunComparison, metrics?: string[]): Regression[] {
   const out: Regression[] = [];
+  const known = [...new Set(cmp.variants.flatMap((v) => v.metrics.map((m) => m.key)))];
+  const lower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  // The metrics asked for, as the rows name them (HR@1 is a choice's accuracy); an unknown one throws, so a
+  // regression gate never passes for want of a metric to look at.
+  const wanted = (metrics ?? []).map((m) => {
+    const key =
+      lower.get(m.toLowerCase()) ?? (m.toLowerCase() === 'hr@1' ? lower.get('accuracy') : undefined);
+    if (!key && cmp.variants.length)
+      throw new Error(`unknown metric "${m}" for these runs (known: ${known.join(', ')})`);
+    return key ?? m;
+  });
   for (const v of cmp.variants) {
-    const keys = metrics?.length ? metrics : [v.headline];
+    const keys = wanted.length ? wanted : [v.headline];
     for (const row of v.metrics) {
       if (!keys.includes(row.key) || row.verdict !== 'worse') continue;
       const variant = pairName(v);

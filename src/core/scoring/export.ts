@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { isBlank, parseWithoutMessages, scanLines, UnitRows } from '../run/results';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './pairing';
+import { LineScorer } from './columns';
 
 export type ExportRow = Record<string, string | number | boolean | null>;
 
@@ -116,6 +117,8 @@ export async function streamExport(
   ctx: ScoringContext,
   format: 'csv' | 'jsonl',
   write: (text: string) => void | Promise<void>,
+  /** Filled in: lines skipped because no reader can score them (as `ubp report` skips and counts them). */
+  stats: { unreadable: number } = { unreadable: 0 },
 ): Promise<number> {
   if (!existsSync(file)) {
     if (format === 'csv') await write(csvRecord(EXPORT_COLUMNS, EXPORT_COLUMNS));
@@ -133,17 +136,25 @@ export async function streamExport(
     b.set(a);
     return b;
   };
+  const scorer = new LineScorer(ctx);
   const parse = (buf: Buffer, start: number, end: number): CaseResult | undefined => {
     if (isBlank(buf, start, end)) return undefined;
     try {
-      return parseWithoutMessages(buf, start, end);
+      const r = parseWithoutMessages(buf, start, end);
+      // A line of the run's form that the report cannot score (an unknown outcome, an unreadable answer) is
+      // skipped here too: else the export would show it over the good line the report keeps.
+      if (r.expected?.form === ctx.form) scorer.read(r);
+      return r;
     } catch {
       return undefined; // a corrupt line, skipped as every reader skips it
     }
   };
   await scanLines(file, (buf, start, end, offset) => {
     const r = parse(buf, start, end);
-    if (!r) return;
+    if (!r) {
+      if (!isBlank(buf, start, end)) stats.unreadable++;
+      return;
+    }
     const u = units.rowOf(r.caseId, r.variant, r.sample);
     if (units.added) {
       if (u === firstOffset.length) {
@@ -228,6 +239,7 @@ export async function exportToFile(
   ctx: ScoringContext,
   format: 'csv' | 'jsonl',
   outFile: string,
+  stats: { unreadable: number } = { unreadable: 0 },
 ): Promise<number> {
   const stream = createWriteStream(outFile);
   const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error));
@@ -237,7 +249,7 @@ export async function exportToFile(
   try {
     // Opened before the first pass: a path that cannot be written fails at once, not after reading the run.
     await Promise.race([once(stream, 'open'), failed]);
-    const rows = await streamExport(resultsFile, runId, ctx, format, write);
+    const rows = await streamExport(resultsFile, runId, ctx, format, write, stats);
     stream.end();
     await Promise.race([once(stream, 'finish'), failed]);
     return rows;

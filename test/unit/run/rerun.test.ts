@@ -138,3 +138,17 @@ test('selectRerunUnits: outcomes, models and named units', async (t) => {
   );
   assert.ok(existsSync(path.join(cwd, '.ubp', '.gitignore')));
 });
+
+test('ubp rerun --models with a model the run has not is an error, not "nothing to re-run"', async (t) => {
+  const cwd = tmpRoot(t);
+  const run = bufferIO(cwd);
+  assert.equal(await main(['run', config], run), 0, run.stderr());
+  const [listing] = listRuns(path.join(cwd, '.ubp'));
+  const re = bufferIO(cwd);
+  assert.equal(await main(['rerun', listing!.id, '--models', 'baseline:popularty'], re), 1);
+  assert.match(re.stderr(), /--models names "baseline:popularty", not in run .* \(models: baseline:random, /);
+  assert.doesNotMatch(re.stdout(), /nothing to re-run/);
+  const ok = bufferIO(cwd);
+  assert.equal(await main(['rerun', listing!.id, '--models', 'baseline:popularity'], ok), 0, ok.stderr());
+  assert.match(ok.stdout(), /nothing to re-run/);
+});

@@ -312,4 +312,13 @@ test('a line whose outcome is none of success, invalid, error is skipped as unre
   const cmp = io(root);
   assert.equal(await main(['compare', 'clean', 'edited', '--json'], cmp), 0, cmp.stderr());
   assert.match(cmp.stderr(), /run B \(edited\): 1 unreadable line\(s\)/);
+  // Export shows the rows the report scores (it used to show the edited line over the good one), and says so.
+  const rows = async (id: string): Promise<{ out: string; err: string }> => {
+    const b = io(root);
+    assert.equal(await main(['export', id, '--format', 'csv'], b), 0, b.stderr());
+    return { out: b.stdout().replaceAll('edited,', 'clean,'), err: b.stderr() };
+  };
+  const exported = await rows('edited');
+  assert.equal(exported.out, (await rows('clean')).out);
+  assert.match(exported.err, /1 unreadable line\(s\) in results\.jsonl were skipped/);
 });

@@ -157,4 +157,11 @@ test('compareRuns pairs variants by id and findRegressions reports significant d
   assert.equal(regs[0].metric, 'accuracy');
   assert.ok(regs[0].diff.hi < 0);
   assert.match(regs[0].message, /^m: Accuracy \(HR@1\) 0\.\d+ → 0\.\d+/);
+  // A gate on a metric named as users name it: HR@1 is a choice's accuracy; a metric the runs have not is an
+  // error, never a gate that passes because it matched nothing.
+  assert.deepEqual(
+    findRegressions(cmp, ['hr@1']).map((r) => r.metric),
+    ['accuracy'],
+  );
+  assert.throws(() => findRegressions(cmp, ['rmse']), /unknown metric "rmse" .*known: accuracy/);
 });

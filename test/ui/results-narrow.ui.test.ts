@@ -209,16 +209,23 @@ test('narrow: metrics keep the variant names in view, charts fit one card a row'
   const sticky = await wrap.evaluate((el) => {
     el.scrollLeft = el.scrollWidth;
     const th = el.querySelector('tbody tr[data-variant] th')!;
+    const group = el.querySelector('tr.group .group-label')!;
     return {
       scrolled: el.scrollLeft,
       wrapLeft: el.getBoundingClientRect().left,
+      wrapRight: el.getBoundingClientRect().right,
       thLeft: th.getBoundingClientRect().left,
+      groupLeft: group.getBoundingClientRect().left,
     };
   });
   assert.ok(sticky.scrolled > 0, 'the metrics table is wider than a narrow panel');
   assert.ok(
     Math.abs(sticky.thLeft - sticky.wrapLeft) <= 1,
     `the variant column stayed (${JSON.stringify(sticky)})`,
+  );
+  assert.ok(
+    sticky.groupLeft >= sticky.wrapLeft && sticky.groupLeft < sticky.wrapRight - 50,
+    `the "Models" label stayed in view (${JSON.stringify(sticky)})`,
   );
   assert.equal(await pageOverflow(frame), 0);
   await screenshot(page, 'results-narrow-metrics');
@@ -273,6 +280,17 @@ test('narrow: compare mode stacks the two runs and keeps the changed cases reada
   );
   assert.ok(f.filterRows.length <= 2, `filters on ${f.filterRows.length} rows`);
   await screenshot(page, 'results-narrow-compare-changed');
+  await runCommand(page, 'View: Close All Editors');
+});
+
+test('narrow: the dataset statistics fit the group', async () => {
+  const { page } = wb;
+  await narrowGroup();
+  await runCommand(page, 'UBP: Show Dataset Statistics', 'ml-latest-small');
+  const frame = await webviewFrame(page, 'Dataset statistics');
+  await frame.locator('#summary').waitFor({ timeout: 60_000 });
+  assert.equal(await pageOverflow(frame), 0);
+  await screenshot(page, 'stats-narrow');
   await runCommand(page, 'View: Close All Editors');
 });
 

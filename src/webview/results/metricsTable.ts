@@ -92,7 +92,16 @@ export class MetricsTable {
       h('th', { scope: 'col', class: 'num' }, 'Cases'),
     );
     const group = (label: string) =>
-      h('tr', { class: 'group' }, h('th', { colspan: view.metrics.length + 4, scope: 'colgroup' }, label));
+      h(
+        'tr',
+        { class: 'group' },
+        // The label (not the row-wide cell) stays in view while a narrow panel scrolls the table sideways.
+        h(
+          'th',
+          { colspan: view.metrics.length + 4, scope: 'colgroup' },
+          h('span', { class: 'group-label' }, label),
+        ),
+      );
     const rows = [
       ...(llms.length && baselines.length ? [group('Models')] : []),
       ...llms.map((v) => this.row(v, best)),

@@ -380,7 +380,7 @@ export function reportFromColumns(
       // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
       ...(manifest.activeMs !== undefined
         ? { durationMs: activeDuration(manifest, lastLine) }
-        : Number.isFinite(ended - started)
+        : Number.isFinite(ended - started) && ended >= started
           ? { durationMs: ended - started }
           : {}),
       ...(manifest.resumes !== undefined ? { resumes: manifest.resumes } : {}),

@@ -256,3 +256,11 @@ test('buildReport: a run made with --limit reads as partial, not as all its answ
     /Partial run \(done\): 20 of 60 answers finished; figures cover those/,
   );
 });
+
+test('buildReport: no negative duration when the clocks disagree (finished before it started)', () => {
+  const rs = choiceRun('gpt', () => true).slice(0, 4);
+  const m = manifestFor('skewed', 'choice', ['gpt'], { cases: 4, candidates: 4 });
+  m.startedAt = '2026-11-30T05:00:00.000Z';
+  m.finishedAt = '2026-11-30T01:00:00.000Z';
+  assert.equal(buildReport(m, rs, { bootstrap: { resamples: 50 } }).run.durationMs, undefined);
+});

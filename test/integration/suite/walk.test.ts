@@ -2,12 +2,13 @@
 // wrong key stops that model and says so, a hanging endpoint times out naming the limit, Resume continues the
 // very run it was asked for (or says why it cannot), Re-run Failed asks exactly the failed units.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startTestServer, type TestServer } from '../../server/server';
 import type { RunEvalResult } from '../../../src/extension/commands/runEval';
 import type { RerunResult } from '../../../src/extension/commands/runManagement';
+import type { UbpExtensionApi } from '../../../src/extension/extension';
 
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -24,7 +25,7 @@ function writeConfig(
     dataset: { path: 'bundled:ml-latest-small' },
     task: { form: 'choice', users, seed: 3, ...task },
     models,
-    baselines: [],
+    baselines: models.length ? [] : ['popularity'], // a config without models runs a baseline
     run: { concurrency: 2, maxRetries: 0, timeoutMs: 10_000, cache: false, ...run },
   };
   writeFileSync(file, JSON.stringify(config, null, 2));
@@ -141,5 +142,43 @@ describe('walk: runs that go wrong', () => {
     assert.equal(sentAfter - sentBefore, 5, 'one request per failed unit');
     const again = (await vscode.commands.executeCommand('ubp.rerunFailed', r.dir)) as RerunResult;
     assert.equal(again.units, 0, 'nothing left to re-run, and it says so');
+  });
+
+  it('Export says how many unreadable lines it skipped, and a path it cannot write is an error message, not a throw', async () => {
+    const api = await vscode.extensions.getExtension<UbpExtensionApi>('ubp-eval.ubp-eval')!.activate();
+    const config = writeConfig('walk-export', [], 6);
+    const r = (await vscode.commands.executeCommand('ubp.runEval', config, {
+      confirm: false,
+      models: ['popularity'],
+    })) as RunEvalResult;
+    // A hand-edited line the report cannot score (an unknown outcome) after a good one.
+    const [first] = readFileSync(path.join(r.dir, 'results.jsonl'), 'utf8').split('\n');
+    appendFileSync(
+      path.join(r.dir, 'results.jsonl'),
+      `${JSON.stringify({ ...JSON.parse(first), outcome: 'bogus' })}\n`,
+    );
+    const warned: string[] = [];
+    const log = api.services.log;
+    const warn = log.warn.bind(log);
+    log.warn = (m: string, ...rest: unknown[]) => {
+      warned.push(m);
+      warn(m, ...rest);
+    };
+    try {
+      const out = path.join(ws(), 'walk-export.csv');
+      assert.equal(await vscode.commands.executeCommand('ubp.exportRun', r.dir, { format: 'csv', out }), out);
+      assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 1 + 6, 'the six scored rows');
+      assert.ok(
+        warned.some((w) => /1 unreadable line .* was skipped: exported 6 rows/.test(w)),
+        `warned: ${JSON.stringify(warned)}`,
+      );
+    } finally {
+      log.warn = warn;
+    }
+    const bad = path.join(ws(), 'no-such-folder', 'x.csv');
+    assert.equal(
+      await vscode.commands.executeCommand('ubp.exportRun', r.dir, { format: 'csv', out: bad }),
+      undefined,
+    );
   });
 });

@@ -77,6 +77,11 @@ export interface PrepareOptions {
   shard?: ShardSpec;
   /** Start a fresh run instead of resuming the latest one of this config. */
   fresh?: boolean;
+  /**
+   * Continue exactly this run (the extension's Resume on a chosen run), not the config's latest: an error when
+   * the config (edited since) no longer makes that run, instead of quietly starting or resuming another one.
+   */
+  resume?: string;
   /** The API key of an LLM entry, by the front end (never stored). Undefined: no key (local servers). */
   getApiKey: (model: ModelConfig, origin: string) => string | undefined | Promise<string | undefined>;
   /** The folder holding media/datasets (the extension's folder); found from this module when absent. */
@@ -195,17 +200,27 @@ export function chooseRun(
   configDir: string,
   fresh: boolean,
   shard?: ShardSpec,
+  resume?: string,
 ): { runId: string; configHash: string; runKeyHash: string; wholeRunKeyHash: string } {
   const hash = configHash(config);
   const wholeRunKeyHash = runKeyHash(config, templateHashesOf(config, configDir));
   // A shard is its own run: its key and id name it, so shard 2 never resumes shard 1 (nor the whole run).
   const keyHash = shard ? sha256(`${wholeRunKeyHash}\u0000${shardLabel(shard)}`) : wholeRunKeyHash;
   const base = `${runSlug(config.name)}-${keyHash.slice(0, 8)}${shard ? `-${shardLabel(shard)}` : ''}`;
-  const runId = chooseRunId(root, base, fresh);
+  const runId = resume ?? chooseRunId(root, base, fresh);
+  if (resume !== undefined && !isRunOfBase(resume, base))
+    throw new Error(
+      `run ${resume} cannot be continued: its config has changed since (it now makes run ${base}, with other cases or answers). Undo the change to resume it, or run the config to start the new run.`,
+    );
   const lockFile = path.join(runsDir(root), runId, RUN_LOCK_FILE);
   const holder = lockHolder(lockFile);
   if (holder) throw new RunLockedError(lockFile, holder);
   return { runId, configHash: hash, runKeyHash: keyHash, wholeRunKeyHash };
+}
+
+/** A run id of base `<name>-<hash8>[-shard]`: the base itself or a fresh numbered one (`base-2`). */
+function isRunOfBase(runId: string, base: string): boolean {
+  return runId === base || (runId.startsWith(`${base}-`) && /^\d+$/.test(runId.slice(base.length + 1)));
 }
 
 export interface LoadedCases {
@@ -520,7 +535,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const config = applyOverrides(loaded.config, loaded.file, opts);
   const task = config.task;
   // The run id first: a run another process is writing is refused before any data is loaded.
-  const run = chooseRun(opts.root, config, loaded.dir, Boolean(opts.fresh), opts.shard);
+  const run = chooseRun(opts.root, config, loaded.dir, Boolean(opts.fresh), opts.shard, opts.resume);
   const data = await loadCases(config, loaded.dir, opts);
   const { cases } = data;
   const selected = selectVariants(config, opts.only);

@@ -35,15 +35,30 @@ export async function exportRunCommand(
   if (!out) return undefined;
   // Streamed from results.jsonl to the file, as `ubp export` does: a million-result run never sits in the host.
   const manifest = readRunManifest(dir);
-  const rows = await exportToFile(
-    path.join(dir, RUN_RESULTS_FILE),
-    manifest.id,
-    scoringContext(manifest),
-    format,
-    out,
-  );
+  const stats = { unreadable: 0 };
+  let rows: number;
+  try {
+    rows = await exportToFile(
+      path.join(dir, RUN_RESULTS_FILE),
+      manifest.id,
+      scoringContext(manifest),
+      format,
+      out,
+      stats,
+    );
+  } catch (e) {
+    const text = `Cannot export ${manifest.id} to ${out}: ${e instanceof Error ? e.message : String(e)}`;
+    services.log.error(text);
+    void vscode.window.showErrorMessage(text);
+    return undefined;
+  }
   services.log.info(`exported ${rows} rows of ${manifest.id} to ${out}`);
-  if (!options.out)
+  // Never silent, as `ubp export` and `ubp report` say it: the rows are the lines every reader can score.
+  if (stats.unreadable) {
+    const text = `${stats.unreadable} unreadable line${stats.unreadable === 1 ? '' : 's'} in ${manifest.id}'s results.jsonl ${stats.unreadable === 1 ? 'was' : 'were'} skipped: exported ${rows} rows to ${vscode.workspace.asRelativePath(out)}.`;
+    services.log.warn(text);
+    void vscode.window.showWarningMessage(text);
+  } else if (!options.out)
     void vscode.window.showInformationMessage(
       `Exported ${rows} rows to ${vscode.workspace.asRelativePath(out)}.`,
     );

@@ -34,6 +34,10 @@ export interface RunEvalArgs {
   fresh?: boolean;
   /** Run only the first N cases. */
   limit?: number;
+  /** Continue exactly this run id (Resume on a chosen run): refused when the config no longer makes it. */
+  resume?: string;
+  /** The shard of the run to continue (a run made by `ubp run --shard i/n`). */
+  shard?: { index: number; count: number };
   /** 'batch' sends the requests through the providers' batch APIs (asked from the palette when on offer). */
   mode?: 'interactive' | 'batch';
 }
@@ -131,6 +135,8 @@ async function prepare(
     ...engineOptions(services, root),
     only: args.models,
     fresh: args.fresh,
+    resume: args.resume,
+    shard: args.shard,
     limit: args.limit,
     cache: settings.get<boolean>('cache', true) ? undefined : false,
     concurrency: concurrency ?? undefined,

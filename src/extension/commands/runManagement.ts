@@ -66,8 +66,21 @@ export async function resumeRun(services: Services, arg?: RunArg): Promise<RunEv
     );
     return undefined;
   }
-  const models = manifest.variants.map((v) => v.model);
-  return runEvalCommand(services, manifest.configFile, { models, confirm: false });
+  if (manifest.mergedFrom?.length) {
+    void vscode.window.showErrorMessage(
+      `Run ${manifest.id} was merged from shards by \`ubp merge\`: it cannot be resumed itself. Resume its shards, then merge them again.`,
+    );
+    return undefined;
+  }
+  const models = [...new Set(manifest.variants.map((v) => v.model))];
+  // This run, not the config's latest: a config edited since (or a newer fresh run) must not be resumed instead.
+  const shard = manifest.shard && { index: manifest.shard.index, count: manifest.shard.count };
+  return runEvalCommand(services, manifest.configFile, {
+    models,
+    confirm: false,
+    resume: manifest.id,
+    ...(shard ? { shard } : {}),
+  });
 }
 
 export interface RerunArgs {

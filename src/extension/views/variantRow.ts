@@ -19,7 +19,21 @@ export function headlineFigure(s: VariantSummary): string {
 }
 
 export function headlineText(s: VariantSummary): string {
-  return `${headlineFigure(s)} · invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
+  return `${headlineFigure(s)} · ${shares(s)}`;
+}
+
+/** "invalid 2.0%", and "· errors 20.0%" when some answers never came (a wrong key, a dead endpoint). */
+function shares(s: VariantSummary): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const errors = s.errorShare?.value ?? 0;
+  return `invalid ${pct(s.invalidShare.value)}${errors > 0 ? ` · errors ${pct(errors)}` : ''}`;
+}
+
+/** Every answer of the variant ended in error: its figure (all worst-case scores) says nothing of the model. */
+function noAnswer(s: VariantSummary): string | undefined {
+  const c = s.counts;
+  if (!c || c.error === 0 || c.success + c.invalid > 0) return undefined;
+  return `no answer (${c.error} error${c.error === 1 ? '' : 's'})`;
 }
 
 /** The headline metric spelled out for a screen reader: "HR@1 0.412, 95% interval 0.310 to 0.520". */
@@ -71,9 +85,10 @@ export interface VariantRow {
 
 /** The row of a variant named `name` (from variantNames). */
 export function variantRow(s: VariantSummary, name: string): VariantRow {
-  const invalid = `invalid ${(s.invalidShare.value * 100).toFixed(1)}%`;
+  const invalid = shares(s);
   const row = headline(s);
-  const figure = row ? formatEstimate(row.all.value, row.all.lo, row.all.hi) : 'no metric';
+  const none = noAnswer(s);
+  const figure = none ?? (row ? formatEstimate(row.all.value, row.all.lo, row.all.hi) : 'no metric');
   return {
     label: `${name} · ${figure}`,
     description: [row?.label, invalid, name === s.variant ? undefined : s.variant]
@@ -84,6 +99,6 @@ export function variantRow(s: VariantSummary, name: string): VariantRow {
       ...(s.kind === 'llm' ? [`model ${s.model}; template ${s.template ?? '–'}`] : []),
       headlineText(s),
     ].join('\n'),
-    spoken: `${s.variant}: ${spokenFigure(s)}; ${invalid}`,
+    spoken: `${s.variant}: ${none ? none.replace(' (', ', ').replace(')', '') : spokenFigure(s)}; ${invalid}`,
   };
 }

@@ -60,3 +60,26 @@ test('a missing interval reads as a dash, and as "not available" to a screen rea
   assert.equal(row.label, 'm · – [–, –]');
   assert.match(row.spoken, /HR@1 not available, 95% interval not available to not available/);
 });
+
+test('errors show in the row: a model that never answered (a wrong key) does not read as a plain 0.000, invalid 0%', () => {
+  const s = {
+    ...summary('builtin:choice×keyless', 0, 0),
+    errorShare: { value: 1, lo: 1, hi: 1 },
+    counts: { cases: 10, observations: 10, users: 10, samples: 1, success: 0, invalid: 0, error: 10 },
+  } as VariantSummary;
+  const row = variantRow(s, 'keyless');
+  assert.equal(row.label, 'keyless · no answer (10 errors)');
+  assert.equal(row.description, 'HR@1 · invalid 0.0% · errors 100.0% · builtin:choice×keyless');
+  assert.match(row.tooltip, /errors 100\.0%/);
+  assert.match(row.spoken, /no answer, 10 errors/);
+  // Some errors: the figure stays (errors score as the worst answer) and the error share stands beside it.
+  const some = {
+    ...s,
+    errorShare: { value: 0.2, lo: 0.1, hi: 0.3 },
+    counts: { ...s.counts, success: 8, error: 2 },
+    metrics: [{ key: 'hr@1', label: 'HR@1', all: { value: 0.4, lo: 0.3, hi: 0.5 } }],
+  } as VariantSummary;
+  const r2 = variantRow(some, 'keyless');
+  assert.equal(r2.label, 'keyless · 0.400 [0.300, 0.500]');
+  assert.equal(r2.description, 'HR@1 · invalid 0.0% · errors 20.0% · builtin:choice×keyless');
+});

@@ -255,3 +255,33 @@ test('prepareEval: the recency baseline over data without release years is said 
   const movies = await prepareEval(movieFile, { root: path.join(dir, '.ubp2'), getApiKey: () => undefined });
   assert.ok(!movies.warnings.some((w) => /recency/.test(w)), movies.warnings.join('\n'));
 });
+
+test('prepareEval resume: continues exactly the run asked for; refuses one the config no longer makes', async (t) => {
+  const root = tmpRoot(t);
+  const opts = { root, getApiKey: () => undefined, only: ['popularity'] };
+  const first = await prepareEval(config, opts);
+  await (
+    await first.start()
+  ).done;
+  const newer = await prepareEval(config, { ...opts, fresh: true });
+  await (
+    await newer.start()
+  ).done;
+  assert.equal(newer.runId, `${first.runId}-2`);
+  // Without `resume` the latest run is taken; with it, the older one the user chose.
+  assert.equal((await prepareEval(config, opts)).runId, newer.runId);
+  assert.equal((await prepareEval(config, { ...opts, resume: first.runId })).runId, first.runId);
+  // A config that now makes other cases (here: a model added) makes another run.
+  await assert.rejects(
+    prepareEval(config, {
+      ...opts,
+      resume: first.runId,
+      addModels: [{ id: 'x', baseUrl: 'http://fake.test/v1', model: 'x' }],
+    }),
+    new RegExp(`run ${first.runId} cannot be continued: its config has changed since`),
+  );
+  await assert.rejects(
+    prepareEval(config, { ...opts, resume: `${first.runId}-other` }),
+    /cannot be continued/,
+  );
+});

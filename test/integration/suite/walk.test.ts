@@ -181,4 +181,29 @@ describe('walk: runs that go wrong', () => {
       undefined,
     );
   });
+
+  it('CodeLens shows the figures of the default baselines of a config that names none (as New Eval writes it)', async () => {
+    const file = path.join(ws(), 'walk-lens.ubp.json');
+    const config = {
+      name: 'walk-lens',
+      dataset: { path: 'bundled:ml-latest-small' },
+      task: { form: 'choice', users: 6, seed: 1 },
+      models: [],
+    };
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const r = (await vscode.commands.executeCommand('ubp.runEval', file, {
+      confirm: false,
+      models: ['popularity'],
+    })) as RunEvalResult;
+    assert.equal(r.summary.status, 'done');
+    const doc = await vscode.workspace.openTextDocument(file);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      doc.uri,
+    );
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    const figure = lenses.find((l) => /^baseline:popularity: /.test(l.command?.title ?? ''));
+    assert.ok(figure, `lenses: ${JSON.stringify(titles)}`);
+    assert.equal(doc.lineAt(figure.range.start.line).text.trim(), '"form": "choice",');
+  });
 });

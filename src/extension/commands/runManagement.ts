@@ -32,6 +32,14 @@ export async function cancelRun(services: Services, arg?: RunArg): Promise<boole
   const active = services.runs.activeRuns();
   const dir = runDirOf(arg);
   let target = dir ? active.find(([, a]) => a.handle.runId === path.basename(dir)) : undefined;
+  // A run named (a tree row) that is not going on here, e.g. one `ubp run` writes in a terminal: never cancel
+  // another run in its place.
+  if (dir && !target) {
+    void vscode.window.showInformationMessage(
+      `Run ${path.basename(dir)} is not going on in this window: stop it where it runs (Ctrl+C in the terminal of \`ubp run\`).`,
+    );
+    return false;
+  }
   if (!target && active.length === 1) target = active[0];
   if (!target && active.length > 1) {
     const picked = await vscode.window.showQuickPick(

@@ -20,12 +20,15 @@ import { chooseRun, runDirOf } from './openResults';
 
 type RunArg = Parameters<typeof runDirOf>[0];
 
+/** Asks for one run among those `filter` keeps; `why` is said when runs exist but none is kept. */
 export function pickRun(
   services: Services,
   title: string,
   filter: (r: RunListing) => boolean = () => true,
+  why = 'No run fits',
 ): Promise<string | undefined> {
-  return chooseRun(services.runs.list().filter(filter), title);
+  const all = services.runs.list();
+  return chooseRun(all.filter(filter), title, { total: all.length, why });
 }
 
 export async function cancelRun(services: Services, arg?: RunArg): Promise<boolean> {
@@ -65,6 +68,7 @@ export async function resumeRun(services: Services, arg?: RunArg): Promise<RunEv
       services,
       'Resume which run?',
       (r) => r.manifest.status !== 'done' || r.manifest.totals.error > 0,
+      'Every run is finished without errors: none has anything left to resume',
     ));
   if (!dir) return undefined;
   const manifest = readRunManifest(dir);
@@ -123,6 +127,7 @@ export async function rerunFailed(
       services,
       'Re-run the failed cases of which run?',
       (r) => r.manifest.totals.invalid + r.manifest.totals.error > 0,
+      'No run has invalid or error answers to re-run',
     ));
   if (!dir || !root) return undefined;
   let prepared: PreparedRerun;

@@ -290,8 +290,7 @@ export function reportFromColumns(
   const beside = (getForm(ctx.form).scoring({ k: ctx.k, candidates: ctx.candidates }).beside ?? []).filter(
     (key) => variants.some((v) => v.metrics.some((m) => m.key === key)),
   );
-  const units =
-    manifest.totals?.units || manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0);
+  const units = runUnits(manifest);
   const started = manifest.startedAt ? Date.parse(manifest.startedAt) : NaN;
   // A run whose process is gone has no finishedAt: its last heartbeat (updatedAt) or last line dates it.
   const ended = manifest.finishedAt
@@ -381,7 +380,7 @@ export function reportFromColumns(
       // The time the run actually ran (sessions summed, gaps between them left out) when recorded.
       ...(manifest.activeMs !== undefined
         ? { durationMs: activeDuration(manifest, lastLine) }
-        : Number.isFinite(ended - started)
+        : Number.isFinite(ended - started) && ended >= started
           ? { durationMs: ended - started }
           : {}),
       ...(manifest.resumes !== undefined ? { resumes: manifest.resumes } : {}),
@@ -401,6 +400,17 @@ export function reportFromColumns(
     report.notes.push(...options.memorisation.map((m) => m.note));
   }
   return report;
+}
+
+/**
+ * All the run's units (cases × samples of every variant): a session with --limit counts only its own in the
+ * totals, and such a run must not read as complete.
+ */
+export function runUnits(manifest: RunManifest): number {
+  return Math.max(
+    manifest.totals?.units ?? 0,
+    manifest.cases * manifest.variants.reduce((s, v) => s + v.samples, 0),
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ import { mergeCases, PairTables, pairRunOf, type MergedCases, type PairRun } fro
 import { toCsv, type ExportRow } from './export';
 import { formScoring, normaliseMetricKey } from './metrics';
 import { runProtocol } from './protocol';
-import { scoringContext, variantEstimate } from './report';
+import { runUnits, scoringContext, variantEstimate } from './report';
 
 export interface TableRun {
   manifest: RunManifest;
@@ -255,7 +255,7 @@ export function paperTable(runs: TableRunRead[], options: TableOptions = {}): Pa
       split: protocol.split + (protocol.cutoff ? ` at ${protocol.cutoff}` : ''),
       caveats: protocol.notes,
       probe: Boolean(task.probe),
-      partial: ordered.some((r) => r.pair.units < (r.manifest.totals?.units ?? 0)),
+      partial: ordered.some((r) => r.pair.units < runUnits(r.manifest)),
     };
   });
   titleColumns(columns, runs);

@@ -241,3 +241,26 @@ test('buildReport: a run killed before its manifest caught up lasted until its l
   });
   assert.equal(done.run.durationMs, 4200);
 });
+
+test('buildReport: a run made with --limit reads as partial, not as all its answers', () => {
+  const rs = choiceRun('gpt', () => true).slice(0, 20);
+  // --limit 20 of 60 cases: the runner counted 20 units; the run has 60 cases.
+  const manifest = manifestFor('limited', 'choice', ['gpt'], { cases: 60, candidates: 4 });
+  manifest.totals.units = 20;
+  const report = buildReport(manifest, rs, { bootstrap: { resamples: 50 } });
+  assert.equal(report.run.units, 60);
+  assert.equal(report.run.finishedUnits, 20);
+  assert.equal(report.run.partial, true);
+  assert.match(
+    report.notes.join('\n'),
+    /Partial run \(done\): 20 of 60 answers finished; figures cover those/,
+  );
+});
+
+test('buildReport: no negative duration when the clocks disagree (finished before it started)', () => {
+  const rs = choiceRun('gpt', () => true).slice(0, 4);
+  const m = manifestFor('skewed', 'choice', ['gpt'], { cases: 4, candidates: 4 });
+  m.startedAt = '2026-11-30T05:00:00.000Z';
+  m.finishedAt = '2026-11-30T01:00:00.000Z';
+  assert.equal(buildReport(m, rs, { bootstrap: { resamples: 50 } }).run.durationMs, undefined);
+});

@@ -255,3 +255,19 @@ test('latexEscape escapes every special character', () => {
     'a\\&b\\%c\\$d\\#e\\_f\\{g\\}h\\textasciitilde{}i\\textasciicircum{}j\\textbackslash{}k\\textless{}l\\textgreater{}m\\textbar{}n$\\times$o',
   );
 });
+
+test('ubp table: a run made with --limit is marked partial, as the report marks it', async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'ubp-table-limit-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const m = manifestFor('limited', 'choice', ['builtin×gpt-4o'], { cases: 100, candidates: 5 });
+  // --limit 40: the session's totals count 40 units of the run's 100.
+  m.totals.units = 40;
+  writeRun(
+    path.join(root, '.ubp'),
+    m,
+    choice('builtin×gpt-4o', 'gpt-4o', (i) => i % 2 === 0, 40),
+  );
+  const out = io(root);
+  assert.equal(await main(['table', 'limited', '--resamples', '100'], out), 0, out.stderr());
+  assert.match(out.stdout(), /40 cases of 40 users; .*partial run \(figures cover the finished answers\)/);
+});

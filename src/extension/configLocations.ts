@@ -25,10 +25,16 @@ export function modelEntryAt(text: string, id: string): TextPosition | undefined
   return m ? positionAt(text, m.index) : undefined;
 }
 
-/** Position of a baseline's name in the `"baselines"` array, else of the `"baselines"` key, else undefined. */
+/**
+ * Position of a baseline's name in the `"baselines"` array, else of the `"baselines"` key; without that key
+ * (the form's default baselines run, as in a config "New Eval…" writes) of the `"form"` key; else undefined.
+ */
 export function baselineEntryAt(text: string, name: string): TextPosition | undefined {
   const key = /"baselines"\s*:\s*\[/.exec(text);
-  if (!key) return undefined;
+  if (!key) {
+    const form = /"form"\s*:/.exec(text);
+    return form ? positionAt(text, form.index) : undefined;
+  }
   const end = text.indexOf(']', key.index);
   const inside = text.slice(key.index, end === -1 ? undefined : end);
   const m = new RegExp(quoted(name)).exec(inside);

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { RunListing } from '../../core';
 import type { OpenedResults, ResultsPanels } from '../webviews/resultsPanel';
 import { formatDate } from '../../protocol/dates';
+import { noRunText } from './noRunText';
 
 /** A run folder from whatever a caller passes: a path, a Uri, `{ dir }`, `{ run: { dir } }`. */
 export function runDirOf(arg: unknown): string | undefined {
@@ -30,13 +31,18 @@ export function runItem(r: RunListing): vscode.QuickPickItem & { dir: string } {
   };
 }
 
-/** Asks for one run; `exclude` leaves a folder out (compare's second pick). */
-/** Asks for one of `runs` (a quick pick of runItem rows); says so and returns undefined when there are none. */
-export async function chooseRun(runs: readonly RunListing[], title: string): Promise<string | undefined> {
-  if (!runs.length) {
-    void vscode.window.showInformationMessage(
-      'No UBP runs in this workspace yet (they are kept in .ubp/runs): run an eval first ("UBP: Run UBP Eval").',
-    );
+/**
+ * Asks for one of `runs` (a quick pick of runItem rows); says so and returns undefined when there are none:
+ * `none` says why when the workspace has runs (`total`) but none fits.
+ */
+export async function chooseRun(
+  runs: readonly RunListing[],
+  title: string,
+  none: { total: number; why: string } = { total: runs.length, why: 'No run fits' },
+): Promise<string | undefined> {
+  const empty = noRunText(none.total, runs.length, none.why);
+  if (empty) {
+    void vscode.window.showInformationMessage(empty);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(runs.map(runItem), {
@@ -47,10 +53,16 @@ export async function chooseRun(runs: readonly RunListing[], title: string): Pro
   return picked?.dir;
 }
 
+/** Asks for one run; `exclude` leaves a folder out (compare's second pick). */
 export function pickRun(panels: ResultsPanels, title: string, exclude?: string): Promise<string | undefined> {
+  const all = panels.runs();
   return chooseRun(
-    panels.runs().filter((r) => r.dir !== exclude),
+    all.filter((r) => r.dir !== exclude),
     title,
+    {
+      total: all.length,
+      why: 'Comparing needs two runs, and this workspace has only the one already picked',
+    },
   );
 }
 

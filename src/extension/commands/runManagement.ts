@@ -20,18 +20,29 @@ import { chooseRun, runDirOf } from './openResults';
 
 type RunArg = Parameters<typeof runDirOf>[0];
 
+/** Asks for one run among those `filter` keeps; `why` is said when runs exist but none is kept. */
 export function pickRun(
   services: Services,
   title: string,
   filter: (r: RunListing) => boolean = () => true,
+  why = 'No run fits',
 ): Promise<string | undefined> {
-  return chooseRun(services.runs.list().filter(filter), title);
+  const all = services.runs.list();
+  return chooseRun(all.filter(filter), title, { total: all.length, why });
 }
 
 export async function cancelRun(services: Services, arg?: RunArg): Promise<boolean> {
   const active = services.runs.activeRuns();
   const dir = runDirOf(arg);
   let target = dir ? active.find(([, a]) => a.handle.runId === path.basename(dir)) : undefined;
+  // A run named (a tree row) that is not going on here, e.g. one `ubp run` writes in a terminal: never cancel
+  // another run in its place.
+  if (dir && !target) {
+    void vscode.window.showInformationMessage(
+      `Run ${path.basename(dir)} is not going on in this window: stop it where it runs (Ctrl+C in the terminal of \`ubp run\`).`,
+    );
+    return false;
+  }
   if (!target && active.length === 1) target = active[0];
   if (!target && active.length > 1) {
     const picked = await vscode.window.showQuickPick(
@@ -57,6 +68,7 @@ export async function resumeRun(services: Services, arg?: RunArg): Promise<RunEv
       services,
       'Resume which run?',
       (r) => r.manifest.status !== 'done' || r.manifest.totals.error > 0,
+      'Every run is finished without errors: none has anything left to resume',
     ));
   if (!dir) return undefined;
   const manifest = readRunManifest(dir);
@@ -115,6 +127,7 @@ export async function rerunFailed(
       services,
       'Re-run the failed cases of which run?',
       (r) => r.manifest.totals.invalid + r.manifest.totals.error > 0,
+      'No run has invalid or error answers to re-run',
     ));
   if (!dir || !root) return undefined;
   let prepared: PreparedRerun;

@@ -181,4 +181,54 @@ describe('walk: runs that go wrong', () => {
       undefined,
     );
   });
+
+  it('CodeLens shows the figures of the default baselines of a config that names none (as New Eval writes it)', async () => {
+    const file = path.join(ws(), 'walk-lens.ubp.json');
+    const config = {
+      name: 'walk-lens',
+      dataset: { path: 'bundled:ml-latest-small' },
+      task: { form: 'choice', users: 6, seed: 1 },
+      models: [],
+    };
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const r = (await vscode.commands.executeCommand('ubp.runEval', file, {
+      confirm: false,
+      models: ['popularity'],
+    })) as RunEvalResult;
+    assert.equal(r.summary.status, 'done');
+    const doc = await vscode.workspace.openTextDocument(file);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      doc.uri,
+    );
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    const figure = lenses.find((l) => /^baseline:popularity: /.test(l.command?.title ?? ''));
+    assert.ok(figure, `lenses: ${JSON.stringify(titles)}`);
+    assert.equal(doc.lineAt(figure.range.start.line).text.trim(), '"form": "choice",');
+  });
+
+  it('Cancel Run on a run not going on in this window never cancels the run that is', async () => {
+    const other = writeConfig('walk-cancel-other', [], 4);
+    const finished = (await vscode.commands.executeCommand('ubp.runEval', other, {
+      confirm: false,
+      models: ['popularity'],
+    })) as RunEvalResult;
+    server.setLatency(300);
+    const config = writeConfig('walk-cancel', [{ id: 'slow', baseUrl: server.url, model: 'test-model' }], 8);
+    const api = await vscode.extensions.getExtension<UbpExtensionApi>('ubp-eval.ubp-eval')!.activate();
+    let started!: () => void;
+    const isStarted = new Promise<void>((resolve) => (started = resolve));
+    const running = vscode.commands.executeCommand('ubp.runEval', config, {
+      confirm: false,
+      models: ['slow'],
+      onStarted: () => started(),
+    }) as Thenable<RunEvalResult>;
+    await isStarted;
+    assert.equal(api.services.runs.activeRuns().length, 1);
+    // The tree row of the other run (as if `ubp run` were writing it in a terminal).
+    assert.equal(await vscode.commands.executeCommand('ubp.cancelRun', finished.dir), false);
+    const r = await running;
+    server.setLatency(0);
+    assert.equal(r.summary.status, 'done', 'the run going on was not cancelled');
+  });
 });

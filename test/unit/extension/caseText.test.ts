@@ -76,3 +76,13 @@ test('entries of models and baselines are found in the config text', () => {
   );
   assert.equal(baselineEntryAt('{"models": []}', 'random'), undefined);
 });
+
+test('a config without "baselines" runs the form\'s default baselines: they point at the task\'s "form"', () => {
+  // What "New Eval…" writes: no baselines key, so a run has the form's baselines and CodeLens and Test Explorer
+  // must still find a line for them (they showed nothing for a new user's first run).
+  const text =
+    '{\n  "name": "first",\n  "task": {\n    "form": "choice",\n    "users": 200\n  },\n  "models": []\n}\n';
+  assert.deepEqual(baselineEntryAt(text, 'popularity'), { line: 3, character: 4 });
+  // A "baselines" key decides: a baseline not in it is not pointed at the form.
+  assert.equal(baselineEntryAt('{"task": {"form": "choice"}, "baselines": []}', 'random')?.line, 0);
+});

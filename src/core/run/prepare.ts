@@ -560,7 +560,15 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
   const { estimate, warnings: costWarnings } = estimateRun(config, baselines, llms, cases.length, done);
   // Never silent: the same count and first rows as `ubp stats`, in the warnings and the manifest.
   const skipped = data.skippedRows ? [skippedRowsWarning(data.skippedRows).join('\n')] : [];
-  const warnings = [...skipped, ...llmWarnings, ...costWarnings];
+  // Recency orders by release year: over data with none (Last.fm's artists) every candidate ties and it is the
+  // random baseline under another name, which a reader of its figures must know.
+  const yearless =
+    selected.baselines.includes('recency') && !data.data.items.some((it) => it.year !== undefined)
+      ? [
+          `baseline recency: no item of ${data.data.name} has a release year, so it orders the candidates as random does (its figures are random's, not a release-year cue's)`,
+        ]
+      : [];
+  const warnings = [...skipped, ...yearless, ...llmWarnings, ...costWarnings];
   const manifest = buildManifest({
     runId: run.runId,
     config,

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   applyOverrides,
@@ -210,6 +211,49 @@ test('prepare steps: overrides, selection, a resume estimate of what is left, th
   assert.equal(again.estimate.alreadyDone, 40, 'the 10 cases run before count as done');
   assert.equal(again.estimate.units, 30 * 4 - 40, 'the resume estimates only what is left');
   assert.equal(again.estimate.llmRequests, 20);
+});
+
+test('prepareEval: the recency baseline over data without release years is said to be random in effect', async (t) => {
+  const dir = tmpRoot(t);
+  const data = path.join(dir, 'lastfm');
+  mkdirSync(data);
+  const artists = Array.from(
+    { length: 30 },
+    (_, i) => `${i + 1}\tBand ${i + 1}\thttp://x/${i}\thttp://y/${i}`,
+  );
+  writeFileSync(path.join(data, 'artists.dat'), `id\tname\turl\tpictureURL\n${artists.join('\n')}\n`);
+  const plays: string[] = [];
+  for (let u = 1; u <= 12; u++)
+    for (let a = 0; a < 10; a++) plays.push(`${u}\t${((u * 7 + a * 3) % 30) + 1}\t${100 + a * u}`);
+  writeFileSync(path.join(data, 'user_artists.dat'), `userID\tartistID\tweight\n${plays.join('\n')}\n`);
+  const file = path.join(dir, 'lfm.ubp.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'lfm',
+      dataset: { path: 'lastfm', format: 'lastfm-hetrec' },
+      task: { form: 'choice', users: 12, candidates: 5 },
+      baselines: ['random', 'recency'],
+    }),
+  );
+  const p = await prepareEval(file, { root: path.join(dir, '.ubp'), getApiKey: () => undefined });
+  assert.ok(
+    p.warnings.some((w) => /baseline recency: no item of .* has a release year/.test(w)),
+    p.warnings.join('\n'),
+  );
+  // Movies carry their year: no such warning.
+  const movieFile = path.join(dir, 'ml.ubp.json');
+  writeFileSync(
+    movieFile,
+    JSON.stringify({
+      name: 'ml',
+      dataset: { path: path.join(fixtures, 'mini-ml'), format: 'movielens-csv' },
+      task: { form: 'choice', users: 12, candidates: 5 },
+      baselines: ['random', 'recency'],
+    }),
+  );
+  const movies = await prepareEval(movieFile, { root: path.join(dir, '.ubp2'), getApiKey: () => undefined });
+  assert.ok(!movies.warnings.some((w) => /recency/.test(w)), movies.warnings.join('\n'));
 });
 
 test('prepareEval resume: continues exactly the run asked for; refuses one the config no longer makes', async (t) => {

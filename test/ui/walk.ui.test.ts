@@ -25,7 +25,7 @@ after(async () => {
   for (const f of folders) rmSync(f, { recursive: true, force: true });
 });
 
-test('a wrong key: the run stops the model, the message names it and the 401, the tree says "no answer"', async () => {
+test('a wrong key: the run stops the model, the message names it and the 401 and offers to set the key; the tree says "no answer"', async () => {
   const dir = workspace();
   const config = {
     name: 'ui-walk',
@@ -55,6 +55,18 @@ test('a wrong key: the run stops the model, the message names it and the 401, th
     await row.waitFor();
     assert.match(await row.innerText(), /keyless · no answer \(\d+ errors\)[\s\S]*errors 100\.0%/);
     await screenshot(page, 'walk-401-tree');
+    // The message offers to set that endpoint's key (kept in SecretStorage), then to resume the run.
+    await failed.locator('.monaco-button', { hasText: 'Set API Key…' }).click();
+    const input = page.locator('.quick-input-widget', {
+      hasText: `API key for ${new URL(server.url).origin}`,
+    });
+    await input.waitFor();
+    await input.locator('input').fill('sk-right');
+    await page.keyboard.press('Enter');
+    const stored = page.locator('.notifications-toasts .notification-toast', { hasText: 'Key stored for' });
+    await stored.waitFor();
+    assert.ok(await stored.locator('.monaco-button', { hasText: 'Resume' }).isVisible());
+    await screenshot(page, 'walk-401-key-stored');
   } finally {
     await wb.close();
   }

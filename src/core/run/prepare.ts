@@ -210,7 +210,7 @@ export function chooseRun(
   const runId = resume ?? chooseRunId(root, base, fresh);
   if (resume !== undefined && !isRunOfBase(resume, base))
     throw new Error(
-      `run ${resume} cannot be continued: its config has changed since (it now makes run ${base}, with other cases or answers). Undo the change to resume it, or run the config to start the new run.`,
+      `run ${resume} cannot be continued: its config now makes run ${base} (edited since, so other cases or answers; or the run was made with models added on the command line). Undo the change to resume it, or run the config to start the new run.`,
     );
   const lockFile = path.join(runsDir(root), runId, RUN_LOCK_FILE);
   const holder = lockHolder(lockFile);

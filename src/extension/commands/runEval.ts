@@ -22,6 +22,7 @@ import { runModeChoices } from '../batchText';
 import { submitBatchRun } from './batchCommands';
 import { pollSeconds } from '../services/batchPoller';
 import { Command } from './ids';
+import { keyProblemOrigin } from './keyProblem';
 
 export interface RunEvalArgs {
   /** Model and baseline ids to run (default: all in the config; asks when called from the palette). */
@@ -241,9 +242,26 @@ export async function execute(services: Services, launch: RunLaunch): Promise<Ru
   );
   const open = 'Open Results';
   if (summary.status === 'failed') {
+    // A refused key: offer to set it, then to resume (the units not sent are asked then, nothing twice).
+    const origin = keyProblemOrigin(summary.stoppedModels, summary.manifest.variants);
+    const setKey = 'Set API Key…';
     void vscode.window
-      .showErrorMessage(`UBP run ${summary.runId} failed: ${summary.error ?? 'see the log'}`, 'Show Log')
-      .then((a) => a && log.show());
+      .showErrorMessage(
+        `UBP run ${summary.runId} failed: ${summary.error ?? 'see the log'}`,
+        ...(origin ? [setKey] : []),
+        'Show Log',
+      )
+      .then(async (a) => {
+        if (a === 'Show Log') log.show();
+        else if (a === setKey && (await vscode.commands.executeCommand<boolean>(Command.setApiKey, origin))) {
+          const resume = 'Resume';
+          const again = await vscode.window.showInformationMessage(
+            `Key stored for ${origin}. Resume run ${summary.runId}? Its finished answers are kept.`,
+            resume,
+          );
+          if (again === resume) void vscode.commands.executeCommand(Command.resumeRun, summary.dir);
+        }
+      });
   } else {
     const tail = errors.length ? ` ${errors.length} answers ended in error (first: ${errors[0]}).` : '';
     const text =

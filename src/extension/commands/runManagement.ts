@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
 import {
   DEFAULT_RERUN_OUTCOMES,
+  loadBatch,
   prepareRerun,
   readRunManifest,
   type FailureKind,
@@ -15,6 +16,7 @@ import {
   type UnitRef,
 } from '../../core';
 import type { Services } from '../services';
+import { isCancellable } from '../batchText';
 import { engineOptions, execute, runEvalCommand, type RunEvalResult } from './runEval';
 import { chooseRun, runDirOf } from './openResults';
 
@@ -187,6 +189,18 @@ export async function deleteRun(
   if (services.runs.activeRun(id)) {
     void vscode.window.showWarningMessage(`Run ${id} is still going: cancel it before deleting it.`);
     return false;
+  }
+  // Batches still open at the provider go on (and are billed) whatever happens to the folder, which alone can
+  // import their answers or cancel them: never delete it under them.
+  if (readRunManifest(dir).status === 'batch') {
+    const { readBatchState } = await loadBatch();
+    const open = readBatchState(dir).batches.filter(isCancellable).length;
+    if (open) {
+      void vscode.window.showWarningMessage(
+        `Run ${id} has ${open} batch${open === 1 ? '' : 'es'} still open at the provider: deleting the run would not stop ${open === 1 ? 'it' : 'them'} (billed all the same, with nowhere to import the answers). Cancel Batch first, then delete.`,
+      );
+      return false;
+    }
   }
   if (options.confirm !== false) {
     const del = 'Delete';

@@ -3,7 +3,7 @@
 // end and importing the answers into the run, the Runs tree's batch row, Cancel Batch reaching the provider, and
 // a failed poll shown in the row.
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startTestServer, type TestServer } from '../../server/server';
@@ -159,6 +159,19 @@ describe('Batch mode in the Runs tree', () => {
     // Three state steps: validating → in_progress → finalizing → completed, one per poll, then nothing more.
     const polls = server.stats().log.filter((r) => r.method === 'GET' && /\/v1\/batches\//.test(r.path));
     assert.equal(polls.length, 3, polls.map((p) => p.path).join(', '));
+  });
+
+  it('Delete Run refuses a run whose batch is still open at the provider (it would go on, billed, unimported)', async () => {
+    await setPollSeconds(0);
+    const result = await submit(writeConfig('it-batch-delete', server));
+    dirs.push(result.dir);
+    assert.equal(
+      await vscode.commands.executeCommand('ubp.deleteRun', result.dir, { confirm: false }),
+      false,
+    );
+    assert.ok(existsSync(path.join(result.dir, 'manifest.json')), 'the run folder is kept');
+    // Out of the way of the poller for the tests after this one.
+    rmSync(result.dir, { recursive: true, force: true });
   });
 
   it('Cancel Batch asks the provider to cancel, and the answers made before are imported', async () => {

@@ -154,14 +154,22 @@ describe('results panel', function () {
       assert.ok(name, `an expected variant: ${r.variant}`);
       assert.match(r.label, /^.+ · \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/, 'whose figure, then the figure');
       assert.ok(r.label.startsWith(`${name} · `), `"${r.label}" starts with ${name}`);
-      // The metric (the same for every row) leads the description, then the invalid share and the full id.
-      const [m, invalid, id] = String(r.item.description).split(' · ');
+      // The metric (the same for every row) leads the description, then the invalid share, the error share when
+      // some answers ended in error, and the full id.
+      const parts = String(r.item.description).split(' · ');
+      const [m, invalid] = parts;
+      const errors = parts[2]?.startsWith('errors ') ? parts[2] : undefined;
+      const id = parts[errors ? 3 : 2];
       metric.add(m);
       assert.match(invalid, /^invalid \d+\.\d%$/);
+      if (errors) assert.match(errors, /^errors \d+\.\d%$/);
       assert.equal(id, name === r.variant ? undefined : r.variant);
       assert.ok(String(r.item.tooltip).startsWith(r.variant), 'the tooltip names the variant');
       const spoken = r.item.accessibilityInformation?.label ?? '';
-      assert.match(spoken, /^.+: .+ \d\.\d{3}, 95% interval \d\.\d{3} to \d\.\d{3}; invalid \d+\.\d%$/);
+      assert.match(
+        spoken,
+        /^.+: .+ \d\.\d{3}, 95% interval \d\.\d{3} to \d\.\d{3}; invalid \d+\.\d%( · errors \d+\.\d%)?$/,
+      );
       assert.ok(spoken.startsWith(`${r.variant}: ${m} `), spoken);
     }
     assert.equal(metric.size, 1, 'one headline metric for every row (the case this is about)');

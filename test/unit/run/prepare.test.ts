@@ -278,7 +278,7 @@ test('prepareEval resume: continues exactly the run asked for; refuses one the c
       resume: first.runId,
       addModels: [{ id: 'x', baseUrl: 'http://fake.test/v1', model: 'x' }],
     }),
-    new RegExp(`run ${first.runId} cannot be continued: its config has changed since`),
+    new RegExp(`run ${first.runId} cannot be continued: its config now makes run`),
   );
   await assert.rejects(
     prepareEval(config, { ...opts, resume: `${first.runId}-other` }),

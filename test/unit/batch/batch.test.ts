@@ -23,6 +23,7 @@ import type { CaseResult } from '../../../src/core/types';
 import { buildReport } from '../../../src/core/scoring/report';
 import { defaultAnswer, startTestServer, type TestServer } from '../../server/server';
 import { bufferIO, tmpRoot } from '../run/helpers';
+import { exportedIds, vllmAnswer, vllmFailure } from './vllmOutput';
 
 const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
 
@@ -276,25 +277,9 @@ test('import: a file with a byte order mark and CRLF loses no line; unreadable l
   const file = path.join(cwd, 'requests.jsonl');
   await cli(cwd, ['batch', 'export', config, ...endpoint(server), '--out', file]);
   const dir = runDir(cwd);
-  const requests = readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { custom_id: string });
-  const answer = (id: string): string =>
-    JSON.stringify({
-      custom_id: id,
-      response: {
-        status_code: 200,
-        body: {
-          choices: [
-            { index: 0, message: { role: 'assistant', content: '{"choice": "B"}' }, finish_reason: 'stop' },
-          ],
-        },
-      },
-      error: null,
-    });
+  const ids = exportedIds(file);
   // As a Windows tool writes it: a BOM before the first line, CRLF endings; one request has no line, one line is cut.
-  const lines = requests.slice(0, -1).map((r) => answer(r.custom_id));
+  const lines = ids.slice(0, -1).map((id) => vllmAnswer(id, '{"choice": "B"}'));
   lines.splice(2, 0, '{"custom_id": "cut-off", "respo');
   const results = path.join(cwd, 'results.jsonl');
   writeFileSync(results, '\ufeff' + lines.join('\r\n') + '\r\n');
@@ -319,33 +304,9 @@ test('import: failed lines leave units in error, exit 4 naming `ubp rerun`, whic
   const file = path.join(cwd, 'requests.jsonl');
   await cli(cwd, ['batch', 'export', config, ...endpoint(server), '--out', file]);
   const dir = runDir(cwd);
-  const requests = readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { custom_id: string });
   // vLLM writes a failed request as a line with no response and an error.
-  const output = requests.map((r, i) =>
-    JSON.stringify(
-      i < 3
-        ? { id: `vllm-${i}`, custom_id: r.custom_id, response: null, error: 'model overloaded' }
-        : {
-            id: `vllm-${i}`,
-            custom_id: r.custom_id,
-            response: {
-              status_code: 200,
-              body: {
-                choices: [
-                  {
-                    index: 0,
-                    message: { role: 'assistant', content: '{"choice": "A"}' },
-                    finish_reason: 'stop',
-                  },
-                ],
-              },
-            },
-            error: null,
-          },
-    ),
+  const output = exportedIds(file).map((id, i) =>
+    i < 3 ? vllmFailure(id, 'model overloaded') : vllmAnswer(id, '{"choice": "A"}'),
   );
   const results = path.join(cwd, 'results.jsonl');
   writeFileSync(results, output.join('\n') + '\n');

@@ -4,12 +4,13 @@
 // from, and drop a `.gitignore` of `*` two folders up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { listRuns, readRun } from '../../../src/core/run/store';
 import { startTestServer } from '../../server/server';
 import { bufferIO, tmpRoot } from './helpers';
+import { exportedIds, vllmAnswer, vllmFailure } from '../batch/vllmOutput';
 
 const config = path.resolve(__dirname, '../../fixtures/run/mini-choice.ubp.json');
 
@@ -28,31 +29,9 @@ test('batch import and rerun write into the run folder given, also when it is no
   const baselineLines = (await readRun(moved)).results.length;
   assert.ok(baselineLines > 0);
 
-  const requests = readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { custom_id: string });
-  const output = requests.map((r, i) =>
-    JSON.stringify(
-      i < 3
-        ? { custom_id: r.custom_id, response: null, error: 'model overloaded' }
-        : {
-            custom_id: r.custom_id,
-            response: {
-              status_code: 200,
-              body: {
-                choices: [
-                  {
-                    index: 0,
-                    message: { role: 'assistant', content: '{"choice": "A"}' },
-                    finish_reason: 'stop',
-                  },
-                ],
-              },
-            },
-            error: null,
-          },
-    ),
+  const requests = exportedIds(file);
+  const output = requests.map((id, i) =>
+    i < 3 ? vllmFailure(id, 'model overloaded') : vllmAnswer(id, '{"choice": "A"}'),
   );
   const results = path.join(cwd, 'results.jsonl');
   writeFileSync(results, output.join('\n') + '\n');

@@ -30,7 +30,8 @@ export const mergeCommand: CommandModule = {
       if (existsSync(path.join(byId, RUN_MANIFEST_FILE))) return byId;
       throw new Error(`no run "${p}" (neither a run folder nor a run id in ${runsDir(root)})`);
     });
-    const r = await mergeRuns(dirs, path.resolve(io.cwd, values.out));
+    const r = await mergeRuns(dirs, path.resolve(io.cwd, values.out), { inProgress: values.partial });
+    for (const w of r.inProgress) io.err(`warning: ${w.message}: merged the lines it had written so far\n`);
     if (values.json) {
       const { manifest: _m, ...rest } = r;
       io.out(

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
+  cutoffProblem,
   findRun,
   loadRunColumns,
   memorisationBeside,
@@ -58,6 +59,10 @@ export const reportCommand: CommandModule = {
       ...(seed !== undefined ? { seed } : {}),
     };
     const options = { bootstrap, ...(k !== undefined ? { k } : {}) };
+    if (k !== undefined) {
+      const problem = cutoffProblem(findRun(positionals[0], where).manifest, k);
+      if (problem) throw new UsageError(problem);
+    }
     // One streaming pass into columns: a million results in bounded memory, no object per line. The knowledge
     // probe pairs this run with the probe run through pairing columns (one more pass over each).
     const run = await loadRunColumns(positionals[0], { ...where, ...options });

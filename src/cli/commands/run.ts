@@ -114,20 +114,40 @@ export const runCommand: CommandModule = {
     const t0 = performance.now();
     // The run in a scope of its own: once it ends, the dataset and the cases it held can be collected before the
     // report reads the results (a million cases hold about a gigabyte).
-    const execute = async (): Promise<{ summary: RunSummary; llmRequests: number }> => {
+    const execute = async (): Promise<{ summary: RunSummary; llmRequests: number } | null> => {
       let retries = 0;
-      const prepared = await prepareEval(configFile, {
-        root,
-        addModels,
-        only,
-        concurrency,
-        cache: values['no-cache'] ? false : undefined,
-        limit,
-        ...(shard ? { shard } : {}),
-        fresh: values.new,
-        getApiKey,
-        tool: 'ubp run',
-      });
+      // Ctrl-C before the run starts (loading a big data set takes minutes): the loader stops between chunks and
+      // the CLI says so; a second Ctrl-C quits at once (a step that does not yield, e.g. building the cases).
+      const preparing = new AbortController();
+      const interruptedText = 'interrupted while loading the data; nothing was run\n';
+      const onEarlySigint = (): void => {
+        if (!preparing.signal.aborted) return preparing.abort();
+        io.err(`\n${interruptedText}`);
+        process.exit(EXIT.interrupted);
+      };
+      process.on('SIGINT', onEarlySigint);
+      let prepared: Awaited<ReturnType<typeof prepareEval>>;
+      try {
+        prepared = await prepareEval(configFile, {
+          root,
+          addModels,
+          only,
+          concurrency,
+          cache: values['no-cache'] ? false : undefined,
+          limit,
+          ...(shard ? { shard } : {}),
+          fresh: values.new,
+          getApiKey,
+          tool: 'ubp run',
+          signal: preparing.signal,
+        });
+      } catch (e) {
+        process.removeListener('SIGINT', onEarlySigint);
+        // Whatever the step threw on the way out (the loader's own abort error too), Ctrl-C is what happened.
+        if (!preparing.signal.aborted) throw e;
+        io.err(`\n${interruptedText}`);
+        return null;
+      }
       const log = values.json ? (_: string) => {} : io.out;
       for (const w of prepared.warnings) io.err(`warning: ${w}\n`);
       const est = prepared.estimate;
@@ -144,7 +164,12 @@ export const runCommand: CommandModule = {
       else if (est.alreadyDone)
         log(`estimate: nothing left to send (${fmtInt(est.alreadyDone)} units already done)\n`);
 
-      const handle = await prepared.start();
+      let handle: Awaited<ReturnType<typeof prepared.start>>;
+      try {
+        handle = await prepared.start();
+      } finally {
+        process.removeListener('SIGINT', onEarlySigint);
+      }
       let interrupts = 0;
       const onSigint = (): void => {
         interrupts++;
@@ -154,6 +179,8 @@ export const runCommand: CommandModule = {
         } else process.exit(130);
       };
       process.on('SIGINT', onSigint);
+      // Ctrl-C while the run was being opened: cancel it as soon as it starts.
+      if (preparing.signal.aborted) onSigint();
       const progress = values.json ? null : new ProgressLine(io, () => retries);
       handle.on('run-started', (e) => {
         if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);
@@ -188,7 +215,9 @@ export const runCommand: CommandModule = {
         progress?.end();
       }
     };
-    const { summary, llmRequests } = await execute();
+    const executed = await execute();
+    if (!executed) return EXIT.interrupted;
+    const { summary, llmRequests } = executed;
 
     // As `ubp report` reads it: one streaming pass into columns, so a million results end in bounded memory.
     const report = await reportRunColumns(await loadRunColumns(summary.dir, { cwd: io.cwd }));

@@ -200,14 +200,17 @@ export async function refreshBatches(
         tool: 'ubp batch status',
         ...(o.packageRoot ? { packageRoot: o.packageRoot } : {}),
       });
+      // An ended batch's requests with no line in its files never ran too: a cancel (OpenAI's, the test server's)
+      // lists only what ran, so a batch cancelled early has no "not run" lines at all.
+      const notRun = Math.max(stats.notRun, b.requests - stats.answered);
       rec = updateBatch(runDir, b.name, {
         importedAt: new Date().toISOString(),
-        imported: { lines: stats.answered, notRun: stats.notRun },
+        imported: { lines: stats.answered, notRun },
       });
       result.imported.push({ name: b.name, stats });
       result.status = summary.status;
       o.log?.(
-        `batch ${b.name}: ${rec.status}; imported ${stats.answered} answers${stats.notRun ? `, ${stats.notRun} never ran` : ''}`,
+        `batch ${b.name}: ${rec.status}; imported ${stats.answered} answers${notRun ? `, ${notRun} never ran` : ''}`,
       );
     }
     result.batches.push(rec);

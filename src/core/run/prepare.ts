@@ -90,6 +90,9 @@ export interface PrepareOptions {
   priceOverrides?: Readonly<Record<string, { inputPerMTok: number; outputPerMTok: number }>>;
   /** Names the writer in the run lock ("ubp run", "VS Code"). */
   tool?: string;
+  /** Stops the preparation (Ctrl-C while the data loads): the loader stops between chunks, and prepareEval
+   * rejects with the signal's reason after each step; nothing is written. */
+  signal?: AbortSignal;
   /** Builds LLM predictors (tests pass fakes). Default: the OpenAI-compatible client. */
   createLlm?: LlmFactory;
   /** Told about every failed request that will be retried (for a request log). */
@@ -240,12 +243,13 @@ export interface LoadedCases {
 export async function loadCases(
   config: EvalConfig,
   configDir: string,
-  opts: Pick<PrepareOptions, 'limit' | 'packageRoot' | 'shard'>,
+  opts: Pick<PrepareOptions, 'limit' | 'packageRoot' | 'shard' | 'signal'>,
 ): Promise<LoadedCases> {
   const datasetPath = config.dataset.path.startsWith('bundled:')
     ? config.dataset.path
     : resolveConfigPath(config, configDir, config.dataset.path);
-  const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot);
+  const dataset = await loadEvalDataset(datasetPath, config.dataset, opts.packageRoot, opts.signal);
+  opts.signal?.throwIfAborted();
   const { data, fingerprint } = dataset;
   const built = buildCases(data, config.task);
   const shard = opts.shard;
@@ -532,11 +536,13 @@ export function buildManifest(args: {
 
 export async function prepareEval(configFile: string, opts: PrepareOptions): Promise<PreparedEval> {
   const loaded = await loadConfig(configFile);
+  opts.signal?.throwIfAborted();
   const config = applyOverrides(loaded.config, loaded.file, opts);
   const task = config.task;
   // The run id first: a run another process is writing is refused before any data is loaded.
   const run = chooseRun(opts.root, config, loaded.dir, Boolean(opts.fresh), opts.shard, opts.resume);
   const data = await loadCases(config, loaded.dir, opts);
+  opts.signal?.throwIfAborted();
   const { cases } = data;
   const selected = selectVariants(config, opts.only);
   const variants = baselineVariants(selected.baselines, data.data, data.built.trainMask, task);
@@ -553,6 +559,7 @@ export async function prepareEval(configFile: string, opts: PrepareOptions): Pro
     opts,
     warnings: llmWarnings,
   });
+  opts.signal?.throwIfAborted();
   variants.push(...llms.map((p) => p.variant));
   if (!variants.length) throw new Error('nothing to run: no model and no baseline selected');
   // A resume estimates only what is left: units with a final line in the run being continued are not counted.

@@ -18,6 +18,7 @@ export async function loadEvalDataset(
   target: string,
   config: DatasetConfig,
   packageRoot?: string,
+  signal?: AbortSignal,
 ): Promise<{
   data: Interactions;
   fingerprint: string;
@@ -29,6 +30,7 @@ export async function loadEvalDataset(
     target.startsWith('bundled:') && packageRoot ? resolveBundledDataset(target, packageRoot) : target;
   const options: LoadDatasetOptions = { format: config.format, mode: config.mode };
   if (config.columns) options.columns = config.columns as unknown as LoadDatasetOptions['columns'];
+  if (signal) options.signal = signal;
   const loaded = await loadDataset(where, options);
   const { data, fingerprint, skippedRows, issues } = loaded;
   return { data, fingerprint, skippedRows, issues };

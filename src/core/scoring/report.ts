@@ -1,6 +1,6 @@
 // A run's report: one JSON-able object with everything the CLI tables and the extension's results panel show
 // (header, per-variant metrics with intervals, breakdowns, position bias, calibration, cost, tokens, time).
-import { getForm } from '../forms';
+import { forms, getForm, hasForm } from '../forms';
 import { candidatesOf } from '../config';
 import type { CaseResult, TaskForm, ValueScale } from '../types';
 import { skippedRowsLine, type SkippedRows } from '../dataset/errors';
@@ -165,6 +165,26 @@ export function scoringContext(manifest: RunManifest, options: ReportOptions = {
     ...(candidates !== undefined ? { candidates } : {}),
     bootstrap: { ...DEFAULT_BOOTSTRAP, ...options.bootstrap },
   };
+}
+
+/**
+ * Why a cut-off `k` asked for (`ubp report --k`) cannot score this run, or undefined when it can: HR@k with k at
+ * or beyond the K candidates is 1 for every answer, and a form without a cut-off ignores k, so either would
+ * print a metric that silently means something else than asked.
+ */
+export function cutoffProblem(manifest: RunManifest, k: number): string | undefined {
+  const form = manifest.dataset.form;
+  if (!hasForm(form) || !getForm(form).usesCutoff) {
+    const withCutoff = forms()
+      .filter((f) => f.usesCutoff)
+      .map((f) => f.id)
+      .join(', ');
+    return `--k applies to ${withCutoff} runs (a cut-off k); run ${manifest.id} is a ${form} run`;
+  }
+  const K = scoringContext(manifest).candidates;
+  if (K !== undefined && k >= K)
+    return `--k ${k} is not below the ${K} candidates of run ${manifest.id} (HR@k is 1 for every answer when k >= K): the largest k it allows is ${K - 1}`;
+  return undefined;
 }
 
 /** Builds the report of a run from its manifest and results (any line order; duplicates resolved). */

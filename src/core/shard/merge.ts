@@ -5,7 +5,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fdSink, LineBuffer } from '../run/lineBuffer';
+import { lockHolder, type LockInfo } from '../run/lock';
 import {
+  RUN_LOCK_FILE,
   RUN_MANIFEST_FILE,
   RUN_RESULTS_FILE,
   emptyTotals,
@@ -29,9 +31,24 @@ export interface MergeResult {
   missingShards: number[];
   /** Units asked for in the runs given that have no result. */
   missingUnits: number;
+  /** Runs still being written when read (only with `inProgress: true`): their lines so far were merged. */
+  inProgress: { id: string; message: string }[];
 }
 
-export async function mergeRuns(dirs: readonly string[], out: string): Promise<MergeResult> {
+export interface MergeOptions {
+  /** Merge runs whose lock a live process holds (a snapshot, reported in `inProgress`); else refused. */
+  inProgress?: boolean;
+}
+
+function writingMessage(id: string, holder: LockInfo): string {
+  return `run ${id} is still being written by ${holder.tool ?? 'another process'} (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt})`;
+}
+
+export async function mergeRuns(
+  dirs: readonly string[],
+  out: string,
+  opts: MergeOptions = {},
+): Promise<MergeResult> {
   if (!dirs.length) throw new Error('nothing to merge: give the runs');
   if (existsSync(out) && readdirSync(out).length)
     throw new Error(`${out} exists and is not empty: give a new folder to --out`);
@@ -41,8 +58,25 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
     return { dir, manifest: withLiveStatus(dir, readRunManifest(dir)) };
   });
   const first = runs[0]!.manifest;
+  // A run whose lock a live process holds is still growing: its lines are a snapshot, never a finished shard.
+  const inProgress: { id: string; message: string }[] = [];
+  for (const r of runs) {
+    const holder = lockHolder(path.join(r.dir, RUN_LOCK_FILE));
+    if (!holder) continue;
+    const message = writingMessage(r.manifest.id, holder);
+    if (!opts.inProgress)
+      throw new Error(`${message}: wait for it to finish, or --partial to merge what it has written so far`);
+    inProgress.push({ id: r.manifest.id, message });
+  }
   for (const r of runs.slice(1)) {
     const m = r.manifest;
+    // The whole run already holds every shard's units: mixed in, it would pass for the shards not given.
+    if (!m.shard !== !first.shard) {
+      const [shard, whole] = m.shard ? [m, first] : [first, m];
+      throw new Error(
+        `run ${shard.id} is shard ${shard.shard!.index} of ${shard.shard!.count}, run ${whole.id} the unsharded (whole) run of the same eval: merge the shards alone, or use the whole run`,
+      );
+    }
     if (m.configHash !== first.configHash)
       throw new Error(
         `run ${m.id} has config hash ${m.configHash.slice(0, 12)}, run ${first.id} ${first.configHash.slice(0, 12)}: they are not the same eval`,
@@ -163,5 +197,5 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<M
   delete manifest.error;
   if (!runs.every((r) => r.manifest.activeMs !== undefined)) delete manifest.activeMs;
   writeFileSync(path.join(out, RUN_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  return { dir: path.resolve(out), manifest, lines, duplicates, missingShards, missingUnits };
+  return { dir: path.resolve(out), manifest, lines, duplicates, missingShards, missingUnits, inProgress };
 }

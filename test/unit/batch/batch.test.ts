@@ -143,11 +143,25 @@ test('cancel: answers made before it are imported; the rest is sent by ubp run o
   const afterCancel = await readRun(dir);
   assert.equal(afterCancel.results.filter((r) => r.template !== null).length, 10);
   assert.equal(afterCancel.manifest.status, 'cancelled');
+  // The 20 requests the cancel stopped have no line in its files: the status says they never ran.
+  assert.match(await cli(cwd, ['batch', 'status', dir]), /cancelled 10\/30 .*, imported 10 \(20 never ran\)/);
+  assert.equal(readBatchState(dir).batches[0]!.imported?.notRun, 20);
 
   // A restart of the run finishes what the batch did not.
   await cli(cwd, ['run', config, ...endpoint(server)]);
   assert.equal(server.stats().chatRequests, 20);
   assert.deepEqual(await linesOf(dir), await linesOf(reference));
+});
+
+test('a batch cancelled before it ran anything: status says imported 0 (30 never ran)', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['batch', 'submit', config, ...endpoint(server)]);
+  const dir = runDir(cwd);
+  await cli(cwd, ['batch', 'cancel', dir]);
+  await pollUntilClosed(cwd, dir);
+  assert.match(await cli(cwd, ['batch', 'status', dir]), /cancelled.*, imported 0 \(30 never ran\)/);
 });
 
 test('failed requests become error lines (retried by ubp run); expired ones stay pending', async (t) => {

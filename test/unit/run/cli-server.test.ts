@@ -92,3 +92,18 @@ test('SIGINT cancels a CLI run cleanly (exit 130, status cancelled); running aga
   assert.equal(after.manifest.status, 'done');
   assert.equal(after.results.filter((r) => r.model === 'test-model').length, 30);
 });
+
+test('SIGINT while the data loads: exit 130 and a line saying so, nothing run', async (t) => {
+  const cwd = tmpRoot(t);
+  const before = process.listenerCount('SIGINT');
+  const a = io(cwd);
+  const running = main(['run', config], a);
+  // The CLI listens for Ctrl-C from the moment it starts preparing: the config and the data load next.
+  while (process.listenerCount('SIGINT') === before) await new Promise((r) => setImmediate(r));
+  process.emit('SIGINT');
+  assert.equal(await running, 130, a.stderr());
+  assert.match(a.stderr(), /interrupted while loading the data; nothing was run/);
+  assert.doesNotMatch(a.stdout(), /run mini-choice/, 'no run was announced');
+  assert.deepEqual(listRuns(path.join(cwd, '.ubp')), [], 'no run folder');
+  assert.equal(process.listenerCount('SIGINT'), before, 'its listener is gone');
+});

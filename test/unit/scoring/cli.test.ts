@@ -322,3 +322,21 @@ test('a line whose outcome is none of success, invalid, error is skipped as unre
   assert.equal(exported.out, (await rows('clean')).out);
   assert.match(exported.err, /1 unreadable line\(s\) in results\.jsonl were skipped/);
 });
+
+test('ubp report --k beyond the run’s candidates, or on a run without a cut-off, is a usage error naming the largest k', async () => {
+  const runs = path.resolve(__dirname, '../../fixtures/report-golden/runs');
+  const ranking = path.join(runs, 'ranking'); // 5 candidates
+  const tooBig = io(runs);
+  assert.equal(await main(['report', ranking, '--k', '50'], tooBig), EXIT.error);
+  assert.match(tooBig.stderr(), /--k 50 .*5 candidates.*largest k .* is 4/);
+  assert.match(tooBig.stderr(), /usage: /);
+  assert.equal(tooBig.stdout(), '');
+  const edge = io(runs);
+  assert.equal(await main(['report', ranking, '--k', '5'], edge), EXIT.error);
+  const ok = io(runs);
+  assert.equal(await main(['report', ranking, '--k', '4'], ok), 0, ok.stderr());
+  assert.match(ok.stdout(), /k = 4/);
+  const choice = io(runs);
+  assert.equal(await main(['report', path.join(runs, 'choice'), '--k', '2'], choice), EXIT.error);
+  assert.match(choice.stderr(), /--k applies to ranking runs.* choice run/);
+});

@@ -3,11 +3,12 @@
 // missing shards and duplicate units.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../../src/cli/main';
 import { casesOfShard, mergeRuns, parseShard, shardOfCase } from '../../../src/core/shard';
-import { listRuns, readRun, unitKey } from '../../../src/core/run/store';
+import { RUN_LOCK_FILE, listRuns, readRun, unitKey } from '../../../src/core/run/store';
+import { acquireLock } from '../../../src/core/run/lock';
 import { buildReport } from '../../../src/core/scoring/report';
 import type { CaseResult } from '../../../src/core/types';
 import { startTestServer } from '../../server/server';
@@ -188,4 +189,56 @@ test('merge: a shard run with fewer models than the others is partial, said and 
   const io = bufferIO(cwd);
   assert.equal(await main(['merge', ...runs.map((r) => r.dir), '--out', path.join(cwd, 'm2')], io), 1);
   assert.match(io.stderr(), new RegExp(`${two.manifest.cases * 2} units of the runs given have no result`));
+});
+
+test('merge refuses a run still being written (its lock held), naming the holder; --partial merges it with a warning', async (t) => {
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['run', config, '--shard', '1/2']);
+  await cli(cwd, ['run', config, '--shard', '2/2']);
+  const runs = listRuns(path.join(cwd, '.ubp'));
+  const two = runs.find((r) => r.id.endsWith('shard2of2'))!;
+  // A live writer: this process holds shard 2's lock, as `ubp run` does while it runs.
+  const lock = acquireLock(path.join(two.dir, RUN_LOCK_FILE), 'ubp run');
+  t.after(() => lock.release());
+  await assert.rejects(
+    mergeRuns(
+      runs.map((r) => r.dir),
+      path.join(cwd, 'merged'),
+    ),
+    new RegExp(`run ${two.id} is still being written by ubp run \\(pid ${process.pid}`),
+  );
+  assert.equal(existsSync(path.join(cwd, 'merged')), false, 'nothing written');
+  const io = bufferIO(cwd);
+  assert.equal(await main(['merge', ...runs.map((r) => r.dir), '--out', path.join(cwd, 'm2')], io), 1);
+  assert.match(io.stderr(), /still being written by ubp run/);
+  const partial = bufferIO(cwd);
+  const code = await main(
+    ['merge', ...runs.map((r) => r.dir), '--out', path.join(cwd, 'm3'), '--partial'],
+    partial,
+  );
+  assert.equal(code, 0, partial.stderr());
+  assert.match(partial.stderr(), new RegExp(`warning: run ${two.id} is still being written by ubp run`));
+});
+
+test('merge refuses a shard mixed with the unsharded run of the same config, naming both', async (t) => {
+  const cwd = tmpRoot(t);
+  await cli(cwd, ['run', config, '--shard', '1/2']);
+  await cli(cwd, ['run', config]);
+  const runs = listRuns(path.join(cwd, '.ubp'));
+  const shard = runs.find((r) => r.manifest.shard)!;
+  const whole = runs.find((r) => !r.manifest.shard)!;
+  for (const order of [
+    [shard, whole],
+    [whole, shard],
+  ]) {
+    await assert.rejects(
+      mergeRuns(
+        order.map((r) => r.dir),
+        path.join(cwd, 'merged'),
+      ),
+      (e: Error) =>
+        e.message.includes(shard.id) && e.message.includes(whole.id) && /unsharded|whole/.test(e.message),
+    );
+  }
+  assert.equal(existsSync(path.join(cwd, 'merged')), false);
 });

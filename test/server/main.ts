@@ -26,8 +26,37 @@ const { values } = parseArgs({
     'strict-models': { type: 'boolean', default: false },
     'reasoning-tokens': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+if (values.help) {
+  process.stdout.write(
+    [
+      'usage: node --import tsx test/server/main.ts [options]',
+      'An OpenAI- and Anthropic-shaped model server for tests: deterministic answers, faults on demand.',
+      '  --port N                   port to listen on (default 0: any free port)',
+      '  --host H                   address (default 127.0.0.1)',
+      '  --latency MS               delay before each answer (default 0)',
+      '  --api-key KEY              answer 401 to requests without this key (Bearer, api-key or x-api-key)',
+      '  --fault-rate R             share of requests that fault (0..1)',
+      `  --faults K,K               which faults (${FAULT_KINDS.join(', ')})`,
+      '  --seed N                   fault draw seed (each attempt draws anew)',
+      '  --retry-after-ms MS        Retry-After on 429s, milliseconds (retry-after-ms header)',
+      '  --retry-after S            Retry-After on 429s, seconds',
+      '  --max-faults-per-prompt N  at most N faults for one prompt',
+      '  --models a,b               the model ids GET /v1/models lists',
+      '  --strict-models            404 for a model not in --models',
+      '  --bare-answers             answer with bare values (4, B) instead of JSON objects',
+      '  --reasoning-tokens N       report N reasoning tokens in usage',
+      '  --no-record                keep no request log (benchmarks)',
+      'Prints the base URL (ending in /v1) on its first line, then serves until SIGINT/SIGTERM.',
+      'HTTP: GET /_stats, POST /_faults (a FaultSpec as JSON), POST /_reset; batch APIs under /v1.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 
 const num = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;

@@ -152,3 +152,34 @@ test('ubp rerun --models with a model the run has not is an error, not "nothing 
   assert.equal(await main(['rerun', listing!.id, '--models', 'baseline:popularity'], ok), 0, ok.stderr());
   assert.match(ok.stdout(), /nothing to re-run/);
 });
+
+test('SIGINT while ubp rerun loads the data: exit 130 and a line saying so, nothing re-asked', async (t) => {
+  const server = await startTestServer({
+    faults: { rate: 0.3, kinds: ['nonjson'], maxPerPrompt: 1, seed: 7 },
+  });
+  t.after(() => server.close());
+  const cwd = tmpRoot(t);
+  const run = bufferIO(cwd);
+  const args = ['run', config, '--endpoint', server.url, '--model', 'test-model', '--models', 'test-model'];
+  assert.equal(await main(args, run), 0, run.stderr());
+  const [listing] = listRuns(path.join(cwd, '.ubp'));
+  const linesBefore = readFileSync(path.join(listing!.dir, 'results.jsonl'), 'utf8');
+  const requestsBefore = server.stats().chatRequests;
+
+  const before = process.listenerCount('SIGINT');
+  const re = bufferIO(cwd);
+  const rerunning = main(['rerun', listing!.id], re);
+  // The CLI listens for Ctrl-C from the moment it starts preparing: the config and the data load next.
+  while (process.listenerCount('SIGINT') === before) await new Promise((r) => setImmediate(r));
+  process.emit('SIGINT');
+  assert.equal(await rerunning, 130, re.stderr());
+  assert.match(re.stderr(), /interrupted while loading the data; nothing was re-asked/);
+  assert.doesNotMatch(re.stdout(), /re-asking/, 'no re-run was announced');
+  assert.equal(server.stats().chatRequests, requestsBefore, 'no request sent');
+  assert.equal(
+    readFileSync(path.join(listing!.dir, 'results.jsonl'), 'utf8'),
+    linesBefore,
+    'no line written',
+  );
+  assert.equal(process.listenerCount('SIGINT'), before, 'its listener is gone');
+});

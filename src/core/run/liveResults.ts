@@ -11,7 +11,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { getForm } from '../forms';
 import { scoreResult, type ScoringContext } from '../scoring/aggregate';
 import type { CaseResult } from '../types';
-import { isBlank, parseWithoutMessages } from './results';
+import { grown, isBlank, parseWithoutMessages } from './results';
 import { failureOf, type FailureKind } from './rerun';
 
 /** Longest raw answer kept in memory per result (the case document re-reads the full line). */
@@ -89,13 +89,6 @@ function hash2(s: string, out: Uint32Array): void {
   b ^= b >>> 16;
   out[0] = a >>> 0;
   out[1] = b >>> 0;
-}
-
-function grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, n: number): T {
-  const C = a.constructor as new (n: number) => T;
-  const b = new C(n);
-  b.set(a);
-  return b;
 }
 
 /** Nearest star of a sorted list (the confusion matrix's buckets). */
@@ -263,16 +256,16 @@ export class LiveResults {
   private ensure(n: number): void {
     if (n <= this.cap) return;
     const cap = Math.max(n, this.cap * 2, 1024);
-    this.lineOffset = grow(this.lineOffset, cap);
-    this.lineLength = grow(this.lineLength, cap);
-    this.variantOf = grow(this.variantOf, cap);
-    this.sampleOf = grow(this.sampleOf, cap);
-    this.kindOf = grow(this.kindOf, cap);
-    this.errorOf = grow(this.errorOf, cap);
-    this.userHash = grow(this.userHash, cap);
+    this.lineOffset = grown(this.lineOffset, cap);
+    this.lineLength = grown(this.lineLength, cap);
+    this.variantOf = grown(this.variantOf, cap);
+    this.sampleOf = grown(this.sampleOf, cap);
+    this.kindOf = grown(this.kindOf, cap);
+    this.errorOf = grown(this.errorOf, cap);
+    this.userHash = grown(this.userHash, cap);
     if (this.stars) {
-      this.truthStar = grow(this.truthStar, cap);
-      this.answerStar = grow(this.answerStar, cap);
+      this.truthStar = grown(this.truthStar, cap);
+      this.answerStar = grown(this.answerStar, cap);
     }
     this.cap = cap;
   }

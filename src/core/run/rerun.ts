@@ -13,7 +13,7 @@ import { casesWhere } from '../tasks/caseList';
 import type { CaseResult, Outcome } from '../types';
 import { prepareEval, type PrepareOptions } from './prepare';
 import { runEval, type RunHandle } from './runner';
-import { parseWithoutMessages, readResults, UnitRows } from './results';
+import { grown, parseWithoutMessages, readResults, UnitRows } from './results';
 import {
   openRunStore,
   readRunManifest,
@@ -106,11 +106,6 @@ export async function readRerunUnits(
   // Per unit (in order of its first line) what a pick needs.
   const units = new UnitRows();
   const names = new StringTable();
-  const grow = <T extends Int32Array | Uint8Array>(x: T): T => {
-    const y = new (x.constructor as new (k: number) => T)(x.length * 2);
-    y.set(x);
-    return y;
-  };
   let picked = new Uint8Array(1024);
   let caseIndex = new Int32Array(1024);
   let variant = new Int32Array(1024);
@@ -122,12 +117,13 @@ export async function readRerunUnits(
       const u = units.rowOf(r.caseId, r.variant, r.sample);
       if (units.added) {
         if (u === picked.length) {
+          const cap = u * 2;
           [picked, caseIndex, variant, sample, model] = [
-            grow(picked),
-            grow(caseIndex),
-            grow(variant),
-            grow(sample),
-            grow(model),
+            grown(picked, cap),
+            grown(caseIndex, cap),
+            grown(variant, cap),
+            grown(sample, cap),
+            grown(model, cap),
           ];
         }
         caseIndex[u] = units.caseIndex;

@@ -93,6 +93,16 @@ export function parseWithoutMessages(buf: Buffer, start: number, end: number): C
   return JSON.parse(line.toString('utf8')) as CaseResult;
 }
 
+/** A typed array of the same kind holding `a`'s values at a larger `capacity` (the streaming readers' columns). */
+export function grown<T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(
+  a: T,
+  capacity: number,
+): T {
+  const b = new (a.constructor as new (n: number) => T)(capacity);
+  b.set(a);
+  return b;
+}
+
 /**
  * The per-case row table of `key` in `tables` (a row index per case index, -1 where a case has none yet), grown
  * so that `caseIndex` is in it: how the streaming readers place a unit (case, variant, sample) in their columns.

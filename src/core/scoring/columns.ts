@@ -15,7 +15,7 @@ import { scoreCase } from './caseScore';
 import { isUnpriced, type ScoringContext } from './aggregate';
 
 export const OUTCOMES: readonly Outcome[] = ['success', 'invalid', 'error'];
-const OUTCOME_CODE: Record<string, number> = { success: 0, invalid: 1, error: 2 };
+export const OUTCOME_CODE: Record<string, number> = { success: 0, invalid: 1, error: 2 };
 
 /** Interns strings as dense indices. */
 export class StringTable {

@@ -6,7 +6,7 @@ import { expectedText } from '../forms';
 import type { CaseResult } from '../types';
 import { closeSync, createWriteStream, existsSync, openSync, readSync } from 'node:fs';
 import { once } from 'node:events';
-import { isBlank, parseWithoutMessages, scanLines, UnitRows } from '../run/results';
+import { grown, isBlank, parseWithoutMessages, scanLines, UnitRows } from '../run/results';
 import { latestResults, scoreResult, type ScoringContext } from './aggregate';
 import { answerText } from './pairing';
 import { LineScorer } from './columns';
@@ -131,11 +131,6 @@ export async function streamExport(
   let lastOffset = new Float64Array(1024);
   let lastEnd = new Float64Array(1024);
   let shape = new Int32Array(1024);
-  const grow = <T extends Float64Array | Int32Array>(a: T): T => {
-    const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-    b.set(a);
-    return b;
-  };
   const scorer = new LineScorer(ctx);
   // A line and its per-case values, scored once. A line of the run's form that the report cannot score (an
   // unknown outcome, an unreadable answer) is skipped here too: else the export would show it over the good line
@@ -163,10 +158,10 @@ export async function streamExport(
     const u = units.rowOf(r.caseId, r.variant, r.sample);
     if (units.added) {
       if (u === firstOffset.length) {
-        firstOffset = grow(firstOffset);
-        lastOffset = grow(lastOffset);
-        lastEnd = grow(lastEnd);
-        shape = grow(shape);
+        firstOffset = grown(firstOffset, firstOffset.length * 2);
+        lastOffset = grown(lastOffset, lastOffset.length * 2);
+        lastEnd = grown(lastEnd, lastEnd.length * 2);
+        shape = grown(shape, shape.length * 2);
       }
       firstOffset[u] = offset;
     }

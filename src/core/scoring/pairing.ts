@@ -12,13 +12,10 @@
 // `comparePaired` pairs across two sides.
 import { getForm, predictionText } from '../forms';
 import type { CaseResult, Outcome } from '../types';
-import { caseRows, parseWithoutMessages, type LineParser } from '../run/results';
+import { caseRows, grown, parseWithoutMessages, type LineParser } from '../run/results';
 import { scoreResult, type ScoringContext } from './aggregate';
-import { LineScorer, StringTable, type AnswerParts } from './columns';
+import { LineScorer, OUTCOME_CODE, OUTCOMES, StringTable, type AnswerParts } from './columns';
 import { binaryScore, formScoring } from './metrics';
-
-const OUTCOMES: readonly Outcome[] = ['success', 'invalid', 'error'];
-const OUTCOME_CODE: Record<string, number> = { success: 0, invalid: 1, error: 2 };
 
 /** Tables shared by the runs of one comparison. */
 export class PairTables {
@@ -49,12 +46,6 @@ export interface VariantInfo {
   model: string;
   template: string | null;
   kind: 'llm' | 'baseline';
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a);
-  return b;
 }
 
 /** One variant's units, in order of each unit's first line. */
@@ -94,14 +85,14 @@ export class PairVariant {
   }
 
   private grow(cap: number): void {
-    this.caseIndex = grow(this.caseIndex, cap);
-    this.userIndex = grow(this.userIndex, cap);
-    this.sample = grow(this.sample, cap);
-    this.outcome = grow(this.outcome, cap);
-    this.ownForm = grow(this.ownForm, cap);
-    this.shape = grow(this.shape, cap);
-    this.answer = grow(this.answer, cap);
-    this.values = this.values.map((v) => grow(v, cap));
+    this.caseIndex = grown(this.caseIndex, cap);
+    this.userIndex = grown(this.userIndex, cap);
+    this.sample = grown(this.sample, cap);
+    this.outcome = grown(this.outcome, cap);
+    this.ownForm = grown(this.ownForm, cap);
+    this.shape = grown(this.shape, cap);
+    this.answer = grown(this.answer, cap);
+    this.values = this.values.map((v) => grown(v, cap));
     this.capacity = cap;
   }
 

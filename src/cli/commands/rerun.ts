@@ -6,6 +6,7 @@ import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import { exitCodeOf } from './run';
 import { EXIT } from '../exitCodes';
+import { earlyInterrupt } from '../earlyInterrupt';
 import { envApiKey } from '../apiKey';
 import {
   DEFAULT_RERUN_OUTCOMES,
@@ -13,6 +14,7 @@ import {
   findRun,
   prepareRerun,
   type FailureKind,
+  type RunHandle,
   type RunSummary,
 } from '../../core';
 
@@ -40,47 +42,36 @@ export const rerunCommand: CommandModule = {
         throw new UsageError(`--outcome: "${o}" is not one of ${FAILURE_KINDS.join(', ')}`);
     // Only the folder here: prepareRerun finds the failed units in one streaming pass over the results.
     const run = findRun(positionals[0]!, { cwd: io.cwd, root: runsDirOf(values, io.cwd) });
-    // Ctrl-C before the units are re-asked (the run's data set loads first, minutes for a big one): the loader
-    // stops between chunks and the CLI says so; a second Ctrl-C quits at once (a step that does not yield).
-    const preparing = new AbortController();
-    const interruptedText = 'interrupted while loading the data; nothing was re-asked\n';
-    const onEarlySigint = (): void => {
-      if (!preparing.signal.aborted) return preparing.abort();
-      io.err(`\n${interruptedText}`);
-      process.exit(EXIT.interrupted);
-    };
-    process.on('SIGINT', onEarlySigint);
-    let prepared: Awaited<ReturnType<typeof prepareRerun>>;
-    let handle: Awaited<ReturnType<typeof prepared.start>>;
+    // Ctrl-C before the units are re-asked (the run's data set loads first): said, nothing sent (earlyInterrupt.ts).
+    const early = earlyInterrupt(io, 'interrupted while loading the data; nothing was re-asked');
     const chosen = `${(outcomes ?? DEFAULT_RERUN_OUTCOMES).join(', ')}${values.models ? ` of ${values.models}` : ''}`;
+    let handle: RunHandle;
+    let units: number;
     try {
-      try {
-        prepared = await prepareRerun(run.dir, {
+      const prepared = await early.step(
+        prepareRerun(run.dir, {
           root: path.dirname(path.dirname(run.dir)),
           outcomes: outcomes as FailureKind[] | undefined,
           models: list(values.models),
           getApiKey: (m) => envApiKey(io, m),
           tool: 'ubp rerun',
-          signal: preparing.signal,
-        });
-      } catch (e) {
-        // Whatever the step threw on the way out (the loader's own abort error too), Ctrl-C is what happened.
-        if (!preparing.signal.aborted) throw e;
-        io.err(`\n${interruptedText}`);
-        return EXIT.interrupted;
-      }
-      if (!prepared.units.length) {
+          signal: early.signal,
+        }),
+      );
+      if (!prepared) return EXIT.interrupted;
+      units = prepared.units.length;
+      if (!units) {
         if (values.json) io.out(JSON.stringify({ runId: prepared.runId, rerun: 0 }) + '\n');
         else io.out(`run ${prepared.runId}: nothing to re-run (no ${chosen} answers).\n`);
         return 0;
       }
       if (!values.json)
         io.out(
-          `run ${prepared.runId}: re-asking ${prepared.units.length} ${chosen} unit${prepared.units.length === 1 ? '' : 's'} (${prepared.variants.join(', ')}), cache bypassed\n`,
+          `run ${prepared.runId}: re-asking ${units} ${chosen} unit${units === 1 ? '' : 's'} (${prepared.variants.join(', ')}), cache bypassed\n`,
         );
       handle = await prepared.start();
     } finally {
-      process.removeListener('SIGINT', onEarlySigint);
+      early.dispose();
     }
     let interrupts = 0;
     const onSigint = (): void => {
@@ -89,7 +80,7 @@ export const rerunCommand: CommandModule = {
     };
     process.on('SIGINT', onSigint);
     // Ctrl-C while the run was being opened: cancel it as soon as it starts.
-    if (preparing.signal.aborted) onSigint();
+    if (early.signal.aborted) onSigint();
     let summary: RunSummary;
     try {
       summary = await handle.done;
@@ -108,7 +99,7 @@ export const rerunCommand: CommandModule = {
       );
     else
       io.out(
-        `re-asked ${last?.finished ?? 0} of ${prepared.units.length}; the run now has ${t.success} success, ${t.invalid} invalid, ${t.error} error of ${t.units}\n` +
+        `re-asked ${last?.finished ?? 0} of ${units}; the run now has ${t.success} success, ${t.invalid} invalid, ${t.error} error of ${t.units}\n` +
           `results: ${path.relative(io.cwd, summary.dir) || summary.dir}\n`,
       );
     if (summary.error) io.err(`error: ${summary.error}\n`);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envApiKey } from '../apiKey';
 import { UsageError, type CommandModule, type CliIO } from '../command';
+import { earlyInterrupt } from '../earlyInterrupt';
 import { EXIT } from '../exitCodes';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
 import {
@@ -116,19 +117,10 @@ export const runCommand: CommandModule = {
     // report reads the results (a million cases hold about a gigabyte).
     const execute = async (): Promise<{ summary: RunSummary; llmRequests: number } | null> => {
       let retries = 0;
-      // Ctrl-C before the run starts (loading a big data set takes minutes): the loader stops between chunks and
-      // the CLI says so; a second Ctrl-C quits at once (a step that does not yield, e.g. building the cases).
-      const preparing = new AbortController();
-      const interruptedText = 'interrupted while loading the data; nothing was run\n';
-      const onEarlySigint = (): void => {
-        if (!preparing.signal.aborted) return preparing.abort();
-        io.err(`\n${interruptedText}`);
-        process.exit(EXIT.interrupted);
-      };
-      process.on('SIGINT', onEarlySigint);
-      let prepared: Awaited<ReturnType<typeof prepareEval>>;
-      try {
-        prepared = await prepareEval(configFile, {
+      // Ctrl-C before the run starts: the preparation stops and says so (earlyInterrupt.ts).
+      const early = earlyInterrupt(io, 'interrupted while loading the data; nothing was run');
+      const prepared = await early.step(
+        prepareEval(configFile, {
           root,
           addModels,
           only,
@@ -139,13 +131,11 @@ export const runCommand: CommandModule = {
           fresh: values.new,
           getApiKey,
           tool: 'ubp run',
-          signal: preparing.signal,
-        });
-      } catch (e) {
-        process.removeListener('SIGINT', onEarlySigint);
-        // Whatever the step threw on the way out (the loader's own abort error too), Ctrl-C is what happened.
-        if (!preparing.signal.aborted) throw e;
-        io.err(`\n${interruptedText}`);
+          signal: early.signal,
+        }),
+      );
+      if (!prepared) {
+        early.dispose();
         return null;
       }
       const log = values.json ? (_: string) => {} : io.out;
@@ -168,7 +158,7 @@ export const runCommand: CommandModule = {
       try {
         handle = await prepared.start();
       } finally {
-        process.removeListener('SIGINT', onEarlySigint);
+        early.dispose();
       }
       let interrupts = 0;
       const onSigint = (): void => {
@@ -180,7 +170,7 @@ export const runCommand: CommandModule = {
       };
       process.on('SIGINT', onSigint);
       // Ctrl-C while the run was being opened: cancel it as soon as it starts.
-      if (preparing.signal.aborted) onSigint();
+      if (early.signal.aborted) onSigint();
       const progress = values.json ? null : new ProgressLine(io, () => retries);
       handle.on('run-started', (e) => {
         if (e.resumed) log(`resuming: ${e.alreadyDone} of ${e.total} already done\n`);

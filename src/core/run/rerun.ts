@@ -8,6 +8,7 @@ import { loadConfig, type EvalConfig } from '../config';
 import { getForm } from '../forms';
 import { scoreResult, type ScoringContext } from '../scoring/aggregate';
 import { scoringContext } from '../scoring/report';
+import { StringTable } from '../scoring/columns';
 import { casesWhere } from '../tasks/caseList';
 import type { CaseResult, Outcome } from '../types';
 import { prepareEval, type PrepareOptions } from './prepare';
@@ -65,25 +66,30 @@ export interface RerunSelection {
   units?: readonly UnitRef[];
 }
 
+/** Whether a selection picks a unit, by its latest line (the one test of selectRerunUnits and readRerunUnits). */
+function rerunPicker(manifest: RunManifest, sel: RerunSelection): (r: CaseResult) => boolean {
+  const models = sel.models?.length ? new Set(sel.models) : null;
+  const inModels = (r: CaseResult): boolean => !models || models.has(r.model) || models.has(r.variant);
+  if (sel.units) {
+    const want = new Set(sel.units.map((u) => unitKey(u.caseId, u.variant, u.sample)));
+    return (r) => want.has(unitKey(r.caseId, r.variant, r.sample)) && inModels(r);
+  }
+  const outcomes = new Set(sel.outcomes?.length ? sel.outcomes : DEFAULT_RERUN_OUTCOMES);
+  const ctx = scoringContext(manifest);
+  return (r) => {
+    if (!inModels(r)) return false;
+    const f = failureOf(r, ctx);
+    return f !== undefined && outcomes.has(f);
+  };
+}
+
 /** The units of a run's latest lines that a selection picks, in file order. */
 export function selectRerunUnits(
   manifest: RunManifest,
   results: readonly CaseResult[],
   sel: RerunSelection = {},
 ): CaseResult[] {
-  const models = sel.models?.length ? new Set(sel.models) : null;
-  const inModels = (r: CaseResult): boolean => !models || models.has(r.model) || models.has(r.variant);
-  if (sel.units) {
-    const want = new Set(sel.units.map((u) => unitKey(u.caseId, u.variant, u.sample)));
-    return results.filter((r) => want.has(unitKey(r.caseId, r.variant, r.sample)) && inModels(r));
-  }
-  const outcomes = new Set(sel.outcomes?.length ? sel.outcomes : DEFAULT_RERUN_OUTCOMES);
-  const ctx = scoringContext(manifest);
-  return results.filter((r) => {
-    if (!inModels(r)) return false;
-    const f = failureOf(r, ctx);
-    return f !== undefined && outcomes.has(f);
-  });
+  return results.filter(rerunPicker(manifest, sel));
 }
 
 /**
@@ -96,29 +102,18 @@ export async function readRerunUnits(
   manifest: RunManifest,
   sel: RerunSelection = {},
 ): Promise<(UnitRef & { model: string })[]> {
-  const models = sel.models?.length ? new Set(sel.models) : null;
-  const wanted = sel.units ? new Set(sel.units.map((u) => unitKey(u.caseId, u.variant, u.sample))) : null;
-  const outcomes = new Set(sel.outcomes?.length ? sel.outcomes : DEFAULT_RERUN_OUTCOMES);
-  const ctx = scoringContext(manifest);
-  const picks = (r: CaseResult): boolean => {
-    if (models && !models.has(r.model) && !models.has(r.variant)) return false;
-    if (wanted) return wanted.has(unitKey(r.caseId, r.variant, r.sample));
-    if (r.outcome === 'invalid' || r.outcome === 'error') return outcomes.has(r.outcome);
-    return outcomes.has('wrong') && isWrongAnswer(r, ctx);
-  };
+  const picks = rerunPicker(manifest, sel);
   // Per unit (in order of its first line) what a pick needs.
   const units = new UnitRows();
-  const names = new Map<string, number>();
-  const nameOf: string[] = [];
-  const name = (x: string): number => {
-    let i = names.get(x);
-    if (i === undefined) {
-      names.set(x, (i = nameOf.length));
-      nameOf.push(x);
-    }
-    return i;
+  const names = new StringTable();
+  const grow = <T extends Int32Array | Uint8Array>(x: T): T => {
+    const y = new (x.constructor as new (k: number) => T)(x.length * 2);
+    y.set(x);
+    return y;
   };
-  let cols = { picked: new Uint8Array(1024), caseIndex: new Int32Array(1024), variant: new Int32Array(1024) };
+  let picked = new Uint8Array(1024);
+  let caseIndex = new Int32Array(1024);
+  let variant = new Int32Array(1024);
   let sample = new Int32Array(1024);
   let model = new Int32Array(1024);
   await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
@@ -126,34 +121,34 @@ export async function readRerunUnits(
       const r = parseWithoutMessages(buf, start, end);
       const u = units.rowOf(r.caseId, r.variant, r.sample);
       if (units.added) {
-        if (u === sample.length) {
-          const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-            const b = new (a.constructor as new (k: number) => T)(a.length * 2);
-            b.set(a);
-            return b;
-          };
-          cols = { picked: grow(cols.picked), caseIndex: grow(cols.caseIndex), variant: grow(cols.variant) };
-          sample = grow(sample);
-          model = grow(model);
+        if (u === picked.length) {
+          [picked, caseIndex, variant, sample, model] = [
+            grow(picked),
+            grow(caseIndex),
+            grow(variant),
+            grow(sample),
+            grow(model),
+          ];
         }
-        cols.caseIndex[u] = units.caseIndex;
-        cols.variant[u] = name(r.variant);
+        caseIndex[u] = units.caseIndex;
+        variant[u] = names.id(r.variant);
         sample[u] = r.sample;
       }
-      cols.picked[u] = picks(r) ? 1 : 0;
-      model[u] = name(r.model);
+      // The last line of a unit decides: its pick and its model.
+      picked[u] = picks(r) ? 1 : 0;
+      model[u] = names.id(r.model);
       return null;
     },
   });
   const caseOf = units.caseIds();
   const out: (UnitRef & { model: string })[] = [];
   for (let u = 0; u < units.count; u++)
-    if (cols.picked[u])
+    if (picked[u])
       out.push({
-        caseId: caseOf[cols.caseIndex[u]!]!,
-        variant: nameOf[cols.variant[u]!]!,
+        caseId: caseOf[caseIndex[u]!]!,
+        variant: names.values[variant[u]!]!,
         sample: sample[u]!,
-        model: nameOf[model[u]!]!,
+        model: names.values[model[u]!]!,
       });
   return out;
 }

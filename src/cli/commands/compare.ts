@@ -17,6 +17,7 @@ import {
   renderComparisonMarkdown,
   renderComparisonText,
   scoringContext,
+  unreadableText,
   toJson,
 } from '../../core';
 import { intOption, shareOption } from './report';
@@ -83,7 +84,7 @@ export const compareCommand: CommandModule = {
     const runB = readB.run;
     // A line that cannot be read or scored is skipped, as `ubp report` skips it, and said, as it says.
     const unreadable = (label: string, id: string, n: number): string[] =>
-      n ? [`run ${label} (${id}): ${n} unreadable line(s) in results.jsonl were skipped`] : [];
+      n ? [`run ${label} (${id}): ${unreadableText(n)}`] : [];
     // Two runs of one id (two workspaces, a copied folder) are told apart by their folders: a shared label
     // would read as one run, and --pair would then compare only the named pair.
     const twins = a.dir !== b.dir && a.manifest.id === b.manifest.id;

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CommandModule } from '../command';
 import { RUNS_DIR_OPTIONS, runsDirOf } from '../runsDir';
-import { exportToFile, findRun, RUN_RESULTS_FILE, scoringContext, streamExport } from '../../core';
+import {
+  exportToFile,
+  findRun,
+  RUN_RESULTS_FILE,
+  scoringContext,
+  streamExport,
+  unreadableText,
+} from '../../core';
 
 export const exportCommand: CommandModule = {
   async run(argv, io) {
@@ -36,8 +43,7 @@ export const exportCommand: CommandModule = {
       );
     }
     // Said as `ubp report` says it: the rows are the lines every reader can score.
-    if (stats.unreadable)
-      io.err(`ubp export: warning: ${stats.unreadable} unreadable line(s) in results.jsonl were skipped\n`);
+    if (stats.unreadable) io.err(`ubp export: warning: ${unreadableText(stats.unreadable)}\n`);
     return 0;
   },
 };

@@ -269,8 +269,11 @@ export class ResultColumnsBuilder {
     this.answers = new LineScorer(ctx);
   }
 
-  /** Adds one results line (a later line of the same unit replaces the earlier one's values). */
-  add(r: CaseResult): void {
+  /**
+   * Adds one results line (a later line of the same unit replaces the earlier one's values). Returns what its
+   * answer gave (undefined for a line of another form), for a reader that scores the same line again.
+   */
+  add(r: CaseResult): AnswerParts | undefined {
     // What may throw on a malformed line (scoring, the form's readers of the answer) comes first, so such a line
     // is skipped whole, as the pairing reader skips it, and never leaves a half-written row over a good one.
     const kept = r.expected?.form === this.ctx.form;
@@ -295,7 +298,7 @@ export class ResultColumnsBuilder {
     v.ints.caseIndex[i] = caseIndex;
     v.ints.userIndex[i] = this.userIds.id(r.user);
     v.ints.sample[i] = r.sample;
-    if (!parts) return;
+    if (!parts) return undefined;
     const { score, chosen, own, answerKey, flags } = parts;
     v.ints.model[i] = this.names.id(r.model);
     v.ints.template[i] = r.template == null ? -1 : this.names.id(r.template);
@@ -330,6 +333,7 @@ export class ResultColumnsBuilder {
     v.floats.attempts[i] = r.attempts ?? 0;
     v.floats.latencyMs[i] = r.latencyMs;
     v.usageFlags[i] = (r.cached ? 1 : 0) | (isUnpriced(r) ? 2 : 0);
+    return parts;
   }
 
   /** A results.jsonl line parser that adds each line here (for readResults); it returns nothing to keep. */

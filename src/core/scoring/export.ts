@@ -137,24 +137,29 @@ export async function streamExport(
     return b;
   };
   const scorer = new LineScorer(ctx);
-  const parse = (buf: Buffer, start: number, end: number): CaseResult | undefined => {
+  // A line and its per-case values, scored once. A line of the run's form that the report cannot score (an
+  // unknown outcome, an unreadable answer) is skipped here too: else the export would show it over the good line
+  // the report keeps.
+  const parse = (
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): { r: CaseResult; score: Record<string, number> } | undefined => {
     if (isBlank(buf, start, end)) return undefined;
     try {
       const r = parseWithoutMessages(buf, start, end);
-      // A line of the run's form that the report cannot score (an unknown outcome, an unreadable answer) is
-      // skipped here too: else the export would show it over the good line the report keeps.
-      if (r.expected?.form === ctx.form) scorer.read(r);
-      return r;
+      return { r, score: r.expected?.form === ctx.form ? scorer.read(r).score : exportScore(r, ctx) };
     } catch {
       return undefined; // a corrupt line, skipped as every reader skips it
     }
   };
   await scanLines(file, (buf, start, end, offset) => {
-    const r = parse(buf, start, end);
-    if (!r) {
+    const line = parse(buf, start, end);
+    if (!line) {
       if (!isBlank(buf, start, end)) stats.unreadable++;
       return;
     }
+    const r = line.r;
     const u = units.rowOf(r.caseId, r.variant, r.sample);
     if (units.added) {
       if (u === firstOffset.length) {
@@ -167,7 +172,7 @@ export async function streamExport(
     }
     lastOffset[u] = offset;
     lastEnd[u] = offset + (end - start);
-    const keys = Object.keys(exportScore(r, ctx));
+    const keys = Object.keys(line.score);
     const joined = keys.join('\u0000');
     let id = shapes.get(joined);
     if (id === undefined) {
@@ -192,8 +197,8 @@ export async function streamExport(
     if (pending) await write(pending);
     pending = '';
   };
-  const emit = (r: CaseResult): void => {
-    const row = exportRow(runId, r, exportScore(r, ctx), ctx);
+  const emit = ({ r, score }: { r: CaseResult; score: Record<string, number> }): void => {
+    const row = exportRow(runId, r, score, ctx);
     pending +=
       format === 'csv'
         ? csvRecord(
@@ -211,14 +216,14 @@ export async function streamExport(
       (buf, start, end, offset) => {
         if (next >= n || offset !== firstOffset[next]) return;
         const u = next++;
-        let r: CaseResult | undefined;
-        if (lastOffset[u] === offset) r = parse(buf, start, end);
+        let line;
+        if (lastOffset[u] === offset) line = parse(buf, start, end);
         else {
           const b = Buffer.alloc(lastEnd[u]! - lastOffset[u]!);
           readSync(fd, b, 0, b.length, lastOffset[u]!);
-          r = parse(b, 0, b.length);
+          line = parse(b, 0, b.length);
         }
-        if (r) emit(r);
+        if (line) emit(line);
       },
       { afterChunk: flush },
     );

@@ -85,8 +85,8 @@ export async function readTableRun(
   const scan = await readResults(path.join(dir, RUN_RESULTS_FILE), () => undefined, {
     parse: (buf, start, end) => {
       const r = parseWithoutMessages(buf, start, end);
-      columns.add(r);
-      pair.add(r);
+      // Scored once: the pairing takes the columns' reading of the line.
+      pair.add(r, columns.add(r));
       return null;
     },
   });

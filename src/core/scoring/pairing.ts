@@ -14,7 +14,7 @@ import { getForm, predictionText } from '../forms';
 import type { CaseResult, Outcome } from '../types';
 import { caseRows, parseWithoutMessages, type LineParser } from '../run/results';
 import { scoreResult, type ScoringContext } from './aggregate';
-import { LineScorer, StringTable } from './columns';
+import { LineScorer, StringTable, type AnswerParts } from './columns';
 import { binaryScore, formScoring } from './metrics';
 
 const OUTCOMES: readonly Outcome[] = ['success', 'invalid', 'error'];
@@ -135,12 +135,14 @@ export class PairRunBuilder {
     this.scorer = new LineScorer(ctx);
   }
 
-  add(r: CaseResult): void {
+  /** `parts`: the line's answer as the report's columns already read it (ResultColumnsBuilder.add), not read twice. */
+  add(r: CaseResult, parts?: AnswerParts): void {
     if (this.only && !this.only.has(r.variant)) return;
     const t = this.tables;
     // What may throw on a malformed line comes first: such a line then leaves no half-written row. A line of the
     // run's form is read as the report's columns read it, so both skip the same lines.
-    const score = r.expected?.form === this.ctx.form ? this.scorer.read(r).score : scoreResult(r, this.ctx);
+    const score =
+      r.expected?.form !== this.ctx.form ? scoreResult(r, this.ctx) : (parts ?? this.scorer.read(r)).score;
     const answer = t.answers.id(answerText(r));
     let v = this.variants.get(r.variant);
     if (!v) {

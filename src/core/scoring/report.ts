@@ -187,6 +187,11 @@ export function cutoffProblem(manifest: RunManifest, k: number): string | undefi
   return undefined;
 }
 
+/** What every reader says of the results lines it skipped (unreadable, or a line scoring cannot take). */
+export function unreadableText(n: number): string {
+  return `${n} unreadable line(s) in results.jsonl were skipped`;
+}
+
 /** Builds the report of a run from its manifest and results (any line order; duplicates resolved). */
 export function buildReport(
   manifest: RunManifest,
@@ -328,8 +333,7 @@ export function reportFromColumns(
     );
   }
   if (manifest.skippedRows?.count) notes.push(skippedRowsLine(manifest.skippedRows));
-  if (options.scan?.corrupt)
-    notes.push(`${options.scan.corrupt} unreadable line(s) in results.jsonl were skipped.`);
+  if (options.scan?.corrupt) notes.push(`${unreadableText(options.scan.corrupt)}.`);
   if (options.scan?.tornTail) notes.push('The last line of results.jsonl was incomplete and was ignored.');
   const fewest = Math.min(...variants.map((v) => v.counts.users));
   if (variants.length && fewest < 30) {

@@ -14,7 +14,7 @@ import { mergeCases, PairTables, pairRunOf, type MergedCases, type PairRun } fro
 import { toCsv, type ExportRow } from './export';
 import { formScoring, normaliseMetricKey } from './metrics';
 import { runProtocol } from './protocol';
-import { runUnits, scoringContext, variantEstimate } from './report';
+import { runUnits, scoringContext, unreadableText, variantEstimate } from './report';
 
 export interface TableRun {
   manifest: RunManifest;
@@ -196,10 +196,7 @@ export function paperTable(runs: TableRunRead[], options: TableOptions = {}): Pa
   const rowKinds = new Map<string, 'llm' | 'baseline'>();
   const notes: string[] = [];
   for (const run of runs)
-    if (run.unreadable)
-      notes.push(
-        `run ${run.manifest.id}: ${run.unreadable} unreadable line(s) in results.jsonl were skipped.`,
-      );
+    if (run.unreadable) notes.push(`run ${run.manifest.id}: ${unreadableText(run.unreadable)}.`);
   const columns: TableColumn[] = [...groups.values()].map((group) => {
     const entries = new Map<string, Entry>();
     // Newest run last, so a model run twice over the same cases shows its latest run.

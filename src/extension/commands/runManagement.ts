@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
 import {
   DEFAULT_RERUN_OUTCOMES,
-  loadBatch,
   prepareRerun,
   readRunManifest,
   type FailureKind,
@@ -16,9 +15,9 @@ import {
   type UnitRef,
 } from '../../core';
 import type { Services } from '../services';
-import { isCancellable } from '../batchText';
 import { engineOptions, execute, runEvalCommand, type RunEvalResult } from './runEval';
 import { chooseRun, runDirOf } from './openResults';
+import { openBatchCount } from './openBatches';
 
 type RunArg = Parameters<typeof runDirOf>[0];
 
@@ -192,15 +191,12 @@ export async function deleteRun(
   }
   // Batches still open at the provider go on (and are billed) whatever happens to the folder, which alone can
   // import their answers or cancel them: never delete it under them.
-  if (readRunManifest(dir).status === 'batch') {
-    const { readBatchState } = await loadBatch();
-    const open = readBatchState(dir).batches.filter(isCancellable).length;
-    if (open) {
-      void vscode.window.showWarningMessage(
-        `Run ${id} has ${open} batch${open === 1 ? '' : 'es'} still open at the provider: deleting the run would not stop ${open === 1 ? 'it' : 'them'} (billed all the same, with nowhere to import the answers). Cancel Batch first, then delete.`,
-      );
-      return false;
-    }
+  const open = await openBatchCount(dir);
+  if (open) {
+    void vscode.window.showWarningMessage(
+      `Run ${id} has ${open} batch${open === 1 ? '' : 'es'} still open at the provider: deleting the run would not stop ${open === 1 ? 'it' : 'them'} (billed all the same, with nowhere to import the answers). Cancel Batch first, then delete.`,
+    );
+    return false;
   }
   if (options.confirm !== false) {
     const del = 'Delete';

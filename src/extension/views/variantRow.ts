@@ -3,23 +3,13 @@
 // unit-tested in plain Node.
 import type { VariantSummary } from '../../core';
 
-export function formatEstimate(value: number, lo: number, hi: number): string {
+function formatEstimate(value: number, lo: number, hi: number): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
   return `${f(value)} [${f(lo)}, ${f(hi)}]`;
 }
 
 function headline(s: VariantSummary): VariantSummary['metrics'][number] | undefined {
   return s.metrics.find((m) => m.key === s.headline) ?? s.metrics[0];
-}
-
-/** "HR@1 0.412 [0.310, 0.520]": a variant's headline metric with its 95% interval. */
-export function headlineFigure(s: VariantSummary): string {
-  const row = headline(s);
-  return row ? `${row.label} ${formatEstimate(row.all.value, row.all.lo, row.all.hi)}` : 'no metric';
-}
-
-export function headlineText(s: VariantSummary): string {
-  return `${headlineFigure(s)} · ${shares(s)}`;
 }
 
 /** "invalid 2.0%", and "· errors 20.0%" when some answers never came (a wrong key, a dead endpoint). */
@@ -29,12 +19,13 @@ function shares(s: VariantSummary): string {
   return `invalid ${pct(s.invalidShare.value)}${errors > 0 ? ` · errors ${pct(errors)}` : ''}`;
 }
 
-/** Every answer of the variant ended in error: its figure (all worst-case scores) says nothing of the model. */
-function noAnswer(s: VariantSummary): string | undefined {
+/** Every answer of the variant ended in error (how many), else 0: its figure (all worst-case scores) says nothing. */
+function noAnswer(s: VariantSummary): number {
   const c = s.counts;
-  if (!c || c.error === 0 || c.success + c.invalid > 0) return undefined;
-  return `no answer (${c.error} error${c.error === 1 ? '' : 's'})`;
+  return c && c.success + c.invalid === 0 ? c.error : 0;
 }
+
+const errorsText = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
 
 /** The headline metric spelled out for a screen reader: "HR@1 0.412, 95% interval 0.310 to 0.520". */
 function spokenFigure(s: VariantSummary): string {
@@ -88,17 +79,17 @@ export function variantRow(s: VariantSummary, name: string): VariantRow {
   const invalid = shares(s);
   const row = headline(s);
   const none = noAnswer(s);
-  const figure = none ?? (row ? formatEstimate(row.all.value, row.all.lo, row.all.hi) : 'no metric');
+  const estimate = row ? formatEstimate(row.all.value, row.all.lo, row.all.hi) : undefined;
   return {
-    label: `${name} · ${figure}`,
+    label: `${name} · ${none ? `no answer (${errorsText(none)})` : (estimate ?? 'no metric')}`,
     description: [row?.label, invalid, name === s.variant ? undefined : s.variant]
       .filter(Boolean)
       .join(' · '),
     tooltip: [
       `${s.variant}${s.kind === 'baseline' ? ' (baseline)' : ''}`,
       ...(s.kind === 'llm' ? [`model ${s.model}; template ${s.template ?? '–'}`] : []),
-      headlineText(s),
+      `${row ? `${row.label} ${estimate}` : 'no metric'} · ${invalid}`,
     ].join('\n'),
-    spoken: `${s.variant}: ${none ? none.replace(' (', ', ').replace(')', '') : spokenFigure(s)}; ${invalid}`,
+    spoken: `${s.variant}: ${none ? `no answer, ${errorsText(none)}` : spokenFigure(s)}; ${invalid}`,
   };
 }

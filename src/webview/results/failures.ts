@@ -251,12 +251,6 @@ export class FailuresTable {
     return this.paged ? this.paged.all : this.all.length;
   }
 
-  /** Rows currently shown (after filters and sort; a big run: the rows that arrived, in order). */
-  get visibleRows(): readonly FailureRow[] {
-    if (!this.paged) return this.view;
-    return [...this.paged.rows.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
-  }
-
   /** Rows in the table (a big run: every failure the query picks, up to MAX_SCROLL_ROWS). */
   private length(): number {
     return this.paged ? Math.min(this.paged.total, MAX_SCROLL_ROWS) : this.view.length;

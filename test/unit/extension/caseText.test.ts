@@ -84,5 +84,9 @@ test('a config without "baselines" runs the form\'s default baselines: they poin
     '{\n  "name": "first",\n  "task": {\n    "form": "choice",\n    "users": 200\n  },\n  "models": []\n}\n';
   assert.deepEqual(baselineEntryAt(text, 'popularity'), { line: 3, character: 4 });
   // A "baselines" key decides: a baseline not in it is not pointed at the form.
-  assert.equal(baselineEntryAt('{"task": {"form": "choice"}, "baselines": []}', 'random')?.line, 0);
+  // (Both keys on one line: only the character tells the "baselines" key, at 29, from "form", at 10.)
+  assert.deepEqual(baselineEntryAt('{"task": {"form": "choice"}, "baselines": []}', 'random'), {
+    line: 0,
+    character: 29,
+  });
 });
